@@ -1,0 +1,110 @@
+#include "common/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+
+#include "nlohmann/json.hpp"
+
+namespace crio::log {
+namespace {
+
+std::atomic<Level> g_level{Level::kInfo};
+std::atomic<Format> g_format{Format::kText};
+
+constexpr std::string_view kLevelNames[] = {"trace", "debug", "info", "warning",
+                                            "error", "fatal", "panic"};
+
+// RFC 3339 with nanoseconds in UTC, as logrus prints with full timestamps.
+std::string Timestamp(std::chrono::system_clock::time_point when) {
+  const auto since_epoch = when.time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds);
+  const std::time_t t = seconds.count();
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos.count());
+}
+
+// logrus' text quoting: backslash, quote and control characters escaped.
+std::string Quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void WriteAll(std::string_view line) {
+  while (!line.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr is gone; nothing better to do with a log line
+    line.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Level> ParseLevel(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "warn") return Level::kWarn;
+  for (size_t i = 0; i < std::size(kLevelNames); ++i) {
+    if (lower == kLevelNames[i]) return static_cast<Level>(i);
+  }
+  return absl::InvalidArgumentError(fmt::format(
+      "unknown log level \"{}\" (allowed: trace, debug, info, warn, error, fatal, panic)", name));
+}
+
+std::string_view LevelName(Level level) { return kLevelNames[static_cast<size_t>(level)]; }
+
+absl::StatusOr<Format> ParseFormat(std::string_view name) {
+  if (name == "text") return Format::kText;
+  if (name == "json") return Format::kJson;
+  return absl::InvalidArgumentError(
+      fmt::format("unknown log format \"{}\" (allowed: text, json)", name));
+}
+
+void SetLevel(Level level) { g_level.store(level, std::memory_order_relaxed); }
+Level CurrentLevel() { return g_level.load(std::memory_order_relaxed); }
+void SetFormat(Format format) { g_format.store(format, std::memory_order_relaxed); }
+bool Enabled(Level level) { return level >= CurrentLevel(); }
+
+std::string FormatLine(Format format, Level level, std::chrono::system_clock::time_point when,
+                       std::string_view message) {
+  if (format == Format::kJson) {
+    const nlohmann::json line = {
+        {"level", LevelName(level)}, {"msg", message}, {"time", Timestamp(when)}};
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  return fmt::format("time=\"{}\" level={} msg={}\n", Timestamp(when), LevelName(level),
+                     Quote(message));
+}
+
+void Write(Level level, std::string_view message) {
+  WriteAll(FormatLine(g_format.load(std::memory_order_relaxed), level,
+                      std::chrono::system_clock::now(), message));
+  if (level == Level::kFatal) std::exit(1);
+  if (level == Level::kPanic) std::abort();
+}
+
+}  // namespace crio::log

@@ -1,0 +1,48 @@
+#include "common/log.h"
+
+#include "gtest/gtest.h"
+
+namespace crio::log {
+namespace {
+
+// 2026-11-24T01:02:03.000000042Z
+std::chrono::system_clock::time_point FixedTime() {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(1795482123)) +
+         std::chrono::nanoseconds(42);
+}
+
+TEST(LogTest, ParsesCrioLevelNames) {
+  EXPECT_EQ(*ParseLevel("trace"), Level::kTrace);
+  EXPECT_EQ(*ParseLevel("debug"), Level::kDebug);
+  EXPECT_EQ(*ParseLevel("info"), Level::kInfo);
+  EXPECT_EQ(*ParseLevel("warn"), Level::kWarn);
+  EXPECT_EQ(*ParseLevel("warning"), Level::kWarn);
+  EXPECT_EQ(*ParseLevel("ERROR"), Level::kError);
+  EXPECT_EQ(*ParseLevel("fatal"), Level::kFatal);
+  EXPECT_EQ(*ParseLevel("panic"), Level::kPanic);
+  const auto bad = ParseLevel("verbose");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("allowed: trace, debug, info"), std::string::npos);
+}
+
+TEST(LogTest, TextLineQuotesTheMessage) {
+  EXPECT_EQ(FormatLine(Format::kText, Level::kInfo, FixedTime(), "say \"hi\"\nbye"),
+            "time=\"2026-11-24T01:02:03.000000042Z\" level=info msg=\"say \\\"hi\\\"\\nbye\"\n");
+}
+
+TEST(LogTest, JsonLineIsOneJsonObject) {
+  EXPECT_EQ(FormatLine(Format::kJson, Level::kWarn, FixedTime(), "a \"b\""),
+            "{\"level\":\"warning\",\"msg\":\"a \\\"b\\\"\",\"time\":\"2026-11-24T01:02:03.000000042Z\"}\n");
+}
+
+TEST(LogTest, LevelGatesOutput) {
+  const Level before = CurrentLevel();
+  SetLevel(Level::kWarn);
+  EXPECT_FALSE(Enabled(Level::kInfo));
+  EXPECT_TRUE(Enabled(Level::kWarn));
+  EXPECT_TRUE(Enabled(Level::kError));
+  SetLevel(before);
+}
+
+}  // namespace
+}  // namespace crio::log

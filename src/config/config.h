@@ -1,0 +1,153 @@
+// crio's configuration: CRI-O's crio.conf(5) tables and key names, CRI-O's defaults except
+// where docs/crio.conf.5 says otherwise (default_runtime "runc", storage under /var/lib/crio).
+//
+// A Config is a plain value. It is built once by Load() (defaults → /etc/crio/crio.conf →
+// crio.conf.d/*.conf in lexical order → command-line flags) and is immutable afterwards,
+// except for the reloadable options that ApplyReload() copies on SIGHUP; the daemon guards
+// its live copy itself.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace crio::config {
+
+// [crio.runtime.runtimes.NAME]: one OCI runtime handler.
+struct RuntimeHandler {
+  std::string runtime_path;                 // empty: look up NAME in $PATH
+  std::string runtime_root;                 // --root for the runtime; default /run/NAME
+  std::string runtime_type = "oci";         // only "oci" (conmon + runc/crun) is supported
+  bool privileged_without_host_devices = false;
+  std::vector<std::string> allowed_annotations;
+  std::string monitor_path;                 // conmon binary; empty: [crio.runtime] conmon or $PATH
+  std::string monitor_cgroup;               // "", "pod", "system.slice" or another .slice
+  std::vector<std::string> monitor_env = {
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::string container_min_memory = "12MiB";
+  std::map<std::string, std::string> default_annotations;
+  bool no_sync_log = false;
+  int64_t container_create_timeout = 240;   // seconds, at least 30
+};
+
+// [crio]
+struct RootConfig {
+  std::string root = "/var/lib/crio/storage";
+  std::string runroot = "/run/crio/storage";
+  std::string imagestore;
+  std::string storage_driver = "overlay";
+  std::vector<std::string> storage_option;
+  std::string log_dir = "/var/log/crio/pods";
+  std::string version_file = "/var/run/crio/version";
+  std::string version_file_persist;
+  std::string clean_shutdown_file = "/var/lib/crio/clean.shutdown";
+  bool internal_wipe = true;
+  bool internal_repair = true;
+};
+
+// [crio.api]
+struct ApiConfig {
+  std::string listen = "/var/run/crio/crio.sock";
+  std::string stream_address = "127.0.0.1";
+  std::string stream_port = "0";
+  bool stream_enable_tls = false;
+  std::string stream_idle_timeout;          // Go duration; empty: 4h
+  std::string stream_tls_cert;
+  std::string stream_tls_key;
+  std::string stream_tls_ca;
+  int64_t grpc_max_send_msg_size = 80 * 1024 * 1024;
+  int64_t grpc_max_recv_msg_size = 80 * 1024 * 1024;
+};
+
+// [crio.runtime]
+struct RuntimeConfig {
+  std::string default_runtime = "runc";
+  std::map<std::string, RuntimeHandler> runtimes = {{"runc", RuntimeHandler{.runtime_root = "/run/runc"}}};
+  std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
+  bool no_pivot = false;
+  std::string conmon;
+  std::vector<std::string> conmon_env;
+  bool selinux = false;
+  std::string seccomp_profile;
+  std::string privileged_seccomp_profile;
+  std::string apparmor_profile = "crio-default";
+  std::string cgroup_manager = "systemd";    // "systemd" or "cgroupfs"
+  std::vector<std::string> default_capabilities = {
+      "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID",
+      "SETUID", "SETPCAP", "NET_BIND_SERVICE", "KILL"};
+  bool add_inheritable_capabilities = false;
+  std::vector<std::string> default_sysctls;  // "key=value", no spaces
+  std::vector<std::string> allowed_devices = {"/dev/fuse", "/dev/net/tun"};
+  std::vector<std::string> additional_devices;  // "host:container:perms"
+  std::vector<std::string> hooks_dir = {"/usr/share/containers/oci/hooks.d"};
+  int64_t pids_limit = -1;
+  std::string log_level = "info";
+  std::string log_format = "text";           // "text" or "json"
+  int64_t log_size_max = -1;                 // -1: unlimited, else at least 8192
+  std::string container_exits_dir = "/var/run/crio/exits";
+  std::string container_attach_socket_dir = "/var/run/crio";
+  std::string bind_mount_prefix;
+  bool read_only = false;
+  int64_t ctr_stop_timeout = 30;             // seconds, at least 30
+  bool drop_infra_ctr = true;
+  std::string namespaces_dir = "/var/run";
+  std::vector<std::string> absent_mount_sources_to_reject;
+  bool enable_pod_events = false;
+};
+
+// [crio.image]
+struct ImageConfig {
+  std::string default_transport = "docker://";
+  std::string global_auth_file;
+  std::string pause_image = "registry.k8s.io/pause:3.10.1";
+  std::string pause_image_auth_file;
+  std::string pause_command = "/pause";
+  std::vector<std::string> pinned_images;
+  std::string signature_policy;              // empty: /etc/containers/policy.json
+  std::string signature_policy_dir = "/etc/crio/policies";
+  std::string image_volumes = "mkdir";       // "mkdir", "bind" or "ignore"
+  std::string big_files_temporary_dir;
+  std::string short_name_mode = "enforcing"; // "enforcing" or "disabled"
+  std::string pull_progress_timeout = "0s";  // Go duration
+};
+
+// [crio.network]
+struct NetworkConfig {
+  std::string cni_default_network;
+  std::string network_dir = "/etc/cni/net.d/";
+  std::vector<std::string> plugin_dirs = {"/opt/cni/bin/", "/usr/lib/cni/"};
+};
+
+// [crio.metrics]
+struct MetricsConfig {
+  bool enable_metrics = false;
+  std::vector<std::string> metrics_collectors;  // empty: all collectors
+  std::string metrics_host = "127.0.0.1";
+  int64_t metrics_port = 9090;
+  std::string metrics_socket;
+  std::string metrics_cert;
+  std::string metrics_key;
+};
+
+// [crio.stats]
+struct StatsConfig {
+  int64_t collection_period = 0;             // seconds; 0: collect on demand
+  std::vector<std::string> included_pod_metrics;
+};
+
+struct Config {
+  RootConfig root;
+  ApiConfig api;
+  RuntimeConfig runtime;
+  ImageConfig image;
+  NetworkConfig network;
+  MetricsConfig metrics;
+  StatsConfig stats;
+
+  bool operator==(const Config&) const = default;
+};
+
+inline bool operator==(const RuntimeHandler& a, const RuntimeHandler& b) = default;
+
+}  // namespace crio::config
