@@ -17,7 +17,7 @@ namespace crio::config {
 // [crio.runtime.runtimes.NAME]: one OCI runtime handler.
 struct RuntimeHandler {
   std::string runtime_path;                 // empty: look up NAME in $PATH
-  std::string runtime_root;                 // --root for the runtime; default /run/NAME
+  std::string runtime_root;                 // --root for the runtime; empty: /run/NAME
   std::string runtime_type = "oci";         // only "oci" (conmon + runc/crun) is supported
   bool privileged_without_host_devices = false;
   std::vector<std::string> allowed_annotations;
@@ -29,6 +29,8 @@ struct RuntimeHandler {
   std::map<std::string, std::string> default_annotations;
   bool no_sync_log = false;
   int64_t container_create_timeout = 240;   // seconds, at least 30
+
+  bool operator==(const RuntimeHandler&) const = default;
 };
 
 // [crio]
@@ -44,6 +46,8 @@ struct RootConfig {
   std::string clean_shutdown_file = "/var/lib/crio/clean.shutdown";
   bool internal_wipe = true;
   bool internal_repair = true;
+
+  bool operator==(const RootConfig&) const = default;
 };
 
 // [crio.api]
@@ -58,6 +62,8 @@ struct ApiConfig {
   std::string stream_tls_ca;
   int64_t grpc_max_send_msg_size = 80 * 1024 * 1024;
   int64_t grpc_max_recv_msg_size = 80 * 1024 * 1024;
+
+  bool operator==(const ApiConfig&) const = default;
 };
 
 // [crio.runtime]
@@ -94,6 +100,8 @@ struct RuntimeConfig {
   std::string namespaces_dir = "/var/run";
   std::vector<std::string> absent_mount_sources_to_reject;
   bool enable_pod_events = false;
+
+  bool operator==(const RuntimeConfig&) const = default;
 };
 
 // [crio.image]
@@ -110,6 +118,8 @@ struct ImageConfig {
   std::string big_files_temporary_dir;
   std::string short_name_mode = "enforcing"; // "enforcing" or "disabled"
   std::string pull_progress_timeout = "0s";  // Go duration
+
+  bool operator==(const ImageConfig&) const = default;
 };
 
 // [crio.network]
@@ -117,6 +127,8 @@ struct NetworkConfig {
   std::string cni_default_network;
   std::string network_dir = "/etc/cni/net.d/";
   std::vector<std::string> plugin_dirs = {"/opt/cni/bin/", "/usr/lib/cni/"};
+
+  bool operator==(const NetworkConfig&) const = default;
 };
 
 // [crio.metrics]
@@ -128,12 +140,16 @@ struct MetricsConfig {
   std::string metrics_socket;
   std::string metrics_cert;
   std::string metrics_key;
+
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 // [crio.stats]
 struct StatsConfig {
   int64_t collection_period = 0;             // seconds; 0: collect on demand
   std::vector<std::string> included_pod_metrics;
+
+  bool operator==(const StatsConfig&) const = default;
 };
 
 struct Config {
@@ -147,7 +163,5 @@ struct Config {
 
   bool operator==(const Config&) const = default;
 };
-
-inline bool operator==(const RuntimeHandler& a, const RuntimeHandler& b) = default;
 
 }  // namespace crio::config

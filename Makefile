@@ -1,0 +1,33 @@
+# Convenience targets; the scripts do the work so a machine without make can run them too.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BUILD_DIR ?= build
+export BUILD_DIR
+
+.PHONY: all deps build test run install clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	scripts/build.sh
+
+test:
+	scripts/test.sh
+
+run:
+	scripts/run.sh
+
+# Binaries, man pages and the systemd unit under PREFIX; the default configuration into
+# SYSCONFDIR/crio/crio.conf unless one is already there (an operator's file is never replaced).
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf.d
+	[ -e $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf ] || \
+	  $(BUILD_DIR)/bin/crio config --default \
+	    > $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what crio needs, builds it and runs it in the foreground with default settings
+# (/etc/crio/crio.conf and crio.conf.d when present). Extra arguments go to crio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+exec "${BUILD_DIR:-build}/bin/crio" "$@"

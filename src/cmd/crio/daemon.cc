@@ -1,0 +1,144 @@
+#include "cmd/crio/daemon.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "cmd/crio/host_probe.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "config/live_config.h"
+#include "network/cni_config.h"
+#include "server/api_socket.h"
+#include "server/cri_server.h"
+#include "server/image_service.h"
+#include "server/runtime_service.h"
+#include "status/http_server.h"
+#include "status/status_api.h"
+#include "version.h"
+
+namespace crio {
+namespace {
+
+// In-flight rpcs get this long to finish on SIGTERM before they are cancelled.
+constexpr std::chrono::seconds kShutdownGrace(10);
+
+sigset_t HandledSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (const int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
+  return signals;
+}
+
+void ApplyLogSettings(const config::Config& config) {
+  // Both were validated by config::Load.
+  if (auto level = log::ParseLevel(config.runtime.log_level); level.ok()) log::SetLevel(*level);
+  if (auto format = log::ParseFormat(config.runtime.log_format); format.ok()) log::SetFormat(*format);
+}
+
+// Every handler's runtime binary must exist before crio takes requests.
+absl::Status CheckRuntimeHandlers(const config::Config& config) {
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    auto path = ResolveRuntimePath(name, handler);
+    if (!path.ok()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "runtime handler \"{}\": {}", name, AsStd(path.status().message())));
+    }
+    log::Info("Using runtime handler {} at {}", name, *path);
+  }
+  return absl::OkStatus();
+}
+
+void Reload(const config::FlagSet& flags, config::LiveConfig& live) {
+  log::Info("Reloading configuration on SIGHUP");
+  auto fresh = config::Load(flags.sources(), &flags);
+  if (!fresh.ok()) {
+    log::Error("Configuration not reloaded, keeping the current one: {}",
+               AsStd(fresh.status().message()));
+    return;
+  }
+  for (const std::string& warning : fresh->warnings) log::Warn("{}", warning);
+  const std::vector<std::string> changes = live.Reload(fresh->config);
+  ApplyLogSettings(*live.Snapshot());
+  for (const std::string& change : changes) log::Info("{}", change);
+  if (changes.empty()) log::Info("No reloadable option changed");
+}
+
+// Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
+void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
+                     config::LiveConfig& live) {
+  for (;;) {
+    siginfo_t info{};
+    const int signal = sigwaitinfo(&signals, &info);
+    if (signal == SIGHUP) {
+      Reload(flags, live);
+    } else if (signal == SIGTERM || signal == SIGINT) {
+      log::Info("Received signal {} ({}), shutting down", signal, strsignal(signal));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
+  const sigset_t signals = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  ::umask(022);
+
+  ApplyLogSettings(loaded.config);
+  for (const std::string& warning : loaded.warnings) log::Warn("{}", warning);
+  log::Info("Starting crio {} (CRI v1)", kVersion);
+  if (auto checked = CheckRuntimeHandlers(loaded.config); !checked.ok()) {
+    log::Error("{}", AsStd(checked.message()));
+    return 1;
+  }
+  std::string why;
+  const server::RuntimeFacts facts{
+      .cgroup_manager = EffectiveCgroupManager(loaded.config.runtime.cgroup_manager, &why)};
+  if (!why.empty()) log::Warn("cgroup_manager \"systemd\": {}; using cgroupfs", why);
+
+  config::LiveConfig live(loaded.config);
+  const config::Config& config = loaded.config;
+  server::RpcEdge edge;
+  network::CniConfigReadiness network(config.network.network_dir, config.network.plugin_dirs,
+                                      config.network.cni_default_network);
+  server::RuntimeService runtime_service(edge, live, network, facts);
+  server::ImageService image_service(edge);
+  auto cri = server::CriServer::Start(
+      {&runtime_service, &image_service},
+      {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
+       .max_recv_message_bytes = config.api.grpc_max_recv_msg_size});
+  if (!cri.ok()) {
+    log::Error("{}", AsStd(cri.status().message()));
+    return 1;
+  }
+  status::StatusApi status_api(live, facts.cgroup_manager);
+  status::HttpServer http([&](const status::HttpRequest& r) { return status_api.Handle(r); },
+                          status::HttpServer::Options{});
+  auto socket = server::ApiSocket::Open(config.api.listen);
+  if (!socket.ok()) {
+    log::Error("Cannot serve on {}: {}", config.api.listen, AsStd(socket.status().message()));
+    http.Stop();
+    (*cri)->Shutdown(std::chrono::milliseconds(0));
+    return 1;
+  }
+  (*socket)->Start([&](sys::UniqueFd fd) { (*cri)->Adopt(std::move(fd)); },
+                   [&](sys::UniqueFd fd) { http.Submit(std::move(fd)); });
+  edge.SetReady();
+  log::Info("Serving CRI and the status API on {}", config.api.listen);
+  NotifySystemdReady();
+
+  WaitForShutdown(signals, flags, live);
+  (*socket)->Stop();
+  http.Stop();
+  (*cri)->Shutdown(kShutdownGrace);
+  log::Info("crio stopped");
+  return 0;
+}
+
+}  // namespace crio

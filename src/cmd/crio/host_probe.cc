@@ -1,0 +1,68 @@
+#include "cmd/crio/host_probe.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "common/log.h"
+#include "fmt/format.h"
+#include "sys/unique_fd.h"
+
+namespace crio {
+
+std::string EffectiveCgroupManager(const std::string& configured, std::string* why) {
+  // sd_booted(3): systemd is PID 1 exactly when this directory exists.
+  if (configured == "systemd" && ::access("/run/systemd/system", F_OK) != 0) {
+    *why = "systemd is not running on this host (no /run/systemd/system)";
+    return "cgroupfs";
+  }
+  return configured;
+}
+
+absl::StatusOr<std::string> FindInPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  while (!dirs.empty()) {
+    const size_t colon = dirs.find(':');
+    const std::string_view dir = dirs.substr(0, colon);
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    if (dir.empty()) continue;
+    std::string candidate = fmt::format("{}/{}", dir, name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return absl::NotFoundError(fmt::format("\"{}\" not found in $PATH", name));
+}
+
+absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
+                                               const config::RuntimeHandler& handler) {
+  if (handler.runtime_path.empty()) return FindInPath(name);
+  if (::access(handler.runtime_path.c_str(), X_OK) != 0) {
+    return absl::NotFoundError(fmt::format("runtime_path \"{}\" is not an executable: {}",
+                                           handler.runtime_path, std::strerror(errno)));
+  }
+  return handler.runtime_path;
+}
+
+void NotifySystemdReady() {
+  const char* socket_path = std::getenv("NOTIFY_SOCKET");
+  if (socket_path == nullptr || socket_path[0] == '\0') return;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const size_t length = std::strlen(socket_path);
+  if (length >= sizeof(address.sun_path)) return;
+  std::memcpy(address.sun_path, socket_path, length);
+  if (address.sun_path[0] == '@') address.sun_path[0] = '\0';  // abstract namespace
+  sys::UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  constexpr std::string_view kReady = "READY=1";
+  if (!fd || ::sendto(fd.get(), kReady.data(), kReady.size(), MSG_NOSIGNAL,
+                      reinterpret_cast<const sockaddr*>(&address),
+                      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length)) < 0) {
+    log::Warn("notify systemd at {}: {}", socket_path, std::strerror(errno));
+  }
+}
+
+}  // namespace crio

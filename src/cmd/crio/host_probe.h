@@ -1,0 +1,25 @@
+// Start-up checks of the host that the configuration alone cannot answer.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+
+namespace crio {
+
+// The cgroup manager to use: the configured one, except that "systemd" falls back to
+// "cgroupfs" (with the reason in `why`) when systemd is not running on this host.
+std::string EffectiveCgroupManager(const std::string& configured, std::string* why);
+
+// Resolves `name`'s runtime binary: runtime_path when set, otherwise NAME in $PATH.
+absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
+                                               const config::RuntimeHandler& handler);
+
+// Finds an executable `name` in the directories of $PATH.
+absl::StatusOr<std::string> FindInPath(const std::string& name);
+
+// Tells systemd (Type=notify) that start-up finished, when run under it.
+void NotifySystemdReady();
+
+}  // namespace crio

@@ -1,0 +1,106 @@
+// crio: the Kubernetes CRI daemon. Without a subcommand it serves; `config`, `version` and
+// `status` are the operator's subcommands, as CRI-O has them.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "cmd/crio/daemon.h"
+#include "cmd/crio/version_info.h"
+#include "common/strings.h"
+#include "config/render.h"
+#include "status/status_client.h"
+
+namespace crio {
+namespace {
+
+constexpr std::chrono::seconds kStatusTimeout(10);
+
+struct StatusOptions {
+  std::string socket = "/var/run/crio/crio.sock";
+  std::string container_id;
+};
+
+int Fail(const absl::Status& status) {
+  std::cerr << "crio: " << AsStd(status.message()) << "\n";
+  return 1;
+}
+
+int PrintStatus(const StatusOptions& options, const std::string& target, bool pretty_json) {
+  auto body = status::HttpGet(options.socket, target, kStatusTimeout);
+  if (!body.ok()) return Fail(body.status());
+  if (pretty_json) {
+    const auto parsed = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_discarded()) {
+      std::cout << parsed.dump(2) << "\n";
+      return 0;
+    }
+  }
+  std::cout << *body;
+  return 0;
+}
+
+}  // namespace
+}  // namespace crio
+
+int main(int argc, char** argv) {
+  using namespace crio;
+  CLI::App app{"crio: a Kubernetes Container Runtime Interface daemon, a drop-in for CRI-O.\n"
+               "Without a subcommand it serves CRI on the listen socket.",
+               "crio"};
+  app.set_version_flag("--version,-v", VersionText());
+  config::FlagSet flags;
+  flags.Register(app);
+
+  CLI::App* config_cmd =
+      app.add_subcommand("config", "Print the effective configuration as commented TOML");
+  bool only_defaults = false;
+  config_cmd->add_flag("--default", only_defaults, "Print the built-in defaults instead");
+
+  CLI::App* version_cmd = app.add_subcommand("version", "Print version information");
+  bool version_json = false;
+  version_cmd->add_flag("--json,-j", version_json, "Print as JSON");
+
+  StatusOptions status_options;
+  CLI::App* status_cmd = app.add_subcommand("status", "Query a running crio's status API");
+  status_cmd->add_option("--socket,-s", status_options.socket, "crio's socket")
+      ->capture_default_str();
+  CLI::App* info_cmd = status_cmd->add_subcommand("info", "Storage and cgroup summary")->alias("i");
+  CLI::App* status_config_cmd =
+      status_cmd->add_subcommand("config", "The running configuration as TOML")->alias("c");
+  CLI::App* containers_cmd =
+      status_cmd->add_subcommand("containers", "Details of one container")->alias("container");
+  containers_cmd->alias("cs")->alias("s");
+  containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID")->required();
+  status_cmd->require_subcommand(1);
+  app.require_subcommand(0, 1);
+  for (CLI::App* sub : {config_cmd, version_cmd, status_cmd}) sub->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  if (*version_cmd) {
+    std::cout << (version_json ? VersionJson().dump(2) + "\n" : VersionText());
+    return 0;
+  }
+  if (*status_cmd) {
+    if (*info_cmd) return PrintStatus(status_options, "/info", true);
+    if (*status_config_cmd) return PrintStatus(status_options, "/config", false);
+    return PrintStatus(status_options, "/containers/" + status_options.container_id, true);
+  }
+  if (*config_cmd && only_defaults) {
+    std::cout << config::Render(config::Config{});
+    return 0;
+  }
+  auto loaded = config::Load(flags.sources(), &flags);
+  if (!loaded.ok()) return Fail(loaded.status());
+  if (*config_cmd) {
+    for (const std::string& warning : loaded->warnings) std::cerr << "crio: warning: " << warning << "\n";
+    std::cout << config::Render(loaded->config);
+    return 0;
+  }
+  return RunDaemon(*loaded, flags);
+}

@@ -1,0 +1,139 @@
+#include "config/flags.h"
+
+#include "CLI/CLI.hpp"
+#include "fmt/format.h"
+
+namespace crio::config {
+namespace {
+
+std::string FlagNames(const Option& option) {
+  std::string names = "--" + std::string(option.flag);
+  if (!option.short_flag.empty()) names += ",-" + std::string(option.short_flag);
+  return names;
+}
+
+std::string Description(const Option& option) {
+  return fmt::format("{} ([{}] {})", option.doc, option.table, option.key);
+}
+
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t at; (at = text.find(separator, start)) != std::string::npos; start = at + 1) {
+    parts.push_back(text.substr(start, at - start));
+  }
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+// Checks one --runtimes field with the handler option of the same key.
+absl::Status SetHandlerField(std::string_view key, const std::string& text,
+                             RuntimeHandler& handler) {
+  for (const HandlerOption& option : HandlerOptions()) {
+    if (option.key != key) continue;
+    auto value = FromFlagText(option.kind, {text});
+    absl::Status status = value.ok() ? Check(option, *value) : value.status();
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(fmt::format("flag --runtimes: {} \"{}\": {}", key, text,
+                                                    std::string(status.message())));
+    }
+    Set(option, *value, handler);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void FlagSet::Register(CLI::App& app) {
+  const std::string config_help = "Configuration file (default /etc/crio/crio.conf)";
+  const std::string config_dir_help = "Drop-in directory (default /etc/crio/crio.conf.d)";
+  const std::string runtimes_help =
+      "Runtime handler as name:path:root:type:privileged_without_host_devices:"
+      "runtime_config_path:container_min_memory (repeatable)";
+  config_file_ = app.add_option("--config,-c", config_help)->type_name("FILE");
+  config_dir_ = app.add_option("--config-dir,-d", config_dir_help)->type_name("DIR");
+  runtimes_ = app.add_option("--runtimes", runtimes_help)
+                  ->type_name("HANDLER")
+                  ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  for (const Option& option : Options()) {
+    if (option.flag.empty()) continue;
+    CLI::Option* cli = nullptr;
+    const std::string names = FlagNames(option);
+    const std::string description = Description(option);
+    if (option.kind == Kind::kBool) {
+      cli = app.add_flag(names, description);
+    } else {
+      cli = app.add_option(names, description)->type_name("VALUE");
+      const bool many = option.kind == Kind::kStringList || option.kind == Kind::kPathList ||
+                        option.kind == Kind::kStringMap;
+      cli->multi_option_policy(many ? CLI::MultiOptionPolicy::TakeAll
+                                    : CLI::MultiOptionPolicy::TakeLast);
+    }
+    registered_.push_back({&option, cli});
+  }
+}
+
+Sources FlagSet::sources() const {
+  Sources sources;
+  if (config_file_ != nullptr && config_file_->count() > 0) {
+    sources.config_file = config_file_->results().back();
+    sources.config_file_required = true;
+  }
+  if (config_dir_ != nullptr && config_dir_->count() > 0) {
+    sources.config_dir = config_dir_->results().back();
+  }
+  return sources;
+}
+
+absl::Status FlagSet::ApplyTo(Config& config) const {
+  for (const Registered& flag : registered_) {
+    if (flag.cli->count() == 0) continue;
+    const Option& option = *flag.option;
+    const std::vector<std::string>& texts = flag.cli->results();
+    auto value = FromFlagText(option.kind, texts);
+    absl::Status status = value.ok() ? Check(option, *value) : value.status();
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(fmt::format("flag --{} \"{}\": {}", option.flag,
+                                                    texts.empty() ? "" : texts.back(),
+                                                    std::string(status.message())));
+    }
+    Set(option, *value, config);
+  }
+  if (runtimes_ != nullptr) {
+    for (const std::string& text : runtimes_->results()) {
+      if (auto applied = ApplyRuntimesFlag(text, config); !applied.ok()) return applied;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRuntimesFlag(const std::string& text, Config& config) {
+  const std::vector<std::string> fields = Split(text, ':');
+  if (fields.empty() || fields[0].empty() || fields.size() > 7) {
+    return absl::InvalidArgumentError(fmt::format(
+        "flag --runtimes \"{}\": expected name:path:root:type:privileged_without_host_devices:"
+        "runtime_config_path:container_min_memory",
+        text));
+  }
+  RuntimeHandler& handler = config.runtime.runtimes[fields[0]];
+  constexpr std::string_view kKeys[] = {"",
+                                        "runtime_path",
+                                        "runtime_root",
+                                        "runtime_type",
+                                        "privileged_without_host_devices",
+                                        "runtime_config_path",
+                                        "container_min_memory"};
+  for (size_t i = 1; i < fields.size(); ++i) {
+    if (fields[i].empty()) continue;
+    if (kKeys[i] == "runtime_config_path") {
+      return absl::InvalidArgumentError(fmt::format(
+          "flag --runtimes \"{}\": runtime_config_path is for vm runtimes, which crio does not "
+          "support",
+          text));
+    }
+    if (auto set = SetHandlerField(kKeys[i], fields[i], handler); !set.ok()) return set;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace crio::config

@@ -1,0 +1,47 @@
+// FlagSet: crio's command-line flags, one per crio.conf key with CRI-O's flag names, plus
+// --config/-c, --config-dir/-d and --runtimes.
+//
+// Register() adds them to a CLI11 app; after the app parsed argv, sources() says which
+// files to read and ApplyTo() applies the flags that were given, checked exactly like the
+// same value in a file (messages name the flag). Not thread-safe; used by main only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "config/config.h"
+#include "config/load.h"
+#include "config/option.h"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace crio::config {
+
+class FlagSet {
+ public:
+  void Register(CLI::App& app);
+  Sources sources() const;
+  absl::Status ApplyTo(Config& config) const;
+
+ private:
+  struct Registered {
+    const Option* option;
+    CLI::Option* cli;
+  };
+
+  std::vector<Registered> registered_;
+  CLI::Option* config_file_ = nullptr;
+  CLI::Option* config_dir_ = nullptr;
+  CLI::Option* runtimes_ = nullptr;
+};
+
+// Parses one --runtimes value, CRI-O's
+// "name:path:root:type:privileged_without_host_devices:runtime_config_path:container_min_memory"
+// (trailing fields optional), into `config`.
+absl::Status ApplyRuntimesFlag(const std::string& text, Config& config);
+
+}  // namespace crio::config

@@ -1,0 +1,256 @@
+#include "config/load.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <ranges>
+#include <sstream>
+
+#include "config/flags.h"
+#include "config/option.h"
+#include "fmt/format.h"
+#include "fmt/ranges.h"
+
+namespace crio::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kHandlersTable = "crio.runtime.runtimes";
+
+// One TOML document being applied: where it came from and where its warnings go.
+struct Document {
+  const std::string& origin;
+  Config& config;
+  std::vector<std::string>& warnings;
+};
+
+bool IsTable(std::string_view path) {
+  const auto tables = Tables();
+  return std::find(tables.begin(), tables.end(), path) != tables.end();
+}
+
+template <typename Target>
+absl::Status ApplyValue(const BasicOption<Target>& option, const toml::node& node,
+                        const std::string& where, Target& target) {
+  auto value = FromToml(option.kind, node);
+  absl::Status status = value.ok() ? Check(option, *value) : value.status();
+  if (!status.ok()) {
+    const std::string shown = value.ok() ? " = " + ToTomlText(*value) : "";
+    return absl::InvalidArgumentError(
+        fmt::format("{} {}{}: {}", where, option.key, shown, std::string(status.message())));
+  }
+  Set(option, *value, target);
+  return absl::OkStatus();
+}
+
+template <typename Target>
+const BasicOption<Target>* Find(std::span<const BasicOption<Target>> options,
+                                std::string_view table, std::string_view key) {
+  for (const auto& option : options) {
+    if (option.table == table && option.key == key) return &option;
+  }
+  return nullptr;
+}
+
+absl::Status ApplyHandler(const std::string& name, const toml::table& table, Document& doc) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError(fmt::format("{}: runtime handler with an empty name", doc.origin));
+  }
+  RuntimeHandler& handler = doc.config.runtime.runtimes[name];
+  const std::string where = fmt::format("{}: [{}.{}]", doc.origin, kHandlersTable, name);
+  for (const auto& [key, node] : table) {
+    const HandlerOption* option = Find(HandlerOptions(), kHandlersTable, key.str());
+    if (option == nullptr) {
+      doc.warnings.push_back(fmt::format("{}: unknown key \"{}\" in table [{}.{}], ignored",
+                                         doc.origin, key.str(), kHandlersTable, name));
+      continue;
+    }
+    if (auto applied = ApplyValue(*option, node, where, handler); !applied.ok()) return applied;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyHandlers(const toml::table& runtimes, Document& doc) {
+  for (const auto& [name, node] : runtimes) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      return absl::InvalidArgumentError(fmt::format("{}: [{}] {}: expected a table", doc.origin,
+                                                    kHandlersTable, name.str()));
+    }
+    if (auto applied = ApplyHandler(std::string(name.str()), *table, doc); !applied.ok()) {
+      return applied;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyTable(const toml::table& table, const std::string& path, Document& doc) {
+  for (const auto& [key, node] : table) {
+    const std::string child = path + "." + std::string(key.str());
+    if (IsTable(child) && node.is_table()) {
+      if (auto applied = ApplyTable(*node.as_table(), child, doc); !applied.ok()) return applied;
+    } else if (child == kHandlersTable && node.is_table()) {
+      if (auto applied = ApplyHandlers(*node.as_table(), doc); !applied.ok()) return applied;
+    } else if (const Option* option = Find(Options(), path, key.str())) {
+      const std::string where = fmt::format("{}: [{}]", doc.origin, path);
+      if (auto applied = ApplyValue(*option, node, where, doc.config); !applied.ok()) {
+        return applied;
+      }
+    } else if (node.is_table()) {
+      doc.warnings.push_back(fmt::format("{}: unknown table [{}], ignored", doc.origin, child));
+    } else {
+      doc.warnings.push_back(fmt::format("{}: unknown key \"{}\" in table [{}], ignored",
+                                         doc.origin, key.str(), path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(fmt::format("cannot read config file {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::Status ApplyFile(const std::string& path, Config& config,
+                       std::vector<std::string>& warnings) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ApplyToml(*text, path, config, warnings);
+}
+
+std::vector<std::string> DropIns(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (entry.path().extension() == ".conf" && entry.is_regular_file(error)) {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The problem with one "name=soft:hard" (or "name=limit") ulimit, or empty.
+std::string UlimitProblem(const std::string& entry) {
+  static constexpr std::string_view kNames[] = {
+      "core",   "cpu",   "data",   "fsize",      "locks", "memlock", "msgqueue", "nice",
+      "nofile", "nproc", "rss",    "rtprio",     "rttime", "sigpending", "stack"};
+  const size_t equals = entry.find('=');
+  const std::string name = entry.substr(0, equals);
+  if (equals == std::string::npos ||
+      std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
+    return "expected \"name=soft:hard\" with a known limit name (core, cpu, data, fsize, "
+           "locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, "
+           "stack)";
+  }
+  const std::string limits = entry.substr(equals + 1);
+  const size_t colon = limits.find(':');
+  const std::string soft = limits.substr(0, colon);
+  const std::string hard = colon == std::string::npos ? soft : limits.substr(colon + 1);
+  long long soft_value = 0, hard_value = 0;
+  std::istringstream soft_in(soft), hard_in(hard);
+  if (!(soft_in >> soft_value) || !soft_in.eof() || !(hard_in >> hard_value) || !hard_in.eof()) {
+    return "limits must be integers";
+  }
+  if (soft_value > hard_value && hard_value >= 0) return "soft limit is above the hard limit";
+  return "";
+}
+
+}  // namespace
+
+absl::Status ApplyToml(const std::string& text, const std::string& origin, Config& config,
+                       std::vector<std::string>& warnings) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& error) {
+    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: invalid TOML: {}", origin,
+                                                  error.source().begin.line,
+                                                  error.source().begin.column,
+                                                  std::string(error.description())));
+  }
+  Document doc{origin, config, warnings};
+  for (const auto& [key, node] : root) {
+    if (key.str() == "crio" && node.is_table()) {
+      if (auto applied = ApplyTable(*node.as_table(), "crio", doc); !applied.ok()) return applied;
+    } else {
+      warnings.push_back(fmt::format("{}: unknown {} \"{}\" outside [crio], ignored", origin,
+                                     node.is_table() ? "table" : "key", key.str()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
+  RuntimeConfig& runtime = config.runtime;
+  auto invalid = [](std::string message) { return absl::InvalidArgumentError(std::move(message)); };
+  if (!runtime.runtimes.contains(runtime.default_runtime)) {
+    return invalid(fmt::format(
+        "[crio.runtime] default_runtime = \"{}\": no [crio.runtime.runtimes.{}] table is "
+        "configured (configured: {})",
+        runtime.default_runtime, runtime.default_runtime,
+        fmt::join(std::views::keys(runtime.runtimes), ", ")));
+  }
+  if (runtime.log_size_max >= 0 && runtime.log_size_max < 8192) {
+    return invalid(fmt::format(
+        "[crio.runtime] log_size_max = {}: must be negative (unlimited) or at least 8192",
+        runtime.log_size_max));
+  }
+  if (runtime.ctr_stop_timeout < 30) {
+    warnings.push_back(fmt::format(
+        "[crio.runtime] ctr_stop_timeout = {} is below the minimum of 30; using 30",
+        runtime.ctr_stop_timeout));
+    runtime.ctr_stop_timeout = 30;
+  }
+  for (const std::string& sysctl : runtime.default_sysctls) {
+    const size_t equals = sysctl.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == sysctl.size() ||
+        sysctl.find_first_of(" \t") != std::string::npos) {
+      return invalid(fmt::format(
+          "[crio.runtime] default_sysctls: \"{}\" must be \"key=value\" without spaces", sysctl));
+    }
+  }
+  for (const std::string& ulimit : runtime.default_ulimits) {
+    if (const std::string problem = UlimitProblem(ulimit); !problem.empty()) {
+      return invalid(fmt::format("[crio.runtime] default_ulimits: \"{}\": {}", ulimit, problem));
+    }
+  }
+  for (const std::string& device : runtime.additional_devices) {
+    if (device.empty() || device.front() != '/') {
+      return invalid(fmt::format(
+          "[crio.runtime] additional_devices: \"{}\" must be \"/host/path[:/container/path[:rwm]]\"",
+          device));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Loaded> Load(const Sources& sources, const FlagSet* flags) {
+  Loaded loaded;
+  std::error_code error;
+  if (fs::exists(sources.config_file, error)) {
+    if (auto applied = ApplyFile(sources.config_file, loaded.config, loaded.warnings);
+        !applied.ok()) {
+      return applied;
+    }
+  } else if (sources.config_file_required) {
+    return absl::NotFoundError(
+        fmt::format("config file {} (from --config) does not exist", sources.config_file));
+  }
+  for (const std::string& file : DropIns(sources.config_dir)) {
+    if (auto applied = ApplyFile(file, loaded.config, loaded.warnings); !applied.ok()) {
+      return applied;
+    }
+  }
+  if (flags != nullptr) {
+    if (auto applied = flags->ApplyTo(loaded.config); !applied.ok()) return applied;
+  }
+  if (auto valid = Validate(loaded.config, loaded.warnings); !valid.ok()) return valid;
+  return loaded;
+}
+
+}  // namespace crio::config

@@ -1,0 +1,41 @@
+// Loading crio's configuration: defaults, then the main file, then the drop-in directory's
+// *.conf files in lexical order, then command-line flags; each later source overrides only
+// the keys it sets. Unknown keys and tables become warnings; an invalid value is an error
+// naming the file (or flag), the table and key, and the allowed values. Loading reads files
+// and never writes anything.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+
+namespace crio::config {
+
+class FlagSet;
+
+struct Sources {
+  std::string config_file = "/etc/crio/crio.conf";
+  std::string config_dir = "/etc/crio/crio.conf.d";
+  // Set when the operator named config_file: then it must exist.
+  bool config_file_required = false;
+};
+
+struct Loaded {
+  Config config;
+  std::vector<std::string> warnings;
+};
+
+// `flags` may be null (no command line).
+absl::StatusOr<Loaded> Load(const Sources& sources, const FlagSet* flags);
+
+// Applies one TOML document (`origin` names it in messages) on top of `config`.
+absl::Status ApplyToml(const std::string& text, const std::string& origin, Config& config,
+                       std::vector<std::string>& warnings);
+
+// Cross-key checks after every source is applied; may adjust values with a warning, as
+// CRI-O does (ctr_stop_timeout below 30 becomes 30).
+absl::Status Validate(Config& config, std::vector<std::string>& warnings);
+
+}  // namespace crio::config

@@ -1,0 +1,105 @@
+#include "config/render.h"
+
+#include "config/option.h"
+#include "fmt/format.h"
+
+namespace crio::config {
+namespace {
+
+constexpr size_t kCommentWidth = 88;
+
+constexpr std::string_view kHeader =
+    "# crio configuration (crio.conf(5)).\n"
+    "#\n"
+    "# crio reads /etc/crio/crio.conf, then every /etc/crio/crio.conf.d/*.conf in lexical\n"
+    "# order, then its command-line flags; later sources override single keys. Each key\n"
+    "# below shows its effective value. Keys marked \"reloadable\" take effect on SIGHUP.\n";
+
+// Wraps `text` into "# " comment lines.
+std::string Comment(std::string_view text, bool reloadable) {
+  std::string out;
+  std::string line = "#";
+  auto flush = [&] {
+    out += line + "\n";
+    line = "#";
+  };
+  std::string words(text);
+  if (reloadable) words += " (reloadable)";
+  size_t start = 0;
+  while (start < words.size()) {
+    size_t end = words.find(' ', start);
+    if (end == std::string::npos) end = words.size();
+    const std::string_view word(words.data() + start, end - start);
+    if (line.size() + 1 + word.size() > kCommentWidth && line != "#") flush();
+    line += " ";
+    line += word;
+    start = end + 1;
+  }
+  flush();
+  return out;
+}
+
+template <typename Target>
+std::string Key(const BasicOption<Target>& option, const Target& target) {
+  return Comment(option.doc, option.reloadable) +
+         fmt::format("{} = {}\n\n", option.key, ToTomlText(Get(option, target)));
+}
+
+std::string Handlers(const Config& config) {
+  std::string out =
+      "# Runtime handlers: one [crio.runtime.runtimes.NAME] table each. A pod picks one by\n"
+      "# its runtime_handler; default_runtime names the one used otherwise.\n\n";
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    out += fmt::format("[crio.runtime.runtimes.{}]\n\n", name);
+    for (const HandlerOption& option : HandlerOptions()) out += Key(option, handler);
+  }
+  return out;
+}
+
+nlohmann::json ToJsonValue(const Value& value) {
+  return std::visit([](const auto& v) { return nlohmann::json(v); }, value);
+}
+
+// The JSON object at a dotted TOML table path, created as needed.
+nlohmann::json& At(nlohmann::json& root, std::string_view table) {
+  nlohmann::json* node = &root;
+  size_t start = 0;
+  while (start <= table.size()) {
+    size_t dot = table.find('.', start);
+    if (dot == std::string_view::npos) dot = table.size();
+    node = &(*node)[std::string(table.substr(start, dot - start))];
+    start = dot + 1;
+  }
+  return *node;
+}
+
+}  // namespace
+
+std::string Render(const Config& config) {
+  std::string out(kHeader);
+  for (const std::string_view table : Tables()) {
+    out += fmt::format("\n[{}]\n\n", table);
+    for (const Option& option : Options()) {
+      if (option.table == table) out += Key(option, config);
+    }
+    if (table == "crio.runtime") out += Handlers(config);
+  }
+  return out;
+}
+
+nlohmann::json ToJson(const Config& config) {
+  nlohmann::json root = nlohmann::json::object();
+  for (const Option& option : Options()) {
+    At(root, option.table)[std::string(option.key)] = ToJsonValue(Get(option, config));
+  }
+  nlohmann::json& runtimes = At(root, "crio.runtime.runtimes");
+  runtimes = nlohmann::json::object();
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    for (const HandlerOption& option : HandlerOptions()) {
+      runtimes[name][std::string(option.key)] = ToJsonValue(Get(option, handler));
+    }
+  }
+  return root;
+}
+
+}  // namespace crio::config

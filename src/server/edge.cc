@@ -1,0 +1,92 @@
+#include "server/edge.h"
+
+#include <array>
+#include <memory>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+
+namespace crio::server {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr std::array<std::string_view, 4> kCredentialFields = {"auth", "password",
+                                                               "identity_token", "registry_token"};
+
+bool IsCredential(const FieldDescriptor& field) {
+  if (field.type() != FieldDescriptor::TYPE_STRING || field.is_repeated()) return false;
+  for (const std::string_view name : kCredentialFields) {
+    if (field.name() == name) return true;
+  }
+  return false;
+}
+
+void Redact(Message& message) {
+  const auto* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (IsCredential(*field)) {
+      reflection->SetString(&message, field, "[REDACTED]");
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+          Redact(*reflection->MutableRepeatedMessage(&message, field, i));
+        }
+      } else {
+        Redact(*reflection->MutableMessage(&message, field));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string RedactedText(const Message& message) {
+  std::unique_ptr<Message> copy(message.New());
+  copy->CopyFrom(message);
+  Redact(*copy);
+  return copy->ShortDebugString();
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(AsStd(status.message())));
+}
+
+grpc::Status RpcEdge::Unimplemented(std::string_view method, std::string_view feature) const {
+  const absl::Status status =
+      ready() ? absl::UnimplementedError(fmt::format(
+                    "{} is not implemented yet: it arrives with {} support", method, feature))
+              : absl::UnavailableError("crio is still starting up");
+  log::Debug("{} {}: {}", method, absl::StatusCodeToString(status.code()),
+             AsStd(status.message()));
+  return ToGrpcStatus(status);
+}
+
+void RpcEdge::LogRequest(std::string_view method, const Message& request) {
+  if (log::Enabled(log::Level::kTrace)) {
+    log::Trace("{} request: {{{}}}", method, RedactedText(request));
+  }
+}
+
+void RpcEdge::LogResult(std::string_view method, const absl::Status& status,
+                        const Message& response, std::chrono::steady_clock::duration latency) {
+  const double millis = std::chrono::duration<double, std::milli>(latency).count();
+  if (status.ok()) {
+    log::Debug("{} OK ({:.3f} ms)", method, millis);
+    if (log::Enabled(log::Level::kTrace)) {
+      log::Trace("{} response: {{{}}}", method, RedactedText(response));
+    }
+    return;
+  }
+  log::Debug("{} {} ({:.3f} ms): {}", method, absl::StatusCodeToString(status.code()), millis,
+             AsStd(status.message()));
+}
+
+}  // namespace crio::server

@@ -1,0 +1,47 @@
+// ImageService: the CRI v1 ImageService served over gRPC.
+//
+// Every rpc answers UNIMPLEMENTED naming the images feature until image pulling and the
+// layer store land. All calls pass through the RpcEdge. Thread-safe.
+#pragma once
+
+#include "cri_api.h"
+#include "server/edge.h"
+
+namespace crio::server {
+
+namespace v1 = runtime::v1;
+
+class ImageService final : public v1::ImageService::Service {
+ public:
+  explicit ImageService(RpcEdge& edge) : edge_(edge) {}
+
+  grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest*,
+                          v1::ListImagesResponse*) override {
+    return edge_.Unimplemented("ListImages", "images");
+  }
+  grpc::Status StreamImages(grpc::ServerContext*, const v1::StreamImagesRequest*,
+                            grpc::ServerWriter<v1::StreamImagesResponse>*) override {
+    return edge_.Unimplemented("StreamImages", "images");
+  }
+  grpc::Status ImageStatus(grpc::ServerContext*, const v1::ImageStatusRequest*,
+                           v1::ImageStatusResponse*) override {
+    return edge_.Unimplemented("ImageStatus", "images");
+  }
+  grpc::Status PullImage(grpc::ServerContext*, const v1::PullImageRequest*,
+                         v1::PullImageResponse*) override {
+    return edge_.Unimplemented("PullImage", "images");
+  }
+  grpc::Status RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest*,
+                           v1::RemoveImageResponse*) override {
+    return edge_.Unimplemented("RemoveImage", "images");
+  }
+  grpc::Status ImageFsInfo(grpc::ServerContext*, const v1::ImageFsInfoRequest*,
+                           v1::ImageFsInfoResponse*) override {
+    return edge_.Unimplemented("ImageFsInfo", "images");
+  }
+
+ private:
+  RpcEdge& edge_;
+};
+
+}  // namespace crio::server

@@ -1,0 +1,172 @@
+// RuntimeService: the CRI v1 RuntimeService served over gRPC.
+//
+// Version, Status and RuntimeConfig are answered from the live configuration and the
+// host probes; every other rpc answers UNIMPLEMENTED naming the feature that brings it,
+// until that feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
+// only references to thread-safe collaborators.
+#pragma once
+
+#include "config/live_config.h"
+#include "cri_api.h"
+#include "network/cni_config.h"
+#include "server/edge.h"
+#include "server/runtime_facts.h"
+
+namespace crio::server {
+
+namespace v1 = runtime::v1;
+
+class RuntimeService final : public v1::RuntimeService::Service {
+ public:
+  RuntimeService(RpcEdge& edge, const config::LiveConfig& config,
+                 network::NetworkReadiness& network, const RuntimeFacts& facts)
+      : edge_(edge), config_(config), network_(network), facts_(facts) {}
+
+  grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest* request,
+                       v1::VersionResponse* response) override;
+  grpc::Status Status(grpc::ServerContext*, const v1::StatusRequest* request,
+                      v1::StatusResponse* response) override;
+  grpc::Status RuntimeConfig(grpc::ServerContext*, const v1::RuntimeConfigRequest* request,
+                             v1::RuntimeConfigResponse* response) override;
+
+  grpc::Status RunPodSandbox(grpc::ServerContext*, const v1::RunPodSandboxRequest*,
+                             v1::RunPodSandboxResponse*) override {
+    return edge_.Unimplemented("RunPodSandbox", "pod sandboxes");
+  }
+  grpc::Status StopPodSandbox(grpc::ServerContext*, const v1::StopPodSandboxRequest*,
+                              v1::StopPodSandboxResponse*) override {
+    return edge_.Unimplemented("StopPodSandbox", "pod sandboxes");
+  }
+  grpc::Status RemovePodSandbox(grpc::ServerContext*, const v1::RemovePodSandboxRequest*,
+                                v1::RemovePodSandboxResponse*) override {
+    return edge_.Unimplemented("RemovePodSandbox", "pod sandboxes");
+  }
+  grpc::Status PodSandboxStatus(grpc::ServerContext*, const v1::PodSandboxStatusRequest*,
+                                v1::PodSandboxStatusResponse*) override {
+    return edge_.Unimplemented("PodSandboxStatus", "pod sandboxes");
+  }
+  grpc::Status ListPodSandbox(grpc::ServerContext*, const v1::ListPodSandboxRequest*,
+                              v1::ListPodSandboxResponse*) override {
+    return edge_.Unimplemented("ListPodSandbox", "pod sandboxes");
+  }
+  grpc::Status StreamPodSandboxes(grpc::ServerContext*, const v1::StreamPodSandboxesRequest*,
+                                  grpc::ServerWriter<v1::StreamPodSandboxesResponse>*) override {
+    return edge_.Unimplemented("StreamPodSandboxes", "pod sandboxes");
+  }
+  grpc::Status CreateContainer(grpc::ServerContext*, const v1::CreateContainerRequest*,
+                               v1::CreateContainerResponse*) override {
+    return edge_.Unimplemented("CreateContainer", "containers");
+  }
+  grpc::Status StartContainer(grpc::ServerContext*, const v1::StartContainerRequest*,
+                              v1::StartContainerResponse*) override {
+    return edge_.Unimplemented("StartContainer", "containers");
+  }
+  grpc::Status StopContainer(grpc::ServerContext*, const v1::StopContainerRequest*,
+                             v1::StopContainerResponse*) override {
+    return edge_.Unimplemented("StopContainer", "containers");
+  }
+  grpc::Status RemoveContainer(grpc::ServerContext*, const v1::RemoveContainerRequest*,
+                               v1::RemoveContainerResponse*) override {
+    return edge_.Unimplemented("RemoveContainer", "containers");
+  }
+  grpc::Status ListContainers(grpc::ServerContext*, const v1::ListContainersRequest*,
+                              v1::ListContainersResponse*) override {
+    return edge_.Unimplemented("ListContainers", "containers");
+  }
+  grpc::Status StreamContainers(grpc::ServerContext*, const v1::StreamContainersRequest*,
+                                grpc::ServerWriter<v1::StreamContainersResponse>*) override {
+    return edge_.Unimplemented("StreamContainers", "containers");
+  }
+  grpc::Status ContainerStatus(grpc::ServerContext*, const v1::ContainerStatusRequest*,
+                               v1::ContainerStatusResponse*) override {
+    return edge_.Unimplemented("ContainerStatus", "containers");
+  }
+  grpc::Status UpdateContainerResources(grpc::ServerContext*,
+                                        const v1::UpdateContainerResourcesRequest*,
+                                        v1::UpdateContainerResourcesResponse*) override {
+    return edge_.Unimplemented("UpdateContainerResources", "containers");
+  }
+  grpc::Status ReopenContainerLog(grpc::ServerContext*, const v1::ReopenContainerLogRequest*,
+                                  v1::ReopenContainerLogResponse*) override {
+    return edge_.Unimplemented("ReopenContainerLog", "containers");
+  }
+  grpc::Status ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest*,
+                        v1::ExecSyncResponse*) override {
+    return edge_.Unimplemented("ExecSync", "containers");
+  }
+  grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override {
+    return edge_.Unimplemented("Exec", "streaming");
+  }
+  grpc::Status Attach(grpc::ServerContext*, const v1::AttachRequest*,
+                      v1::AttachResponse*) override {
+    return edge_.Unimplemented("Attach", "streaming");
+  }
+  grpc::Status PortForward(grpc::ServerContext*, const v1::PortForwardRequest*,
+                           v1::PortForwardResponse*) override {
+    return edge_.Unimplemented("PortForward", "streaming");
+  }
+  grpc::Status ContainerStats(grpc::ServerContext*, const v1::ContainerStatsRequest*,
+                              v1::ContainerStatsResponse*) override {
+    return edge_.Unimplemented("ContainerStats", "stats and metrics");
+  }
+  grpc::Status ListContainerStats(grpc::ServerContext*, const v1::ListContainerStatsRequest*,
+                                  v1::ListContainerStatsResponse*) override {
+    return edge_.Unimplemented("ListContainerStats", "stats and metrics");
+  }
+  grpc::Status StreamContainerStats(
+      grpc::ServerContext*, const v1::StreamContainerStatsRequest*,
+      grpc::ServerWriter<v1::StreamContainerStatsResponse>*) override {
+    return edge_.Unimplemented("StreamContainerStats", "stats and metrics");
+  }
+  grpc::Status PodSandboxStats(grpc::ServerContext*, const v1::PodSandboxStatsRequest*,
+                               v1::PodSandboxStatsResponse*) override {
+    return edge_.Unimplemented("PodSandboxStats", "stats and metrics");
+  }
+  grpc::Status ListPodSandboxStats(grpc::ServerContext*, const v1::ListPodSandboxStatsRequest*,
+                                   v1::ListPodSandboxStatsResponse*) override {
+    return edge_.Unimplemented("ListPodSandboxStats", "stats and metrics");
+  }
+  grpc::Status StreamPodSandboxStats(
+      grpc::ServerContext*, const v1::StreamPodSandboxStatsRequest*,
+      grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>*) override {
+    return edge_.Unimplemented("StreamPodSandboxStats", "stats and metrics");
+  }
+  grpc::Status UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest*,
+                                   v1::UpdateRuntimeConfigResponse*) override {
+    return edge_.Unimplemented("UpdateRuntimeConfig", "pod sandboxes");
+  }
+  grpc::Status CheckpointContainer(grpc::ServerContext*, const v1::CheckpointContainerRequest*,
+                                   v1::CheckpointContainerResponse*) override {
+    return edge_.Unimplemented("CheckpointContainer", "checkpoint/restore");
+  }
+  grpc::Status GetContainerEvents(grpc::ServerContext*, const v1::GetEventsRequest*,
+                                  grpc::ServerWriter<v1::ContainerEventResponse>*) override {
+    return edge_.Unimplemented("GetContainerEvents", "container events");
+  }
+  grpc::Status ListMetricDescriptors(grpc::ServerContext*, const v1::ListMetricDescriptorsRequest*,
+                                     v1::ListMetricDescriptorsResponse*) override {
+    return edge_.Unimplemented("ListMetricDescriptors", "stats and metrics");
+  }
+  grpc::Status ListPodSandboxMetrics(grpc::ServerContext*, const v1::ListPodSandboxMetricsRequest*,
+                                     v1::ListPodSandboxMetricsResponse*) override {
+    return edge_.Unimplemented("ListPodSandboxMetrics", "stats and metrics");
+  }
+  grpc::Status StreamPodSandboxMetrics(
+      grpc::ServerContext*, const v1::StreamPodSandboxMetricsRequest*,
+      grpc::ServerWriter<v1::StreamPodSandboxMetricsResponse>*) override {
+    return edge_.Unimplemented("StreamPodSandboxMetrics", "stats and metrics");
+  }
+  grpc::Status UpdatePodSandboxResources(grpc::ServerContext*,
+                                         const v1::UpdatePodSandboxResourcesRequest*,
+                                         v1::UpdatePodSandboxResourcesResponse*) override {
+    return edge_.Unimplemented("UpdatePodSandboxResources", "pod sandboxes");
+  }
+
+ private:
+  RpcEdge& edge_;
+  const config::LiveConfig& config_;
+  network::NetworkReadiness& network_;
+  const RuntimeFacts& facts_;
+};
+
+}  // namespace crio::server

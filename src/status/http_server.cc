@@ -1,0 +1,103 @@
+#include "status/http_server.h"
+
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/http.hpp"
+#include "common/log.h"
+#include "status/fd_stream.h"
+
+namespace crio::status {
+namespace {
+
+namespace http = boost::beast::http;
+
+// Requests to the status API carry no body worth more than this.
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxBodyBytes = 64 * 1024;
+
+http::response<http::string_body> ToBeast(const HttpResponse& response, unsigned version,
+                                          bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(response.status), version};
+  out.set(http::field::server, "crio");
+  out.set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) out.set(name, value);
+  out.keep_alive(keep_alive);
+  out.body() = response.body;
+  out.prepare_payload();
+  return out;
+}
+
+}  // namespace
+
+void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
+                         std::chrono::milliseconds timeout) {
+  FdStream stream(std::move(fd), timeout);
+  boost::beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(kMaxBodyBytes);
+    boost::system::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != boost::asio::error::eof) {
+        log::Debug("status API: dropping connection: {}", ec.message());
+      }
+      return;
+    }
+    const auto& request = parser.get();
+    const HttpResponse response = handler(HttpRequest{
+        .method = std::string(request.method_string()), .target = std::string(request.target())});
+    auto out = ToBeast(response, request.version(), request.keep_alive());
+    http::write(stream, out, ec);
+    if (ec || !out.keep_alive()) return;
+  }
+}
+
+HttpServer::HttpServer(HttpHandler handler, Options options)
+    : handler_(std::move(handler)), options_(options) {
+  for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Submit(sys::UniqueFd fd) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= options_.max_queued) {
+      log::Warn("status API: refusing connection ({})", stopping_ ? "stopping" : "queue full");
+      return;  // fd closes here
+    }
+    queue_.push_back(std::move(fd));
+  }
+  wake_.notify_one();
+}
+
+void HttpServer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  workers_.clear();
+}
+
+void HttpServer::WorkerLoop() {
+  for (;;) {
+    sys::UniqueFd fd;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      fd = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    ServeHttpConnection(std::move(fd), handler_, options_.timeout);
+  }
+}
+
+}  // namespace crio::status

@@ -1,0 +1,73 @@
+// HttpServer: serves HTTP/1.1 requests on connections handed to it, with a fixed pool of
+// worker threads and a bounded queue (a flood of connections is refused, never queued
+// without limit). Each connection may carry several keep-alive requests; an idle or slow
+// client is dropped after the read timeout.
+//
+// Thread-safe. Stop() refuses new connections, lets the workers finish the requests in
+// hand (bounded by the read timeout) and joins them.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "sys/unique_fd.h"
+
+namespace crio::status {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // path and query, as sent
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Serves requests on `fd` until the client closes, stops keep-alive, or is idle for
+// `timeout`. Runs on the calling thread.
+void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
+                         std::chrono::milliseconds timeout);
+
+class HttpServer {
+ public:
+  struct Options {
+    int threads = 2;
+    size_t max_queued = 64;
+    std::chrono::milliseconds timeout{5000};
+  };
+
+  HttpServer(HttpHandler handler, Options options);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();
+
+  // Queues `fd` for a worker; closes it at once when the queue is full or stopping.
+  void Submit(sys::UniqueFd fd);
+  void Stop();
+
+ private:
+  void WorkerLoop();
+
+  const HttpHandler handler_;
+  const Options options_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<sys::UniqueFd> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace crio::status

@@ -1,0 +1,65 @@
+#include "status/status_api.h"
+
+#include <string_view>
+
+#include "config/render.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+
+namespace crio::status {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse JsonError(int status, const std::string& message) {
+  return HttpResponse{.status = status, .body = json{{"error", message}}.dump() + "\n"};
+}
+
+// Without user-namespace mappings configured, ids map one to one over the whole range.
+json IdentityMappings() {
+  return json::array({{{"container_id", 0}, {"host_id", 0}, {"size", 4294967295u}}});
+}
+
+// The id after `prefix` in `path`, or empty when `path` does not start with it.
+std::string_view IdAfter(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return {};
+  return path.substr(prefix.size());
+}
+
+}  // namespace
+
+HttpResponse StatusApi::Handle(const HttpRequest& request) const {
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  if (request.method != "GET") {
+    HttpResponse response = JsonError(405, fmt::format("method {} not allowed", request.method));
+    response.headers["Allow"] = "GET";
+    return response;
+  }
+  if (path == "/info") return Info();
+  if (path == "/config") return ConfigToml();
+  for (const std::string_view prefix : {"/containers/", "/pause/", "/unpause/"}) {
+    const std::string_view id = IdAfter(path, prefix);
+    if (id.empty() || id.find('/') != std::string_view::npos) continue;
+    return JsonError(404, fmt::format("can't find the container with id {}", id));
+  }
+  return JsonError(404, fmt::format("no such endpoint {}", path));
+}
+
+HttpResponse StatusApi::Info() const {
+  const auto config = config_.Snapshot();
+  const json info = {
+      {"storage_driver", config->root.storage_driver},
+      {"storage_image", config->root.imagestore},
+      {"storage_root", config->root.root},
+      {"cgroup_driver", cgroup_driver_},
+      {"default_id_mappings", {{"uids", IdentityMappings()}, {"gids", IdentityMappings()}}},
+  };
+  return HttpResponse{.body = info.dump() + "\n"};
+}
+
+HttpResponse StatusApi::ConfigToml() const {
+  return HttpResponse{.content_type = "application/toml", .body = config::Render(*config_.Snapshot())};
+}
+
+}  // namespace crio::status

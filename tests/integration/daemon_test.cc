@@ -1,0 +1,283 @@
+// The foundation as an operator meets it: start crio, ask it who it is and whether it is
+// ready (over gRPC, crioctl and curl), reload it, stop it, and feed it bad configuration.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cri_api.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/crio_daemon.h"
+
+namespace crio::testing {
+namespace {
+
+namespace v1 = runtime::v1;
+using nlohmann::json;
+
+std::unique_ptr<v1::RuntimeService::Stub> RuntimeStub(const CrioDaemon& crio) {
+  return v1::RuntimeService::NewStub(
+      grpc::CreateChannel("unix:" + crio.socket(), grpc::InsecureChannelCredentials()));
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
+  }
+};
+
+TEST_F(DaemonTest, AnswersVersionStatusAndRuntimeConfigOverGrpc) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  auto stub = RuntimeStub(crio);
+
+  v1::VersionResponse version;
+  ASSERT_TRUE(stub->Version(Context().get(), v1::VersionRequest(), &version).ok());
+  EXPECT_EQ(version.runtime_name(), "crio");
+  EXPECT_EQ(version.runtime_api_version(), "v1");
+  EXPECT_FALSE(version.runtime_version().empty());
+
+  v1::StatusRequest status_request;
+  status_request.set_verbose(true);
+  v1::StatusResponse status;
+  ASSERT_TRUE(stub->Status(Context().get(), status_request, &status).ok());
+  ASSERT_EQ(status.status().conditions_size(), 2);
+  EXPECT_TRUE(status.status().conditions(0).status());
+  const v1::RuntimeCondition& network = status.status().conditions(1);
+  EXPECT_EQ(network.type(), "NetworkReady");
+  EXPECT_FALSE(network.status());  // the temp network dir is empty
+  EXPECT_EQ(network.reason(), "NetworkPluginNotReady");
+  EXPECT_NE(network.message().find(crio.network_dir()), std::string::npos);
+  const json config = json::parse(status.info().at("config"));
+  EXPECT_NE(config.dump().find(crio.socket()), std::string::npos);
+
+  v1::RuntimeConfigResponse runtime_config;
+  ASSERT_TRUE(
+      stub->RuntimeConfig(Context().get(), v1::RuntimeConfigRequest(), &runtime_config).ok());
+  const bool systemd_running = access("/run/systemd/system", F_OK) == 0;
+  EXPECT_EQ(runtime_config.linux().cgroup_driver(), systemd_running ? v1::SYSTEMD : v1::CGROUPFS);
+  EXPECT_EQ(crio.Stop(), 0);
+}
+
+TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
+  CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\"]\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  crio.dir().WriteFile(
+      "net.d/10-test.conflist",
+      R"({"cniVersion":"1.0.0","name":"test","plugins":[{"type":"loopback"}]})");
+  v1::StatusResponse status;
+  ASSERT_TRUE(RuntimeStub(crio)->Status(Context().get(), v1::StatusRequest(), &status).ok());
+  EXPECT_TRUE(status.status().conditions(1).status()) << status.status().conditions(1).message();
+}
+
+TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  v1::RunPodSandboxResponse pod;
+  const grpc::Status status =
+      RuntimeStub(crio)->RunPodSandbox(Context().get(), v1::RunPodSandboxRequest(), &pod);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(status.error_message().find("pod sandboxes"), std::string::npos);
+
+  auto images = v1::ImageService::NewStub(
+      grpc::CreateChannel("unix:" + crio.socket(), grpc::InsecureChannelCredentials()));
+  v1::ListImagesResponse list;
+  EXPECT_EQ(images->ListImages(Context().get(), v1::ListImagesRequest(), &list).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(DaemonTest, MessageSizeLimitComesFromConfig) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start({"--grpc-max-recv-msg-size", "1024"})) << crio.Log();
+  v1::VersionRequest big;
+  big.set_version(std::string(4096, 'x'));
+  v1::VersionResponse version;
+  EXPECT_EQ(RuntimeStub(crio)->Version(Context().get(), big, &version).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+}
+
+TEST_F(DaemonTest, CrioctlSpeaksToIt) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const RunResult version = Run({BinPath("crioctl"), "-r", crio.endpoint(), "version"});
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  EXPECT_NE(version.out.find("RuntimeName:  crio"), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("RuntimeApiVersion:  v1"), std::string::npos) << version.out;
+
+  const RunResult info = Run({BinPath("crioctl"), "--runtime-endpoint", crio.endpoint(), "info"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const json parsed = json::parse(info.out);
+  EXPECT_EQ(parsed["status"]["conditions"][0]["type"], "RuntimeReady");
+  EXPECT_TRUE(parsed.contains("config")) << info.out;
+
+  const RunResult yaml = Run({BinPath("crioctl"), "-r", crio.endpoint(), "info", "-o", "yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  EXPECT_NE(yaml.out.find("type: RuntimeReady"), std::string::npos) << yaml.out;
+
+  const RunResult down = Run({BinPath("crioctl"), "-r", "unix://" + crio.dir().Join("none.sock"),
+                              "--timeout", "1s", "version"});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("none.sock"), std::string::npos) << down.err;
+}
+
+TEST_F(DaemonTest, StatusApiAnswersHttpOnTheSameSocket) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const RunResult info = Run({"curl", "-sS", "--unix-socket", crio.socket(), "http://localhost/info"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const json parsed = json::parse(info.out);
+  EXPECT_EQ(parsed["storage_driver"], "overlay");
+  EXPECT_EQ(parsed["storage_root"], crio.dir().Join("lib"));
+
+  const RunResult config =
+      Run({"curl", "-sS", "--unix-socket", crio.socket(), "http://localhost/config"});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_NE(config.out.find("listen = \"" + crio.socket() + "\""), std::string::npos);
+
+  const RunResult missing = Run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "--unix-socket", crio.socket(), "http://localhost/containers/abc"});
+  EXPECT_EQ(missing.out, "404");
+
+  const RunResult status_info = Run({BinPath("crio"), "status", "--socket", crio.socket(), "info"});
+  ASSERT_EQ(status_info.exit_code, 0) << status_info.err;
+  EXPECT_EQ(json::parse(status_info.out)["storage_driver"], "overlay");
+  const RunResult status_config =
+      Run({BinPath("crio"), "status", "-s", crio.socket(), "config"});
+  EXPECT_EQ(status_config.out, config.out);
+  const RunResult container =
+      Run({BinPath("crio"), "status", "-s", crio.socket(), "containers", "--id", "abc"});
+  EXPECT_EQ(container.exit_code, 1);
+  EXPECT_NE(container.err.find("can't find the container with id abc"), std::string::npos)
+      << container.err;
+
+  // gRPC still works after HTTP traffic on the same socket.
+  v1::VersionResponse version;
+  EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+}
+
+TEST_F(DaemonTest, SighupReloadsTheLogLevel) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  v1::VersionResponse version;
+  ASSERT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+  EXPECT_EQ(crio.Log().find("Version OK"), std::string::npos);  // info level: no rpc lines
+
+  crio.dir().WriteFile("crio.conf.d/10-debug.conf", "[crio.runtime]\nlog_level = \"debug\"\n");
+  crio.Signal(SIGHUP);
+  ASSERT_TRUE(crio.WaitForLog("log_level")) << crio.Log();
+  EXPECT_NE(crio.Log().find("debug"), std::string::npos);
+  ASSERT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+  EXPECT_TRUE(crio.WaitForLog("Version OK")) << crio.Log();
+
+  // A broken file on reload keeps the running configuration.
+  crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"loud\"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog("Configuration not reloaded")) << crio.Log();
+  EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+}
+
+TEST_F(DaemonTest, SigtermExitsCleanlyAndRemovesTheSocket) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  ASSERT_EQ(access(crio.socket().c_str(), F_OK), 0);
+  struct stat info{};
+  ASSERT_EQ(stat(crio.socket().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0660u);
+  EXPECT_EQ(crio.Stop(), 0);
+  EXPECT_NE(access(crio.socket().c_str(), F_OK), 0);
+  EXPECT_NE(access((crio.socket() + ".lock").c_str(), F_OK), 0);
+}
+
+TEST_F(DaemonTest, SigintAlsoStops) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  crio.Signal(SIGINT);
+  EXPECT_EQ(WaitForExit(crio.pid(), std::chrono::seconds(20)), 0);
+  EXPECT_NE(access(crio.socket().c_str(), F_OK), 0);
+}
+
+TEST_F(DaemonTest, SecondCrioOnTheSameSocketFailsClearly) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const RunResult second = Run(crio.Command(), std::chrono::seconds(20));
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another crio is already running on " + crio.socket()),
+            std::string::npos)
+      << second.err;
+  v1::VersionResponse version;
+  EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+}
+
+TEST_F(DaemonTest, RestartsAfterSigkillOverTheStaleSocket) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  crio.Signal(SIGKILL);
+  WaitForExit(crio.pid(), std::chrono::seconds(10));
+  ASSERT_EQ(access(crio.socket().c_str(), F_OK), 0);  // left behind
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  EXPECT_EQ(crio.Stop(), 0);
+}
+
+TEST_F(DaemonTest, InvalidConfigExitsOneAndCreatesNothing) {
+  CrioDaemon crio("[crio.runtime]\ncgroup_manager = \"upstart\"\n");
+  const RunResult result = Run(crio.Command(), std::chrono::seconds(20));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(crio.config_file()), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("cgroup_manager"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("systemd"), std::string::npos) << result.err;
+  EXPECT_NE(access(crio.dir().Join("run").c_str(), F_OK), 0);
+  EXPECT_NE(access(crio.dir().Join("lib").c_str(), F_OK), 0);
+}
+
+TEST_F(DaemonTest, UnknownKeysWarnAndCrioStillServes) {
+  CrioDaemon crio("[crio.runtime]\nno_such_option = true\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const std::string log = crio.Log();
+  EXPECT_NE(log.find("no_such_option"), std::string::npos) << log;
+  EXPECT_NE(log.find("level=warning"), std::string::npos) << log;
+}
+
+TEST_F(DaemonTest, JsonLogFormat) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start({"--log-format", "json"})) << crio.Log();
+  const std::string log = crio.Log();
+  const std::string first_line = log.substr(0, log.find('\n'));
+  const json line = json::parse(first_line);
+  EXPECT_EQ(line["level"], "info");
+  EXPECT_TRUE(line.contains("time"));
+}
+
+TEST_F(DaemonTest, ConfigSubcommandOutputReadsBackIdentically) {
+  CrioDaemon crio("[crio.image]\npause_image = \"example.com/pause:9\"\n");
+  const RunResult first = Run({BinPath("crio"), "--config", crio.config_file(), "--config-dir",
+                               crio.config_dir(), "--log-level", "debug", "config"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("pause_image = \"example.com/pause:9\""), std::string::npos);
+  EXPECT_NE(first.out.find("log_level = \"debug\""), std::string::npos);
+  const std::string rendered = crio.dir().WriteFile("rendered.conf", first.out);
+  const RunResult second = Run({BinPath("crio"), "--config", rendered, "--config-dir",
+                                crio.dir().Join("empty.d"), "config"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, first.out);
+}
+
+TEST_F(DaemonTest, VersionSubcommand) {
+  const RunResult text = Run({BinPath("crio"), "version"});
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("Version:"), std::string::npos);
+  const RunResult as_json = Run({BinPath("crio"), "version", "--json"});
+  ASSERT_EQ(as_json.exit_code, 0);
+  EXPECT_EQ(json::parse(as_json.out)["version"], "0.1.0");
+}
+
+}  // namespace
+}  // namespace crio::testing

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fails when the tests left anything behind: crio processes from this build, temp dirs,
+# mounts, network namespaces or conmon processes.
+set -u
+cd "$(dirname "$0")/.."
+bin_dir=$(realpath "${BUILD_DIR:-build}")/bin
+leaks=()
+pids=$(pgrep -f "^$bin_dir/crio( |$)" || true)
+[ -n "$pids" ] && leaks+=("crio processes still running: $pids")
+temp=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'crio-test-*' 2>/dev/null)
+[ -n "$temp" ] && leaks+=("temp dirs left: $temp")
+mounts=$(grep -E 'crio-test-' /proc/mounts || true)
+[ -n "$mounts" ] && leaks+=("mounts left: $mounts")
+pgrep -x conmon >/dev/null && leaks+=("conmon processes still running")
+if [ ${#leaks[@]} -gt 0 ]; then
+  printf 'leak check: %s\n' "${leaks[@]}" >&2
+  exit 1
+fi
+echo "leak check: clean"
