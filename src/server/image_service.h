@@ -1,9 +1,13 @@
 // ImageService: the CRI v1 ImageService served over gRPC.
 //
-// Every rpc answers UNIMPLEMENTED naming the images feature until image pulling and the
-// layer store land. All calls pass through the RpcEdge. Thread-safe.
+// ImageFsInfo reports the usage of the image and container metadata dirs under the storage
+// root (CRI-O's <root>/overlay-images and <root>/overlay-containers): the kubelet calls it
+// to validate the connection and for image garbage collection. The other rpcs answer
+// UNIMPLEMENTED naming the images feature until image pulling and the layer store land.
+// All calls pass through the RpcEdge. Thread-safe.
 #pragma once
 
+#include "config/live_config.h"
 #include "cri_api.h"
 #include "server/edge.h"
 
@@ -13,7 +17,10 @@ namespace v1 = runtime::v1;
 
 class ImageService final : public v1::ImageService::Service {
  public:
-  explicit ImageService(RpcEdge& edge) : edge_(edge) {}
+  ImageService(RpcEdge& edge, const config::LiveConfig& config) : edge_(edge), config_(config) {}
+
+  grpc::Status ImageFsInfo(grpc::ServerContext*, const v1::ImageFsInfoRequest* request,
+                           v1::ImageFsInfoResponse* response) override;
 
   grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest*,
                           v1::ListImagesResponse*) override {
@@ -35,13 +42,10 @@ class ImageService final : public v1::ImageService::Service {
                            v1::RemoveImageResponse*) override {
     return edge_.Unimplemented("RemoveImage", "images");
   }
-  grpc::Status ImageFsInfo(grpc::ServerContext*, const v1::ImageFsInfoRequest*,
-                           v1::ImageFsInfoResponse*) override {
-    return edge_.Unimplemented("ImageFsInfo", "images");
-  }
 
  private:
   RpcEdge& edge_;
+  const config::LiveConfig& config_;
 };
 
 }  // namespace crio::server

@@ -108,7 +108,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   network::CniConfigReadiness network(config.network.network_dir, config.network.plugin_dirs,
                                       config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts);
-  server::ImageService image_service(edge);
+  server::ImageService image_service(edge, live);
   auto cri = server::CriServer::Start(
       {&runtime_service, &image_service},
       {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
