@@ -25,7 +25,7 @@ int DecodeWaitStatus(int status) { return WIFEXITED(status) ? WEXITSTATUS(status
 
 }  // namespace
 
-RunResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+RunResult RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return {};
   posix_spawn_file_actions_t actions;

@@ -17,8 +17,8 @@ struct RunResult {
 };
 
 // Runs argv[0] (looked up in $PATH) to completion; kills it after `timeout`.
-RunResult Run(const std::vector<std::string>& argv,
-              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // Starts argv with stdout and stderr appended to `log_path`; returns its pid (or -1).
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path);

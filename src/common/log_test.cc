@@ -32,7 +32,8 @@ TEST(LogTest, TextLineQuotesTheMessage) {
 
 TEST(LogTest, JsonLineIsOneJsonObject) {
   EXPECT_EQ(FormatLine(Format::kJson, Level::kWarn, FixedTime(), "a \"b\""),
-            "{\"level\":\"warning\",\"msg\":\"a \\\"b\\\"\",\"time\":\"2026-11-24T01:02:03.000000042Z\"}\n");
+            "{\"level\":\"warning\",\"msg\":\"a "
+            "\\\"b\\\"\",\"time\":\"2026-11-24T01:02:03.000000042Z\"}\n");
 }
 
 TEST(LogTest, LevelGatesOutput) {

@@ -2,10 +2,10 @@
 #include <cstring>
 #include <string>
 
-#include "fmt/format.h"
 #include "common/errno_status.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "fmt/format.h"
 
 namespace crio {
 

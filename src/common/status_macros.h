@@ -22,10 +22,9 @@ absl::Status Annotate(const absl::Status& status, std::string_view context);
 #define CRIO_STATUS_CONCAT_INNER(a, b) a##b
 #define CRIO_STATUS_CONCAT(a, b) CRIO_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                  \
-  do {                                                         \
-    if (absl::Status crio_status_ = (expr); !crio_status_.ok()) \
-      return crio_status_;                                     \
+#define RETURN_IF_ERROR(expr)                                                        \
+  do {                                                                               \
+    if (absl::Status crio_status_ = (expr); !crio_status_.ok()) return crio_status_; \
   } while (false)
 
 #define CRIO_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

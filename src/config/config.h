@@ -16,19 +16,19 @@ namespace crio::config {
 
 // [crio.runtime.runtimes.NAME]: one OCI runtime handler.
 struct RuntimeHandler {
-  std::string runtime_path;                 // empty: look up NAME in $PATH
-  std::string runtime_root;                 // --root for the runtime; empty: /run/NAME
-  std::string runtime_type = "oci";         // only "oci" (conmon + runc/crun) is supported
+  std::string runtime_path;          // empty: look up NAME in $PATH
+  std::string runtime_root;          // --root for the runtime; empty: /run/NAME
+  std::string runtime_type = "oci";  // only "oci" (conmon + runc/crun) is supported
   bool privileged_without_host_devices = false;
   std::vector<std::string> allowed_annotations;
-  std::string monitor_path;                 // conmon binary; empty: [crio.runtime] conmon or $PATH
-  std::string monitor_cgroup;               // "", "pod", "system.slice" or another .slice
+  std::string monitor_path;    // conmon binary; empty: [crio.runtime] conmon or $PATH
+  std::string monitor_cgroup;  // "", "pod", "system.slice" or another .slice
   std::vector<std::string> monitor_env = {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   std::string container_min_memory = "12MiB";
   std::map<std::string, std::string> default_annotations;
   bool no_sync_log = false;
-  int64_t container_create_timeout = 240;   // seconds, at least 30
+  int64_t container_create_timeout = 240;  // seconds, at least 30
 
   bool operator==(const RuntimeHandler&) const = default;
 };
@@ -56,7 +56,7 @@ struct ApiConfig {
   std::string stream_address = "127.0.0.1";
   std::string stream_port = "0";
   bool stream_enable_tls = false;
-  std::string stream_idle_timeout;          // Go duration; empty: 4h
+  std::string stream_idle_timeout;  // Go duration; empty: 4h
   std::string stream_tls_cert;
   std::string stream_tls_key;
   std::string stream_tls_ca;
@@ -69,7 +69,8 @@ struct ApiConfig {
 // [crio.runtime]
 struct RuntimeConfig {
   std::string default_runtime = "runc";
-  std::map<std::string, RuntimeHandler> runtimes = {{"runc", RuntimeHandler{.runtime_root = "/run/runc"}}};
+  std::map<std::string, RuntimeHandler> runtimes = {
+      {"runc", RuntimeHandler{.runtime_root = "/run/runc"}}};
   std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
   bool no_pivot = false;
   std::string conmon;
@@ -78,10 +79,10 @@ struct RuntimeConfig {
   std::string seccomp_profile;
   std::string privileged_seccomp_profile;
   std::string apparmor_profile = "crio-default";
-  std::string cgroup_manager = "systemd";    // "systemd" or "cgroupfs"
-  std::vector<std::string> default_capabilities = {
-      "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID",
-      "SETUID", "SETPCAP", "NET_BIND_SERVICE", "KILL"};
+  std::string cgroup_manager = "systemd";  // "systemd" or "cgroupfs"
+  std::vector<std::string> default_capabilities = {"CHOWN",   "DAC_OVERRIDE",     "FSETID",
+                                                   "FOWNER",  "SETGID",           "SETUID",
+                                                   "SETPCAP", "NET_BIND_SERVICE", "KILL"};
   bool add_inheritable_capabilities = false;
   std::vector<std::string> default_sysctls;  // "key=value", no spaces
   std::vector<std::string> allowed_devices = {"/dev/fuse", "/dev/net/tun"};
@@ -89,13 +90,13 @@ struct RuntimeConfig {
   std::vector<std::string> hooks_dir = {"/usr/share/containers/oci/hooks.d"};
   int64_t pids_limit = -1;
   std::string log_level = "info";
-  std::string log_format = "text";           // "text" or "json"
-  int64_t log_size_max = -1;                 // -1: unlimited, else at least 8192
+  std::string log_format = "text";  // "text" or "json"
+  int64_t log_size_max = -1;        // -1: unlimited, else at least 8192
   std::string container_exits_dir = "/var/run/crio/exits";
   std::string container_attach_socket_dir = "/var/run/crio";
   std::string bind_mount_prefix;
   bool read_only = false;
-  int64_t ctr_stop_timeout = 30;             // seconds, at least 30
+  int64_t ctr_stop_timeout = 30;  // seconds, at least 30
   bool drop_infra_ctr = true;
   std::string namespaces_dir = "/var/run";
   std::vector<std::string> absent_mount_sources_to_reject;
@@ -112,12 +113,12 @@ struct ImageConfig {
   std::string pause_image_auth_file;
   std::string pause_command = "/pause";
   std::vector<std::string> pinned_images;
-  std::string signature_policy;              // empty: /etc/containers/policy.json
+  std::string signature_policy;  // empty: /etc/containers/policy.json
   std::string signature_policy_dir = "/etc/crio/policies";
-  std::string image_volumes = "mkdir";       // "mkdir", "bind" or "ignore"
+  std::string image_volumes = "mkdir";  // "mkdir", "bind" or "ignore"
   std::string big_files_temporary_dir;
-  std::string short_name_mode = "enforcing"; // "enforcing" or "disabled"
-  std::string pull_progress_timeout = "0s";  // Go duration
+  std::string short_name_mode = "enforcing";  // "enforcing" or "disabled"
+  std::string pull_progress_timeout = "0s";   // Go duration
 
   bool operator==(const ImageConfig&) const = default;
 };
@@ -146,7 +147,7 @@ struct MetricsConfig {
 
 // [crio.stats]
 struct StatsConfig {
-  int64_t collection_period = 0;             // seconds; 0: collect on demand
+  int64_t collection_period = 0;  // seconds; 0: collect on demand
   std::vector<std::string> included_pod_metrics;
 
   bool operator==(const StatsConfig&) const = default;

@@ -34,8 +34,8 @@ absl::Status SetHandlerField(std::string_view key, const std::string& text,
     auto value = FromFlagText(option.kind, {text});
     absl::Status status = value.ok() ? Check(option, *value) : value.status();
     if (!status.ok()) {
-      return absl::InvalidArgumentError(fmt::format("flag --runtimes: {} \"{}\": {}", key, text,
-                                                    std::string(status.message())));
+      return absl::InvalidArgumentError(
+          fmt::format("flag --runtimes: {} \"{}\": {}", key, text, std::string(status.message())));
     }
     Set(option, *value, handler);
   }

@@ -1,1 +1,97 @@
+#include "config/flags.h"
+
+#include "CLI/CLI.hpp"
 #include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::config {
+namespace {
+
+// Parses `args` (without argv[0]) into a fresh app with crio's flags.
+class FlagsTest : public ::testing::Test {
+ protected:
+  void Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "crio");
+    std::vector<const char*> argv;
+    for (const std::string& arg : args) argv.push_back(arg.c_str());
+    app_.parse(static_cast<int>(argv.size()), argv.data());
+  }
+  absl::StatusOr<Loaded> LoadWithFlags() { return Load(flags_.sources(), &flags_); }
+
+  testing::TempDir dir_;
+  CLI::App app_{"test"};
+  FlagSet flags_ = [this] {
+    FlagSet flags;
+    flags.Register(app_);
+    return flags;
+  }();
+};
+
+TEST_F(FlagsTest, FlagsOverrideFilesKeyByKey) {
+  const std::string file =
+      dir_.WriteFile("crio.conf", "[crio.runtime]\nlog_level = \"warn\"\npids_limit = 10\n");
+  Parse({"--config", file, "--config-dir", dir_.Join("none"), "-l", "debug", "--read-only",
+         "--hooks-dir", "/a,/b", "--hooks-dir", "/c", "--cni-config-dir", "/etc/net",
+         "--drop-infra-ctr=false", "--metrics-port", "9100"});
+  auto loaded = LoadWithFlags();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Config& c = loaded->config;
+  EXPECT_EQ(c.runtime.log_level, "debug");
+  EXPECT_EQ(c.runtime.pids_limit, 10);
+  EXPECT_TRUE(c.runtime.read_only);
+  EXPECT_FALSE(c.runtime.drop_infra_ctr);
+  EXPECT_EQ(c.runtime.hooks_dir, (std::vector<std::string>{"/a", "/b", "/c"}));
+  EXPECT_EQ(c.network.network_dir, "/etc/net");
+  EXPECT_EQ(c.metrics.metrics_port, 9100);
+}
+
+TEST_F(FlagsTest, SourcesComeFromConfigFlags) {
+  Parse({"-c", "/x/crio.conf", "-d", "/x/crio.conf.d"});
+  const Sources sources = flags_.sources();
+  EXPECT_EQ(sources.config_file, "/x/crio.conf");
+  EXPECT_EQ(sources.config_dir, "/x/crio.conf.d");
+  EXPECT_TRUE(sources.config_file_required);
+  auto loaded = LoadWithFlags();
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(FlagsTest, DefaultSourcesAreOptional) {
+  Parse({});
+  EXPECT_EQ(flags_.sources().config_file, "/etc/crio/crio.conf");
+  EXPECT_FALSE(flags_.sources().config_file_required);
+}
+
+TEST_F(FlagsTest, InvalidFlagValuesNameTheFlag) {
+  Parse({"--config-dir", dir_.Join("none"), "-c", dir_.WriteFile("c.conf", ""), "--cgroup-manager",
+         "upstart"});
+  auto loaded = LoadWithFlags();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().message(),
+            "flag --cgroup-manager \"upstart\": invalid value (allowed: systemd, cgroupfs)");
+}
+
+TEST_F(FlagsTest, RuntimesFlagAddsAHandler) {
+  Parse({"--config-dir", dir_.Join("none"), "-c", dir_.WriteFile("c.conf", ""), "--runtimes",
+         "crun:/usr/bin/crun:/run/crun::true::500KiB", "--default-runtime", "crun"});
+  auto loaded = LoadWithFlags();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const RuntimeHandler& crun = loaded->config.runtime.runtimes.at("crun");
+  EXPECT_EQ(crun.runtime_path, "/usr/bin/crun");
+  EXPECT_EQ(crun.runtime_root, "/run/crun");
+  EXPECT_EQ(crun.runtime_type, "oci");
+  EXPECT_TRUE(crun.privileged_without_host_devices);
+  EXPECT_EQ(crun.container_min_memory, "500KiB");
+  EXPECT_EQ(loaded->config.runtime.default_runtime, "crun");
+}
+
+TEST(RuntimesFlagTest, RejectsBadFields) {
+  Config config;
+  EXPECT_FALSE(ApplyRuntimesFlag("", config).ok());
+  EXPECT_FALSE(ApplyRuntimesFlag("kata:/bin/kata::vm", config).ok());
+  EXPECT_FALSE(ApplyRuntimesFlag("x:relative", config).ok());
+  EXPECT_FALSE(ApplyRuntimesFlag("x:/bin/x:::::tiny", config).ok());
+  EXPECT_FALSE(ApplyRuntimesFlag("x:/bin/x::::/etc/kata.toml", config).ok());
+}
+
+}  // namespace
+}  // namespace crio::config

@@ -55,7 +55,8 @@ const BasicOption<Target>* Find(std::span<const BasicOption<Target>> options,
 
 absl::Status ApplyHandler(const std::string& name, const toml::table& table, Document& doc) {
   if (name.empty()) {
-    return absl::InvalidArgumentError(fmt::format("{}: runtime handler with an empty name", doc.origin));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: runtime handler with an empty name", doc.origin));
   }
   RuntimeHandler& handler = doc.config.runtime.runtimes[name];
   const std::string where = fmt::format("{}: [{}.{}]", doc.origin, kHandlersTable, name);
@@ -75,8 +76,8 @@ absl::Status ApplyHandlers(const toml::table& runtimes, Document& doc) {
   for (const auto& [name, node] : runtimes) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-      return absl::InvalidArgumentError(fmt::format("{}: [{}] {}: expected a table", doc.origin,
-                                                    kHandlersTable, name.str()));
+      return absl::InvalidArgumentError(
+          fmt::format("{}: [{}] {}: expected a table", doc.origin, kHandlersTable, name.str()));
     }
     if (auto applied = ApplyHandler(std::string(name.str()), *table, doc); !applied.ok()) {
       return applied;
@@ -137,8 +138,8 @@ std::vector<std::string> DropIns(const std::string& dir) {
 // The problem with one "name=soft:hard" (or "name=limit") ulimit, or empty.
 std::string UlimitProblem(const std::string& entry) {
   static constexpr std::string_view kNames[] = {
-      "core",   "cpu",   "data",   "fsize",      "locks", "memlock", "msgqueue", "nice",
-      "nofile", "nproc", "rss",    "rtprio",     "rttime", "sigpending", "stack"};
+      "core",   "cpu",   "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
+      "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack"};
   const size_t equals = entry.find('=');
   const std::string name = entry.substr(0, equals);
   if (equals == std::string::npos ||
@@ -168,10 +169,9 @@ absl::Status ApplyToml(const std::string& text, const std::string& origin, Confi
   try {
     root = toml::parse(text, origin);
   } catch (const toml::parse_error& error) {
-    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: invalid TOML: {}", origin,
-                                                  error.source().begin.line,
-                                                  error.source().begin.column,
-                                                  std::string(error.description())));
+    return absl::InvalidArgumentError(
+        fmt::format("{}:{}:{}: invalid TOML: {}", origin, error.source().begin.line,
+                    error.source().begin.column, std::string(error.description())));
   }
   Document doc{origin, config, warnings};
   for (const auto& [key, node] : root) {
@@ -201,9 +201,9 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
         runtime.log_size_max));
   }
   if (runtime.ctr_stop_timeout < 30) {
-    warnings.push_back(fmt::format(
-        "[crio.runtime] ctr_stop_timeout = {} is below the minimum of 30; using 30",
-        runtime.ctr_stop_timeout));
+    warnings.push_back(
+        fmt::format("[crio.runtime] ctr_stop_timeout = {} is below the minimum of 30; using 30",
+                    runtime.ctr_stop_timeout));
     runtime.ctr_stop_timeout = 30;
   }
   for (const std::string& sysctl : runtime.default_sysctls) {
@@ -221,9 +221,10 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
   }
   for (const std::string& device : runtime.additional_devices) {
     if (device.empty() || device.front() != '/') {
-      return invalid(fmt::format(
-          "[crio.runtime] additional_devices: \"{}\" must be \"/host/path[:/container/path[:rwm]]\"",
-          device));
+      return invalid(
+          fmt::format("[crio.runtime] additional_devices: \"{}\" must be "
+                      "\"/host/path[:/container/path[:rwm]]\"",
+                      device));
     }
   }
   return absl::OkStatus();

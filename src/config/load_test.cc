@@ -1,1 +1,179 @@
+#include "config/load.h"
+
 #include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::config {
+namespace {
+
+class LoadTest : public ::testing::Test {
+ protected:
+  Sources Paths() const {
+    return Sources{.config_file = dir_.Join("crio.conf"), .config_dir = dir_.Join("crio.conf.d")};
+  }
+  absl::StatusOr<Loaded> LoadFiles() const { return Load(Paths(), nullptr); }
+  std::string ErrorOf(const std::string& toml) {
+    dir_.WriteFile("crio.conf", toml);
+    auto loaded = LoadFiles();
+    return loaded.ok() ? "" : std::string(loaded.status().message());
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(LoadTest, NoFilesGiveCrioDefaults) {
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Config& c = loaded->config;
+  EXPECT_EQ(c, Config{});
+  EXPECT_EQ(c.api.listen, "/var/run/crio/crio.sock");
+  EXPECT_EQ(c.api.grpc_max_recv_msg_size, 83886080);
+  EXPECT_EQ(c.runtime.default_runtime, "runc");
+  EXPECT_EQ(c.runtime.runtimes.at("runc").runtime_root, "/run/runc");
+  EXPECT_EQ(c.runtime.cgroup_manager, "systemd");
+  EXPECT_EQ(c.runtime.log_level, "info");
+  EXPECT_EQ(c.runtime.ctr_stop_timeout, 30);
+  EXPECT_TRUE(c.runtime.drop_infra_ctr);
+  EXPECT_EQ(c.runtime.default_capabilities.size(), 9u);
+  EXPECT_EQ(c.image.pause_image, "registry.k8s.io/pause:3.10.1");
+  EXPECT_EQ(c.network.network_dir, "/etc/cni/net.d/");
+  EXPECT_EQ(c.metrics.metrics_port, 9090);
+  EXPECT_TRUE(loaded->warnings.empty());
+}
+
+TEST_F(LoadTest, DropInsApplyInLexicalOrderAndOnlyOverrideWhatTheySet) {
+  dir_.WriteFile("crio.conf",
+                 "[crio.runtime]\nlog_level = \"warn\"\npids_limit = 100\n"
+                 "[crio.image]\npause_image = \"main/pause:1\"\n");
+  dir_.WriteFile("crio.conf.d/20-second.conf", "[crio.runtime]\nlog_level = \"debug\"\n");
+  dir_.WriteFile("crio.conf.d/10-first.conf",
+                 "[crio.runtime]\nlog_level = \"error\"\n[crio.image]\npause_image = \"d/p:2\"\n");
+  dir_.WriteFile("crio.conf.d/30-ignored.toml", "[crio.runtime]\nlog_level = \"trace\"\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config.runtime.log_level, "debug");
+  EXPECT_EQ(loaded->config.runtime.pids_limit, 100);
+  EXPECT_EQ(loaded->config.image.pause_image, "d/p:2");
+}
+
+TEST_F(LoadTest, UnknownKeysAndTablesWarnWithFileTableAndKey) {
+  dir_.WriteFile("crio.conf",
+                 "[crio.runtime]\nfancy = 1\n[crio.tracing]\nenable_tracing = true\n"
+                 "[other]\nx = 1\n[crio.runtime.runtimes.runc]\nturbo = true\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const std::string file = dir_.Join("crio.conf");
+  ASSERT_EQ(loaded->warnings.size(), 4u);
+  EXPECT_EQ(loaded->warnings[0], file + ": unknown key \"fancy\" in table [crio.runtime], ignored");
+  EXPECT_EQ(loaded->warnings[1],
+            file + ": unknown key \"turbo\" in table [crio.runtime.runtimes.runc], ignored");
+  EXPECT_EQ(loaded->warnings[2], file + ": unknown table [crio.tracing], ignored");
+  EXPECT_EQ(loaded->warnings[3], file + ": unknown table \"other\" outside [crio], ignored");
+}
+
+TEST_F(LoadTest, EveryInvalidValueKindNamesFileKeyAndAllowedValues) {
+  const std::string file = dir_.Join("crio.conf");
+  EXPECT_EQ(ErrorOf("[crio.runtime]\ncgroup_manager = \"upstart\"\n"),
+            file +
+                ": [crio.runtime] cgroup_manager = \"upstart\": invalid value (allowed: "
+                "systemd, cgroupfs)");
+  EXPECT_EQ(ErrorOf("[crio.runtime]\ncgroup_manager = 3\n"),
+            file + ": [crio.runtime] cgroup_manager: expected a string");
+  EXPECT_EQ(ErrorOf("[crio.runtime]\nread_only = \"yes\"\n"),
+            file + ": [crio.runtime] read_only: expected a boolean (true or false)");
+  EXPECT_EQ(ErrorOf("[crio]\nroot = \"relative/dir\"\n"),
+            file + ": [crio] root = \"relative/dir\": must be an absolute path");
+  EXPECT_EQ(ErrorOf("[crio.metrics]\nmetrics_port = 70000\n"),
+            file + ": [crio.metrics] metrics_port = 70000: out of range (allowed: 0 to 65535)");
+  EXPECT_EQ(ErrorOf("[crio.api]\nstream_port = \"http\"\n"),
+            file + ": [crio.api] stream_port = \"http\": invalid port (allowed: 0 to 65535)");
+  EXPECT_NE(ErrorOf("[crio.image]\npull_progress_timeout = \"soon\"\n").find("invalid duration"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\nhooks_dir = [\"hooks\"]\n").find("must be an absolute path"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_capabilities = \"CHOWN\"\n")
+                .find("expected an array of strings"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_level = \"loud\"\n").find("allowed: trace, debug"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime.runtimes.kata]\nruntime_type = \"vm\"\n").find("allowed: oci"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime.runtimes.runc]\ncontainer_min_memory = \"lots\"\n")
+                .find("invalid size"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("[crio.runtime.runtimes.runc]\ncontainer_create_timeout = 5\n").find("minimum 30"),
+      std::string::npos);
+}
+
+TEST_F(LoadTest, SyntaxErrorsGiveFileAndLine) {
+  EXPECT_EQ(ErrorOf("[crio]\nroot = \"/x\"\nbroken = \n").rfind(dir_.Join("crio.conf") + ":3:", 0),
+            0u);
+}
+
+TEST_F(LoadTest, InvalidValueInADropInNamesTheDropIn) {
+  const std::string drop_in =
+      dir_.WriteFile("crio.conf.d/50-bad.conf", "[crio.image]\nimage_volumes = \"copy\"\n");
+  auto loaded = LoadFiles();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().message(),
+            drop_in +
+                ": [crio.image] image_volumes = \"copy\": invalid value (allowed: mkdir, "
+                "bind, ignore)");
+}
+
+TEST_F(LoadTest, RequiredConfigFileMustExist) {
+  Sources sources = Paths();
+  sources.config_file_required = true;
+  auto loaded = Load(sources, nullptr);
+  ASSERT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(loaded.status().message().find(sources.config_file), std::string::npos);
+}
+
+TEST_F(LoadTest, RuntimeHandlersMergeAcrossFiles) {
+  dir_.WriteFile("crio.conf",
+                 "[crio.runtime.runtimes.crun]\nruntime_path = \"/usr/bin/crun\"\n"
+                 "monitor_env = [\"A=1\"]\n");
+  dir_.WriteFile("crio.conf.d/10.conf",
+                 "[crio.runtime]\ndefault_runtime = \"crun\"\n"
+                 "[crio.runtime.runtimes.crun]\nruntime_root = \"/run/crun\"\n"
+                 "default_annotations = { \"a\" = \"b\" }\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const RuntimeHandler& crun = loaded->config.runtime.runtimes.at("crun");
+  EXPECT_EQ(crun.runtime_path, "/usr/bin/crun");
+  EXPECT_EQ(crun.runtime_root, "/run/crun");
+  EXPECT_EQ(crun.monitor_env, (std::vector<std::string>{"A=1"}));
+  EXPECT_EQ(crun.default_annotations.at("a"), "b");
+  EXPECT_EQ(loaded->config.runtime.default_runtime, "crun");
+  EXPECT_TRUE(loaded->config.runtime.runtimes.contains("runc"));
+}
+
+TEST_F(LoadTest, CrossKeyChecks) {
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_runtime = \"kata\"\n")
+                .find("no [crio.runtime.runtimes.kata] table is configured"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_size_max = 100\n").find("at least 8192"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward = 1\"]\n")
+                .find("without spaces"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("[crio.runtime]\ndefault_ulimits = [\"files=10:20\"]\n").find("known limit name"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"nofile=30:20\"]\n")
+                .find("above the hard limit"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"nofile=1024:2048\", \"nproc=64\"]\n"),
+            "");
+
+  dir_.WriteFile("crio.conf", "[crio.runtime]\nctr_stop_timeout = 5\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.runtime.ctr_stop_timeout, 30);
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_NE(loaded->warnings[0].find("ctr_stop_timeout"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crio::config

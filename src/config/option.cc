@@ -66,11 +66,21 @@ std::string TomlQuote(const std::string& text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
@@ -94,8 +104,9 @@ std::string StringProblem(const BasicOption<Target>& option, const std::string& 
       }
       return fmt::format("invalid value (allowed: {})", Join(option.allowed));
     case Kind::kDuration:
-      return text.empty() || ParseDuration(text) ? ""
-                                                 : "invalid duration (e.g. \"30s\", \"5m\", \"1h30m\")";
+      return text.empty() || ParseDuration(text)
+                 ? ""
+                 : "invalid duration (e.g. \"30s\", \"5m\", \"1h30m\")";
     case Kind::kSize:
       return ParseSize(text) ? "" : "invalid size (e.g. \"12MiB\", \"500KiB\", \"1g\")";
     case Kind::kPort: {
@@ -241,13 +252,13 @@ std::optional<int64_t> ParseDuration(std::string_view text) {
     double nanos;
   };
   // Longest names first so "ms" is not read as "m".
-  constexpr Unit kUnits[] = {{"ns", 1},         {"us", 1e3},        {"µs", 1e3}, {"ms", 1e6},
-                             {"s", 1e9},        {"m", 60e9},        {"h", 3600e9}};
+  constexpr Unit kUnits[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
+                             {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   double total = 0;
   while (!text.empty()) {
     size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) ||
-                                    text[digits] == '.')) {
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
       ++digits;
     }
     if (digits == 0) return std::nullopt;
@@ -272,8 +283,8 @@ std::optional<int64_t> ParseDuration(std::string_view text) {
 
 std::optional<int64_t> ParseSize(std::string_view text) {
   size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) ||
-                                  text[digits] == '.')) {
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
     ++digits;
   }
   if (digits == 0) return std::nullopt;
@@ -283,7 +294,7 @@ std::optional<int64_t> ParseSize(std::string_view text) {
   std::string unit;
   for (const char c : text.substr(digits)) unit += static_cast<char>(std::tolower(c));
   // Like go-units' RAMInBytes: every unit is binary, the "i" and "b" are optional.
-  constexpr std::pair<std::string_view, int> kPowers[] = {{"", 0}, {"b", 0}, {"k", 1}, {"m", 2},
+  constexpr std::pair<std::string_view, int> kPowers[] = {{"", 0},  {"b", 0}, {"k", 1}, {"m", 2},
                                                           {"g", 3}, {"t", 4}, {"p", 5}};
   for (const auto& [prefix, power] : kPowers) {
     for (const std::string& spelling :

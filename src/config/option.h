@@ -23,17 +23,17 @@
 namespace crio::config {
 
 enum class Kind {
-  kString,      // any string
-  kPath,        // absolute path, or empty
+  kString,  // any string
+  kPath,    // absolute path, or empty
   kBool,
-  kInt,         // int64 within [min, max]
+  kInt,  // int64 within [min, max]
   kStringList,
-  kPathList,    // absolute paths
+  kPathList,  // absolute paths
   kStringMap,
-  kEnum,        // one of `allowed`
-  kDuration,    // Go duration: "0s", "1h30m", "250ms"; empty allowed
-  kSize,        // bytes with binary units: "12MiB", "500KiB", "1g"
-  kPort,        // a string holding 0..65535 (stream_port is a string in CRI-O)
+  kEnum,      // one of `allowed`
+  kDuration,  // Go duration: "0s", "1h30m", "250ms"; empty allowed
+  kSize,      // bytes with binary units: "12MiB", "500KiB", "1g"
+  kPort,      // a string holding 0..65535 (stream_port is a string in CRI-O)
 };
 
 using StringList = std::vector<std::string>;
@@ -41,9 +41,8 @@ using StringMap = std::map<std::string, std::string>;
 using Value = std::variant<std::string, bool, int64_t, StringList, StringMap>;
 
 template <typename Target>
-using FieldRef = std::variant<std::string& (*)(Target&), bool& (*)(Target&),
-                              int64_t& (*)(Target&), StringList& (*)(Target&),
-                              StringMap& (*)(Target&)>;
+using FieldRef = std::variant<std::string& (*)(Target&), bool& (*)(Target&), int64_t& (*)(Target&),
+                              StringList& (*)(Target&), StringMap& (*)(Target&)>;
 
 template <typename Target>
 struct BasicOption {
@@ -56,7 +55,7 @@ struct BasicOption {
   std::string_view doc;
   bool reloadable = false;
   std::vector<std::string_view> allowed;  // kEnum
-  int64_t min = INT64_MIN;                     // kInt
+  int64_t min = INT64_MIN;                // kInt
   int64_t max = INT64_MAX;
 };
 

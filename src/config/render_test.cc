@@ -1,1 +1,73 @@
+#include "config/render.h"
+
+#include "config/load.h"
 #include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::config {
+namespace {
+
+Config ReadBack(const std::string& toml) {
+  Config config;
+  std::vector<std::string> warnings;
+  const absl::Status applied = ApplyToml(toml, "rendered", config, warnings);
+  EXPECT_TRUE(applied.ok()) << applied;
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  return config;
+}
+
+// A configuration that differs from the defaults in every kind of value.
+Config Unusual() {
+  Config config;
+  config.root.root = "/data/crio";
+  config.root.storage_option = {"overlay.mountopt=nodev", "with \"quotes\""};
+  config.root.internal_wipe = false;
+  config.api.stream_port = "10010";
+  config.api.stream_idle_timeout = "5m";
+  config.runtime.log_level = "trace";
+  config.runtime.pids_limit = 2048;
+  config.runtime.default_sysctls = {"net.ipv4.ping_group_range=0 1"};
+  config.runtime.default_capabilities.clear();
+  config.runtime.runtimes["crun"].runtime_path = "/usr/bin/crun";
+  config.runtime.runtimes["crun"].default_annotations = {{"io.x/y", "z\\w"}};
+  config.runtime.runtimes["crun"].container_min_memory = "500KiB";
+  config.image.pinned_images = {"registry.k8s.io/pause*"};
+  config.network.plugin_dirs = {"/opt/cni/bin"};
+  config.stats.collection_period = 10;
+  return config;
+}
+
+TEST(RenderTest, DefaultsReadBackEqual) {
+  const std::string rendered = Render(Config{});
+  EXPECT_EQ(ReadBack(rendered), Config{});
+}
+
+TEST(RenderTest, EveryKindOfValueReadsBackEqualAndRendersIdentically) {
+  const Config unusual = Unusual();
+  const std::string rendered = Render(unusual);
+  const Config back = ReadBack(rendered);
+  EXPECT_EQ(back, unusual);
+  EXPECT_EQ(Render(back), rendered);
+}
+
+TEST(RenderTest, IsCommentedTomlWithEveryTable) {
+  const std::string rendered = Render(Config{});
+  for (const char* table :
+       {"[crio]", "[crio.api]", "[crio.runtime]", "[crio.runtime.runtimes.runc]", "[crio.image]",
+        "[crio.network]", "[crio.metrics]", "[crio.stats]"}) {
+    EXPECT_NE(rendered.find(std::string("\n") + table + "\n"), std::string::npos) << table;
+  }
+  EXPECT_NE(rendered.find("# Cgroup manager"), std::string::npos);
+  EXPECT_NE(rendered.find("cgroup_manager = \"systemd\""), std::string::npos);
+}
+
+TEST(RenderTest, JsonMirrorsTheTables) {
+  const nlohmann::json json = ToJson(Config{});
+  EXPECT_EQ(json["crio"]["api"]["listen"], "/var/run/crio/crio.sock");
+  EXPECT_EQ(json["crio"]["runtime"]["runtimes"]["runc"]["runtime_root"], "/run/runc");
+  EXPECT_EQ(json["crio"]["root"], "/var/lib/crio/storage");
+  EXPECT_EQ(json["crio"]["metrics"]["metrics_port"], 9090);
+}
+
+}  // namespace
+}  // namespace crio::config

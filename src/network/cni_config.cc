@@ -28,8 +28,7 @@ std::vector<fs::path> CandidateFiles(const std::string& dir) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string ext = entry.path().extension().string();
-    if ((ext == ".conf" || ext == ".conflist" || ext == ".json") &&
-        entry.is_regular_file(error)) {
+    if ((ext == ".conf" || ext == ".conflist" || ext == ".json") && entry.is_regular_file(error)) {
       files.push_back(entry.path());
     }
   }
@@ -90,8 +89,7 @@ absl::StatusOr<CniNetwork> FindNetwork(const std::string& network_dir,
   for (const fs::path& file : CandidateFiles(network_dir)) {
     auto network = ParseNetwork(file, plugin_dirs);
     if (!network.ok()) {
-      skipped += fmt::format("; skipped {}: {}", file.string(),
-                             AsStd(network.status().message()));
+      skipped += fmt::format("; skipped {}: {}", file.string(), AsStd(network.status().message()));
       continue;
     }
     if (default_network.empty() || network->name == default_network) return network;

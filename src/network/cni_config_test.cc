@@ -31,8 +31,9 @@ TEST_F(CniConfigTest, MissingDirIsNotReadyWithCrioWording) {
 TEST_F(CniConfigTest, PicksLexicallyFirstValidConflist) {
   dir_.WriteFile("net.d/20-b.conflist",
                  R"({"cniVersion":"1.0.0","name":"b","plugins":[{"type":"bridge"}]})");
-  dir_.WriteFile("net.d/10-a.conflist",
-                 R"({"cniVersion":"1.0.0","name":"a","plugins":[{"type":"bridge"},{"type":"portmap"}]})");
+  dir_.WriteFile(
+      "net.d/10-a.conflist",
+      R"({"cniVersion":"1.0.0","name":"a","plugins":[{"type":"bridge"},{"type":"portmap"}]})");
   dir_.WriteFile("net.d/05-ignored.txt", "not a config");
   const auto network = FindNetwork(NetDir(), PluginDirs(), "");
   ASSERT_TRUE(network.ok()) << network.status();
@@ -42,8 +43,7 @@ TEST_F(CniConfigTest, PicksLexicallyFirstValidConflist) {
 
 TEST_F(CniConfigTest, SkipsInvalidFilesAndSaysWhy) {
   dir_.WriteFile("net.d/01-broken.conf", "{not json");
-  dir_.WriteFile("net.d/02-missing.conflist",
-                 R"({"name":"m","plugins":[{"type":"flannel"}]})");
+  dir_.WriteFile("net.d/02-missing.conflist", R"({"name":"m","plugins":[{"type":"flannel"}]})");
   auto network = FindNetwork(NetDir(), PluginDirs(), "");
   ASSERT_FALSE(network.ok());
   const std::string message(network.status().message());

@@ -78,9 +78,8 @@ absl::StatusOr<std::unique_ptr<ApiSocket>> ApiSocket::Open(const std::string& pa
   auto lock = sys::LockFile(path + ".lock");
   if (!lock.ok()) {
     if (lock.status().code() != absl::StatusCode::kUnavailable) return lock.status();
-    return absl::FailedPreconditionError(
-        fmt::format("another crio is already running on {} ({})", path,
-                    AsStd(lock.status().message())));
+    return absl::FailedPreconditionError(fmt::format("another crio is already running on {} ({})",
+                                                     path, AsStd(lock.status().message())));
   }
   if (auto removed = RemoveStaleSocket(path); !removed.ok()) return removed;
   auto listener = sys::ListenUnix(path, 0660);
@@ -109,7 +108,8 @@ void ApiSocket::Start(ConnectionHandler grpc, ConnectionHandler http) {
 void ApiSocket::Stop() {
   if (!listener_) return;
   const uint64_t one = 1;
-  if (::write(wake_.get(), &one, sizeof(one)) < 0) log::Warn("wake accept loop: {}", std::strerror(errno));
+  if (::write(wake_.get(), &one, sizeof(one)) < 0)
+    log::Warn("wake accept loop: {}", std::strerror(errno));
   if (thread_.joinable()) thread_.join();
   listener_.Reset();
   ::unlink(path_.c_str());
@@ -122,7 +122,8 @@ void ApiSocket::AcceptLoop() {
   for (;;) {
     std::vector<pollfd> fds = {{.fd = wake_.get(), .events = POLLIN, .revents = 0},
                                {.fd = listener_.get(), .events = POLLIN, .revents = 0}};
-    for (const Pending& p : pending) fds.push_back({.fd = p.fd.get(), .events = POLLIN, .revents = 0});
+    for (const Pending& p : pending)
+      fds.push_back({.fd = p.fd.get(), .events = POLLIN, .revents = 0});
     if (::poll(fds.data(), fds.size(), PollTimeoutMs(pending)) < 0 && errno != EINTR) {
       log::Error("API socket: poll: {}", std::strerror(errno));
       return;

@@ -28,7 +28,7 @@ TEST(ApiSocketTest, CreatesPrivateParentAndGroupSocket) {
   const std::string path = dir.Join("run/crio/crio.sock");
   auto socket = ApiSocket::Open(path);
   ASSERT_TRUE(socket.ok()) << socket.status();
-  struct stat info{};
+  struct stat info {};
   ASSERT_EQ(stat(path.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0660u);
   ASSERT_EQ(stat(dir.Join("run/crio").c_str(), &info), 0);

@@ -25,7 +25,9 @@ absl::StatusOr<std::unique_ptr<CriServer>> CriServer::Start(
   return std::unique_ptr<CriServer>(new CriServer(std::move(server)));
 }
 
-void CriServer::Adopt(sys::UniqueFd fd) { grpc::AddInsecureChannelFromFd(server_.get(), fd.Release()); }
+void CriServer::Adopt(sys::UniqueFd fd) {
+  grpc::AddInsecureChannelFromFd(server_.get(), fd.Release());
+}
 
 void CriServer::Shutdown(std::chrono::milliseconds grace) {
   server_->Shutdown(std::chrono::system_clock::now() + grace);

@@ -14,8 +14,8 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-constexpr std::array<std::string_view, 4> kCredentialFields = {"auth", "password",
-                                                               "identity_token", "registry_token"};
+constexpr std::array<std::string_view, 4> kCredentialFields = {"auth", "password", "identity_token",
+                                                               "registry_token"};
 
 bool IsCredential(const FieldDescriptor& field) {
   if (field.type() != FieldDescriptor::TYPE_STRING || field.is_repeated()) return false;
@@ -59,13 +59,48 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(AsStd(status.message())));
 }
 
+void RpcEdge::SetReady() {
+  absl::MutexLock lock(&mu_);
+  ready_ = true;
+}
+
+absl::Status RpcEdge::Admission() const {
+  if (draining_) return absl::UnavailableError("crio is shutting down");
+  if (!ready_) return absl::UnavailableError("crio is still starting up");
+  return absl::OkStatus();
+}
+
+absl::Status RpcEdge::Enter() {
+  absl::MutexLock lock(&mu_);
+  absl::Status admitted = Admission();
+  if (admitted.ok()) ++in_flight_;
+  return admitted;
+}
+
+void RpcEdge::Leave() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+int RpcEdge::Drain(std::chrono::milliseconds grace) {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  mu_.AwaitWithTimeout(absl::Condition(&idle), absl::FromChrono(grace));
+  return in_flight_;
+}
+
 grpc::Status RpcEdge::Unimplemented(std::string_view method, std::string_view feature) const {
-  const absl::Status status =
-      ready() ? absl::UnimplementedError(fmt::format(
-                    "{} is not implemented yet: it arrives with {} support", method, feature))
-              : absl::UnavailableError("crio is still starting up");
-  log::Debug("{} {}: {}", method, absl::StatusCodeToString(status.code()),
-             AsStd(status.message()));
+  absl::Status status;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    status = Admission();
+  }
+  if (status.ok()) {
+    status = absl::UnimplementedError(
+        fmt::format("{} is not implemented yet: it arrives with {} support", method, feature));
+  }
+  log::Debug("{} {}: {}", method, absl::StatusCodeToString(status.code()), AsStd(status.message()));
   return ToGrpcStatus(status);
 }
 

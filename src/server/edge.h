@@ -1,20 +1,22 @@
 // The gRPC edge: the single wrapper every CRI rpc passes through.
 //
-// RpcEdge::Serve() refuses calls with UNAVAILABLE until start-up has finished, runs the
+// RpcEdge::Serve() refuses calls with UNAVAILABLE until start-up has finished and once
+// shutdown has begun, counts the calls in flight so shutdown can wait for them, runs the
 // handler, converts its absl::Status to a grpc::Status, and logs the call once: one debug
 // line with code and latency, plus request and response bodies at trace with credentials
 // (auth, password, identity_token, registry_token) redacted. Handlers never log errors
 // themselves; the edge does, once.
 //
-// Thread-safe: the ready flag is atomic and Serve() keeps no other state.
+// Thread-safe.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 
@@ -28,8 +30,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 class RpcEdge {
  public:
   // Marks start-up finished: from now on rpcs run.
-  void SetReady() { ready_.store(true, std::memory_order_release); }
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  void SetReady() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Refuses new calls from now on and waits up to `grace` for the ones in flight to finish.
+  // Returns how many were still running when it gave up (0: all finished).
+  int Drain(std::chrono::milliseconds grace) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Runs `handler(request, response)` (returning absl::Status) for the rpc `method`.
   // The answer for an rpc whose feature has not landed yet: UNIMPLEMENTED naming it.
@@ -40,19 +45,30 @@ class RpcEdge {
                      Handler&& handler) {
     const auto start = std::chrono::steady_clock::now();
     LogRequest(method, request);
-    absl::Status status = ready() ? handler(request, response)
-                                  : absl::UnavailableError("crio is still starting up");
+    absl::Status status = Enter();
+    if (status.ok()) {
+      status = handler(request, response);
+      Leave();
+    }
     LogResult(method, status, *response, std::chrono::steady_clock::now() - start);
     return ToGrpcStatus(status);
   }
 
  private:
+  // Admits a call (counting it) or says why not.
+  absl::Status Enter() ABSL_LOCKS_EXCLUDED(mu_);
+  void Leave() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Admission() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
   static void LogRequest(std::string_view method, const google::protobuf::Message& request);
   static void LogResult(std::string_view method, const absl::Status& status,
                         const google::protobuf::Message& response,
                         std::chrono::steady_clock::duration latency);
 
-  std::atomic<bool> ready_{false};
+  mutable absl::Mutex mu_;
+  bool ready_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace crio::server

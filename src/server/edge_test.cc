@@ -1,5 +1,8 @@
 #include "server/edge.h"
 
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 #include "cri_api.h"
 #include "gtest/gtest.h"
 
@@ -54,12 +57,35 @@ TEST(RpcEdgeTest, HandlerErrorsReachTheClient) {
   edge.SetReady();
   v1::VersionRequest request;
   v1::VersionResponse response;
-  const grpc::Status status =
-      edge.Serve("Version", request, &response, [](const auto&, auto*) {
-        return absl::InvalidArgumentError("bad version");
-      });
+  const grpc::Status status = edge.Serve("Version", request, &response, [](const auto&, auto*) {
+    return absl::InvalidArgumentError("bad version");
+  });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "bad version");
+}
+
+TEST(RpcEdgeTest, DrainWaitsForCallsInFlightAndRefusesNewOnes) {
+  RpcEdge edge;
+  edge.SetReady();
+  absl::Notification entered, release;
+  std::thread call([&] {
+    v1::VersionResponse response;
+    edge.Serve("Version", v1::VersionRequest(), &response, [&](const auto&, auto*) {
+      entered.Notify();
+      release.WaitForNotification();
+      return absl::OkStatus();
+    });
+  });
+  entered.WaitForNotification();
+  EXPECT_EQ(edge.Drain(std::chrono::milliseconds(50)), 1);  // still running
+  v1::VersionResponse response;
+  const grpc::Status refused = edge.Serve("Version", v1::VersionRequest(), &response,
+                                          [](const auto&, auto*) { return absl::OkStatus(); });
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(refused.error_message(), "crio is shutting down");
+  release.Notify();
+  EXPECT_EQ(edge.Drain(std::chrono::seconds(5)), 0);
+  call.join();
 }
 
 TEST(RpcEdgeTest, UnimplementedNamesTheFeature) {
@@ -68,7 +94,8 @@ TEST(RpcEdgeTest, UnimplementedNamesTheFeature) {
   edge.SetReady();
   const grpc::Status status = edge.Unimplemented("PullImage", "images");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "PullImage is not implemented yet: it arrives with images support");
+  EXPECT_EQ(status.error_message(),
+            "PullImage is not implemented yet: it arrives with images support");
 }
 
 }  // namespace

@@ -19,8 +19,7 @@ void AddUsage(const std::string& dir, int64_t now_ns,
 
 }  // namespace
 
-grpc::Status ImageService::ImageFsInfo(grpc::ServerContext*,
-                                       const v1::ImageFsInfoRequest* request,
+grpc::Status ImageService::ImageFsInfo(grpc::ServerContext*, const v1::ImageFsInfoRequest* request,
                                        v1::ImageFsInfoResponse* response) {
   return edge_.Serve("ImageFsInfo", *request, response,
                      [this](const v1::ImageFsInfoRequest&, v1::ImageFsInfoResponse* out) {

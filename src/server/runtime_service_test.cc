@@ -92,9 +92,9 @@ TEST_F(RuntimeServiceTest, PendingRpcsAnswerUnimplementedWithTheirFeature) {
 
   ImageService images(edge_, config_);
   v1::PullImageResponse pulled;
-  EXPECT_EQ(images.PullImage(nullptr, &v1::PullImageRequest::default_instance(), &pulled)
-                .error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(
+      images.PullImage(nullptr, &v1::PullImageRequest::default_instance(), &pulled).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(RuntimeServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {

@@ -28,9 +28,8 @@ class FdStream {
 
   template <typename MutableBuffers>
   size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
-    return Transfer(buffers, POLLIN, ec, [this](void* data, size_t size) {
-      return ::read(fd_.get(), data, size);
-    });
+    return Transfer(buffers, POLLIN, ec,
+                    [this](void* data, size_t size) { return ::read(fd_.get(), data, size); });
   }
   template <typename ConstBuffers>
   size_t write_some(const ConstBuffers& buffers, boost::system::error_code& ec) {

@@ -42,8 +42,9 @@ class HttpServerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   const std::string path_ = dir_.Join("http.sock");
-  HttpServer server_{Echo, HttpServer::Options{.threads = 2, .max_queued = 8,
-                                               .timeout = std::chrono::milliseconds(500)}};
+  HttpServer server_{Echo,
+                     HttpServer::Options{
+                         .threads = 2, .max_queued = 8, .timeout = std::chrono::milliseconds(500)}};
   sys::UniqueFd listener_;
   std::thread acceptor_;
 };
@@ -69,7 +70,8 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
             static_cast<ssize_t>(two.size()));
   std::string received;
   char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd->get(), buffer, sizeof(buffer), 0)) > 0;) received.append(buffer, n);
+  for (ssize_t n; (n = ::recv(fd->get(), buffer, sizeof(buffer), 0)) > 0;)
+    received.append(buffer, n);
   EXPECT_NE(received.find("GET /a"), std::string::npos) << received;
   EXPECT_NE(received.find("GET /b"), std::string::npos) << received;
 }

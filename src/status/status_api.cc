@@ -59,7 +59,8 @@ HttpResponse StatusApi::Info() const {
 }
 
 HttpResponse StatusApi::ConfigToml() const {
-  return HttpResponse{.content_type = "application/toml", .body = config::Render(*config_.Snapshot())};
+  return HttpResponse{.content_type = "application/toml",
+                      .body = config::Render(*config_.Snapshot())};
 }
 
 }  // namespace crio::status

@@ -46,10 +46,11 @@ absl::StatusOr<std::string> HttpGet(const std::string& socket_path, const std::s
   if (ec) return absl::UnavailableError(fmt::format("read GET {}: {}", target, ec.message()));
   const auto& response = parser.get();
   if (response.result() == http::status::ok) return response.body();
-  const std::string message = fmt::format("GET {}: {} {}: {}", target, response.result_int(),
-                                          std::string(response.reason()), ErrorText(response.body()));
+  const std::string message =
+      fmt::format("GET {}: {} {}: {}", target, response.result_int(),
+                  std::string(response.reason()), ErrorText(response.body()));
   return response.result() == http::status::not_found ? absl::NotFoundError(message)
-                                                       : absl::UnknownError(message);
+                                                      : absl::UnknownError(message);
 }
 
 }  // namespace crio::status

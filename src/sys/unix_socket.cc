@@ -19,8 +19,8 @@ absl::StatusOr<sockaddr_un> UnixAddress(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof(address.sun_path)) {
-    return absl::InvalidArgumentError(fmt::format(
-        "socket path \"{}\" must be 1 to {} bytes long", path, sizeof(address.sun_path) - 1));
+    return absl::InvalidArgumentError(fmt::format("socket path \"{}\" must be 1 to {} bytes long",
+                                                  path, sizeof(address.sun_path) - 1));
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   return address;
@@ -89,7 +89,7 @@ absl::Status MakeDirs(const std::string& path, mode_t mode) {
     }
     if (slash == std::string::npos) break;
   }
-  struct stat info{};
+  struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return ErrnoToStatus(errno, fmt::format("stat {}", path));
   if (!S_ISDIR(info.st_mode)) {
     return absl::FailedPreconditionError(fmt::format("{} exists and is not a directory", path));

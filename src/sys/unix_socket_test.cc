@@ -13,7 +13,7 @@ TEST(UnixSocketTest, ListenSetsModeAndAcceptsConnections) {
   const std::string path = dir.Join("api.sock");
   auto listener = ListenUnix(path, 0660);
   ASSERT_TRUE(listener.ok()) << listener.status();
-  struct stat info{};
+  struct stat info {};
   ASSERT_EQ(stat(path.c_str(), &info), 0);
   EXPECT_TRUE(S_ISSOCK(info.st_mode));
   EXPECT_EQ(info.st_mode & 0777, 0660u);
@@ -51,7 +51,7 @@ TEST(MakeDirsTest, CreatesParentsWithModeAndRejectsFiles) {
   testing::TempDir dir;
   const std::string path = dir.Join("a/b/c");
   ASSERT_TRUE(MakeDirs(path, 0700).ok());
-  struct stat info{};
+  struct stat info {};
   ASSERT_EQ(stat(path.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0700u);
   EXPECT_TRUE(MakeDirs(path, 0700).ok());

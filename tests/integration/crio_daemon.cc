@@ -26,9 +26,9 @@ CrioDaemon::CrioDaemon(const std::string& extra_toml) {
        << "container_attach_socket_dir = \"" << dir_.Join("run") << "\"\n"
        << "namespaces_dir = \"" << dir_.Join("run/ns") << "\"\n"
        << "[crio.network]\n"
-       << "network_dir = \"" << network_dir() << "\"\n"
-       << extra_toml;
+       << "network_dir = \"" << network_dir() << "\"\n";
   dir_.WriteFile("crio.conf", toml.str());
+  if (!extra_toml.empty()) dir_.WriteFile("crio.conf.d/50-test.conf", extra_toml);
 }
 
 CrioDaemon::~CrioDaemon() { KillAndReap(pid_); }
@@ -43,11 +43,12 @@ std::vector<std::string> CrioDaemon::Command(const std::vector<std::string>& ext
 bool CrioDaemon::Start(const std::vector<std::string>& extra_args) {
   pid_ = Spawn(Command(extra_args), log_path());
   if (pid_ < 0) return false;
-  auto channel = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
-  auto stub = runtime::v1::RuntimeService::NewStub(channel);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     if (WaitForExit(pid_, std::chrono::milliseconds(0)) != -1) return false;  // it died
+    // A fresh channel each try: a channel that failed to connect backs off for seconds.
+    auto stub = runtime::v1::RuntimeService::NewStub(
+        grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     runtime::v1::VersionResponse response;

@@ -15,11 +15,13 @@
 namespace crio::testing {
 
 // Where CMake put the binaries under test.
-inline std::string BinPath(const std::string& name) { return std::string(CRIO_BIN_DIR) + "/" + name; }
+inline std::string BinPath(const std::string& name) {
+  return std::string(CRIO_BIN_DIR) + "/" + name;
+}
 
 class CrioDaemon {
  public:
-  // Writes crio.conf (with `extra_toml` appended) into a fresh temp dir.
+  // Writes crio.conf into a fresh temp dir, and `extra_toml` as crio.conf.d/50-test.conf.
   explicit CrioDaemon(const std::string& extra_toml = "");
   CrioDaemon(const CrioDaemon&) = delete;
   CrioDaemon& operator=(const CrioDaemon&) = delete;
@@ -44,6 +46,7 @@ class CrioDaemon {
   std::string endpoint() const { return "unix://" + socket(); }
   std::string config_file() const { return dir_.Join("crio.conf"); }
   std::string config_dir() const { return dir_.Join("crio.conf.d"); }
+  std::string extra_file() const { return dir_.Join("crio.conf.d/50-test.conf"); }
   std::string network_dir() const { return dir_.Join("net.d"); }
   std::string log_path() const { return dir_.Join("crio.log"); }
 

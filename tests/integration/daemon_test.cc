@@ -70,9 +70,8 @@ TEST_F(DaemonTest, AnswersVersionStatusAndRuntimeConfigOverGrpc) {
 TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
   CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\"]\n");
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  crio.dir().WriteFile(
-      "net.d/10-test.conflist",
-      R"({"cniVersion":"1.0.0","name":"test","plugins":[{"type":"loopback"}]})");
+  crio.dir().WriteFile("net.d/10-test.conflist",
+                       R"({"cniVersion":"1.0.0","name":"test","plugins":[{"type":"loopback"}]})");
   v1::StatusResponse status;
   ASSERT_TRUE(RuntimeStub(crio)->Status(Context().get(), v1::StatusRequest(), &status).ok());
   EXPECT_TRUE(status.status().conditions(1).status()) << status.status().conditions(1).message();
@@ -108,23 +107,26 @@ TEST_F(DaemonTest, MessageSizeLimitComesFromConfig) {
 TEST_F(DaemonTest, CrioctlSpeaksToIt) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  const RunResult version = Run({BinPath("crioctl"), "-r", crio.endpoint(), "version"});
+  const RunResult version = RunCommand({BinPath("crioctl"), "-r", crio.endpoint(), "version"});
   ASSERT_EQ(version.exit_code, 0) << version.err;
   EXPECT_NE(version.out.find("RuntimeName:  crio"), std::string::npos) << version.out;
   EXPECT_NE(version.out.find("RuntimeApiVersion:  v1"), std::string::npos) << version.out;
 
-  const RunResult info = Run({BinPath("crioctl"), "--runtime-endpoint", crio.endpoint(), "info"});
+  const RunResult info =
+      RunCommand({BinPath("crioctl"), "--runtime-endpoint", crio.endpoint(), "info"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
   const json parsed = json::parse(info.out);
   EXPECT_EQ(parsed["status"]["conditions"][0]["type"], "RuntimeReady");
   EXPECT_TRUE(parsed.contains("config")) << info.out;
 
-  const RunResult yaml = Run({BinPath("crioctl"), "-r", crio.endpoint(), "info", "-o", "yaml"});
+  const RunResult yaml =
+      RunCommand({BinPath("crioctl"), "-r", crio.endpoint(), "info", "-o", "yaml"});
   ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
   EXPECT_NE(yaml.out.find("type: RuntimeReady"), std::string::npos) << yaml.out;
 
-  const RunResult down = Run({BinPath("crioctl"), "-r", "unix://" + crio.dir().Join("none.sock"),
-                              "--timeout", "1s", "version"});
+  const RunResult down =
+      RunCommand({BinPath("crioctl"), "-r", "unix://" + crio.dir().Join("none.sock"), "--timeout",
+                  "1s", "version"});
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("none.sock"), std::string::npos) << down.err;
 }
@@ -132,29 +134,32 @@ TEST_F(DaemonTest, CrioctlSpeaksToIt) {
 TEST_F(DaemonTest, StatusApiAnswersHttpOnTheSameSocket) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  const RunResult info = Run({"curl", "-sS", "--unix-socket", crio.socket(), "http://localhost/info"});
+  const RunResult info =
+      RunCommand({"curl", "-sS", "--unix-socket", crio.socket(), "http://localhost/info"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
   const json parsed = json::parse(info.out);
   EXPECT_EQ(parsed["storage_driver"], "overlay");
   EXPECT_EQ(parsed["storage_root"], crio.dir().Join("lib"));
 
   const RunResult config =
-      Run({"curl", "-sS", "--unix-socket", crio.socket(), "http://localhost/config"});
+      RunCommand({"curl", "-sS", "--unix-socket", crio.socket(), "http://localhost/config"});
   ASSERT_EQ(config.exit_code, 0) << config.err;
   EXPECT_NE(config.out.find("listen = \"" + crio.socket() + "\""), std::string::npos);
 
-  const RunResult missing = Run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                                 "--unix-socket", crio.socket(), "http://localhost/containers/abc"});
+  const RunResult missing =
+      RunCommand({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket",
+                  crio.socket(), "http://localhost/containers/abc"});
   EXPECT_EQ(missing.out, "404");
 
-  const RunResult status_info = Run({BinPath("crio"), "status", "--socket", crio.socket(), "info"});
+  const RunResult status_info =
+      RunCommand({BinPath("crio"), "status", "--socket", crio.socket(), "info"});
   ASSERT_EQ(status_info.exit_code, 0) << status_info.err;
   EXPECT_EQ(json::parse(status_info.out)["storage_driver"], "overlay");
   const RunResult status_config =
-      Run({BinPath("crio"), "status", "-s", crio.socket(), "config"});
+      RunCommand({BinPath("crio"), "status", "-s", crio.socket(), "config"});
   EXPECT_EQ(status_config.out, config.out);
   const RunResult container =
-      Run({BinPath("crio"), "status", "-s", crio.socket(), "containers", "--id", "abc"});
+      RunCommand({BinPath("crio"), "status", "-s", crio.socket(), "containers", "--id", "abc"});
   EXPECT_EQ(container.exit_code, 1);
   EXPECT_NE(container.err.find("can't find the container with id abc"), std::string::npos)
       << container.err;
@@ -189,7 +194,7 @@ TEST_F(DaemonTest, SigtermExitsCleanlyAndRemovesTheSocket) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
   ASSERT_EQ(access(crio.socket().c_str(), F_OK), 0);
-  struct stat info{};
+  struct stat info {};
   ASSERT_EQ(stat(crio.socket().c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0660u);
   EXPECT_EQ(crio.Stop(), 0);
@@ -208,7 +213,7 @@ TEST_F(DaemonTest, SigintAlsoStops) {
 TEST_F(DaemonTest, SecondCrioOnTheSameSocketFailsClearly) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  const RunResult second = Run(crio.Command(), std::chrono::seconds(20));
+  const RunResult second = RunCommand(crio.Command(), std::chrono::seconds(20));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("another crio is already running on " + crio.socket()),
             std::string::npos)
@@ -229,9 +234,9 @@ TEST_F(DaemonTest, RestartsAfterSigkillOverTheStaleSocket) {
 
 TEST_F(DaemonTest, InvalidConfigExitsOneAndCreatesNothing) {
   CrioDaemon crio("[crio.runtime]\ncgroup_manager = \"upstart\"\n");
-  const RunResult result = Run(crio.Command(), std::chrono::seconds(20));
+  const RunResult result = RunCommand(crio.Command(), std::chrono::seconds(20));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find(crio.config_file()), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(crio.extra_file()), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("cgroup_manager"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("systemd"), std::string::npos) << result.err;
   EXPECT_NE(access(crio.dir().Join("run").c_str(), F_OK), 0);
@@ -258,23 +263,24 @@ TEST_F(DaemonTest, JsonLogFormat) {
 
 TEST_F(DaemonTest, ConfigSubcommandOutputReadsBackIdentically) {
   CrioDaemon crio("[crio.image]\npause_image = \"example.com/pause:9\"\n");
-  const RunResult first = Run({BinPath("crio"), "--config", crio.config_file(), "--config-dir",
-                               crio.config_dir(), "--log-level", "debug", "config"});
+  const RunResult first =
+      RunCommand({BinPath("crio"), "--config", crio.config_file(), "--config-dir",
+                  crio.config_dir(), "--log-level", "debug", "config"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("pause_image = \"example.com/pause:9\""), std::string::npos);
   EXPECT_NE(first.out.find("log_level = \"debug\""), std::string::npos);
   const std::string rendered = crio.dir().WriteFile("rendered.conf", first.out);
-  const RunResult second = Run({BinPath("crio"), "--config", rendered, "--config-dir",
-                                crio.dir().Join("empty.d"), "config"});
+  const RunResult second = RunCommand({BinPath("crio"), "--config", rendered, "--config-dir",
+                                       crio.dir().Join("empty.d"), "config"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(second.out, first.out);
 }
 
 TEST_F(DaemonTest, VersionSubcommand) {
-  const RunResult text = Run({BinPath("crio"), "version"});
+  const RunResult text = RunCommand({BinPath("crio"), "version"});
   ASSERT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("Version:"), std::string::npos);
-  const RunResult as_json = Run({BinPath("crio"), "version", "--json"});
+  const RunResult as_json = RunCommand({BinPath("crio"), "version", "--json"});
   ASSERT_EQ(as_json.exit_code, 0);
   EXPECT_EQ(json::parse(as_json.out)["version"], "0.1.0");
 }

@@ -36,7 +36,8 @@ sigset_t HandledSignals() {
 void ApplyLogSettings(const config::Config& config) {
   // Both were validated by config::Load.
   if (auto level = log::ParseLevel(config.runtime.log_level); level.ok()) log::SetLevel(*level);
-  if (auto format = log::ParseFormat(config.runtime.log_format); format.ok()) log::SetFormat(*format);
+  if (auto format = log::ParseFormat(config.runtime.log_format); format.ok())
+    log::SetFormat(*format);
 }
 
 // Every handler's runtime binary must exist before crio takes requests.
@@ -44,8 +45,8 @@ absl::Status CheckRuntimeHandlers(const config::Config& config) {
   for (const auto& [name, handler] : config.runtime.runtimes) {
     auto path = ResolveRuntimePath(name, handler);
     if (!path.ok()) {
-      return absl::FailedPreconditionError(fmt::format(
-          "runtime handler \"{}\": {}", name, AsStd(path.status().message())));
+      return absl::FailedPreconditionError(
+          fmt::format("runtime handler \"{}\": {}", name, AsStd(path.status().message())));
     }
     log::Info("Using runtime handler {} at {}", name, *path);
   }
@@ -109,10 +110,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
                                       config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts);
   server::ImageService image_service(edge, live);
-  auto cri = server::CriServer::Start(
-      {&runtime_service, &image_service},
-      {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
-       .max_recv_message_bytes = config.api.grpc_max_recv_msg_size});
+  auto cri =
+      server::CriServer::Start({&runtime_service, &image_service},
+                               {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
+                                .max_recv_message_bytes = config.api.grpc_max_recv_msg_size});
   if (!cri.ok()) {
     log::Error("{}", AsStd(cri.status().message()));
     return 1;
@@ -134,9 +135,14 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   NotifySystemdReady();
 
   WaitForShutdown(signals, flags, live);
+  // Stop taking connections and calls, let the calls in flight finish, then close the rest.
   (*socket)->Stop();
   http.Stop();
-  (*cri)->Shutdown(kShutdownGrace);
+  if (const int unfinished = edge.Drain(kShutdownGrace); unfinished > 0) {
+    log::Warn("Cancelling {} CRI calls still running after {}s", unfinished,
+              kShutdownGrace.count());
+  }
+  (*cri)->Shutdown(std::chrono::milliseconds(0));
   log::Info("crio stopped");
   return 0;
 }

@@ -25,7 +25,8 @@ std::string EffectiveCgroupManager(const std::string& configured, std::string* w
 
 absl::StatusOr<std::string> FindInPath(const std::string& name) {
   const char* path = std::getenv("PATH");
-  std::string_view dirs = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  std::string_view dirs =
+      path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   while (!dirs.empty()) {
     const size_t colon = dirs.find(':');
     const std::string_view dir = dirs.substr(0, colon);

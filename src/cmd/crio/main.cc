@@ -45,9 +45,10 @@ int PrintStatus(const StatusOptions& options, const std::string& target, bool pr
 
 int main(int argc, char** argv) {
   using namespace crio;
-  CLI::App app{"crio: a Kubernetes Container Runtime Interface daemon, a drop-in for CRI-O.\n"
-               "Without a subcommand it serves CRI on the listen socket.",
-               "crio"};
+  CLI::App app{
+      "crio: a Kubernetes Container Runtime Interface daemon, a drop-in for CRI-O.\n"
+      "Without a subcommand it serves CRI on the listen socket.",
+      "crio"};
   app.set_version_flag("--version,-v", VersionText());
   config::FlagSet flags;
   flags.Register(app);
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
   auto loaded = config::Load(flags.sources(), &flags);
   if (!loaded.ok()) return Fail(loaded.status());
   if (*config_cmd) {
-    for (const std::string& warning : loaded->warnings) std::cerr << "crio: warning: " << warning << "\n";
+    for (const std::string& warning : loaded->warnings)
+      std::cerr << "crio: warning: " << warning << "\n";
     std::cout << config::Render(loaded->config);
     return 0;
   }

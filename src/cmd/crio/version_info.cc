@@ -41,9 +41,12 @@ nlohmann::json VersionJson() {
 std::string VersionText() {
   const nlohmann::json info = VersionJson();
   constexpr std::pair<std::string_view, std::string_view> kRows[] = {
-      {"Version", "version"},         {"GitCommit", "gitCommit"},
-      {"Compiler", "compiler"},       {"Platform", "platform"},
-      {"SeccompEnabled", "seccompEnabled"}, {"AppArmorEnabled", "appArmorEnabled"},
+      {"Version", "version"},
+      {"GitCommit", "gitCommit"},
+      {"Compiler", "compiler"},
+      {"Platform", "platform"},
+      {"SeccompEnabled", "seccompEnabled"},
+      {"AppArmorEnabled", "appArmorEnabled"},
   };
   std::string text;
   for (const auto& [label, key] : kRows) {

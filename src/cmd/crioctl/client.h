@@ -1,0 +1,46 @@
+// Client: crioctl's connection to a CRI runtime: the runtime and image service stubs over
+// unix sockets, and a fresh deadline for each call. One per command run.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cri_api.h"
+#include "grpcpp/grpcpp.h"
+
+namespace crio::crioctl {
+
+struct ClientOptions {
+  std::string runtime_endpoint = "unix:///var/run/crio/crio.sock";
+  std::string image_endpoint;  // empty: the runtime endpoint
+  std::chrono::milliseconds timeout{2000};
+};
+
+// The socket path of a "unix:///path" or bare "/path" endpoint.
+absl::StatusOr<std::string> SocketPath(const std::string& endpoint);
+
+// crictl's rendering of a failed call: "rpc error: code = Unavailable desc = ...".
+std::string DescribeRpcError(const grpc::Status& status);
+
+class Client {
+ public:
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+
+  runtime::v1::RuntimeService::Stub& runtime() { return *runtime_; }
+  runtime::v1::ImageService::Stub& image() { return *image_; }
+
+  // A context whose deadline is the configured timeout from now.
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  explicit Client(ClientOptions options) : options_(std::move(options)) {}
+
+  ClientOptions options_;
+  std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime_;
+  std::unique_ptr<runtime::v1::ImageService::Stub> image_;
+};
+
+}  // namespace crio::crioctl

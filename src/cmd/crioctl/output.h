@@ -1,0 +1,21 @@
+// crioctl's output writers: JSON (2-space indent, as crictl prints), YAML (block style) and
+// tables (columns padded like crictl's tabwriter). Pure functions of their input.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+
+namespace crio::crioctl {
+
+enum class OutputFormat { kJson, kYaml, kTable };
+
+std::string ToJsonText(const nlohmann::json& value);
+std::string ToYaml(const nlohmann::json& value);
+
+// Left-aligned columns separated by at least three spaces; no trailing blanks.
+std::string ToTable(const std::vector<std::string>& headers,
+                    const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace crio::crioctl
