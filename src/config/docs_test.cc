@@ -1,0 +1,51 @@
+// The man pages must describe every key and flag crio has.
+#include <fstream>
+#include <sstream>
+
+#include "config/option.h"
+#include "gtest/gtest.h"
+
+namespace crio::config {
+namespace {
+
+std::string ReadDoc(const std::string& name) {
+  std::ifstream in(std::string(CRIO_SOURCE_DIR) + "/docs/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// roff escapes hyphens; compare against the escaped spelling.
+std::string Roff(std::string_view text) {
+  std::string out;
+  for (const char c : text) out += c == '-' ? std::string("\\-") : std::string(1, c);
+  return out;
+}
+
+TEST(DocsTest, CrioConfFiveDescribesEveryKey) {
+  const std::string page = ReadDoc("crio.conf.5");
+  ASSERT_FALSE(page.empty());
+  for (const Option& option : Options()) {
+    EXPECT_NE(page.find(".SH [" + std::string(option.table) + "]"), std::string::npos)
+        << option.table;
+    EXPECT_NE(page.find("\\fB" + std::string(option.key) + "\\fR = "), std::string::npos)
+        << option.key;
+  }
+  for (const HandlerOption& option : HandlerOptions()) {
+    EXPECT_NE(page.find("\\fB" + std::string(option.key) + "\\fR = "), std::string::npos)
+        << option.key;
+  }
+}
+
+TEST(DocsTest, CrioEightListsEveryFlag) {
+  const std::string page = ReadDoc("crio.8");
+  ASSERT_FALSE(page.empty());
+  for (const Option& option : Options()) {
+    if (option.flag.empty()) continue;
+    EXPECT_NE(page.find(Roff("--" + std::string(option.flag))), std::string::npos) << option.flag;
+  }
+  EXPECT_EQ(page.find('@'), std::string::npos) << "unfilled placeholder";
+}
+
+}  // namespace
+}  // namespace crio::config
