@@ -30,6 +30,11 @@ TEST(LogTest, TextLineQuotesTheMessage) {
             "time=\"2026-11-24T01:02:03.000000042Z\" level=info msg=\"say \\\"hi\\\"\\nbye\"\n");
 }
 
+TEST(LogTest, ControlCharactersStayOnOneLine) {
+  EXPECT_EQ(FormatLine(Format::kText, Level::kError, FixedTime(), "a\tb\x01"),
+            "time=\"2026-11-24T01:02:03.000000042Z\" level=error msg=\"a\\tb\\u0001\"\n");
+}
+
 TEST(LogTest, JsonLineIsOneJsonObject) {
   EXPECT_EQ(FormatLine(Format::kJson, Level::kWarn, FixedTime(), "a \"b\""),
             "{\"level\":\"warning\",\"msg\":\"a "

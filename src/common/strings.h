@@ -4,11 +4,16 @@
 // std::string_view), so Status messages need an explicit bridge.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
 
 namespace crio {
+
+// `text` as a double-quoted string with \" \\ \n \r \t and \u00XX escapes: valid as a
+// TOML basic string and as a JSON string, and one line in a log.
+std::string Quote(std::string_view text);
 
 inline std::string_view AsStd(absl::string_view text) { return {text.data(), text.size()}; }
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/strings.h"
 #include "fmt/format.h"
 
 namespace crio::config {
@@ -62,34 +63,18 @@ std::optional<int64_t> ParseInt(std::string_view text) {
   return value;
 }
 
-std::string TomlQuote(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
+// Removes a leading decimal number ("12", "1.5") from `text` and returns it.
+std::optional<double> TakeNumber(std::string_view& text) {
+  size_t digits = 0;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+    ++digits;
   }
-  return out + "\"";
+  double number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + digits, number);
+  if (digits == 0 || error != std::errc() || end != text.data() + digits) return std::nullopt;
+  text.remove_prefix(digits);
+  return number;
 }
 
 // The problem with a string value of `kind`, or empty when it is fine.
@@ -222,12 +207,12 @@ template void Set(const HandlerOption&, const Value&, RuntimeHandler&);
 
 std::string ToTomlText(const Value& value) {
   struct Printer {
-    std::string operator()(const std::string& text) const { return TomlQuote(text); }
+    std::string operator()(const std::string& text) const { return Quote(text); }
     std::string operator()(bool flag) const { return flag ? "true" : "false"; }
     std::string operator()(int64_t number) const { return std::to_string(number); }
     std::string operator()(const StringList& list) const {
       std::string out = "[";
-      for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + TomlQuote(list[i]);
+      for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + Quote(list[i]);
       return out + "]";
     }
     std::string operator()(const StringMap& map) const {
@@ -235,7 +220,7 @@ std::string ToTomlText(const Value& value) {
       std::string out = "{ ";
       bool first = true;
       for (const auto& [key, item] : map) {
-        out += (first ? "" : ", ") + TomlQuote(key) + " = " + TomlQuote(item);
+        out += (first ? "" : ", ") + Quote(key) + " = " + Quote(item);
         first = false;
       }
       return out + " }";
@@ -256,16 +241,8 @@ std::optional<int64_t> ParseDuration(std::string_view text) {
                              {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   double total = 0;
   while (!text.empty()) {
-    size_t digits = 0;
-    while (digits < text.size() &&
-           (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
-      ++digits;
-    }
-    if (digits == 0) return std::nullopt;
-    double number = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + digits, number);
-    if (error != std::errc() || end != text.data() + digits) return std::nullopt;
-    text.remove_prefix(digits);
+    const std::optional<double> number = TakeNumber(text);
+    if (!number) return std::nullopt;
     const Unit* unit = nullptr;
     for (const Unit& candidate : kUnits) {
       if (text.starts_with(candidate.name) &&
@@ -274,7 +251,7 @@ std::optional<int64_t> ParseDuration(std::string_view text) {
       }
     }
     if (unit == nullptr) return std::nullopt;
-    total += number * unit->nanos;
+    total += *number * unit->nanos;
     text.remove_prefix(unit->name.size());
   }
   if (total > 9.2e18) return std::nullopt;
@@ -282,17 +259,10 @@ std::optional<int64_t> ParseDuration(std::string_view text) {
 }
 
 std::optional<int64_t> ParseSize(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
-    ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  double number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + digits, number);
-  if (error != std::errc() || end != text.data() + digits) return std::nullopt;
+  const std::optional<double> number = TakeNumber(text);
+  if (!number) return std::nullopt;
   std::string unit;
-  for (const char c : text.substr(digits)) unit += static_cast<char>(std::tolower(c));
+  for (const char c : text) unit += static_cast<char>(std::tolower(c));
   // Like go-units' RAMInBytes: every unit is binary, the "i" and "b" are optional.
   constexpr std::pair<std::string_view, int> kPowers[] = {{"", 0},  {"b", 0}, {"k", 1}, {"m", 2},
                                                           {"g", 3}, {"t", 4}, {"p", 5}};
@@ -300,7 +270,7 @@ std::optional<int64_t> ParseSize(std::string_view text) {
     for (const std::string& spelling :
          {std::string(prefix), std::string(prefix) + "b", std::string(prefix) + "ib"}) {
       if (unit == spelling && !(prefix.empty() && spelling == "ib")) {
-        const double bytes = number * std::pow(1024.0, power);
+        const double bytes = *number * std::pow(1024.0, power);
         if (bytes > 9.2e18) return std::nullopt;
         return static_cast<int64_t>(bytes);
       }
