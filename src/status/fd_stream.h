@@ -1,5 +1,7 @@
 // FdStream: a blocking Beast SyncReadStream/SyncWriteStream over a connected socket, with a
-// per-operation timeout enforced by poll(2) (asio's own sync sockets ignore SO_RCVTIMEO).
+// deadline enforced by poll(2) (asio's own sync sockets ignore SO_RCVTIMEO). The deadline
+// covers everything until it is moved again, so a peer trickling bytes cannot hold the
+// stream longer than one timeout per exchange.
 //
 // Owns its descriptor. One thread at a time.
 #pragma once
@@ -8,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -21,10 +24,14 @@ namespace crio::status {
 
 class FdStream {
  public:
+  using Clock = std::chrono::steady_clock;
+
+  // The first deadline is `timeout` from now.
   FdStream(sys::UniqueFd fd, std::chrono::milliseconds timeout)
-      : fd_(std::move(fd)), timeout_(timeout) {}
+      : fd_(std::move(fd)), deadline_(Clock::now() + timeout) {}
 
   int fd() const { return fd_.get(); }
+  void SetDeadline(Clock::time_point deadline) { deadline_ = deadline; }
 
   template <typename MutableBuffers>
   size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
@@ -80,7 +87,9 @@ class FdStream {
     pollfd pfd{.fd = fd_.get(), .events = events, .revents = 0};
     int rc;
     do {
-      rc = ::poll(&pfd, 1, static_cast<int>(timeout_.count()));
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+      rc = ::poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
     } while (rc < 0 && errno == EINTR);
     if (rc == 0) ec = boost::asio::error::timed_out;
     if (rc < 0) ec = boost::system::error_code(errno, boost::system::system_category());
@@ -88,7 +97,7 @@ class FdStream {
   }
 
   sys::UniqueFd fd_;
-  std::chrono::milliseconds timeout_;
+  Clock::time_point deadline_;
 };
 
 }  // namespace crio::status

@@ -33,6 +33,8 @@ void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
   FdStream stream(std::move(fd), timeout);
   boost::beast::flat_buffer buffer;
   for (;;) {
+    // Each request, and the answer to it, gets one timeout in all.
+    stream.SetDeadline(FdStream::Clock::now() + timeout);
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(kMaxBodyBytes);

@@ -36,8 +36,8 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-// Serves requests on `fd` until the client closes, stops keep-alive, or is idle for
-// `timeout`. Runs on the calling thread.
+// Serves requests on `fd` until the client closes or stops keep-alive, or a request with
+// its answer takes longer than `timeout` (idle time included). Runs on the calling thread.
 void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
                          std::chrono::milliseconds timeout);
 

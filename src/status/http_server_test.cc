@@ -85,6 +85,19 @@ TEST_F(HttpServerTest, SilentClientIsDroppedAfterTheTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+TEST_F(HttpServerTest, TricklingClientIsDroppedAfterTheTimeout) {
+  auto fd = sys::ConnectUnix(path_);
+  ASSERT_TRUE(fd.ok());
+  // One byte every 100 ms for 1.5 s: each read is quick, the request as a whole is not.
+  const std::string request = "GET /slow HTTP/1.1\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaa";
+  for (size_t i = 0; i < 15; ++i) {
+    ::send(fd->get(), &request[i], 1, MSG_NOSIGNAL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  char byte;
+  EXPECT_EQ(::recv(fd->get(), &byte, 1, MSG_DONTWAIT), 0);  // closed without an answer
+}
+
 TEST_F(HttpServerTest, GarbageGetsTheConnectionClosed) {
   auto fd = sys::ConnectUnix(path_);
   ASSERT_TRUE(fd.ok());
