@@ -124,6 +124,12 @@ TEST_F(DaemonTest, CrioctlSpeaksToIt) {
   ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
   EXPECT_NE(yaml.out.find("type: RuntimeReady"), std::string::npos) << yaml.out;
 
+  const RunResult runtime_config =
+      RunCommand({BinPath("crioctl"), "-r", crio.endpoint(), "runtime-config"});
+  ASSERT_EQ(runtime_config.exit_code, 0) << runtime_config.err;
+  EXPECT_TRUE(json::parse(runtime_config.out)["linux"].contains("cgroupDriver"))
+      << runtime_config.out;
+
   const RunResult down =
       RunCommand({BinPath("crioctl"), "-r", "unix://" + crio.dir().Join("none.sock"), "--timeout",
                   "1s", "version"});
