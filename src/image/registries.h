@@ -1,0 +1,72 @@
+// registries.conf (containers-registries.conf(5), version 2): where images are pulled from.
+//
+// Registries::Load reads /etc/containers/registries.conf and registries.conf.d/*.conf (in
+// lexical order; a later [[registry]] with the same prefix replaces an earlier one, aliases
+// merge, a later unqualified-search-registries replaces the list). Without any file the
+// built-in default applies: docker.io as the only search registry.
+//
+// Resolve() turns a qualified reference into the places to pull it from: the mirrors of the
+// best-matching [[registry]] in order, then the registry itself (its location replacing the
+// prefix). ShortNameCandidates() turns a short name into qualified references, through
+// [aliases] first, then the search registries. Immutable after Load; thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "image/reference.h"
+
+namespace crio::image {
+
+struct RegistryMirror {
+  std::string location;
+  bool insecure = false;
+  std::string pull_from_mirror = "all";  // "all", "digest-only" or "tag-only"
+};
+
+struct Registry {
+  std::string prefix;    // what references it applies to; "*.example.com" wildcards allowed
+  std::string location;  // where they are pulled from; empty: the prefix itself
+  bool insecure = false;
+  bool blocked = false;
+  std::vector<RegistryMirror> mirrors;
+};
+
+// One place to try: the reference as that registry knows it, and whether TLS is optional.
+struct PullSource {
+  Reference reference;
+  bool insecure = false;
+  bool mirror = false;
+};
+
+class Registries {
+ public:
+  // The built-in default: docker.io as the only search registry, nothing else.
+  Registries();
+
+  // Reads `file` (optional) and the *.conf files of `dir` (optional).
+  static absl::StatusOr<Registries> Load(const std::string& file, const std::string& dir);
+  // Applies one document on top of this configuration; `origin` names it in errors.
+  absl::Status Apply(const std::string& toml, const std::string& origin);
+
+  // FAILED_PRECONDITION when the registry is blocked.
+  absl::StatusOr<std::vector<PullSource>> Resolve(const Reference& reference) const;
+
+  // Qualified references for a short name: its alias, or one per search registry, in order.
+  absl::StatusOr<std::vector<Reference>> ShortNameCandidates(std::string_view short_name) const;
+
+  const std::vector<std::string>& search_registries() const { return search_; }
+  bool loaded_from_disk() const { return loaded_from_disk_; }
+
+ private:
+  const Registry* Match(const std::string& name) const;
+
+  std::vector<std::string> search_;
+  std::vector<Registry> registries_;
+  std::map<std::string, std::string> aliases_;
+  bool loaded_from_disk_ = false;
+};
+
+}  // namespace crio::image
