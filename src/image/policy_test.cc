@@ -1,0 +1,98 @@
+#include "image/policy.h"
+
+#include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::image {
+namespace {
+
+using Type = Requirement::Type;
+
+constexpr char kPolicy[] = R"({
+  "default": [{"type": "reject"}],
+  "transports": {
+    "docker": {
+      "": [{"type": "insecureAcceptAnything"}],
+      "registry.example.com": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/etc/keys/a.gpg"}],
+      "registry.example.com/team/app": [{"type": "insecureAcceptAnything"}],
+      "registry.example.com/team/app:blessed": [{"type": "signedBy", "keyType": "GPGKeys",
+          "keyPaths": ["/k1", "/k2"], "signedIdentity": {"type": "matchRepository"}}],
+      "*.evil.io": [{"type": "reject"}],
+      "*.io": [{"type": "insecureAcceptAnything"}, {"type": "reject"}]
+    }
+  }
+})";
+
+Type FirstFor(const Policy& policy, const std::string& reference) {
+  return policy.RequirementsFor(*ParseQualified(reference)).front().type;
+}
+
+TEST(PolicyTest, MostSpecificScopeWins) {
+  auto policy = Policy::Parse(kPolicy, "policy.json");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(FirstFor(*policy, "registry.example.com/team/app:blessed"), Type::kSignedBy);
+  EXPECT_EQ(FirstFor(*policy, "registry.example.com/team/app:other"),
+            Type::kInsecureAcceptAnything);
+  EXPECT_EQ(FirstFor(*policy, "registry.example.com/team/other:1"), Type::kSignedBy);
+  EXPECT_EQ(FirstFor(*policy, "a.b.evil.io/x:1"), Type::kReject);
+  EXPECT_EQ(FirstFor(*policy, "quay.example.org/x:1"), Type::kInsecureAcceptAnything);  // ""
+  const auto& blessed =
+      policy->RequirementsFor(*ParseQualified("registry.example.com/team/app:blessed"));
+  EXPECT_EQ(blessed.front().key_paths, (std::vector<std::string>{"/k1", "/k2"}));
+  EXPECT_EQ(blessed.front().identity.type, "matchRepository");
+}
+
+TEST(PolicyTest, EveryRequirementMustAccept) {
+  auto policy = Policy::Parse(kPolicy, "policy.json");
+  ASSERT_TRUE(policy.ok());
+  std::vector<Requirement> signed_by;
+  EXPECT_TRUE(policy->CheckUnsigned(*ParseQualified("quay.example.org/x:1"), &signed_by).ok());
+  EXPECT_EQ(policy->CheckUnsigned(*ParseQualified("quay.io/x:1"), &signed_by).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy->CheckUnsigned(*ParseQualified("registry.example.com/x:1"), &signed_by).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(signed_by.size(), 1u);
+  EXPECT_EQ(signed_by[0].key_paths, (std::vector<std::string>{"/etc/keys/a.gpg"}));
+  EXPECT_EQ(signed_by[0].identity.type, "matchRepoDigestOrExact");
+}
+
+TEST(PolicyTest, DefaultAppliesWithoutDockerScopes) {
+  auto policy = Policy::Parse(R"({"default": [{"type": "reject"}]})", "p.json");
+  ASSERT_TRUE(policy.ok());
+  std::vector<Requirement> signed_by;
+  EXPECT_EQ(policy->CheckUnsigned(*ParseQualified("quay.io/x:1"), &signed_by).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(PolicyTest, MissingFileAcceptsAnything) {
+  testing::TempDir dir;
+  bool missing = false;
+  auto policy = Policy::Load(dir.Join("policy.json"), &missing);
+  ASSERT_TRUE(policy.ok());
+  EXPECT_TRUE(missing);
+  std::vector<Requirement> signed_by;
+  EXPECT_TRUE(policy->CheckUnsigned(*ParseQualified("quay.io/x:1"), &signed_by).ok());
+  dir.WriteFile("policy.json", R"({"default": [{"type": "insecureAcceptAnything"}]})");
+  EXPECT_TRUE(Policy::Load(dir.Join("policy.json"), &missing).ok());
+  EXPECT_FALSE(missing);
+}
+
+TEST(PolicyTest, RejectsInvalidPolicies) {
+  for (
+      const char* bad : {
+          "[]",
+          R"({})",
+          R"({"default": []})",
+          R"({"default": [{"type": "maybe"}]})",
+          R"({"default": [{"type": "signedBy", "keyType": "X509", "keyPath": "/k"}]})",
+          R"({"default": [{"type": "signedBy", "keyType": "GPGKeys"}]})",
+          R"({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "keyData": "QQ=="}]})",
+          R"({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "signedIdentity": {"type": "exactReference"}}]})",
+          R"({"default": [{"type": "reject"}], "transports": {"docker": {"x.io": []}}})",
+      }) {
+    EXPECT_FALSE(Policy::Parse(bad, "p.json").ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace crio::image
