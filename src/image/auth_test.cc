@@ -7,8 +7,8 @@ namespace crio::image {
 namespace {
 
 TEST(Base64Test, RoundTrips) {
-  const std::vector<std::string> texts = {"", "a", "ab", "abc", "user:pass word",
-                                          std::string("\0\xff", 2)};
+  const std::vector<std::string> texts = {
+      "", "a", "ab", "abc", "user:pass word", std::string("\0\xff", 2)};
   for (const std::string& text : texts) {
     EXPECT_EQ(Base64Decode(Base64Encode(text)), text) << text;
   }
