@@ -1,0 +1,134 @@
+#include "image/curl_transport.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "sys/unique_fd.h"
+
+namespace crio::image {
+namespace {
+
+// A one-thread HTTP/1.1 server on 127.0.0.1:0 that answers each connection with the next
+// canned response and remembers the requests it read.
+class CannedServer {
+ public:
+  explicit CannedServer(std::vector<std::string> responses) : responses_(std::move(responses)) {
+    listener_.Reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::listen(listener_.get(), 8);
+    socklen_t length = sizeof(address);
+    ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~CannedServer() {
+    ::shutdown(listener_.get(), SHUT_RDWR);
+    thread_.join();
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::vector<std::string> requests;
+
+ private:
+  void Serve() {
+    for (const std::string& response : responses_) {
+      sys::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!fd) return;
+      std::string request;
+      char buffer[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(fd.get(), buffer, sizeof(buffer), 0);
+        if (n <= 0) break;
+        request.append(buffer, static_cast<size_t>(n));
+      }
+      requests.push_back(request);
+      ::send(fd.get(), response.data(), response.size(), MSG_NOSIGNAL);
+    }
+  }
+
+  std::vector<std::string> responses_;
+  sys::UniqueFd listener_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+std::string Response(const std::string& status, const std::string& headers,
+                     const std::string& body) {
+  return "HTTP/1.1 " + status + "\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n" + headers + "\r\n" + body;
+}
+
+CurlTransport Transport() { return CurlTransport(CurlTransport::Options{}); }
+
+TEST(CurlTransportTest, SendsHeadersAndReadsStatusHeadersAndBody) {
+  CannedServer server({Response("200 OK", "Docker-Content-Digest: sha256:x\r\n", "hello")});
+  CurlTransport http = Transport();
+  auto response = http.Get({.url = server.Url("/v2/"), .headers = {{"Accept", "a/b"}}}, nullptr);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "hello");
+  EXPECT_EQ(response->headers.at("docker-content-digest"), "sha256:x");
+  ASSERT_EQ(server.requests.size(), 1u);
+  EXPECT_NE(server.requests[0].find("GET /v2/ HTTP/1.1"), std::string::npos);
+  EXPECT_NE(server.requests[0].find("Accept: a/b"), std::string::npos);
+}
+
+TEST(CurlTransportTest, FollowsRedirectsAndStreamsIntoTheSink) {
+  CannedServer target({Response("200 OK", "", "blob-content")});
+  CannedServer redirect(
+      {Response("307 Temporary Redirect", "Location: " + target.Url("/blob") + "\r\n", "")});
+  CurlTransport http = Transport();
+  std::string streamed;
+  const BodySink sink = [&](std::string_view chunk) {
+    streamed.append(chunk);
+    return absl::OkStatus();
+  };
+  auto response = http.Get({.url = redirect.Url("/v2/x/blobs/y")}, &sink);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(streamed, "blob-content");
+  EXPECT_TRUE(response->body.empty());
+}
+
+TEST(CurlTransportTest, ErrorBodiesAreBufferedNotStreamed) {
+  CannedServer server({Response("404 Not Found", "", R"({"errors":[]})")});
+  CurlTransport http = Transport();
+  bool sink_called = false;
+  const BodySink sink = [&](std::string_view) {
+    sink_called = true;
+    return absl::OkStatus();
+  };
+  auto response = http.Get({.url = server.Url("/missing")}, &sink);
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(response->body, R"({"errors":[]})");
+  EXPECT_FALSE(sink_called);
+}
+
+TEST(CurlTransportTest, LimitsAndFailures) {
+  CannedServer server(
+      {Response("200 OK", "", std::string(100, 'x')), Response("200 OK", "", "abcdef")});
+  CurlTransport http = Transport();
+  EXPECT_EQ(http.Get({.url = server.Url("/big"), .max_body_bytes = 10}, nullptr).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  const BodySink refuse = [](std::string_view) { return absl::DataLossError("bad bytes"); };
+  EXPECT_EQ(http.Get({.url = server.Url("/refused")}, &refuse).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(http.Get({.url = "http://127.0.0.1:1/nothing"}, nullptr).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(http.Get({.url = "file:///etc/passwd"}, nullptr).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace crio::image
