@@ -1,0 +1,202 @@
+#include "storage/layer_unpack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/sha256.h"
+#include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TarEntry {
+  std::string name;
+  mode_t type = AE_IFREG;
+  std::string content;  // regular files
+  std::string link;     // symlink target or hard link name
+  bool hardlink = false;
+  mode_t mode = 0644;
+  uid_t uid = 0;
+};
+
+// Writes `entries` as a tar (gzip-compressed when asked) and returns its path and the
+// sha256 of the uncompressed tar.
+std::pair<std::string, std::string> WriteTar(const testing::TempDir& dir,
+                                             const std::vector<TarEntry>& entries, bool gzip) {
+  const std::string plain = dir.Join("layer.tar");
+  for (const bool compressed : {false, true}) {
+    if (compressed && !gzip) break;
+    archive* writer = archive_write_new();
+    archive_write_set_format_pax_restricted(writer);
+    if (compressed) archive_write_add_filter_gzip(writer);
+    const std::string path = compressed ? dir.Join("layer.tar.gz") : plain;
+    archive_write_open_filename(writer, path.c_str());
+    for (const TarEntry& e : entries) {
+      archive_entry* entry = archive_entry_new();
+      archive_entry_set_pathname(entry, e.name.c_str());
+      archive_entry_set_perm(entry, e.mode);
+      archive_entry_set_uid(entry, e.uid);
+      archive_entry_set_mtime(entry, 1700000000, 0);
+      if (e.hardlink) {
+        archive_entry_set_hardlink(entry, e.link.c_str());
+      } else {
+        archive_entry_set_filetype(entry, e.type);
+        if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.link.c_str());
+        if (e.type == AE_IFREG)
+          archive_entry_set_size(entry, static_cast<la_int64_t>(e.content.size()));
+      }
+      archive_write_header(writer, entry);
+      if (e.type == AE_IFREG && !e.hardlink)
+        archive_write_data(writer, e.content.data(), e.content.size());
+      archive_entry_free(entry);
+    }
+    archive_write_close(writer);
+    archive_write_free(writer);
+  }
+  std::ifstream in(plain, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return {gzip ? dir.Join("layer.tar.gz") : plain, Sha256Digest(bytes.str())};
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class LayerUnpackTest : public ::testing::Test {
+ protected:
+  std::string Target() {
+    const std::string target = dir_.Join("diff");
+    fs::create_directories(target);
+    return target;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(LayerUnpackTest, UnpacksFilesDirsLinksAndComputesTheDiffId) {
+  const auto [layer, diff_id] = WriteTar(
+      dir_,
+      {{.name = "./bin/", .type = AE_IFDIR, .mode = 0755},
+       {.name = "bin/busybox", .content = "#!binary", .mode = 0755, .uid = 33},
+       {.name = "bin/sh", .type = AE_IFLNK, .link = "busybox"},
+       {.name = "bin/ls", .link = "bin/busybox", .hardlink = true},
+       {.name = "/etc/passwd", .content = "root:x:0:0::/root:/bin/sh\n"}},  // absolute: inside
+      /*gzip=*/true);
+  const std::string target = Target();
+  auto stats = UnpackLayer(layer, target);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->diff_id, diff_id);
+  EXPECT_EQ(stats->entries, 5);
+  EXPECT_EQ(Read(target + "/bin/busybox"), "#!binary");
+  EXPECT_EQ(fs::read_symlink(target + "/bin/sh"), "busybox");
+  struct stat busybox {
+  }, ls{};
+  ASSERT_EQ(stat((target + "/bin/busybox").c_str(), &busybox), 0);
+  ASSERT_EQ(stat((target + "/bin/ls").c_str(), &ls), 0);
+  EXPECT_EQ(busybox.st_ino, ls.st_ino);
+  EXPECT_EQ(busybox.st_mode & 07777, 0755u);
+  EXPECT_EQ(busybox.st_mtime, 1700000000);
+  if (geteuid() == 0) {
+    EXPECT_EQ(busybox.st_uid, 33u);
+  }
+  EXPECT_EQ(Read(target + "/etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
+}
+
+TEST_F(LayerUnpackTest, DotDotNamesAreRefused) {
+  const auto [layer, diff_id] = WriteTar(dir_, {{.name = "../escape", .content = "x"}}, false);
+  auto stats = UnpackLayer(layer, Target());
+  ASSERT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(stats.status().message().find(".."), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_.Join("escape")));
+}
+
+TEST_F(LayerUnpackTest, SymlinkedParentsStayInside) {
+  // "evil" points at the temp dir's parent; writing through it must land inside the layer.
+  const auto [layer, diff_id] = WriteTar(dir_,
+                                         {{.name = "evil", .type = AE_IFLNK, .link = dir_.path()},
+                                          {.name = "evil/planted", .content = "gotcha"},
+                                          {.name = "up", .type = AE_IFLNK, .link = "../../.."},
+                                          {.name = "up/planted2", .content = "gotcha"}},
+                                         false);
+  const std::string target = Target();
+  auto stats = UnpackLayer(layer, target);
+  // Either refused or confined; never outside.
+  EXPECT_FALSE(fs::exists(dir_.Join("planted")));
+  EXPECT_FALSE(fs::exists(fs::path(dir_.path()).parent_path() / "planted2"));
+  if (stats.ok()) {
+    EXPECT_TRUE(fs::exists(target + dir_.path() + "/planted") || fs::exists(target + "/planted2"));
+  }
+}
+
+TEST_F(LayerUnpackTest, HardLinksCannotReachOutside) {
+  const auto [layer, diff_id] = WriteTar(
+      dir_, {{.name = "passwd", .link = "../../../../etc/passwd", .hardlink = true}}, false);
+  EXPECT_EQ(UnpackLayer(layer, Target()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(LayerUnpackTest, WhiteoutsBecomeOverlayWhiteouts) {
+  if (geteuid() != 0) GTEST_SKIP() << "overlay whiteouts need CAP_MKNOD and trusted xattrs";
+  const auto [layer, diff_id] = WriteTar(dir_,
+                                         {{.name = "etc/", .type = AE_IFDIR, .mode = 0755},
+                                          {.name = "etc/.wh.motd", .content = ""},
+                                          {.name = "var/", .type = AE_IFDIR, .mode = 0755},
+                                          {.name = "var/.wh..wh..opq", .content = ""},
+                                          {.name = "var/kept", .content = "k"}},
+                                         true);
+  const std::string target = Target();
+  ASSERT_TRUE(UnpackLayer(layer, target).ok());
+  struct stat whiteout {};
+  ASSERT_EQ(lstat((target + "/etc/motd").c_str(), &whiteout), 0);
+  EXPECT_TRUE(S_ISCHR(whiteout.st_mode));
+  EXPECT_EQ(whiteout.st_rdev, makedev(0, 0));
+  EXPECT_FALSE(fs::exists(target + "/etc/.wh.motd"));
+  char value[8] = {};
+  ASSERT_EQ(getxattr((target + "/var").c_str(), "trusted.overlay.opaque", value, sizeof(value)), 1);
+  EXPECT_EQ(value[0], 'y');
+  EXPECT_EQ(Read(target + "/var/kept"), "k");
+}
+
+TEST_F(LayerUnpackTest, LaterEntriesReplaceEarlierOnes) {
+  const auto [layer, diff_id] = WriteTar(dir_,
+                                         {{.name = "a", .content = "first"},
+                                          {.name = "a", .content = "second"},
+                                          {.name = "d/", .type = AE_IFDIR},
+                                          {.name = "d/x", .content = "x"},
+                                          {.name = "d", .content = "now a file"}},
+                                         false);
+  const std::string target = Target();
+  ASSERT_TRUE(UnpackLayer(layer, target).ok());
+  EXPECT_EQ(Read(target + "/a"), "second");
+  EXPECT_EQ(Read(target + "/d"), "now a file");
+}
+
+TEST_F(LayerUnpackTest, LimitsAndGarbage) {
+  const auto [layer, diff_id] = WriteTar(
+      dir_, {{.name = "big", .content = std::string(1000, 'x')}, {.name = "b", .content = "y"}},
+      false);
+  EXPECT_EQ(UnpackLayer(layer, Target(), {.max_entries = 10, .max_bytes = 100}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  fs::remove_all(dir_.Join("diff"));
+  EXPECT_EQ(UnpackLayer(layer, Target(), {.max_entries = 1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::string garbage = dir_.WriteFile("garbage", std::string(5000, '\x7f'));
+  fs::remove_all(dir_.Join("diff"));
+  EXPECT_FALSE(UnpackLayer(garbage, Target()).ok());
+}
+
+}  // namespace
+}  // namespace crio::storage
