@@ -1,0 +1,56 @@
+#include "state/database.h"
+
+#include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::state {
+namespace {
+
+TEST(DatabaseTest, CommittedWritesAreReadBack) {
+  testing::TempDir dir;
+  auto db = Database::Open(dir.Join("state.db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)").ok());
+  {
+    auto tx = (*db)->Begin();
+    ASSERT_TRUE(tx.ok());
+    auto insert = (*tx)->Prepare("INSERT INTO t VALUES (?, ?)");
+    ASSERT_TRUE(insert.ok());
+    ASSERT_TRUE(insert->Bind(1, "a").Bind(2, int64_t{7}).Run().ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto tx = (*db)->Begin();
+  auto select = (*tx)->Prepare("SELECT k, v FROM t");
+  ASSERT_TRUE(select.ok());
+  ASSERT_TRUE(*select->Step());
+  EXPECT_EQ(select->Text(0), "a");
+  EXPECT_EQ(select->Int(1), 7);
+  EXPECT_FALSE(*select->Step());
+}
+
+TEST(DatabaseTest, UncommittedTransactionsRollBack) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY)").ok());
+  {
+    auto tx = (*db)->Begin();
+    ASSERT_TRUE((*tx)->Exec("INSERT INTO t VALUES ('x')").ok());
+  }  // no commit
+  auto tx = (*db)->Begin();
+  auto count = (*tx)->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), 0);
+}
+
+TEST(DatabaseTest, ConstraintViolationsAreAlreadyExists) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY)").ok());
+  auto tx = (*db)->Begin();
+  ASSERT_TRUE((*tx)->Exec("INSERT INTO t VALUES ('x')").ok());
+  auto again = (*tx)->Prepare("INSERT INTO t VALUES ('x')");
+  EXPECT_EQ(again->Run().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE((*tx)->Prepare("NOT SQL").ok());
+}
+
+}  // namespace
+}  // namespace crio::state
