@@ -129,6 +129,7 @@ Database::Transaction::~Transaction() {
 absl::Status Database::Transaction::Commit() {
   if (auto committed = db_.ExecLocked("COMMIT"); !committed.ok()) return committed;
   open_ = false;
+  lock_.unlock();  // the connection is free for the next transaction from here on
   return absl::OkStatus();
 }
 

@@ -56,7 +56,8 @@ class Database {
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 
-  // A write transaction: exclusive use of the connection until destroyed.
+  // A write transaction: exclusive use of the connection until Commit, or until destroyed
+  // (rolling back). Statements prepared from it must not be used after either.
   class Transaction {
    public:
     ~Transaction();

@@ -42,6 +42,17 @@ TEST(DatabaseTest, UncommittedTransactionsRollBack) {
   EXPECT_EQ(count->Int(0), 0);
 }
 
+TEST(DatabaseTest, CommitFreesTheConnectionForTheNextTransaction) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY)").ok());
+  auto first = (*db)->Begin();
+  ASSERT_TRUE((*first)->Exec("INSERT INTO t VALUES ('x')").ok());
+  ASSERT_TRUE((*first)->Commit().ok());
+  auto second = (*db)->Begin();  // would deadlock if the first still held the connection
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE((*second)->Commit().ok());
+}
+
 TEST(DatabaseTest, ConstraintViolationsAreAlreadyExists) {
   auto db = Database::Open(":memory:");
   ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY)").ok());

@@ -1,0 +1,92 @@
+// ImageStore: the images and layers crio keeps under its storage root.
+//
+//   ROOT/overlay/<chain-id hex>/diff         one unpacked layer, shared by every image using it
+//   ROOT/overlay-images/<image id>/          the image's config.json and manifest.json
+//   ROOT/images.db                           SQLite: layers, images, their names and layers
+//
+// Images are keyed by their ID (the hex of their config digest) and carry names: repo tags
+// ("docker.io/library/busybox:latest") and repo digests ("docker.io/library/busybox@sha256:…").
+// A name belongs to one image; giving it to another takes it away from the first.
+//
+// Crash safety: a layer is unpacked into ROOT/overlay/<hex>.tmp-*, renamed into place, then
+// recorded; an image's files are written atomically before its row is committed. Reconcile()
+// at start-up removes what a crash left half-done. Thread-safe: the database serializes
+// writes; file operations touch only paths owned by the call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "state/database.h"
+
+namespace crio::storage {
+
+struct LayerRecord {
+  std::string chain_id;  // "sha256:<hex>"
+  std::string diff_id;
+  std::string parent;  // chain id of the layer below, or empty
+  int64_t size = 0;    // unpacked content bytes
+};
+
+struct ImageRecord {
+  std::string id;  // 64 hex, the config digest without "sha256:"
+  std::vector<std::string> repo_tags;
+  std::vector<std::string> repo_digests;
+  std::vector<std::string> layers;  // chain ids, bottom first
+  int64_t size = 0;                 // compressed layers + config, as pulled
+  std::string manifest_digest;
+  std::string user;       // the config's User
+  int64_t pulled_at = 0;  // unix seconds
+};
+
+class ImageStore {
+ public:
+  // Opens (creating) the store under `root`.
+  static absl::StatusOr<std::unique_ptr<ImageStore>> Open(const std::string& root);
+
+  const std::string& root() const { return root_; }
+  // ROOT/overlay/<hex>/diff: where a layer's files live.
+  std::string LayerDir(const std::string& chain_id) const;
+  // A fresh, empty directory to unpack into; CommitLayer renames it into place.
+  absl::StatusOr<std::string> NewLayerStaging(const std::string& chain_id) const;
+
+  absl::StatusOr<bool> HasLayer(const std::string& chain_id);
+  // Moves `staging` (from NewLayerStaging) to LayerDir and records the layer. A layer
+  // already present (another pull won) keeps the first copy; `staging` is removed.
+  absl::Status CommitLayer(const LayerRecord& layer, const std::string& staging);
+
+  // Records `image` (its layers must be committed), writing config and manifest files.
+  // Names it carries are taken away from other images.
+  absl::Status PutImage(const ImageRecord& image, const std::string& config_json,
+                        const std::string& manifest_json);
+
+  absl::StatusOr<std::vector<ImageRecord>> List();
+  // By full ID, "sha256:<ID>", unique ID prefix (at least 3 hex), repo tag or repo digest.
+  absl::StatusOr<std::optional<ImageRecord>> Find(const std::string& key);
+  absl::StatusOr<std::string> ReadConfig(const std::string& image_id) const;
+
+  // Removes a name; the image goes with its last name. Returns whether an image went.
+  absl::StatusOr<bool> RemoveName(const std::string& name);
+  // Removes the image and every layer no other image uses.
+  absl::Status RemoveImage(const std::string& image_id);
+
+  // Start-up: deletes staging dirs, layer dirs without a record, and image dirs without a
+  // row, left by a crash.
+  absl::Status Reconcile();
+
+ private:
+  ImageStore(std::string root, std::unique_ptr<state::Database> db)
+      : root_(std::move(root)), db_(std::move(db)) {}
+  absl::StatusOr<ImageRecord> Load(state::Database::Transaction& tx, const std::string& id);
+  absl::Status DeleteUnusedLayers(state::Database::Transaction& tx,
+                                  std::vector<std::string>& doomed_dirs);
+
+  const std::string root_;
+  std::unique_ptr<state::Database> db_;
+};
+
+}  // namespace crio::storage
