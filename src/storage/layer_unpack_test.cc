@@ -1,7 +1,5 @@
 #include "storage/layer_unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -13,6 +11,7 @@
 
 #include "common/sha256.h"
 #include "gtest/gtest.h"
+#include "testing/tar_builder.h"
 #include "testing/temp_dir.h"
 
 namespace crio::storage {
@@ -20,54 +19,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TarEntry {
-  std::string name;
-  mode_t type = AE_IFREG;
-  std::string content;  // regular files
-  std::string link;     // symlink target or hard link name
-  bool hardlink = false;
-  mode_t mode = 0644;
-  uid_t uid = 0;
-};
+using testing::TarEntry;
 
-// Writes `entries` as a tar (gzip-compressed when asked) and returns its path and the
+// Writes `entries` as a tar file (gzip-compressed when asked); returns its path and the
 // sha256 of the uncompressed tar.
 std::pair<std::string, std::string> WriteTar(const testing::TempDir& dir,
                                              const std::vector<TarEntry>& entries, bool gzip) {
-  const std::string plain = dir.Join("layer.tar");
-  for (const bool compressed : {false, true}) {
-    if (compressed && !gzip) break;
-    archive* writer = archive_write_new();
-    archive_write_set_format_pax_restricted(writer);
-    if (compressed) archive_write_add_filter_gzip(writer);
-    const std::string path = compressed ? dir.Join("layer.tar.gz") : plain;
-    archive_write_open_filename(writer, path.c_str());
-    for (const TarEntry& e : entries) {
-      archive_entry* entry = archive_entry_new();
-      archive_entry_set_pathname(entry, e.name.c_str());
-      archive_entry_set_perm(entry, e.mode);
-      archive_entry_set_uid(entry, e.uid);
-      archive_entry_set_mtime(entry, 1700000000, 0);
-      if (e.hardlink) {
-        archive_entry_set_hardlink(entry, e.link.c_str());
-      } else {
-        archive_entry_set_filetype(entry, e.type);
-        if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.link.c_str());
-        if (e.type == AE_IFREG)
-          archive_entry_set_size(entry, static_cast<la_int64_t>(e.content.size()));
-      }
-      archive_write_header(writer, entry);
-      if (e.type == AE_IFREG && !e.hardlink)
-        archive_write_data(writer, e.content.data(), e.content.size());
-      archive_entry_free(entry);
-    }
-    archive_write_close(writer);
-    archive_write_free(writer);
-  }
-  std::ifstream in(plain, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return {gzip ? dir.Join("layer.tar.gz") : plain, Sha256Digest(bytes.str())};
+  const std::string path =
+      dir.WriteFile(gzip ? "layer.tar.gz" : "layer.tar", testing::BuildTar(entries, gzip));
+  return {path, Sha256Digest(testing::BuildTar(entries, false))};
 }
 
 std::string Read(const std::string& path) {
@@ -90,9 +50,9 @@ class LayerUnpackTest : public ::testing::Test {
 TEST_F(LayerUnpackTest, UnpacksFilesDirsLinksAndComputesTheDiffId) {
   const auto [layer, diff_id] = WriteTar(
       dir_,
-      {{.name = "./bin/", .type = AE_IFDIR, .mode = 0755},
+      {{.name = "./bin/", .type = testing::kTarDir, .mode = 0755},
        {.name = "bin/busybox", .content = "#!binary", .mode = 0755, .uid = 33},
-       {.name = "bin/sh", .type = AE_IFLNK, .link = "busybox"},
+       {.name = "bin/sh", .type = testing::kTarSymlink, .link = "busybox"},
        {.name = "bin/ls", .link = "bin/busybox", .hardlink = true},
        {.name = "/etc/passwd", .content = "root:x:0:0::/root:/bin/sh\n"}},  // absolute: inside
       /*gzip=*/true);
@@ -126,12 +86,13 @@ TEST_F(LayerUnpackTest, DotDotNamesAreRefused) {
 
 TEST_F(LayerUnpackTest, SymlinkedParentsStayInside) {
   // "evil" points at the temp dir's parent; writing through it must land inside the layer.
-  const auto [layer, diff_id] = WriteTar(dir_,
-                                         {{.name = "evil", .type = AE_IFLNK, .link = dir_.path()},
-                                          {.name = "evil/planted", .content = "gotcha"},
-                                          {.name = "up", .type = AE_IFLNK, .link = "../../.."},
-                                          {.name = "up/planted2", .content = "gotcha"}},
-                                         false);
+  const auto [layer, diff_id] =
+      WriteTar(dir_,
+               {{.name = "evil", .type = testing::kTarSymlink, .link = dir_.path()},
+                {.name = "evil/planted", .content = "gotcha"},
+                {.name = "up", .type = testing::kTarSymlink, .link = "../../.."},
+                {.name = "up/planted2", .content = "gotcha"}},
+               false);
   const std::string target = Target();
   auto stats = UnpackLayer(layer, target);
   // Either refused or confined; never outside.
@@ -151,9 +112,9 @@ TEST_F(LayerUnpackTest, HardLinksCannotReachOutside) {
 TEST_F(LayerUnpackTest, WhiteoutsBecomeOverlayWhiteouts) {
   if (geteuid() != 0) GTEST_SKIP() << "overlay whiteouts need CAP_MKNOD and trusted xattrs";
   const auto [layer, diff_id] = WriteTar(dir_,
-                                         {{.name = "etc/", .type = AE_IFDIR, .mode = 0755},
+                                         {{.name = "etc/", .type = testing::kTarDir, .mode = 0755},
                                           {.name = "etc/.wh.motd", .content = ""},
-                                          {.name = "var/", .type = AE_IFDIR, .mode = 0755},
+                                          {.name = "var/", .type = testing::kTarDir, .mode = 0755},
                                           {.name = "var/.wh..wh..opq", .content = ""},
                                           {.name = "var/kept", .content = "k"}},
                                          true);
@@ -174,7 +135,7 @@ TEST_F(LayerUnpackTest, LaterEntriesReplaceEarlierOnes) {
   const auto [layer, diff_id] = WriteTar(dir_,
                                          {{.name = "a", .content = "first"},
                                           {.name = "a", .content = "second"},
-                                          {.name = "d/", .type = AE_IFDIR},
+                                          {.name = "d/", .type = testing::kTarDir},
                                           {.name = "d/x", .content = "x"},
                                           {.name = "d", .content = "now a file"}},
                                          false);

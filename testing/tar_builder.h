@@ -1,0 +1,28 @@
+// Builds image layers for tests: tar archives (optionally gzip-compressed) from a list of
+// entries, written with libarchive.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace crio::testing {
+
+struct TarEntry {
+  std::string name;
+  mode_t type = 0100000;  // AE_IFREG
+  std::string content;    // regular files
+  std::string link;       // symlink target or hard link name
+  bool hardlink = false;
+  mode_t mode = 0644;
+  uid_t uid = 0;
+};
+
+inline constexpr mode_t kTarDir = 0040000;      // AE_IFDIR
+inline constexpr mode_t kTarSymlink = 0120000;  // AE_IFLNK
+
+// The bytes of a tar archive holding `entries`, gzip-compressed when asked.
+std::string BuildTar(const std::vector<TarEntry>& entries, bool gzip);
+
+}  // namespace crio::testing
