@@ -1,53 +1,13 @@
 #include "image/registry_client.h"
 
-#include <deque>
-#include <set>
-
 #include "gtest/gtest.h"
 #include "image/digest.h"
+#include "testing/fake_http_transport.h"
 
 namespace crio::image {
 namespace {
 
-// Answers GETs from a script: per URL, a queue of responses (the last one repeats).
-class FakeTransport final : public HttpTransport {
- public:
-  void Script(const std::string& url, HttpResponse response) {
-    script_[url].push_back(std::move(response));
-  }
-  void Fail(const std::string& url) { failing_.insert(url); }
-
-  absl::StatusOr<HttpResponse> Get(const HttpRequest& request, const BodySink* sink) override {
-    requests.push_back(request);
-    if (failing_.contains(request.url)) return absl::UnavailableError("connection refused");
-    auto found = script_.find(request.url);
-    if (found == script_.end()) return HttpResponse{.status = 404, .headers = {}, .body = ""};
-    HttpResponse response = found->second.front();
-    if (found->second.size() > 1) found->second.pop_front();
-    if (sink != nullptr && response.status == 200) {
-      for (size_t i = 0; i < response.body.size(); i += 3) {  // deliver in small chunks
-        if (auto status = (*sink)(std::string_view(response.body).substr(i, 3)); !status.ok()) {
-          return status;
-        }
-      }
-      response.body.clear();
-    }
-    return response;
-  }
-
-  std::string AuthorizationOf(size_t index) const {
-    for (const auto& [name, value] : requests.at(index).headers) {
-      if (name == "Authorization") return value;
-    }
-    return "";
-  }
-
-  std::vector<HttpRequest> requests;
-
- private:
-  std::map<std::string, std::deque<HttpResponse>> script_;
-  std::set<std::string> failing_;
-};
+using testing::FakeTransport;
 
 HttpResponse Ok(std::string body, std::string content_type = "") {
   return {.status = 200, .headers = {{"content-type", content_type}}, .body = std::move(body)};

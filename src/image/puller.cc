@@ -1,0 +1,195 @@
+#include "image/puller.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "common/errno_status.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "fmt/format.h"
+#include "image/digest.h"
+#include "image/image_config.h"
+#include "storage/layer_unpack.h"
+#include "sys/unique_fd.h"
+
+namespace crio::image {
+namespace {
+
+constexpr int64_t kMaxConfigBytes = 8 << 20;
+
+// Errors after which the next source or candidate is worth trying.
+bool TryNext(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kNotFound ||
+         status.code() == absl::StatusCode::kUnavailable;
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status WriteChunk(int fd, std::string_view chunk) {
+  while (!chunk.empty()) {
+    const ssize_t n = ::write(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoToStatus(errno, "write layer blob");
+    chunk.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credentials& credentials) {
+  std::vector<Reference> candidates;
+  if (IsShortName(image)) {
+    ASSIGN_OR_RETURN(candidates, registries_.ShortNameCandidates(image));
+  } else {
+    ASSIGN_OR_RETURN(Reference reference, ParseQualified(image));
+    candidates.push_back(std::move(reference));
+  }
+  absl::Status last = absl::NotFoundError(fmt::format("pull {}: no candidates", image));
+  for (const Reference& candidate : candidates) {
+    auto pulled = PullCandidate(candidate, credentials);
+    if (pulled.ok() || !TryNext(pulled.status())) return pulled;
+    log::Debug("pull {}: {} did not pull: {}", image, candidate.String(),
+               AsStd(pulled.status().message()));
+    last = pulled.status();
+  }
+  return last;
+}
+
+absl::StatusOr<std::string> Puller::PullCandidate(const Reference& candidate,
+                                                  const Credentials& credentials) {
+  std::vector<Requirement> signed_by;
+  if (auto trusted = policy_.CheckUnsigned(candidate, &signed_by); !trusted.ok()) {
+    if (signed_by.empty()) return trusted;  // rejected outright
+    // Fail closed: signedBy needs signature verification, which this build cannot do yet.
+    return absl::FailedPreconditionError(fmt::format(
+        "pull {}: the signature policy requires signedBy, and signature verification is not "
+        "available in this crio yet",
+        candidate.String()));
+  }
+  ASSIGN_OR_RETURN(const std::vector<PullSource> sources, registries_.Resolve(candidate));
+  absl::Status last = absl::NotFoundError(fmt::format("pull {}: no sources", candidate.String()));
+  for (const PullSource& source : sources) {
+    const std::optional<Credentials> from_file = auth_file_.Find(source.reference);
+    const Credentials& use = !credentials.empty() || !from_file ? credentials : *from_file;
+    auto pulled = PullFrom(candidate, source, use);
+    if (pulled.ok() || !TryNext(pulled.status())) return pulled;
+    last = pulled.status();
+  }
+  return last;
+}
+
+absl::StatusOr<Puller::Resolved> Puller::ResolveManifest(const PullSource& source,
+                                                         const Credentials& credentials) {
+  Resolved resolved;
+  ASSIGN_OR_RETURN(FetchedManifest fetched, client_.FetchManifest(source, credentials));
+  resolved.digests.push_back(fetched.digest);
+  ASSIGN_OR_RETURN(ParsedManifest parsed, ParseManifest(fetched.body, fetched.content_type));
+  if (auto* manifest = std::get_if<Manifest>(&parsed)) {
+    resolved.manifest = std::move(*manifest);
+    resolved.body = std::move(fetched.body);
+    return resolved;
+  }
+  ASSIGN_OR_RETURN(const Descriptor chosen, SelectPlatform(std::get<Index>(parsed), platform_));
+  ASSIGN_OR_RETURN(FetchedManifest instance,
+                   client_.FetchManifest(source, credentials, chosen.digest));
+  resolved.digests.push_back(instance.digest);
+  ASSIGN_OR_RETURN(ParsedManifest inner, ParseManifest(instance.body, instance.content_type));
+  auto* manifest = std::get_if<Manifest>(&inner);
+  if (manifest == nullptr) {
+    return absl::InvalidArgumentError("invalid manifest: an index entry is itself an index");
+  }
+  resolved.manifest = std::move(*manifest);
+  resolved.body = std::move(instance.body);
+  return resolved;
+}
+
+absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& credentials,
+                                const Descriptor& blob, const std::string& diff_id,
+                                const std::string& chain_id, const std::string& parent) {
+  ASSIGN_OR_RETURN(const std::string staging, store_.NewLayerStaging(chain_id));
+  const std::string top = std::filesystem::path(staging).parent_path().string();
+  auto discard = [&top](absl::Status status) {
+    std::error_code ignored;
+    std::filesystem::remove_all(top, ignored);
+    return status;
+  };
+  const std::string blob_path = top + "/blob";
+  {
+    sys::UniqueFd fd(::open(blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return discard(ErrnoToStatus(errno, fmt::format("create {}", blob_path)));
+    const BodySink sink = [&fd](std::string_view chunk) { return WriteChunk(fd.get(), chunk); };
+    if (auto fetched = client_.FetchBlob(source, blob, credentials, sink); !fetched.ok()) {
+      return discard(fetched);
+    }
+  }
+  auto unpacked = storage::UnpackLayer(blob_path, staging);
+  ::unlink(blob_path.c_str());
+  if (!unpacked.ok()) {
+    return discard(absl::InvalidArgumentError(
+        fmt::format("unpack layer {}: {}", blob.digest, AsStd(unpacked.status().message()))));
+  }
+  if (unpacked->diff_id != diff_id) {
+    return discard(
+        absl::DataLossError(fmt::format("layer {} unpacks to {}, but the image config says {}",
+                                        blob.digest, unpacked->diff_id, diff_id)));
+  }
+  return store_.CommitLayer(
+      {.chain_id = chain_id, .diff_id = diff_id, .parent = parent, .size = unpacked->bytes},
+      staging);
+}
+
+absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const PullSource& source,
+                                             const Credentials& credentials) {
+  ASSIGN_OR_RETURN(const Resolved resolved, ResolveManifest(source, credentials));
+  const Manifest& manifest = resolved.manifest;
+  if (manifest.config.size > kMaxConfigBytes) {
+    return absl::InvalidArgumentError(
+        fmt::format("image config of {} bytes is too large", manifest.config.size));
+  }
+  std::string config_json;
+  RETURN_IF_ERROR(client_.FetchBlob(source, manifest.config, credentials,
+                                    [&config_json](std::string_view chunk) {
+                                      config_json.append(chunk);
+                                      return absl::OkStatus();
+                                    }));
+  ASSIGN_OR_RETURN(const ImageConfig config, ParseImageConfig(config_json));
+  if (config.diff_ids.size() != manifest.layers.size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid image: {} layers in the manifest, {} in the config",
+                    manifest.layers.size(), config.diff_ids.size()));
+  }
+  const std::vector<std::string> chain_ids = ChainIds(config.diff_ids);
+  int64_t size = manifest.config.size;
+  for (size_t i = 0; i < manifest.layers.size(); ++i) {
+    size += manifest.layers[i].size;
+    ASSIGN_OR_RETURN(const bool present, store_.HasLayer(chain_ids[i]));
+    if (present) continue;
+    RETURN_IF_ERROR(StoreLayer(source, credentials, manifest.layers[i], config.diff_ids[i],
+                               chain_ids[i], i == 0 ? "" : chain_ids[i - 1]));
+  }
+  storage::ImageRecord record{.id = manifest.config.digest.substr(7),
+                              .repo_tags = {},
+                              .repo_digests = {},
+                              .layers = chain_ids,
+                              .size = size,
+                              .manifest_digest = resolved.digests.back(),
+                              .user = config.user,
+                              .pulled_at = NowSeconds()};
+  if (!candidate.tag.empty()) record.repo_tags.push_back(candidate.Name() + ":" + candidate.tag);
+  for (const std::string& digest : resolved.digests) {
+    record.repo_digests.push_back(candidate.Name() + "@" + digest);
+  }
+  RETURN_IF_ERROR(store_.PutImage(record, config_json, resolved.body));
+  return record.id;
+}
+
+}  // namespace crio::image

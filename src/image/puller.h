@@ -1,0 +1,68 @@
+// Puller: PullImage's work. From an image name to a stored image, every step checked:
+//
+//   name → candidates (a short name through registries.conf aliases, then its search
+//   registries, in order; the first that pulls wins) → trust policy → sources (mirrors,
+//   then the registry) → manifest (an index resolves to this platform's manifest) →
+//   config blob → each layer not yet stored: blob (digest and size verified while it
+//   streams) → unpacked in a staging dir (diff ID checked) → committed → image recorded
+//   with its tag and repo digests.
+//
+// A failure leaves no partial image: layers are committed only once complete and checked,
+// the image row last. Layers already present are not fetched again.
+// Thread-safe as long as its collaborators are (they are).
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "image/auth.h"
+#include "image/manifest.h"
+#include "image/policy.h"
+#include "image/registries.h"
+#include "image/registry_client.h"
+#include "storage/image_store.h"
+
+namespace crio::image {
+
+class Puller {
+ public:
+  Puller(RegistryClient& client, storage::ImageStore& store, const Registries& registries,
+         const Policy& policy, const AuthFile& auth_file, Platform platform)
+      : client_(client),
+        store_(store),
+        registries_(registries),
+        policy_(policy),
+        auth_file_(auth_file),
+        platform_(std::move(platform)) {}
+
+  // Pulls `image`; returns the stored image's ID. `credentials` (from the CRI request) win
+  // over the auth file when not empty.
+  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials);
+
+ private:
+  absl::StatusOr<std::string> PullCandidate(const Reference& candidate,
+                                            const Credentials& credentials);
+  absl::StatusOr<std::string> PullFrom(const Reference& candidate, const PullSource& source,
+                                       const Credentials& credentials);
+  // The image manifest for this platform, its body, and the digests of every manifest
+  // fetched on the way (the index's, then the instance's).
+  struct Resolved {
+    Manifest manifest;
+    std::string body;
+    std::vector<std::string> digests;
+  };
+  absl::StatusOr<Resolved> ResolveManifest(const PullSource& source,
+                                           const Credentials& credentials);
+  absl::Status StoreLayer(const PullSource& source, const Credentials& credentials,
+                          const Descriptor& blob, const std::string& diff_id,
+                          const std::string& chain_id, const std::string& parent);
+
+  RegistryClient& client_;
+  storage::ImageStore& store_;
+  const Registries& registries_;
+  const Policy& policy_;
+  const AuthFile& auth_file_;
+  const Platform platform_;
+};
+
+}  // namespace crio::image

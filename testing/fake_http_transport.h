@@ -1,0 +1,63 @@
+// FakeTransport: an HttpTransport for tests that answers GETs from a script and records
+// the requests it got.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "image/http_transport.h"
+
+namespace crio::testing {
+
+using image::BodySink;
+using image::HttpRequest;
+using image::HttpResponse;
+
+// Answers GETs from a script: per URL, a queue of responses (the last one repeats).
+class FakeTransport final : public image::HttpTransport {
+ public:
+  void Script(const std::string& url, HttpResponse response) {
+    script_[url].push_back(std::move(response));
+  }
+  // Drops what was scripted for `url` and answers it with `response` from now on.
+  void Replace(const std::string& url, HttpResponse response) {
+    script_[url] = {std::move(response)};
+  }
+  void Fail(const std::string& url) { failing_.insert(url); }
+
+  absl::StatusOr<HttpResponse> Get(const HttpRequest& request, const BodySink* sink) override {
+    requests.push_back(request);
+    if (failing_.contains(request.url)) return absl::UnavailableError("connection refused");
+    auto found = script_.find(request.url);
+    if (found == script_.end()) return HttpResponse{.status = 404, .headers = {}, .body = ""};
+    HttpResponse response = found->second.front();
+    if (found->second.size() > 1) found->second.pop_front();
+    if (sink != nullptr && response.status == 200) {
+      for (size_t i = 0; i < response.body.size(); i += 3) {  // deliver in small chunks
+        if (auto status = (*sink)(std::string_view(response.body).substr(i, 3)); !status.ok()) {
+          return status;
+        }
+      }
+      response.body.clear();
+    }
+    return response;
+  }
+
+  std::string AuthorizationOf(size_t index) const {
+    for (const auto& [name, value] : requests.at(index).headers) {
+      if (name == "Authorization") return value;
+    }
+    return "";
+  }
+
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::map<std::string, std::deque<HttpResponse>> script_;
+  std::set<std::string> failing_;
+};
+
+}  // namespace crio::testing
