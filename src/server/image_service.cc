@@ -2,10 +2,17 @@
 
 #include <chrono>
 
+#include "common/status_macros.h"
+#include "image/auth.h"
+#include "image/image_config.h"
+#include "nlohmann/json.hpp"
 #include "storage/usage.h"
 
 namespace crio::server {
 namespace {
+
+// StreamImages sends the list in chunks of this many images, as CRI-O does.
+constexpr int kStreamChunk = 3000;
 
 void AddUsage(const std::string& dir, int64_t now_ns,
               google::protobuf::RepeatedPtrField<v1::FilesystemUsage>& out) {
@@ -17,7 +24,116 @@ void AddUsage(const std::string& dir, int64_t now_ns,
   fs->mutable_inodes_used()->set_value(usage.inodes);
 }
 
+absl::Status NeedImage(const v1::ImageSpec& spec) {
+  if (spec.image().empty()) return absl::InvalidArgumentError("no image specified");
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+void ImageService::Fill(const storage::ImageRecord& record, v1::Image& out) const {
+  const auto config = config_.Snapshot();
+  out.set_id(record.id);
+  for (const std::string& tag : record.repo_tags) out.add_repo_tags(tag);
+  for (const std::string& digest : record.repo_digests) out.add_repo_digests(digest);
+  out.set_size(static_cast<uint64_t>(record.size));
+  const image::ImageUser user = image::ParseImageUser(record.user);
+  if (user.uid) {
+    out.mutable_uid()->set_value(*user.uid);
+  } else {
+    out.set_username(user.username);
+  }
+  out.mutable_spec()->set_image(record.id);
+  out.set_pinned(image::IsPinned(record, config->image.pinned_images, config->image.pause_image));
+}
+
+absl::StatusOr<std::vector<storage::ImageRecord>> ImageService::Select(
+    const v1::ImageFilter& filter) {
+  if (filter.image().image().empty()) return images_.List();
+  ASSIGN_OR_RETURN(auto found, images_.Find(filter.image().image()));
+  std::vector<storage::ImageRecord> selected;
+  if (found) selected.push_back(std::move(*found));
+  return selected;
+}
+
+grpc::Status ImageService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest* request,
+                                      v1::ListImagesResponse* response) {
+  return edge_.Serve("ListImages", *request, response,
+                     [this](const v1::ListImagesRequest& in, v1::ListImagesResponse* out) {
+                       ASSIGN_OR_RETURN(const auto images, Select(in.filter()));
+                       for (const auto& image : images) Fill(image, *out->add_images());
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status ImageService::StreamImages(grpc::ServerContext*,
+                                        const v1::StreamImagesRequest* request,
+                                        grpc::ServerWriter<v1::StreamImagesResponse>* writer) {
+  v1::StreamImagesResponse unused;
+  return edge_.Serve("StreamImages", *request, &unused,
+                     [this, writer](const v1::StreamImagesRequest& in, v1::StreamImagesResponse*) {
+                       ASSIGN_OR_RETURN(const auto images, Select(in.filter()));
+                       v1::StreamImagesResponse chunk;
+                       for (size_t i = 0; i < images.size(); ++i) {
+                         Fill(images[i], *chunk.add_images());
+                         if (chunk.images_size() == kStreamChunk || i + 1 == images.size()) {
+                           if (!writer->Write(chunk))
+                             return absl::CancelledError("client went away");
+                           chunk.Clear();
+                         }
+                       }
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status ImageService::ImageStatus(grpc::ServerContext*, const v1::ImageStatusRequest* request,
+                                       v1::ImageStatusResponse* response) {
+  return edge_.Serve(
+      "ImageStatus", *request, response,
+      [this](const v1::ImageStatusRequest& in, v1::ImageStatusResponse* out) {
+        RETURN_IF_ERROR(NeedImage(in.image()));
+        ASSIGN_OR_RETURN(const auto found, images_.Find(in.image().image()));
+        if (!found) return absl::OkStatus();  // CRI: an unknown image is an empty answer
+        Fill(*found, *out->mutable_image());
+        if (in.verbose()) {
+          ASSIGN_OR_RETURN(const std::string config, images_.Config(found->id));
+          const auto spec = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
+          nlohmann::json labels = nlohmann::json::object();
+          if (spec.is_object() && spec.contains("config") && spec["config"].is_object() &&
+              spec["config"].contains("Labels") && spec["config"]["Labels"].is_object()) {
+            labels = spec["config"]["Labels"];
+          }
+          (*out->mutable_info())["info"] =
+              nlohmann::json{{"labels", labels}, {"imageSpec", spec}}.dump();
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ImageService::PullImage(grpc::ServerContext*, const v1::PullImageRequest* request,
+                                     v1::PullImageResponse* response) {
+  return edge_.Serve(
+      "PullImage", *request, response,
+      [this](const v1::PullImageRequest& in, v1::PullImageResponse* out) {
+        RETURN_IF_ERROR(NeedImage(in.image()));
+        const v1::AuthConfig& auth = in.auth();
+        ASSIGN_OR_RETURN(const image::Credentials credentials,
+                         image::FromAuthConfig(auth.username(), auth.password(), auth.auth(),
+                                               auth.identity_token(), auth.registry_token()));
+        ASSIGN_OR_RETURN(const std::string id, images_.Pull(in.image().image(), credentials));
+        out->set_image_ref(id);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ImageService::RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest* request,
+                                       v1::RemoveImageResponse* response) {
+  return edge_.Serve("RemoveImage", *request, response,
+                     [this](const v1::RemoveImageRequest& in, v1::RemoveImageResponse*) {
+                       RETURN_IF_ERROR(NeedImage(in.image()));
+                       return images_.Remove(in.image().image());
+                     });
+}
 
 grpc::Status ImageService::ImageFsInfo(grpc::ServerContext*, const v1::ImageFsInfoRequest* request,
                                        v1::ImageFsInfoResponse* response) {

@@ -1,14 +1,14 @@
 // ImageService: the CRI v1 ImageService served over gRPC.
 //
-// ImageFsInfo reports the usage of the image and container metadata dirs under the storage
-// root (CRI-O's <root>/overlay-images and <root>/overlay-containers): the kubelet calls it
-// to validate the connection and for image garbage collection. The other rpcs answer
-// UNIMPLEMENTED naming the images feature until image pulling and the layer store land.
-// All calls pass through the RpcEdge. Thread-safe.
+// PullImage, ListImages/StreamImages, ImageStatus and RemoveImage translate between CRI
+// messages and image::Images; ImageFsInfo reports the usage of the image and container
+// metadata dirs under the storage root (CRI-O's <root>/overlay-images and
+// <root>/overlay-containers). All calls pass through the RpcEdge. Thread-safe.
 #pragma once
 
 #include "config/live_config.h"
 #include "cri_api.h"
+#include "image/images.h"
 #include "server/edge.h"
 
 namespace crio::server {
@@ -17,35 +17,30 @@ namespace v1 = runtime::v1;
 
 class ImageService final : public v1::ImageService::Service {
  public:
-  ImageService(RpcEdge& edge, const config::LiveConfig& config) : edge_(edge), config_(config) {}
+  ImageService(RpcEdge& edge, const config::LiveConfig& config, image::Images& images)
+      : edge_(edge), config_(config), images_(images) {}
 
+  grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest* request,
+                          v1::ListImagesResponse* response) override;
+  grpc::Status StreamImages(grpc::ServerContext*, const v1::StreamImagesRequest* request,
+                            grpc::ServerWriter<v1::StreamImagesResponse>* writer) override;
+  grpc::Status ImageStatus(grpc::ServerContext*, const v1::ImageStatusRequest* request,
+                           v1::ImageStatusResponse* response) override;
+  grpc::Status PullImage(grpc::ServerContext*, const v1::PullImageRequest* request,
+                         v1::PullImageResponse* response) override;
+  grpc::Status RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest* request,
+                           v1::RemoveImageResponse* response) override;
   grpc::Status ImageFsInfo(grpc::ServerContext*, const v1::ImageFsInfoRequest* request,
                            v1::ImageFsInfoResponse* response) override;
 
-  grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest*,
-                          v1::ListImagesResponse*) override {
-    return edge_.Unimplemented("ListImages", "images");
-  }
-  grpc::Status StreamImages(grpc::ServerContext*, const v1::StreamImagesRequest*,
-                            grpc::ServerWriter<v1::StreamImagesResponse>*) override {
-    return edge_.Unimplemented("StreamImages", "images");
-  }
-  grpc::Status ImageStatus(grpc::ServerContext*, const v1::ImageStatusRequest*,
-                           v1::ImageStatusResponse*) override {
-    return edge_.Unimplemented("ImageStatus", "images");
-  }
-  grpc::Status PullImage(grpc::ServerContext*, const v1::PullImageRequest*,
-                         v1::PullImageResponse*) override {
-    return edge_.Unimplemented("PullImage", "images");
-  }
-  grpc::Status RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest*,
-                           v1::RemoveImageResponse*) override {
-    return edge_.Unimplemented("RemoveImage", "images");
-  }
-
  private:
+  // The images a filter selects: all, or the one its image spec names.
+  absl::StatusOr<std::vector<storage::ImageRecord>> Select(const v1::ImageFilter& filter);
+  void Fill(const storage::ImageRecord& record, v1::Image& out) const;
+
   RpcEdge& edge_;
   const config::LiveConfig& config_;
+  image::Images& images_;
 };
 
 }  // namespace crio::server

@@ -2,7 +2,6 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "server/image_service.h"
 #include "version.h"
 
 namespace crio::server {
@@ -89,27 +88,6 @@ TEST_F(RuntimeServiceTest, PendingRpcsAnswerUnimplementedWithTheirFeature) {
       service_.RunPodSandbox(nullptr, &v1::RunPodSandboxRequest::default_instance(), &pod);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("pod sandboxes"), std::string::npos);
-
-  ImageService images(edge_, config_);
-  v1::PullImageResponse pulled;
-  EXPECT_EQ(
-      images.PullImage(nullptr, &v1::PullImageRequest::default_instance(), &pulled).error_code(),
-      grpc::StatusCode::UNIMPLEMENTED);
-}
-
-TEST_F(RuntimeServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {
-  ImageService images(edge_, config_);
-  v1::ImageFsInfoResponse response;
-  ASSERT_TRUE(
-      images.ImageFsInfo(nullptr, &v1::ImageFsInfoRequest::default_instance(), &response).ok());
-  const std::string root = config::Config{}.root.root;
-  ASSERT_EQ(response.image_filesystems_size(), 1);
-  EXPECT_EQ(response.image_filesystems(0).fs_id().mountpoint(), root + "/overlay-images");
-  EXPECT_GT(response.image_filesystems(0).timestamp(), 0);
-  EXPECT_TRUE(response.image_filesystems(0).has_used_bytes());
-  EXPECT_TRUE(response.image_filesystems(0).has_inodes_used());
-  ASSERT_EQ(response.container_filesystems_size(), 1);
-  EXPECT_EQ(response.container_filesystems(0).fs_id().mountpoint(), root + "/overlay-containers");
 }
 
 }  // namespace

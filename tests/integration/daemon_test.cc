@@ -86,11 +86,11 @@ TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("pod sandboxes"), std::string::npos);
 
-  auto images = v1::ImageService::NewStub(
-      grpc::CreateChannel("unix:" + crio.socket(), grpc::InsecureChannelCredentials()));
-  v1::ListImagesResponse list;
-  EXPECT_EQ(images->ListImages(Context().get(), v1::ListImagesRequest(), &list).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  v1::ListContainersResponse containers;
+  const grpc::Status listed = RuntimeStub(crio)->ListContainers(
+      Context().get(), v1::ListContainersRequest(), &containers);
+  EXPECT_EQ(listed.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(listed.error_message().find("containers"), std::string::npos);
 }
 
 TEST_F(DaemonTest, MessageSizeLimitComesFromConfig) {

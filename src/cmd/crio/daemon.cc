@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cmd/crio/host_probe.h"
+#include "cmd/crio/image_stack.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
@@ -105,11 +106,16 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
 
   config::LiveConfig live(loaded.config);
   const config::Config& config = loaded.config;
+  auto image_stack = BuildImageStack(config);
+  if (!image_stack.ok()) {
+    log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
+    return 1;
+  }
   server::RpcEdge edge;
   network::CniConfigReadiness network(config.network.network_dir, config.network.plugin_dirs,
                                       config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts);
-  server::ImageService image_service(edge, live);
+  server::ImageService image_service(edge, live, *(*image_stack)->images);
   auto cri =
       server::CriServer::Start({&runtime_service, &image_service},
                                {.max_send_message_bytes = config.api.grpc_max_send_msg_size,

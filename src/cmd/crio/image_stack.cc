@@ -1,0 +1,61 @@
+#include "cmd/crio/image_stack.h"
+
+#include <cstdlib>
+
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "config/option.h"
+
+namespace crio {
+namespace {
+
+constexpr char kRegistriesConf[] = "/etc/containers/registries.conf";
+constexpr char kRegistriesConfDir[] = "/etc/containers/registries.conf.d";
+constexpr char kPolicy[] = "/etc/containers/policy.json";
+constexpr char kCertsDir[] = "/etc/containers/certs.d";
+
+absl::StatusOr<image::Registries> LoadRegistries() {
+  const char* override_file = std::getenv("CONTAINERS_REGISTRIES_CONF");
+  auto registries = override_file != nullptr
+                        ? image::Registries::Load(override_file, "")
+                        : image::Registries::Load(kRegistriesConf, kRegistriesConfDir);
+  if (registries.ok() && !registries->loaded_from_disk()) {
+    log::Info("No registries.conf found; short names are searched on docker.io only");
+  }
+  return registries;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config) {
+  auto stack = std::make_unique<ImageStack>();
+  ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root));
+  if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
+    log::Warn("Image store clean-up: {}", AsStd(reconciled.message()));
+  }
+  ASSIGN_OR_RETURN(stack->registries, LoadRegistries());
+  const std::string policy_path =
+      config.image.signature_policy.empty() ? kPolicy : config.image.signature_policy;
+  bool policy_missing = false;
+  ASSIGN_OR_RETURN(stack->policy, image::Policy::Load(policy_path, &policy_missing));
+  if (policy_missing) {
+    log::Info("No signature policy at {}; accepting any image (insecureAcceptAnything)",
+              policy_path);
+  }
+  if (!config.image.global_auth_file.empty()) {
+    ASSIGN_OR_RETURN(stack->auth_file, image::AuthFile::Load(config.image.global_auth_file));
+  }
+  const auto stall = config::ParseDuration(config.image.pull_progress_timeout);
+  stack->http = std::make_unique<image::CurlTransport>(image::CurlTransport::Options{
+      .connect_timeout = std::chrono::seconds(30),
+      .stall_timeout = std::chrono::seconds(stall ? *stall / 1'000'000'000 : 0)});
+  stack->client = std::make_unique<image::RegistryClient>(*stack->http, kCertsDir);
+  stack->puller =
+      std::make_unique<image::Puller>(*stack->client, *stack->store, stack->registries,
+                                      stack->policy, stack->auth_file, image::HostPlatform());
+  stack->images = std::make_unique<image::Images>(*stack->puller, *stack->store, stack->registries);
+  return stack;
+}
+
+}  // namespace crio

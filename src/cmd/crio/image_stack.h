@@ -1,0 +1,36 @@
+// The image side of the object graph: store, registries.conf, trust policy, credentials,
+// HTTP transport, registry client, puller. Built once at start-up from the configuration.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+#include "image/auth.h"
+#include "image/curl_transport.h"
+#include "image/images.h"
+#include "image/policy.h"
+#include "image/puller.h"
+#include "image/registries.h"
+#include "image/registry_client.h"
+#include "storage/image_store.h"
+
+namespace crio {
+
+struct ImageStack {
+  std::unique_ptr<storage::ImageStore> store;
+  image::Registries registries;
+  image::Policy policy = image::Policy::AcceptAnything();
+  image::AuthFile auth_file;
+  std::unique_ptr<image::CurlTransport> http;
+  std::unique_ptr<image::RegistryClient> client;
+  std::unique_ptr<image::Puller> puller;
+  std::unique_ptr<image::Images> images;
+};
+
+// Opens the store under [crio] root (reconciling what a crash left), and reads
+// registries.conf ($CONTAINERS_REGISTRIES_CONF, else /etc/containers/registries.conf and
+// registries.conf.d), the signature policy and the global auth file.
+absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config);
+
+}  // namespace crio

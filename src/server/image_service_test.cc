@@ -1,0 +1,132 @@
+#include "server/image_service.h"
+
+#include "common/sha256.h"
+#include "gtest/gtest.h"
+#include "image/auth.h"
+#include "nlohmann/json.hpp"
+#include "testing/fake_http_transport.h"
+#include "testing/temp_dir.h"
+
+namespace crio::server {
+namespace {
+
+// The image service over a real store in a temp dir and a registry that has nothing.
+class ImageServiceTest : public ::testing::Test {
+ protected:
+  ImageServiceTest() {
+    edge_.SetReady();
+    config::Config config;
+    config.root.root = dir_.Join("root");
+    config.image.pinned_images = {"quay.io/pinned*"};
+    config_ = std::make_unique<config::LiveConfig>(config);
+    store_ = std::move(*storage::ImageStore::Open(config.root.root));
+    puller_ = std::make_unique<image::Puller>(client_, *store_, registries_, policy_, auth_file_,
+                                              image::HostPlatform());
+    images_ = std::make_unique<image::Images>(*puller_, *store_, registries_);
+    service_ = std::make_unique<ImageService>(edge_, *config_, *images_);
+  }
+
+  void AddImage(const std::string& seed, std::vector<std::string> tags, const std::string& user) {
+    const storage::LayerRecord layer{
+        .chain_id = Sha256Digest(seed), .diff_id = Sha256Digest(seed), .parent = "", .size = 1};
+    ASSERT_TRUE(store_->CommitLayer(layer, *store_->NewLayerStaging(layer.chain_id)).ok());
+    const storage::ImageRecord record{.id = Sha256Digest("id" + seed).substr(7),
+                                      .repo_tags = std::move(tags),
+                                      .repo_digests = {},
+                                      .layers = {layer.chain_id},
+                                      .size = 42,
+                                      .manifest_digest = Sha256Digest(seed),
+                                      .user = user,
+                                      .pulled_at = 0};
+    ASSERT_TRUE(
+        store_->PutImage(record, R"({"config":{"Labels":{"a":"b"}},"rootfs":{}})", "{}").ok());
+  }
+
+  testing::TempDir dir_;
+  RpcEdge edge_;
+  std::unique_ptr<config::LiveConfig> config_;
+  testing::FakeTransport http_;
+  image::RegistryClient client_{http_, ""};
+  std::unique_ptr<storage::ImageStore> store_;
+  image::Registries registries_;
+  image::Policy policy_ = image::Policy::AcceptAnything();
+  image::AuthFile auth_file_;
+  std::unique_ptr<image::Puller> puller_;
+  std::unique_ptr<image::Images> images_;
+  std::unique_ptr<ImageService> service_;
+};
+
+TEST_F(ImageServiceTest, ListAndStatusDescribeStoredImages) {
+  AddImage("a", {"quay.io/pinned/app:1"}, "1000:1000");
+  AddImage("b", {"quay.io/other:2"}, "www-data");
+  v1::ListImagesResponse list;
+  ASSERT_TRUE(
+      service_->ListImages(nullptr, &v1::ListImagesRequest::default_instance(), &list).ok());
+  ASSERT_EQ(list.images_size(), 2);
+  for (const v1::Image& image : list.images()) {
+    if (image.repo_tags(0) == "quay.io/pinned/app:1") {
+      EXPECT_TRUE(image.pinned());
+      EXPECT_EQ(image.uid().value(), 1000);
+    } else {
+      EXPECT_FALSE(image.pinned());
+      EXPECT_FALSE(image.has_uid());
+      EXPECT_EQ(image.username(), "www-data");
+    }
+    EXPECT_EQ(image.size(), 42u);
+  }
+
+  v1::ImageStatusRequest request;
+  request.mutable_image()->set_image("quay.io/other:2");
+  request.set_verbose(true);
+  v1::ImageStatusResponse status;
+  ASSERT_TRUE(service_->ImageStatus(nullptr, &request, &status).ok());
+  EXPECT_EQ(status.image().repo_tags(0), "quay.io/other:2");
+  const auto info = nlohmann::json::parse(status.info().at("info"));
+  EXPECT_EQ(info["labels"]["a"], "b");
+  EXPECT_TRUE(info["imageSpec"].contains("rootfs"));
+}
+
+TEST_F(ImageServiceTest, UnknownImageStatusIsEmptyAndRemoveIsIdempotent) {
+  v1::ImageStatusRequest request;
+  request.mutable_image()->set_image("quay.io/none:1");
+  v1::ImageStatusResponse status;
+  ASSERT_TRUE(service_->ImageStatus(nullptr, &request, &status).ok());
+  EXPECT_FALSE(status.has_image());
+  v1::RemoveImageRequest remove;
+  remove.mutable_image()->set_image("quay.io/none:1");
+  v1::RemoveImageResponse removed;
+  EXPECT_TRUE(service_->RemoveImage(nullptr, &remove, &removed).ok());
+  remove.mutable_image()->set_image("");
+  EXPECT_EQ(service_->RemoveImage(nullptr, &remove, &removed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ImageServiceTest, PullErrorsReachTheClient) {
+  v1::PullImageRequest request;
+  v1::PullImageResponse response;
+  EXPECT_EQ(service_->PullImage(nullptr, &request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.mutable_image()->set_image("reg.example/missing:1");
+  EXPECT_EQ(service_->PullImage(nullptr, &request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.mutable_auth()->set_auth("not base64!");
+  EXPECT_EQ(service_->PullImage(nullptr, &request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ImageServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {
+  AddImage("a", {"quay.io/a:1"}, "");
+  v1::ImageFsInfoResponse response;
+  ASSERT_TRUE(
+      service_->ImageFsInfo(nullptr, &v1::ImageFsInfoRequest::default_instance(), &response).ok());
+  ASSERT_EQ(response.image_filesystems_size(), 1);
+  EXPECT_EQ(response.image_filesystems(0).fs_id().mountpoint(), dir_.Join("root/overlay-images"));
+  EXPECT_GT(response.image_filesystems(0).used_bytes().value(), 0u);
+  EXPECT_GT(response.image_filesystems(0).inodes_used().value(), 0u);
+  ASSERT_EQ(response.container_filesystems_size(), 1);
+  EXPECT_EQ(response.container_filesystems(0).fs_id().mountpoint(),
+            dir_.Join("root/overlay-containers"));
+}
+
+}  // namespace
+}  // namespace crio::server
