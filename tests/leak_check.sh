@@ -12,6 +12,8 @@ temp=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'crio-test-*' 2>/dev/null)
 mounts=$(grep -E 'crio-test-' /proc/mounts || true)
 [ -n "$mounts" ] && leaks+=("mounts left: $mounts")
 pgrep -x conmon >/dev/null && leaks+=("conmon processes still running")
+registries=$(pgrep -f "docker-registry serve ${TMPDIR:-/tmp}/crio-test-" || true)
+[ -n "$registries" ] && leaks+=("test registries still running: $registries")
 if [ ${#leaks[@]} -gt 0 ]; then
   printf 'leak check: %s\n' "${leaks[@]}" >&2
   exit 1

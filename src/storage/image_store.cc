@@ -257,7 +257,11 @@ absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
     id = owner.Text(0);
     ASSIGN_OR_RETURN(auto remove, tx->Prepare("DELETE FROM image_names WHERE name = ?"));
     RETURN_IF_ERROR(remove.Bind(1, name).Run());
-    ASSIGN_OR_RETURN(auto left, tx->Prepare("SELECT count(*) FROM image_names WHERE image_id = ?"));
+    // Repo digests only describe where an image came from: with its last tag gone (or its
+    // digest, for an image pulled by digest alone) the image goes, as in CRI-O.
+    ASSIGN_OR_RETURN(
+        auto left,
+        tx->Prepare("SELECT count(*) FROM image_names WHERE image_id = ? AND is_digest = 0"));
     ASSIGN_OR_RETURN(const bool counted, left.Bind(1, id).Step());
     last = counted && left.Int(0) == 0;
     RETURN_IF_ERROR(tx->Commit());

@@ -69,7 +69,7 @@ class ImageStore {
   absl::StatusOr<std::optional<ImageRecord>> Find(const std::string& key);
   absl::StatusOr<std::string> ReadConfig(const std::string& image_id) const;
 
-  // Removes a name; the image goes with its last name. Returns whether an image went.
+  // Removes a name; the image goes with its last tag. Returns whether the image went.
   absl::StatusOr<bool> RemoveName(const std::string& name);
   // Removes the image and every layer no other image uses.
   absl::Status RemoveImage(const std::string& image_id);

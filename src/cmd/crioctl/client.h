@@ -31,8 +31,10 @@ class Client {
   runtime::v1::RuntimeService::Stub& runtime() { return *runtime_; }
   runtime::v1::ImageService::Stub& image() { return *image_; }
 
-  // A context whose deadline is the configured timeout from now.
-  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  // A context whose deadline is the configured timeout from now, or `at_least` when that
+  // is longer (pulls get minutes, not crictl's default 2 s).
+  std::unique_ptr<grpc::ClientContext> NewContext(
+      std::chrono::milliseconds at_least = std::chrono::milliseconds(0)) const;
   const ClientOptions& options() const { return options_; }
 
  private:

@@ -39,6 +39,31 @@ int main(int argc, char** argv) {
   CLI::App* info = verb("info", "Display information of the container runtime");
   CLI::App* runtime_config = verb("runtime-config", "Display the runtime's cgroup driver");
 
+  crio::crioctl::PullOptions pull_options;
+  CLI::App* pull = app.add_subcommand("pull", "Pull an image from a registry");
+  pull->add_option("IMAGE", pull_options.image, "Image name")->required();
+  pull->add_option("--creds", pull_options.creds, "Registry credentials, USERNAME:PASSWORD");
+  pull->add_option("--auth", pull_options.auth,
+                   "Registry credentials, base64 of USERNAME:PASSWORD");
+
+  crio::crioctl::ImagesOptions images_options;
+  CLI::App* images = app.add_subcommand("images", "List images")->alias("image");
+  images->add_option("IMAGE", images_options.filter, "Only this image");
+  images->add_flag("--quiet,-q", images_options.quiet, "Only show image IDs");
+  images->add_flag("--digests", images_options.digests, "Show digests");
+  images->add_option("--output,-o", images_options.output, "Output format: table, json or yaml");
+
+  std::vector<std::string> remove_targets;
+  bool remove_all = false;
+  CLI::App* rmi = app.add_subcommand("rmi", "Remove one or more images");
+  rmi->add_option("IMAGE", remove_targets, "Image names or IDs");
+  rmi->add_flag("--all,-a", remove_all, "Remove all images");
+
+  std::string inspect_target;
+  CLI::App* inspecti = verb("inspecti", "Return the status of one image");
+  inspecti->add_option("IMAGE", inspect_target, "Image name or ID")->required();
+  CLI::App* imagefsinfo = verb("imagefsinfo", "Return image filesystem info");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -61,5 +86,10 @@ int main(int argc, char** argv) {
   if (*version) return RunVersion(**client, output, io);
   if (*info) return RunInfo(**client, output, io);
   if (*runtime_config) return RunRuntimeConfig(**client, output, io);
+  if (*pull) return RunPull(**client, pull_options, io);
+  if (*images) return RunImages(**client, images_options, io);
+  if (*rmi) return RunRemoveImages(**client, remove_targets, remove_all, io);
+  if (*inspecti) return RunInspectImage(**client, inspect_target, output, io);
+  if (*imagefsinfo) return RunImageFsInfo(**client, output, io);
   return 1;
 }

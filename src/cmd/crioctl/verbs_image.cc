@@ -1,0 +1,180 @@
+#include <algorithm>
+
+#include "cmd/crioctl/verbs.h"
+#include "common/strings.h"
+#include "fmt/format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace crio::crioctl {
+namespace {
+
+namespace v1 = runtime::v1;
+using nlohmann::json;
+
+json MessageJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) return json();
+  return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+int Fail(const CommandIo& io, const std::string& verb, const std::string& message) {
+  io.err << "crioctl: " << verb << ": " << message << "\n";
+  return 1;
+}
+
+// "1.23MB" as crictl prints sizes (decimal units, like go-units HumanSize).
+std::string HumanSize(uint64_t bytes) {
+  constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double size = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (size >= 1000 && unit + 1 < std::size(kUnits)) {
+    size /= 1000;
+    ++unit;
+  }
+  return fmt::format("{:.4g}{}", size, kUnits[unit]);
+}
+
+// "docker.io/library/busybox:latest" → {"docker.io/library/busybox", "latest"}.
+std::pair<std::string, std::string> SplitTag(const std::string& name) {
+  const size_t colon = name.rfind(':');
+  if (colon == std::string::npos || name.find('/', colon) != std::string::npos) {
+    return {name, "<none>"};
+  }
+  return {name.substr(0, colon), name.substr(colon + 1)};
+}
+
+std::string DigestOf(const v1::Image& image, const std::string& repository) {
+  for (const std::string& digest : image.repo_digests()) {
+    if (digest.starts_with(repository + "@")) return digest.substr(repository.size() + 1);
+  }
+  return "<none>";
+}
+
+std::string ShortId(const std::string& id) {
+  const std::string hex = id.starts_with("sha256:") ? id.substr(7) : id;
+  return hex.substr(0, 13);
+}
+
+int PrintStructured(const json& value, const std::string& output, const std::string& verb,
+                    const CommandIo& io) {
+  auto format = ParseOutputFormat(output, OutputFormat::kJson);
+  if (!format.ok()) return Fail(io, verb, std::string(AsStd(format.status().message())));
+  io.out << (*format == OutputFormat::kYaml ? ToYaml(value) : ToJsonText(value));
+  return 0;
+}
+
+}  // namespace
+
+int RunPull(Client& client, const PullOptions& options, const CommandIo& io) {
+  v1::PullImageRequest request;
+  request.mutable_image()->set_image(options.image);
+  if (!options.creds.empty()) {
+    const size_t colon = options.creds.find(':');
+    if (colon == std::string::npos) return Fail(io, "pull", "--creds must be USERNAME:PASSWORD");
+    request.mutable_auth()->set_username(options.creds.substr(0, colon));
+    request.mutable_auth()->set_password(options.creds.substr(colon + 1));
+  }
+  if (!options.auth.empty()) request.mutable_auth()->set_auth(options.auth);
+  v1::PullImageResponse response;
+  const grpc::Status status = client.image().PullImage(
+      client.NewContext(std::chrono::minutes(10)).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(io, "pull", client, status);
+  io.out << "Image is up to date for " << response.image_ref() << "\n";
+  return 0;
+}
+
+int RunImages(Client& client, const ImagesOptions& options, const CommandIo& io) {
+  v1::ListImagesRequest request;
+  if (!options.filter.empty()) request.mutable_filter()->mutable_image()->set_image(options.filter);
+  v1::ListImagesResponse response;
+  const grpc::Status status =
+      client.image().ListImages(client.NewContext().get(), request, &response);
+  if (!status.ok()) return ReportRpcError(io, "images", client, status);
+  if (options.quiet) {
+    for (const v1::Image& image : response.images()) io.out << image.id() << "\n";
+    return 0;
+  }
+  auto format = ParseOutputFormat(options.output, OutputFormat::kTable);
+  if (!format.ok()) return Fail(io, "images", std::string(AsStd(format.status().message())));
+  if (*format != OutputFormat::kTable)
+    return PrintStructured(MessageJson(response), options.output, "images", io);
+  std::vector<std::string> headers = {"IMAGE", "TAG"};
+  if (options.digests) headers.push_back("DIGEST");
+  headers.insert(headers.end(), {"IMAGE ID", "SIZE"});
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::Image& image : response.images()) {
+    std::vector<std::string> names(image.repo_tags().begin(), image.repo_tags().end());
+    if (names.empty()) {  // dangling: show its repository from a digest
+      for (const std::string& digest : image.repo_digests())
+        names.push_back(digest.substr(0, digest.find('@')));
+      if (names.empty()) names.push_back("<none>");
+    }
+    for (const std::string& name : names) {
+      auto [repository, tag] = SplitTag(name);
+      std::vector<std::string> row = {repository, tag};
+      if (options.digests) row.push_back(ShortId(DigestOf(image, repository)));
+      row.insert(row.end(), {ShortId(image.id()), HumanSize(image.size())});
+      rows.push_back(std::move(row));
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  io.out << ToTable(headers, rows);
+  return 0;
+}
+
+int RunRemoveImages(Client& client, const std::vector<std::string>& images, bool all,
+                    const CommandIo& io) {
+  std::vector<std::string> targets = images;
+  if (all) {
+    v1::ListImagesResponse list;
+    const grpc::Status status =
+        client.image().ListImages(client.NewContext().get(), v1::ListImagesRequest(), &list);
+    if (!status.ok()) return ReportRpcError(io, "rmi", client, status);
+    for (const v1::Image& image : list.images()) targets.push_back(image.id());
+  }
+  if (targets.empty()) return Fail(io, "rmi", "no image given (IMAGE... or --all)");
+  int exit_code = 0;
+  for (const std::string& target : targets) {
+    v1::RemoveImageRequest request;
+    request.mutable_image()->set_image(target);
+    v1::RemoveImageResponse response;
+    const grpc::Status status =
+        client.image().RemoveImage(client.NewContext().get(), request, &response);
+    if (!status.ok()) {
+      exit_code = ReportRpcError(io, "rmi", client, status);
+      continue;
+    }
+    io.out << "Deleted: " << target << "\n";
+  }
+  return exit_code;
+}
+
+int RunInspectImage(Client& client, const std::string& image, const std::string& output,
+                    const CommandIo& io) {
+  v1::ImageStatusRequest request;
+  request.mutable_image()->set_image(image);
+  request.set_verbose(true);
+  v1::ImageStatusResponse response;
+  const grpc::Status status =
+      client.image().ImageStatus(client.NewContext().get(), request, &response);
+  if (!status.ok()) return ReportRpcError(io, "inspecti", client, status);
+  if (!response.has_image()) return Fail(io, "inspecti", fmt::format("no such image {}", image));
+  json inspected = {{"status", MessageJson(response.image())}};
+  for (const auto& [key, value] : response.info()) {
+    const json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
+    inspected[key] = parsed.is_discarded() ? json(value) : parsed;
+  }
+  return PrintStructured(inspected, output, "inspecti", io);
+}
+
+int RunImageFsInfo(Client& client, const std::string& output, const CommandIo& io) {
+  v1::ImageFsInfoResponse response;
+  const grpc::Status status =
+      client.image().ImageFsInfo(client.NewContext().get(), v1::ImageFsInfoRequest(), &response);
+  if (!status.ok()) return ReportRpcError(io, "imagefsinfo", client, status);
+  return PrintStructured(MessageJson(response), output, "imagefsinfo", io);
+}
+
+}  // namespace crio::crioctl

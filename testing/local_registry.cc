@@ -1,0 +1,142 @@
+#include "testing/local_registry.h"
+
+#include <archive.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/sha256.h"
+#include "fmt/format.h"
+#include "testing/subprocess.h"
+
+namespace crio::testing {
+namespace {
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+size_t Collect(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+// One HTTP request; returns the status and fills `location` from the response headers.
+long Request(const std::string& method, const std::string& url, const std::string& body,
+             const std::string& content_type, std::string* location = nullptr) {
+  CURL* curl = curl_easy_init();
+  std::string headers, ignored;
+  curl_slist* list = curl_slist_append(nullptr, ("Content-Type: " + content_type).c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ignored);
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(curl);
+  if (location != nullptr) {
+    const size_t at = headers.find("Location: ");
+    if (at != std::string::npos) {
+      *location = headers.substr(at + 10, headers.find("\r\n", at) - at - 10);
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+LocalRegistry::LocalRegistry() : port_(FreePort()) {
+  const std::string config = dir_.WriteFile("config.yml", fmt::format(R"(version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: {}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:{}
+  secret: crio-tests
+)",
+                                                                      dir_.Join("data"), port_));
+  pid_ = Spawn({"docker-registry", "serve", config}, dir_.Join("registry.log"));
+  for (int i = 0; i < 200 && pid_ > 0; ++i) {
+    if (Request("GET", fmt::format("http://{}/v2/", host()), "", "text/plain") == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  KillAndReap(pid_);
+  pid_ = -1;
+}
+
+LocalRegistry::~LocalRegistry() { KillAndReap(pid_); }
+
+std::string LocalRegistry::host() const { return fmt::format("127.0.0.1:{}", port_); }
+
+bool LocalRegistry::PutBlob(const std::string& repository, const std::string& content) {
+  std::string location;
+  if (Request("POST", fmt::format("http://{}/v2/{}/blobs/uploads/", host(), repository), "",
+              "application/octet-stream", &location) != 202) {
+    return false;
+  }
+  if (location.starts_with("/")) location = fmt::format("http://{}{}", host(), location);
+  const std::string url =
+      fmt::format("{}{}digest={}", location, location.find('?') == std::string::npos ? "?" : "&",
+                  Sha256Digest(content));
+  return Request("PUT", url, content, "application/octet-stream") == 201;
+}
+
+PushedImage LocalRegistry::Push(const std::string& repository, const std::string& tag,
+                                const std::vector<std::string>& layers, const std::string& user) {
+  std::string diff_ids, descriptors;
+  for (const std::string& layer : layers) {
+    // The diff ID is the digest of the uncompressed tar: decompress with libarchive's raw
+    // reader to compute it.
+    archive* reader = archive_read_new();
+    archive_read_support_filter_all(reader);
+    archive_read_support_format_raw(reader);
+    archive_read_open_memory(reader, layer.data(), layer.size());
+    archive_entry* entry = nullptr;
+    archive_read_next_header(reader, &entry);
+    Sha256 hash;
+    char buffer[65536];
+    for (la_ssize_t n; (n = archive_read_data(reader, buffer, sizeof(buffer))) > 0;) {
+      hash.Update(std::string_view(buffer, static_cast<size_t>(n)));
+    }
+    archive_read_free(reader);
+    diff_ids += fmt::format("{}\"{}\"", diff_ids.empty() ? "" : ",", hash.Finish());
+    descriptors += fmt::format(
+        R"({}{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{}","size":{}}})",
+        descriptors.empty() ? "" : ",", Sha256Digest(layer), layer.size());
+    PutBlob(repository, layer);
+  }
+  const std::string config = fmt::format(
+      R"({{"architecture":"amd64","os":"linux","config":{{"User":"{}","Cmd":["sh"],"Labels":{{"test":"crio"}}}},"rootfs":{{"type":"layers","diff_ids":[{}]}}}})",
+      user, diff_ids);
+  PutBlob(repository, config);
+  const std::string manifest = fmt::format(
+      R"({{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{}]}})",
+      Sha256Digest(config), config.size(), descriptors);
+  Request("PUT", fmt::format("http://{}/v2/{}/manifests/{}", host(), repository, tag), manifest,
+          "application/vnd.oci.image.manifest.v1+json");
+  return {Sha256Digest(config).substr(7), Sha256Digest(manifest)};
+}
+
+}  // namespace crio::testing

@@ -1,0 +1,42 @@
+// LocalRegistry: Debian's docker-registry serving plain HTTP on 127.0.0.1 for integration
+// tests, with its storage in a temp dir, and a minimal Distribution API client to push
+// images into it. Stopped (killed and reaped) with the object.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "testing/temp_dir.h"
+
+namespace crio::testing {
+
+struct PushedImage {
+  std::string id;               // config digest hex
+  std::string manifest_digest;  // "sha256:…"
+};
+
+class LocalRegistry {
+ public:
+  LocalRegistry();
+  ~LocalRegistry();
+  LocalRegistry(const LocalRegistry&) = delete;
+  LocalRegistry& operator=(const LocalRegistry&) = delete;
+
+  bool running() const { return pid_ > 0; }
+  std::string host() const;  // "127.0.0.1:PORT"
+
+  // Pushes an image made of `layers` (gzip tars, bottom first) whose config runs as `user`.
+  PushedImage Push(const std::string& repository, const std::string& tag,
+                   const std::vector<std::string>& layers, const std::string& user = "");
+
+ private:
+  bool PutBlob(const std::string& repository, const std::string& content);
+
+  TempDir dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace crio::testing

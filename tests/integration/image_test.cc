@@ -1,0 +1,131 @@
+// Images as an operator meets them: a registry on 127.0.0.1, crio pulling from it through
+// registries.conf, crioctl listing, inspecting and removing.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "testing/local_registry.h"
+#include "testing/tar_builder.h"
+#include "tests/integration/crio_daemon.h"
+
+namespace crio::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kBase =
+    BuildTar({{.name = "bin/", .type = kTarDir, .mode = 0755},
+              {.name = "bin/busybox", .content = "#!/bin/true\n", .mode = 0755},
+              {.name = "bin/sh", .type = kTarSymlink, .link = "busybox"},
+              {.name = "etc/passwd", .content = "root:x:0:0:root:/root:/bin/sh\n"}},
+             /*gzip=*/true);
+const std::string kApp =
+    BuildTar({{.name = "app/run", .content = "echo hi\n", .mode = 0755}}, true);
+
+class ImageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
+    ASSERT_TRUE(registry_.running()) << "docker-registry did not start";
+    crio_ = std::make_unique<CrioDaemon>(
+        "[crio.image]\nsignature_policy = \"" +
+        Dir().WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") +
+        "\"\n");
+    const std::string registries = Dir().WriteFile(
+        "registries.conf", "unqualified-search-registries = [\"" + registry_.host() +
+                               "\"]\n[[registry]]\nlocation = \"" + registry_.host() +
+                               "\"\ninsecure = true\n");
+    ::setenv("CONTAINERS_REGISTRIES_CONF", registries.c_str(), 1);
+    ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  }
+
+  const TempDir& Dir() const { return dir_; }
+  RunResult Crioctl(std::vector<std::string> args) const {
+    args.insert(args.begin(), {BinPath("crioctl"), "-r", crio_->endpoint(), "-t", "30s"});
+    return RunCommand(args, std::chrono::seconds(60));
+  }
+
+  TempDir dir_;
+  LocalRegistry registry_;
+  std::unique_ptr<CrioDaemon> crio_;
+};
+
+TEST_F(ImageTest, PullListInspectAndRemove) {
+  const PushedImage pushed = registry_.Push("tools/busybox", "1.36", {kBase, kApp}, "1000");
+  const std::string name = registry_.host() + "/tools/busybox:1.36";
+
+  const RunResult pull = Crioctl({"pull", name});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err << crio_->Log();
+  EXPECT_EQ(pull.out, "Image is up to date for " + pushed.id + "\n");
+
+  const RunResult images = Crioctl({"images"});
+  ASSERT_EQ(images.exit_code, 0) << images.err;
+  EXPECT_NE(images.out.find(registry_.host() + "/tools/busybox"), std::string::npos) << images.out;
+  EXPECT_NE(images.out.find("1.36"), std::string::npos) << images.out;
+  EXPECT_NE(images.out.find(pushed.id.substr(0, 13)), std::string::npos) << images.out;
+
+  const RunResult inspect = Crioctl({"inspecti", name});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  const json status = json::parse(inspect.out);
+  EXPECT_EQ(status["status"]["id"], pushed.id);
+  EXPECT_EQ(status["status"]["uid"]["value"], "1000");  // int64 is a string in protobuf JSON
+  EXPECT_EQ(status["status"]["repoDigests"][0],
+            registry_.host() + "/tools/busybox@" + pushed.manifest_digest);
+  EXPECT_EQ(status["info"]["labels"]["test"], "crio");
+
+  // The layers are unpacked on disk under the storage root.
+  int layers = 0;
+  for (const auto& entry : fs::directory_iterator(crio_->dir().Join("lib/overlay"))) {
+    ++layers;
+    EXPECT_TRUE(fs::exists(entry.path() / "diff"));
+  }
+  EXPECT_EQ(layers, 2);
+
+  const RunResult rmi = Crioctl({"rmi", name});
+  ASSERT_EQ(rmi.exit_code, 0) << rmi.err;
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, "");
+  EXPECT_TRUE(fs::is_empty(crio_->dir().Join("lib/overlay")));
+}
+
+TEST_F(ImageTest, ShortNamesSharedLayersAndRestart) {
+  const PushedImage first = registry_.Push("busybox", "latest", {kBase}, "");
+  const PushedImage second = registry_.Push("app", "v1", {kBase, kApp}, "www-data");
+  ASSERT_EQ(Crioctl({"pull", "busybox"}).exit_code, 0) << crio_->Log();
+  ASSERT_EQ(Crioctl({"pull", "app:v1"}).exit_code, 0) << crio_->Log();
+  int layers = 0;
+  for (const auto& entry : fs::directory_iterator(crio_->dir().Join("lib/overlay"))) {
+    (void)entry;
+    ++layers;
+  }
+  EXPECT_EQ(layers, 2);  // the base layer is stored once
+
+  // Images survive a restart.
+  EXPECT_EQ(crio_->Stop(), 0);
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  const RunResult ids = Crioctl({"images", "-q"});
+  EXPECT_NE(ids.out.find(first.id), std::string::npos) << ids.out;
+  EXPECT_NE(ids.out.find(second.id), std::string::npos) << ids.out;
+  const json listed = json::parse(Crioctl({"images", "-o", "json"}).out);
+  ASSERT_EQ(listed["images"].size(), 2u);
+
+  // Removing by ID takes every name.
+  ASSERT_EQ(Crioctl({"rmi", second.id.substr(0, 12)}).exit_code, 0);
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, first.id + "\n");
+}
+
+TEST_F(ImageTest, MissingImagesAndBadNamesAreClearErrors) {
+  const RunResult missing = Crioctl({"pull", registry_.host() + "/nothing:here"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("code = NotFound"), std::string::npos) << missing.err;
+  const RunResult bad = Crioctl({"pull", "Not A Name"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("code = InvalidArgument"), std::string::npos) << bad.err;
+  EXPECT_TRUE(fs::is_empty(crio_->dir().Join("lib/overlay")));
+}
+
+}  // namespace
+}  // namespace crio::testing
