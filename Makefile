@@ -20,14 +20,20 @@ test:
 run:
 	scripts/run.sh
 
-# Binaries, man pages and the systemd unit under PREFIX; the default configuration into
-# SYSCONFDIR/crio/crio.conf unless one is already there (an operator's file is never replaced).
+# Binaries, man pages and the systemd unit under PREFIX; the default crio.conf,
+# registries.conf and policy.json into SYSCONFDIR unless already there (an operator's
+# files are never replaced).
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf.d
 	[ -e $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf ] || \
 	  $(BUILD_DIR)/bin/crio config --default \
 	    > $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/containers
+	[ -e $(DESTDIR)$(SYSCONFDIR)/containers/registries.conf ] || \
+	  install -m 0644 contrib/registries.conf $(DESTDIR)$(SYSCONFDIR)/containers/registries.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/containers/policy.json ] || \
+	  install -m 0644 contrib/policy.json $(DESTDIR)$(SYSCONFDIR)/containers/policy.json
 
 clean:
 	rm -rf $(BUILD_DIR)
