@@ -1,5 +1,7 @@
 #include "image/policy.h"
 
+#include "image/registries.h"
+
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
 
@@ -92,6 +94,25 @@ TEST(PolicyTest, RejectsInvalidPolicies) {
       }) {
     EXPECT_FALSE(Policy::Parse(bad, "p.json").ok()) << bad;
   }
+}
+
+}  // namespace
+}  // namespace crio::image
+
+namespace crio::image {
+namespace {
+
+TEST(ContribFilesTest, ShippedRegistriesConfAndPolicyLoad) {
+  const std::string contrib = std::string(CRIO_SOURCE_DIR) + "/contrib";
+  auto registries = Registries::Load(contrib + "/registries.conf", contrib + "/no-drop-ins");
+  ASSERT_TRUE(registries.ok()) << registries.status();
+  EXPECT_EQ(registries->search_registries(), (std::vector<std::string>{"docker.io"}));
+  bool missing = true;
+  auto policy = Policy::Load(contrib + "/policy.json", &missing);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_FALSE(missing);
+  std::vector<Requirement> signed_by;
+  EXPECT_TRUE(policy->CheckUnsigned(*ParseQualified("quay.io/x:1"), &signed_by).ok());
 }
 
 }  // namespace
