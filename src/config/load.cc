@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <ranges>
 #include <sstream>
 
+#include "common/read_file.h"
 #include "config/flags.h"
 #include "config/option.h"
 #include "fmt/format.h"
@@ -108,17 +108,9 @@ absl::Status ApplyTable(const toml::table& table, const std::string& path, Docum
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(fmt::format("cannot read config file {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::Status ApplyFile(const std::string& path, Config& config,
                        std::vector<std::string>& warnings) {
-  auto text = ReadFile(path);
+  auto text = ReadFileToString(path);
   if (!text.ok()) return text.status();
   return ApplyToml(*text, path, config, warnings);
 }

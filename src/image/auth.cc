@@ -4,9 +4,8 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
@@ -130,13 +129,9 @@ absl::StatusOr<AuthFile> AuthFile::Parse(const std::string& json_text, const std
 absl::StatusOr<AuthFile> AuthFile::Load(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) return AuthFile();
-  if (std::filesystem::file_size(path, error) > kMaxAuthFileBytes) {
-    return absl::InvalidArgumentError(fmt::format("{}: larger than 4 MiB", path));
-  }
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path);
+  auto text = ReadFileToString(path, kMaxAuthFileBytes);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 std::optional<Credentials> AuthFile::Find(const Reference& reference) const {

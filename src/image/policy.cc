@@ -1,9 +1,8 @@
 #include "image/policy.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
@@ -152,14 +151,9 @@ absl::StatusOr<Policy> Policy::Load(const std::string& path, bool* missing) {
   std::error_code error;
   *missing = !std::filesystem::exists(path, error);
   if (*missing) return AcceptAnything();
-  if (std::filesystem::file_size(path, error) > kMaxPolicyBytes) {
-    return Invalid(path, "larger than 1 MiB");
-  }
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return absl::PermissionDeniedError(fmt::format("cannot read {}", path));
-  return Parse(text.str(), path);
+  auto text = ReadFileToString(path, kMaxPolicyBytes);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 const std::vector<Requirement>& Policy::RequirementsFor(const Reference& reference) const {

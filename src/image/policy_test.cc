@@ -1,8 +1,7 @@
 #include "image/policy.h"
 
-#include "image/registries.h"
-
 #include "gtest/gtest.h"
+#include "image/registries.h"
 #include "testing/temp_dir.h"
 
 namespace crio::image {

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "fmt/format.h"
 #include "toml++/toml.h"
 
@@ -108,14 +107,6 @@ absl::StatusOr<Registry> ParseRegistry(const toml::table& table, const std::stri
   return registry;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(fmt::format("cannot read {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 Registries::Registries() : search_({"docker.io"}) {}
@@ -132,7 +123,7 @@ absl::StatusOr<Registries> Registries::Load(const std::string& file, const std::
   std::sort(drop_ins.begin(), drop_ins.end());
   files.insert(files.end(), drop_ins.begin(), drop_ins.end());
   for (const std::string& path : files) {
-    auto text = ReadFile(path);
+    auto text = ReadFileToString(path);
     if (!text.ok()) return text.status();
     if (auto applied = registries.Apply(*text, path); !applied.ok()) return applied;
     registries.loaded_from_disk_ = true;

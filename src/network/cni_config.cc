@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -44,14 +43,9 @@ bool PluginInstalled(const std::string& type, const std::vector<std::string>& pl
 }
 
 absl::StatusOr<json> ReadJson(const fs::path& file) {
-  std::error_code error;
-  if (fs::file_size(file, error) > kMaxConfigBytes || error) {
-    return absl::InvalidArgumentError("unreadable or larger than 1 MiB");
-  }
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  json parsed = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = ReadFileToString(file.string(), kMaxConfigBytes);
+  if (!text.ok()) return absl::InvalidArgumentError("unreadable or larger than 1 MiB");
+  json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return absl::InvalidArgumentError("not a JSON object");
   }

@@ -6,12 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/errno_status.h"
+#include "common/read_file.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
 #include "sys/unix_socket.h"
@@ -219,11 +218,7 @@ absl::StatusOr<std::optional<ImageRecord>> ImageStore::Find(const std::string& k
 }
 
 absl::StatusOr<std::string> ImageStore::ReadConfig(const std::string& image_id) const {
-  std::ifstream in(fmt::format("{}/overlay-images/{}/config.json", root_, image_id));
-  if (!in) return absl::NotFoundError(fmt::format("config of image {} not found", image_id));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadFileToString(fmt::format("{}/overlay-images/{}/config.json", root_, image_id));
 }
 
 absl::Status ImageStore::DeleteUnusedLayers(state::Database::Transaction& tx,

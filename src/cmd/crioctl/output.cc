@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "google/protobuf/util/json_util.h"
+
 namespace crio::crioctl {
 namespace {
 
@@ -87,6 +89,14 @@ void WriteYaml(const json& value, int indent, std::string& out) {
 }  // namespace
 
 std::string ToJsonText(const json& value) { return value.dump(2) + "\n"; }
+
+json ProtoToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) return json();
+  return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 std::string ToYaml(const json& value) {
   if (IsEmptyContainer(value)) return value.is_array() ? "[]\n" : "{}\n";

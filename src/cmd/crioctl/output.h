@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/message.h"
 #include "nlohmann/json.hpp"
 
 namespace crio::crioctl {
@@ -12,6 +13,10 @@ namespace crio::crioctl {
 enum class OutputFormat { kJson, kYaml, kTable };
 
 std::string ToJsonText(const nlohmann::json& value);
+
+// A CRI message as crictl renders it: protobuf JSON with lowerCamelCase names and every
+// primitive field printed.
+nlohmann::json ProtoToJson(const google::protobuf::Message& message);
 std::string ToYaml(const nlohmann::json& value);
 
 // Left-aligned columns separated by at least three spaces; no trailing blanks.

@@ -3,21 +3,12 @@
 #include "cmd/crioctl/verbs.h"
 #include "common/strings.h"
 #include "fmt/format.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace crio::crioctl {
 namespace {
 
 namespace v1 = runtime::v1;
 using nlohmann::json;
-
-json MessageJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string text;
-  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) return json();
-  return json::parse(text, nullptr, /*allow_exceptions=*/false);
-}
 
 int Fail(const CommandIo& io, const std::string& verb, const std::string& message) {
   io.err << "crioctl: " << verb << ": " << message << "\n";
@@ -99,7 +90,7 @@ int RunImages(Client& client, const ImagesOptions& options, const CommandIo& io)
   auto format = ParseOutputFormat(options.output, OutputFormat::kTable);
   if (!format.ok()) return Fail(io, "images", std::string(AsStd(format.status().message())));
   if (*format != OutputFormat::kTable)
-    return PrintStructured(MessageJson(response), options.output, "images", io);
+    return PrintStructured(ProtoToJson(response), options.output, "images", io);
   std::vector<std::string> headers = {"IMAGE", "TAG"};
   if (options.digests) headers.push_back("DIGEST");
   headers.insert(headers.end(), {"IMAGE ID", "SIZE"});
@@ -161,7 +152,7 @@ int RunInspectImage(Client& client, const std::string& image, const std::string&
       client.image().ImageStatus(client.NewContext().get(), request, &response);
   if (!status.ok()) return ReportRpcError(io, "inspecti", client, status);
   if (!response.has_image()) return Fail(io, "inspecti", fmt::format("no such image {}", image));
-  json inspected = {{"status", MessageJson(response.image())}};
+  json inspected = {{"status", ProtoToJson(response.image())}};
   for (const auto& [key, value] : response.info()) {
     const json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
     inspected[key] = parsed.is_discarded() ? json(value) : parsed;
@@ -174,7 +165,7 @@ int RunImageFsInfo(Client& client, const std::string& output, const CommandIo& i
   const grpc::Status status =
       client.image().ImageFsInfo(client.NewContext().get(), v1::ImageFsInfoRequest(), &response);
   if (!status.ok()) return ReportRpcError(io, "imagefsinfo", client, status);
-  return PrintStructured(MessageJson(response), output, "imagefsinfo", io);
+  return PrintStructured(ProtoToJson(response), output, "imagefsinfo", io);
 }
 
 }  // namespace crio::crioctl

@@ -1,23 +1,12 @@
 #include "cmd/crioctl/verbs.h"
 #include "common/strings.h"
 #include "fmt/format.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace crio::crioctl {
 namespace {
 
 namespace v1 = runtime::v1;
 using nlohmann::json;
-
-// A CRI message as crictl renders it: protobuf JSON with lowerCamelCase names and every
-// primitive field printed.
-json MessageJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string text;
-  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) return json();
-  return json::parse(text, nullptr, /*allow_exceptions=*/false);
-}
 
 int Fail(const CommandIo& io, const std::string& verb, const absl::Status& status) {
   io.err << "crioctl: " << verb << ": " << AsStd(status.message()) << "\n";
@@ -72,7 +61,7 @@ int RunVersion(Client& client, const std::string& output, const CommandIo& io) {
   const grpc::Status status =
       client.runtime().Version(client.NewContext().get(), request, &response);
   if (!status.ok()) return ReportRpcError(io, "version", client, status);
-  if (format != OutputFormat::kTable) return Print(MessageJson(response), format, io);
+  if (format != OutputFormat::kTable) return Print(ProtoToJson(response), format, io);
   io.out << "Version:  " << response.version() << "\n"
          << "RuntimeName:  " << response.runtime_name() << "\n"
          << "RuntimeVersion:  " << response.runtime_version() << "\n"
@@ -89,7 +78,7 @@ int RunInfo(Client& client, const std::string& output, const CommandIo& io) {
   const grpc::Status status =
       client.runtime().Status(client.NewContext().get(), request, &response);
   if (!status.ok()) return ReportRpcError(io, "info", client, status);
-  const json whole = MessageJson(response);
+  const json whole = ProtoToJson(response);
   json info = json::object();
   info["status"] = whole.value("status", json::object());
   for (const char* key : {"runtimeHandlers", "features"}) {
@@ -109,7 +98,7 @@ int RunRuntimeConfig(Client& client, const std::string& output, const CommandIo&
   const grpc::Status status = client.runtime().RuntimeConfig(client.NewContext().get(),
                                                              v1::RuntimeConfigRequest(), &response);
   if (!status.ok()) return ReportRpcError(io, "runtime-config", client, status);
-  return Print(MessageJson(response), *format, io);
+  return Print(ProtoToJson(response), *format, io);
 }
 
 }  // namespace crio::crioctl
