@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "common/sha256.h"
@@ -14,6 +17,12 @@
 #include "testing/subprocess.h"
 
 namespace crio::testing {
+
+struct RequestAuth {
+  std::string ca_file;
+  std::string userpwd;
+};
+
 namespace {
 
 int FreePort() {
@@ -35,8 +44,11 @@ size_t Collect(char* data, size_t size, size_t count, void* user) {
 
 // One HTTP request; returns the status and fills `location` from the response headers.
 long Request(const std::string& method, const std::string& url, const std::string& body,
-             const std::string& content_type, std::string* location = nullptr) {
+             const std::string& content_type, const RequestAuth& auth,
+             std::string* location = nullptr) {
   CURL* curl = curl_easy_init();
+  if (!auth.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, auth.ca_file.c_str());
+  if (!auth.userpwd.empty()) curl_easy_setopt(curl, CURLOPT_USERPWD, auth.userpwd.c_str());
   std::string headers, ignored;
   curl_slist* list = curl_slist_append(nullptr, ("Content-Type: " + content_type).c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -53,7 +65,11 @@ long Request(const std::string& method, const std::string& url, const std::strin
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);
   if (location != nullptr) {
-    const size_t at = headers.find("Location: ");
+    // HTTP/2 (negotiated over TLS) sends header names in lowercase.
+    std::string lower = headers;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const size_t at = lower.find("location: ");
     if (at != std::string::npos) {
       *location = headers.substr(at + 10, headers.find("\r\n", at) - at - 10);
     }
@@ -63,8 +79,22 @@ long Request(const std::string& method, const std::string& url, const std::strin
 
 }  // namespace
 
-LocalRegistry::LocalRegistry() : port_(FreePort()) {
-  const std::string config = dir_.WriteFile("config.yml", fmt::format(R"(version: 0.1
+LocalRegistry::LocalRegistry(const Options& options) : options_(options), port_(FreePort()) {
+  std::string extra;
+  if (options_.tls) {
+    if (!MakeCertificates()) return;
+    extra += fmt::format("  tls:\n    certificate: {}\n    key: {}\n", dir_.Join("server.crt"),
+                         dir_.Join("server.key"));
+  }
+  std::string auth;
+  if (!options_.username.empty()) {
+    const RunResult hash = RunCommand({"htpasswd", "-Bbn", options_.username, options_.password});
+    dir_.WriteFile("htpasswd", hash.out);
+    auth = fmt::format("auth:\n  htpasswd:\n    realm: crio-tests\n    path: {}\n",
+                       dir_.Join("htpasswd"));
+  }
+  const std::string config =
+      dir_.WriteFile("config.yml", fmt::format(R"(version: 0.1
 log:
   level: warn
 storage:
@@ -75,32 +105,71 @@ storage:
 http:
   addr: 127.0.0.1:{}
   secret: crio-tests
-)",
-                                                                      dir_.Join("data"), port_));
+{}{})",
+                                               dir_.Join("data"), port_, extra, auth));
   pid_ = Spawn({"docker-registry", "serve", config}, dir_.Join("registry.log"));
   for (int i = 0; i < 200 && pid_ > 0; ++i) {
-    if (Request("GET", fmt::format("http://{}/v2/", host()), "", "text/plain") == 200) return;
+    if (Request("GET", Url("/v2/"), "", "text/plain", Auth()) == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   KillAndReap(pid_);
   pid_ = -1;
 }
 
-LocalRegistry::~LocalRegistry() { KillAndReap(pid_); }
+LocalRegistry::~LocalRegistry() {
+  KillAndReap(pid_);
+  if (!certs_d_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(certs_d_, ignored);
+  }
+}
+
+RequestAuth LocalRegistry::Auth() const {
+  return {options_.tls ? dir_.Join("ca.crt") : "",
+          options_.username.empty() ? "" : options_.username + ":" + options_.password};
+}
+
+std::string LocalRegistry::Url(const std::string& path) const {
+  return fmt::format("{}://{}{}", options_.tls ? "https" : "http", host(), path);
+}
+
+bool LocalRegistry::MakeCertificates() {
+  const std::string ca_key = dir_.Join("ca.key"), ca = dir_.Join("ca.crt");
+  const std::string key = dir_.Join("server.key"), csr = dir_.Join("server.csr");
+  const std::string cert = dir_.Join("server.crt");
+  const std::string ext = dir_.WriteFile("ext.cnf", "subjectAltName=IP:127.0.0.1\n");
+  const std::vector<std::vector<std::string>> steps = {
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+       "/CN=crio test CA", "-keyout", ca_key, "-out", ca},
+      {"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key,
+       "-out", csr},
+      {"openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+       "-days", "2", "-extfile", ext, "-out", cert},
+  };
+  for (const auto& step : steps) {
+    if (RunCommand(step).exit_code != 0) return false;
+  }
+  certs_d_ = fmt::format("/etc/containers/certs.d/{}", host());
+  std::error_code error;
+  std::filesystem::create_directories(certs_d_, error);
+  std::filesystem::copy_file(ca, certs_d_ + "/ca.crt",
+                             std::filesystem::copy_options::overwrite_existing, error);
+  return !error;
+}
 
 std::string LocalRegistry::host() const { return fmt::format("127.0.0.1:{}", port_); }
 
 bool LocalRegistry::PutBlob(const std::string& repository, const std::string& content) {
   std::string location;
-  if (Request("POST", fmt::format("http://{}/v2/{}/blobs/uploads/", host(), repository), "",
-              "application/octet-stream", &location) != 202) {
+  if (Request("POST", Url(fmt::format("/v2/{}/blobs/uploads/", repository)), "",
+              "application/octet-stream", Auth(), &location) != 202) {
     return false;
   }
-  if (location.starts_with("/")) location = fmt::format("http://{}{}", host(), location);
+  if (location.starts_with("/")) location = Url(location);
   const std::string url =
       fmt::format("{}{}digest={}", location, location.find('?') == std::string::npos ? "?" : "&",
                   Sha256Digest(content));
-  return Request("PUT", url, content, "application/octet-stream") == 201;
+  return Request("PUT", url, content, "application/octet-stream", Auth()) == 201;
 }
 
 PushedImage LocalRegistry::Push(const std::string& repository, const std::string& tag,
@@ -134,8 +203,8 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
   const std::string manifest = fmt::format(
       R"({{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{}]}})",
       Sha256Digest(config), config.size(), descriptors);
-  Request("PUT", fmt::format("http://{}/v2/{}/manifests/{}", host(), repository, tag), manifest,
-          "application/vnd.oci.image.manifest.v1+json");
+  Request("PUT", Url(fmt::format("/v2/{}/manifests/{}", repository, tag)), manifest,
+          "application/vnd.oci.image.manifest.v1+json", Auth());
   return {Sha256Digest(config).substr(7), Sha256Digest(manifest)};
 }
 

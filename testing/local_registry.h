@@ -12,6 +12,8 @@
 
 namespace crio::testing {
 
+struct RequestAuth;
+
 struct PushedImage {
   std::string id;               // config digest hex
   std::string manifest_digest;  // "sha256:…"
@@ -19,7 +21,17 @@ struct PushedImage {
 
 class LocalRegistry {
  public:
-  LocalRegistry();
+  struct Options {
+    // Serve HTTPS with a certificate from a CA made for the test; the CA is installed in
+    // /etc/containers/certs.d/127.0.0.1:PORT/ for as long as the registry runs.
+    bool tls = false;
+    // Require Basic authentication (htpasswd) with these credentials.
+    std::string username;
+    std::string password;
+  };
+
+  LocalRegistry() : LocalRegistry(Options{}) {}
+  explicit LocalRegistry(const Options& options);
   ~LocalRegistry();
   LocalRegistry(const LocalRegistry&) = delete;
   LocalRegistry& operator=(const LocalRegistry&) = delete;
@@ -33,8 +45,13 @@ class LocalRegistry {
 
  private:
   bool PutBlob(const std::string& repository, const std::string& content);
+  std::string Url(const std::string& path) const;
+  RequestAuth Auth() const;
+  bool MakeCertificates();
 
+  Options options_;
   TempDir dir_;
+  std::string certs_d_;  // the certs.d dir installed for this registry
   int port_ = 0;
   pid_t pid_ = -1;
 };
