@@ -2,10 +2,13 @@
 // the requests it got.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "image/http_transport.h"
@@ -29,12 +32,18 @@ class FakeTransport final : public image::HttpTransport {
   void Fail(const std::string& url) { failing_.insert(url); }
 
   absl::StatusOr<HttpResponse> Get(const HttpRequest& request, const BodySink* sink) override {
-    requests.push_back(request);
-    if (failing_.contains(request.url)) return absl::UnavailableError("connection refused");
-    auto found = script_.find(request.url);
-    if (found == script_.end()) return HttpResponse{.status = 404, .headers = {}, .body = ""};
-    HttpResponse response = found->second.front();
-    if (found->second.size() > 1) found->second.pop_front();
+    HttpResponse response;
+    {
+      std::lock_guard lock(mu_);
+      requests.push_back(request);
+      if (failing_.contains(request.url)) return absl::UnavailableError("connection refused");
+      auto found = script_.find(request.url);
+      if (found == script_.end()) return HttpResponse{.status = 404, .headers = {}, .body = ""};
+      response = found->second.front();
+      if (found->second.size() > 1) found->second.pop_front();
+    }
+    // Slow transfers let concurrent callers overlap.
+    if (request.url.find("/blobs/") != std::string::npos) std::this_thread::sleep_for(blob_delay);
     if (sink != nullptr && response.status == 200) {
       for (size_t i = 0; i < response.body.size(); i += 3) {  // deliver in small chunks
         if (auto status = (*sink)(std::string_view(response.body).substr(i, 3)); !status.ok()) {
@@ -53,9 +62,19 @@ class FakeTransport final : public image::HttpTransport {
     return "";
   }
 
-  std::vector<HttpRequest> requests;
+  size_t CountRequests(std::string_view part) {
+    std::lock_guard lock(mu_);
+    size_t count = 0;
+    for (const HttpRequest& request : requests)
+      count += request.url.find(part) != std::string::npos;
+    return count;
+  }
+
+  std::vector<HttpRequest> requests;  // read only while no Get() runs, or via CountRequests
+  std::chrono::milliseconds blob_delay{0};
 
  private:
+  std::mutex mu_;
   std::map<std::string, std::deque<HttpResponse>> script_;
   std::set<std::string> failing_;
 };

@@ -46,6 +46,16 @@ absl::Status WriteChunk(int fd, std::string_view chunk) {
 }  // namespace
 
 absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credentials& credentials) {
+  // The key holds credentials only in memory: pulls with other credentials may see other
+  // content, so they do not share.
+  const std::string key =
+      fmt::format("{}\n{}\n{}\n{}\n{}", image, credentials.username, credentials.password,
+                  credentials.identity_token, credentials.registry_token);
+  return image_pulls_.Do(key, [&] { return PullOnce(image, credentials); });
+}
+
+absl::StatusOr<std::string> Puller::PullOnce(const std::string& image,
+                                             const Credentials& credentials) {
   std::vector<Reference> candidates;
   if (IsShortName(image)) {
     ASSIGN_OR_RETURN(candidates, registries_.ShortNameCandidates(image));
@@ -173,8 +183,13 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
     size += manifest.layers[i].size;
     ASSIGN_OR_RETURN(const bool present, store_.HasLayer(chain_ids[i]));
     if (present) continue;
-    RETURN_IF_ERROR(StoreLayer(source, credentials, manifest.layers[i], config.diff_ids[i],
-                               chain_ids[i], i == 0 ? "" : chain_ids[i - 1]));
+    RETURN_IF_ERROR(layer_pulls_.Do(chain_ids[i], [&] {
+      // Another pull may have stored it while this one waited.
+      auto stored = store_.HasLayer(chain_ids[i]);
+      if (!stored.ok() || *stored) return stored.status();
+      return StoreLayer(source, credentials, manifest.layers[i], config.diff_ids[i], chain_ids[i],
+                        i == 0 ? "" : chain_ids[i - 1]);
+    }));
   }
   storage::ImageRecord record{.id = manifest.config.digest.substr(7),
                               .repo_tags = {},

@@ -8,13 +8,15 @@
 //   with its tag and repo digests.
 //
 // A failure leaves no partial image: layers are committed only once complete and checked,
-// the image row last. Layers already present are not fetched again.
+// the image row last. Layers already present are not fetched again; concurrent pulls of the
+// same image (with the same credentials) share one pull, and of the same layer one transfer.
 // Thread-safe as long as its collaborators are (they are).
 #pragma once
 
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/single_flight.h"
 #include "image/auth.h"
 #include "image/manifest.h"
 #include "image/policy.h"
@@ -40,6 +42,7 @@ class Puller {
   absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials);
 
  private:
+  absl::StatusOr<std::string> PullOnce(const std::string& image, const Credentials& credentials);
   absl::StatusOr<std::string> PullCandidate(const Reference& candidate,
                                             const Credentials& credentials);
   absl::StatusOr<std::string> PullFrom(const Reference& candidate, const PullSource& source,
@@ -63,6 +66,8 @@ class Puller {
   const Policy& policy_;
   const AuthFile& auth_file_;
   const Platform platform_;
+  SingleFlight<absl::StatusOr<std::string>> image_pulls_;  // by image and credentials
+  SingleFlight<absl::Status> layer_pulls_;                 // by chain ID
 };
 
 }  // namespace crio::image

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/sha256.h"
 #include "fmt/format.h"
@@ -195,6 +196,31 @@ TEST_F(PullerTest, DiffIdMismatchIsDataLoss) {
   EXPECT_EQ(MakePuller().Pull("reg.example/liar:1", {}).status().code(),
             absl::StatusCode::kDataLoss);
   EXPECT_TRUE(store_->List()->empty());
+}
+
+TEST_F(PullerTest, ConcurrentPullsShareTransfers) {
+  const FakeImage first(kBusybox, "0");
+  // A second image with the same base layer and its own top layer.
+  const FakeImage second({kBusybox[0], {{.name = "app", .content = "app"}}}, "0");
+  first.Serve(http_, "https://reg.example/v2/a", "1");
+  second.Serve(http_, "https://reg.example/v2/b", "1");
+  http_.blob_delay = std::chrono::milliseconds(50);
+  Puller puller = MakePuller();
+  std::vector<std::thread> pulls;
+  std::vector<absl::StatusOr<std::string>> results(4);
+  for (int i = 0; i < 4; ++i) {
+    pulls.emplace_back(
+        [&, i] { results[i] = puller.Pull(i < 3 ? "reg.example/a:1" : "reg.example/b:1", {}); });
+  }
+  for (std::thread& pull : pulls) pull.join();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status().ToString();
+    EXPECT_EQ(*results[i], i < 3 ? first.id : second.id);
+  }
+  // Image a: one pull for three callers. The shared base layer: one transfer for both images.
+  EXPECT_EQ(http_.CountRequests("/a/manifests/"), 1u);
+  EXPECT_EQ(http_.CountRequests(Sha256Digest(first.layers[0])), 1u);
+  EXPECT_EQ(store_->List()->size(), 2u);
 }
 
 TEST_F(PullerTest, MissingImageIsNotFound) {

@@ -3,6 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cmd/crioctl/verbs.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "config/option.h"
 
@@ -17,7 +18,6 @@ int main(int argc, char** argv) {
   CLI::App app{"crioctl: a client for CRI runtimes such as crio, with crictl's verbs", "crioctl"};
   ClientOptions options;
   std::string timeout = "2s";
-  bool debug = false;
   app.add_option("--runtime-endpoint,-r", options.runtime_endpoint, "Runtime socket (unix://)")
       ->envname("CONTAINER_RUNTIME_ENDPOINT")
       ->capture_default_str();
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
       ->envname("IMAGE_SERVICE_ENDPOINT");
   app.add_option("--timeout,-t", timeout, "Timeout of each call (e.g. 2s, 500ms, 1m)")
       ->capture_default_str();
-  app.add_flag("--debug,-D", debug, "Print debug output");
+  app.add_flag("--debug,-D", options.debug, "Log each request and response to stderr");
   app.require_subcommand(1);
 
   std::string output;
@@ -77,12 +77,12 @@ int main(int argc, char** argv) {
   }
   options.timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*nanos));
+  if (options.debug) crio::log::SetLevel(crio::log::Level::kDebug);
   auto client = crio::crioctl::Client::Connect(options);
   if (!client.ok()) {
     std::cerr << "crioctl: " << crio::AsStd(client.status().message()) << "\n";
     return 1;
   }
-  if (debug) std::cerr << "crioctl: connecting to " << options.runtime_endpoint << "\n";
   if (*version) return RunVersion(**client, output, io);
   if (*info) return RunInfo(**client, output, io);
   if (*runtime_config) return RunRuntimeConfig(**client, output, io);

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
+#include <regex>
+#include <string_view>
 
+#include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace crio::crioctl {
@@ -10,85 +14,137 @@ namespace {
 
 using nlohmann::json;
 
-// YAML 1.2 would read these plain scalars as something other than a string.
-bool LooksLikeNonString(const std::string& text) {
-  static const char* kReserved[] = {"true", "false", "null", "~",    "yes",   "no",   "on",  "off",
-                                    "True", "False", "Null", "TRUE", "FALSE", "NULL", "Yes", "No",
-                                    "YES",  "NO",    "On",   "Off",  "ON",    "OFF"};
-  for (const char* word : kReserved) {
-    if (text == word) return true;
-  }
-  const json number = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return number.is_number() || text == ".inf" || text == ".nan";
+// Dumps that never throw: invalid UTF-8 becomes U+FFFD instead of an exception.
+std::string Dump(const json& value, int indent = -1) {
+  return value.dump(indent, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }
 
+// Plain scalars a YAML reader would resolve to something other than a string: YAML 1.2's
+// core schema, plus the YAML 1.1 forms (yes/no/on/off, 0755, 1_000, 1:20, dates) that
+// go-yaml and older readers still resolve, so both read our output back as strings.
+bool IsImplicitlyTyped(const std::string& text) {
+  static const std::regex kTyped(
+      "~|null|Null|NULL|true|True|TRUE|false|False|FALSE"
+      "|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|<<"
+      "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])*(\\.[0-9_]*)?([eE][-+]?[0-9]+)?"
+      "|[-+]?\\.[0-9]+([eE][-+]?[0-9]+)?"
+      "|0o[0-7]+|0x[0-9a-fA-F_]+|0b[01_]+"
+      "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"
+      "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?");
+  return std::regex_match(text, kTyped);
+}
+
+bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+// Whether `text` must be double-quoted to read back as the same string (YAML 1.2 plain
+// scalar rules, block context).
 bool NeedsQuotes(const std::string& text) {
-  if (text.empty() || LooksLikeNonString(text)) return true;
-  if (std::isspace(static_cast<unsigned char>(text.front())) ||
-      std::isspace(static_cast<unsigned char>(text.back()))) {
+  if (text.empty() || IsImplicitlyTyped(text)) return true;
+  const auto first = static_cast<unsigned char>(text.front());
+  const auto last = static_cast<unsigned char>(text.back());
+  if (std::isspace(first) || std::isspace(last)) return true;
+  // Indicators that cannot start a plain scalar; "-", "?" and ":" only when a space follows.
+  if (std::string_view(",[]{}#&*!|>'\"%@`").find(text.front()) != std::string_view::npos) {
     return true;
   }
-  if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(text.front()) != std::string_view::npos) {
+  if (std::string_view("-?:").find(text.front()) != std::string_view::npos &&
+      (text.size() == 1 || text[1] == ' ')) {
     return true;
   }
   if (text.find(": ") != std::string::npos || text.find(" #") != std::string::npos ||
       text.back() == ':') {
     return true;
   }
-  return std::any_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::any_of(text.begin(), text.end(), IsControl);
 }
 
-std::string Scalar(const json& value) {
-  if (value.is_string()) {
-    const std::string& text = value.get_ref<const std::string&>();
-    return NeedsQuotes(text) ? json(text).dump() : text;
-  }
-  return value.dump();  // numbers, booleans, null
+// JSON's string escapes are all valid in a YAML double-quoted scalar.
+std::string YamlString(const std::string& text) {
+  return NeedsQuotes(text) ? Dump(json(text)) : text;
 }
 
-bool IsEmptyContainer(const json& value) {
-  return (value.is_object() || value.is_array()) && value.empty();
+// Scalars and empty collections fit on the line of their key or "- ".
+bool IsInline(const json& value) { return !value.is_structured() || value.empty(); }
+
+std::string InlineText(const json& value) {
+  if (value.is_object()) return "{}";
+  if (value.is_array()) return "[]";
+  if (value.is_string()) return YamlString(value.get_ref<const std::string&>());
+  return Dump(value);  // numbers, booleans, null
 }
 
-void WriteYaml(const json& value, int indent, std::string& out) {
-  const std::string pad(static_cast<size_t>(indent), ' ');
-  if (value.is_object()) {
-    for (const auto& [key, item] : value.items()) {
-      out += pad + (NeedsQuotes(key) ? json(key).dump() : key) + ":";
-      if (IsEmptyContainer(item) || !item.is_structured()) {
-        out +=
-            " " +
-            (IsEmptyContainer(item) ? std::string(item.is_array() ? "[]" : "{}") : Scalar(item)) +
-            "\n";
-      } else {
-        out += "\n";
-        // Sequences under a key start at the key's column, as kubectl prints them.
-        WriteYaml(item, item.is_array() ? indent : indent + 2, out);
-      }
+void WriteBlock(const json& value, size_t indent, std::string& out);
+
+void WriteMapping(const json& object, size_t indent, std::string& out) {
+  const std::string pad(indent, ' ');
+  for (const auto& [key, item] : object.items()) {
+    out += pad + YamlString(key) + ":";
+    if (IsInline(item)) {
+      out += " " + InlineText(item) + "\n";
+      continue;
     }
-  } else if (value.is_array()) {
-    for (const json& item : value) {
-      if (!item.is_structured() || IsEmptyContainer(item)) {
-        out +=
-            pad + "- " +
-            (IsEmptyContainer(item) ? std::string(item.is_array() ? "[]" : "{}") : Scalar(item)) +
-            "\n";
+    out += "\n";
+    // Sequences under a key start at the key's column, as crictl (go-yaml) prints them.
+    WriteBlock(item, item.is_array() ? indent : indent + 2, out);
+  }
+}
+
+void WriteSequence(const json& array, size_t indent, std::string& out) {
+  const std::string pad(indent, ' ');
+  for (const json& item : array) {
+    if (IsInline(item)) {
+      out += pad + "- " + InlineText(item) + "\n";
+      continue;
+    }
+    // The nested block's first line starts right after "- " instead of at its indentation.
+    std::string nested;
+    WriteBlock(item, indent + 2, nested);
+    out += pad + "- " + nested.substr(indent + 2);
+  }
+}
+
+// REQUIRES: `value` is a non-empty object or array.
+void WriteBlock(const json& value, size_t indent, std::string& out) {
+  if (value.is_object()) {
+    WriteMapping(value, indent, out);
+  } else {
+    WriteSequence(value, indent, out);
+  }
+}
+
+// Display width as Go's tabwriter counts it: one per UTF-8 code point.
+size_t DisplayWidth(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// Sets sensitive AuthConfig strings in `message` and everything under it to "<redacted>".
+void RedactSecrets(google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  const bool is_auth = message.GetDescriptor()->full_name() == "runtime.v1.AuthConfig";
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (!field->is_repeated()) {
+        RedactSecrets(*reflection->MutableMessage(&message, field));
         continue;
       }
-      // "- " takes the place of the first line's indentation.
-      std::string nested;
-      WriteYaml(item, indent + 2, nested);
-      out += pad + "- " + nested.substr(static_cast<size_t>(indent) + 2);
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        RedactSecrets(*reflection->MutableRepeatedMessage(&message, field, i));
+      }
+    } else if (is_auth && field->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+               field->name() != "username" && field->name() != "server_address") {
+      reflection->SetString(&message, field, "<redacted>");
     }
-  } else {
-    out += pad + Scalar(value) + "\n";
   }
 }
 
 }  // namespace
 
-std::string ToJsonText(const json& value) { return value.dump(2) + "\n"; }
+std::string ToJsonText(const json& value) { return Dump(value, 2) + "\n"; }
 
 json ProtoToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
@@ -99,18 +155,20 @@ json ProtoToJson(const google::protobuf::Message& message) {
 }
 
 std::string ToYaml(const json& value) {
-  if (IsEmptyContainer(value)) return value.is_array() ? "[]\n" : "{}\n";
+  if (IsInline(value)) return InlineText(value) + "\n";
   std::string out;
-  WriteYaml(value, 0, out);
+  WriteBlock(value, 0, out);
   return out;
 }
 
 std::string ToTable(const std::vector<std::string>& headers,
                     const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths(headers.size(), 0);
+  constexpr size_t kMinWidth = 20;  // crictl: tabwriter.NewWriter(out, 20, 1, 3, ' ', 0)
+  constexpr size_t kPadding = 3;
+  std::vector<size_t> widths(headers.size(), kMinWidth);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-      widths[i] = std::max(widths[i], row[i].size());
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]) + kPadding);
     }
   };
   measure(headers);
@@ -119,13 +177,20 @@ std::string ToTable(const std::vector<std::string>& headers,
     std::string out;
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
       out += row[i];
-      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 3, ' ');
+      if (i + 1 < row.size()) out += std::string(widths[i] - DisplayWidth(row[i]), ' ');
     }
     return out + "\n";
   };
   std::string out = line(headers);
   for (const auto& row : rows) out += line(row);
   return out;
+}
+
+std::string DebugText(const google::protobuf::Message& message) {
+  std::unique_ptr<google::protobuf::Message> copy(message.New());
+  copy->CopyFrom(message);
+  RedactSecrets(*copy);
+  return fmt::format("{} {{{}}}", copy->GetDescriptor()->name(), copy->ShortDebugString());
 }
 
 }  // namespace crio::crioctl

@@ -1,3 +1,4 @@
+// Verbs about images: pull, images, rmi, inspecti, imagefsinfo.
 #include <algorithm>
 
 #include "cmd/crioctl/verbs.h"
@@ -9,11 +10,6 @@ namespace {
 
 namespace v1 = runtime::v1;
 using nlohmann::json;
-
-int Fail(const CommandIo& io, const std::string& verb, const std::string& message) {
-  io.err << "crioctl: " << verb << ": " << message << "\n";
-  return 1;
-}
 
 // "1.23MB" as crictl prints sizes (decimal units, like go-units HumanSize).
 std::string HumanSize(uint64_t bytes) {
@@ -48,14 +44,6 @@ std::string ShortId(const std::string& id) {
   return hex.substr(0, 13);
 }
 
-int PrintStructured(const json& value, const std::string& output, const std::string& verb,
-                    const CommandIo& io) {
-  auto format = ParseOutputFormat(output, OutputFormat::kJson);
-  if (!format.ok()) return Fail(io, verb, std::string(AsStd(format.status().message())));
-  io.out << (*format == OutputFormat::kYaml ? ToYaml(value) : ToJsonText(value));
-  return 0;
-}
-
 }  // namespace
 
 int RunPull(Client& client, const PullOptions& options, const CommandIo& io) {
@@ -63,7 +51,7 @@ int RunPull(Client& client, const PullOptions& options, const CommandIo& io) {
   request.mutable_image()->set_image(options.image);
   if (!options.creds.empty()) {
     const size_t colon = options.creds.find(':');
-    if (colon == std::string::npos) return Fail(io, "pull", "--creds must be USERNAME:PASSWORD");
+    if (colon == std::string::npos) return ReportError(io, "pull", "--creds must be USERNAME:PASSWORD");
     request.mutable_auth()->set_username(options.creds.substr(0, colon));
     request.mutable_auth()->set_password(options.creds.substr(colon + 1));
   }
@@ -71,26 +59,28 @@ int RunPull(Client& client, const PullOptions& options, const CommandIo& io) {
   v1::PullImageResponse response;
   const grpc::Status status = client.image().PullImage(
       client.NewContext(std::chrono::minutes(10)).get(), request, &response);
-  if (!status.ok()) return ReportRpcError(io, "pull", client, status);
+  if (!status.ok()) return ReportRpcError(io, "pull", client.image_endpoint(), status);
   io.out << "Image is up to date for " << response.image_ref() << "\n";
   return 0;
 }
 
 int RunImages(Client& client, const ImagesOptions& options, const CommandIo& io) {
+  auto format = ParseOutputFormat(options.output, OutputFormat::kTable);
+  if (!format.ok()) return ReportError(io, "images", std::string(AsStd(format.status().message())));
   v1::ListImagesRequest request;
   if (!options.filter.empty()) request.mutable_filter()->mutable_image()->set_image(options.filter);
   v1::ListImagesResponse response;
   const grpc::Status status =
       client.image().ListImages(client.NewContext().get(), request, &response);
-  if (!status.ok()) return ReportRpcError(io, "images", client, status);
+  if (!status.ok()) return ReportRpcError(io, "images", client.image_endpoint(), status);
   if (options.quiet) {
     for (const v1::Image& image : response.images()) io.out << image.id() << "\n";
     return 0;
   }
-  auto format = ParseOutputFormat(options.output, OutputFormat::kTable);
-  if (!format.ok()) return Fail(io, "images", std::string(AsStd(format.status().message())));
-  if (*format != OutputFormat::kTable)
-    return PrintStructured(ProtoToJson(response), options.output, "images", io);
+  if (*format != OutputFormat::kTable) {
+    PrintDocument(ProtoToJson(response), *format, io);
+    return 0;
+  }
   std::vector<std::string> headers = {"IMAGE", "TAG"};
   if (options.digests) headers.push_back("DIGEST");
   headers.insert(headers.end(), {"IMAGE ID", "SIZE"});
@@ -122,10 +112,10 @@ int RunRemoveImages(Client& client, const std::vector<std::string>& images, bool
     v1::ListImagesResponse list;
     const grpc::Status status =
         client.image().ListImages(client.NewContext().get(), v1::ListImagesRequest(), &list);
-    if (!status.ok()) return ReportRpcError(io, "rmi", client, status);
+    if (!status.ok()) return ReportRpcError(io, "rmi", client.image_endpoint(), status);
     for (const v1::Image& image : list.images()) targets.push_back(image.id());
   }
-  if (targets.empty()) return Fail(io, "rmi", "no image given (IMAGE... or --all)");
+  if (targets.empty()) return ReportError(io, "rmi", "no image given (IMAGE... or --all)");
   int exit_code = 0;
   for (const std::string& target : targets) {
     v1::RemoveImageRequest request;
@@ -134,7 +124,7 @@ int RunRemoveImages(Client& client, const std::vector<std::string>& images, bool
     const grpc::Status status =
         client.image().RemoveImage(client.NewContext().get(), request, &response);
     if (!status.ok()) {
-      exit_code = ReportRpcError(io, "rmi", client, status);
+      exit_code = ReportRpcError(io, "rmi", client.image_endpoint(), status);
       continue;
     }
     io.out << "Deleted: " << target << "\n";
@@ -144,28 +134,35 @@ int RunRemoveImages(Client& client, const std::vector<std::string>& images, bool
 
 int RunInspectImage(Client& client, const std::string& image, const std::string& output,
                     const CommandIo& io) {
+  auto format = ParseDocumentFormat(output);
+  if (!format.ok()) {
+    return ReportError(io, "inspecti", std::string(AsStd(format.status().message())));
+  }
   v1::ImageStatusRequest request;
   request.mutable_image()->set_image(image);
   request.set_verbose(true);
   v1::ImageStatusResponse response;
   const grpc::Status status =
       client.image().ImageStatus(client.NewContext().get(), request, &response);
-  if (!status.ok()) return ReportRpcError(io, "inspecti", client, status);
-  if (!response.has_image()) return Fail(io, "inspecti", fmt::format("no such image {}", image));
+  if (!status.ok()) return ReportRpcError(io, "inspecti", client.image_endpoint(), status);
+  if (!response.has_image()) return ReportError(io, "inspecti", fmt::format("no such image {}", image));
   json inspected = {{"status", ProtoToJson(response.image())}};
-  for (const auto& [key, value] : response.info()) {
-    const json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
-    inspected[key] = parsed.is_discarded() ? json(value) : parsed;
-  }
-  return PrintStructured(inspected, output, "inspecti", io);
+  MergeVerboseInfo(response.info(), inspected);
+  PrintDocument(inspected, *format, io);
+  return 0;
 }
 
 int RunImageFsInfo(Client& client, const std::string& output, const CommandIo& io) {
+  auto format = ParseDocumentFormat(output);
+  if (!format.ok()) {
+    return ReportError(io, "imagefsinfo", std::string(AsStd(format.status().message())));
+  }
   v1::ImageFsInfoResponse response;
   const grpc::Status status =
       client.image().ImageFsInfo(client.NewContext().get(), v1::ImageFsInfoRequest(), &response);
-  if (!status.ok()) return ReportRpcError(io, "imagefsinfo", client, status);
-  return PrintStructured(ProtoToJson(response), output, "imagefsinfo", io);
+  if (!status.ok()) return ReportRpcError(io, "imagefsinfo", client.image_endpoint(), status);
+  PrintDocument(ProtoToJson(response), *format, io);
+  return 0;
 }
 
 }  // namespace crio::crioctl

@@ -1,6 +1,8 @@
+// Verbs about the runtime itself: version, info, runtime-config.
+#include <optional>
+
 #include "cmd/crioctl/verbs.h"
 #include "common/strings.h"
-#include "fmt/format.h"
 
 namespace crio::crioctl {
 namespace {
@@ -8,51 +10,33 @@ namespace {
 namespace v1 = runtime::v1;
 using nlohmann::json;
 
-int Fail(const CommandIo& io, const std::string& verb, const absl::Status& status) {
-  io.err << "crioctl: " << verb << ": " << AsStd(status.message()) << "\n";
-  return 1;
+// crictl's plain-text version report.
+void PrintVersionText(const v1::VersionResponse& response, const CommandIo& io) {
+  io.out << "Version:  " << response.version() << "\n"
+         << "RuntimeName:  " << response.runtime_name() << "\n"
+         << "RuntimeVersion:  " << response.runtime_version() << "\n"
+         << "RuntimeApiVersion:  " << response.runtime_api_version() << "\n";
 }
 
-int Print(const json& value, OutputFormat format, const CommandIo& io) {
-  io.out << (format == OutputFormat::kYaml ? ToYaml(value) : ToJsonText(value));
-  return 0;
-}
-
-// The structured formats a verb accepts: json by default, or yaml.
-absl::StatusOr<OutputFormat> StructuredFormat(const std::string& output) {
-  auto format = ParseOutputFormat(output, OutputFormat::kJson);
-  if (format.ok() && *format == OutputFormat::kTable) {
-    return absl::InvalidArgumentError("output format \"table\" is not supported here (json, yaml)");
+// crictl's info document: {"status": ...} plus handlers, features and the verbose info.
+json InfoDocument(const v1::StatusResponse& response) {
+  const json whole = ProtoToJson(response);
+  json info = json::object();
+  info["status"] = whole.value("status", json::object());
+  for (const char* key : {"runtimeHandlers", "features"}) {
+    if (whole.contains(key)) info[key] = whole[key];
   }
-  return format;
+  MergeVerboseInfo(response.info(), info);
+  return info;
 }
 
 }  // namespace
 
-absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& text, OutputFormat fallback) {
-  if (text.empty()) return fallback;
-  if (text == "json") return OutputFormat::kJson;
-  if (text == "yaml") return OutputFormat::kYaml;
-  if (text == "table") return OutputFormat::kTable;
-  return absl::InvalidArgumentError(
-      fmt::format("unknown output format \"{}\" (allowed: json, yaml, table)", text));
-}
-
-int ReportRpcError(const CommandIo& io, const std::string& verb, const Client& client,
-                   const grpc::Status& status) {
-  io.err << "crioctl: " << verb << ": ";
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    io.err << "cannot reach " << client.options().runtime_endpoint << ": ";
-  }
-  io.err << DescribeRpcError(status) << "\n";
-  return 1;
-}
-
 int RunVersion(Client& client, const std::string& output, const CommandIo& io) {
-  OutputFormat format = OutputFormat::kTable;  // crictl's plain text
+  std::optional<OutputFormat> format;  // none: crictl's plain text
   if (!output.empty()) {
-    auto parsed = StructuredFormat(output);
-    if (!parsed.ok()) return Fail(io, "version", parsed.status());
+    auto parsed = ParseDocumentFormat(output);
+    if (!parsed.ok()) return ReportError(io, "version", std::string(AsStd(parsed.status().message())));
     format = *parsed;
   }
   v1::VersionRequest request;
@@ -60,45 +44,39 @@ int RunVersion(Client& client, const std::string& output, const CommandIo& io) {
   v1::VersionResponse response;
   const grpc::Status status =
       client.runtime().Version(client.NewContext().get(), request, &response);
-  if (!status.ok()) return ReportRpcError(io, "version", client, status);
-  if (format != OutputFormat::kTable) return Print(ProtoToJson(response), format, io);
-  io.out << "Version:  " << response.version() << "\n"
-         << "RuntimeName:  " << response.runtime_name() << "\n"
-         << "RuntimeVersion:  " << response.runtime_version() << "\n"
-         << "RuntimeApiVersion:  " << response.runtime_api_version() << "\n";
+  if (!status.ok()) return ReportRpcError(io, "version", client.runtime_endpoint(), status);
+  if (format) {
+    PrintDocument(ProtoToJson(response), *format, io);
+  } else {
+    PrintVersionText(response, io);
+  }
   return 0;
 }
 
 int RunInfo(Client& client, const std::string& output, const CommandIo& io) {
-  auto format = StructuredFormat(output);
-  if (!format.ok()) return Fail(io, "info", format.status());
+  auto format = ParseDocumentFormat(output);
+  if (!format.ok()) return ReportError(io, "info", std::string(AsStd(format.status().message())));
   v1::StatusRequest request;
   request.set_verbose(true);
   v1::StatusResponse response;
   const grpc::Status status =
       client.runtime().Status(client.NewContext().get(), request, &response);
-  if (!status.ok()) return ReportRpcError(io, "info", client, status);
-  const json whole = ProtoToJson(response);
-  json info = json::object();
-  info["status"] = whole.value("status", json::object());
-  for (const char* key : {"runtimeHandlers", "features"}) {
-    if (whole.contains(key)) info[key] = whole[key];
-  }
-  for (const auto& [key, value] : response.info()) {
-    const json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
-    info[key] = parsed.is_discarded() ? json(value) : parsed;
-  }
-  return Print(info, *format, io);
+  if (!status.ok()) return ReportRpcError(io, "info", client.runtime_endpoint(), status);
+  PrintDocument(InfoDocument(response), *format, io);
+  return 0;
 }
 
 int RunRuntimeConfig(Client& client, const std::string& output, const CommandIo& io) {
-  auto format = StructuredFormat(output);
-  if (!format.ok()) return Fail(io, "runtime-config", format.status());
+  auto format = ParseDocumentFormat(output);
+  if (!format.ok()) {
+    return ReportError(io, "runtime-config", std::string(AsStd(format.status().message())));
+  }
   v1::RuntimeConfigResponse response;
   const grpc::Status status = client.runtime().RuntimeConfig(client.NewContext().get(),
                                                              v1::RuntimeConfigRequest(), &response);
-  if (!status.ok()) return ReportRpcError(io, "runtime-config", client, status);
-  return Print(ProtoToJson(response), *format, io);
+  if (!status.ok()) return ReportRpcError(io, "runtime-config", client.runtime_endpoint(), status);
+  PrintDocument(ProtoToJson(response), *format, io);
+  return 0;
 }
 
 }  // namespace crio::crioctl

@@ -1,0 +1,47 @@
+// What every crioctl verb shares when it talks to the operator: where output and errors
+// go, parsing -o, printing structured results, and reporting failures the way crictl does
+// ("crioctl: VERB: rpc error: code = Unavailable desc = ..."). Verb files (verbs_*.cc) use
+// these so each verb body is only its rpc and its rendering. Stateless; thread-compatible.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/map.h"
+#include "grpcpp/support/status.h"
+#include "nlohmann/json.hpp"
+#include "cmd/crioctl/output.h"
+
+namespace crio::crioctl {
+
+// A command's streams: std::cout/std::cerr in main, string streams in tests.
+struct CommandIo {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// Parses -o: "json", "yaml" or "table"; empty gives `fallback`. go-template (crictl's
+// fourth format) is refused with a message saying so.
+absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& text, OutputFormat fallback);
+
+// Parses -o for verbs that print one document: json (default) or yaml; table is refused.
+absl::StatusOr<OutputFormat> ParseDocumentFormat(const std::string& text);
+
+// Writes "crioctl: VERB: MESSAGE" to io.err and returns 1, the exit code of a failure.
+int ReportError(const CommandIo& io, const std::string& verb, const std::string& message);
+
+// Reports a failed call as crictl does; an unavailable service also names `endpoint`.
+// Returns 1.
+int ReportRpcError(const CommandIo& io, const std::string& verb, const std::string& endpoint,
+                   const grpc::Status& status);
+
+// Writes `value` to io.out as JSON or YAML. REQUIRES: format is kJson or kYaml.
+void PrintDocument(const nlohmann::json& value, OutputFormat format, const CommandIo& io);
+
+// Adds each entry of a verbose `info` map to `into` as crictl does: parsed when the value
+// is JSON, else as a string.
+void MergeVerboseInfo(const google::protobuf::Map<std::string, std::string>& info,
+                      nlohmann::json& into);
+
+}  // namespace crio::crioctl
