@@ -21,7 +21,7 @@ bool MatchesPattern(const std::string& name, const std::string& pattern) {
 std::vector<std::string> Images::StoredNames(const std::string& reference) const {
   std::vector<std::string> names;
   if (IsShortName(reference)) {
-    auto candidates = registries_.ShortNameCandidates(reference);
+    auto candidates = registries_.Snapshot()->ShortNameCandidates(reference);
     if (candidates.ok()) {
       for (const Reference& candidate : *candidates) names.push_back(candidate.String());
     }

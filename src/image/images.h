@@ -22,7 +22,7 @@ namespace crio::image {
 
 class Images {
  public:
-  Images(Puller& puller, storage::ImageStore& store, const Registries& registries)
+  Images(Puller& puller, storage::ImageStore& store, const LiveRegistries& registries)
       : puller_(puller), store_(store), registries_(registries) {}
 
   absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials) {
@@ -44,7 +44,7 @@ class Images {
 
   Puller& puller_;
   storage::ImageStore& store_;
-  const Registries& registries_;
+  const LiveRegistries& registries_;
 };
 
 // Whether an image is pinned: the pause image always is; `patterns` from pinned_images

@@ -12,7 +12,9 @@ class ImagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::move(*storage::ImageStore::Open(dir_.Join("root")));
-    ASSERT_TRUE(registries_.Apply("unqualified-search-registries = [\"docker.io\"]\n", "t").ok());
+    Registries registries;
+    ASSERT_TRUE(registries.Apply("unqualified-search-registries = [\"docker.io\"]\n", "t").ok());
+    registries_.Replace(registries);
     const storage::LayerRecord layer{
         .chain_id = Sha256Digest("l"), .diff_id = Sha256Digest("l"), .parent = "", .size = 1};
     ASSERT_TRUE(store_->CommitLayer(layer, *store_->NewLayerStaging(layer.chain_id)).ok());
@@ -31,7 +33,7 @@ class ImagesTest : public ::testing::Test {
   testing::FakeTransport http_;
   RegistryClient client_{http_, ""};
   std::unique_ptr<storage::ImageStore> store_;
-  Registries registries_;
+  LiveRegistries registries_{Registries()};
   Policy policy_ = Policy::AcceptAnything();
   AuthFile auth_file_;
   Puller puller_{client_, *store_, registries_, policy_, auth_file_, HostPlatform()};

@@ -58,7 +58,7 @@ absl::StatusOr<std::string> Puller::PullOnce(const std::string& image,
                                              const Credentials& credentials) {
   std::vector<Reference> candidates;
   if (IsShortName(image)) {
-    ASSIGN_OR_RETURN(candidates, registries_.ShortNameCandidates(image));
+    ASSIGN_OR_RETURN(candidates, registries_.Snapshot()->ShortNameCandidates(image));
   } else {
     ASSIGN_OR_RETURN(Reference reference, ParseQualified(image));
     candidates.push_back(std::move(reference));
@@ -85,7 +85,8 @@ absl::StatusOr<std::string> Puller::PullCandidate(const Reference& candidate,
         "available in this crio yet",
         candidate.String()));
   }
-  ASSIGN_OR_RETURN(const std::vector<PullSource> sources, registries_.Resolve(candidate));
+  ASSIGN_OR_RETURN(const std::vector<PullSource> sources,
+                   registries_.Snapshot()->Resolve(candidate));
   absl::Status last = absl::NotFoundError(fmt::format("pull {}: no sources", candidate.String()));
   for (const PullSource& source : sources) {
     const std::optional<Credentials> from_file = auth_file_.Find(source.reference);

@@ -28,7 +28,7 @@ namespace crio::image {
 
 class Puller {
  public:
-  Puller(RegistryClient& client, storage::ImageStore& store, const Registries& registries,
+  Puller(RegistryClient& client, storage::ImageStore& store, const LiveRegistries& registries,
          const Policy& policy, const AuthFile& auth_file, Platform platform)
       : client_(client),
         store_(store),
@@ -62,7 +62,7 @@ class Puller {
 
   RegistryClient& client_;
   storage::ImageStore& store_;
-  const Registries& registries_;
+  const LiveRegistries& registries_;
   const Policy& policy_;
   const AuthFile& auth_file_;
   const Platform platform_;

@@ -73,7 +73,8 @@ class PullerTest : public ::testing::Test {
   }
 
   Puller MakePuller() {
-    return Puller(client_, *store_, registries_, policy_, auth_file_, HostPlatform());
+    live_registries_.Replace(registries_);
+    return Puller(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform());
   }
 
   size_t BlobRequests() const {
@@ -88,6 +89,7 @@ class PullerTest : public ::testing::Test {
   RegistryClient client_{http_, dir_.Join("certs.d")};
   std::unique_ptr<storage::ImageStore> store_;
   Registries registries_;
+  LiveRegistries live_registries_{Registries()};
   Policy policy_ = Policy::AcceptAnything();
   AuthFile auth_file_;
 };

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,28 @@ class Registries {
   std::vector<Registry> registries_;
   std::map<std::string, std::string> aliases_;
   bool loaded_from_disk_ = false;
+};
+
+// The registries.conf in use, replaceable on SIGHUP. Readers take a snapshot per operation,
+// so one pull sees one configuration throughout. Thread-safe.
+class LiveRegistries {
+ public:
+  explicit LiveRegistries(Registries initial)
+      : current_(std::make_shared<const Registries>(std::move(initial))) {}
+
+  std::shared_ptr<const Registries> Snapshot() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  void Replace(Registries fresh) {
+    auto next = std::make_shared<const Registries>(std::move(fresh));
+    std::lock_guard lock(mu_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Registries> current_;
 };
 
 }  // namespace crio::image

@@ -48,7 +48,7 @@ class ImageServiceTest : public ::testing::Test {
   testing::FakeTransport http_;
   image::RegistryClient client_{http_, ""};
   std::unique_ptr<storage::ImageStore> store_;
-  image::Registries registries_;
+  image::LiveRegistries registries_{image::Registries()};
   image::Policy policy_ = image::Policy::AcceptAnything();
   image::AuthFile auth_file_;
   std::unique_ptr<image::Puller> puller_;

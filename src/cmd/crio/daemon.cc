@@ -54,8 +54,14 @@ absl::Status CheckRuntimeHandlers(const config::Config& config) {
   return absl::OkStatus();
 }
 
-void Reload(const config::FlagSet& flags, config::LiveConfig& live) {
+void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& images) {
   log::Info("Reloading configuration on SIGHUP");
+  if (auto reloaded = ReloadRegistries(images); !reloaded.ok()) {
+    log::Error("registries.conf not reloaded, keeping the current one: {}",
+               AsStd(reloaded.message()));
+  } else {
+    log::Info("Reloaded registries.conf");
+  }
   auto fresh = config::Load(flags.sources(), &flags);
   if (!fresh.ok()) {
     log::Error("Configuration not reloaded, keeping the current one: {}",
@@ -71,12 +77,12 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live) {
 
 // Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
 void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
-                     config::LiveConfig& live) {
+                     config::LiveConfig& live, ImageStack& images) {
   for (;;) {
     siginfo_t info{};
     const int signal = sigwaitinfo(&signals, &info);
     if (signal == SIGHUP) {
-      Reload(flags, live);
+      Reload(flags, live, images);
     } else if (signal == SIGTERM || signal == SIGINT) {
       log::Info("Received signal {} ({}), shutting down", signal, strsignal(signal));
       return;
@@ -140,7 +146,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   log::Info("Serving CRI and the status API on {}", config.api.listen);
   NotifySystemdReady();
 
-  WaitForShutdown(signals, flags, live);
+  WaitForShutdown(signals, flags, live, **image_stack);
   // Stop taking connections and calls, let the calls in flight finish, then close the rest.
   (*socket)->Stop();
   http.Stop();

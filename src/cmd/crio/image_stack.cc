@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
   if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
     log::Warn("Image store clean-up: {}", AsStd(reconciled.message()));
   }
-  ASSIGN_OR_RETURN(stack->registries, LoadRegistries());
+  ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries());
+  stack->registries = std::make_unique<image::LiveRegistries>(std::move(registries));
   const std::string policy_path =
       config.image.signature_policy.empty() ? kPolicy : config.image.signature_policy;
   bool policy_missing = false;
@@ -52,10 +53,17 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
       .stall_timeout = std::chrono::seconds(stall ? *stall / 1'000'000'000 : 0)});
   stack->client = std::make_unique<image::RegistryClient>(*stack->http, kCertsDir);
   stack->puller =
-      std::make_unique<image::Puller>(*stack->client, *stack->store, stack->registries,
+      std::make_unique<image::Puller>(*stack->client, *stack->store, *stack->registries,
                                       stack->policy, stack->auth_file, image::HostPlatform());
-  stack->images = std::make_unique<image::Images>(*stack->puller, *stack->store, stack->registries);
+  stack->images =
+      std::make_unique<image::Images>(*stack->puller, *stack->store, *stack->registries);
   return stack;
+}
+
+absl::Status ReloadRegistries(ImageStack& stack) {
+  ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries());
+  stack.registries->Replace(std::move(registries));
+  return absl::OkStatus();
 }
 
 }  // namespace crio

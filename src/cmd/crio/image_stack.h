@@ -19,7 +19,7 @@ namespace crio {
 
 struct ImageStack {
   std::unique_ptr<storage::ImageStore> store;
-  image::Registries registries;
+  std::unique_ptr<image::LiveRegistries> registries;
   image::Policy policy = image::Policy::AcceptAnything();
   image::AuthFile auth_file;
   std::unique_ptr<image::CurlTransport> http;
@@ -32,5 +32,8 @@ struct ImageStack {
 // registries.conf ($CONTAINERS_REGISTRIES_CONF, else /etc/containers/registries.conf and
 // registries.conf.d), the signature policy and the global auth file.
 absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config);
+
+// Reads registries.conf again (SIGHUP) and puts it in use; on error the old one stays.
+absl::Status ReloadRegistries(ImageStack& stack);
 
 }  // namespace crio
