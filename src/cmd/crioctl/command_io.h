@@ -8,10 +8,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cmd/crioctl/output.h"
 #include "google/protobuf/map.h"
 #include "grpcpp/support/status.h"
 #include "nlohmann/json.hpp"
-#include "cmd/crioctl/output.h"
 
 namespace crio::crioctl {
 

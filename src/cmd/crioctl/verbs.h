@@ -1,16 +1,38 @@
 // crioctl's verbs, one function per verb, grouped in files by what they act on
 // (verbs_runtime.cc, verbs_image.cc; pods, containers and streaming come beside them).
 // Each runs against a Client, writes its result to `io.out` and errors to `io.err`
-// ("crioctl: VERB: ..."), and returns the process exit code; main only parses flags.
+// ("crioctl: VERB: ..."), and returns the process exit code. Each group also registers its
+// subcommands and their flags (Add*Verbs), so a new group touches only its file, cli.cc
+// (one Add call) and CMakeLists.txt.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "cmd/crioctl/client.h"
 #include "cmd/crioctl/command_io.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace crio::crioctl {
+
+// Registration, used by cli.cc. A verb's action runs once the global flags are parsed and
+// the client is connected; flag values it needs are captured by the action.
+using VerbAction = std::function<int(Client& client, const CommandIo& io)>;
+
+// Each adds its group's subcommands to `app`; the one named on the command line stores
+// its action in `chosen`, which must outlive parsing.
+void AddRuntimeVerbs(CLI::App& app, VerbAction& chosen);
+void AddImageVerbs(CLI::App& app, VerbAction& chosen);
+
+// Adds subcommand `name` that chooses `action` when it is given (defined in cli.cc).
+CLI::App* AddVerb(CLI::App& app, const std::string& name, const std::string& description,
+                  VerbAction& chosen, VerbAction action);
+// Adds crictl's per-verb "--output/-o FORMAT"; `formats` lists the accepted ones for --help.
+void AddOutputOption(CLI::App& command, std::string& output, const std::string& formats);
 
 // version: text like crictl ("Version:  0.1.0" ...), or json/yaml with -o.
 int RunVersion(Client& client, const std::string& output, const CommandIo& io);

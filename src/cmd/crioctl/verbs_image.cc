@@ -1,6 +1,8 @@
 // Verbs about images: pull, images, rmi, inspecti, imagefsinfo.
 #include <algorithm>
+#include <memory>
 
+#include "CLI/CLI.hpp"
 #include "cmd/crioctl/verbs.h"
 #include "common/strings.h"
 #include "fmt/format.h"
@@ -51,7 +53,9 @@ int RunPull(Client& client, const PullOptions& options, const CommandIo& io) {
   request.mutable_image()->set_image(options.image);
   if (!options.creds.empty()) {
     const size_t colon = options.creds.find(':');
-    if (colon == std::string::npos) return ReportError(io, "pull", "--creds must be USERNAME:PASSWORD");
+    if (colon == std::string::npos) {
+      return ReportError(io, "pull", "--creds must be USERNAME:PASSWORD");
+    }
     request.mutable_auth()->set_username(options.creds.substr(0, colon));
     request.mutable_auth()->set_password(options.creds.substr(colon + 1));
   }
@@ -145,7 +149,9 @@ int RunInspectImage(Client& client, const std::string& image, const std::string&
   const grpc::Status status =
       client.image().ImageStatus(client.NewContext().get(), request, &response);
   if (!status.ok()) return ReportRpcError(io, "inspecti", client.image_endpoint(), status);
-  if (!response.has_image()) return ReportError(io, "inspecti", fmt::format("no such image {}", image));
+  if (!response.has_image()) {
+    return ReportError(io, "inspecti", fmt::format("no such image {}", image));
+  }
   json inspected = {{"status", ProtoToJson(response.image())}};
   MergeVerboseInfo(response.info(), inspected);
   PrintDocument(inspected, *format, io);
@@ -163,6 +169,78 @@ int RunImageFsInfo(Client& client, const std::string& output, const CommandIo& i
   if (!status.ok()) return ReportRpcError(io, "imagefsinfo", client.image_endpoint(), status);
   PrintDocument(ProtoToJson(response), *format, io);
   return 0;
+}
+
+namespace {
+
+void AddPull(CLI::App& app, VerbAction& chosen) {
+  auto options = std::make_shared<PullOptions>();
+  CLI::App* pull = AddVerb(
+      app, "pull", "Pull an image from a registry", chosen,
+      [options](Client& client, const CommandIo& io) { return RunPull(client, *options, io); });
+  pull->add_option("IMAGE", options->image, "Image name")->required();
+  pull->add_option("--creds", options->creds, "Registry credentials, USERNAME:PASSWORD");
+  pull->add_option("--auth", options->auth, "Registry credentials, base64 of USERNAME:PASSWORD");
+}
+
+void AddImages(CLI::App& app, VerbAction& chosen) {
+  auto options = std::make_shared<ImagesOptions>();
+  CLI::App* images = AddVerb(
+      app, "images", "List images", chosen,
+      [options](Client& client, const CommandIo& io) { return RunImages(client, *options, io); });
+  images->alias("image");
+  images->add_option("IMAGE", options->filter, "Only this image");
+  images->add_flag("--quiet,-q", options->quiet, "Only show image IDs");
+  images->add_flag("--digests", options->digests, "Show digests");
+  AddOutputOption(*images, options->output, "table, json or yaml");
+}
+
+void AddRemoveImages(CLI::App& app, VerbAction& chosen) {
+  struct Targets {
+    std::vector<std::string> images;
+    bool all = false;
+  };
+  auto targets = std::make_shared<Targets>();
+  CLI::App* rmi = AddVerb(app, "rmi", "Remove one or more images", chosen,
+                          [targets](Client& client, const CommandIo& io) {
+                            return RunRemoveImages(client, targets->images, targets->all, io);
+                          });
+  rmi->add_option("IMAGE", targets->images, "Image names or IDs");
+  rmi->add_flag("--all,-a", targets->all, "Remove all images");
+}
+
+void AddInspectImage(CLI::App& app, VerbAction& chosen) {
+  struct Inspect {
+    std::string image;
+    std::string output;
+  };
+  auto inspect = std::make_shared<Inspect>();
+  CLI::App* inspecti =
+      AddVerb(app, "inspecti", "Return the status of an image", chosen,
+              [inspect](Client& client, const CommandIo& io) {
+                return RunInspectImage(client, inspect->image, inspect->output, io);
+              });
+  inspecti->add_option("IMAGE", inspect->image, "Image name or ID")->required();
+  AddOutputOption(*inspecti, inspect->output, "json or yaml");
+}
+
+void AddImageFsInfo(CLI::App& app, VerbAction& chosen) {
+  auto output = std::make_shared<std::string>();
+  CLI::App* imagefsinfo = AddVerb(app, "imagefsinfo", "Return image filesystem info", chosen,
+                                  [output](Client& client, const CommandIo& io) {
+                                    return RunImageFsInfo(client, *output, io);
+                                  });
+  AddOutputOption(*imagefsinfo, *output, "json or yaml");
+}
+
+}  // namespace
+
+void AddImageVerbs(CLI::App& app, VerbAction& chosen) {
+  AddPull(app, chosen);
+  AddImages(app, chosen);
+  AddRemoveImages(app, chosen);
+  AddInspectImage(app, chosen);
+  AddImageFsInfo(app, chosen);
 }
 
 }  // namespace crio::crioctl

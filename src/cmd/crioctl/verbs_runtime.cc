@@ -1,6 +1,8 @@
 // Verbs about the runtime itself: version, info, runtime-config.
+#include <memory>
 #include <optional>
 
+#include "CLI/CLI.hpp"
 #include "cmd/crioctl/verbs.h"
 #include "common/strings.h"
 
@@ -36,7 +38,9 @@ int RunVersion(Client& client, const std::string& output, const CommandIo& io) {
   std::optional<OutputFormat> format;  // none: crictl's plain text
   if (!output.empty()) {
     auto parsed = ParseDocumentFormat(output);
-    if (!parsed.ok()) return ReportError(io, "version", std::string(AsStd(parsed.status().message())));
+    if (!parsed.ok()) {
+      return ReportError(io, "version", std::string(AsStd(parsed.status().message())));
+    }
     format = *parsed;
   }
   v1::VersionRequest request;
@@ -77,6 +81,20 @@ int RunRuntimeConfig(Client& client, const std::string& output, const CommandIo&
   if (!status.ok()) return ReportRpcError(io, "runtime-config", client.runtime_endpoint(), status);
   PrintDocument(ProtoToJson(response), *format, io);
   return 0;
+}
+
+void AddRuntimeVerbs(CLI::App& app, VerbAction& chosen) {
+  using Run = int (*)(Client&, const std::string&, const CommandIo&);
+  auto add = [&](const std::string& name, const std::string& description, Run run) {
+    auto output = std::make_shared<std::string>();
+    CLI::App* command = AddVerb(
+        app, name, description, chosen,
+        [output, run](Client& client, const CommandIo& io) { return run(client, *output, io); });
+    AddOutputOption(*command, *output, "json or yaml");
+  };
+  add("version", "Display runtime version information", RunVersion);
+  add("info", "Display information of the container runtime", RunInfo);
+  add("runtime-config", "Retrieve the container runtime configuration", RunRuntimeConfig);
 }
 
 }  // namespace crio::crioctl

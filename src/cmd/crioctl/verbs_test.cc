@@ -1,7 +1,12 @@
+// End to end: crioctl's verbs against a fake CRI runtime served in-process on a temp unix
+// socket, checking the exact text an operator sees.
 #include "cmd/crioctl/verbs.h"
 
 #include <sstream>
+#include <vector>
 
+#include "cmd/crioctl/cli.h"
+#include "common/log.h"
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
 
@@ -11,7 +16,7 @@ namespace {
 namespace v1 = runtime::v1;
 using nlohmann::json;
 
-// A CRI runtime with canned answers, served in-process on a temp unix socket.
+// A CRI runtime with canned answers. `runtime_config_status` makes RuntimeConfig fail.
 class FakeRuntime final : public v1::RuntimeService::Service {
  public:
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest*,
@@ -30,6 +35,9 @@ class FakeRuntime final : public v1::RuntimeService::Service {
     auto* network = response->mutable_status()->add_conditions();
     network->set_type("NetworkReady");
     network->set_reason("NetworkPluginNotReady");
+    network->set_message("no CNI configuration");
+    auto* handler = response->add_runtime_handlers();
+    handler->set_name("runc");
     if (request->verbose()) {
       (*response->mutable_info())["config"] = R"({"crio":{"root":"/var/lib/crio"}})";
       (*response->mutable_info())["note"] = "plain text";
@@ -38,10 +46,15 @@ class FakeRuntime final : public v1::RuntimeService::Service {
   }
   grpc::Status RuntimeConfig(grpc::ServerContext*, const v1::RuntimeConfigRequest*,
                              v1::RuntimeConfigResponse* response) override {
-    response->mutable_linux()->set_cgroup_driver(v1::CGROUPFS);
+    if (!runtime_config_status.ok()) return runtime_config_status;
+    response->mutable_linux()->set_cgroup_driver(v1::SYSTEMD);
     return grpc::Status::OK;
   }
+
+  grpc::Status runtime_config_status = grpc::Status::OK;
 };
+
+using Verb = int (*)(Client&, const std::string&, const CommandIo&);
 
 class VerbsTest : public ::testing::Test {
  protected:
@@ -51,13 +64,17 @@ class VerbsTest : public ::testing::Test {
     builder.RegisterService(&runtime_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    auto client = Client::Connect({.runtime_endpoint = "unix://" + socket_});
-    ASSERT_TRUE(client.ok());
-    client_ = std::move(*client);
+    Connect({.runtime_endpoint = "unix://" + socket_});
   }
   void TearDown() override { server_->Shutdown(); }
 
-  int Run(int (*verb)(Client&, const std::string&, const CommandIo&), const std::string& output) {
+  void Connect(const ClientOptions& options) {
+    auto client = Client::Connect(options);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = std::move(*client);
+  }
+
+  int Run(Verb verb, const std::string& output = "") {
     out_.str("");
     err_.str("");
     return verb(*client_, output, CommandIo{out_, err_});
@@ -65,6 +82,7 @@ class VerbsTest : public ::testing::Test {
 
   testing::TempDir dir_;
   const std::string socket_ = dir_.Join("cri.sock");
+  const std::string endpoint_ = "unix://" + socket_;
   FakeRuntime runtime_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Client> client_;
@@ -72,59 +90,145 @@ class VerbsTest : public ::testing::Test {
 };
 
 TEST_F(VerbsTest, VersionPrintsCrictlText) {
-  ASSERT_EQ(Run(RunVersion, ""), 0) << err_.str();
+  ASSERT_EQ(Run(RunVersion), 0) << err_.str();
   EXPECT_EQ(out_.str(),
-            "Version:  0.1.0\nRuntimeName:  fake\nRuntimeVersion:  9.9\nRuntimeApiVersion:  v1\n");
-  ASSERT_EQ(Run(RunVersion, "json"), 0);
-  EXPECT_EQ(json::parse(out_.str())["runtimeName"], "fake");
-  ASSERT_EQ(Run(RunVersion, "yaml"), 0);
-  EXPECT_NE(out_.str().find("runtimeApiVersion: v1"), std::string::npos) << out_.str();
+            "Version:  0.1.0\n"
+            "RuntimeName:  fake\n"
+            "RuntimeVersion:  9.9\n"
+            "RuntimeApiVersion:  v1\n");
+  EXPECT_EQ(err_.str(), "");
 }
 
-TEST_F(VerbsTest, InfoMergesStatusAndVerboseInfo) {
-  ASSERT_EQ(Run(RunInfo, ""), 0) << err_.str();
-  const json info = json::parse(out_.str());
-  EXPECT_EQ(info["status"]["conditions"][0]["type"], "RuntimeReady");
-  EXPECT_EQ(info["status"]["conditions"][0]["status"], true);
-  EXPECT_EQ(info["status"]["conditions"][1]["status"], false);  // primitives always printed
-  EXPECT_EQ(info["config"]["crio"]["root"], "/var/lib/crio");   // JSON info is parsed
-  EXPECT_EQ(info["note"], "plain text");                        // other info kept as text
+TEST_F(VerbsTest, VersionAsJsonOrYaml) {
+  ASSERT_EQ(Run(RunVersion, "json"), 0) << err_.str();
+  EXPECT_EQ(json::parse(out_.str()), json::parse(R"({"version": "0.1.0", "runtimeName": "fake",
+                                         "runtimeVersion": "9.9", "runtimeApiVersion": "v1"})"));
+  ASSERT_EQ(Run(RunVersion, "yaml"), 0) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "runtimeApiVersion: v1\n"
+            "runtimeName: fake\n"
+            "runtimeVersion: \"9.9\"\n"
+            "version: 0.1.0\n");
+}
+
+TEST_F(VerbsTest, InfoMergesStatusHandlersAndVerboseInfo) {
+  ASSERT_EQ(Run(RunInfo), 0) << err_.str();
+  EXPECT_EQ(json::parse(out_.str()), json::parse(R"({
+    "status": {"conditions": [
+      {"type": "RuntimeReady", "status": true, "reason": "", "message": ""},
+      {"type": "NetworkReady", "status": false, "reason": "NetworkPluginNotReady",
+       "message": "no CNI configuration"}]},
+    "runtimeHandlers": [{"name": "runc"}],
+    "config": {"crio": {"root": "/var/lib/crio"}},
+    "note": "plain text"})"));
+  EXPECT_TRUE(out_.str().starts_with("{\n  \"config\": {\n")) << out_.str();  // crictl's indent
+}
+
+TEST_F(VerbsTest, InfoAsYaml) {
+  ASSERT_EQ(Run(RunInfo, "yaml"), 0) << err_.str();
+  EXPECT_NE(out_.str().find("status:\n  conditions:\n  - message: \"\"\n    reason: \"\"\n"
+                            "    status: true\n    type: RuntimeReady\n"),
+            std::string::npos)
+      << out_.str();
+  EXPECT_NE(out_.str().find("config:\n  crio:\n    root: /var/lib/crio\n"), std::string::npos);
+}
+
+TEST_F(VerbsTest, InfoRefusesOtherFormats) {
   EXPECT_EQ(Run(RunInfo, "table"), 1);
-  EXPECT_NE(err_.str().find("not supported"), std::string::npos);
+  EXPECT_EQ(err_.str(),
+            "crioctl: info: output format \"table\" is not supported here (allowed: json, yaml)\n");
+  EXPECT_EQ(Run(RunInfo, "go-template"), 1);
+  EXPECT_EQ(err_.str(),
+            "crioctl: info: output format \"go-template\" is not supported by crioctl\n");
   EXPECT_EQ(Run(RunInfo, "xml"), 1);
-  EXPECT_NE(err_.str().find("allowed: json, yaml, table"), std::string::npos) << err_.str();
+  EXPECT_EQ(err_.str(),
+            "crioctl: info: unknown output format \"xml\" (allowed: json, yaml, table)\n");
+  EXPECT_EQ(out_.str(), "");
 }
 
 TEST_F(VerbsTest, RuntimeConfigShowsTheCgroupDriver) {
-  ASSERT_EQ(Run(RunRuntimeConfig, ""), 0) << err_.str();
-  EXPECT_EQ(json::parse(out_.str())["linux"]["cgroupDriver"], "CGROUPFS");
+  ASSERT_EQ(Run(RunRuntimeConfig), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "{\n  \"linux\": {\n    \"cgroupDriver\": \"SYSTEMD\"\n  }\n}\n");
+  ASSERT_EQ(Run(RunRuntimeConfig, "yaml"), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "linux:\n  cgroupDriver: SYSTEMD\n");
 }
 
-TEST_F(VerbsTest, UnimplementedIsReportedAsCrictlDoes) {
-  server_->Shutdown();
-  auto client = Client::Connect({.runtime_endpoint = "unix://" + dir_.Join("gone.sock"),
-                                 .timeout = std::chrono::milliseconds(300)});
-  ASSERT_TRUE(client.ok());
-  client_ = std::move(*client);
-  EXPECT_EQ(Run(RunVersion, ""), 1);
-  EXPECT_NE(err_.str().find("crioctl: version: cannot reach unix://" + dir_.Join("gone.sock")),
-            std::string::npos)
+TEST_F(VerbsTest, FailedCallIsReportedAsCrictlDoes) {
+  runtime_.runtime_config_status =
+      grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "RuntimeConfig is not implemented");
+  EXPECT_EQ(Run(RunRuntimeConfig), 1);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(),
+            "crioctl: runtime-config: rpc error: code = Unimplemented desc = RuntimeConfig is not "
+            "implemented\n");
+}
+
+TEST_F(VerbsTest, UnregisteredServiceIsUnimplemented) {
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunImageFsInfo(*client_, "", CommandIo{out_, err_}), 1);
+  EXPECT_TRUE(
+      err_.str().starts_with("crioctl: imagefsinfo: rpc error: code = Unimplemented desc ="))
       << err_.str();
-  EXPECT_NE(err_.str().find("rpc error: code = "), std::string::npos) << err_.str();
 }
 
-TEST(EndpointTest, AcceptsUnixUrlsAndAbsolutePaths) {
-  EXPECT_EQ(*SocketPath("unix:///run/crio/crio.sock"), "/run/crio/crio.sock");
-  EXPECT_EQ(*SocketPath("/run/crio/crio.sock"), "/run/crio/crio.sock");
-  EXPECT_FALSE(SocketPath("tcp://127.0.0.1:1234").ok());
-  EXPECT_FALSE(SocketPath("relative.sock").ok());
+TEST_F(VerbsTest, UnreachableRuntimeNamesItsEndpoint) {
+  const std::string gone = "unix://" + dir_.Join("gone.sock");
+  Connect({.runtime_endpoint = gone, .timeout = std::chrono::milliseconds(500)});
+  EXPECT_EQ(Run(RunVersion), 1);
+  EXPECT_TRUE(err_.str().starts_with("crioctl: version: cannot reach " + gone +
+                                     ": rpc error: code = Unavailable desc = "))
+      << err_.str();
+  EXPECT_EQ(out_.str(), "");
 }
 
-TEST(RpcErrorTest, UsesGoCodeNames) {
-  EXPECT_EQ(DescribeRpcError(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no")),
-            "rpc error: code = Unimplemented desc = no");
-  EXPECT_EQ(DescribeRpcError(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "slow")),
-            "rpc error: code = DeadlineExceeded desc = slow");
+TEST_F(VerbsTest, UnreachableImageServiceNamesTheImageEndpoint) {
+  const std::string gone = "unix://" + dir_.Join("images.sock");
+  Connect({.runtime_endpoint = "unix://" + socket_,
+           .image_endpoint = gone,
+           .timeout = std::chrono::milliseconds(500)});
+  ASSERT_EQ(Run(RunVersion), 0) << err_.str();  // the runtime is still reachable
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunImageFsInfo(*client_, "", CommandIo{out_, err_}), 1);
+  EXPECT_TRUE(err_.str().starts_with("crioctl: imagefsinfo: cannot reach " + gone + ": "))
+      << err_.str();
+}
+
+TEST_F(VerbsTest, DebugLogsRequestsAndResponses) {
+  Connect({.runtime_endpoint = "unix://" + socket_, .debug = true});
+  const log::Level saved = log::CurrentLevel();
+  log::SetLevel(log::Level::kDebug);
+  ::testing::internal::CaptureStderr();
+  const int exit_code = Run(RunVersion);
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  log::SetLevel(saved);
+  ASSERT_EQ(exit_code, 0) << err_.str();
+  EXPECT_NE(logged.find("/runtime.v1.RuntimeService/Version request: VersionRequest {version: "),
+            std::string::npos)
+      << logged;
+  EXPECT_NE(logged.find("/runtime.v1.RuntimeService/Version response: VersionResponse {"),
+            std::string::npos)
+      << logged;
+}
+
+TEST_F(VerbsTest, CommandLineAsAnOperatorTypesIt) {
+  auto crioctl = [&](std::vector<const char*> args) {
+    args.insert(args.begin(), {"crioctl", "-r", endpoint_.c_str()});
+    out_.str("");
+    err_.str("");
+    return RunCommandLine(static_cast<int>(args.size()), args.data(), CommandIo{out_, err_});
+  };
+  ASSERT_EQ(crioctl({"version"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "Version:  0.1.0\nRuntimeName:  fake\nRuntimeVersion:  9.9\nRuntimeApiVersion:  v1\n");
+  ASSERT_EQ(crioctl({"info", "-o", "yaml"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("    type: RuntimeReady\n"), std::string::npos) << out_.str();
+  ASSERT_EQ(crioctl({"-t", "5s", "runtime-config", "--output", "json"}), 0) << err_.str();
+  EXPECT_EQ(json::parse(out_.str())["linux"]["cgroupDriver"], "SYSTEMD");
+  EXPECT_EQ(crioctl({"info", "-o", "table"}), 1);
+  EXPECT_EQ(err_.str(),
+            "crioctl: info: output format \"table\" is not supported here (allowed: json, yaml)\n");
 }
 
 }  // namespace
