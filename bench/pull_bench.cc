@@ -1,0 +1,115 @@
+// Pull benchmark: crio against `skopeo copy`, same image, same local registry, one run.
+//
+// Builds a ~200 MB image of 10 gzip layers of incompressible data, pushes it to Debian's
+// docker-registry on 127.0.0.1, then alternates (a) `crioctl pull` through a crio started
+// for the run (its store emptied between rounds) and (b) `skopeo copy docker://… dir:…`.
+// Prints each round and the ratio of the medians. Needs root (crio) and skopeo.
+//
+//   build/bin/pull_bench [rounds]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "fmt/format.h"
+#include "testing/local_registry.h"
+#include "testing/subprocess.h"
+#include "testing/tar_builder.h"
+#include "testing/temp_dir.h"
+
+namespace {
+
+using crio::testing::RunCommand;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kLayers = 10;
+constexpr size_t kLayerBytes = 20 << 20;
+
+std::string RandomBytes(size_t size, uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i + 8 <= size; i += 8) {
+    const uint64_t word = random();
+    std::memcpy(bytes.data() + i, &word, 8);
+  }
+  return bytes;
+}
+
+double Seconds(Clock::duration elapsed) { return std::chrono::duration<double>(elapsed).count(); }
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
+  if (geteuid() != 0) {
+    std::cerr << "pull_bench: run as root (it starts crio)\n";
+    return 1;
+  }
+  crio::testing::LocalRegistry registry;
+  if (!registry.running()) {
+    std::cerr << "pull_bench: docker-registry did not start\n";
+    return 1;
+  }
+  std::vector<std::string> layers;
+  size_t compressed = 0;
+  for (int i = 0; i < kLayers; ++i) {
+    layers.push_back(crio::testing::BuildTar(
+        {{.name = fmt::format("data/layer{}", i), .content = RandomBytes(kLayerBytes, i)}}, true));
+    compressed += layers.back().size();
+  }
+  registry.Push("bench/big", "1", layers);
+  const std::string image = registry.host() + "/bench/big:1";
+  std::cout << fmt::format("image: {} layers, {:.1f} MB compressed\n", kLayers, compressed / 1e6);
+
+  crio::testing::TempDir dir;
+  const std::string bin = std::filesystem::canonical("/proc/self/exe").parent_path().string();
+  dir.WriteFile("registries.conf",
+                fmt::format("[[registry]]\nlocation = \"{}\"\ninsecure = true\n", registry.host()));
+  dir.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
+  ::setenv("CONTAINERS_REGISTRIES_CONF", dir.Join("registries.conf").c_str(), 1);
+  const std::string socket = dir.Join("crio.sock");
+  const pid_t crio =
+      crio::testing::Spawn({bin + "/crio", "--config-dir", dir.Join("none"), "--listen", socket,
+                            "--root", dir.Join("root"), "--runroot", dir.Join("run"),
+                            "--signature-policy", dir.Join("policy.json")},
+                           dir.Join("crio.log"));
+  for (int i = 0; i < 200 && !std::filesystem::exists(socket); ++i) usleep(25000);
+
+  std::vector<double> crio_times, skopeo_times;
+  for (int round = 0; round < rounds; ++round) {
+    RunCommand({bin + "/crioctl", "-r", socket, "rmi", "--all"});
+    auto start = Clock::now();
+    const auto pulled =
+        RunCommand({bin + "/crioctl", "-r", socket, "pull", image}, std::chrono::minutes(10));
+    crio_times.push_back(Seconds(Clock::now() - start));
+    if (pulled.exit_code != 0) std::cerr << "crio pull failed: " << pulled.err;
+
+    std::filesystem::remove_all(dir.Join("skopeo"));
+    start = Clock::now();
+    const auto copied = RunCommand({"skopeo", "copy", "--src-tls-verify=false", "docker://" + image,
+                                    "dir:" + dir.Join("skopeo")},
+                                   std::chrono::minutes(10));
+    skopeo_times.push_back(Seconds(Clock::now() - start));
+    if (copied.exit_code != 0) std::cerr << "skopeo copy failed: " << copied.err;
+    std::cout << fmt::format("round {}: crio pull {:.2f} s ({:.0f} MB/s), skopeo copy {:.2f} s\n",
+                             round + 1, crio_times.back(), compressed / 1e6 / crio_times.back(),
+                             skopeo_times.back());
+  }
+  crio::testing::KillAndReap(crio);
+  const double crio_median = Median(crio_times), skopeo_median = Median(skopeo_times);
+  std::cout << fmt::format(
+      "median: crio {:.2f} s, skopeo {:.2f} s; crio takes {:.2f}x skopeo's time "
+      "(crio also unpacks every layer; skopeo only stores the blobs)\n",
+      crio_median, skopeo_median, crio_median / skopeo_median);
+  return 0;
+}
