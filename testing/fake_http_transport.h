@@ -2,6 +2,7 @@
 // the requests it got.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -42,8 +43,15 @@ class FakeTransport final : public image::HttpTransport {
       response = found->second.front();
       if (found->second.size() > 1) found->second.pop_front();
     }
-    // Slow transfers let concurrent callers overlap.
-    if (request.url.find("/blobs/") != std::string::npos) std::this_thread::sleep_for(blob_delay);
+    // Slow transfers let concurrent callers overlap; the peak overlap is recorded.
+    if (request.url.find("/blobs/") != std::string::npos) {
+      const int now = ++blobs_in_flight_;
+      for (int peak = max_blobs_in_flight.load(); now > peak;) {
+        if (max_blobs_in_flight.compare_exchange_weak(peak, now)) break;
+      }
+      std::this_thread::sleep_for(blob_delay);
+      --blobs_in_flight_;
+    }
     if (sink != nullptr && response.status == 200) {
       for (size_t i = 0; i < response.body.size(); i += 3) {  // deliver in small chunks
         if (auto status = (*sink)(std::string_view(response.body).substr(i, 3)); !status.ok()) {
@@ -72,9 +80,11 @@ class FakeTransport final : public image::HttpTransport {
 
   std::vector<HttpRequest> requests;  // read only while no Get() runs, or via CountRequests
   std::chrono::milliseconds blob_delay{0};
+  std::atomic<int> max_blobs_in_flight{0};
 
  private:
   std::mutex mu_;
+  std::atomic<int> blobs_in_flight_{0};
   std::map<std::string, std::deque<HttpResponse>> script_;
   std::set<std::string> failing_;
 };

@@ -119,6 +119,7 @@ struct ImageConfig {
   std::string big_files_temporary_dir;
   std::string short_name_mode = "enforcing";  // "enforcing" or "disabled"
   std::string pull_progress_timeout = "0s";   // Go duration
+  int64_t max_parallel_downloads = 6;         // crio's own key: layers fetched at once
 
   bool operator==(const ImageConfig&) const = default;
 };

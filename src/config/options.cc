@@ -271,6 +271,18 @@ const std::vector<Option>& Registry() {
       {"crio.image", "pull_progress_timeout", "pull-progress-timeout", "", K::kDuration,
        &F<&C::image, &I::pull_progress_timeout>,
        "Cancel a pull that makes no progress for this long; \"0s\": never."},
+      {"crio.image",
+       "max_parallel_downloads",
+       "max-parallel-downloads",
+       "",
+       K::kInt,
+       &F<&C::image, &I::max_parallel_downloads>,
+       "How many layers of one pull are downloaded and unpacked at once (a crio key; CRI-O "
+       "has none).",
+       false,
+       {},
+       1,
+       64},
 
       // [crio.network]
       {"crio.network", "cni_default_network", "cni-default-network", "", K::kString,

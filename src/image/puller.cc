@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "common/errno_status.h"
 #include "common/log.h"
@@ -158,6 +161,37 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
       staging);
 }
 
+absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credentials& credentials,
+                                        const Manifest& manifest,
+                                        const std::vector<std::string>& diff_ids,
+                                        const std::vector<std::string>& chain_ids) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  absl::Status first_error;
+  auto worker = [&] {
+    for (size_t i; (i = next++) < manifest.layers.size();) {
+      absl::Status stored = layer_pulls_.Do(chain_ids[i], [&] {
+        // Present already, or stored by another pull while this one waited.
+        auto present = store_.HasLayer(chain_ids[i]);
+        if (!present.ok() || *present) return present.status();
+        return StoreLayer(source, credentials, manifest.layers[i], diff_ids[i], chain_ids[i],
+                          i == 0 ? "" : chain_ids[i - 1]);
+      });
+      if (!stored.ok()) {
+        std::lock_guard lock(mu);
+        if (first_error.ok()) first_error = std::move(stored);
+        next = manifest.layers.size();  // no new layers once one failed
+      }
+    }
+  };
+  const size_t threads = std::min(static_cast<size_t>(max_parallel_), manifest.layers.size());
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(worker);
+  worker();
+  for (std::thread& thread : workers) thread.join();
+  return first_error;
+}
+
 absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const PullSource& source,
                                              const Credentials& credentials) {
   ASSIGN_OR_RETURN(const Resolved resolved, ResolveManifest(source, credentials));
@@ -180,18 +214,8 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
   }
   const std::vector<std::string> chain_ids = ChainIds(config.diff_ids);
   int64_t size = manifest.config.size;
-  for (size_t i = 0; i < manifest.layers.size(); ++i) {
-    size += manifest.layers[i].size;
-    ASSIGN_OR_RETURN(const bool present, store_.HasLayer(chain_ids[i]));
-    if (present) continue;
-    RETURN_IF_ERROR(layer_pulls_.Do(chain_ids[i], [&] {
-      // Another pull may have stored it while this one waited.
-      auto stored = store_.HasLayer(chain_ids[i]);
-      if (!stored.ok() || *stored) return stored.status();
-      return StoreLayer(source, credentials, manifest.layers[i], config.diff_ids[i], chain_ids[i],
-                        i == 0 ? "" : chain_ids[i - 1]);
-    }));
-  }
+  for (const Descriptor& layer : manifest.layers) size += layer.size;
+  RETURN_IF_ERROR(StoreMissingLayers(source, credentials, manifest, config.diff_ids, chain_ids));
   storage::ImageRecord record{.id = manifest.config.digest.substr(7),
                               .repo_tags = {},
                               .repo_digests = {},

@@ -13,7 +13,9 @@
 // Thread-safe as long as its collaborators are (they are).
 #pragma once
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/single_flight.h"
@@ -28,14 +30,16 @@ namespace crio::image {
 
 class Puller {
  public:
+  // `max_parallel` layers of one image are fetched and unpacked at once.
   Puller(RegistryClient& client, storage::ImageStore& store, const LiveRegistries& registries,
-         const Policy& policy, const AuthFile& auth_file, Platform platform)
+         const Policy& policy, const AuthFile& auth_file, Platform platform, int max_parallel = 6)
       : client_(client),
         store_(store),
         registries_(registries),
         policy_(policy),
         auth_file_(auth_file),
-        platform_(std::move(platform)) {}
+        platform_(std::move(platform)),
+        max_parallel_(std::max(1, max_parallel)) {}
 
   // Pulls `image`; returns the stored image's ID. `credentials` (from the CRI request) win
   // over the auth file when not empty.
@@ -56,6 +60,11 @@ class Puller {
   };
   absl::StatusOr<Resolved> ResolveManifest(const PullSource& source,
                                            const Credentials& credentials);
+  // Fetches and stores every layer of `manifest` not yet stored, up to max_parallel_ at once.
+  absl::Status StoreMissingLayers(const PullSource& source, const Credentials& credentials,
+                                  const Manifest& manifest,
+                                  const std::vector<std::string>& diff_ids,
+                                  const std::vector<std::string>& chain_ids);
   absl::Status StoreLayer(const PullSource& source, const Credentials& credentials,
                           const Descriptor& blob, const std::string& diff_id,
                           const std::string& chain_id, const std::string& parent);
@@ -66,6 +75,7 @@ class Puller {
   const Policy& policy_;
   const AuthFile& auth_file_;
   const Platform platform_;
+  const int max_parallel_;
   SingleFlight<absl::StatusOr<std::string>> image_pulls_;  // by image and credentials
   SingleFlight<absl::Status> layer_pulls_;                 // by chain ID
 };

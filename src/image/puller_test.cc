@@ -225,6 +225,26 @@ TEST_F(PullerTest, ConcurrentPullsShareTransfers) {
   EXPECT_EQ(store_->List()->size(), 2u);
 }
 
+TEST_F(PullerTest, LayersDownloadInParallelUpToTheLimit) {
+  std::vector<std::vector<TarEntry>> contents;
+  for (int i = 0; i < 4; ++i) contents.push_back({{.name = fmt::format("l{}", i), .content = "x"}});
+  const FakeImage image(contents, "0");
+  image.Serve(http_, "https://reg.example/v2/wide", "1");
+  http_.blob_delay = std::chrono::milliseconds(100);
+  live_registries_.Replace(registries_);
+  Puller serial(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform(), 1);
+  ASSERT_TRUE(serial.Pull("reg.example/wide:1", {}).ok());
+  EXPECT_EQ(http_.max_blobs_in_flight.load(), 1);
+
+  ASSERT_TRUE(store_->RemoveImage(image.id).ok());
+  http_.max_blobs_in_flight = 0;
+  Puller parallel(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform(), 3);
+  ASSERT_TRUE(parallel.Pull("reg.example/wide:1", {}).ok());
+  EXPECT_GE(http_.max_blobs_in_flight.load(), 2);
+  EXPECT_LE(http_.max_blobs_in_flight.load(), 3);
+  EXPECT_EQ(store_->Find(image.id)->value().layers.size(), 4u);
+}
+
 TEST_F(PullerTest, MissingImageIsNotFound) {
   EXPECT_EQ(MakePuller().Pull("reg.example/none:1", {}).status().code(),
             absl::StatusCode::kNotFound);

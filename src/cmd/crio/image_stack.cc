@@ -52,9 +52,9 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
       .connect_timeout = std::chrono::seconds(30),
       .stall_timeout = std::chrono::seconds(stall ? *stall / 1'000'000'000 : 0)});
   stack->client = std::make_unique<image::RegistryClient>(*stack->http, kCertsDir);
-  stack->puller =
-      std::make_unique<image::Puller>(*stack->client, *stack->store, *stack->registries,
-                                      stack->policy, stack->auth_file, image::HostPlatform());
+  stack->puller = std::make_unique<image::Puller>(
+      *stack->client, *stack->store, *stack->registries, stack->policy, stack->auth_file,
+      image::HostPlatform(), static_cast<int>(config.image.max_parallel_downloads));
   stack->images =
       std::make_unique<image::Images>(*stack->puller, *stack->store, *stack->registries);
   return stack;
