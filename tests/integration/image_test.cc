@@ -1,6 +1,7 @@
 // Images as an operator meets them: a registry on 127.0.0.1, crio pulling from it through
 // registries.conf, crioctl listing, inspecting and removing.
 #include <stdlib.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -125,6 +126,39 @@ TEST_F(ImageTest, MissingImagesAndBadNamesAreClearErrors) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("code = InvalidArgument"), std::string::npos) << bad.err;
   EXPECT_TRUE(fs::is_empty(crio_->dir().Join("lib/overlay")));
+}
+
+TEST_F(ImageTest, WhiteoutsLandInOverlayFormAndHostileLayersFailCleanly) {
+  const std::string whiteouts = BuildTar({{.name = "etc/.wh.passwd", .content = ""},
+                                          {.name = "bin/.wh..wh..opq", .content = ""},
+                                          {.name = "bin/new", .content = "n"}},
+                                         true);
+  const PushedImage layered = registry_.Push("layered", "1", {kBase, whiteouts});
+  ASSERT_EQ(Crioctl({"pull", registry_.host() + "/layered:1"}).exit_code, 0) << crio_->Log();
+  bool saw_whiteout = false, saw_opaque = false;
+  for (const auto& entry : fs::recursive_directory_iterator(crio_->dir().Join("lib/overlay"))) {
+    if (entry.path().filename() == "passwd" && entry.is_character_file()) saw_whiteout = true;
+    char value[4] = {};
+    if (entry.path().filename() == "bin" &&
+        getxattr(entry.path().c_str(), "trusted.overlay.opaque", value, sizeof(value)) == 1) {
+      saw_opaque = true;
+    }
+  }
+  EXPECT_TRUE(saw_whiteout);
+  EXPECT_TRUE(saw_opaque);
+
+  const std::string escape =
+      BuildTar({{.name = "../../../../tmp/crio-escape", .content = "x"}}, true);
+  registry_.Push("hostile", "1", {kBase, escape});
+  const RunResult hostile = Crioctl({"pull", registry_.host() + "/hostile:1"});
+  EXPECT_EQ(hostile.exit_code, 1);
+  EXPECT_NE(hostile.err.find("code = InvalidArgument"), std::string::npos) << hostile.err;
+  EXPECT_FALSE(fs::exists("/tmp/crio-escape"));
+  const RunResult ids = Crioctl({"images", "-q"});
+  EXPECT_EQ(ids.out, layered.id + "\n");  // nothing of the hostile image is visible
+  for (const auto& entry : fs::directory_iterator(crio_->dir().Join("lib/overlay"))) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos);
+  }
 }
 
 TEST(SecureRegistryTest, VerifiesTlsThroughCertsDAndAuthenticates) {
