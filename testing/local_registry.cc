@@ -173,7 +173,15 @@ bool LocalRegistry::PutBlob(const std::string& repository, const std::string& co
 }
 
 PushedImage LocalRegistry::Push(const std::string& repository, const std::string& tag,
-                                const std::vector<std::string>& layers, const std::string& user) {
+                                const std::vector<std::string>& layers, const std::string& user,
+                                Format format) {
+  const bool docker = format == Format::kDockerSchema2;
+  const std::string layer_type = docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                                        : "application/vnd.oci.image.layer.v1.tar+gzip";
+  const std::string config_type = docker ? "application/vnd.docker.container.image.v1+json"
+                                         : "application/vnd.oci.image.config.v1+json";
+  const std::string manifest_type = docker ? "application/vnd.docker.distribution.manifest.v2+json"
+                                           : "application/vnd.oci.image.manifest.v1+json";
   std::string diff_ids, descriptors;
   for (const std::string& layer : layers) {
     // The diff ID is the digest of the uncompressed tar: decompress with libarchive's raw
@@ -191,9 +199,9 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
     }
     archive_read_free(reader);
     diff_ids += fmt::format("{}\"{}\"", diff_ids.empty() ? "" : ",", hash.Finish());
-    descriptors += fmt::format(
-        R"({}{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{}","size":{}}})",
-        descriptors.empty() ? "" : ",", Sha256Digest(layer), layer.size());
+    descriptors +=
+        fmt::format(R"({}{{"mediaType":"{}","digest":"{}","size":{}}})",
+                    descriptors.empty() ? "" : ",", layer_type, Sha256Digest(layer), layer.size());
     PutBlob(repository, layer);
   }
   const std::string config = fmt::format(
@@ -201,10 +209,10 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
       user, diff_ids);
   PutBlob(repository, config);
   const std::string manifest = fmt::format(
-      R"({{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{}]}})",
-      Sha256Digest(config), config.size(), descriptors);
-  Request("PUT", Url(fmt::format("/v2/{}/manifests/{}", repository, tag)), manifest,
-          "application/vnd.oci.image.manifest.v1+json", Auth());
+      R"({{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":{}}},"layers":[{}]}})",
+      manifest_type, config_type, Sha256Digest(config), config.size(), descriptors);
+  Request("PUT", Url(fmt::format("/v2/{}/manifests/{}", repository, tag)), manifest, manifest_type,
+          Auth());
   return {Sha256Digest(config).substr(7), Sha256Digest(manifest)};
 }
 

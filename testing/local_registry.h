@@ -39,9 +39,13 @@ class LocalRegistry {
   bool running() const { return pid_ > 0; }
   std::string host() const;  // "127.0.0.1:PORT"
 
-  // Pushes an image made of `layers` (gzip tars, bottom first) whose config runs as `user`.
+  enum class Format { kOci, kDockerSchema2 };
+
+  // Pushes an image made of `layers` (gzip tars, bottom first) whose config runs as `user`,
+  // with an OCI or a Docker schema 2 manifest.
   PushedImage Push(const std::string& repository, const std::string& tag,
-                   const std::vector<std::string>& layers, const std::string& user = "");
+                   const std::vector<std::string>& layers, const std::string& user = "",
+                   Format format = Format::kOci);
 
  private:
   bool PutBlob(const std::string& repository, const std::string& content);

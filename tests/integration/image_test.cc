@@ -118,6 +118,16 @@ TEST_F(ImageTest, ShortNamesSharedLayersAndRestart) {
   EXPECT_EQ(Crioctl({"images", "-q"}).out, first.id + "\n");
 }
 
+TEST_F(ImageTest, DockerSchema2ImagesPull) {
+  const PushedImage pushed = registry_.Push("docker/app", "v2", {kBase, kApp}, "33",
+                                            LocalRegistry::Format::kDockerSchema2);
+  const RunResult pull = Crioctl({"pull", registry_.host() + "/docker/app:v2"});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err << crio_->Log();
+  EXPECT_EQ(pull.out, "Image is up to date for " + pushed.id + "\n");
+  const json status = json::parse(Crioctl({"inspecti", pushed.id}).out);
+  EXPECT_EQ(status["status"]["uid"]["value"], "33");
+}
+
 TEST_F(ImageTest, MissingImagesAndBadNamesAreClearErrors) {
   const RunResult missing = Crioctl({"pull", registry_.host() + "/nothing:here"});
   EXPECT_EQ(missing.exit_code, 1);
