@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/base64.h"
 #include "image/reference.h"
 
 namespace crio::image {
@@ -56,8 +57,5 @@ struct Challenge {
 // Parses one WWW-Authenticate header value, e.g.
 // Bearer realm="https://auth.example.com/token",service="registry",scope="repository:a:pull"
 absl::StatusOr<Challenge> ParseChallenge(std::string_view header);
-
-std::string Base64Encode(std::string_view data);
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace crio::image

@@ -42,10 +42,8 @@ bool PluginInstalled(const std::string& type, const std::vector<std::string>& pl
   });
 }
 
-absl::StatusOr<json> ReadJson(const fs::path& file) {
-  auto text = ReadFileToString(file.string(), kMaxConfigBytes);
-  if (!text.ok()) return absl::InvalidArgumentError("unreadable or larger than 1 MiB");
-  json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+absl::StatusOr<json> ParseObject(const std::string& text) {
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return absl::InvalidArgumentError("not a JSON object");
   }
@@ -54,10 +52,13 @@ absl::StatusOr<json> ReadJson(const fs::path& file) {
 
 absl::StatusOr<CniNetwork> ParseNetwork(const fs::path& file,
                                         const std::vector<std::string>& plugin_dirs) {
-  auto parsed = ReadJson(file);
+  auto text = ReadFileToString(file.string(), kMaxConfigBytes);
+  if (!text.ok()) return absl::InvalidArgumentError("unreadable or larger than 1 MiB");
+  auto parsed = ParseObject(*text);
   if (!parsed.ok()) return parsed.status();
   const json& conf = *parsed;
-  CniNetwork network{.name = conf.value("name", ""), .file = file.string(), .plugins = {}};
+  CniNetwork network{
+      .name = conf.value("name", ""), .file = file.string(), .plugins = {}, .text = *text};
   if (network.name.empty()) return absl::InvalidArgumentError("no network name");
   // A .conflist chains "plugins"; a single .conf is itself the one plugin.
   const json single = json::array({conf});

@@ -19,6 +19,7 @@ struct CniNetwork {
   std::string name;
   std::string file;                  // absolute path of the conf/conflist
   std::vector<std::string> plugins;  // plugin types, in chain order
+  std::string text;                  // the file's content, as read
 };
 
 // Finds the network pods would use. FAILED_PRECONDITION, with CRI-O's wording, when none is

@@ -1,0 +1,45 @@
+#include "sys/mounts.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "common/errno_status.h"
+#include "sys/unix_socket.h"
+
+namespace crio::sys {
+
+absl::Status MountTmpfs(const std::string& target, const std::string& options) {
+  if (auto made = MakeDirs(target, 0755); !made.ok()) return made;
+  if (::mount("shm", target.c_str(), "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC,
+              options.c_str()) != 0) {
+    return ErrnoToStatus(errno, "mount a tmpfs at " + target);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Unmount(const std::string& target) {
+  if (::umount2(target.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    return ErrnoToStatus(errno, "unmount " + target);
+  }
+  return absl::OkStatus();
+}
+
+bool IsMountPoint(const std::string& path) {
+  // /proc/self/mountinfo's fifth field is the mount point (octal-escaped spaces aside).
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5 && fields >> field; ++i) {
+    }
+    if (field == path) return true;
+  }
+  return false;
+}
+
+}  // namespace crio::sys

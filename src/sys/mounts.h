@@ -1,0 +1,20 @@
+// Mounts crio makes outside of containers (the pod's /dev/shm). Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace crio::sys {
+
+// Mounts a tmpfs at `target` (created as a 0755 directory when absent) with `options`
+// (e.g. "mode=1777,size=67108864"), nodev, nosuid and noexec.
+absl::Status MountTmpfs(const std::string& target, const std::string& options);
+
+// Detaches whatever is mounted at `target`; OK when nothing is (or `target` is gone).
+absl::Status Unmount(const std::string& target);
+
+// Whether `path` is a mount point (its device differs from its parent's, or it is a bind).
+bool IsMountPoint(const std::string& path);
+
+}  // namespace crio::sys
