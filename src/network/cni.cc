@@ -68,7 +68,7 @@ std::vector<std::pair<std::string, std::string>> CniArgs(const Attachment& attac
 }
 
 // Everything crio can offer through runtimeConfig; each plugin gets the keys it asks for.
-json CapabilityArgs(const CniOptions& options, const Attachment& attachment) {
+json CapabilityArgs(const Attachment& attachment) {
   json args = json::object();
   if (!attachment.port_mappings.empty()) {
     json mappings = json::array();
@@ -93,8 +93,8 @@ json CapabilityArgs(const CniOptions& options, const Attachment& attachment) {
     }
     args["bandwidth"] = bandwidth;
   }
-  if (!options.pod_cidr.empty()) {
-    args["ipRanges"] = json::array({json::array({{{"subnet", options.pod_cidr}}})});
+  if (!attachment.pod_cidr.empty()) {
+    args["ipRanges"] = json::array({json::array({{{"subnet", attachment.pod_cidr}}})});
   }
   if (!attachment.cgroup_parent.empty()) args["cgroupPath"] = attachment.cgroup_parent;
   return args;
@@ -204,7 +204,7 @@ class PluginRunner {
 absl::Status DeleteChain(const CniOptions& options, const Chain& chain,
                          const Attachment& attachment, const json& result) {
   PluginRunner runner(options, attachment);
-  const json capability_args = CapabilityArgs(options, attachment);
+  const json capability_args = CapabilityArgs(attachment);
   absl::Status first_error;
   for (auto plugin = chain.plugins.rbegin(); plugin != chain.plugins.rend(); ++plugin) {
     auto done = runner.Run("DEL", PluginConfig(chain, *plugin, capability_args, &result));
@@ -246,7 +246,7 @@ absl::Status WriteCache(const CniOptions& options, const Chain& chain,
                       {"networkName", chain.name},
                       {"netns", attachment.netns},
                       {"cniArgs", args},
-                      {"capabilityArgs", CapabilityArgs(options, attachment)},
+                      {"capabilityArgs", CapabilityArgs(attachment)},
                       {"result", result}};
   RETURN_IF_ERROR(sys::MakeDirs(options.cache_dir + "/results", 0700));
   return WriteFileAtomically(CacheFile(options, chain.name, attachment), entry.dump());
@@ -288,7 +288,7 @@ absl::StatusOr<AttachResult> CniPodNetwork::Attach(const Attachment& attachment)
                                options_.default_network));
   ASSIGN_OR_RETURN(const Chain chain, ParseChain(network.text));
   PluginRunner runner(options_, attachment);
-  const json capability_args = CapabilityArgs(options_, attachment);
+  const json capability_args = CapabilityArgs(attachment);
   json result;
   for (const json& plugin : chain.plugins) {
     auto added = runner.Run("ADD", PluginConfig(chain, plugin, capability_args, &result));
@@ -328,7 +328,7 @@ absl::Status CniPodNetwork::Detach(const Attachment& attachment) {
 absl::Status CniPodNetwork::Check(const Attachment& attachment) {
   ASSIGN_OR_RETURN(const CacheEntry cached, ReadCache(options_, attachment));
   PluginRunner runner(options_, attachment);
-  const json capability_args = CapabilityArgs(options_, attachment);
+  const json capability_args = CapabilityArgs(attachment);
   for (const json& plugin : cached.chain.plugins) {
     RETURN_IF_ERROR(
         runner.Run("CHECK", PluginConfig(cached.chain, plugin, capability_args, &cached.result))

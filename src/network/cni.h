@@ -24,7 +24,6 @@ struct CniOptions {
   std::string default_network;
   std::string cache_dir = "/var/lib/cni";
   std::chrono::milliseconds timeout = std::chrono::minutes(5);  // per operation
-  std::string pod_cidr;  // from UpdateRuntimeConfig, offered as ipRanges when set
 };
 
 class CniPodNetwork final : public PodNetwork {

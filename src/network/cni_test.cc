@@ -161,10 +161,9 @@ TEST_F(CniPodNetworkTest, BandwidthAndCidrReachPluginsThatAskForThem) {
   dir_.WriteFile("net.d/10-test.conflist",
                  R"({"cniVersion":"1.0.0","name":"testnet","plugins":[{"type":"fake-bridge",)"
                  R"("capabilities":{"bandwidth":true,"ipRanges":true,"cgroupPath":false}}]})");
-  CniOptions options = Options();
-  options.pod_cidr = "10.244.1.0/24";
-  CniPodNetwork network(options);
+  CniPodNetwork network(Options());
   Attachment pod = Pod();
+  pod.pod_cidr = "10.244.1.0/24";
   pod.bandwidth = Bandwidth{.ingress_rate = 1000000, .egress_rate = 0};
   pod.cgroup_parent = "/kubepods";
   ASSERT_TRUE(network.Attach(pod).ok());

@@ -38,6 +38,7 @@ struct Attachment {
   std::vector<PortMapping> port_mappings;
   std::optional<Bandwidth> bandwidth;
   std::string cgroup_parent;
+  std::string pod_cidr;  // from UpdateRuntimeConfig; offered to plugins as ipRanges
 };
 
 struct AttachResult {

@@ -1,0 +1,22 @@
+#include "sandbox/pod_isolation.h"
+
+#include "fmt/format.h"
+#include "sys/mounts.h"
+
+namespace crio::sandbox {
+
+absl::StatusOr<sys::PinnedNamespaces> KernelPodIsolation::Pin(const sys::PinRequest& request) {
+  return sys::PinNamespaces(request);
+}
+
+absl::Status KernelPodIsolation::Unpin(const std::string& path) {
+  return sys::UnpinNamespace(path);
+}
+
+absl::Status KernelPodIsolation::MountShm(const std::string& path, uint64_t size_bytes) {
+  return sys::MountTmpfs(path, fmt::format("mode=1777,size={}", size_bytes));
+}
+
+absl::Status KernelPodIsolation::Unmount(const std::string& path) { return sys::Unmount(path); }
+
+}  // namespace crio::sandbox

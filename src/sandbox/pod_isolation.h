@@ -1,0 +1,33 @@
+// PodIsolation: the kernel objects a pod owns outside any container (pinned namespaces,
+// the /dev/shm tmpfs), behind an interface so the lifecycle can be unit-tested without
+// root. KernelPodIsolation does the real system calls (sys/namespaces.h, sys/mounts.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sys/namespaces.h"
+
+namespace crio::sandbox {
+
+class PodIsolation {
+ public:
+  virtual ~PodIsolation() = default;
+  virtual absl::StatusOr<sys::PinnedNamespaces> Pin(const sys::PinRequest& request) = 0;
+  // OK when already gone.
+  virtual absl::Status Unpin(const std::string& path) = 0;
+  virtual absl::Status MountShm(const std::string& path, uint64_t size_bytes) = 0;
+  // OK when nothing is mounted there.
+  virtual absl::Status Unmount(const std::string& path) = 0;
+};
+
+class KernelPodIsolation final : public PodIsolation {
+ public:
+  absl::StatusOr<sys::PinnedNamespaces> Pin(const sys::PinRequest& request) override;
+  absl::Status Unpin(const std::string& path) override;
+  absl::Status MountShm(const std::string& path, uint64_t size_bytes) override;
+  absl::Status Unmount(const std::string& path) override;
+};
+
+}  // namespace crio::sandbox

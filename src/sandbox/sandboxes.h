@@ -1,0 +1,115 @@
+// Sandboxes: the pods crio runs, and their lifecycle (run, stop, remove, look up, list,
+// restore after a restart).
+//
+// Run validates the request, reserves the pod's name, then builds the pod step by step
+// (run dir and files, /dev/shm, namespaces with sysctls and hostname, CNI attachment,
+// /etc/hosts, the database row), registering an undo per step so a failure leaves nothing.
+// Stop detaches the network (best effort) and always releases the namespaces and shm.
+//
+// Thread-safety: the index (`mu_`) is held only to find, add or drop entries. Each pod has
+// an operation mutex serializing run/stop/remove of that pod (held across CNI and mounts,
+// so never taken while `mu_` is held) and a data mutex for its Sandbox value, which readers
+// copy out. Status and List never wait for a Stop in flight.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "common/rollback.h"
+#include "network/pod_network.h"
+#include "sandbox/pod_isolation.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox_store.h"
+
+namespace crio::sandbox {
+
+struct SandboxesOptions {
+  std::string run_root;        // pods' run dirs: RUN_ROOT/pods/ID
+  std::string namespaces_dir;  // [crio.runtime] namespaces_dir
+  std::string log_dir;         // [crio] log_dir, for pods without log_directory
+  std::vector<std::string> default_sysctls;
+  std::set<std::string> runtime_handlers;  // the configured [crio.runtime.runtimes] names
+  std::string boot_id;
+  std::string host_resolv_conf = "/etc/resolv.conf";
+  std::string host_hosts = "/etc/hosts";
+  uint64_t shm_size_bytes = 64 << 20;
+  std::function<int64_t()> now_ns;  // the clock; real time when empty
+};
+
+struct SandboxFilter {
+  std::string id_prefix;
+  std::optional<SandboxState> state;
+  std::map<std::string, std::string> label_selector;  // every pair must match
+};
+
+class Sandboxes {
+ public:
+  Sandboxes(SandboxesOptions options, SandboxStore& store, network::PodNetwork& network,
+            PodIsolation& isolation);
+
+  // Reads the stored pods (once, before serving). Pods from an earlier boot come back
+  // NOTREADY with their stale namespace files removed; so does a READY pod whose network
+  // namespace is no longer pinned.
+  absl::Status Restore();
+
+  absl::StatusOr<Sandbox> Run(SandboxSpec spec);
+  // OK for an unknown id (CRI semantics) and for a pod already stopped.
+  absl::Status Stop(const std::string& id);
+  // Stops the pod if needed and forgets it; OK for an unknown id.
+  absl::Status Remove(const std::string& id);
+
+  // By full id or unique prefix: NOT_FOUND, or INVALID_ARGUMENT when ambiguous.
+  absl::StatusOr<Sandbox> Get(const std::string& id_or_prefix) const;
+  // Matching pods, oldest first.
+  std::vector<Sandbox> List(const SandboxFilter& filter) const;
+
+  // UpdateRuntimeConfig: the node's pod CIDR, offered to CNI plugins for new pods.
+  void SetPodCidr(const std::string& cidr);
+
+ private:
+  struct Entry {
+    std::mutex operation;  // run/stop/remove of this pod, one at a time
+    mutable std::mutex mu;
+    Sandbox sandbox ABSL_GUARDED_BY(mu);
+    bool removed ABSL_GUARDED_BY(mu) = false;
+    Sandbox Copy() const {
+      std::lock_guard lock(mu);
+      return sandbox;
+    }
+  };
+
+  absl::Status Reserve(const std::string& name, const std::string& id);
+  void Release(const std::string& name);
+  std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error) const;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sysctls(
+      const SandboxSpec& spec) const;
+  absl::Status Build(Sandbox& sandbox, Rollback& rollback);
+  absl::Status MakeFiles(Sandbox& sandbox, Rollback& rollback);
+  absl::Status MakeNamespaces(Sandbox& sandbox, Rollback& rollback);
+  absl::Status AttachNetwork(Sandbox& sandbox, Rollback& rollback);
+  network::Attachment AttachmentOf(const Sandbox& sandbox) const;
+  // REQUIRES: entry.operation held.
+  absl::Status StopLocked(Entry& entry);
+  int64_t Now() const;
+
+  const SandboxesOptions options_;
+  SandboxStore& store_;
+  network::PodNetwork& network_;
+  PodIsolation& isolation_;
+
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> by_id_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);  // reserved name → id
+  std::string pod_cidr_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace crio::sandbox

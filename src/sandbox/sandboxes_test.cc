@@ -1,0 +1,255 @@
+#include "sandbox/sandboxes.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "testing/temp_dir.h"
+
+namespace crio::sandbox {
+namespace {
+
+class FakeNetwork final : public network::PodNetwork {
+ public:
+  absl::StatusOr<network::AttachResult> Attach(const network::Attachment& attachment) override {
+    attached.push_back(attachment);
+    if (!fail_with.ok()) return fail_with;
+    return network::AttachResult{.network = "fake", .ips = {"10.9.0.2"}};
+  }
+  absl::Status Detach(const network::Attachment& attachment) override {
+    detached.push_back(attachment.pod_id);
+    return detach_result;
+  }
+  absl::Status Check(const network::Attachment&) override { return absl::OkStatus(); }
+
+  absl::Status fail_with;
+  absl::Status detach_result;
+  std::vector<network::Attachment> attached;
+  std::vector<std::string> detached;
+};
+
+class FakeIsolation final : public PodIsolation {
+ public:
+  absl::StatusOr<sys::PinnedNamespaces> Pin(const sys::PinRequest& request) override {
+    requests.push_back(request);
+    sys::PinnedNamespaces pinned;
+    if (request.net) pinned.net = request.dir + "/netns/" + request.name;
+    if (request.ipc) pinned.ipc = request.dir + "/ipcns/" + request.name;
+    pinned.uts = request.dir + "/utsns/" + request.name;
+    for (const std::string* path : {&pinned.net, &pinned.ipc, &pinned.uts}) {
+      if (!path->empty()) pins.insert(*path);
+    }
+    return pinned;
+  }
+  absl::Status Unpin(const std::string& path) override {
+    pins.erase(path);
+    return absl::OkStatus();
+  }
+  absl::Status MountShm(const std::string& path, uint64_t) override {
+    mounts.insert(path);
+    return absl::OkStatus();
+  }
+  absl::Status Unmount(const std::string& path) override {
+    mounts.erase(path);
+    return absl::OkStatus();
+  }
+
+  std::vector<sys::PinRequest> requests;
+  std::set<std::string> pins;
+  std::set<std::string> mounts;
+};
+
+class SandboxesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = *state::Database::Open(":memory:");
+    store_ = *SandboxStore::Open(*db_);
+    dir_.WriteFile("etc/resolv.conf", "nameserver 192.0.2.1\n");
+    dir_.WriteFile("etc/hosts", "127.0.0.1 localhost host\n");
+    sandboxes_ = Make("boot-1");
+  }
+
+  std::unique_ptr<Sandboxes> Make(const std::string& boot_id) {
+    return std::make_unique<Sandboxes>(
+        SandboxesOptions{.run_root = dir_.Join("run"),
+                         .namespaces_dir = dir_.Join("ns"),
+                         .log_dir = dir_.Join("logs"),
+                         .default_sysctls = {"net.ipv4.ping_group_range=0 0"},
+                         .runtime_handlers = {"runc"},
+                         .boot_id = boot_id,
+                         .host_resolv_conf = dir_.Join("etc/resolv.conf"),
+                         .host_hosts = dir_.Join("etc/hosts"),
+                         .now_ns = [this] { return ++clock_; }},
+        *store_, network_, isolation_);
+  }
+
+  static SandboxSpec Spec(const std::string& name) {
+    SandboxSpec spec;
+    spec.metadata = {.name = name, .uid = name + "-uid", .namespace_ = "default", .attempt = 0};
+    spec.hostname = name;
+    spec.labels = {{"app", name}};
+    spec.port_mappings = {{.protocol = "tcp", .container_port = 80, .host_port = 8080},
+                          {.protocol = "tcp", .container_port = 81, .host_port = 0}};
+    return spec;
+  }
+
+  static std::string Read(const std::string& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<state::Database> db_;
+  std::unique_ptr<SandboxStore> store_;
+  FakeNetwork network_;
+  FakeIsolation isolation_;
+  int64_t clock_ = 0;
+  std::unique_ptr<Sandboxes> sandboxes_;
+};
+
+TEST_F(SandboxesTest, RunBuildsTheWholePod) {
+  SandboxSpec spec = Spec("web");
+  spec.sysctls = {{"net.ipv4.ping_group_range", "0 1000"}};
+  auto pod = sandboxes_->Run(spec);
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  EXPECT_EQ(pod->id.size(), 64u);
+  EXPECT_EQ(pod->state, SandboxState::kReady);
+  EXPECT_EQ(pod->ips, std::vector<std::string>{"10.9.0.2"});
+  EXPECT_EQ(Read(pod->hostname_path), "web\n");
+  EXPECT_EQ(Read(pod->resolv_path), "nameserver 192.0.2.1\n");
+  EXPECT_NE(Read(pod->hosts_path).find("10.9.0.2\tweb\n"), std::string::npos);
+  EXPECT_TRUE(isolation_.mounts.contains(pod->run_dir + "/shm"));
+  EXPECT_EQ(isolation_.pins.size(), 3u);
+  ASSERT_EQ(isolation_.requests.size(), 1u);
+  EXPECT_EQ(isolation_.requests[0].hostname, "web");
+  // The pod's own value replaces the default.
+  EXPECT_EQ(isolation_.requests[0].sysctls,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"net.ipv4.ping_group_range", "0 1000"}}));
+  ASSERT_EQ(network_.attached.size(), 1u);
+  EXPECT_EQ(network_.attached[0].netns, pod->netns_path);
+  EXPECT_EQ(network_.attached[0].port_mappings.size(), 1u);  // host port 0 is not mapped
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.Join("logs/" + pod->id)));
+}
+
+TEST_F(SandboxesTest, SameMetadataTwiceIsAnError) {
+  auto first = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(first.ok());
+  auto second = sandboxes_->Run(Spec("web"));
+  ASSERT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(second.status().message().find("k8s_web_default_web-uid_0"), std::string::npos);
+  EXPECT_NE(second.status().message().find(first->id), std::string::npos);
+}
+
+TEST_F(SandboxesTest, NetworkFailureRollsEverythingBack) {
+  network_.fail_with = absl::InternalError("plugin bridge failed");
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_FALSE(pod.ok());
+  EXPECT_NE(pod.status().message().find("set up the pod network: plugin bridge failed"),
+            std::string::npos);
+  EXPECT_TRUE(isolation_.pins.empty());
+  EXPECT_TRUE(isolation_.mounts.empty());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.Join("run/pods")));
+  EXPECT_TRUE(sandboxes_->List({}).empty());
+  EXPECT_TRUE(store_->LoadAll(nullptr)->empty());
+  network_.fail_with = absl::OkStatus();
+  EXPECT_TRUE(sandboxes_->Run(Spec("web")).ok());  // the name was released
+}
+
+TEST_F(SandboxesTest, BadSysctlCreatesNothing) {
+  SandboxSpec spec = Spec("web");
+  spec.sysctls = {{"kernel.core_pattern", "|/evil"}};
+  EXPECT_EQ(sandboxes_->Run(spec).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(isolation_.requests.empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("run/pods")));
+}
+
+TEST_F(SandboxesTest, HostNetworkSkipsCniAndSharesHostFiles) {
+  SandboxSpec spec = Spec("node");
+  spec.network_mode = NamespaceMode::kNode;
+  spec.ipc_mode = NamespaceMode::kNode;
+  auto pod = sandboxes_->Run(spec);
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  EXPECT_TRUE(network_.attached.empty());
+  EXPECT_TRUE(pod->netns_path.empty());
+  EXPECT_TRUE(pod->ipcns_path.empty());
+  EXPECT_EQ(pod->shm_path, "/dev/shm");
+  EXPECT_EQ(Read(pod->hosts_path), "127.0.0.1 localhost host\n");
+  EXPECT_TRUE(isolation_.requests[0].sysctls.empty());  // the net default does not apply
+}
+
+TEST_F(SandboxesTest, StopReleasesEvenWhenCniDelFails) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  network_.detach_result = absl::InternalError("DEL failed");
+  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());
+  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+  EXPECT_TRUE(isolation_.pins.empty());
+  EXPECT_TRUE(isolation_.mounts.empty());
+  EXPECT_EQ(sandboxes_->Get(pod->id)->state, SandboxState::kNotReady);
+  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());  // idempotent: no second DEL
+  EXPECT_EQ(network_.detached.size(), 1u);
+  EXPECT_TRUE(sandboxes_->Stop("unknown").ok());
+}
+
+TEST_F(SandboxesTest, RemoveForgetsThePod) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  ASSERT_TRUE(sandboxes_->Remove(pod->id).ok());  // stops first
+  EXPECT_TRUE(isolation_.pins.empty());
+  EXPECT_FALSE(std::filesystem::exists(pod->run_dir));
+  EXPECT_EQ(sandboxes_->Get(pod->id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->LoadAll(nullptr)->empty());
+  EXPECT_TRUE(sandboxes_->Remove(pod->id).ok());
+  EXPECT_TRUE(sandboxes_->Run(Spec("web")).ok());
+}
+
+TEST_F(SandboxesTest, LookupByPrefixAndFilters) {
+  auto web = sandboxes_->Run(Spec("web"));
+  auto db = sandboxes_->Run(Spec("db"));
+  ASSERT_TRUE(web.ok() && db.ok());
+  EXPECT_EQ(sandboxes_->Get(web->id.substr(0, 12))->id, web->id);
+  EXPECT_EQ(sandboxes_->Get("").status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(sandboxes_->Stop(db->id).ok());
+
+  auto ids = [](const std::vector<Sandbox>& pods) {
+    std::vector<std::string> result;
+    for (const Sandbox& pod : pods) result.push_back(pod.spec.metadata.name);
+    return result;
+  };
+  EXPECT_EQ(ids(sandboxes_->List({})), (std::vector<std::string>{"web", "db"}));
+  EXPECT_EQ(ids(sandboxes_->List({.state = SandboxState::kReady})),
+            std::vector<std::string>{"web"});
+  EXPECT_EQ(ids(sandboxes_->List({.label_selector = {{"app", "db"}}})),
+            std::vector<std::string>{"db"});
+  EXPECT_EQ(ids(sandboxes_->List({.id_prefix = web->id.substr(0, 20)})),
+            std::vector<std::string>{"web"});
+}
+
+TEST_F(SandboxesTest, RestoreAfterRebootMarksPodsNotReady) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  auto restarted = Make("boot-2");
+  ASSERT_TRUE(restarted->Restore().ok());
+  auto restored = restarted->Get(pod->id);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->state, SandboxState::kNotReady);
+  EXPECT_EQ(restored->ips, pod->ips);
+  EXPECT_TRUE(isolation_.pins.empty());  // stale pins removed
+  EXPECT_EQ(restarted->Run(Spec("web")).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(restarted->Remove(pod->id).ok());
+}
+
+TEST_F(SandboxesTest, UnknownRuntimeHandlerIsRefused) {
+  SandboxSpec spec = Spec("web");
+  spec.runtime_handler = "kata";
+  auto pod = sandboxes_->Run(spec);
+  EXPECT_EQ(pod.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(pod.status().message().find("\"kata\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crio::sandbox

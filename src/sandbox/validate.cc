@@ -1,0 +1,142 @@
+#include "sandbox/validate.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "absl/status/statusor.h"
+#include "fmt/format.h"
+
+namespace crio::sandbox {
+namespace {
+
+constexpr size_t kMaxLabelBytes = 4096;  // key + value, as CRI-O
+constexpr size_t kMaxNameBytes = 253;
+constexpr size_t kMaxHostnameBytes = 64;
+constexpr size_t kMaxDnsEntries = 32;
+constexpr size_t kMaxEntries = 1024;  // labels, annotations, port mappings, sysctls
+
+bool HasControlOrSpace(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+  });
+}
+
+absl::Status CheckName(const char* field, const std::string& value) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(fmt::format("PodSandboxConfig.Metadata.{} is empty", field));
+  }
+  if (value.size() > kMaxNameBytes || HasControlOrSpace(value) ||
+      value.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        fmt::format("PodSandboxConfig.Metadata.{} \"{}\" is invalid", field, value));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMap(const char* what, const std::map<std::string, std::string>& entries) {
+  if (entries.size() > kMaxEntries) {
+    return absl::InvalidArgumentError(fmt::format("more than {} {}", kMaxEntries, what));
+  }
+  for (const auto& [key, value] : entries) {
+    if (key.empty()) return absl::InvalidArgumentError(fmt::format("{}: empty key", what));
+    if (key.size() + value.size() > kMaxLabelBytes) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{} \"{}\": key and value are longer than {} bytes", what, key, kMaxLabelBytes));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHostname(const std::string& hostname) {
+  const bool valid =
+      hostname.size() <= kMaxHostnameBytes &&
+      std::all_of(hostname.begin(), hostname.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.';
+      });
+  if (!valid) {
+    return absl::InvalidArgumentError(fmt::format("hostname \"{}\" is invalid", hostname));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDns(const DnsConfig& dns) {
+  for (const auto& [what, entries] :
+       {std::pair{"servers", &dns.servers}, std::pair{"searches", &dns.searches},
+        std::pair{"options", &dns.options}}) {
+    if (entries->size() > kMaxDnsEntries) {
+      return absl::InvalidArgumentError(
+          fmt::format("DNSConfig: more than {} {}", kMaxDnsEntries, what));
+    }
+    for (const std::string& entry : *entries) {
+      if (entry.empty() || entry.size() > kMaxNameBytes || HasControlOrSpace(entry)) {
+        return absl::InvalidArgumentError(
+            fmt::format("DNSConfig {}: \"{}\" is invalid", what, entry));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPorts(const std::vector<network::PortMapping>& mappings) {
+  if (mappings.size() > kMaxEntries) {
+    return absl::InvalidArgumentError(fmt::format("more than {} port mappings", kMaxEntries));
+  }
+  for (const network::PortMapping& mapping : mappings) {
+    if (mapping.container_port <= 0 || mapping.container_port > 65535 ||
+        mapping.host_port < 0 || mapping.host_port > 65535) {
+      return absl::InvalidArgumentError(fmt::format("port mapping {}:{} is out of range",
+                                                    mapping.host_port, mapping.container_port));
+    }
+    if (HasControlOrSpace(mapping.host_ip)) {
+      return absl::InvalidArgumentError(
+          fmt::format("port mapping host IP \"{}\" is invalid", mapping.host_ip));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateSpec(const SandboxSpec& spec) {
+  for (const auto& [field, value] :
+       {std::pair{"Name", &spec.metadata.name}, std::pair{"Namespace", &spec.metadata.namespace_},
+        std::pair{"Uid", &spec.metadata.uid}}) {
+    if (auto checked = CheckName(field, *value); !checked.ok()) return checked;
+  }
+  if (auto checked = CheckMap("labels", spec.labels); !checked.ok()) return checked;
+  if (auto checked = CheckMap("annotations", spec.annotations); !checked.ok()) return checked;
+  if (auto checked = CheckHostname(spec.hostname); !checked.ok()) return checked;
+  if (auto checked = CheckDns(spec.dns); !checked.ok()) return checked;
+  if (auto checked = CheckPorts(spec.port_mappings); !checked.ok()) return checked;
+  if (!spec.log_directory.empty() &&
+      (!spec.log_directory.starts_with('/') || spec.log_directory.find("/../") != std::string::npos ||
+       spec.log_directory.ends_with("/.."))) {
+    return absl::InvalidArgumentError(
+        fmt::format("log directory \"{}\" must be an absolute path", spec.log_directory));
+  }
+  if (spec.network_mode == NamespaceMode::kTarget || spec.ipc_mode == NamespaceMode::kTarget ||
+      spec.pid_mode == NamespaceMode::kTarget) {
+    return absl::InvalidArgumentError("namespace mode TARGET is only valid for containers");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity) {
+  uint64_t number = 0;
+  const char* end = quantity.data() + quantity.size();
+  const auto [rest, error] = std::from_chars(quantity.data(), end, number);
+  const std::string suffix(rest, end);
+  static const std::pair<const char*, uint64_t> kSuffixes[] = {
+      {"", 1},          {"k", 1000},         {"M", 1000000},           {"G", 1000000000},
+      {"T", 1000000000000}, {"Ki", 1ULL << 10}, {"Mi", 1ULL << 20}, {"Gi", 1ULL << 30},
+      {"Ti", 1ULL << 40}};
+  if (error == std::errc() && rest != quantity.data()) {
+    for (const auto& [name, factor] : kSuffixes) {
+      if (suffix == name && number <= UINT64_MAX / factor) return number * factor;
+    }
+  }
+  return absl::InvalidArgumentError(fmt::format("bandwidth \"{}\" is not a quantity", quantity));
+}
+
+}  // namespace crio::sandbox

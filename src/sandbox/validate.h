@@ -1,0 +1,17 @@
+// Checks on a RunPodSandbox request before anything is created: required metadata,
+// bounded sizes, well-formed names, DNS entries and ports. INVALID_ARGUMENT says which
+// field is wrong and why.
+#pragma once
+
+#include "absl/status/status.h"
+#include "sandbox/sandbox.h"
+
+namespace crio::sandbox {
+
+absl::Status ValidateSpec(const SandboxSpec& spec);
+
+// Parses a Kubernetes bandwidth quantity ("10M", "1Gi", "500k", "1000000") into bits per
+// second; used for the kubernetes.io/ingress-bandwidth and egress-bandwidth annotations.
+absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity);
+
+}  // namespace crio::sandbox

@@ -1,0 +1,81 @@
+#include "sandbox/validate.h"
+
+#include "gtest/gtest.h"
+
+namespace crio::sandbox {
+namespace {
+
+SandboxSpec Valid() {
+  SandboxSpec spec;
+  spec.metadata = {.name = "web", .uid = "uid-1", .namespace_ = "default", .attempt = 0};
+  spec.hostname = "web";
+  return spec;
+}
+
+void ExpectInvalid(const SandboxSpec& spec, const std::string& mentions) {
+  const absl::Status status = ValidateSpec(spec);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << mentions;
+  EXPECT_NE(status.message().find(mentions), std::string::npos) << status;
+}
+
+TEST(ValidateSpecTest, AcceptsAPlainPod) { EXPECT_TRUE(ValidateSpec(Valid()).ok()); }
+
+TEST(ValidateSpecTest, MetadataIsRequired) {
+  SandboxSpec spec = Valid();
+  spec.metadata.name = "";
+  ExpectInvalid(spec, "Metadata.Name is empty");
+  spec = Valid();
+  spec.metadata.namespace_ = "";
+  ExpectInvalid(spec, "Metadata.Namespace is empty");
+  spec = Valid();
+  spec.metadata.uid = "";
+  ExpectInvalid(spec, "Metadata.Uid is empty");
+  spec = Valid();
+  spec.metadata.name = "a/b";
+  ExpectInvalid(spec, "Metadata.Name \"a/b\" is invalid");
+}
+
+TEST(ValidateSpecTest, SizesAreBounded) {
+  SandboxSpec spec = Valid();
+  spec.labels["big"] = std::string(5000, 'x');
+  ExpectInvalid(spec, "labels \"big\"");
+  spec = Valid();
+  spec.hostname = std::string(65, 'a');
+  ExpectInvalid(spec, "hostname");
+  spec = Valid();
+  spec.dns.servers.assign(33, "10.0.0.1");
+  ExpectInvalid(spec, "more than 32 servers");
+}
+
+TEST(ValidateSpecTest, FileContentCannotBeInjected) {
+  SandboxSpec spec = Valid();
+  spec.dns.searches = {"cluster.local\nnameserver 6.6.6.6"};
+  ExpectInvalid(spec, "DNSConfig searches");
+  spec = Valid();
+  spec.hostname = "web\n10.0.0.1 evil";
+  ExpectInvalid(spec, "hostname");
+}
+
+TEST(ValidateSpecTest, PortsAndPaths) {
+  SandboxSpec spec = Valid();
+  spec.port_mappings = {{.protocol = "tcp", .container_port = 70000, .host_port = 80}};
+  ExpectInvalid(spec, "out of range");
+  spec = Valid();
+  spec.log_directory = "relative/logs";
+  ExpectInvalid(spec, "absolute");
+  spec = Valid();
+  spec.pid_mode = NamespaceMode::kTarget;
+  ExpectInvalid(spec, "TARGET");
+}
+
+TEST(ParseBandwidthTest, KubernetesQuantities) {
+  EXPECT_EQ(*ParseBandwidth("1000"), 1000u);
+  EXPECT_EQ(*ParseBandwidth("10M"), 10000000u);
+  EXPECT_EQ(*ParseBandwidth("1Gi"), 1073741824u);
+  EXPECT_FALSE(ParseBandwidth("fast").ok());
+  EXPECT_FALSE(ParseBandwidth("10X").ok());
+  EXPECT_FALSE(ParseBandwidth("").ok());
+}
+
+}  // namespace
+}  // namespace crio::sandbox
