@@ -1,5 +1,6 @@
 #include "sandbox/sandbox_store.h"
 
+#include "common/base64.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -59,7 +60,7 @@ json EncodeSpec(const SandboxSpec& spec) {
           {"sysctls", spec.sysctls},
           {"privileged", spec.privileged},
           {"seccomp_profile", spec.seccomp_profile},
-          {"config", spec.config_blob}};
+          {"config", Base64Encode(spec.config_blob)}};
 }
 
 SandboxSpec DecodeSpec(const json& body) {
@@ -83,7 +84,7 @@ SandboxSpec DecodeSpec(const json& body) {
           .sysctls = body.at("sysctls"),
           .privileged = body.at("privileged"),
           .seccomp_profile = body.at("seccomp_profile"),
-          .config_blob = body.at("config")};
+          .config_blob = Base64Decode(body.at("config").get<std::string>()).value_or("")};
 }
 
 }  // namespace
@@ -104,7 +105,8 @@ std::string EncodeSandbox(const Sandbox& sandbox) {
                      {"hosts_file", sandbox.hosts_path},
                      {"network", sandbox.network},
                      {"ips", sandbox.ips}};
-  return body.dump();
+  // Strings from CRI are valid UTF-8 (proto3 checks); replace anything else rather than throw.
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 absl::StatusOr<Sandbox> DecodeSandbox(const std::string& text) {

@@ -8,6 +8,7 @@
 
 #include "cri_api.h"
 #include "gtest/gtest.h"
+#include "testing/fake_pod.h"
 #include "server/cri_server.h"
 #include "server/runtime_service.h"
 #include "sys/unix_socket.h"
@@ -101,7 +102,14 @@ TEST(ApiSocketTest, ServesGrpcEndToEnd) {
   config::LiveConfig config{config::Config{}};
   AlwaysReady network;
   RuntimeFacts facts{.cgroup_manager = "cgroupfs"};
-  RuntimeService service(edge, config, network, facts);
+  auto db = state::Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  auto store = sandbox::SandboxStore::Open(**db);
+  ASSERT_TRUE(store.ok());
+  testing::FakeNetwork pod_network;
+  testing::FakeIsolation isolation;
+  sandbox::Sandboxes sandboxes({}, **store, pod_network, isolation);
+  RuntimeService service(edge, config, network, facts, sandboxes);
   auto server = CriServer::Start({&service}, CriServer::Options{});
   ASSERT_TRUE(server.ok());
   auto socket = ApiSocket::Open(path);

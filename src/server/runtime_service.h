@@ -1,14 +1,16 @@
 // RuntimeService: the CRI v1 RuntimeService served over gRPC.
 //
 // Version, Status and RuntimeConfig are answered from the live configuration and the
-// host probes; every other rpc answers UNIMPLEMENTED naming the feature that brings it,
-// until that feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
+// host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc);
+// every other rpc answers UNIMPLEMENTED naming the feature that brings it, until that
+// feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
 // only references to thread-safe collaborators.
 #pragma once
 
 #include "config/live_config.h"
 #include "cri_api.h"
 #include "network/cni_config.h"
+#include "sandbox/sandboxes.h"
 #include "server/edge.h"
 #include "server/runtime_facts.h"
 
@@ -19,8 +21,9 @@ namespace v1 = runtime::v1;
 class RuntimeService final : public v1::RuntimeService::Service {
  public:
   RuntimeService(RpcEdge& edge, const config::LiveConfig& config,
-                 network::NetworkReadiness& network, const RuntimeFacts& facts)
-      : edge_(edge), config_(config), network_(network), facts_(facts) {}
+                 network::NetworkReadiness& network, const RuntimeFacts& facts,
+                 sandbox::Sandboxes& sandboxes)
+      : edge_(edge), config_(config), network_(network), facts_(facts), sandboxes_(sandboxes) {}
 
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest* request,
                        v1::VersionResponse* response) override;
@@ -30,29 +33,17 @@ class RuntimeService final : public v1::RuntimeService::Service {
                              v1::RuntimeConfigResponse* response) override;
 
   grpc::Status RunPodSandbox(grpc::ServerContext*, const v1::RunPodSandboxRequest*,
-                             v1::RunPodSandboxResponse*) override {
-    return edge_.Unimplemented("RunPodSandbox", "pod sandboxes");
-  }
+                             v1::RunPodSandboxResponse*) override;
   grpc::Status StopPodSandbox(grpc::ServerContext*, const v1::StopPodSandboxRequest*,
-                              v1::StopPodSandboxResponse*) override {
-    return edge_.Unimplemented("StopPodSandbox", "pod sandboxes");
-  }
+                              v1::StopPodSandboxResponse*) override;
   grpc::Status RemovePodSandbox(grpc::ServerContext*, const v1::RemovePodSandboxRequest*,
-                                v1::RemovePodSandboxResponse*) override {
-    return edge_.Unimplemented("RemovePodSandbox", "pod sandboxes");
-  }
+                                v1::RemovePodSandboxResponse*) override;
   grpc::Status PodSandboxStatus(grpc::ServerContext*, const v1::PodSandboxStatusRequest*,
-                                v1::PodSandboxStatusResponse*) override {
-    return edge_.Unimplemented("PodSandboxStatus", "pod sandboxes");
-  }
+                                v1::PodSandboxStatusResponse*) override;
   grpc::Status ListPodSandbox(grpc::ServerContext*, const v1::ListPodSandboxRequest*,
-                              v1::ListPodSandboxResponse*) override {
-    return edge_.Unimplemented("ListPodSandbox", "pod sandboxes");
-  }
+                              v1::ListPodSandboxResponse*) override;
   grpc::Status StreamPodSandboxes(grpc::ServerContext*, const v1::StreamPodSandboxesRequest*,
-                                  grpc::ServerWriter<v1::StreamPodSandboxesResponse>*) override {
-    return edge_.Unimplemented("StreamPodSandboxes", "pod sandboxes");
-  }
+                                  grpc::ServerWriter<v1::StreamPodSandboxesResponse>*) override;
   grpc::Status CreateContainer(grpc::ServerContext*, const v1::CreateContainerRequest*,
                                v1::CreateContainerResponse*) override {
     return edge_.Unimplemented("CreateContainer", "containers");
@@ -132,9 +123,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
     return edge_.Unimplemented("StreamPodSandboxStats", "stats and metrics");
   }
   grpc::Status UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest*,
-                                   v1::UpdateRuntimeConfigResponse*) override {
-    return edge_.Unimplemented("UpdateRuntimeConfig", "pod sandboxes");
-  }
+                                   v1::UpdateRuntimeConfigResponse*) override;
   grpc::Status CheckpointContainer(grpc::ServerContext*, const v1::CheckpointContainerRequest*,
                                    v1::CheckpointContainerResponse*) override {
     return edge_.Unimplemented("CheckpointContainer", "checkpoint/restore");
@@ -158,15 +147,14 @@ class RuntimeService final : public v1::RuntimeService::Service {
   }
   grpc::Status UpdatePodSandboxResources(grpc::ServerContext*,
                                          const v1::UpdatePodSandboxResourcesRequest*,
-                                         v1::UpdatePodSandboxResourcesResponse*) override {
-    return edge_.Unimplemented("UpdatePodSandboxResources", "pod sandboxes");
-  }
+                                         v1::UpdatePodSandboxResourcesResponse*) override;
 
  private:
   RpcEdge& edge_;
   const config::LiveConfig& config_;
   network::NetworkReadiness& network_;
   const RuntimeFacts& facts_;
+  sandbox::Sandboxes& sandboxes_;
 };
 
 }  // namespace crio::server

@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/fake_pod.h"
 #include "version.h"
 
 namespace crio::server {
@@ -21,7 +22,12 @@ class RuntimeServiceTest : public ::testing::Test {
   config::LiveConfig config_{config::Config{}};
   FakeNetwork network_;
   RuntimeFacts facts_{.cgroup_manager = "cgroupfs"};
-  RuntimeService service_{edge_, config_, network_, facts_};
+  std::unique_ptr<state::Database> db_ = *state::Database::Open(":memory:");
+  std::unique_ptr<sandbox::SandboxStore> store_ = *sandbox::SandboxStore::Open(*db_);
+  testing::FakeNetwork pod_network_;
+  testing::FakeIsolation isolation_;
+  sandbox::Sandboxes sandboxes_{{}, *store_, pod_network_, isolation_};
+  RuntimeService service_{edge_, config_, network_, facts_, sandboxes_};
 };
 
 TEST_F(RuntimeServiceTest, VersionNamesThisRuntimeAndApiV1) {
@@ -75,7 +81,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
   EXPECT_EQ(response.linux().cgroup_driver(), v1::CGROUPFS);
 
   RuntimeFacts systemd{.cgroup_manager = "systemd"};
-  RuntimeService with_systemd(edge_, config_, network_, systemd);
+  RuntimeService with_systemd(edge_, config_, network_, systemd, sandboxes_);
   ASSERT_TRUE(
       with_systemd.RuntimeConfig(nullptr, &v1::RuntimeConfigRequest::default_instance(), &response)
           .ok());
@@ -83,11 +89,11 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
 }
 
 TEST_F(RuntimeServiceTest, PendingRpcsAnswerUnimplementedWithTheirFeature) {
-  v1::RunPodSandboxResponse pod;
-  const grpc::Status status =
-      service_.RunPodSandbox(nullptr, &v1::RunPodSandboxRequest::default_instance(), &pod);
+  v1::CreateContainerResponse container;
+  const grpc::Status status = service_.CreateContainer(
+      nullptr, &v1::CreateContainerRequest::default_instance(), &container);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("pod sandboxes"), std::string::npos);
+  EXPECT_NE(status.error_message().find("containers"), std::string::npos);
 }
 
 }  // namespace

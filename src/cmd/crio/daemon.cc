@@ -9,6 +9,7 @@
 
 #include "cmd/crio/host_probe.h"
 #include "cmd/crio/image_stack.h"
+#include "cmd/crio/pod_stack.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
@@ -117,10 +118,16 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
     return 1;
   }
+  auto pod_stack = BuildPodStack(config);
+  if (!pod_stack.ok()) {
+    log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
+    return 1;
+  }
   server::RpcEdge edge;
   network::CniConfigReadiness network(config.network.network_dir, config.network.plugin_dirs,
                                       config.network.cni_default_network);
-  server::RuntimeService runtime_service(edge, live, network, facts);
+  server::RuntimeService runtime_service(edge, live, network, facts,
+                                         *(*pod_stack)->sandboxes);
   server::ImageService image_service(edge, live, *(*image_stack)->images);
   auto cri =
       server::CriServer::Start({&runtime_service, &image_service},
