@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fails when the tests left anything behind: crio processes from this build, temp dirs,
-# mounts, network namespaces or conmon processes.
+# mounts (pinned namespaces, shm), conmon processes, test registries, the pod tests'
+# bridges (crtPID), CNI result caches (crio-test-PID networks) or NAT rules for their
+# subnets (10.201.0.0/16).
 set -u
 cd "$(dirname "$0")/.."
 bin_dir=$(realpath "${BUILD_DIR:-build}")/bin
@@ -14,6 +16,12 @@ mounts=$(grep -E 'crio-test-' /proc/mounts || true)
 pgrep -x conmon >/dev/null && leaks+=("conmon processes still running")
 registries=$(pgrep -f "docker-registry serve ${TMPDIR:-/tmp}/crio-test-" || true)
 [ -n "$registries" ] && leaks+=("test registries still running: $registries")
+bridges=$(ip -o link show type bridge 2>/dev/null | grep -oE ' crt[0-9]+' || true)
+[ -n "$bridges" ] && leaks+=("test bridges left:$bridges")
+caches=$(find /var/lib/cni/results -maxdepth 1 -name 'crio-test-*' 2>/dev/null)
+[ -n "$caches" ] && leaks+=("CNI result caches left: $caches")
+nat=$(iptables -t nat -S 2>/dev/null | grep -F ' 10.201.' || true)
+[ -n "$nat" ] && leaks+=("NAT rules left: $nat")
 if [ ${#leaks[@]} -gt 0 ]; then
   printf 'leak check: %s\n' "${leaks[@]}" >&2
   exit 1

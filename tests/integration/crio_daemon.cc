@@ -1,6 +1,9 @@
 #include "tests/integration/crio_daemon.h"
 
 #include <signal.h>
+#include <sys/mount.h>
+
+#include <algorithm>
 
 #include <fstream>
 #include <sstream>
@@ -31,7 +34,19 @@ CrioDaemon::CrioDaemon(const std::string& extra_toml) {
   if (!extra_toml.empty()) dir_.WriteFile("crio.conf.d/50-test.conf", extra_toml);
 }
 
-CrioDaemon::~CrioDaemon() { KillAndReap(pid_); }
+CrioDaemon::~CrioDaemon() {
+  KillAndReap(pid_);
+  // A test that failed half-way may leave crio's mounts (pinned namespaces, shm) behind;
+  // detach them, deepest first, so the temp dir can go.
+  std::vector<std::string> mounts;
+  std::ifstream table("/proc/self/mounts");
+  std::string device, target, rest;
+  while (table >> device >> target && std::getline(table, rest)) {
+    if (target.starts_with(dir_.path() + "/")) mounts.push_back(target);
+  }
+  std::sort(mounts.rbegin(), mounts.rend());
+  for (const std::string& mount : mounts) umount2(mount.c_str(), MNT_DETACH);
+}
 
 std::vector<std::string> CrioDaemon::Command(const std::vector<std::string>& extra_args) const {
   std::vector<std::string> argv = {BinPath("crio"), "--config", config_file(), "--config-dir",

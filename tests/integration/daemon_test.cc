@@ -80,12 +80,6 @@ TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
 TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  v1::RunPodSandboxResponse pod;
-  const grpc::Status status =
-      RuntimeStub(crio)->RunPodSandbox(Context().get(), v1::RunPodSandboxRequest(), &pod);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("pod sandboxes"), std::string::npos);
-
   v1::ListContainersResponse containers;
   const grpc::Status listed = RuntimeStub(crio)->ListContainers(
       Context().get(), v1::ListContainersRequest(), &containers);
