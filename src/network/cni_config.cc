@@ -97,8 +97,4 @@ absl::StatusOr<CniNetwork> FindNetwork(const std::string& network_dir,
                   network_dir, skipped));
 }
 
-absl::Status CniConfigReadiness::Check() {
-  return FindNetwork(network_dir_, plugin_dirs_, default_network_).status();
-}
-
 }  // namespace crio::network

@@ -4,7 +4,7 @@
 // in lexical order; the first valid one wins unless a network is named explicitly
 // (cni_default_network). A file is valid when it parses, names its network and every plugin
 // it lists has an executable in one of the plugin dirs. Reads the disk on every call and
-// keeps no state, so it is thread-safe.
+// keeps no state, so it is thread-safe. cni_watch.h keeps the answer current by inotify.
 #pragma once
 
 #include <string>
@@ -34,23 +34,6 @@ class NetworkReadiness {
   virtual ~NetworkReadiness() = default;
   // OK when ready; otherwise the reason, for the condition's message.
   virtual absl::Status Check() = 0;
-};
-
-// NetworkReadiness from the CNI configuration on disk.
-class CniConfigReadiness final : public NetworkReadiness {
- public:
-  CniConfigReadiness(std::string network_dir, std::vector<std::string> plugin_dirs,
-                     std::string default_network)
-      : network_dir_(std::move(network_dir)),
-        plugin_dirs_(std::move(plugin_dirs)),
-        default_network_(std::move(default_network)) {}
-
-  absl::Status Check() override;
-
- private:
-  const std::string network_dir_;
-  const std::vector<std::string> plugin_dirs_;
-  const std::string default_network_;
 };
 
 }  // namespace crio::network

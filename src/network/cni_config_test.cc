@@ -63,12 +63,5 @@ TEST_F(CniConfigTest, DefaultNetworkSelectsByName) {
   EXPECT_FALSE(FindNetwork(NetDir(), PluginDirs(), "c").ok());
 }
 
-TEST_F(CniConfigTest, ReadinessFollowsTheDisk) {
-  CniConfigReadiness readiness(NetDir(), PluginDirs(), "");
-  EXPECT_FALSE(readiness.Check().ok());
-  dir_.WriteFile("net.d/10-a.conflist", R"({"name":"a","plugins":[{"type":"loopback"}]})");
-  EXPECT_TRUE(readiness.Check().ok());
-}
-
 }  // namespace
 }  // namespace crio::network

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "cri_api.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -72,8 +74,13 @@ TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
   ASSERT_TRUE(crio.Start()) << crio.Log();
   crio.dir().WriteFile("net.d/10-test.conflist",
                        R"({"cniVersion":"1.0.0","name":"test","plugins":[{"type":"loopback"}]})");
+  // crio notices through inotify, so give it a moment.
   v1::StatusResponse status;
-  ASSERT_TRUE(RuntimeStub(crio)->Status(Context().get(), v1::StatusRequest(), &status).ok());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(RuntimeStub(crio)->Status(Context().get(), v1::StatusRequest(), &status).ok());
+    if (status.status().conditions(1).status()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_TRUE(status.status().conditions(1).status()) << status.status().conditions(1).message();
 }
 

@@ -13,7 +13,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
-#include "network/cni_config.h"
+#include "network/cni_watch.h"
 #include "server/api_socket.h"
 #include "server/cri_server.h"
 #include "server/image_service.h"
@@ -124,8 +124,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     return 1;
   }
   server::RpcEdge edge;
-  network::CniConfigReadiness network(config.network.network_dir, config.network.plugin_dirs,
-                                      config.network.cni_default_network);
+  network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
+                                    config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts,
                                          *(*pod_stack)->sandboxes);
   server::ImageService image_service(edge, live, *(*image_stack)->images);
