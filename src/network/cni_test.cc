@@ -157,6 +157,16 @@ TEST_F(CniPodNetworkTest, CheckSendsTheCachedResult) {
   EXPECT_EQ(calls[2].second["prevResult"]["ips"][1]["address"], "10.1.0.5/24");
 }
 
+TEST_F(CniPodNetworkTest, DisableCheckIsHonoured) {
+  dir_.WriteFile("net.d/10-test.conflist",
+                 R"({"cniVersion":"1.0.0","name":"testnet","disableCheck":true,)"
+                 R"("plugins":[{"type":"fake-bridge"}]})");
+  CniPodNetwork network(Options());
+  ASSERT_TRUE(network.Attach(Pod()).ok());
+  ASSERT_TRUE(network.Check(Pod()).ok());
+  EXPECT_EQ(Calls().size(), 1u);  // the ADD only
+}
+
 TEST_F(CniPodNetworkTest, BandwidthAndCidrReachPluginsThatAskForThem) {
   dir_.WriteFile("net.d/10-test.conflist",
                  R"({"cniVersion":"1.0.0","name":"testnet","plugins":[{"type":"fake-bridge",)"

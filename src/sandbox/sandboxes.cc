@@ -156,6 +156,7 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec) {
     return absl::InvalidArgumentError(
         fmt::format("runtime handler \"{}\" is not configured", spec.runtime_handler));
   }
+  RETURN_IF_ERROR(ValidateCgroupParent(spec.cgroup_parent, options_.cgroup_manager));
   RETURN_IF_ERROR(Sysctls(spec).status());
   Sandbox sandbox{.id = NewId(), .spec = std::move(spec)};
   sandbox.created_at = Now();
@@ -303,6 +304,13 @@ absl::Status Sandboxes::AttachNetwork(Sandbox& sandbox, Rollback& rollback) {
   sandbox.ips = attached->ips;
   rollback.Add([this, attachment] { (void)network_.Detach(attachment); });
   return absl::OkStatus();
+}
+
+absl::Status Sandboxes::CheckNetwork(const Sandbox& sandbox) const {
+  if (sandbox.spec.host_network() || sandbox.state != SandboxState::kReady) {
+    return absl::FailedPreconditionError("the pod has no network attachment to check");
+  }
+  return network_.Check(AttachmentOf(sandbox));
 }
 
 absl::Status Sandboxes::Stop(const std::string& id) {

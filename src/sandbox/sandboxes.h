@@ -39,6 +39,7 @@ struct SandboxesOptions {
   std::vector<std::string> default_sysctls;
   std::set<std::string> runtime_handlers;  // the configured [crio.runtime.runtimes] names
   std::string boot_id;
+  std::string cgroup_manager = "cgroupfs";  // in effect: "systemd" or "cgroupfs"
   std::string host_resolv_conf = "/etc/resolv.conf";
   std::string host_hosts = "/etc/hosts";
   uint64_t shm_size_bytes = 64 << 20;
@@ -71,6 +72,10 @@ class Sandboxes {
   absl::StatusOr<Sandbox> Get(const std::string& id_or_prefix) const;
   // Matching pods, oldest first.
   std::vector<Sandbox> List(const SandboxFilter& filter) const;
+
+  // Runs CNI CHECK for a READY pod on a pod network: OK when the plugins find the
+  // attachment as they made it. FAILED_PRECONDITION for host-network or stopped pods.
+  absl::Status CheckNetwork(const Sandbox& sandbox) const;
 
   // UpdateRuntimeConfig: the node's pod CIDR, offered to CNI plugins for new pods.
   void SetPodCidr(const std::string& cidr);

@@ -122,6 +122,25 @@ absl::Status ValidateSpec(const SandboxSpec& spec) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateCgroupParent(const std::string& parent, const std::string& cgroup_manager) {
+  if (parent.empty()) return absl::OkStatus();
+  const std::string base = parent.substr(parent.find_last_of('/') + 1);
+  const bool slice = base.ends_with(".slice");
+  if (parent.find("..") != std::string::npos || HasControlOrSpace(parent)) {
+    return absl::InvalidArgumentError(fmt::format("cgroup parent \"{}\" is invalid", parent));
+  }
+  if (cgroup_manager == "systemd" && (!slice || parent.find('/') != std::string::npos)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "cgroup_manager is systemd, but cgroup parent \"{}\" is not a slice (NAME.slice)",
+        parent));
+  }
+  if (cgroup_manager != "systemd" && slice) {
+    return absl::InvalidArgumentError(fmt::format(
+        "cgroup_manager is cgroupfs, but cgroup parent \"{}\" is a systemd slice", parent));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity) {
   uint64_t number = 0;
   const char* end = quantity.data() + quantity.size();

@@ -10,6 +10,10 @@ namespace crio::sandbox {
 
 absl::Status ValidateSpec(const SandboxSpec& spec);
 
+// The pod's cgroup parent must suit the cgroup manager: a systemd slice ("kubepods.slice")
+// for "systemd", a cgroupfs path ("/kubepods/pod1") for "cgroupfs"; never a ".." component.
+absl::Status ValidateCgroupParent(const std::string& parent, const std::string& cgroup_manager);
+
 // Parses a Kubernetes bandwidth quantity ("10M", "1Gi", "500k", "1000000") into bits per
 // second; used for the kubernetes.io/ingress-bandwidth and egress-bandwidth annotations.
 absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity);

@@ -68,6 +68,15 @@ TEST(ValidateSpecTest, PortsAndPaths) {
   ExpectInvalid(spec, "TARGET");
 }
 
+TEST(ValidateCgroupParentTest, MustSuitTheCgroupManager) {
+  EXPECT_TRUE(ValidateCgroupParent("", "systemd").ok());
+  EXPECT_TRUE(ValidateCgroupParent("kubepods-besteffort-pod1.slice", "systemd").ok());
+  EXPECT_TRUE(ValidateCgroupParent("/kubepods/besteffort/pod1", "cgroupfs").ok());
+  EXPECT_FALSE(ValidateCgroupParent("/kubepods/pod1", "systemd").ok());
+  EXPECT_FALSE(ValidateCgroupParent("kubepods.slice", "cgroupfs").ok());
+  EXPECT_FALSE(ValidateCgroupParent("/kubepods/../../etc", "cgroupfs").ok());
+}
+
 TEST(ParseBandwidthTest, KubernetesQuantities) {
   EXPECT_EQ(*ParseBandwidth("1000"), 1000u);
   EXPECT_EQ(*ParseBandwidth("10M"), 10000000u);

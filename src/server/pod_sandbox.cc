@@ -62,7 +62,9 @@ grpc::Status RuntimeService::PodSandboxStatus(grpc::ServerContext*,
         RETURN_IF_ERROR(NeedId(in.pod_sandbox_id()));
         ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(in.pod_sandbox_id()));
         FillStatus(pod, *out->mutable_status());
-        if (in.verbose()) (*out->mutable_info())["info"] = VerboseInfo(pod);
+        if (in.verbose()) {
+          (*out->mutable_info())["info"] = VerboseInfo(pod, sandboxes_.CheckNetwork(pod));
+        }
         return absl::OkStatus();
       });
 }

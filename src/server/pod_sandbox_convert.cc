@@ -117,7 +117,7 @@ void FillListItem(const sandbox::Sandbox& sandbox, v1::PodSandbox& out) {
   out.set_runtime_handler(sandbox.spec.runtime_handler);
 }
 
-std::string VerboseInfo(const sandbox::Sandbox& sandbox) {
+std::string VerboseInfo(const sandbox::Sandbox& sandbox, const absl::Status& network_check) {
   json info = {{"runDir", sandbox.run_dir},
                {"namespaces",
                 {{"network", sandbox.netns_path},
@@ -128,7 +128,9 @@ std::string VerboseInfo(const sandbox::Sandbox& sandbox) {
                {"resolvPath", sandbox.resolv_path},
                {"hostsPath", sandbox.hosts_path},
                {"logDirectory", sandbox.spec.log_directory},
-               {"cniNetwork", sandbox.network}};
+               {"cniNetwork", sandbox.network},
+               {"networkCheck",
+                network_check.ok() ? std::string("ok") : std::string(network_check.message())}};
   v1::PodSandboxConfig config;
   std::string config_json;
   if (config.ParseFromString(sandbox.spec.config_blob) &&

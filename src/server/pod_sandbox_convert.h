@@ -18,9 +18,9 @@ sandbox::SandboxSpec SpecFromConfig(const v1::PodSandboxConfig& config,
 
 void FillStatus(const sandbox::Sandbox& sandbox, v1::PodSandboxStatus& out);
 void FillListItem(const sandbox::Sandbox& sandbox, v1::PodSandbox& out);
-// The verbose info map's "info" entry: where the pod's namespaces and files are, and the
-// config it was run with, as JSON.
-std::string VerboseInfo(const sandbox::Sandbox& sandbox);
+// The verbose info map's "info" entry: where the pod's namespaces and files are, the config
+// it was run with, and the CNI CHECK result ("ok" or the error), as JSON.
+std::string VerboseInfo(const sandbox::Sandbox& sandbox, const absl::Status& network_check);
 
 sandbox::SandboxFilter FilterFrom(const v1::PodSandboxFilter& filter);
 

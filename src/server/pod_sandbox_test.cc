@@ -82,6 +82,7 @@ TEST_F(PodSandboxRpcTest, RunThenStatusReportsWhatWasAskedAndMade) {
   const auto info = nlohmann::json::parse(response.info().at("info"));
   EXPECT_EQ(info["namespaces"]["network"], dir_.Join("ns/netns/" + id));
   EXPECT_EQ(info["config"]["metadata"]["name"], "web");
+  EXPECT_EQ(info["networkCheck"], "ok");
 }
 
 TEST_F(PodSandboxRpcTest, BadRequestsGetClearErrors) {

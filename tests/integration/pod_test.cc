@@ -153,8 +153,10 @@ TEST_F(PodTest, PodIsReachableOnItsIpAndHostPort) {
   ASSERT_TRUE(ip.starts_with(network_->subnet_prefix())) << ip;
   EXPECT_EQ(List().items_size(), 1);
 
-  const std::string netns = Info(id)["namespaces"]["network"];
+  const json info = Info(id);
+  const std::string netns = info["namespaces"]["network"];
   EXPECT_EQ(netns, crio_->dir().Join("run/ns/netns/" + id));
+
   NetnsListener listener(netns, 8080, "hello from the pod");
   ASSERT_TRUE(listener.ok());
   EXPECT_EQ(ReadFrom(ip, 8080), "hello from the pod");
@@ -186,6 +188,7 @@ TEST_F(PodTest, PodFilesCarryDnsHostnameAndHosts) {
   const std::string ip = Status(id).status().network().ip();
   EXPECT_NE(ReadText(info["hostsPath"]).find(ip + "\tfiles-0\n"), std::string::npos);
   EXPECT_TRUE(IsMounted(info["shmPath"]));
+  EXPECT_EQ(info["networkCheck"], "ok");  // CNI CHECK through bridge and portmap
   EXPECT_TRUE(fs::is_directory(crio_->dir().Join("logs/files")));
 
   const RunResult hostname =

@@ -118,7 +118,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
     return 1;
   }
-  auto pod_stack = BuildPodStack(config);
+  auto pod_stack = BuildPodStack(config, facts.cgroup_manager);
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;

@@ -13,7 +13,8 @@ std::string BootId() {
   return *id;
 }
 
-absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config) {
+absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
+                                                        const std::string& cgroup_manager) {
   auto stack = std::make_unique<PodStack>();
   RETURN_IF_ERROR(sys::MakeDirs(config.root.root, 0700));
   ASSIGN_OR_RETURN(stack->db, state::Database::Open(config.root.root + "/state.db"));
@@ -30,7 +31,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                 .log_dir = config.root.log_dir,
                                 .default_sysctls = config.runtime.default_sysctls,
                                 .runtime_handlers = std::move(handlers),
-                                .boot_id = BootId()},
+                                .boot_id = BootId(),
+                                .cgroup_manager = cgroup_manager},
       *stack->store, *stack->network, stack->isolation);
   RETURN_IF_ERROR(stack->sandboxes->Restore());
   return stack;

@@ -23,8 +23,9 @@ struct PodStack {
 };
 
 // Opens ROOT/state.db and restores the pods in it (those from an earlier boot come back
-// NOTREADY).
-absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config);
+// NOTREADY). `cgroup_manager` is the one in effect (see EffectiveCgroupManager).
+absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
+                                                        const std::string& cgroup_manager);
 
 // This boot's id (/proc/sys/kernel/random/boot_id).
 std::string BootId();
