@@ -21,8 +21,9 @@ run:
 	scripts/run.sh
 
 # Binaries, man pages and the systemd unit under PREFIX; the default crio.conf,
-# registries.conf and policy.json into SYSCONFDIR unless already there (an operator's
-# files are never replaced).
+# registries.conf and policy.json into SYSCONFDIR unless already there, and the default
+# bridge network into SYSCONFDIR/cni/net.d when it has none (an operator's files are never
+# replaced).
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/crio/crio.conf.d
@@ -34,6 +35,7 @@ install: build
 	  install -m 0644 contrib/registries.conf $(DESTDIR)$(SYSCONFDIR)/containers/registries.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/containers/policy.json ] || \
 	  install -m 0644 contrib/policy.json $(DESTDIR)$(SYSCONFDIR)/containers/policy.json
+	DESTDIR=$(DESTDIR) scripts/install-cni-config.sh $(SYSCONFDIR)/cni/net.d
 
 clean:
 	rm -rf $(BUILD_DIR)

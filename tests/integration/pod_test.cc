@@ -334,6 +334,29 @@ TEST_F(PodTest, ManyPodsComeAndGoWithoutLeaks) {
   EXPECT_TRUE(fs::is_empty(crio_->dir().Join("run/storage/pods")));
 }
 
+TEST(DefaultNetworkTest, FreshMachineGetsTheContribBridgeNetworkOnce) {
+  if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
+  CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\"]\n");
+  const std::string script = std::string(CRIO_SOURCE_DIR) + "/scripts/install-cni-config.sh";
+  ASSERT_EQ(RunCommand({script, crio.network_dir()}).exit_code, 0);
+  const std::string installed = crio.network_dir() + "/11-crio-ipv4-bridge.conflist";
+  ASSERT_TRUE(fs::exists(installed));
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  auto stub = v1::RuntimeService::NewStub(
+      grpc::CreateChannel("unix:" + crio.socket(), grpc::InsecureChannelCredentials()));
+  v1::StatusResponse status;
+  ASSERT_TRUE(stub->Status(Context().get(), v1::StatusRequest(), &status).ok());
+  EXPECT_TRUE(status.status().conditions(1).status()) << status.status().conditions(1).message();
+  EXPECT_TRUE(crio.WaitForLog("CNI network crio (" + installed + ") is ready"));
+
+  // An operator's own network is never joined by ours.
+  fs::remove(installed);
+  std::ofstream(crio.network_dir() + "/05-mine.conf") << "{}";
+  ASSERT_EQ(RunCommand({script, crio.network_dir()}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(installed));
+  EXPECT_EQ(crio.Stop(), 0);
+}
+
 TEST(PodCniFailureTest, FailedPluginRollsThePodBack) {
   if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
   TempDir plugins;
