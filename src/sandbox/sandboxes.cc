@@ -8,7 +8,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "common/atomic_file.h"
+#include "common/errno_status.h"
 #include "common/log.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
@@ -17,6 +17,7 @@
 #include "sandbox/pod_files.h"
 #include "sandbox/sysctls.h"
 #include "sandbox/validate.h"
+#include "sys/unique_fd.h"
 #include "sys/unix_socket.h"
 
 namespace crio::sandbox {
@@ -48,8 +49,15 @@ bool MatchesFilter(const Sandbox& sandbox, const SandboxFilter& filter) {
                      });
 }
 
+// The pod's files live in its run dir, under runroot (a tmpfs on a real node), and nobody
+// reads them before Run returns; they need neither fsync nor rename.
 absl::Status WriteText(const std::string& path, const std::string& content) {
-  return WriteFileAtomically(path, content, 0644);
+  sys::UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!file || ::write(file.get(), content.data(), content.size()) !=
+                   static_cast<ssize_t>(content.size())) {
+    return ErrnoToStatus(errno, "write " + path);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

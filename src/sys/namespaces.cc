@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -24,6 +25,8 @@ namespace crio::sys {
 namespace {
 
 constexpr size_t kChildStackBytes = 64 * 1024;
+// The child only writes a few files; far longer than this means it is stuck.
+constexpr int kChildReportTimeoutMs = 30'000;
 
 // Everything the clone child needs, prepared before the clone so the child allocates nothing.
 struct ChildPlan {
@@ -33,7 +36,6 @@ struct ChildPlan {
   std::vector<std::string> sysctl_values;
   int report_fd = -1;  // child → parent: a Report
   int release_fd = -1;  // parent → child: closed when the pins are in place
-  int parent_fds[2] = {-1, -1};  // the parent's ends, which the child must close
 };
 
 // What the child tells the parent. step < 0 means success.
@@ -44,8 +46,14 @@ struct Report {
 
 int ChildMain(void* argument) {
   const auto* plan = static_cast<const ChildPlan*>(argument);
-  // Without this the child's copy of the release pipe's write end would keep it open.
-  for (const int fd : plan->parent_fds) ::close(fd);
+  // The child never execs, so O_CLOEXEC does not apply: close every inherited fd but its
+  // two pipe ends. Otherwise it would hold its own release pipe open, and pipes of other
+  // threads' children (a concurrent pin's release pipe, a CNI plugin's stdout), stalling them.
+  const unsigned low = static_cast<unsigned>(std::min(plan->report_fd, plan->release_fd));
+  const unsigned high = static_cast<unsigned>(std::max(plan->report_fd, plan->release_fd));
+  ::close_range(3, low - 1, 0);
+  ::close_range(low + 1, high - 1, 0);
+  ::close_range(high + 1, ~0U, 0);
   Report report;
   if (plan->hostname != nullptr && ::sethostname(plan->hostname, plan->hostname_length) != 0) {
     report = {0, errno};
@@ -132,8 +140,6 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   UniqueFd release_read(release_pipe[0]), release_write(release_pipe[1]);
   plan.report_fd = report_write.get();
   plan.release_fd = release_read.get();
-  plan.parent_fds[0] = report_read.get();
-  plan.parent_fds[1] = release_write.get();
 
   void* stack = ::mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -151,8 +157,16 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   release_read.Reset();
 
   Report report;
-  ssize_t got;
-  while ((got = ::read(report_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
+  ssize_t got = -1;
+  pollfd readable{report_read.get(), POLLIN, 0};
+  int ready;
+  while ((ready = ::poll(&readable, 1, kChildReportTimeoutMs)) < 0 && errno == EINTR) {
+  }
+  if (ready > 0) {
+    while ((got = ::read(report_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
+    }
+  } else {
+    ::kill(pid, SIGKILL);  // stuck: it cannot be trusted to pin anything
   }
   PinnedNamespaces pinned;
   absl::Status status;

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -69,6 +70,25 @@ TEST_F(NamespacesTest, PinsNewNamespacesWithSysctlsInside) {
     EXPECT_FALSE(std::filesystem::exists(*path));
     EXPECT_TRUE(UnpinNamespace(*path).ok());  // idempotent
   }
+}
+
+TEST_F(NamespacesTest, ConcurrentPinsDoNotHoldEachOthersPipes) {
+  std::vector<std::thread> threads;
+  std::atomic<int> pinned_count{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto pinned = PinNamespaces({.dir = dir_, .name = "c" + std::to_string(t * 100 + i)});
+        if (!pinned.ok()) continue;
+        ++pinned_count;
+        for (const std::string* path : {&pinned->net, &pinned->ipc, &pinned->uts}) {
+          (void)UnpinNamespace(*path);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(pinned_count, 80);
 }
 
 TEST_F(NamespacesTest, HostNamespacesAreNotPinned) {
