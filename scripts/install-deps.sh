@@ -10,7 +10,7 @@ build_packages=(
   libssl-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libgtest-dev libgmock-dev
 )
 runtime_packages=(runc conmon containernetworking-plugins iproute2 iptables)
-test_packages=(curl procps docker-registry apache2-utils openssl)
+test_packages=(curl procps docker-registry apache2-utils openssl busybox-static util-linux)
 
 missing=()
 for pkg in "${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}"; do

@@ -1,0 +1,48 @@
+// ContainerLayers: each container's root filesystem, an overlay of its image's layers with
+// a writable layer of its own.
+//
+//   ROOT/overlay-containers/ID/{upper,work,merged}   the writable layer and the mount point
+//   ROOT/overlay/l/NAME -> ../HEX/diff               short names for layer dirs
+//
+// Lower dirs are named through the short links so the overlay option string stays under a
+// page even for deep images (about 60 bytes a layer). Thread-safe: every path is owned by
+// one container id, and links are created with O_EXCL semantics (an existing one is kept).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/usage.h"
+
+namespace crio::storage {
+
+class ContainerLayers {
+ public:
+  // `root`: the storage root; `layer_dir(chain_id)` gives a layer's diff dir under it.
+  explicit ContainerLayers(std::string root) : root_(std::move(root)) {}
+
+  // Creates the container's writable layer and mounts the overlay of `layers` (chain ids,
+  // bottom first) under it; returns the mount point. On error nothing is left.
+  absl::StatusOr<std::string> Mount(const std::string& id, const std::vector<std::string>& layers);
+  // Unmounts the container's rootfs; OK when it is not mounted.
+  absl::Status Unmount(const std::string& id);
+  // Unmounts and deletes the writable layer; OK when it is gone.
+  absl::Status Remove(const std::string& id);
+
+  std::string MountPoint(const std::string& id) const;
+  bool IsMounted(const std::string& id) const;
+  // Bytes and inodes used by the container's writable layer.
+  Usage WritableUsage(const std::string& id) const;
+  // The overlay mount options for `layers`, exposed for tests.
+  absl::StatusOr<std::string> MountOptions(const std::string& id,
+                                           const std::vector<std::string>& layers) const;
+
+ private:
+  std::string ContainerDir(const std::string& id) const;
+  absl::StatusOr<std::string> ShortLink(const std::string& chain_id) const;
+
+  const std::string root_;
+};
+
+}  // namespace crio::storage
