@@ -1,0 +1,232 @@
+#include "oci/conmon_runtime.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "common/errno_status.h"
+#include "common/read_file.h"
+#include "common/status_macros.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "sys/process.h"
+#include "sys/unique_fd.h"
+
+namespace crio::oci {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxSyncMessage = 64 * 1024;
+constexpr auto kRuntimeCallTimeout = std::chrono::seconds(60);
+
+// A pipe whose child end sits above the fds conmon must get (3 and 4), so dup2 onto 3/4 in
+// the child never clobbers the other end.
+struct ChildPipe {
+  sys::UniqueFd parent;
+  sys::UniqueFd child;
+};
+
+absl::StatusOr<ChildPipe> MakeChildPipe(bool child_reads) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe2");
+  sys::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  sys::UniqueFd& child_end = child_reads ? read_end : write_end;
+  sys::UniqueFd high(::fcntl(child_end.get(), F_DUPFD_CLOEXEC, 10));
+  if (!high) return ErrnoToStatus(errno, "dup a pipe end");
+  return ChildPipe{.parent = std::move(child_reads ? write_end : read_end),
+                   .child = std::move(high)};
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (const std::string& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
+                                  const std::vector<std::string>& env, int sync_fd,
+                                  int start_fd, const std::string& cwd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, sync_fd, 3);
+  posix_spawn_file_actions_adddup2(&actions, start_fd, 4);
+  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                            POSIX_SPAWN_SETSID);
+  std::vector<char*> args = CStrings(argv);
+  std::vector<char*> envp = CStrings(env);
+  pid_t pid = -1;
+  const int error = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) return ErrnoToStatus(error, "start conmon " + argv[0]);
+  return pid;
+}
+
+// Reads conmon's answer on the sync pipe: {"pid": N} or {"pid": -1, "message": "..."}.
+absl::StatusOr<pid_t> ReadSyncAnswer(int fd, std::chrono::milliseconds timeout) {
+  std::string text;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return absl::DeadlineExceededError("conmon did not report the container's pid in time");
+    }
+    pollfd readable{fd, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) text.append(buffer, static_cast<size_t>(n));
+    const json answer = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (answer.is_object() && answer.contains("pid") && answer["pid"].is_number_integer()) {
+      const int64_t pid = answer["pid"];
+      if (pid > 0) return static_cast<pid_t>(pid);
+      return absl::InternalError(
+          fmt::format("runtime create failed: {}", answer.value("message", "no message")));
+    }
+    if (n <= 0 || text.size() > kMaxSyncMessage) {
+      return absl::InternalError(fmt::format(
+          "conmon exited without reporting the container's pid{}", text.empty() ? "" : ": " + text));
+    }
+  }
+}
+
+bool MeansGone(const std::string& message) {
+  for (const char* phrase : {"does not exist", "not exist", "no such process",
+                             "container not running", "invalid process", "not found"}) {
+    if (message.find(phrase) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> ConmonRuntime::ConmonArgs(const CreateRequest& request) const {
+  std::vector<std::string> args = {options_.conmon_path,
+                                   "-b", request.bundle,
+                                   "-c", request.id,
+                                   "--exit-dir", options_.exits_dir,
+                                   "-l", request.log_path,
+                                   "--log-level", options_.log_level,
+                                   "-n", request.name,
+                                   "-P", request.bundle + "/conmon-pidfile",
+                                   "-p", request.bundle + "/pidfile",
+                                   "--persist-dir", request.persist_dir,
+                                   "-r", options_.runtime_path,
+                                   "--runtime-arg", "--root=" + options_.runtime_root,
+                                   "--socket-dir-path", options_.attach_socket_dir,
+                                   "-u", request.id};
+  if (options_.systemd_cgroup) args.push_back("-s");
+  if (options_.log_size_max >= 0) {
+    args.insert(args.end(), {"--log-size-max", std::to_string(options_.log_size_max)});
+  }
+  if (options_.no_pivot) args.push_back("--no-pivot");
+  if (request.tty) {
+    args.push_back("-t");
+  } else if (request.stdin) {
+    args.push_back("-i");
+    if (!request.stdin_once) args.push_back("--leave-stdin-open");
+  }
+  return args;
+}
+
+absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
+  ASSIGN_OR_RETURN(ChildPipe sync, MakeChildPipe(/*child_reads=*/false));
+  ASSIGN_OR_RETURN(ChildPipe start, MakeChildPipe(/*child_reads=*/true));
+  std::vector<std::string> env = options_.monitor_env;
+  env.insert(env.end(), {"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"});
+  ASSIGN_OR_RETURN(const pid_t conmon, SpawnConmon(ConmonArgs(request), env, sync.child.get(),
+                                                   start.child.get(), request.bundle));
+  sync.child.Reset();
+  start.child.Reset();
+  // Go: conmon forks its monitor and this first process exits.
+  (void)!::write(start.parent.get(), "0", 1);
+  start.parent.Reset();
+  int status = 0;
+  while (::waitpid(conmon, &status, 0) < 0 && errno == EINTR) {
+  }
+  ASSIGN_OR_RETURN(const pid_t pid, ReadSyncAnswer(sync.parent.get(), options_.create_timeout));
+  Created created{.pid = pid, .monitor_pid = 0};
+  if (auto text = ReadFileToString(request.bundle + "/conmon-pidfile", 64); text.ok()) {
+    created.monitor_pid = std::atoi(text->c_str());
+  }
+  return created;
+}
+
+absl::StatusOr<std::string> ConmonRuntime::RunRuntime(const std::vector<std::string>& args,
+                                                      const std::string& stdin_data) const {
+  std::vector<std::string> argv = {options_.runtime_path, "--root", options_.runtime_root};
+  if (options_.systemd_cgroup) argv.push_back("--systemd-cgroup");
+  argv.insert(argv.end(), args.begin(), args.end());
+  const char* path = std::getenv("PATH");
+  ASSIGN_OR_RETURN(const sys::ProcessResult result,
+                   sys::RunProcess({.argv = argv,
+                                    .env = {std::string("PATH=") +
+                                            (path != nullptr ? path : "/usr/sbin:/usr/bin")},
+                                    .stdin_data = stdin_data,
+                                    .timeout = kRuntimeCallTimeout}));
+  if (result.timed_out) {
+    return absl::DeadlineExceededError(fmt::format("runtime {}: timed out", args.front()));
+  }
+  if (result.exit_code != 0) {
+    std::string message = result.err.empty() ? result.out : result.err;
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    const std::string text = fmt::format("runtime {}: {}", args.front(), message);
+    return MeansGone(message) ? absl::NotFoundError(text) : absl::InternalError(text);
+  }
+  return result.out;
+}
+
+absl::Status ConmonRuntime::Start(const std::string& id) {
+  return RunRuntime({"start", id}).status();
+}
+
+absl::Status ConmonRuntime::Kill(const std::string& id, int signal, bool all) {
+  std::vector<std::string> args = {"kill"};
+  if (all) args.push_back("--all");
+  args.insert(args.end(), {id, std::to_string(signal)});
+  return RunRuntime(args).status();
+}
+
+absl::Status ConmonRuntime::Delete(const std::string& id) {
+  auto deleted = RunRuntime({"delete", "--force", id});
+  if (absl::IsNotFound(deleted.status())) return absl::OkStatus();
+  return deleted.status();
+}
+
+absl::StatusOr<RuntimeState> ConmonRuntime::State(const std::string& id) {
+  ASSIGN_OR_RETURN(const std::string out, RunRuntime({"state", id}));
+  const json state = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (!state.is_object()) return absl::InternalError("runtime state: not JSON: " + out);
+  return RuntimeState{.status = state.value("status", ""), .pid = state.value("pid", 0)};
+}
+
+absl::Status ConmonRuntime::Update(const std::string& id, const std::string& resources_json) {
+  return RunRuntime({"update", "--resources", "-", id}, resources_json).status();
+}
+
+}  // namespace crio::oci

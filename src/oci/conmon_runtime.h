@@ -1,0 +1,54 @@
+// ConmonRuntime: OciRuntime for runtime_type "oci": conmon runs `RUNTIME create` and then
+// watches the container (stdio, CRI log, exit code file, attach socket); crio calls the
+// runtime's CLI directly for start, kill, delete, state and update.
+//
+// Create follows conmon's protocol: conmon gets a sync pipe (fd 3, _OCI_SYNCPIPE) and a
+// start pipe (fd 4, _OCI_STARTPIPE); crio writes to the start pipe, conmon daemonizes (its
+// first process exits), runs `RUNTIME create` and answers {"pid": N} (or pid -1 and a
+// message) on the sync pipe. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "oci/oci_runtime.h"
+
+namespace crio::oci {
+
+struct ConmonOptions {
+  std::string conmon_path;
+  std::string runtime_path;
+  std::string runtime_root;  // --root for every runtime call
+  std::vector<std::string> monitor_env;
+  std::string exits_dir;
+  std::string attach_socket_dir;
+  std::string log_level = "info";
+  int64_t log_size_max = -1;
+  bool systemd_cgroup = false;
+  bool no_pivot = false;
+  std::chrono::seconds create_timeout{240};
+};
+
+class ConmonRuntime final : public OciRuntime {
+ public:
+  explicit ConmonRuntime(ConmonOptions options) : options_(std::move(options)) {}
+
+  absl::StatusOr<Created> Create(const CreateRequest& request) override;
+  absl::Status Start(const std::string& id) override;
+  absl::Status Kill(const std::string& id, int signal, bool all) override;
+  absl::Status Delete(const std::string& id) override;
+  absl::StatusOr<RuntimeState> State(const std::string& id) override;
+  absl::Status Update(const std::string& id, const std::string& resources_json) override;
+
+  // conmon's argv for `request`, exposed for tests.
+  std::vector<std::string> ConmonArgs(const CreateRequest& request) const;
+
+ private:
+  absl::StatusOr<std::string> RunRuntime(const std::vector<std::string>& args,
+                                         const std::string& stdin_data = "") const;
+
+  const ConmonOptions options_;
+};
+
+}  // namespace crio::oci
