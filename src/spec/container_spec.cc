@@ -1,0 +1,145 @@
+#include "spec/container_spec.h"
+
+#include <algorithm>
+
+namespace crio::spec {
+namespace {
+
+using nlohmann::json;
+
+json MountJson(const Mount& mount) {
+  return {{"destination", mount.destination},
+          {"type", mount.type},
+          {"source", mount.source},
+          {"options", mount.options}};
+}
+
+// /proc, /dev, /dev/pts, /dev/mqueue, /sys and /sys/fs/cgroup; privileged containers get
+// /sys and the cgroup tree writable.
+std::vector<Mount> DefaultMounts(bool privileged) {
+  const std::string sys_access = privileged ? "rw" : "ro";
+  return {
+      {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
+      {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+      {"/dev/pts",
+       "devpts",
+       "devpts",
+       {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+      {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
+      {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_access}},
+      {"/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", sys_access}},
+  };
+}
+
+// Defaults first; a later mount at the same destination replaces an earlier one, and a
+// mount at /dev or /sys drops the defaults beneath it.
+json Mounts(const ContainerSpecInput& input) {
+  std::vector<Mount> mounts = DefaultMounts(input.privileged);
+  for (const Mount& mount : input.mounts) {
+    std::erase_if(mounts, [&](const Mount& existing) {
+      return existing.destination == mount.destination ||
+             ((mount.destination == "/dev" || mount.destination == "/sys") &&
+              existing.destination.starts_with(mount.destination + "/"));
+    });
+    mounts.push_back(mount);
+  }
+  json out = json::array();
+  for (const Mount& mount : mounts) out.push_back(MountJson(mount));
+  return out;
+}
+
+json Namespaces(const ContainerSpecInput& input) {
+  json namespaces = json::array({{{"type", "mount"}}});
+  if (!input.host_pid) {
+    json pid = {{"type", "pid"}};
+    if (!input.pid_path.empty()) pid["path"] = input.pid_path;
+    namespaces.push_back(pid);
+  }
+  for (const auto& [type, path] : {std::pair{"network", &input.netns_path},
+                                   std::pair{"ipc", &input.ipcns_path},
+                                   std::pair{"uts", &input.utsns_path}}) {
+    if (!path->empty()) namespaces.push_back({{"type", type}, {"path", *path}});
+  }
+  return namespaces;
+}
+
+json ResourcesJson(const Resources& resources) {
+  json out = {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}};
+  json cpu = json::object();
+  if (resources.cpu_shares > 0) cpu["shares"] = resources.cpu_shares;
+  if (resources.cpu_quota > 0) cpu["quota"] = resources.cpu_quota;
+  if (resources.cpu_period > 0) cpu["period"] = resources.cpu_period;
+  if (!resources.cpuset_cpus.empty()) cpu["cpus"] = resources.cpuset_cpus;
+  if (!resources.cpuset_mems.empty()) cpu["mems"] = resources.cpuset_mems;
+  if (!cpu.empty()) out["cpu"] = cpu;
+  json memory = json::object();
+  if (resources.memory_limit > 0) memory["limit"] = resources.memory_limit;
+  if (resources.memory_swap > 0) memory["swap"] = resources.memory_swap;
+  if (!memory.empty()) out["memory"] = memory;
+  if (resources.pids_limit > 0) out["pids"] = {{"limit", resources.pids_limit}};
+  if (!resources.unified.empty()) out["unified"] = resources.unified;
+  return out;
+}
+
+json Process(const ContainerSpecInput& input) {
+  json user = {{"uid", input.uid}, {"gid", input.gid}};
+  if (!input.additional_gids.empty()) user["additionalGids"] = input.additional_gids;
+  json rlimits = json::array();
+  for (const Rlimit& limit : input.rlimits) {
+    rlimits.push_back({{"type", limit.type}, {"soft", limit.soft}, {"hard", limit.hard}});
+  }
+  json process = {{"terminal", input.terminal},
+                  {"user", user},
+                  {"args", input.args},
+                  {"env", input.env},
+                  {"cwd", input.cwd},
+                  {"capabilities",
+                   {{"bounding", input.capabilities},
+                    {"effective", input.capabilities},
+                    {"permitted", input.capabilities}}},
+                  {"noNewPrivileges", input.no_new_privileges},
+                  {"oomScoreAdj", input.oom_score_adj}};
+  if (!rlimits.empty()) process["rlimits"] = rlimits;
+  return process;
+}
+
+}  // namespace
+
+const std::vector<std::string>& DefaultMaskedPaths() {
+  static const std::vector<std::string> paths = {
+      "/proc/acpi",         "/proc/asound",      "/proc/interrupts",
+      "/proc/kcore",        "/proc/keys",        "/proc/latency_stats",
+      "/proc/sched_debug",  "/proc/scsi",        "/proc/timer_list",
+      "/proc/timer_stats",  "/sys/devices/virtual/powercap", "/sys/firmware",
+      "/sys/fs/selinux"};
+  return paths;
+}
+
+const std::vector<std::string>& DefaultReadonlyPaths() {
+  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq",
+                                                 "/proc/sys", "/proc/sysrq-trigger"};
+  return paths;
+}
+
+json BuildSpec(const ContainerSpecInput& input) {
+  json linux_section = {{"namespaces", Namespaces(input)},
+                        {"resources", ResourcesJson(input.resources)},
+                        {"cgroupsPath", input.cgroups_path}};
+  if (!input.privileged) {
+    linux_section["maskedPaths"] =
+        input.masked_paths.empty() ? DefaultMaskedPaths() : input.masked_paths;
+    linux_section["readonlyPaths"] =
+        input.readonly_paths.empty() ? DefaultReadonlyPaths() : input.readonly_paths;
+    if (input.seccomp) linux_section["seccomp"] = *input.seccomp;
+  }
+  json spec = {{"ociVersion", "1.0.2"},
+               {"process", Process(input)},
+               {"root", {{"path", input.rootfs}, {"readonly", input.readonly_rootfs}}},
+               {"hostname", input.hostname},
+               {"mounts", Mounts(input)},
+               {"annotations", input.annotations},
+               {"linux", linux_section}};
+  return spec;
+}
+
+}  // namespace crio::spec

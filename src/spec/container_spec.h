@@ -1,0 +1,81 @@
+// The OCI runtime spec (config.json) of a container: CRI-O's defaults (mounts, masked and
+// readonly paths, namespaces, capabilities, rlimits) with everything the request and the
+// pod decided, assembled from plain values. A pure function, no I/O: the caller resolves
+// the image, the user and the pod's paths first.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+
+namespace crio::spec {
+
+struct Mount {
+  std::string destination;
+  std::string type = "bind";
+  std::string source;
+  std::vector<std::string> options;
+};
+
+struct Rlimit {
+  std::string type;  // "RLIMIT_NOFILE"
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+};
+
+struct Resources {
+  int64_t cpu_period = 0;
+  int64_t cpu_quota = 0;
+  int64_t cpu_shares = 0;
+  int64_t memory_limit = 0;
+  int64_t memory_swap = 0;
+  std::string cpuset_cpus;
+  std::string cpuset_mems;
+  int64_t pids_limit = 0;  // 0: none
+  std::map<std::string, std::string> unified;
+};
+
+struct ContainerSpecInput {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> additional_gids;
+  bool terminal = false;
+  std::string rootfs;
+  bool readonly_rootfs = false;
+  std::string hostname;
+  // The pod's namespaces to join; an empty path means the host's (no entry). pid: a new
+  // one unless `pid_path` names one to join or `host_pid`.
+  std::string netns_path;
+  std::string ipcns_path;
+  std::string utsns_path;
+  std::string pid_path;
+  bool host_pid = false;
+  bool host_network = false;
+  std::vector<Mount> mounts;  // pod files and CRI mounts, on top of the defaults
+  bool privileged = false;
+  std::vector<std::string> capabilities;  // "CAP_…", final
+  bool no_new_privileges = false;
+  std::vector<std::string> masked_paths;  // empty: CRI-O's defaults
+  std::vector<std::string> readonly_paths;  // empty: CRI-O's defaults
+  std::vector<Rlimit> rlimits;
+  int oom_score_adj = 0;
+  std::string cgroups_path;
+  Resources resources;
+  std::map<std::string, std::string> annotations;
+  std::optional<nlohmann::json> seccomp;
+};
+
+nlohmann::json BuildSpec(const ContainerSpecInput& input);
+
+// CRI-O's default masked and readonly paths.
+const std::vector<std::string>& DefaultMaskedPaths();
+const std::vector<std::string>& DefaultReadonlyPaths();
+
+}  // namespace crio::spec

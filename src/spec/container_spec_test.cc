@@ -1,0 +1,80 @@
+#include "spec/container_spec.h"
+
+#include "gtest/gtest.h"
+
+namespace crio::spec {
+namespace {
+
+using nlohmann::json;
+
+ContainerSpecInput Basic() {
+  ContainerSpecInput input;
+  input.args = {"/bin/sh", "-c", "sleep 1"};
+  input.env = {"PATH=/bin"};
+  input.uid = 33;
+  input.gid = 33;
+  input.rootfs = "/var/lib/crio/c/merged";
+  input.hostname = "web-0";
+  input.netns_path = "/var/run/netns/p";
+  input.ipcns_path = "/var/run/ipcns/p";
+  input.utsns_path = "/var/run/utsns/p";
+  input.capabilities = {"CAP_CHOWN"};
+  input.cgroups_path = "/kubepods/crio-c";
+  input.mounts = {{"/etc/hostname", "bind", "/run/p/hostname", {"rbind", "ro"}},
+                  {"/dev/shm", "bind", "/run/p/shm", {"rbind", "rw"}}};
+  input.resources.memory_limit = 64 << 20;
+  input.resources.cpu_shares = 512;
+  return input;
+}
+
+std::vector<std::string> Destinations(const json& spec) {
+  std::vector<std::string> out;
+  for (const json& mount : spec["mounts"]) out.push_back(mount["destination"]);
+  return out;
+}
+
+TEST(BuildSpecTest, PlainContainer) {
+  const json spec = BuildSpec(Basic());
+  EXPECT_EQ(spec["ociVersion"], "1.0.2");
+  EXPECT_EQ(spec["process"]["args"], json::parse(R"(["/bin/sh","-c","sleep 1"])"));
+  EXPECT_EQ(spec["process"]["user"], json::parse(R"({"uid":33,"gid":33})"));
+  EXPECT_EQ(spec["process"]["capabilities"]["bounding"], json::parse(R"(["CAP_CHOWN"])"));
+  EXPECT_EQ(spec["root"]["path"], "/var/lib/crio/c/merged");
+  EXPECT_EQ(spec["hostname"], "web-0");
+  EXPECT_EQ(Destinations(spec),
+            (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/mqueue", "/sys",
+                                      "/sys/fs/cgroup", "/etc/hostname", "/dev/shm"}));
+  EXPECT_EQ(spec["mounts"][4]["options"].back(), "ro");  // /sys read-only
+  const json& linux_section = spec["linux"];
+  EXPECT_EQ(linux_section["namespaces"],
+            json::parse(R"([{"type":"mount"},{"type":"pid"},
+                            {"type":"network","path":"/var/run/netns/p"},
+                            {"type":"ipc","path":"/var/run/ipcns/p"},
+                            {"type":"uts","path":"/var/run/utsns/p"}])"));
+  EXPECT_EQ(linux_section["maskedPaths"].size(), DefaultMaskedPaths().size());
+  EXPECT_EQ(linux_section["readonlyPaths"], DefaultReadonlyPaths());
+  EXPECT_EQ(linux_section["resources"]["memory"]["limit"], 64 << 20);
+  EXPECT_EQ(linux_section["resources"]["cpu"]["shares"], 512);
+  EXPECT_EQ(linux_section["cgroupsPath"], "/kubepods/crio-c");
+}
+
+TEST(BuildSpecTest, PrivilegedHostPidAndOverrides) {
+  ContainerSpecInput input = Basic();
+  input.privileged = true;
+  input.host_pid = true;
+  input.netns_path.clear();  // host network
+  input.mounts.push_back({"/sys", "bind", "/sys", {"rbind", "rw"}});
+  const json spec = BuildSpec(input);
+  EXPECT_FALSE(spec["linux"].contains("maskedPaths"));
+  EXPECT_FALSE(spec["linux"].contains("readonlyPaths"));
+  const std::vector<std::string> destinations = Destinations(spec);
+  EXPECT_EQ(std::count(destinations.begin(), destinations.end(), "/sys"), 1);
+  EXPECT_EQ(std::count(destinations.begin(), destinations.end(), "/sys/fs/cgroup"), 0);
+  for (const json& ns : spec["linux"]["namespaces"]) {
+    EXPECT_NE(ns["type"], "pid");
+    EXPECT_NE(ns["type"], "network");
+  }
+}
+
+}  // namespace
+}  // namespace crio::spec
