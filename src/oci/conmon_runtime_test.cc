@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gtest/gtest.h"
+#include "testing/temp_dir.h"
 
 namespace crio::oci {
 namespace {
@@ -65,8 +66,9 @@ TEST(ConmonRuntimeTest, TtyStdinAndCgroupFlags) {
 }
 
 TEST(ConmonRuntimeTest, RuntimeErrorsAboutMissingContainersAreNotFound) {
+  testing::TempDir dir;
   ConmonOptions options = Options();
-  options.runtime_root = "/tmp/crio-test-no-such-runc-root";
+  options.runtime_root = dir.Join("runc");
   ConmonRuntime runtime(options);
   EXPECT_EQ(runtime.State("no-such-container").status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(runtime.Delete("no-such-container").ok());

@@ -10,6 +10,7 @@
 
 #include "common/errno_status.h"
 #include "common/log.h"
+#include "common/random_id.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -26,18 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr uint64_t kMaxHostFileBytes = 1 << 20;
-
-std::string NewId() {
-  unsigned char bytes[32];
-  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) {
-    // getrandom cannot fail for 32 bytes once the pool is ready; fall back to the clock.
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    for (size_t i = 0; i < sizeof bytes; ++i) bytes[i] = static_cast<unsigned char>(now >> (i % 8));
-  }
-  std::string id;
-  for (const unsigned char byte : bytes) id += fmt::format("{:02x}", byte);
-  return id;
-}
 
 bool MatchesFilter(const Sandbox& sandbox, const SandboxFilter& filter) {
   if (!sandbox.id.starts_with(filter.id_prefix)) return false;
@@ -166,7 +155,7 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec) {
   }
   RETURN_IF_ERROR(ValidateCgroupParent(spec.cgroup_parent, options_.cgroup_manager));
   RETURN_IF_ERROR(Sysctls(spec).status());
-  Sandbox sandbox{.id = NewId(), .spec = std::move(spec)};
+  Sandbox sandbox{.id = NewRandomId(), .spec = std::move(spec)};
   sandbox.created_at = Now();
   sandbox.boot_id = options_.boot_id;
   const std::string name = PodName(sandbox.spec.metadata);
@@ -325,6 +314,7 @@ absl::Status Sandboxes::Stop(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  if (members_ != nullptr) RETURN_IF_ERROR(members_->StopPodMembers(entry->Copy().id));
   std::lock_guard operation(entry->operation);
   return StopLocked(*entry);
 }
@@ -358,6 +348,7 @@ absl::Status Sandboxes::Remove(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  if (members_ != nullptr) RETURN_IF_ERROR(members_->RemovePodMembers(entry->Copy().id));
   std::lock_guard operation(entry->operation);
   Sandbox sandbox = entry->Copy();
   {

@@ -32,6 +32,15 @@
 
 namespace crio::sandbox {
 
+// What lives in a pod besides its namespaces: containers. Stop and Remove of a pod stop
+// and remove its members first. Implemented by container::Containers.
+class PodMembers {
+ public:
+  virtual ~PodMembers() = default;
+  virtual absl::Status StopPodMembers(const std::string& pod_id) = 0;
+  virtual absl::Status RemovePodMembers(const std::string& pod_id) = 0;
+};
+
 struct SandboxesOptions {
   std::string run_root;        // pods' run dirs: RUN_ROOT/pods/ID
   std::string namespaces_dir;  // [crio.runtime] namespaces_dir
@@ -77,6 +86,9 @@ class Sandboxes {
   // attachment as they made it. FAILED_PRECONDITION for host-network or stopped pods.
   absl::Status CheckNetwork(const Sandbox& sandbox) const;
 
+  // Who to stop and remove with a pod; set once, before serving.
+  void SetMembers(PodMembers* members) { members_ = members; }
+
   // UpdateRuntimeConfig: the node's pod CIDR, offered to CNI plugins for new pods.
   void SetPodCidr(const std::string& cidr);
 
@@ -110,6 +122,7 @@ class Sandboxes {
   SandboxStore& store_;
   network::PodNetwork& network_;
   PodIsolation& isolation_;
+  PodMembers* members_ = nullptr;
 
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> by_id_ ABSL_GUARDED_BY(mu_);

@@ -8,7 +8,7 @@
 
 #include "cri_api.h"
 #include "gtest/gtest.h"
-#include "testing/fake_pod.h"
+#include "testing/fake_domain.h"
 #include "server/cri_server.h"
 #include "server/runtime_service.h"
 #include "sys/unix_socket.h"
@@ -102,14 +102,8 @@ TEST(ApiSocketTest, ServesGrpcEndToEnd) {
   config::LiveConfig config{config::Config{}};
   AlwaysReady network;
   RuntimeFacts facts{.cgroup_manager = "cgroupfs"};
-  auto db = state::Database::Open(":memory:");
-  ASSERT_TRUE(db.ok());
-  auto store = sandbox::SandboxStore::Open(**db);
-  ASSERT_TRUE(store.ok());
-  testing::FakeNetwork pod_network;
-  testing::FakeIsolation isolation;
-  sandbox::Sandboxes sandboxes({}, **store, pod_network, isolation);
-  RuntimeService service(edge, config, network, facts, sandboxes);
+  testing::FakeDomain domain(dir.path());
+  RuntimeService service(edge, config, network, facts, domain.sandboxes, domain.containers);
   auto server = CriServer::Start({&service}, CriServer::Options{});
   ASSERT_TRUE(server.ok());
   auto socket = ApiSocket::Open(path);

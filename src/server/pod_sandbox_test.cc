@@ -1,7 +1,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "server/runtime_service.h"
-#include "testing/fake_pod.h"
+#include "testing/fake_domain.h"
 #include "testing/temp_dir.h"
 
 namespace crio::server {
@@ -59,7 +59,13 @@ class PodSandboxRpcTest : public ::testing::Test {
                                 *store_,
                                 pod_network_,
                                 isolation_};
-  RuntimeService service_{edge_, config_, readiness_, facts_, sandboxes_};
+  std::unique_ptr<container::ContainerStore> container_store_ =
+      *container::ContainerStore::Open(*db_);
+  std::unique_ptr<storage::ImageStore> images_ = *storage::ImageStore::Open(dir_.Join("storage"));
+  storage::ContainerLayers layers_{dir_.Join("storage")};
+  oci::RuntimeHandlers runtimes_ = testing::FakeHandlers();
+  container::Containers containers_{{}, *container_store_, sandboxes_, *images_, layers_, runtimes_};
+  RuntimeService service_{edge_, config_, readiness_, facts_, sandboxes_, containers_};
 };
 
 TEST_F(PodSandboxRpcTest, RunThenStatusReportsWhatWasAskedAndMade) {

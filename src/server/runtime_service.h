@@ -1,7 +1,8 @@
 // RuntimeService: the CRI v1 RuntimeService served over gRPC.
 //
 // Version, Status and RuntimeConfig are answered from the live configuration and the
-// host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc);
+// host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc),
+// the container rpcs to Containers (container.cc);
 // every other rpc answers UNIMPLEMENTED naming the feature that brings it, until that
 // feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
 // only references to thread-safe collaborators.
@@ -10,6 +11,7 @@
 #include "config/live_config.h"
 #include "cri_api.h"
 #include "network/cni_config.h"
+#include "container/containers.h"
 #include "sandbox/sandboxes.h"
 #include "server/edge.h"
 #include "server/runtime_facts.h"
@@ -22,8 +24,13 @@ class RuntimeService final : public v1::RuntimeService::Service {
  public:
   RuntimeService(RpcEdge& edge, const config::LiveConfig& config,
                  network::NetworkReadiness& network, const RuntimeFacts& facts,
-                 sandbox::Sandboxes& sandboxes)
-      : edge_(edge), config_(config), network_(network), facts_(facts), sandboxes_(sandboxes) {}
+                 sandbox::Sandboxes& sandboxes, container::Containers& containers)
+      : edge_(edge),
+        config_(config),
+        network_(network),
+        facts_(facts),
+        sandboxes_(sandboxes),
+        containers_(containers) {}
 
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest* request,
                        v1::VersionResponse* response) override;
@@ -45,33 +52,19 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status StreamPodSandboxes(grpc::ServerContext*, const v1::StreamPodSandboxesRequest*,
                                   grpc::ServerWriter<v1::StreamPodSandboxesResponse>*) override;
   grpc::Status CreateContainer(grpc::ServerContext*, const v1::CreateContainerRequest*,
-                               v1::CreateContainerResponse*) override {
-    return edge_.Unimplemented("CreateContainer", "containers");
-  }
+                               v1::CreateContainerResponse*) override;
   grpc::Status StartContainer(grpc::ServerContext*, const v1::StartContainerRequest*,
-                              v1::StartContainerResponse*) override {
-    return edge_.Unimplemented("StartContainer", "containers");
-  }
+                              v1::StartContainerResponse*) override;
   grpc::Status StopContainer(grpc::ServerContext*, const v1::StopContainerRequest*,
-                             v1::StopContainerResponse*) override {
-    return edge_.Unimplemented("StopContainer", "containers");
-  }
+                             v1::StopContainerResponse*) override;
   grpc::Status RemoveContainer(grpc::ServerContext*, const v1::RemoveContainerRequest*,
-                               v1::RemoveContainerResponse*) override {
-    return edge_.Unimplemented("RemoveContainer", "containers");
-  }
+                               v1::RemoveContainerResponse*) override;
   grpc::Status ListContainers(grpc::ServerContext*, const v1::ListContainersRequest*,
-                              v1::ListContainersResponse*) override {
-    return edge_.Unimplemented("ListContainers", "containers");
-  }
+                              v1::ListContainersResponse*) override;
   grpc::Status StreamContainers(grpc::ServerContext*, const v1::StreamContainersRequest*,
-                                grpc::ServerWriter<v1::StreamContainersResponse>*) override {
-    return edge_.Unimplemented("StreamContainers", "containers");
-  }
+                                grpc::ServerWriter<v1::StreamContainersResponse>*) override;
   grpc::Status ContainerStatus(grpc::ServerContext*, const v1::ContainerStatusRequest*,
-                               v1::ContainerStatusResponse*) override {
-    return edge_.Unimplemented("ContainerStatus", "containers");
-  }
+                               v1::ContainerStatusResponse*) override;
   grpc::Status UpdateContainerResources(grpc::ServerContext*,
                                         const v1::UpdateContainerResourcesRequest*,
                                         v1::UpdateContainerResourcesResponse*) override {
@@ -155,6 +148,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
   network::NetworkReadiness& network_;
   const RuntimeFacts& facts_;
   sandbox::Sandboxes& sandboxes_;
+  container::Containers& containers_;
 };
 
 }  // namespace crio::server

@@ -2,7 +2,8 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "testing/fake_pod.h"
+#include "testing/fake_domain.h"
+#include "testing/temp_dir.h"
 #include "version.h"
 
 namespace crio::server {
@@ -22,12 +23,10 @@ class RuntimeServiceTest : public ::testing::Test {
   config::LiveConfig config_{config::Config{}};
   FakeNetwork network_;
   RuntimeFacts facts_{.cgroup_manager = "cgroupfs"};
-  std::unique_ptr<state::Database> db_ = *state::Database::Open(":memory:");
-  std::unique_ptr<sandbox::SandboxStore> store_ = *sandbox::SandboxStore::Open(*db_);
-  testing::FakeNetwork pod_network_;
-  testing::FakeIsolation isolation_;
-  sandbox::Sandboxes sandboxes_{{}, *store_, pod_network_, isolation_};
-  RuntimeService service_{edge_, config_, network_, facts_, sandboxes_};
+  testing::TempDir dir_;
+  testing::FakeDomain domain_{dir_.path()};
+  RuntimeService service_{edge_,   config_, network_, facts_, domain_.sandboxes,
+                          domain_.containers};
 };
 
 TEST_F(RuntimeServiceTest, VersionNamesThisRuntimeAndApiV1) {
@@ -81,7 +80,8 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
   EXPECT_EQ(response.linux().cgroup_driver(), v1::CGROUPFS);
 
   RuntimeFacts systemd{.cgroup_manager = "systemd"};
-  RuntimeService with_systemd(edge_, config_, network_, systemd, sandboxes_);
+  RuntimeService with_systemd(edge_, config_, network_, systemd, domain_.sandboxes,
+                              domain_.containers);
   ASSERT_TRUE(
       with_systemd.RuntimeConfig(nullptr, &v1::RuntimeConfigRequest::default_instance(), &response)
           .ok());
@@ -89,11 +89,11 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
 }
 
 TEST_F(RuntimeServiceTest, PendingRpcsAnswerUnimplementedWithTheirFeature) {
-  v1::CreateContainerResponse container;
-  const grpc::Status status = service_.CreateContainer(
-      nullptr, &v1::CreateContainerRequest::default_instance(), &container);
+  v1::ExecResponse exec;
+  const grpc::Status status =
+      service_.Exec(nullptr, &v1::ExecRequest::default_instance(), &exec);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("containers"), std::string::npos);
+  EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
 }
 
 }  // namespace

@@ -233,7 +233,7 @@ absl::StatusOr<ResolvedUser> ResolveUser(const std::string& user, const std::str
   for (const int64_t gid : supplemental) {
     if (gid >= 0 && gid <= UINT32_MAX) extra.insert(static_cast<uint32_t>(gid));
   }
-  extra.erase(resolved.gid);
+  extra.insert(resolved.gid);  // as runc and CRI-O do: the primary group is listed too
   resolved.additional_gids.assign(extra.begin(), extra.end());
   return resolved;
 }

@@ -44,7 +44,8 @@ struct ResolvedUser {
 // Resolves "user", "uid", "user:group" or "uid:gid" against the image's /etc/passwd and
 // /etc/group texts (either may be empty). A numeric uid absent from passwd is fine (gid 0);
 // a name that is not there is an error. `run_as_group` overrides the gid; groups listing the
-// user by name and `supplemental` are added (Merge policy), or only `supplemental` (Strict).
+// user by name and `supplemental` are added (Merge policy), or only `supplemental` (Strict);
+// the primary gid is always among the additional ones.
 absl::StatusOr<ResolvedUser> ResolveUser(const std::string& user, const std::string& passwd,
                                          const std::string& group,
                                          std::optional<uint32_t> run_as_group,

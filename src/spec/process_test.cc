@@ -50,16 +50,16 @@ TEST(ResolveUserTest, NamesNumbersAndGroups) {
   EXPECT_EQ(user->uid, 33u);
   EXPECT_EQ(user->gid, 33u);
   EXPECT_EQ(user->home, "/var/www");
-  EXPECT_EQ(user->additional_gids, std::vector<uint32_t>{50});
+  EXPECT_EQ(user->additional_gids, (std::vector<uint32_t>{33, 50}));
 
   user = ResolveUser("1234", kPasswd, kGroup, 7, {8, 9}, false);
   EXPECT_EQ(user->uid, 1234u);
   EXPECT_EQ(user->gid, 7u);
-  EXPECT_EQ(user->additional_gids, (std::vector<uint32_t>{8, 9}));
+  EXPECT_EQ(user->additional_gids, (std::vector<uint32_t>{7, 8, 9}));
 
   user = ResolveUser("www-data:staff", kPasswd, kGroup, std::nullopt, {}, true);
   EXPECT_EQ(user->gid, 50u);
-  EXPECT_TRUE(user->additional_gids.empty());  // Strict: only the given ones
+  EXPECT_EQ(user->additional_gids, std::vector<uint32_t>{50});  // Strict: no /etc/group
 
   user = ResolveUser("", kPasswd, kGroup, std::nullopt, {}, false);
   EXPECT_EQ(user->uid, 0u);

@@ -118,7 +118,14 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
     return 1;
   }
-  auto pod_stack = BuildPodStack(config, facts.cgroup_manager);
+  const bool negative_oom = NegativeOomScoreAdjAllowed();
+  if (!negative_oom) {
+    log::Warn("This kernel refuses negative oom_score_adj values; containers asking for one "
+              "get 0");
+  }
+  auto pod_stack = BuildPodStack(
+      config, {.cgroup_manager = facts.cgroup_manager, .negative_oom_score_adj = negative_oom},
+      *(*image_stack)->store);
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;
@@ -126,8 +133,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   server::RpcEdge edge;
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
-  server::RuntimeService runtime_service(edge, live, network, facts,
-                                         *(*pod_stack)->sandboxes);
+  server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
+                                         *(*pod_stack)->containers);
   server::ImageService image_service(edge, live, *(*image_stack)->images);
   auto cri =
       server::CriServer::Start({&runtime_service, &image_service},

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string_view>
 
 #include "common/log.h"
@@ -46,6 +47,19 @@ absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
                                            handler.runtime_path, std::strerror(errno)));
   }
   return handler.runtime_path;
+}
+
+bool NegativeOomScoreAdjAllowed() {
+  std::string current = "0";
+  if (std::ifstream file("/proc/self/oom_score_adj"); file) file >> current;
+  int value = std::atoi(current.c_str());
+  if (value <= -1000) return true;
+  std::ofstream lower("/proc/self/oom_score_adj");
+  lower << value - 1 << std::flush;
+  const bool allowed = lower.good();
+  lower.close();
+  std::ofstream("/proc/self/oom_score_adj") << value;
+  return allowed;
 }
 
 void NotifySystemdReady() {

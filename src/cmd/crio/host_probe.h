@@ -19,6 +19,10 @@ absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
 // Finds an executable `name` in the directories of $PATH.
 absl::StatusOr<std::string> FindInPath(const std::string& name);
 
+// Whether this kernel lets crio give processes a negative oom_score_adj (some refuse it even
+// to root). Probed once by lowering crio's own value by one and restoring it.
+bool NegativeOomScoreAdjAllowed();
+
 // Tells systemd (Type=notify) that start-up finished, when run under it.
 void NotifySystemdReady();
 

@@ -1,10 +1,44 @@
 #include "cmd/crio/pod_stack.h"
 
+#include "cmd/crio/host_probe.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "oci/conmon_runtime.h"
 #include "sys/unix_socket.h"
 
 namespace crio {
+namespace {
+
+absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config::Config& config,
+                                                                     const PodStackHost& host) {
+  std::map<std::string, std::unique_ptr<oci::OciRuntime>> handlers;
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    ASSIGN_OR_RETURN(const std::string runtime_path, ResolveRuntimePath(name, handler));
+    std::string conmon = !handler.monitor_path.empty() ? handler.monitor_path
+                                                       : config.runtime.conmon;
+    if (conmon.empty()) {
+      ASSIGN_OR_RETURN(conmon, FindInPath("conmon"));
+    }
+    handlers.emplace(
+        name, std::make_unique<oci::ConmonRuntime>(oci::ConmonOptions{
+                  .conmon_path = conmon,
+                  .runtime_path = runtime_path,
+                  .runtime_root = handler.runtime_root.empty() ? "/run/" + name
+                                                               : handler.runtime_root,
+                  .monitor_env = handler.monitor_env,
+                  .exits_dir = config.runtime.container_exits_dir,
+                  .attach_socket_dir = config.runtime.container_attach_socket_dir,
+                  .log_level = config.runtime.log_level,
+                  .log_size_max = config.runtime.log_size_max,
+                  .systemd_cgroup = host.cgroup_manager == "systemd",
+                  .no_pivot = config.runtime.no_pivot,
+                  .create_timeout = std::chrono::seconds(handler.container_create_timeout)}));
+  }
+  return std::make_unique<oci::RuntimeHandlers>(std::move(handlers),
+                                                config.runtime.default_runtime);
+}
+
+}  // namespace
 
 std::string BootId() {
   auto id = ReadFileToString("/proc/sys/kernel/random/boot_id", 128);
@@ -14,15 +48,20 @@ std::string BootId() {
 }
 
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
-                                                        const std::string& cgroup_manager) {
+                                                        const PodStackHost& host,
+                                                        storage::ImageStore& images) {
   auto stack = std::make_unique<PodStack>();
+  const std::string boot_id = BootId();
   RETURN_IF_ERROR(sys::MakeDirs(config.root.root, 0700));
   ASSIGN_OR_RETURN(stack->db, state::Database::Open(config.root.root + "/state.db"));
-  ASSIGN_OR_RETURN(stack->store, sandbox::SandboxStore::Open(*stack->db));
+  ASSIGN_OR_RETURN(stack->pod_store, sandbox::SandboxStore::Open(*stack->db));
+  ASSIGN_OR_RETURN(stack->container_store, container::ContainerStore::Open(*stack->db));
   stack->network = std::make_unique<network::CniPodNetwork>(
       network::CniOptions{.network_dir = config.network.network_dir,
                           .plugin_dirs = config.network.plugin_dirs,
                           .default_network = config.network.cni_default_network});
+  ASSIGN_OR_RETURN(stack->runtimes, BuildRuntimes(config, host));
+  stack->layers = std::make_unique<storage::ContainerLayers>(config.root.root);
   std::set<std::string> handlers;
   for (const auto& [name, unused] : config.runtime.runtimes) handlers.insert(name);
   stack->sandboxes = std::make_unique<sandbox::Sandboxes>(
@@ -31,10 +70,27 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                 .log_dir = config.root.log_dir,
                                 .default_sysctls = config.runtime.default_sysctls,
                                 .runtime_handlers = std::move(handlers),
-                                .boot_id = BootId(),
-                                .cgroup_manager = cgroup_manager},
-      *stack->store, *stack->network, stack->isolation);
+                                .boot_id = boot_id,
+                                .cgroup_manager = host.cgroup_manager},
+      *stack->pod_store, *stack->network, stack->isolation);
+  stack->containers = std::make_unique<container::Containers>(
+      container::ContainersOptions{.root = config.root.root,
+                                   .run_root = config.root.runroot,
+                                   .exits_dir = config.runtime.container_exits_dir,
+                                   .default_capabilities = config.runtime.default_capabilities,
+                                   .default_ulimits = config.runtime.default_ulimits,
+                                   .cgroup_manager = host.cgroup_manager,
+                                   .pids_limit = config.runtime.pids_limit,
+                                   .negative_oom_score_adj = host.negative_oom_score_adj,
+                                   .boot_id = boot_id},
+      *stack->container_store, *stack->sandboxes, images, *stack->layers, *stack->runtimes);
+  stack->sandboxes->SetMembers(stack->containers.get());
   RETURN_IF_ERROR(stack->sandboxes->Restore());
+  RETURN_IF_ERROR(stack->containers->Restore());
+  stack->exits = std::make_unique<oci::ExitWatcher>(
+      config.runtime.container_exits_dir,
+      [containers = stack->containers.get()](const std::string& id) { containers->OnExit(id); });
+  RETURN_IF_ERROR(stack->exits->Start());
   return stack;
 }
 

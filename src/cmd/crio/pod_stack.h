@@ -1,31 +1,50 @@
-// The pod side of the object graph: the state database, CNI, namespace pinning and the
-// Sandboxes lifecycle, restored from the database before crio serves.
+// The workload side of the object graph: the state database, CNI, namespace pinning, the
+// runtime handlers (conmon + runc/crun), container root filesystems, and the Sandboxes and
+// Containers lifecycles, restored from the database before crio serves; then the exit
+// watcher, which needs the restored containers.
 #pragma once
 
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "container/container_store.h"
+#include "container/containers.h"
 #include "network/cni.h"
+#include "oci/exit_watcher.h"
+#include "oci/runtime_handlers.h"
 #include "sandbox/pod_isolation.h"
 #include "sandbox/sandbox_store.h"
 #include "sandbox/sandboxes.h"
 #include "state/database.h"
+#include "storage/container_layers.h"
+#include "storage/image_store.h"
 
 namespace crio {
 
-struct PodStack {
-  std::unique_ptr<state::Database> db;
-  std::unique_ptr<sandbox::SandboxStore> store;
-  std::unique_ptr<network::CniPodNetwork> network;
-  sandbox::KernelPodIsolation isolation;
-  std::unique_ptr<sandbox::Sandboxes> sandboxes;
+struct PodStackHost {
+  std::string cgroup_manager;  // in effect (see EffectiveCgroupManager)
+  bool negative_oom_score_adj = true;
 };
 
-// Opens ROOT/state.db and restores the pods in it (those from an earlier boot come back
-// NOTREADY). `cgroup_manager` is the one in effect (see EffectiveCgroupManager).
+struct PodStack {
+  std::unique_ptr<state::Database> db;
+  std::unique_ptr<sandbox::SandboxStore> pod_store;
+  std::unique_ptr<container::ContainerStore> container_store;
+  std::unique_ptr<network::CniPodNetwork> network;
+  sandbox::KernelPodIsolation isolation;
+  std::unique_ptr<oci::RuntimeHandlers> runtimes;
+  std::unique_ptr<storage::ContainerLayers> layers;
+  std::unique_ptr<sandbox::Sandboxes> sandboxes;
+  std::unique_ptr<container::Containers> containers;
+  std::unique_ptr<oci::ExitWatcher> exits;
+};
+
+// Opens ROOT/state.db, restores pods and containers (those from an earlier boot come back
+// NOTREADY / EXITED) and starts watching container exits.
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
-                                                        const std::string& cgroup_manager);
+                                                        const PodStackHost& host,
+                                                        storage::ImageStore& images);
 
 // This boot's id (/proc/sys/kernel/random/boot_id).
 std::string BootId();

@@ -1,0 +1,564 @@
+#include "container/containers.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/log.h"
+#include "common/random_id.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "container/mounts.h"
+#include "fmt/format.h"
+#include "image/image_config.h"
+#include "oci/exit_watcher.h"
+#include "spec/process.h"
+#include "sys/resolve.h"
+#include "sys/unix_socket.h"
+
+namespace crio::container {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kMaxIdentityFileBytes = 1 << 20;  // an image's /etc/passwd or /etc/group
+constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for conmon's exit file
+
+bool MatchesFilter(const Container& container, const ContainerFilter& filter) {
+  if (!container.id.starts_with(filter.id_prefix)) return false;
+  if (!container.request.pod_id.starts_with(filter.pod_id_prefix)) return false;
+  if (filter.state && container.state != *filter.state) return false;
+  return std::all_of(filter.label_selector.begin(), filter.label_selector.end(),
+                     [&](const auto& pair) {
+                       auto label = container.request.labels.find(pair.first);
+                       return label != container.request.labels.end() &&
+                              label->second == pair.second;
+                     });
+}
+
+int ParseSignal(const std::string& name) {
+  static const std::pair<const char*, int> kSignals[] = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+      {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
+  std::string bare = name;
+  if (bare.starts_with("SIG")) bare = bare.substr(3);
+  for (const auto& [signal_name, number] : kSignals) {
+    if (bare == signal_name) return number;
+  }
+  int number = 0;
+  const auto [end, error] = std::from_chars(bare.data(), bare.data() + bare.size(), number);
+  return error == std::errc() && number > 0 && number < 65 ? number : SIGTERM;
+}
+
+// /etc/passwd or /etc/group inside the rootfs, never following links out of it.
+std::string ReadIdentityFile(const std::string& rootfs, const std::string& path) {
+  sys::UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return "";
+  auto file = sys::OpenInRoot(root.get(), path, O_RDONLY);
+  if (!file.ok()) return "";
+  std::string text;
+  char buffer[8192];
+  ssize_t n;
+  while ((n = ::read(file->get(), buffer, sizeof buffer)) > 0 &&
+         text.size() < kMaxIdentityFileBytes) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+absl::Status ValidateRequest(const ContainerRequest& request) {
+  if (request.name.empty()) return absl::InvalidArgumentError("ContainerConfig.Metadata.Name is empty");
+  if (request.image.empty()) return absl::InvalidArgumentError("ContainerConfig.Image is empty");
+  if (request.log_path.starts_with('/') || request.log_path.find("..") != std::string::npos) {
+    return absl::InvalidArgumentError(fmt::format(
+        "log path \"{}\" must be relative to the pod's log directory, without \"..\"",
+        request.log_path));
+  }
+  for (const MountRequest& mount : request.mounts) {
+    if (!mount.container_path.starts_with('/') || !mount.host_path.starts_with('/')) {
+      return absl::InvalidArgumentError(fmt::format(
+          "mount {} -> {}: both paths must be absolute", mount.host_path, mount.container_path));
+    }
+  }
+  if (request.run_as_group && !request.run_as_user && request.run_as_username.empty()) {
+    return absl::InvalidArgumentError("run_as_group needs run_as_user or run_as_username");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<spec::Rlimit> Rlimits(const std::vector<std::string>& ulimits) {
+  std::vector<spec::Rlimit> limits;
+  for (const std::string& entry : ulimits) {  // "nofile=1024:2048", validated at load
+    const size_t equals = entry.find('='), colon = entry.find(':');
+    if (equals == std::string::npos) continue;
+    std::string type = entry.substr(0, equals);
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    const std::string soft = entry.substr(equals + 1, colon - equals - 1);
+    const std::string hard = colon == std::string::npos ? soft : entry.substr(colon + 1);
+    uint64_t soft_value = 0, hard_value = 0;
+    std::from_chars(soft.data(), soft.data() + soft.size(), soft_value);
+    std::from_chars(hard.data(), hard.data() + hard.size(), hard_value);
+    limits.push_back({.type = "RLIMIT_" + type, .soft = soft_value, .hard = hard_value});
+  }
+  return limits;
+}
+
+}  // namespace
+
+Containers::Containers(ContainersOptions options, ContainerStore& store,
+                       sandbox::Sandboxes& sandboxes, storage::ImageStore& images,
+                       storage::ContainerLayers& layers, oci::RuntimeHandlers& runtimes)
+    : options_(std::move(options)),
+      store_(store),
+      sandboxes_(sandboxes),
+      images_(images),
+      layers_(layers),
+      runtimes_(runtimes) {}
+
+int64_t Containers::Now() const {
+  if (options_.now_ns) return options_.now_ns();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status Containers::Reserve(const std::string& name, const std::string& id) {
+  std::unique_lock lock(mu_);
+  auto [existing, inserted] = names_.emplace(name, id);
+  if (!inserted) {
+    return absl::AlreadyExistsError(fmt::format(
+        "container with name \"{}\" already exists with ID {}", name, existing->second));
+  }
+  return absl::OkStatus();
+}
+
+void Containers::Release(const std::string& name) {
+  std::unique_lock lock(mu_);
+  names_.erase(name);
+}
+
+std::shared_ptr<Containers::Entry> Containers::Find(const std::string& id_or_prefix,
+                                                    absl::Status* error) const {
+  std::shared_lock lock(mu_);
+  if (id_or_prefix.empty()) {
+    *error = absl::InvalidArgumentError("container ID is empty");
+    return nullptr;
+  }
+  auto match = by_id_.lower_bound(id_or_prefix);
+  if (match == by_id_.end() || !match->first.starts_with(id_or_prefix)) {
+    *error = absl::NotFoundError(fmt::format("container {} not found", id_or_prefix));
+    return nullptr;
+  }
+  auto next = std::next(match);
+  if (match->first != id_or_prefix && next != by_id_.end() &&
+      next->first.starts_with(id_or_prefix)) {
+    *error = absl::InvalidArgumentError(
+        fmt::format("container ID prefix {} is ambiguous", id_or_prefix));
+    return nullptr;
+  }
+  return match->second;
+}
+
+absl::StatusOr<Container> Containers::Get(const std::string& id_or_prefix) const {
+  absl::Status error;
+  auto entry = Find(id_or_prefix, &error);
+  if (entry == nullptr) return error;
+  return entry->Copy();
+}
+
+std::vector<Container> Containers::List(const ContainerFilter& filter) const {
+  std::vector<std::shared_ptr<Entry>> entries;
+  {
+    std::shared_lock lock(mu_);
+    for (auto it = by_id_.lower_bound(filter.id_prefix);
+         it != by_id_.end() && it->first.starts_with(filter.id_prefix); ++it) {
+      entries.push_back(it->second);
+    }
+  }
+  std::vector<Container> matching;
+  for (const auto& entry : entries) {
+    Container container = entry->Copy();
+    if (MatchesFilter(container, filter)) matching.push_back(std::move(container));
+  }
+  std::sort(matching.begin(), matching.end(),
+            [](const Container& a, const Container& b) { return a.created_at < b.created_at; });
+  return matching;
+}
+
+absl::Status Containers::Persist(Entry& entry) {
+  Container copy;
+  std::string name;
+  {
+    std::lock_guard lock(entry.mu);
+    copy = entry.container;
+    name = entry.name;
+  }
+  return store_.Save(copy, name);
+}
+
+absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
+  RETURN_IF_ERROR(ValidateRequest(request));
+  ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(request.pod_id));
+  if (pod.state != sandbox::SandboxState::kReady) {
+    return absl::FailedPreconditionError(
+        fmt::format("pod sandbox {} is not ready; cannot create containers in it", pod.id));
+  }
+  request.pod_id = pod.id;
+  Container container{.id = NewRandomId(), .request = std::move(request)};
+  container.created_at = Now();
+  container.boot_id = options_.boot_id;
+  const std::string name = ContainerName(container.request, pod.spec.metadata);
+  RETURN_IF_ERROR(Reserve(name, container.id));
+  Rollback rollback;
+  rollback.Add([this, name] { Release(name); });
+
+  auto entry = std::make_shared<Entry>();
+  std::lock_guard operation(entry->operation);
+  RETURN_IF_ERROR(Build(container, pod, rollback));
+  {
+    std::lock_guard data(entry->mu);
+    entry->container = container;
+    entry->name = name;
+  }
+  RETURN_IF_ERROR(Persist(*entry));
+  {
+    std::unique_lock lock(mu_);
+    by_id_.emplace(container.id, entry);
+  }
+  rollback.Commit();
+  log::Info("Created container {} ({}) in pod sandbox {}", container.id, name, pod.id);
+  return container;
+}
+
+absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod,
+                               Rollback& rollback) {
+  ASSIGN_OR_RETURN(const auto image, images_.Find(container.request.image));
+  if (!image) {
+    return absl::NotFoundError(
+        fmt::format("image \"{}\" is not present; pull it first", container.request.image));
+  }
+  container.image_id = image->id;
+  container.image_name =
+      image->repo_tags.empty() ? container.request.image : image->repo_tags.front();
+  container.image_ref = image->repo_digests.empty() ? image->id : image->repo_digests.front();
+  ASSIGN_OR_RETURN(const std::string config_text, images_.ReadConfig(image->id));
+  ASSIGN_OR_RETURN(const image::ImageConfig image_config, image::ParseImageConfig(config_text));
+  container.stop_signal =
+      image_config.stop_signal.empty() ? SIGTERM : ParseSignal(image_config.stop_signal);
+
+  container.persist_dir = fmt::format("{}/overlay-containers/{}/userdata", options_.root,
+                                      container.id);
+  container.bundle = fmt::format("{}/overlay-containers/{}/userdata", options_.run_root,
+                                 container.id);
+  for (const std::string* dir : {&container.persist_dir, &container.bundle}) {
+    RETURN_IF_ERROR(sys::MakeDirs(*dir, 0700));
+  }
+  rollback.Add([bundle = container.bundle] {
+    std::error_code ignored;
+    fs::remove_all(fs::path(bundle).parent_path(), ignored);
+  });
+  ASSIGN_OR_RETURN(container.rootfs, layers_.Mount(container.id, image->layers));
+  rollback.Add([this, id = container.id] { (void)layers_.Remove(id); });
+
+  ASSIGN_OR_RETURN(const spec::ContainerSpecInput input, SpecInput(container, pod, image_config));
+  RETURN_IF_ERROR(WriteFileAtomically(container.bundle + "/config.json",
+                                      spec::BuildSpec(input).dump(), 0600));
+  container.log_path = fmt::format(
+      "{}/{}", pod.spec.log_directory,
+      container.request.log_path.empty() ? container.id + ".log" : container.request.log_path);
+  RETURN_IF_ERROR(sys::MakeDirs(fs::path(container.log_path).parent_path().string(), 0755));
+  if (fs::is_symlink(container.log_path)) fs::remove(container.log_path);  // kubernetes#44043
+
+  container.runtime_handler = pod.spec.runtime_handler;
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  ASSIGN_OR_RETURN(const oci::Created created,
+                   runtime->Create({.id = container.id,
+                                    .name = container.id,
+                                    .bundle = container.bundle,
+                                    .persist_dir = container.persist_dir,
+                                    .log_path = container.log_path,
+                                    .tty = container.request.tty,
+                                    .stdin = container.request.stdin,
+                                    .stdin_once = container.request.stdin_once}));
+  rollback.Add([runtime, id = container.id] { (void)runtime->Delete(id); });
+  container.pid = created.pid;
+  container.state = ContainerState::kCreated;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& container,
+                                                                const sandbox::Sandbox& pod,
+                                                                const image::ImageConfig& config) {
+  const ContainerRequest& request = container.request;
+  spec::ContainerSpecInput input;
+  ASSIGN_OR_RETURN(input.args,
+                   spec::ResolveArgs(config.entrypoint, config.cmd, request.command, request.args));
+  input.env = spec::MergeEnv({}, config.env, request.env, request.tty, pod.spec.hostname);
+  input.cwd = !request.working_dir.empty()
+                  ? request.working_dir
+                  : (config.working_dir.empty() ? "/" : config.working_dir);
+
+  std::string user = config.user;
+  if (request.run_as_user) user = std::to_string(*request.run_as_user);
+  if (!request.run_as_username.empty()) user = request.run_as_username;
+  std::optional<uint32_t> group;
+  if (request.run_as_group) group = static_cast<uint32_t>(*request.run_as_group);
+  ASSIGN_OR_RETURN(const spec::ResolvedUser resolved,
+                   spec::ResolveUser(user, ReadIdentityFile(container.rootfs, "etc/passwd"),
+                                     ReadIdentityFile(container.rootfs, "etc/group"), group,
+                                     request.supplemental_groups,
+                                     request.strict_supplemental_groups));
+  input.uid = resolved.uid;
+  input.gid = resolved.gid;
+  input.additional_gids = resolved.additional_gids;
+  if (std::none_of(input.env.begin(), input.env.end(),
+                   [](const std::string& e) { return e.starts_with("HOME="); })) {
+    input.env.push_back("HOME=" + resolved.home);
+  }
+  input.terminal = request.tty;
+  input.rootfs = container.rootfs;
+  input.readonly_rootfs = request.readonly_rootfs;
+  input.hostname = pod.spec.hostname;
+  input.netns_path = pod.netns_path;
+  input.ipcns_path = pod.ipcns_path;
+  input.utsns_path = pod.utsns_path;
+  input.host_pid = request.pid_mode == sandbox::NamespaceMode::kNode;
+  input.host_network = pod.spec.host_network();
+  ASSIGN_OR_RETURN(input.mounts, ContainerMounts(request, pod));
+  input.privileged = request.privileged;
+  ASSIGN_OR_RETURN(input.capabilities,
+                   spec::Capabilities(options_.default_capabilities, request.add_capabilities,
+                                      request.drop_capabilities, request.privileged));
+  input.no_new_privileges = request.no_new_privs;
+  input.masked_paths = request.masked_paths;
+  input.readonly_paths = request.readonly_paths;
+  input.rlimits = Rlimits(options_.default_ulimits);
+  input.oom_score_adj = static_cast<int>(request.oom_score_adj);
+  if (input.oom_score_adj < 0 && !options_.negative_oom_score_adj) input.oom_score_adj = 0;
+  const std::string parent = pod.spec.cgroup_parent.empty() ? "/crio" : pod.spec.cgroup_parent;
+  input.cgroups_path = options_.cgroup_manager == "systemd"
+                           ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent,
+                                         container.id)
+                           : fmt::format("{}/crio-{}", parent, container.id);
+  input.resources = request.resources;
+  if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
+    input.resources.pids_limit = options_.pids_limit;
+  }
+  input.annotations = request.annotations;
+  input.annotations["io.container.manager"] = "cri-o";
+  input.annotations["io.kubernetes.cri-o.ContainerID"] = container.id;
+  input.annotations["io.kubernetes.cri-o.SandboxID"] = pod.id;
+  input.annotations["io.kubernetes.cri-o.ContainerType"] = "container";
+  return input;
+}
+
+absl::Status Containers::Start(const std::string& id) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  std::lock_guard operation(entry->operation);
+  const Container container = entry->Copy();
+  if (container.state != ContainerState::kCreated) {
+    return absl::FailedPreconditionError(
+        fmt::format("container {} is not in the created state", container.id));
+  }
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  // Taken before the call: a quick process may have exited (and been recorded) by its end.
+  const int64_t started_at = Now();
+  RETURN_IF_ERROR(runtime->Start(container.id));
+  {
+    std::lock_guard data(entry->mu);
+    if (entry->container.started_at == 0) entry->container.started_at = started_at;
+    if (entry->container.state == ContainerState::kExited) {  // recorded while we started it
+      entry->container.finished_at =
+          std::max(entry->container.finished_at, entry->container.started_at);
+    }
+    if (entry->container.state == ContainerState::kCreated) {
+      entry->container.state = ContainerState::kRunning;
+    }
+  }
+  log::Info("Started container {}", container.id);
+  return Persist(*entry);
+}
+
+bool Containers::RecordExit(Entry& entry) {
+  const Container container = entry.Copy();
+  if (container.state == ContainerState::kExited) return true;
+  auto code = oci::ReadExitCode(options_.exits_dir, container.id);
+  if (!code.ok()) return false;
+  struct stat info{};
+  const std::string exit_file = options_.exits_dir + "/" + container.id;
+  const int64_t finished =
+      ::stat(exit_file.c_str(), &info) == 0
+          ? static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec
+          : Now();
+  const bool oom = fs::exists(container.persist_dir + "/oom") || fs::exists(container.bundle + "/oom");
+  {
+    std::lock_guard data(entry.mu);
+    entry.container.state = ContainerState::kExited;
+    entry.container.exit_code = *code;
+    // The exit file's mtime is coarse; never report an end before the start.
+    entry.container.finished_at = std::max(finished, entry.container.started_at);
+    entry.container.reason = oom ? "OOMKilled" : (*code == 0 ? "Completed" : "Error");
+    entry.container.pid = 0;
+  }
+  entry.exited.notify_all();
+  if (auto saved = Persist(entry); !saved.ok()) {
+    log::Error("Container {}: cannot record its exit: {}", container.id, AsStd(saved.message()));
+  }
+  (void)layers_.Unmount(container.id);
+  log::Info("Container {} exited with code {}", container.id, *code);
+  return true;
+}
+
+void Containers::OnExit(const std::string& id) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::shared_lock lock(mu_);
+    auto found = by_id_.find(id);
+    if (found == by_id_.end()) return;  // an exec's or a removed container's file
+    entry = found->second;
+  }
+  RecordExit(*entry);
+}
+
+absl::Status Containers::Stop(const std::string& id, int64_t timeout_seconds) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  std::lock_guard operation(entry->operation);
+  return StopLocked(*entry, timeout_seconds);
+}
+
+absl::Status Containers::StopLocked(Entry& entry, int64_t timeout_seconds) {
+  Container container = entry.Copy();
+  if (container.state == ContainerState::kExited || RecordExit(entry)) return absl::OkStatus();
+  auto wait_for_exit = [&](std::chrono::steady_clock::duration limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::unique_lock lock(entry.mu);
+    while (entry.container.state != ContainerState::kExited) {
+      if (entry.exited.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
+                                                               std::chrono::milliseconds(100))) ==
+              std::cv_status::timeout &&
+          std::chrono::steady_clock::now() >= deadline) {
+        return false;
+      }
+      lock.unlock();
+      const bool recorded = RecordExit(entry);  // in case the watcher is behind
+      lock.lock();
+      if (recorded) return true;
+    }
+    return true;
+  };
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  if (timeout_seconds > 0) {
+    const absl::Status signalled = runtime->Kill(container.id, container.stop_signal, false);
+    if (!signalled.ok() && !absl::IsNotFound(signalled)) return signalled;
+    if (wait_for_exit(std::chrono::seconds(timeout_seconds))) return absl::OkStatus();
+    log::Info("Container {} did not stop within {}s; killing it", container.id, timeout_seconds);
+  }
+  const absl::Status killed = runtime->Kill(container.id, SIGKILL, false);
+  if (!killed.ok() && !absl::IsNotFound(killed)) return killed;
+  if (wait_for_exit(kKillWait)) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      fmt::format("container {} did not exit after SIGKILL", container.id));
+}
+
+absl::Status Containers::Remove(const std::string& id) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  std::lock_guard operation(entry->operation);
+  {
+    std::lock_guard data(entry->mu);
+    if (entry->removed) return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(StopLocked(*entry, 10));
+  const Container container = entry->Copy();
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  RETURN_IF_ERROR(runtime->Delete(container.id));
+  RETURN_IF_ERROR(layers_.Remove(container.id));
+  std::error_code ignored;
+  fs::remove_all(fs::path(container.bundle).parent_path(), ignored);
+  fs::remove(options_.exits_dir + "/" + container.id, ignored);
+  RETURN_IF_ERROR(store_.Delete(container.id));
+  std::string name;
+  {
+    std::lock_guard data(entry->mu);
+    entry->removed = true;
+    name = entry->name;
+  }
+  {
+    std::unique_lock lock(mu_);
+    by_id_.erase(container.id);
+    names_.erase(name);
+  }
+  log::Info("Removed container {}", container.id);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Containers::IdsInPod(const std::string& pod_id) const {
+  std::vector<std::string> ids;
+  for (const Container& container : List({.pod_id_prefix = pod_id})) {
+    if (container.request.pod_id == pod_id) ids.push_back(container.id);
+  }
+  return ids;
+}
+
+absl::Status Containers::StopPodMembers(const std::string& pod_id) {
+  for (const std::string& id : IdsInPod(pod_id)) RETURN_IF_ERROR(Stop(id, 10));
+  return absl::OkStatus();
+}
+
+absl::Status Containers::RemovePodMembers(const std::string& pod_id) {
+  for (const std::string& id : IdsInPod(pod_id)) RETURN_IF_ERROR(Remove(id));
+  return absl::OkStatus();
+}
+
+absl::Status Containers::Restore() {
+  std::vector<std::string> corrupt;
+  ASSIGN_OR_RETURN(std::vector<Container> stored, store_.LoadAll(&corrupt));
+  for (const std::string& why : corrupt) log::Error("Skipping unreadable container row {}", why);
+  for (Container& container : stored) {
+    auto pod = sandboxes_.Get(container.request.pod_id);
+    auto entry = std::make_shared<Entry>();
+    {
+      std::lock_guard data(entry->mu);
+      entry->container = container;
+      entry->name = pod.ok() ? ContainerName(container.request, pod->spec.metadata)
+                             : "orphan_" + container.id;
+    }
+    {
+      std::unique_lock lock(mu_);
+      names_.emplace(entry->name, container.id);
+      by_id_.emplace(container.id, entry);
+    }
+    if (container.state == ContainerState::kExited || RecordExit(*entry)) continue;
+    const bool rebooted = container.boot_id != options_.boot_id;
+    auto runtime = runtimes_.Get(container.runtime_handler);
+    auto state = runtime.ok() ? (*runtime)->State(container.id)
+                              : absl::StatusOr<oci::RuntimeState>(runtime.status());
+    if (rebooted || !state.ok() || state->status == "stopped") {
+      std::lock_guard data(entry->mu);
+      entry->container.state = ContainerState::kExited;
+      entry->container.exit_code = 255;
+      entry->container.finished_at = Now();
+      entry->container.reason = "Error";
+      entry->container.message = rebooted ? "the host rebooted" : "the container's exit was lost";
+    }
+    (void)Persist(*entry);
+  }
+  if (!stored.empty()) log::Info("Restored {} containers", stored.size());
+  return absl::OkStatus();
+}
+
+}  // namespace crio::container

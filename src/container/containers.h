@@ -1,0 +1,125 @@
+// Containers: the containers crio runs and their lifecycle (create, start, stop, remove,
+// exit, look up, list, restore after a restart).
+//
+// Create reserves the name, mounts the rootfs over the image's layers, resolves the user
+// inside it, writes the OCI spec into the bundle and has the runtime (under conmon) create
+// the container, undoing every step on failure. Exits arrive from the ExitWatcher
+// (OnExit): conmon's exit file gives the code, its oom file the reason.
+//
+// Thread-safety: as Sandboxes: the index (`mu_`) is held only to find, add or drop entries;
+// each container has an operation mutex serializing create/start/stop/remove (held across
+// runtime calls, never while `mu_` is held) and a data mutex for its Container value.
+// Status and List copy values out and never wait for a Stop in flight.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "common/rollback.h"
+#include "container/container.h"
+#include "container/container_store.h"
+#include "image/image_config.h"
+#include "oci/runtime_handlers.h"
+#include "sandbox/sandboxes.h"
+#include "storage/container_layers.h"
+#include "storage/image_store.h"
+
+namespace crio::container {
+
+struct ContainersOptions {
+  std::string root;      // persist dirs: ROOT/overlay-containers/ID/userdata
+  std::string run_root;  // bundles: RUN_ROOT/overlay-containers/ID/userdata
+  std::string exits_dir;
+  std::vector<std::string> default_capabilities;
+  std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
+  std::string cgroup_manager = "cgroupfs";
+  int64_t pids_limit = -1;
+  bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
+  std::string boot_id;
+  std::function<int64_t()> now_ns;  // real time when empty
+};
+
+struct ContainerFilter {
+  std::string id_prefix;
+  std::string pod_id_prefix;
+  std::optional<ContainerState> state;
+  std::map<std::string, std::string> label_selector;
+};
+
+class Containers final : public sandbox::PodMembers {
+ public:
+  Containers(ContainersOptions options, ContainerStore& store, sandbox::Sandboxes& sandboxes,
+             storage::ImageStore& images, storage::ContainerLayers& layers,
+             oci::RuntimeHandlers& runtimes);
+
+  // Loads the stored containers; those whose process ended while crio was away get their
+  // exit code, those from an earlier boot are EXITED. Call before the ExitWatcher starts.
+  absl::Status Restore();
+
+  absl::StatusOr<Container> Create(ContainerRequest request);
+  absl::Status Start(const std::string& id);
+  // Stop signal, then SIGKILL after `timeout_seconds`; OK for unknown or exited ones.
+  absl::Status Stop(const std::string& id, int64_t timeout_seconds);
+  // Stops if needed and deletes everything of the container; OK for unknown ids.
+  absl::Status Remove(const std::string& id);
+
+  absl::StatusOr<Container> Get(const std::string& id_or_prefix) const;
+  std::vector<Container> List(const ContainerFilter& filter) const;
+
+  // From the ExitWatcher: conmon recorded that `id` exited.
+  void OnExit(const std::string& id);
+
+  // sandbox::PodMembers
+  absl::Status StopPodMembers(const std::string& pod_id) override;
+  absl::Status RemovePodMembers(const std::string& pod_id) override;
+
+ private:
+  struct Entry {
+    std::mutex operation;
+    mutable std::mutex mu;
+    std::condition_variable exited;  // signalled with mu when the state becomes EXITED
+    Container container ABSL_GUARDED_BY(mu);
+    std::string name ABSL_GUARDED_BY(mu);
+    bool removed ABSL_GUARDED_BY(mu) = false;
+    Container Copy() const {
+      std::lock_guard lock(mu);
+      return container;
+    }
+  };
+
+  std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error) const;
+  absl::Status Reserve(const std::string& name, const std::string& id);
+  void Release(const std::string& name);
+  absl::Status Build(Container& container, const sandbox::Sandbox& pod, Rollback& rollback);
+  absl::StatusOr<spec::ContainerSpecInput> SpecInput(const Container& container,
+                                                     const sandbox::Sandbox& pod,
+                                                     const image::ImageConfig& config);
+  // Applies the exit recorded by conmon to `entry`; false if none is recorded yet.
+  bool RecordExit(Entry& entry);
+  absl::Status Persist(Entry& entry);
+  absl::Status StopLocked(Entry& entry, int64_t timeout_seconds);
+  std::vector<std::string> IdsInPod(const std::string& pod_id) const;
+  int64_t Now() const;
+
+  const ContainersOptions options_;
+  ContainerStore& store_;
+  sandbox::Sandboxes& sandboxes_;
+  storage::ImageStore& images_;
+  storage::ContainerLayers& layers_;
+  oci::RuntimeHandlers& runtimes_;
+
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> by_id_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace crio::container

@@ -1,0 +1,86 @@
+// The pod and container domain wired to fakes, for server-layer tests: an in-memory
+// database, a real image store and layer dir under `dir`, a fake CNI network, fake namespace
+// pinning and a fake OCI runtime. Header-only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "container/containers.h"
+#include "oci/oci_runtime.h"
+#include "sandbox/sandboxes.h"
+#include "state/database.h"
+#include "storage/container_layers.h"
+#include "storage/image_store.h"
+#include "testing/fake_pod.h"
+
+namespace crio::testing {
+
+// Records what it is asked and pretends every call works.
+class FakeOciRuntime final : public oci::OciRuntime {
+ public:
+  absl::StatusOr<oci::Created> Create(const oci::CreateRequest& request) override {
+    created.push_back(request.id);
+    return oci::Created{.pid = 4242, .monitor_pid = 4241};
+  }
+  absl::Status Start(const std::string& id) override {
+    started.push_back(id);
+    return absl::OkStatus();
+  }
+  absl::Status Kill(const std::string&, int, bool) override { return absl::OkStatus(); }
+  absl::Status Delete(const std::string&) override { return absl::OkStatus(); }
+  absl::StatusOr<oci::RuntimeState> State(const std::string&) override {
+    return oci::RuntimeState{.status = "running", .pid = 4242};
+  }
+  absl::Status Update(const std::string&, const std::string&) override {
+    return absl::OkStatus();
+  }
+
+  std::vector<std::string> created;
+  std::vector<std::string> started;
+};
+
+// RuntimeHandlers whose default ("runc") handler is a FakeOciRuntime, which `observer`
+// (when given) is pointed at.
+inline oci::RuntimeHandlers FakeHandlers(FakeOciRuntime** observer = nullptr) {
+  auto runtime = std::make_unique<FakeOciRuntime>();
+  if (observer != nullptr) *observer = runtime.get();
+  std::map<std::string, std::unique_ptr<oci::OciRuntime>> handlers;
+  handlers.emplace("runc", std::move(runtime));
+  return oci::RuntimeHandlers(std::move(handlers), "runc");
+}
+
+struct FakeDomain {
+  explicit FakeDomain(const std::string& dir)
+      : db(*state::Database::Open(":memory:")),
+        pod_store(*sandbox::SandboxStore::Open(*db)),
+        container_store(*container::ContainerStore::Open(*db)),
+        images(*storage::ImageStore::Open(dir + "/storage")),
+        layers(dir + "/storage"),
+        sandboxes({.run_root = dir + "/run",
+                   .namespaces_dir = dir + "/ns",
+                   .log_dir = dir + "/logs",
+                   .runtime_handlers = {"runc"},
+                   .host_resolv_conf = "/etc/resolv.conf",
+                   .host_hosts = "/etc/hosts"},
+                  *pod_store, network, isolation),
+        runtimes(FakeHandlers(&runtime)),
+        containers({.root = dir + "/storage", .run_root = dir + "/run", .exits_dir = dir + "/exits"},
+                   *container_store, sandboxes, *images, layers, runtimes) {
+    sandboxes.SetMembers(&containers);
+  }
+
+  std::unique_ptr<state::Database> db;
+  std::unique_ptr<sandbox::SandboxStore> pod_store;
+  std::unique_ptr<container::ContainerStore> container_store;
+  std::unique_ptr<storage::ImageStore> images;
+  storage::ContainerLayers layers;
+  FakeNetwork network;
+  FakeIsolation isolation;
+  sandbox::Sandboxes sandboxes;
+  FakeOciRuntime* runtime = nullptr;  // owned by `runtimes`
+  oci::RuntimeHandlers runtimes;
+  container::Containers containers;
+};
+
+}  // namespace crio::testing

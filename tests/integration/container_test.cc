@@ -1,0 +1,326 @@
+// Containers as an operator meets them: pull busybox (built from Debian's busybox-static)
+// from a local registry, run a pod, create and start containers in it with real conmon and
+// runc, read their logs and exit codes, stop them (with escalation), survive a crio restart
+// and clean up.
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cri_api.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "testing/busybox_image.h"
+#include "testing/local_registry.h"
+#include "tests/integration/crio_daemon.h"
+#include "tests/integration/test_network.h"
+
+namespace crio::testing {
+namespace {
+
+namespace v1 = runtime::v1;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::unique_ptr<grpc::ClientContext> Context(int seconds = 60) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+class ContainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
+    const std::string layer = BusyboxLayer();
+    ASSERT_FALSE(layer.empty()) << "busybox-static is not installed";
+    ASSERT_TRUE(registry_.running());
+    registry_.Push("test/busybox", "latest", {layer});
+    image_ = registry_.host() + "/test/busybox:latest";
+    crio_ = std::make_unique<CrioDaemon>(
+        "[crio.image]\nsignature_policy = \"" +
+        dir_.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") +
+        "\"\n[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
+        "runtimes.runc.runtime_root = \"" + dir_.Join("runc") + "\"\n");
+    ::setenv("CONTAINERS_REGISTRIES_CONF",
+             dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
+                                                   "\"\ninsecure = true\n")
+                 .c_str(),
+             1);
+    network_ = std::make_unique<TestCniNetwork>(crio_->network_dir(), crio_->dir().Join("ipam"));
+    ASSERT_TRUE(crio_->Start()) << crio_->Log();
+    Connect();
+    v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(image_);
+    v1::PullImageResponse pulled;
+    const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    pod_ = RunPod("pod");
+  }
+
+  void TearDown() override {
+    if (!crio_ || crio_->pid() < 0) return;
+    v1::ListPodSandboxResponse pods;
+    stub_->ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods);
+    for (const v1::PodSandbox& pod : pods.items()) {
+      v1::RemovePodSandboxRequest request;
+      request.set_pod_sandbox_id(pod.id());
+      v1::RemovePodSandboxResponse response;
+      stub_->RemovePodSandbox(Context().get(), request, &response);
+    }
+    crio_.reset();
+    network_.reset();
+  }
+
+  void Connect() {
+    auto channel =
+        grpc::CreateChannel("unix:" + crio_->socket(), grpc::InsecureChannelCredentials());
+    stub_ = v1::RuntimeService::NewStub(channel);
+    images_ = v1::ImageService::NewStub(channel);
+  }
+
+  v1::PodSandboxConfig PodConfig(const std::string& name) const {
+    v1::PodSandboxConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_metadata()->set_namespace_("default");
+    config.mutable_metadata()->set_uid(name + "-uid");
+    config.set_hostname(name + "-host");
+    config.set_log_directory(crio_->dir().Join("logs/" + name));
+    config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+        v1::CONTAINER);
+    return config;
+  }
+
+  std::string RunPod(const std::string& name) {
+    v1::RunPodSandboxRequest request;
+    *request.mutable_config() = PodConfig(name);
+    v1::RunPodSandboxResponse response;
+    const grpc::Status status = stub_->RunPodSandbox(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.pod_sandbox_id();
+  }
+
+  v1::ContainerConfig Config(const std::string& name, const std::vector<std::string>& command) {
+    v1::ContainerConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_image()->set_image(image_);
+    for (const std::string& arg : command) config.add_command(arg);
+    config.set_log_path(name + ".log");
+    v1::KeyValue* env = config.add_envs();
+    env->set_key("GREETING");
+    env->set_value("hello");
+    return config;
+  }
+
+  std::string Create(const v1::ContainerConfig& config, grpc::Status* status = nullptr) {
+    v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id(pod_);
+    *request.mutable_config() = config;
+    *request.mutable_sandbox_config() = PodConfig("pod");
+    v1::CreateContainerResponse response;
+    const grpc::Status result = stub_->CreateContainer(Context().get(), request, &response);
+    if (status != nullptr) *status = result;
+    EXPECT_TRUE(status != nullptr || result.ok()) << result.error_message() << crio_->Log();
+    return response.container_id();
+  }
+
+  grpc::Status Start(const std::string& id) {
+    v1::StartContainerRequest request;
+    request.set_container_id(id);
+    v1::StartContainerResponse response;
+    return stub_->StartContainer(Context().get(), request, &response);
+  }
+
+  grpc::Status Stop(const std::string& id, int64_t timeout) {
+    v1::StopContainerRequest request;
+    request.set_container_id(id);
+    request.set_timeout(timeout);
+    v1::StopContainerResponse response;
+    return stub_->StopContainer(Context().get(), request, &response);
+  }
+
+  grpc::Status Remove(const std::string& id) {
+    v1::RemoveContainerRequest request;
+    request.set_container_id(id);
+    v1::RemoveContainerResponse response;
+    return stub_->RemoveContainer(Context().get(), request, &response);
+  }
+
+  v1::ContainerStatusResponse Status(const std::string& id) {
+    v1::ContainerStatusRequest request;
+    request.set_container_id(id);
+    request.set_verbose(true);
+    v1::ContainerStatusResponse response;
+    const grpc::Status status = stub_->ContainerStatus(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // Polls until the container has exited (conmon reports it through the exits dir).
+  v1::ContainerStatus WaitForExit(const std::string& id) {
+    v1::ContainerStatus status;
+    for (int i = 0; i < 200; ++i) {
+      status = Status(id).status();
+      if (status.state() == v1::CONTAINER_EXITED) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  }
+
+  TempDir dir_;
+  LocalRegistry registry_;
+  std::unique_ptr<TestCniNetwork> network_;
+  std::unique_ptr<CrioDaemon> crio_;
+  std::unique_ptr<v1::RuntimeService::Stub> stub_;
+  std::unique_ptr<v1::ImageService::Stub> images_;
+  std::string image_;
+  std::string pod_;
+};
+
+TEST_F(ContainerTest, RunsACommandAndRecordsItsOutputAndExitCode) {
+  const std::string id = Create(Config(
+      "greeter", {"sh", "-c", "echo $GREETING from $(hostname) as $(id -u); echo oops >&2; exit 3"}));
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(Status(id).status().state(), v1::CONTAINER_CREATED);
+  ASSERT_TRUE(Start(id).ok());
+  const v1::ContainerStatus status = WaitForExit(id);
+  ASSERT_EQ(status.state(), v1::CONTAINER_EXITED) << crio_->Log();
+  EXPECT_EQ(status.exit_code(), 3);
+  EXPECT_EQ(status.reason(), "Error");
+  EXPECT_GT(status.started_at(), 0);
+  EXPECT_GE(status.finished_at(), status.started_at());
+  EXPECT_EQ(status.image().image(), image_);
+  EXPECT_EQ(status.log_path(), crio_->dir().Join("logs/pod/greeter.log"));
+  const std::string log = ReadText(status.log_path());
+  EXPECT_NE(log.find(" stdout F hello from pod-host as 0\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stderr F oops\n"), std::string::npos) << log;
+  ASSERT_TRUE(Remove(id).ok());
+}
+
+TEST_F(ContainerTest, StopEscalatesToSigkillAndRemoveCleansUp) {
+  // PID 1 of a PID namespace gets no default action for SIGTERM: it must handle it.
+  const std::string polite = Create(
+      Config("polite", {"sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"}));
+  const std::string stubborn =
+      Create(Config("stubborn", {"sh", "-c", "trap '' TERM; while true; do sleep 1; done"}));
+  ASSERT_TRUE(Start(polite).ok());
+  ASSERT_TRUE(Start(stubborn).ok());
+  EXPECT_EQ(Status(polite).status().state(), v1::CONTAINER_RUNNING);
+  const json info = json::parse(Status(stubborn).info().at("info"));
+  const std::string rootfs = info["rootfs"];
+  EXPECT_EQ(info["runtimeSpec"]["process"]["args"][0], "sh");
+
+  ASSERT_TRUE(Stop(polite, 10).ok());
+  EXPECT_EQ(Status(polite).status().exit_code(), 42);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Stop(stubborn, 1).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(Status(stubborn).status().exit_code(), 128 + SIGKILL);
+  EXPECT_TRUE(Stop(stubborn, 1).ok());  // already stopped
+
+  ASSERT_TRUE(Remove(stubborn).ok());
+  ASSERT_TRUE(Remove(polite).ok());
+  EXPECT_TRUE(Remove(polite).ok());
+  EXPECT_FALSE(fs::exists(rootfs));
+  EXPECT_EQ(ReadText("/proc/self/mounts").find(rootfs), std::string::npos);
+  v1::ListContainersResponse listed;
+  ASSERT_TRUE(stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &listed).ok());
+  EXPECT_EQ(listed.containers_size(), 0);
+}
+
+TEST_F(ContainerTest, UserAndGroupsComeFromTheImage) {
+  v1::ContainerConfig config = Config("user", {"sh", "-c", "id; echo home=$HOME"});
+  config.mutable_linux()->mutable_security_context()->set_run_as_username("www-data");
+  const std::string id = Create(config);
+  ASSERT_TRUE(Start(id).ok());
+  const v1::ContainerStatus status = WaitForExit(id);
+  EXPECT_EQ(status.exit_code(), 0);
+  const std::string log = ReadText(status.log_path());
+  EXPECT_NE(log.find("uid=33(www-data) gid=33(www-data) groups=33(www-data),50(staff)"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("home=/var/www"), std::string::npos) << log;
+}
+
+TEST_F(ContainerTest, BadRequestsGetClearErrors) {
+  grpc::Status status;
+  v1::ContainerConfig config = Config("missing", {"true"});
+  config.mutable_image()->set_image("nosuch/image:1");
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("nosuch/image:1"), std::string::npos);
+
+  config = Config("caps", {"true"});
+  config.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities(
+      "CAP_BOGUS");
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  config = Config("escape", {"true"});
+  config.set_log_path("../../etc/evil.log");
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  const std::string id = Create(Config("twice", {"true"}));
+  Create(Config("twice", {"true"}), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(status.error_message().find(id), std::string::npos);
+
+  v1::ListContainersResponse listed;
+  ASSERT_TRUE(stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &listed).ok());
+  EXPECT_EQ(listed.containers_size(), 1);
+}
+
+TEST_F(ContainerTest, ContainersOutliveCrioAndExitsWhileAwayAreSeen) {
+  const std::string lasting = Create(
+      Config("lasting", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  const std::string brief = Create(Config("brief", {"sh", "-c", "sleep 2; exit 7"}));
+  ASSERT_TRUE(Start(lasting).ok());
+  ASSERT_TRUE(Start(brief).ok());
+  crio_->Signal(SIGKILL);
+  crio_->Stop();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // brief exits meanwhile
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  EXPECT_EQ(Status(lasting).status().state(), v1::CONTAINER_RUNNING);
+  const v1::ContainerStatus brief_status = WaitForExit(brief);
+  EXPECT_EQ(brief_status.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(brief_status.exit_code(), 7);
+  ASSERT_TRUE(Stop(lasting, 5).ok());
+  EXPECT_EQ(Status(lasting).status().state(), v1::CONTAINER_EXITED);
+}
+
+TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
+  const std::string id = Create(
+      Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  const std::string rootfs = json::parse(Status(id).info().at("info"))["rootfs"];
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(pod_);
+  v1::StopPodSandboxResponse stopped;
+  ASSERT_TRUE(stub_->StopPodSandbox(Context().get(), stop, &stopped).ok());
+  EXPECT_EQ(Status(id).status().state(), v1::CONTAINER_EXITED);
+  v1::RemovePodSandboxRequest remove;
+  remove.set_pod_sandbox_id(pod_);
+  v1::RemovePodSandboxResponse removed;
+  ASSERT_TRUE(stub_->RemovePodSandbox(Context().get(), remove, &removed).ok());
+  v1::ListContainersResponse listed;
+  ASSERT_TRUE(stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &listed).ok());
+  EXPECT_EQ(listed.containers_size(), 0);
+  EXPECT_FALSE(fs::exists(rootfs));
+}
+
+}  // namespace
+}  // namespace crio::testing
