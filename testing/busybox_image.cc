@@ -25,6 +25,11 @@ std::string BusyboxLayer() {
     entries.push_back({.name = std::string("bin/") + applet, .type = kTarSymlink,
                        .link = "busybox"});
   }
+  // A pause process for pods sharing a PID namespace: PID 1 that exits on SIGTERM.
+  entries.push_back({.name = "pause",
+                     .content = "#!/bin/sh\ntrap 'exit 0' TERM INT\n"
+                                "while true; do sleep 3600 & wait $!; done\n",
+                     .mode = 0755});
   entries.push_back({.name = "etc/passwd",
                      .content = "root:x:0:0:root:/root:/bin/sh\n"
                                 "www-data:x:33:33:www-data:/var/www:/bin/sh\n"

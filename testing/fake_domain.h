@@ -50,6 +50,24 @@ inline oci::RuntimeHandlers FakeHandlers(FakeOciRuntime** observer = nullptr) {
   return oci::RuntimeHandlers(std::move(handlers), "runc");
 }
 
+// Images straight from a store; pulling always fails (no registry).
+class StoreImageSource final : public container::ImageSource {
+ public:
+  explicit StoreImageSource(storage::ImageStore& store) : store_(store) {}
+  absl::StatusOr<std::optional<storage::ImageRecord>> Find(const std::string& name) override {
+    return store_.Find(name);
+  }
+  absl::StatusOr<std::string> Config(const std::string& image_id) override {
+    return store_.ReadConfig(image_id);
+  }
+  absl::Status Pull(const std::string& name, const image::Credentials&) override {
+    return absl::UnavailableError("no registry to pull " + name + " from");
+  }
+
+ private:
+  storage::ImageStore& store_;
+};
+
 struct FakeDomain {
   explicit FakeDomain(const std::string& dir)
       : db(*state::Database::Open(":memory:")),
@@ -57,6 +75,7 @@ struct FakeDomain {
         container_store(*container::ContainerStore::Open(*db)),
         images(*storage::ImageStore::Open(dir + "/storage")),
         layers(dir + "/storage"),
+        image_source(*images),
         sandboxes({.run_root = dir + "/run",
                    .namespaces_dir = dir + "/ns",
                    .log_dir = dir + "/logs",
@@ -66,7 +85,7 @@ struct FakeDomain {
                   *pod_store, network, isolation),
         runtimes(FakeHandlers(&runtime)),
         containers({.root = dir + "/storage", .run_root = dir + "/run", .exits_dir = dir + "/exits"},
-                   *container_store, sandboxes, *images, layers, runtimes) {
+                   *container_store, sandboxes, image_source, layers, runtimes) {
     sandboxes.SetMembers(&containers);
   }
 
@@ -75,6 +94,7 @@ struct FakeDomain {
   std::unique_ptr<container::ContainerStore> container_store;
   std::unique_ptr<storage::ImageStore> images;
   storage::ContainerLayers layers;
+  StoreImageSource image_source;
   FakeNetwork network;
   FakeIsolation isolation;
   sandbox::Sandboxes sandboxes;

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <future>
 
 #include "common/atomic_file.h"
 #include "common/log.h"
@@ -30,6 +31,8 @@ namespace fs = std::filesystem;
 
 constexpr uint64_t kMaxIdentityFileBytes = 1 << 20;  // an image's /etc/passwd or /etc/group
 constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for conmon's exit file
+// StopPodSandbox's grace per container, CRI-O's default when the request sets no deadline.
+constexpr int64_t kPodStopTimeoutSeconds = 10;
 
 bool MatchesFilter(const Container& container, const ContainerFilter& filter) {
   if (!container.id.starts_with(filter.id_prefix)) return false;
@@ -115,7 +118,7 @@ std::vector<spec::Rlimit> Rlimits(const std::vector<std::string>& ulimits) {
 }  // namespace
 
 Containers::Containers(ContainersOptions options, ContainerStore& store,
-                       sandbox::Sandboxes& sandboxes, storage::ImageStore& images,
+                       sandbox::Sandboxes& sandboxes, ImageSource& images,
                        storage::ContainerLayers& layers, oci::RuntimeHandlers& runtimes)
     : options_(std::move(options)),
       store_(store),
@@ -147,25 +150,28 @@ void Containers::Release(const std::string& name) {
 }
 
 std::shared_ptr<Containers::Entry> Containers::Find(const std::string& id_or_prefix,
-                                                    absl::Status* error) const {
+                                                    absl::Status* error, bool infra) const {
   std::shared_lock lock(mu_);
   if (id_or_prefix.empty()) {
     *error = absl::InvalidArgumentError("container ID is empty");
     return nullptr;
   }
-  auto match = by_id_.lower_bound(id_or_prefix);
-  if (match == by_id_.end() || !match->first.starts_with(id_or_prefix)) {
+  std::shared_ptr<Entry> found;
+  for (auto it = by_id_.lower_bound(id_or_prefix);
+       it != by_id_.end() && it->first.starts_with(id_or_prefix); ++it) {
+    if (it->second->infra && !infra) continue;
+    if (it->first == id_or_prefix) return it->second;
+    if (found != nullptr) {
+      *error = absl::InvalidArgumentError(
+          fmt::format("container ID prefix {} is ambiguous", id_or_prefix));
+      return nullptr;
+    }
+    found = it->second;
+  }
+  if (found == nullptr) {
     *error = absl::NotFoundError(fmt::format("container {} not found", id_or_prefix));
-    return nullptr;
   }
-  auto next = std::next(match);
-  if (match->first != id_or_prefix && next != by_id_.end() &&
-      next->first.starts_with(id_or_prefix)) {
-    *error = absl::InvalidArgumentError(
-        fmt::format("container ID prefix {} is ambiguous", id_or_prefix));
-    return nullptr;
-  }
-  return match->second;
+  return found;
 }
 
 absl::StatusOr<Container> Containers::Get(const std::string& id_or_prefix) const {
@@ -181,7 +187,7 @@ std::vector<Container> Containers::List(const ContainerFilter& filter) const {
     std::shared_lock lock(mu_);
     for (auto it = by_id_.lower_bound(filter.id_prefix);
          it != by_id_.end() && it->first.starts_with(filter.id_prefix); ++it) {
-      entries.push_back(it->second);
+      if (!it->second->infra) entries.push_back(it->second);
     }
   }
   std::vector<Container> matching;
@@ -212,8 +218,14 @@ absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
     return absl::FailedPreconditionError(
         fmt::format("pod sandbox {} is not ready; cannot create containers in it", pod.id));
   }
+  return CreateIn(std::move(request), pod, /*infra=*/false);
+}
+
+absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
+                                               const sandbox::Sandbox& pod, bool infra) {
   request.pod_id = pod.id;
   Container container{.id = NewRandomId(), .request = std::move(request)};
+  container.infra = infra;
   container.created_at = Now();
   container.boot_id = options_.boot_id;
   const std::string name = ContainerName(container.request, pod.spec.metadata);
@@ -222,6 +234,7 @@ absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
   rollback.Add([this, name] { Release(name); });
 
   auto entry = std::make_shared<Entry>();
+  entry->infra = infra;
   std::lock_guard operation(entry->operation);
   RETURN_IF_ERROR(Build(container, pod, rollback));
   {
@@ -250,7 +263,7 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   container.image_name =
       image->repo_tags.empty() ? container.request.image : image->repo_tags.front();
   container.image_ref = image->repo_digests.empty() ? image->id : image->repo_digests.front();
-  ASSIGN_OR_RETURN(const std::string config_text, images_.ReadConfig(image->id));
+  ASSIGN_OR_RETURN(const std::string config_text, images_.Config(image->id));
   ASSIGN_OR_RETURN(const image::ImageConfig image_config, image::ParseImageConfig(config_text));
   container.stop_signal =
       image_config.stop_signal.empty() ? SIGTERM : ParseSignal(image_config.stop_signal);
@@ -332,6 +345,9 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.ipcns_path = pod.ipcns_path;
   input.utsns_path = pod.utsns_path;
   input.host_pid = request.pid_mode == sandbox::NamespaceMode::kNode;
+  if (request.pid_mode == sandbox::NamespaceMode::kPod && pod.infra_pid > 0 && !container.infra) {
+    input.pid_path = fmt::format("/proc/{}/ns/pid", pod.infra_pid);
+  }
   input.host_network = pod.spec.host_network();
   ASSIGN_OR_RETURN(input.mounts, ContainerMounts(request, pod));
   input.privileged = request.privileged;
@@ -365,6 +381,11 @@ absl::Status Containers::Start(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
+  return StartEntry(*entry);
+}
+
+absl::Status Containers::StartEntry(Entry& entry_ref) {
+  Entry* const entry = &entry_ref;
   std::lock_guard operation(entry->operation);
   const Container container = entry->Copy();
   if (container.state != ContainerState::kCreated) {
@@ -477,12 +498,17 @@ absl::Status Containers::Remove(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  return RemoveEntry(*entry);
+}
+
+absl::Status Containers::RemoveEntry(Entry& entry_ref) {
+  Entry* const entry = &entry_ref;
   std::lock_guard operation(entry->operation);
   {
     std::lock_guard data(entry->mu);
     if (entry->removed) return absl::OkStatus();
   }
-  RETURN_IF_ERROR(StopLocked(*entry, 10));
+  RETURN_IF_ERROR(StopLocked(*entry, kPodStopTimeoutSeconds));
   const Container container = entry->Copy();
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   RETURN_IF_ERROR(runtime->Delete(container.id));
@@ -506,22 +532,81 @@ absl::Status Containers::Remove(const std::string& id) {
   return absl::OkStatus();
 }
 
-std::vector<std::string> Containers::IdsInPod(const std::string& pod_id) const {
-  std::vector<std::string> ids;
-  for (const Container& container : List({.pod_id_prefix = pod_id})) {
-    if (container.request.pod_id == pod_id) ids.push_back(container.id);
+std::vector<std::shared_ptr<Containers::Entry>> Containers::EntriesInPod(
+    const std::string& pod_id, bool infra) const {
+  std::vector<std::shared_ptr<Entry>> members, infras;
+  std::shared_lock lock(mu_);
+  for (const auto& [id, entry] : by_id_) {
+    if (entry->Copy().request.pod_id != pod_id) continue;
+    if (!entry->infra) {
+      members.push_back(entry);
+    } else if (infra) {
+      infras.push_back(entry);
+    }
   }
-  return ids;
+  members.insert(members.end(), infras.begin(), infras.end());
+  return members;
 }
 
+// The pod's containers stop in parallel (as CRI-O does), its infra container after them.
 absl::Status Containers::StopPodMembers(const std::string& pod_id) {
-  for (const std::string& id : IdsInPod(pod_id)) RETURN_IF_ERROR(Stop(id, 10));
+  std::vector<std::shared_ptr<Entry>> members = EntriesInPod(pod_id, /*infra=*/false);
+  std::vector<std::future<absl::Status>> stops;
+  for (const auto& entry : members) {
+    stops.push_back(std::async(std::launch::async, [this, entry] {
+      std::lock_guard operation(entry->operation);
+      return StopLocked(*entry, kPodStopTimeoutSeconds);
+    }));
+  }
+  absl::Status first_error;
+  for (auto& stop : stops) {
+    if (absl::Status stopped = stop.get(); !stopped.ok() && first_error.ok()) first_error = stopped;
+  }
+  RETURN_IF_ERROR(first_error);
+  for (const auto& entry : EntriesInPod(pod_id, /*infra=*/true)) {
+    if (!entry->infra) continue;
+    std::lock_guard operation(entry->operation);
+    RETURN_IF_ERROR(StopLocked(*entry, kPodStopTimeoutSeconds));
+  }
   return absl::OkStatus();
 }
 
 absl::Status Containers::RemovePodMembers(const std::string& pod_id) {
-  for (const std::string& id : IdsInPod(pod_id)) RETURN_IF_ERROR(Remove(id));
+  for (const auto& entry : EntriesInPod(pod_id, /*infra=*/true)) {
+    RETURN_IF_ERROR(RemoveEntry(*entry));
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<sandbox::InfraProcess> Containers::StartInfra(const sandbox::Sandbox& pod) {
+  ASSIGN_OR_RETURN(const auto present, images_.Find(options_.pause_image));
+  if (!present) {
+    log::Info("Pulling the pause image {}", options_.pause_image);
+    RETURN_IF_ERROR(images_.Pull(options_.pause_image, options_.pause_credentials));
+  }
+  ContainerRequest request{.pod_id = pod.id, .name = "POD", .image = options_.pause_image};
+  request.attempt = pod.spec.metadata.attempt;
+  if (!options_.pause_command.empty()) request.command = {options_.pause_command};
+  request.readonly_rootfs = true;
+  request.oom_score_adj = -998;
+  request.resources.cpu_shares = 2;
+  request.labels = pod.spec.labels;
+  ASSIGN_OR_RETURN(const Container infra, CreateIn(std::move(request), pod, /*infra=*/true));
+  absl::Status error;
+  auto entry = Find(infra.id, &error, /*infra=*/true);
+  if (entry == nullptr) return error;
+  if (auto started = StartEntry(*entry); !started.ok()) {
+    (void)RemoveEntry(*entry);
+    return started;
+  }
+  return sandbox::InfraProcess{.id = infra.id, .pid = entry->Copy().pid};
+}
+
+absl::Status Containers::RemoveInfra(const std::string& id) {
+  absl::Status error;
+  auto entry = Find(id, &error, /*infra=*/true);
+  if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  return RemoveEntry(*entry);
 }
 
 absl::Status Containers::Restore() {
@@ -531,6 +616,7 @@ absl::Status Containers::Restore() {
   for (Container& container : stored) {
     auto pod = sandboxes_.Get(container.request.pod_id);
     auto entry = std::make_shared<Entry>();
+    entry->infra = container.infra;
     {
       std::lock_guard data(entry->mu);
       entry->container = container;

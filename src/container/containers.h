@@ -28,10 +28,10 @@
 #include "container/container.h"
 #include "container/container_store.h"
 #include "image/image_config.h"
+#include "container/image_source.h"
 #include "oci/runtime_handlers.h"
 #include "sandbox/sandboxes.h"
 #include "storage/container_layers.h"
-#include "storage/image_store.h"
 
 namespace crio::container {
 
@@ -45,6 +45,9 @@ struct ContainersOptions {
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
   std::string boot_id;
+  std::string pause_image;    // the infra container's image, pulled when absent
+  std::string pause_command;  // its command; empty: the image's own
+  image::Credentials pause_credentials;  // from pause_image_auth_file
   std::function<int64_t()> now_ns;  // real time when empty
 };
 
@@ -58,7 +61,7 @@ struct ContainerFilter {
 class Containers final : public sandbox::PodMembers {
  public:
   Containers(ContainersOptions options, ContainerStore& store, sandbox::Sandboxes& sandboxes,
-             storage::ImageStore& images, storage::ContainerLayers& layers,
+             ImageSource& images, storage::ContainerLayers& layers,
              oci::RuntimeHandlers& runtimes);
 
   // Loads the stored containers; those whose process ended while crio was away get their
@@ -79,11 +82,14 @@ class Containers final : public sandbox::PodMembers {
   void OnExit(const std::string& id);
 
   // sandbox::PodMembers
+  absl::StatusOr<sandbox::InfraProcess> StartInfra(const sandbox::Sandbox& pod) override;
+  absl::Status RemoveInfra(const std::string& id) override;
   absl::Status StopPodMembers(const std::string& pod_id) override;
   absl::Status RemovePodMembers(const std::string& pod_id) override;
 
  private:
   struct Entry {
+    bool infra = false;  // set before the entry is published, constant after
     std::mutex operation;
     mutable std::mutex mu;
     std::condition_variable exited;  // signalled with mu when the state becomes EXITED
@@ -96,7 +102,13 @@ class Containers final : public sandbox::PodMembers {
     }
   };
 
-  std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error) const;
+  // By id or unique prefix; the infra containers only when `infra` is set.
+  std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error,
+                              bool infra = false) const;
+  absl::StatusOr<Container> CreateIn(ContainerRequest request, const sandbox::Sandbox& pod,
+                                     bool infra);
+  absl::Status StartEntry(Entry& entry);
+  absl::Status RemoveEntry(Entry& entry);
   absl::Status Reserve(const std::string& name, const std::string& id);
   void Release(const std::string& name);
   absl::Status Build(Container& container, const sandbox::Sandbox& pod, Rollback& rollback);
@@ -107,13 +119,14 @@ class Containers final : public sandbox::PodMembers {
   bool RecordExit(Entry& entry);
   absl::Status Persist(Entry& entry);
   absl::Status StopLocked(Entry& entry, int64_t timeout_seconds);
-  std::vector<std::string> IdsInPod(const std::string& pod_id) const;
+  // The pod's containers, its infra container last when `infra` is set.
+  std::vector<std::shared_ptr<Entry>> EntriesInPod(const std::string& pod_id, bool infra) const;
   int64_t Now() const;
 
   const ContainersOptions options_;
   ContainerStore& store_;
   sandbox::Sandboxes& sandboxes_;
-  storage::ImageStore& images_;
+  ImageSource& images_;
   storage::ContainerLayers& layers_;
   oci::RuntimeHandlers& runtimes_;
 

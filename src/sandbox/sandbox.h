@@ -79,6 +79,13 @@ struct Sandbox {
 
   std::string network;           // CNI network name; empty with host network
   std::vector<std::string> ips;  // IPv4 first
+
+  // The infra (pause) container holding the pod's PID namespace, for pods in POD pid mode;
+  // empty otherwise (drop_infra_ctr: no process is needed for the other namespaces).
+  std::string infra_id;
+  int32_t infra_pid = 0;
+
+  bool shares_pid_namespace() const { return spec.pid_mode == NamespaceMode::kPod; }
 };
 
 // The name a pod is reserved under, CRI-O's form: k8s_NAME_NAMESPACE_UID_ATTEMPT.

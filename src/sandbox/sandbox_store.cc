@@ -104,7 +104,9 @@ std::string EncodeSandbox(const Sandbox& sandbox) {
                      {"resolv_file", sandbox.resolv_path},
                      {"hosts_file", sandbox.hosts_path},
                      {"network", sandbox.network},
-                     {"ips", sandbox.ips}};
+                     {"ips", sandbox.ips},
+                     {"infra_id", sandbox.infra_id},
+                     {"infra_pid", sandbox.infra_pid}};
   // Strings from CRI are valid UTF-8 (proto3 checks); replace anything else rather than throw.
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -127,7 +129,9 @@ absl::StatusOr<Sandbox> DecodeSandbox(const std::string& text) {
                    .resolv_path = body.at("resolv_file"),
                    .hosts_path = body.at("hosts_file"),
                    .network = body.at("network"),
-                   .ips = body.at("ips")};
+                   .ips = body.at("ips"),
+                   .infra_id = body.value("infra_id", ""),
+                   .infra_pid = body.value("infra_pid", 0)};
   } catch (const json::exception& error) {  // a field missing or of the wrong type
     return absl::DataLossError(std::string("pod row: ") + error.what());
   }

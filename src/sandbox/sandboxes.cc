@@ -190,9 +190,27 @@ absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
   if (sandbox.spec.host_network()) {
     ASSIGN_OR_RETURN(const std::string hosts,
                      ReadFileToString(options_.host_hosts, kMaxHostFileBytes));
-    return WriteText(sandbox.hosts_path, hosts);
+    RETURN_IF_ERROR(WriteText(sandbox.hosts_path, hosts));
+  } else {
+    RETURN_IF_ERROR(WriteText(sandbox.hosts_path, HostsFile(sandbox.spec.hostname, sandbox.ips)));
   }
-  return WriteText(sandbox.hosts_path, HostsFile(sandbox.spec.hostname, sandbox.ips));
+  return StartInfra(sandbox, rollback);
+}
+
+absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
+  if (!sandbox.shares_pid_namespace()) return absl::OkStatus();
+  if (members_ == nullptr) {
+    return absl::FailedPreconditionError("no container runtime to run the pod's infra container");
+  }
+  auto infra = members_->StartInfra(sandbox);
+  if (!infra.ok()) {
+    return absl::Status(infra.status().code(), fmt::format("start the infra container: {}",
+                                                           AsStd(infra.status().message())));
+  }
+  sandbox.infra_id = infra->id;
+  sandbox.infra_pid = infra->pid;
+  rollback.Add([this, id = infra->id] { (void)members_->RemoveInfra(id); });
+  return absl::OkStatus();
 }
 
 absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {

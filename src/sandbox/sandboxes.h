@@ -32,11 +32,22 @@
 
 namespace crio::sandbox {
 
-// What lives in a pod besides its namespaces: containers. Stop and Remove of a pod stop
-// and remove its members first. Implemented by container::Containers.
+// What lives in a pod besides its namespaces: containers, and for pods sharing one PID
+// namespace the infra container holding it. Run starts the infra container once the
+// namespaces and network exist; Stop and Remove of a pod stop and remove its members
+// first. Implemented by container::Containers.
+struct InfraProcess {
+  std::string id;
+  int32_t pid = 0;
+};
+
 class PodMembers {
  public:
   virtual ~PodMembers() = default;
+  // Creates and starts the pod's infra container in its (not yet published) namespaces.
+  virtual absl::StatusOr<InfraProcess> StartInfra(const Sandbox& pod) = 0;
+  // Stops and deletes it; OK when it is gone.
+  virtual absl::Status RemoveInfra(const std::string& id) = 0;
   virtual absl::Status StopPodMembers(const std::string& pod_id) = 0;
   virtual absl::Status RemovePodMembers(const std::string& pod_id) = 0;
 };
@@ -113,6 +124,7 @@ class Sandboxes {
   absl::Status MakeFiles(Sandbox& sandbox, Rollback& rollback);
   absl::Status MakeNamespaces(Sandbox& sandbox, Rollback& rollback);
   absl::Status AttachNetwork(Sandbox& sandbox, Rollback& rollback);
+  absl::Status StartInfra(Sandbox& sandbox, Rollback& rollback);
   network::Attachment AttachmentOf(const Sandbox& sandbox) const;
   // REQUIRES: entry.operation held.
   absl::Status StopLocked(Entry& entry);

@@ -14,6 +14,31 @@ namespace {
 using testing::FakeNetwork;
 using testing::FakeIsolation;
 
+class FakeMembers final : public PodMembers {
+ public:
+  absl::StatusOr<InfraProcess> StartInfra(const Sandbox& pod) override {
+    infra_netns = pod.netns_path;
+    if (!infra_result.ok()) return infra_result;
+    return InfraProcess{.id = "infra-" + pod.id, .pid = 77};
+  }
+  absl::Status RemoveInfra(const std::string& id) override {
+    removed_infra.push_back(id);
+    return absl::OkStatus();
+  }
+  absl::Status StopPodMembers(const std::string& pod_id) override {
+    stopped.push_back(pod_id);
+    return absl::OkStatus();
+  }
+  absl::Status RemovePodMembers(const std::string& pod_id) override {
+    removed.push_back(pod_id);
+    return absl::OkStatus();
+  }
+
+  absl::Status infra_result;
+  std::string infra_netns;
+  std::vector<std::string> removed_infra, stopped, removed;
+};
+
 class SandboxesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -43,6 +68,7 @@ class SandboxesTest : public ::testing::Test {
     spec.metadata = {.name = name, .uid = name + "-uid", .namespace_ = "default", .attempt = 0};
     spec.hostname = name;
     spec.labels = {{"app", name}};
+    spec.pid_mode = NamespaceMode::kContainer;
     spec.port_mappings = {{.protocol = "tcp", .container_port = 80, .host_port = 8080},
                           {.protocol = "tcp", .container_port = 81, .host_port = 0}};
     return spec;
@@ -195,6 +221,32 @@ TEST_F(SandboxesTest, RestoreAfterRebootMarksPodsNotReady) {
   EXPECT_TRUE(isolation_.pins.empty());  // stale pins removed
   EXPECT_EQ(restarted->Run(Spec("web")).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(restarted->Remove(pod->id).ok());
+}
+
+TEST_F(SandboxesTest, SharedPidNamespaceRunsAnInfraContainer) {
+  FakeMembers members;
+  sandboxes_->SetMembers(&members);
+  SandboxSpec spec = Spec("shared");
+  spec.pid_mode = NamespaceMode::kPod;
+  auto pod = sandboxes_->Run(spec);
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  EXPECT_EQ(pod->infra_id, "infra-" + pod->id);
+  EXPECT_EQ(pod->infra_pid, 77);
+  EXPECT_EQ(members.infra_netns, pod->netns_path);  // started inside the pod's namespaces
+  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());
+  ASSERT_TRUE(sandboxes_->Remove(pod->id).ok());
+  EXPECT_EQ(members.stopped, std::vector<std::string>{pod->id});
+  EXPECT_EQ(members.removed, std::vector<std::string>{pod->id});
+
+  members.infra_result = absl::NotFoundError("pause image missing");
+  SandboxSpec other = Spec("other");
+  other.pid_mode = NamespaceMode::kPod;
+  auto failed = sandboxes_->Run(other);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("start the infra container: pause image missing"),
+            std::string::npos);
+  EXPECT_TRUE(isolation_.pins.empty());
+  EXPECT_TRUE(sandboxes_->List({}).empty());
 }
 
 TEST_F(SandboxesTest, UnknownRuntimeHandlerIsRefused) {

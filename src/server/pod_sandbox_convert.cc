@@ -129,6 +129,7 @@ std::string VerboseInfo(const sandbox::Sandbox& sandbox, const absl::Status& net
                {"hostsPath", sandbox.hosts_path},
                {"logDirectory", sandbox.spec.log_directory},
                {"cniNetwork", sandbox.network},
+               {"infraContainer", {{"id", sandbox.infra_id}, {"pid", sandbox.infra_pid}}},
                {"networkCheck",
                 network_check.ok() ? std::string("ok") : std::string(network_check.message())}};
   v1::PodSandboxConfig config;

@@ -64,7 +64,9 @@ class PodSandboxRpcTest : public ::testing::Test {
   std::unique_ptr<storage::ImageStore> images_ = *storage::ImageStore::Open(dir_.Join("storage"));
   storage::ContainerLayers layers_{dir_.Join("storage")};
   oci::RuntimeHandlers runtimes_ = testing::FakeHandlers();
-  container::Containers containers_{{}, *container_store_, sandboxes_, *images_, layers_, runtimes_};
+  testing::StoreImageSource image_source_{*images_};
+  container::Containers containers_{{}, *container_store_, sandboxes_, image_source_, layers_,
+                                    runtimes_};
   RuntimeService service_{edge_, config_, readiness_, facts_, sandboxes_, containers_};
 };
 

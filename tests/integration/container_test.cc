@@ -48,11 +48,13 @@ class ContainerTest : public ::testing::Test {
     ASSERT_FALSE(layer.empty()) << "busybox-static is not installed";
     ASSERT_TRUE(registry_.running());
     registry_.Push("test/busybox", "latest", {layer});
+    registry_.Push("test/pause", "3.10", {layer});  // crio pulls it when a pod needs it
     image_ = registry_.host() + "/test/busybox:latest";
     crio_ = std::make_unique<CrioDaemon>(
         "[crio.image]\nsignature_policy = \"" +
         dir_.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") +
-        "\"\n[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
+        "\"\npause_image = \"" + registry_.host() + "/test/pause:3.10\"\n"
+        "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
         "runtimes.runc.runtime_root = \"" + dir_.Join("runc") + "\"\n");
     ::setenv("CONTAINERS_REGISTRIES_CONF",
              dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
@@ -103,9 +105,16 @@ class ContainerTest : public ::testing::Test {
     return config;
   }
 
-  std::string RunPod(const std::string& name) {
+  std::string RunPod(const std::string& name, bool share_pid = false) {
     v1::RunPodSandboxRequest request;
     *request.mutable_config() = PodConfig(name);
+    if (share_pid) {
+      request.mutable_config()
+          ->mutable_linux()
+          ->mutable_security_context()
+          ->mutable_namespace_options()
+          ->set_pid(v1::POD);
+    }
     v1::RunPodSandboxResponse response;
     const grpc::Status status = stub_->RunPodSandbox(Context().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -300,6 +309,37 @@ TEST_F(ContainerTest, ContainersOutliveCrioAndExitsWhileAwayAreSeen) {
   EXPECT_EQ(brief_status.exit_code(), 7);
   ASSERT_TRUE(Stop(lasting, 5).ok());
   EXPECT_EQ(Status(lasting).status().state(), v1::CONTAINER_EXITED);
+}
+
+TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
+  pod_ = RunPod("shared", /*share_pid=*/true);
+  ASSERT_FALSE(pod_.empty());
+  v1::ContainerConfig sleeper = Config("sleeper", {"sleep", "1000"});
+  sleeper.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+      v1::POD);
+  v1::ContainerConfig looker = Config("looker", {"sh", "-c", "sleep 0.5; ps -o pid,args"});
+  looker.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+      v1::POD);
+  const std::string sleeper_id = Create(sleeper);
+  const std::string looker_id = Create(looker);
+  ASSERT_TRUE(Start(sleeper_id).ok());
+  ASSERT_TRUE(Start(looker_id).ok());
+  const v1::ContainerStatus looked = WaitForExit(looker_id);
+  const std::string log = ReadText(looked.log_path());
+  EXPECT_NE(log.find("    1 {pause} /bin/sh /pause"), std::string::npos) << log;
+  EXPECT_NE(log.find("sleep 1000"), std::string::npos) << log;
+  v1::ListContainersResponse listed;  // the infra container is not one of the pod's
+  ASSERT_TRUE(stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &listed).ok());
+  EXPECT_EQ(listed.containers_size(), 2);
+
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(pod_);
+  v1::StopPodSandboxResponse stopped;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(stub_->StopPodSandbox(Context().get(), stop, &stopped).ok());
+  EXPECT_EQ(Status(sleeper_id).status().state(), v1::CONTAINER_EXITED);
+  // Killing the PID namespace's init (pause) takes the sleeper down with it at once.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {

@@ -125,7 +125,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   }
   auto pod_stack = BuildPodStack(
       config, {.cgroup_manager = facts.cgroup_manager, .negative_oom_score_adj = negative_oom},
-      *(*image_stack)->store);
+      *(*image_stack)->images);
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;

@@ -3,6 +3,8 @@
 #include "cmd/crio/host_probe.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "image/auth.h"
+#include "image/reference.h"
 #include "oci/conmon_runtime.h"
 #include "sys/unix_socket.h"
 
@@ -38,6 +40,15 @@ absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config
                                                 config.runtime.default_runtime);
 }
 
+// Credentials for the pause image from pause_image_auth_file; none when unset or not there.
+image::Credentials PauseCredentials(const config::Config& config) {
+  if (config.image.pause_image_auth_file.empty()) return {};
+  auto file = image::AuthFile::Load(config.image.pause_image_auth_file);
+  auto reference = image::ParseWithDefaultDomain(config.image.pause_image, "docker.io");
+  if (!file.ok() || !reference.ok()) return {};
+  return file->Find(*reference).value_or(image::Credentials{});
+}
+
 }  // namespace
 
 std::string BootId() {
@@ -49,7 +60,7 @@ std::string BootId() {
 
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
                                                         const PodStackHost& host,
-                                                        storage::ImageStore& images) {
+                                                        image::Images& images) {
   auto stack = std::make_unique<PodStack>();
   const std::string boot_id = BootId();
   RETURN_IF_ERROR(sys::MakeDirs(config.root.root, 0700));
@@ -62,6 +73,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                           .default_network = config.network.cni_default_network});
   ASSIGN_OR_RETURN(stack->runtimes, BuildRuntimes(config, host));
   stack->layers = std::make_unique<storage::ContainerLayers>(config.root.root);
+  stack->images = std::make_unique<container::ImagesSource>(images);
   std::set<std::string> handlers;
   for (const auto& [name, unused] : config.runtime.runtimes) handlers.insert(name);
   stack->sandboxes = std::make_unique<sandbox::Sandboxes>(
@@ -82,8 +94,12 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
-                                   .boot_id = boot_id},
-      *stack->container_store, *stack->sandboxes, images, *stack->layers, *stack->runtimes);
+                                   .boot_id = boot_id,
+                                   .pause_image = config.image.pause_image,
+                                   .pause_command = config.image.pause_command,
+                                   .pause_credentials = PauseCredentials(config)},
+      *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers,
+      *stack->runtimes);
   stack->sandboxes->SetMembers(stack->containers.get());
   RETURN_IF_ERROR(stack->sandboxes->Restore());
   RETURN_IF_ERROR(stack->containers->Restore());

@@ -18,7 +18,7 @@
 #include "sandbox/sandboxes.h"
 #include "state/database.h"
 #include "storage/container_layers.h"
-#include "storage/image_store.h"
+#include "image/images.h"
 
 namespace crio {
 
@@ -35,6 +35,7 @@ struct PodStack {
   sandbox::KernelPodIsolation isolation;
   std::unique_ptr<oci::RuntimeHandlers> runtimes;
   std::unique_ptr<storage::ContainerLayers> layers;
+  std::unique_ptr<container::ImagesSource> images;
   std::unique_ptr<sandbox::Sandboxes> sandboxes;
   std::unique_ptr<container::Containers> containers;
   std::unique_ptr<oci::ExitWatcher> exits;
@@ -44,7 +45,7 @@ struct PodStack {
 // NOTREADY / EXITED) and starts watching container exits.
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
                                                         const PodStackHost& host,
-                                                        storage::ImageStore& images);
+                                                        image::Images& images);
 
 // This boot's id (/proc/sys/kernel/random/boot_id).
 std::string BootId();
