@@ -87,11 +87,12 @@ TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
 TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  v1::ListContainersResponse containers;
-  const grpc::Status listed = RuntimeStub(crio)->ListContainers(
-      Context().get(), v1::ListContainersRequest(), &containers);
-  EXPECT_EQ(listed.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(listed.error_message().find("containers"), std::string::npos);
+  v1::ExecRequest exec;
+  exec.set_container_id("abc");
+  v1::ExecResponse response;
+  const grpc::Status status = RuntimeStub(crio)->Exec(Context().get(), exec, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
 }
 
 TEST_F(DaemonTest, MessageSizeLimitComesFromConfig) {
