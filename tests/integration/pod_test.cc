@@ -334,6 +334,39 @@ TEST_F(PodTest, ManyPodsComeAndGoWithoutLeaks) {
   EXPECT_TRUE(fs::is_empty(crio_->dir().Join("run/storage/pods")));
 }
 
+TEST_F(PodTest, CrioctlRunsListsInspectsAndRemovesPods) {
+  auto crioctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {BinPath("crioctl"), "-r", crio_->endpoint()});
+    return RunCommand(args, std::chrono::seconds(60));
+  };
+  const std::string config = crio_->dir().WriteFile(
+      "pod.yaml", "metadata:\n  name: cli\n  namespace: default\n  uid: cli-uid\n"
+                  "hostname: cli\nlabels:\n  tier: front\n"
+                  "linux:\n  security_context:\n    namespace_options:\n      pid: 1\n");
+  const RunResult run = crioctl({"runp", config});
+  ASSERT_EQ(run.exit_code, 0) << run.err << crio_->Log();
+  const std::string id = run.out.substr(0, run.out.find('\n'));
+  ASSERT_EQ(id.size(), 64u);
+
+  const RunResult pods = crioctl({"pods", "--label", "tier=front"});
+  ASSERT_EQ(pods.exit_code, 0) << pods.err;
+  EXPECT_NE(pods.out.find(id.substr(0, 13)), std::string::npos) << pods.out;
+  EXPECT_NE(pods.out.find("Ready"), std::string::npos) << pods.out;
+
+  const RunResult inspect = crioctl({"inspectp", id});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  const json inspected = json::parse(inspect.out);
+  EXPECT_EQ(inspected["status"]["state"], "SANDBOX_READY");
+  EXPECT_EQ(inspected["info"]["namespaces"]["network"], crio_->dir().Join("run/ns/netns/" + id));
+
+  EXPECT_EQ(crioctl({"rmp", id}).exit_code, 1);  // running: refused without --force
+  ASSERT_EQ(crioctl({"stopp", id}).exit_code, 0);
+  const RunResult removed = crioctl({"rmp", id});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_EQ(removed.out, "Removed sandbox " + id + "\n");
+  EXPECT_EQ(crioctl({"pods", "-q"}).out, "");
+}
+
 TEST(DefaultNetworkTest, FreshMachineGetsTheContribBridgeNetworkOnce) {
   if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
   CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\"]\n");

@@ -75,6 +75,7 @@ int RunCommandLine(int argc, const char* const* argv, const CommandIo& io) {
   VerbAction chosen;
   AddRuntimeVerbs(app, chosen);
   AddImageVerbs(app, chosen);
+  AddPodVerbs(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -193,4 +193,35 @@ std::string DebugText(const google::protobuf::Message& message) {
   return fmt::format("{} {{{}}}", copy->GetDescriptor()->name(), copy->ShortDebugString());
 }
 
+std::string TimeAgo(int64_t then_ns, int64_t now_ns) {
+  // go-units HumanDuration, which crictl uses.
+  const int64_t seconds = (now_ns - then_ns) / 1'000'000'000;
+  const int64_t minutes = seconds / 60, hours = minutes / 60;
+  std::string span;
+  if (seconds < 1) {
+    return "Less than a second ago";
+  } else if (seconds == 1) {
+    span = "1 second";
+  } else if (seconds < 60) {
+    span = fmt::format("{} seconds", seconds);
+  } else if (minutes == 1) {
+    span = "About a minute";
+  } else if (minutes < 60) {
+    span = fmt::format("{} minutes", minutes);
+  } else if (hours == 1) {
+    span = "About an hour";
+  } else if (hours < 48) {
+    span = fmt::format("{} hours", hours);
+  } else if (hours < 24 * 7 * 2) {
+    span = fmt::format("{} days", hours / 24);
+  } else if (hours < 24 * 30 * 2) {
+    span = fmt::format("{} weeks", hours / 24 / 7);
+  } else if (hours < 24 * 365 * 2) {
+    span = fmt::format("{} months", hours / 24 / 30);
+  } else {
+    span = fmt::format("{} years", hours / 24 / 365);
+  }
+  return span + " ago";
+}
+
 }  // namespace crio::crioctl

@@ -32,6 +32,10 @@ std::string ToYaml(const nlohmann::json& value);
 std::string ToTable(const std::vector<std::string>& headers,
                     const std::vector<std::vector<std::string>>& rows);
 
+// How long ago `then_ns` (ns since the epoch) was, as crictl's CREATED column says it:
+// "Less than a second ago", "5 seconds ago", "About a minute ago", "3 hours ago"...
+std::string TimeAgo(int64_t then_ns, int64_t now_ns);
+
 // "VersionRequest {version: "v1"}" for --debug: the message's type and fields on one line,
 // with registry credentials (AuthConfig secrets) replaced by "<redacted>".
 std::string DebugText(const google::protobuf::Message& message);

@@ -1,5 +1,5 @@
 // crioctl's verbs, one function per verb, grouped in files by what they act on
-// (verbs_runtime.cc, verbs_image.cc; pods, containers and streaming come beside them).
+// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc; containers and streaming come beside them).
 // Each runs against a Client, writes its result to `io.out` and errors to `io.err`
 // ("crioctl: VERB: ..."), and returns the process exit code. Each group also registers its
 // subcommands and their flags (Add*Verbs), so a new group touches only its file, cli.cc
@@ -27,6 +27,7 @@ using VerbAction = std::function<int(Client& client, const CommandIo& io)>;
 // its action in `chosen`, which must outlive parsing.
 void AddRuntimeVerbs(CLI::App& app, VerbAction& chosen);
 void AddImageVerbs(CLI::App& app, VerbAction& chosen);
+void AddPodVerbs(CLI::App& app, VerbAction& chosen);
 
 // Adds subcommand `name` that chooses `action` when it is given (defined in cli.cc).
 CLI::App* AddVerb(CLI::App& app, const std::string& name, const std::string& description,
@@ -68,5 +69,38 @@ int RunInspectImage(Client& client, const std::string& image, const std::string&
 
 // imagefsinfo: the image filesystem usage, json (default) or yaml.
 int RunImageFsInfo(Client& client, const std::string& output, const CommandIo& io);
+
+// runp: runs a pod from a PodSandboxConfig file (JSON or YAML); prints its ID.
+int RunRunPod(Client& client, const std::string& config_file, const std::string& runtime,
+              const CommandIo& io);
+// stopp: stops each pod ("Stopped sandbox ID").
+int RunStopPods(Client& client, const std::vector<std::string>& ids, const CommandIo& io);
+
+struct RemovePodsOptions {
+  std::vector<std::string> ids;
+  bool all = false;
+  bool force = false;  // without it a READY pod is refused, as crictl does
+};
+// rmp: removes each pod ("Removed sandbox ID").
+int RunRemovePods(Client& client, const RemovePodsOptions& options, const CommandIo& io);
+
+struct PodsOptions {
+  std::string id;             // prefix
+  std::string name;           // regular expression
+  std::string pod_namespace;  // regular expression
+  std::string state;          // ready | notready
+  std::vector<std::string> labels;  // KEY=VALUE
+  bool quiet = false;
+  bool no_trunc = false;
+  bool latest = false;
+  int last = 0;
+  std::string output;  // table (default), json, yaml
+};
+// pods: lists pods as crictl does (POD ID, CREATED, STATE, NAME, NAMESPACE, ATTEMPT,
+// RUNTIME), newest first.
+int RunPods(Client& client, const PodsOptions& options, const CommandIo& io);
+// inspectp: each pod's status and verbose info, json (default) or yaml.
+int RunInspectPods(Client& client, const std::vector<std::string>& ids, const std::string& output,
+                   const CommandIo& io);
 
 }  // namespace crio::crioctl
