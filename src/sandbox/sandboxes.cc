@@ -198,7 +198,7 @@ absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
 }
 
 absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
-  if (!sandbox.shares_pid_namespace()) return absl::OkStatus();
+  if (!sandbox.shares_pid_namespace() && options_.drop_infra_ctr) return absl::OkStatus();
   if (members_ == nullptr) {
     return absl::FailedPreconditionError("no container runtime to run the pod's infra container");
   }

@@ -60,6 +60,7 @@ struct SandboxesOptions {
   std::set<std::string> runtime_handlers;  // the configured [crio.runtime.runtimes] names
   std::string boot_id;
   std::string cgroup_manager = "cgroupfs";  // in effect: "systemd" or "cgroupfs"
+  bool drop_infra_ctr = true;  // false: every pod gets an infra container, as CRI-O's option
   std::string host_resolv_conf = "/etc/resolv.conf";
   std::string host_hosts = "/etc/hosts";
   uint64_t shm_size_bytes = 64 << 20;

@@ -249,6 +249,23 @@ TEST_F(SandboxesTest, SharedPidNamespaceRunsAnInfraContainer) {
   EXPECT_TRUE(sandboxes_->List({}).empty());
 }
 
+TEST_F(SandboxesTest, KeepingInfraContainersGivesEveryPodOne) {
+  FakeMembers members;
+  auto sandboxes = std::make_unique<Sandboxes>(
+      SandboxesOptions{.run_root = dir_.Join("run"),
+                       .namespaces_dir = dir_.Join("ns"),
+                       .log_dir = dir_.Join("logs"),
+                       .runtime_handlers = {"runc"},
+                       .drop_infra_ctr = false,
+                       .host_resolv_conf = dir_.Join("etc/resolv.conf"),
+                       .host_hosts = dir_.Join("etc/hosts")},
+      *store_, network_, isolation_);
+  sandboxes->SetMembers(&members);
+  auto pod = sandboxes->Run(Spec("plain"));  // pid mode CONTAINER
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  EXPECT_EQ(pod->infra_id, "infra-" + pod->id);
+}
+
 TEST_F(SandboxesTest, UnknownRuntimeHandlerIsRefused) {
   SandboxSpec spec = Spec("web");
   spec.runtime_handler = "kata";

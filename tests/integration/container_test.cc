@@ -342,6 +342,38 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
 }
 
+TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
+  const std::string parent = "/crio-test-" + std::to_string(::getpid());
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("limited");
+  run.mutable_config()->mutable_linux()->set_cgroup_parent(parent);
+  v1::RunPodSandboxResponse ran;
+  ASSERT_TRUE(stub_->RunPodSandbox(Context().get(), run, &ran).ok());
+  pod_ = ran.pod_sandbox_id();
+  v1::ContainerConfig config = Config("limited", {"sleep", "1000"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  config.mutable_linux()->mutable_resources()->set_cpu_shares(512);
+  const std::string id = Create(config);
+  ASSERT_TRUE(Start(id).ok());
+  const int pid = json::parse(Status(id).info().at("info"))["pid"];
+  const std::string cgroups = ReadText("/proc/" + std::to_string(pid) + "/cgroup");
+  const bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
+  const std::string expected = parent + "/crio-" + id;
+  EXPECT_NE(cgroups.find(expected), std::string::npos) << cgroups;
+  const std::string limit = v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
+                               : ReadText("/sys/fs/cgroup/memory" + expected +
+                                          "/memory.limit_in_bytes");
+  EXPECT_EQ(limit, std::to_string(64 << 20) + "\n");
+  ASSERT_TRUE(Stop(id, 0).ok());
+  ASSERT_TRUE(Remove(id).ok());
+  // The parent is the kubelet's to manage; the test made it, the test removes it.
+  std::error_code ignored;
+  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ignored)) {
+    ::rmdir((hierarchy.path().string() + parent).c_str());
+  }
+  ::rmdir(("/sys/fs/cgroup" + parent).c_str());
+}
+
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
   const std::string id = Create(
       Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));

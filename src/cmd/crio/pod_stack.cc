@@ -83,7 +83,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                 .default_sysctls = config.runtime.default_sysctls,
                                 .runtime_handlers = std::move(handlers),
                                 .boot_id = boot_id,
-                                .cgroup_manager = host.cgroup_manager},
+                                .cgroup_manager = host.cgroup_manager,
+                                .drop_infra_ctr = config.runtime.drop_infra_ctr},
       *stack->pod_store, *stack->network, stack->isolation);
   stack->containers = std::make_unique<container::Containers>(
       container::ContainersOptions{.root = config.root.root,
