@@ -288,6 +288,18 @@ TEST_F(PodTest, ListFiltersByIdStateAndLabels) {
   filter.set_id(web.substr(0, 12));
   ASSERT_EQ(List(filter).items_size(), 1);
   EXPECT_EQ(List(filter).items(0).id(), web);
+
+  v1::StreamPodSandboxesRequest stream_request;  // the streaming form of the same list
+  stream_request.mutable_filter()->mutable_state()->set_state(v1::SANDBOX_NOTREADY);
+  auto context = Context();
+  auto stream = stub_->StreamPodSandboxes(context.get(), stream_request);
+  v1::StreamPodSandboxesResponse chunk;
+  std::vector<std::string> streamed;
+  while (stream->Read(&chunk)) {
+    for (const v1::PodSandbox& pod : chunk.pod_sandboxes()) streamed.push_back(pod.id());
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(streamed, std::vector<std::string>{db});
 }
 
 TEST_F(PodTest, PodsSurviveCrioBeingKilled) {
