@@ -35,6 +35,9 @@ class FakeOciRuntime final : public oci::OciRuntime {
   absl::Status Update(const std::string&, const std::string&) override {
     return absl::OkStatus();
   }
+  absl::StatusOr<oci::ExecResult> ExecSync(const oci::ExecRequest&) override {
+    return oci::ExecResult{.exit_code = 0, .out = "fake\n", .err = ""};
+  }
 
   std::vector<std::string> created;
   std::vector<std::string> started;

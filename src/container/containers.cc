@@ -14,11 +14,13 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "common/random_id.h"
+#include "common/read_file.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "container/mounts.h"
 #include "fmt/format.h"
 #include "image/image_config.h"
+#include "nlohmann/json.hpp"
 #include "oci/exit_watcher.h"
 #include "spec/process.h"
 #include "sys/resolve.h"
@@ -409,6 +411,35 @@ absl::Status Containers::StartEntry(Entry& entry_ref) {
   }
   log::Info("Started container {}", container.id);
   return Persist(*entry);
+}
+
+absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
+                                                     const std::vector<std::string>& command,
+                                                     int64_t timeout_seconds) {
+  if (command.empty()) return absl::InvalidArgumentError("no command to execute");
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  const Container container = entry->Copy();
+  if (container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        fmt::format("container {} is not running", container.id));
+  }
+  ASSIGN_OR_RETURN(const std::string spec_text,
+                   ReadFileToString(container.bundle + "/config.json", 4 << 20));
+  nlohmann::json process =
+      nlohmann::json::parse(spec_text, nullptr, /*allow_exceptions=*/false).value("process",
+                                                                                   nlohmann::json());
+  if (!process.is_object()) {
+    return absl::DataLossError(fmt::format("container {}: config.json has no process", id));
+  }
+  process["args"] = command;
+  process["terminal"] = false;
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->ExecSync({.id = container.id,
+                            .process_json = process.dump(),
+                            .tty = false,
+                            .timeout_seconds = timeout_seconds});
 }
 
 bool Containers::RecordExit(Entry& entry) {

@@ -75,6 +75,12 @@ class Containers final : public sandbox::PodMembers {
   // Stops if needed and deletes everything of the container; OK for unknown ids.
   absl::Status Remove(const std::string& id);
 
+  // Runs `command` in the running container and waits for it (timeout 0: none); output is
+  // capped at 16 MiB per stream. DEADLINE_EXCEEDED when the timeout passes.
+  absl::StatusOr<oci::ExecResult> ExecSync(const std::string& id,
+                                           const std::vector<std::string>& command,
+                                           int64_t timeout_seconds);
+
   absl::StatusOr<Container> Get(const std::string& id_or_prefix) const;
   std::vector<Container> List(const ContainerFilter& filter) const;
 

@@ -9,12 +9,15 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 
+#include "common/atomic_file.h"
 #include "common/errno_status.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "oci/cri_log.h"
 #include "sys/process.h"
 #include "sys/unique_fd.h"
 
@@ -227,6 +230,94 @@ absl::StatusOr<RuntimeState> ConmonRuntime::State(const std::string& id) {
 
 absl::Status ConmonRuntime::Update(const std::string& id, const std::string& resources_json) {
   return RunRuntime({"update", "--resources", "-", id}, resources_json).status();
+}
+
+std::vector<std::string> ConmonRuntime::ExecArgs(const ExecRequest& request,
+                                                 const std::string& dir) const {
+  std::vector<std::string> args = {options_.conmon_path,
+                                   "-c", request.id,
+                                   "-n", request.id,
+                                   "-r", options_.runtime_path,
+                                   "-p", dir + "/pid",
+                                   "-e",
+                                   "-l", dir + "/log",
+                                   "--socket-dir-path", options_.attach_socket_dir,
+                                   "--log-level", options_.log_level,
+                                   "--sync",
+                                   "--log-global-size-max", std::to_string(2 * request.max_output),
+                                   "--exec-process-spec", dir + "/process.json",
+                                   "--runtime-arg", "--root=" + options_.runtime_root};
+  if (request.tty) args.push_back("-t");
+  if (request.timeout_seconds > 0) {
+    args.insert(args.end(), {"-T", std::to_string(request.timeout_seconds)});
+  }
+  if (options_.systemd_cgroup) args.push_back("-s");
+  return args;
+}
+
+absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
+  char pattern[] = "/tmp/crio-exec-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) return ErrnoToStatus(errno, "make an exec dir");
+  const std::string dir = pattern;
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{dir};
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/process.json", request.process_json, 0600));
+  ASSIGN_OR_RETURN(ChildPipe sync, MakeChildPipe(/*child_reads=*/false));
+  ASSIGN_OR_RETURN(ChildPipe unused_start, MakeChildPipe(/*child_reads=*/true));
+  std::vector<std::string> env = options_.monitor_env;
+  env.push_back("_OCI_SYNCPIPE=3");
+  ASSIGN_OR_RETURN(const pid_t conmon,
+                   SpawnConmon(ExecArgs(request, dir), env, sync.child.get(),
+                               unused_start.child.get(), dir));
+  sync.child.Reset();
+  unused_start.child.Reset();
+  int status = 0;
+  while (::waitpid(conmon, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string answer_text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(sync.parent.get(), buffer, sizeof buffer)) > 0 &&
+         answer_text.size() < kMaxSyncMessage) {
+    answer_text.append(buffer, static_cast<size_t>(n));
+  }
+  // conmon may write more than one JSON object (pid, then exit code): take the last.
+  json answer;
+  for (size_t start = 0; start < answer_text.size();) {
+    size_t end = answer_text.find('}', start);
+    if (end == std::string::npos) break;
+    json part = json::parse(answer_text.substr(start, end - start + 1), nullptr, false);
+    if (part.is_object()) answer = part;
+    start = end + 1;
+  }
+  if (!answer.is_object() || !answer.contains("exit_code")) {
+    return absl::InternalError(fmt::format("exec in {}: conmon gave no exit code{}", request.id,
+                                           answer_text.empty() ? "" : ": " + answer_text));
+  }
+  const int exit_code = answer["exit_code"].get<int>();
+  const std::string message = answer.value("message", "");
+  if (exit_code == -1 && message.find("timed out") != std::string::npos) {
+    return absl::DeadlineExceededError(
+        fmt::format("command timed out after {}s", request.timeout_seconds));
+  }
+  if (exit_code == -1 && !message.empty()) {
+    return absl::InternalError(fmt::format("exec in {}: {}", request.id, message));
+  }
+  ExecResult result{.exit_code = exit_code};
+  auto log = ReadFileToString(dir + "/log", 4 * request.max_output + (1 << 20));
+  if (log.ok()) {
+    SplitOutput split = ParseCriLog(*log);
+    if (split.out.size() > request.max_output) split.out.resize(request.max_output);
+    if (split.err.size() > request.max_output) split.err.resize(request.max_output);
+    result.out = std::move(split.out);
+    result.err = std::move(split.err);
+  }
+  return result;
 }
 
 }  // namespace crio::oci

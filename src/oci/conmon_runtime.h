@@ -5,7 +5,9 @@
 // Create follows conmon's protocol: conmon gets a sync pipe (fd 3, _OCI_SYNCPIPE) and a
 // start pipe (fd 4, _OCI_STARTPIPE); crio writes to the start pipe, conmon daemonizes (its
 // first process exits), runs `RUNTIME create` and answers {"pid": N} (or pid -1 and a
-// message) on the sync pipe. Thread-safe.
+// message) on the sync pipe. ExecSync runs conmon in exec mode (--sync: it does not
+// daemonize) with the process spec in a private temp dir, reads {"exit_code": N} from the
+// sync pipe and the output from the CRI log conmon wrote, capped per stream. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -40,9 +42,12 @@ class ConmonRuntime final : public OciRuntime {
   absl::Status Delete(const std::string& id) override;
   absl::StatusOr<RuntimeState> State(const std::string& id) override;
   absl::Status Update(const std::string& id, const std::string& resources_json) override;
+  absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) override;
 
   // conmon's argv for `request`, exposed for tests.
   std::vector<std::string> ConmonArgs(const CreateRequest& request) const;
+  // conmon's argv for an ExecSync whose process spec, log and pid files are in `dir`.
+  std::vector<std::string> ExecArgs(const ExecRequest& request, const std::string& dir) const;
 
  private:
   absl::StatusOr<std::string> RunRuntime(const std::vector<std::string>& args,

@@ -35,6 +35,20 @@ struct RuntimeState {
   pid_t pid = 0;
 };
 
+struct ExecRequest {
+  std::string id;
+  std::string process_json;  // the OCI process to run (the container's, with new args)
+  bool tty = false;
+  int64_t timeout_seconds = 0;  // 0: none
+  size_t max_output = 16 << 20;  // per stream; CVE-2022-1708
+};
+
+struct ExecResult {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
 class OciRuntime {
  public:
   virtual ~OciRuntime() = default;
@@ -46,6 +60,9 @@ class OciRuntime {
   // Forgets the container (--force: even if it runs). OK when it is already gone.
   virtual absl::Status Delete(const std::string& id) = 0;
   virtual absl::StatusOr<RuntimeState> State(const std::string& id) = 0;
+  // Runs a process in the running container and waits for it. DEADLINE_EXCEEDED when the
+  // timeout passed (the process is killed).
+  virtual absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) = 0;
   // Applies LinuxResources JSON to the running container.
   virtual absl::Status Update(const std::string& id, const std::string& resources_json) = 0;
 };

@@ -113,4 +113,20 @@ grpc::Status RuntimeService::StreamContainers(
       });
 }
 
+grpc::Status RuntimeService::ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest* request,
+                                      v1::ExecSyncResponse* response) {
+  return edge_.Serve("ExecSync", *request, response,
+                     [this](const v1::ExecSyncRequest& in, v1::ExecSyncResponse* out) {
+                       RETURN_IF_ERROR(NeedId(in.container_id()));
+                       ASSIGN_OR_RETURN(const oci::ExecResult result,
+                                        containers_.ExecSync(
+                                            in.container_id(),
+                                            {in.cmd().begin(), in.cmd().end()}, in.timeout()));
+                       out->set_exit_code(result.exit_code);
+                       out->set_stdout(result.out);
+                       out->set_stderr(result.err);
+                       return absl::OkStatus();
+                     });
+}
+
 }  // namespace crio::server

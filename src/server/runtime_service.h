@@ -75,9 +75,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
     return edge_.Unimplemented("ReopenContainerLog", "containers");
   }
   grpc::Status ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest*,
-                        v1::ExecSyncResponse*) override {
-    return edge_.Unimplemented("ExecSync", "containers");
-  }
+                        v1::ExecSyncResponse*) override;
   grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override {
     return edge_.Unimplemented("Exec", "streaming");
   }

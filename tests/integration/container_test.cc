@@ -87,8 +87,10 @@ class ContainerTest : public ::testing::Test {
   }
 
   void Connect() {
-    auto channel =
-        grpc::CreateChannel("unix:" + crio_->socket(), grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments arguments;  // as the kubelet, accept big ExecSync answers
+    arguments.SetMaxReceiveMessageSize(80 << 20);
+    auto channel = grpc::CreateCustomChannel("unix:" + crio_->socket(),
+                                             grpc::InsecureChannelCredentials(), arguments);
     stub_ = v1::RuntimeService::NewStub(channel);
     images_ = v1::ImageService::NewStub(channel);
   }
@@ -372,6 +374,41 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
     ::rmdir((hierarchy.path().string() + parent).c_str());
   }
   ::rmdir(("/sys/fs/cgroup" + parent).c_str());
+}
+
+TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
+  const std::string id = Create(
+      Config("exec", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  auto exec = [&](std::vector<std::string> cmd, int64_t timeout, v1::ExecSyncResponse* out) {
+    v1::ExecSyncRequest request;
+    request.set_container_id(id);
+    for (const std::string& arg : cmd) request.add_cmd(arg);
+    request.set_timeout(timeout);
+    return stub_->ExecSync(Context().get(), request, out);
+  };
+  v1::ExecSyncResponse response;
+  ASSERT_TRUE(exec({"sh", "-c", "echo out $GREETING; echo err >&2; exit 4"}, 0, &response).ok());
+  EXPECT_EQ(response.exit_code(), 4);
+  EXPECT_EQ(response.stdout(), "out hello\n");
+  EXPECT_EQ(response.stderr(), "err\n");
+
+  const auto start = std::chrono::steady_clock::now();
+  const grpc::Status timed_out = exec({"sleep", "30"}, 1, &response);
+  EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << timed_out.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+
+  // CVE-2022-1708: a chatty command cannot make crio hold unbounded output.
+  const grpc::Status chatty =
+      exec({"sh", "-c", "yes 0123456789abcdef | head -c 20000000"}, 60, &response);
+  ASSERT_TRUE(chatty.ok()) << chatty.error_message();
+  // conmon stops logging at the global cap (log lines carry timestamps, so less content
+  // than the cap arrives); crio truncates each stream to 16 MiB on top of that.
+  EXPECT_LE(response.stdout().size(), 16u << 20);
+  EXPECT_GT(response.stdout().size(), 1u << 20);
+
+  ASSERT_TRUE(Stop(id, 5).ok());
+  EXPECT_EQ(exec({"true"}, 0, &response).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
