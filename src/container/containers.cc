@@ -12,6 +12,7 @@
 #include <future>
 
 #include "common/atomic_file.h"
+#include "common/errno_status.h"
 #include "common/log.h"
 #include "common/random_id.h"
 #include "common/read_file.h"
@@ -440,6 +441,39 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
                             .process_json = process.dump(),
                             .tty = false,
                             .timeout_seconds = timeout_seconds});
+}
+
+absl::Status Containers::UpdateResources(const std::string& id,
+                                         const spec::Resources& resources) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  const Container container = entry->Copy();
+  if (container.state != ContainerState::kCreated && container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        fmt::format("container {} is not created or running", container.id));
+  }
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->Update(container.id, spec::ResourcesToJson(resources).dump());
+}
+
+absl::Status Containers::ReopenLog(const std::string& id) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  const Container container = entry->Copy();
+  if (container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
+  }
+  // conmon's control fifo: "2 0 0" asks it to reopen the log file.
+  const std::string ctl = container.bundle + "/ctl";
+  sys::UniqueFd fifo(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo) return ErrnoToStatus(errno, "open conmon's control fifo " + ctl);
+  constexpr std::string_view kReopen = "2 0 0\n";
+  if (::write(fifo.get(), kReopen.data(), kReopen.size()) != static_cast<ssize_t>(kReopen.size())) {
+    return ErrnoToStatus(errno, "write to " + ctl);
+  }
+  return absl::OkStatus();
 }
 
 bool Containers::RecordExit(Entry& entry) {

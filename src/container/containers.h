@@ -81,6 +81,13 @@ class Containers final : public sandbox::PodMembers {
                                            const std::vector<std::string>& command,
                                            int64_t timeout_seconds);
 
+  // UpdateContainerResources: applies `resources` through the runtime to a created or
+  // running container.
+  absl::Status UpdateResources(const std::string& id, const spec::Resources& resources);
+  // ReopenContainerLog: asks conmon (through its ctl fifo) to reopen the log file, e.g.
+  // after the kubelet rotated it. The container must be running.
+  absl::Status ReopenLog(const std::string& id);
+
   absl::StatusOr<Container> Get(const std::string& id_or_prefix) const;
   std::vector<Container> List(const ContainerFilter& filter) const;
 

@@ -129,4 +129,26 @@ grpc::Status RuntimeService::ExecSync(grpc::ServerContext*, const v1::ExecSyncRe
                      });
 }
 
+grpc::Status RuntimeService::UpdateContainerResources(
+    grpc::ServerContext*, const v1::UpdateContainerResourcesRequest* request,
+    v1::UpdateContainerResourcesResponse* response) {
+  return edge_.Serve(
+      "UpdateContainerResources", *request, response,
+      [this](const v1::UpdateContainerResourcesRequest& in, v1::UpdateContainerResourcesResponse*) {
+        RETURN_IF_ERROR(NeedId(in.container_id()));
+        return containers_.UpdateResources(in.container_id(), ResourcesFrom(in.linux()));
+      });
+}
+
+grpc::Status RuntimeService::ReopenContainerLog(grpc::ServerContext*,
+                                                const v1::ReopenContainerLogRequest* request,
+                                                v1::ReopenContainerLogResponse* response) {
+  return edge_.Serve(
+      "ReopenContainerLog", *request, response,
+      [this](const v1::ReopenContainerLogRequest& in, v1::ReopenContainerLogResponse*) {
+        RETURN_IF_ERROR(NeedId(in.container_id()));
+        return containers_.ReopenLog(in.container_id());
+      });
+}
+
 }  // namespace crio::server

@@ -55,17 +55,8 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
   request.stdin = config.stdin();
   request.stdin_once = config.stdin_once();
   request.tty = config.tty();
-  const v1::LinuxContainerResources& resources = config.linux().resources();
-  request.resources = {.cpu_period = resources.cpu_period(),
-                       .cpu_quota = resources.cpu_quota(),
-                       .cpu_shares = resources.cpu_shares(),
-                       .memory_limit = resources.memory_limit_in_bytes(),
-                       .memory_swap = resources.memory_swap_limit_in_bytes(),
-                       .cpuset_cpus = resources.cpuset_cpus(),
-                       .cpuset_mems = resources.cpuset_mems(),
-                       .pids_limit = 0,
-                       .unified = {resources.unified().begin(), resources.unified().end()}};
-  request.oom_score_adj = resources.oom_score_adj();
+  request.resources = ResourcesFrom(config.linux().resources());
+  request.oom_score_adj = config.linux().resources().oom_score_adj();
   const v1::LinuxContainerSecurityContext& security = config.linux().security_context();
   request.privileged = security.privileged();
   request.readonly_rootfs = security.readonly_rootfs();
@@ -84,6 +75,18 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
   request.pid_mode = static_cast<sandbox::NamespaceMode>(security.namespace_options().pid());
   request.config_blob = config.SerializeAsString();
   return request;
+}
+
+spec::Resources ResourcesFrom(const v1::LinuxContainerResources& resources) {
+  return {.cpu_period = resources.cpu_period(),
+          .cpu_quota = resources.cpu_quota(),
+          .cpu_shares = resources.cpu_shares(),
+          .memory_limit = resources.memory_limit_in_bytes(),
+          .memory_swap = resources.memory_swap_limit_in_bytes(),
+          .cpuset_cpus = resources.cpuset_cpus(),
+          .cpuset_mems = resources.cpuset_mems(),
+          .pids_limit = 0,
+          .unified = {resources.unified().begin(), resources.unified().end()}};
 }
 
 void FillContainerStatus(const container::Container& c, v1::ContainerStatus& out) {

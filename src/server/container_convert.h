@@ -14,6 +14,7 @@ namespace v1 = runtime::v1;
 
 container::ContainerRequest RequestFromConfig(const std::string& pod_id,
                                               const v1::ContainerConfig& config);
+spec::Resources ResourcesFrom(const v1::LinuxContainerResources& resources);
 void FillContainerStatus(const container::Container& container, v1::ContainerStatus& out);
 void FillContainerItem(const container::Container& container, v1::Container& out);
 // The verbose info map's "info" entry: pid, sandbox, bundle and the OCI spec, as JSON.

@@ -67,13 +67,9 @@ class RuntimeService final : public v1::RuntimeService::Service {
                                v1::ContainerStatusResponse*) override;
   grpc::Status UpdateContainerResources(grpc::ServerContext*,
                                         const v1::UpdateContainerResourcesRequest*,
-                                        v1::UpdateContainerResourcesResponse*) override {
-    return edge_.Unimplemented("UpdateContainerResources", "containers");
-  }
+                                        v1::UpdateContainerResourcesResponse*) override;
   grpc::Status ReopenContainerLog(grpc::ServerContext*, const v1::ReopenContainerLogRequest*,
-                                  v1::ReopenContainerLogResponse*) override {
-    return edge_.Unimplemented("ReopenContainerLog", "containers");
-  }
+                                  v1::ReopenContainerLogResponse*) override;
   grpc::Status ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest*,
                         v1::ExecSyncResponse*) override;
   grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override {

@@ -63,8 +63,8 @@ json Namespaces(const ContainerSpecInput& input) {
   return namespaces;
 }
 
-json ResourcesJson(const Resources& resources) {
-  json out = {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}};
+json LinuxResources(const spec::Resources& resources) {
+  json out = json::object();
   json cpu = json::object();
   if (resources.cpu_shares > 0) cpu["shares"] = resources.cpu_shares;
   if (resources.cpu_quota > 0) cpu["quota"] = resources.cpu_quota;
@@ -105,6 +105,8 @@ json Process(const ContainerSpecInput& input) {
 
 }  // namespace
 
+json ResourcesToJson(const spec::Resources& resources) { return LinuxResources(resources); }
+
 const std::vector<std::string>& DefaultMaskedPaths() {
   static const std::vector<std::string> paths = {
       "/proc/acpi",         "/proc/asound",      "/proc/interrupts",
@@ -122,8 +124,11 @@ const std::vector<std::string>& DefaultReadonlyPaths() {
 }
 
 json BuildSpec(const ContainerSpecInput& input) {
+  json resources = LinuxResources(input.resources);
+  // Deny every device but those the runtime adds by default (/dev/null, /dev/zero, ...).
+  resources["devices"] = json::array({{{"allow", false}, {"access", "rwm"}}});
   json linux_section = {{"namespaces", Namespaces(input)},
-                        {"resources", ResourcesJson(input.resources)},
+                        {"resources", resources},
                         {"cgroupsPath", input.cgroups_path}};
   if (!input.privileged) {
     linux_section["maskedPaths"] =

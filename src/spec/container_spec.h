@@ -74,6 +74,10 @@ struct ContainerSpecInput {
 
 nlohmann::json BuildSpec(const ContainerSpecInput& input);
 
+// The OCI LinuxResources of `resources` (what `runtime update --resources -` reads); no
+// device rules, which an update must not touch.
+nlohmann::json ResourcesToJson(const Resources& resources);
+
 // CRI-O's default masked and readonly paths.
 const std::vector<std::string>& DefaultMaskedPaths();
 const std::vector<std::string>& DefaultReadonlyPaths();

@@ -366,6 +366,17 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
                                : ReadText("/sys/fs/cgroup/memory" + expected +
                                           "/memory.limit_in_bytes");
   EXPECT_EQ(limit, std::to_string(64 << 20) + "\n");
+  v1::UpdateContainerResourcesRequest update;  // and they can change while it runs
+  update.set_container_id(id);
+  update.mutable_linux()->set_memory_limit_in_bytes(128 << 20);
+  v1::UpdateContainerResourcesResponse updated;
+  const grpc::Status update_status =
+      stub_->UpdateContainerResources(Context().get(), update, &updated);
+  ASSERT_TRUE(update_status.ok()) << update_status.error_message();
+  const std::string new_limit = v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
+                                   : ReadText("/sys/fs/cgroup/memory" + expected +
+                                              "/memory.limit_in_bytes");
+  EXPECT_EQ(new_limit, std::to_string(128 << 20) + "\n");
   ASSERT_TRUE(Stop(id, 0).ok());
   ASSERT_TRUE(Remove(id).ok());
   // The parent is the kubelet's to manage; the test made it, the test removes it.
@@ -409,6 +420,74 @@ TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
 
   ASSERT_TRUE(Stop(id, 5).ok());
   EXPECT_EQ(exec({"true"}, 0, &response).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ContainerTest, ReopenContainerLogAfterRotation) {
+  const std::string id = Create(Config(
+      "chatty", {"sh", "-c", "trap 'exit 0' TERM; while true; do echo tick; sleep 0.1; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  const std::string log = Status(id).status().log_path();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  fs::rename(log, log + ".1");  // what the kubelet's rotation does
+  v1::ReopenContainerLogRequest request;
+  request.set_container_id(id);
+  v1::ReopenContainerLogResponse response;
+  const grpc::Status reopened = stub_->ReopenContainerLog(Context().get(), request, &response);
+  ASSERT_TRUE(reopened.ok()) << reopened.error_message();
+  bool fresh = false;
+  for (int i = 0; i < 50 && !fresh; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    fresh = ReadText(log).find("stdout F tick") != std::string::npos;
+  }
+  EXPECT_TRUE(fresh) << "no new lines in the reopened log";
+  EXPECT_NE(ReadText(log + ".1").find("stdout F tick"), std::string::npos);
+  ASSERT_TRUE(Stop(id, 5).ok());
+  EXPECT_EQ(stub_->ReopenContainerLog(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ContainerTest, CrioctlRunsContainersEndToEnd) {
+  auto crioctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {BinPath("crioctl"), "-r", crio_->endpoint()});
+    return RunCommand(args, std::chrono::seconds(60));
+  };
+  const std::string pod_config = dir_.WriteFile(
+      "pod.json", R"({"metadata":{"name":"cli","namespace":"default","uid":"cli"},)"
+                  R"("linux":{"security_context":{"namespace_options":{"pid":1}}}})");
+  const std::string container_config = dir_.WriteFile(
+      "container.yaml", "metadata:\n  name: web\nimage:\n  image: " + image_ +
+                            "\ncommand: [sh, -c, \"trap 'exit 0' TERM; echo ready; "
+                            "while true; do sleep 0.1; done\"]\nlog_path: web.log\n");
+  const RunResult run = crioctl({"run", container_config, pod_config});
+  ASSERT_EQ(run.exit_code, 0) << run.err << crio_->Log();
+  const std::string id = run.out.substr(0, run.out.find('\n'));
+
+  const RunResult ps = crioctl({"ps"});
+  ASSERT_EQ(ps.exit_code, 0) << ps.err;
+  EXPECT_NE(ps.out.find(id.substr(0, 13)), std::string::npos) << ps.out;
+  EXPECT_NE(ps.out.find("Running"), std::string::npos) << ps.out;
+
+  const RunResult exec = crioctl({"exec", id, "sh", "-c", "echo inside; exit 3"});
+  EXPECT_EQ(exec.exit_code, 3);
+  EXPECT_EQ(exec.out, "inside\n");
+
+  RunResult logs;
+  for (int i = 0; i < 50 && logs.out.find("ready") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    logs = crioctl({"logs", id});
+  }
+  EXPECT_EQ(logs.out, "ready\n");
+
+  const RunResult inspect = crioctl({"inspect", id});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(json::parse(inspect.out)["status"]["state"], "CONTAINER_RUNNING");
+
+  EXPECT_EQ(crioctl({"rm", id}).exit_code, 1);  // running: refused without --force
+  ASSERT_EQ(crioctl({"stop", "-t", "5", id}).exit_code, 0);
+  EXPECT_NE(crioctl({"ps", "-a", "--state", "exited"}).out.find(id.substr(0, 13)),
+            std::string::npos);
+  ASSERT_EQ(crioctl({"rm", id}).exit_code, 0);
+  EXPECT_EQ(crioctl({"ps", "-a", "-q"}).out, "");
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {

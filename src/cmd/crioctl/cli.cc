@@ -76,6 +76,7 @@ int RunCommandLine(int argc, const char* const* argv, const CommandIo& io) {
   AddRuntimeVerbs(app, chosen);
   AddImageVerbs(app, chosen);
   AddPodVerbs(app, chosen);
+  AddContainerVerbs(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -1,5 +1,6 @@
 // crioctl's verbs, one function per verb, grouped in files by what they act on
-// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc; containers and streaming come beside them).
+// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc, verbs_container.cc; streaming comes beside
+// them).
 // Each runs against a Client, writes its result to `io.out` and errors to `io.err`
 // ("crioctl: VERB: ..."), and returns the process exit code. Each group also registers its
 // subcommands and their flags (Add*Verbs), so a new group touches only its file, cli.cc
@@ -28,6 +29,7 @@ using VerbAction = std::function<int(Client& client, const CommandIo& io)>;
 void AddRuntimeVerbs(CLI::App& app, VerbAction& chosen);
 void AddImageVerbs(CLI::App& app, VerbAction& chosen);
 void AddPodVerbs(CLI::App& app, VerbAction& chosen);
+void AddContainerVerbs(CLI::App& app, VerbAction& chosen);
 
 // Adds subcommand `name` that chooses `action` when it is given (defined in cli.cc).
 CLI::App* AddVerb(CLI::App& app, const std::string& name, const std::string& description,
@@ -102,5 +104,85 @@ int RunPods(Client& client, const PodsOptions& options, const CommandIo& io);
 // inspectp: each pod's status and verbose info, json (default) or yaml.
 int RunInspectPods(Client& client, const std::vector<std::string>& ids, const std::string& output,
                    const CommandIo& io);
+
+struct CreateOptions {
+  std::string pod_id;
+  std::string container_config;  // ContainerConfig file, JSON or YAML
+  std::string pod_config;        // PodSandboxConfig file
+};
+// create: creates a container in a pod; prints its ID.
+int RunCreateContainer(Client& client, const CreateOptions& options, const CommandIo& io);
+// start: starts each created container (prints its ID).
+int RunStartContainers(Client& client, const std::vector<std::string>& ids, const CommandIo& io);
+
+struct RunOptions {
+  std::string container_config;
+  std::string pod_config;
+  std::string runtime;
+};
+// run: runp + create + start; prints the container's ID.
+int RunRunContainer(Client& client, const RunOptions& options, const CommandIo& io);
+// stop: stops each container, killing it `timeout` seconds after the stop signal.
+int RunStopContainers(Client& client, const std::vector<std::string>& ids, int64_t timeout,
+                      const CommandIo& io);
+
+struct RemoveContainersOptions {
+  std::vector<std::string> ids;
+  bool all = false;
+  bool force = false;  // without it a running container is refused, as crictl does
+};
+int RunRemoveContainers(Client& client, const RemoveContainersOptions& options,
+                        const CommandIo& io);
+
+struct PsOptions {
+  bool all = false;  // else running containers only
+  std::string id;
+  std::string pod;
+  std::string name;   // regular expression
+  std::string state;  // created | running | exited | unknown
+  std::vector<std::string> labels;
+  bool quiet = false;
+  bool no_trunc = false;
+  bool latest = false;
+  int last = 0;
+  std::string output;
+};
+// ps: lists containers as crictl does (CONTAINER, IMAGE, CREATED, STATE, NAME, ATTEMPT,
+// POD ID), newest first.
+int RunPs(Client& client, const PsOptions& options, const CommandIo& io);
+// inspect: each container's status and verbose info (pid, bundle, OCI spec).
+int RunInspectContainers(Client& client, const std::vector<std::string>& ids,
+                         const std::string& output, const CommandIo& io);
+
+struct LogsOptions {
+  std::string id;
+  bool follow = false;
+  int tail = -1;
+  bool timestamps = false;
+};
+// logs: the container's CRI log (read from its log path on this host), stdout lines to
+// out and stderr lines to err.
+int RunLogs(Client& client, const LogsOptions& options, const CommandIo& io);
+
+struct ExecOptions {
+  std::string id;
+  std::vector<std::string> command;
+  int64_t timeout = 0;
+  bool sync = true;
+};
+// exec: ExecSync; prints the command's output and returns its exit code.
+int RunExecSync(Client& client, const ExecOptions& options, const CommandIo& io);
+
+struct UpdateOptions {
+  std::vector<std::string> ids;
+  int64_t cpu_period = 0;
+  int64_t cpu_quota = 0;
+  int64_t cpu_shares = 0;
+  std::string cpuset_cpus;
+  std::string cpuset_mems;
+  int64_t memory = 0;
+};
+// update: UpdateContainerResources for each container.
+int RunUpdateContainers(Client& client, const UpdateOptions& options, const CommandIo& io);
 
 }  // namespace crio::crioctl
