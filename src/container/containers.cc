@@ -24,6 +24,7 @@
 #include "nlohmann/json.hpp"
 #include "oci/exit_watcher.h"
 #include "spec/process.h"
+#include "spec/seccomp.h"
 #include "sys/resolve.h"
 #include "sys/unix_socket.h"
 
@@ -33,6 +34,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr uint64_t kMaxIdentityFileBytes = 1 << 20;  // an image's /etc/passwd or /etc/group
+constexpr uint64_t kMaxSeccompProfileBytes = 1 << 20;
 constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for conmon's exit file
 // StopPodSandbox's grace per container, CRI-O's default when the request sets no deadline.
 constexpr int64_t kPodStopTimeoutSeconds = 10;
@@ -357,6 +359,9 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   ASSIGN_OR_RETURN(input.capabilities,
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,
                                       request.drop_capabilities, request.privileged));
+  if (!request.privileged) {
+    ASSIGN_OR_RETURN(input.seccomp, Seccomp(request, input.capabilities));
+  }
   input.no_new_privileges = request.no_new_privs;
   input.masked_paths = request.masked_paths;
   input.readonly_paths = request.readonly_paths;
@@ -378,6 +383,36 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.annotations["io.kubernetes.cri-o.SandboxID"] = pod.id;
   input.annotations["io.kubernetes.cri-o.ContainerType"] = "container";
   return input;
+}
+
+absl::StatusOr<std::optional<nlohmann::json>> Containers::Seccomp(
+    const ContainerRequest& request, const std::vector<std::string>& capabilities) const {
+  const std::string& profile = request.seccomp_profile;
+  if (profile.empty() || profile == "unconfined") return std::nullopt;
+  std::string path;
+  if (profile == "runtime/default" || profile == "docker/default") {
+    if (options_.seccomp_profile.empty()) return spec::DefaultSeccompProfile(capabilities);
+    path = options_.seccomp_profile;
+  } else if (profile.starts_with("localhost/")) {
+    path = profile.substr(std::string_view("localhost/").size());
+    if (!path.starts_with('/')) {
+      return absl::InvalidArgumentError(
+          fmt::format("seccomp profile \"{}\": the path must be absolute", profile));
+    }
+  } else {
+    return absl::InvalidArgumentError(fmt::format("unknown seccomp profile \"{}\"", profile));
+  }
+  auto text = ReadFileToString(path, kMaxSeccompProfileBytes);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("seccomp profile {}: {}", path, AsStd(text.status().message())));
+  }
+  auto parsed = spec::ParseSeccompProfile(*text, capabilities);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("seccomp profile {}: {}", path, AsStd(parsed.status().message())));
+  }
+  return *parsed;
 }
 
 absl::Status Containers::Start(const std::string& id) {

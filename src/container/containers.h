@@ -28,6 +28,7 @@
 #include "container/container.h"
 #include "container/container_store.h"
 #include "image/image_config.h"
+#include "nlohmann/json.hpp"
 #include "container/image_source.h"
 #include "oci/runtime_handlers.h"
 #include "sandbox/sandboxes.h"
@@ -41,6 +42,7 @@ struct ContainersOptions {
   std::string exits_dir;
   std::vector<std::string> default_capabilities;
   std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
+  std::string seccomp_profile;  // [crio.runtime] seccomp_profile: replaces the built-in default
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
@@ -132,6 +134,8 @@ class Containers final : public sandbox::PodMembers {
   bool RecordExit(Entry& entry);
   absl::Status Persist(Entry& entry);
   absl::Status StopLocked(Entry& entry, int64_t timeout_seconds);
+  absl::StatusOr<std::optional<nlohmann::json>> Seccomp(
+      const ContainerRequest& request, const std::vector<std::string>& capabilities) const;
   // The pod's containers, its infra container last when `infra` is set.
   std::vector<std::shared_ptr<Entry>> EntriesInPod(const std::string& pod_id, bool infra) const;
   int64_t Now() const;

@@ -73,6 +73,20 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
   request.masked_paths = Strings(security.masked_paths());
   request.readonly_paths = Strings(security.readonly_paths());
   request.pid_mode = static_cast<sandbox::NamespaceMode>(security.namespace_options().pid());
+  if (security.has_seccomp()) {
+    switch (security.seccomp().profile_type()) {
+      case v1::SecurityProfile::RuntimeDefault:
+        request.seccomp_profile = "runtime/default";
+        break;
+      case v1::SecurityProfile::Localhost:
+        request.seccomp_profile = "localhost/" + security.seccomp().localhost_ref();
+        break;
+      default:
+        request.seccomp_profile = "unconfined";
+    }
+  } else {
+    request.seccomp_profile = security.seccomp_profile_path();  // the older string form
+  }
   request.config_blob = config.SerializeAsString();
   return request;
 }

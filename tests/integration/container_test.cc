@@ -490,6 +490,59 @@ TEST_F(ContainerTest, CrioctlRunsContainersEndToEnd) {
   EXPECT_EQ(crioctl({"ps", "-a", "-q"}).out, "");
 }
 
+TEST_F(ContainerTest, SeccompProfilesConfineTheContainer) {
+  auto run = [&](const std::string& name, const std::string& script,
+                 void (*secure)(v1::LinuxContainerSecurityContext&, const std::string&),
+                 const std::string& path) {
+    v1::ContainerConfig config = Config(name, {"sh", "-c", script});
+    secure(*config.mutable_linux()->mutable_security_context(), path);
+    const std::string id = Create(config);
+    EXPECT_TRUE(Start(id).ok());
+    return ReadText(WaitForExit(id).log_path());
+  };
+  const std::string script = "grep Seccomp: /proc/self/status; mkdir /tmp/made && echo made";
+  const std::string confined = run(
+      "default", script,
+      [](v1::LinuxContainerSecurityContext& context, const std::string&) {
+        context.mutable_seccomp()->set_profile_type(v1::SecurityProfile::RuntimeDefault);
+      },
+      "");
+  EXPECT_NE(confined.find("Seccomp:\t2"), std::string::npos) << confined;  // a filter is on
+  EXPECT_NE(confined.find("stdout F made"), std::string::npos) << confined;
+
+  const std::string unconfined = run(
+      "unconfined", script,
+      [](v1::LinuxContainerSecurityContext& context, const std::string&) {
+        context.mutable_seccomp()->set_profile_type(v1::SecurityProfile::Unconfined);
+      },
+      "");
+  EXPECT_NE(unconfined.find("Seccomp:\t0"), std::string::npos) << unconfined;
+
+  // A Localhost profile that refuses mkdir (and mkdirat) and allows the rest.
+  const std::string profile = dir_.WriteFile(
+      "no-mkdir.json", R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[)"
+                       R"({"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]})");
+  const std::string localhost = run(
+      "localhost", script,
+      [](v1::LinuxContainerSecurityContext& context, const std::string& path) {
+        context.mutable_seccomp()->set_profile_type(v1::SecurityProfile::Localhost);
+        context.mutable_seccomp()->set_localhost_ref(path);
+      },
+      profile);
+  EXPECT_NE(localhost.find("Operation not permitted"), std::string::npos) << localhost;
+  EXPECT_EQ(localhost.find("stdout F made"), std::string::npos) << localhost;
+
+  v1::ContainerConfig broken = Config("broken", {"true"});
+  broken.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+      v1::SecurityProfile::Localhost);
+  broken.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_localhost_ref(
+      dir_.WriteFile("broken.json", "{not json"));
+  grpc::Status status;
+  Create(broken, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("broken.json"), std::string::npos);
+}
+
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
   const std::string id = Create(
       Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));

@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                    .exits_dir = config.runtime.container_exits_dir,
                                    .default_capabilities = config.runtime.default_capabilities,
                                    .default_ulimits = config.runtime.default_ulimits,
+                                   .seccomp_profile = config.runtime.seccomp_profile,
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
