@@ -543,6 +543,17 @@ TEST_F(ContainerTest, SeccompProfilesConfineTheContainer) {
   EXPECT_NE(status.error_message().find("broken.json"), std::string::npos);
 }
 
+TEST_F(ContainerTest, OutOfMemoryIsReportedAsOomKilled) {
+  v1::ContainerConfig config =
+      Config("hog", {"sh", "-c", "head -c 200000000 /dev/zero | tail > /dev/null"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(32 << 20);
+  const std::string id = Create(config);
+  ASSERT_TRUE(Start(id).ok());
+  const v1::ContainerStatus status = WaitForExit(id);
+  EXPECT_EQ(status.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(status.reason(), "OOMKilled") << "exit code " << status.exit_code();
+}
+
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
   const std::string id = Create(
       Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
