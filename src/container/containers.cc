@@ -218,6 +218,12 @@ absl::Status Containers::Persist(Entry& entry) {
 
 absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
   RETURN_IF_ERROR(ValidateRequest(request));
+  if (request.resources.memory_limit > 0 &&
+      request.resources.memory_limit < options_.container_min_memory) {
+    return absl::InvalidArgumentError(fmt::format(
+        "memory limit {} bytes is below the minimum of {} bytes (container_min_memory)",
+        request.resources.memory_limit, options_.container_min_memory));
+  }
   ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(request.pod_id));
   if (pod.state != sandbox::SandboxState::kReady) {
     return absl::FailedPreconditionError(
@@ -354,7 +360,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
     input.pid_path = fmt::format("/proc/{}/ns/pid", pod.infra_pid);
   }
   input.host_network = pod.spec.host_network();
-  ASSIGN_OR_RETURN(input.mounts, ContainerMounts(request, pod));
+  ASSIGN_OR_RETURN(input.mounts,
+                   ContainerMounts(request, pod, options_.absent_mount_sources_to_reject));
   input.privileged = request.privileged;
   ASSIGN_OR_RETURN(input.capabilities,
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,

@@ -23,8 +23,9 @@ std::string PropagationOption(Propagation propagation) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(const ContainerRequest& request,
-                                                         const sandbox::Sandbox& pod) {
+absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
+    const ContainerRequest& request, const sandbox::Sandbox& pod,
+    const std::vector<std::string>& reject_if_absent) {
   const std::string access = request.readonly_rootfs ? "ro" : "rw";
   std::vector<spec::Mount> mounts = {
       {"/etc/hostname", "bind", pod.hostname_path, {"rbind", "rprivate", access}},
@@ -43,6 +44,12 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(const ContainerRequest&
     struct stat info{};
     if (::stat(mount.host_path.c_str(), &info) != 0) {
       if (errno != ENOENT) return ErrnoToStatus(errno, "mount source " + mount.host_path);
+      if (std::find(reject_if_absent.begin(), reject_if_absent.end(), mount.host_path) !=
+          reject_if_absent.end()) {
+        return absl::InvalidArgumentError(
+            "mount source " + mount.host_path +
+            " does not exist and is listed in absent_mount_sources_to_reject");
+      }
       if (auto made = sys::MakeDirs(mount.host_path, 0755); !made.ok()) return made;
     }
     std::erase_if(mounts, [&](const spec::Mount& existing) {

@@ -1,7 +1,8 @@
 // The bind mounts a container gets besides the OCI defaults: the pod's /etc/hostname,
 // /etc/resolv.conf, /etc/hosts and /dev/shm, then the request's own mounts (which win at
 // the same destination). Absent host paths of request mounts are created as directories,
-// as the kubelet expects.
+// as the kubelet expects, except those listed in `reject_if_absent`
+// (absent_mount_sources_to_reject), which are an error.
 #pragma once
 
 #include <vector>
@@ -13,7 +14,8 @@
 
 namespace crio::container {
 
-absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(const ContainerRequest& request,
-                                                         const sandbox::Sandbox& pod);
+absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
+    const ContainerRequest& request, const sandbox::Sandbox& pod,
+    const std::vector<std::string>& reject_if_absent);
 
 }  // namespace crio::container

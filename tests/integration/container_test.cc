@@ -284,6 +284,12 @@ TEST_F(ContainerTest, BadRequestsGetClearErrors) {
   Create(config, &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
+  config = Config("tiny", {"true"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(1 << 20);
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("container_min_memory"), std::string::npos);
+
   const std::string id = Create(Config("twice", {"true"}));
   Create(Config("twice", {"true"}), &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);

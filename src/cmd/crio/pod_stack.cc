@@ -2,6 +2,7 @@
 
 #include "cmd/crio/host_probe.h"
 #include "common/read_file.h"
+#include "config/option.h"
 #include "common/status_macros.h"
 #include "image/auth.h"
 #include "image/reference.h"
@@ -49,6 +50,13 @@ image::Credentials PauseCredentials(const config::Config& config) {
   return file->Find(*reference).value_or(image::Credentials{});
 }
 
+// The default handler's container_min_memory (validated at load).
+int64_t MinMemory(const config::Config& config) {
+  auto handler = config.runtime.runtimes.find(config.runtime.default_runtime);
+  if (handler == config.runtime.runtimes.end()) return 12 << 20;
+  return config::ParseSize(handler->second.container_min_memory).value_or(12 << 20);
+}
+
 }  // namespace
 
 std::string BootId() {
@@ -93,6 +101,9 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                    .default_capabilities = config.runtime.default_capabilities,
                                    .default_ulimits = config.runtime.default_ulimits,
                                    .seccomp_profile = config.runtime.seccomp_profile,
+                                   .container_min_memory = MinMemory(config),
+                                   .absent_mount_sources_to_reject =
+                                       config.runtime.absent_mount_sources_to_reject,
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
