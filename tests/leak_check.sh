@@ -22,7 +22,7 @@ caches=$(find /var/lib/cni/results -maxdepth 1 -name 'crio-test-*' 2>/dev/null)
 [ -n "$caches" ] && leaks+=("CNI result caches left: $caches")
 nat=$(iptables -t nat -S 2>/dev/null | grep -F ' 10.201.' || true)
 [ -n "$nat" ] && leaks+=("NAT rules left: $nat")
-cgroups=$(find /sys/fs/cgroup -maxdepth 3 -name 'crio-test-*' 2>/dev/null)
+cgroups=$(find /sys/fs/cgroup -maxdepth 3 \( -name 'crio-test-*' -o -path '*/crio/crio-*' \) 2>/dev/null)
 [ -n "$cgroups" ] && leaks+=("test cgroups left: $cgroups")
 if [ ${#leaks[@]} -gt 0 ]; then
   printf 'leak check: %s\n' "${leaks[@]}" >&2

@@ -365,7 +365,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.privileged = request.privileged;
   ASSIGN_OR_RETURN(input.capabilities,
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,
-                                      request.drop_capabilities, request.privileged));
+                                      request.drop_capabilities, request.privileged,
+                                      options_.host_capabilities));
   if (!request.privileged) {
     ASSIGN_OR_RETURN(input.seccomp, Seccomp(request, input.capabilities));
   }

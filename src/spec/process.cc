@@ -133,13 +133,27 @@ std::vector<std::string> MergeEnv(const std::vector<std::string>& defaults,
   return env;
 }
 
+std::vector<std::string> CapabilitiesOfMask(uint64_t mask) {
+  std::vector<std::string> names;
+  for (size_t bit = 0; bit < std::size(kCapabilities); ++bit) {
+    if ((mask >> bit) & 1) names.push_back(std::string("CAP_") + kCapabilities[bit]);
+  }
+  return names;
+}
+
 absl::StatusOr<std::vector<std::string>> Capabilities(const std::vector<std::string>& defaults,
                                                       const std::vector<std::string>& add,
                                                       const std::vector<std::string>& drop,
-                                                      bool privileged) {
+                                                      bool privileged,
+                                                      const std::vector<std::string>& host) {
+  auto on_host = [&](const std::string& cap) {
+    return host.empty() || std::find(host.begin(), host.end(), cap) != host.end();
+  };
   std::set<std::string> caps;
   auto insert_all = [&] {
-    for (const char* known : kCapabilities) caps.insert(std::string("CAP_") + known);
+    for (const char* known : kCapabilities) {
+      if (on_host(std::string("CAP_") + known)) caps.insert(std::string("CAP_") + known);
+    }
   };
   if (privileged) {
     insert_all();
@@ -156,7 +170,12 @@ absl::StatusOr<std::vector<std::string>> Capabilities(const std::vector<std::str
   for (const std::string& name : add) {
     auto normalized = NormalizeCapability(name);
     if (!normalized.ok()) return normalized.status();
-    if (*normalized != "ALL") caps.insert(*normalized);
+    if (*normalized == "ALL") continue;
+    if (!on_host(*normalized)) {
+      return absl::InvalidArgumentError(
+          fmt::format("capability {} is not available on this host", *normalized));
+    }
+    caps.insert(*normalized);
   }
   if (ContainsAll(drop)) caps.clear();
   for (const std::string& name : drop) {
@@ -168,7 +187,9 @@ absl::StatusOr<std::vector<std::string>> Capabilities(const std::vector<std::str
     // drop ALL then add back only what `add` names.
     for (const std::string& name : add) {
       auto normalized = NormalizeCapability(name);
-      if (normalized.ok() && *normalized != "ALL") caps.insert(*normalized);
+      if (normalized.ok() && *normalized != "ALL" && on_host(*normalized)) {
+        caps.insert(*normalized);
+      }
     }
   }
   return std::vector<std::string>(caps.begin(), caps.end());

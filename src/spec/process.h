@@ -27,12 +27,18 @@ std::vector<std::string> MergeEnv(const std::vector<std::string>& defaults,
                                   const std::string& hostname);
 
 // The capability set: `defaults` (default_capabilities) unless add or drop says ALL, then
-// `add`, minus `drop`; every capability when privileged. Names with or without "CAP_",
-// any case; the result is "CAP_"-prefixed, upper case, sorted. Unknown names are errors.
+// `add`, minus `drop`; when privileged, every capability. Names with or without "CAP_", any
+// case; the result is "CAP_"-prefixed, upper case, sorted. Unknown names are errors. Only
+// capabilities in `host` (crio's own bounding set; empty: all) can be granted: privileged
+// and ALL mean all of those, and asking for another one is an error.
 absl::StatusOr<std::vector<std::string>> Capabilities(const std::vector<std::string>& defaults,
                                                       const std::vector<std::string>& add,
                                                       const std::vector<std::string>& drop,
-                                                      bool privileged);
+                                                      bool privileged,
+                                                      const std::vector<std::string>& host = {});
+
+// The capabilities a bounding-set mask (/proc/self/status CapBnd) holds, "CAP_"-named.
+std::vector<std::string> CapabilitiesOfMask(uint64_t mask);
 
 struct ResolvedUser {
   uint32_t uid = 0;

@@ -37,6 +37,16 @@ TEST(CapabilitiesTest, DefaultsAddDropAndAll) {
   EXPECT_EQ(Capabilities(defaults, {}, {}, true)->size(), 41u);
 }
 
+TEST(CapabilitiesTest, OnlyWhatTheHostHas) {
+  const Strings host = CapabilitiesOfMask(0x1fffeffffffULL);  // no CAP_SYS_RESOURCE (24)
+  EXPECT_EQ(host.size(), 40u);
+  EXPECT_EQ(std::find(host.begin(), host.end(), "CAP_SYS_RESOURCE"), host.end());
+  EXPECT_EQ(Capabilities({}, {}, {}, true, host)->size(), 40u);
+  EXPECT_EQ(Capabilities({}, {"ALL"}, {}, false, host)->size(), 40u);
+  EXPECT_EQ(Capabilities({}, {"SYS_RESOURCE"}, {}, false, host).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 constexpr char kPasswd[] =
     "root:x:0:0:root:/root:/bin/sh\n"
     "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"

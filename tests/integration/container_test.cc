@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <functional>
 #include <thread>
 
 #include "cri_api.h"
@@ -558,6 +559,49 @@ TEST_F(ContainerTest, OutOfMemoryIsReportedAsOomKilled) {
   const v1::ContainerStatus status = WaitForExit(id);
   EXPECT_EQ(status.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(status.reason(), "OOMKilled") << "exit code " << status.exit_code();
+}
+
+TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
+  auto run = [&](const std::string& name, const std::string& script,
+                 const std::function<void(v1::LinuxContainerSecurityContext&)>& secure) {
+    v1::ContainerConfig config = Config(name, {"sh", "-c", script});
+    secure(*config.mutable_linux()->mutable_security_context());
+    const std::string id = Create(config);
+    EXPECT_TRUE(Start(id).ok());
+    return ReadText(WaitForExit(id).log_path());
+  };
+  // Capabilities: the 9 defaults are 0x5fb (as CRI-O's); NET_ADMIN added, KILL dropped.
+  std::string log = run("caps", "grep CapEff /proc/self/status",
+                        [](v1::LinuxContainerSecurityContext& context) {
+                          context.mutable_capabilities()->add_add_capabilities("NET_ADMIN");
+                          context.mutable_capabilities()->add_drop_capabilities("KILL");
+                        });
+  EXPECT_NE(log.find("CapEff:\t00000000000015db"), std::string::npos) << log;
+  log = run("noprivs", "grep NoNewPrivs /proc/self/status",
+            [](v1::LinuxContainerSecurityContext& context) { context.set_no_new_privs(true); });
+  EXPECT_NE(log.find("NoNewPrivs:\t1"), std::string::npos) << log;
+  log = run("ids", "id", [](v1::LinuxContainerSecurityContext& context) {
+    context.mutable_run_as_user()->set_value(1234);
+    context.mutable_run_as_group()->set_value(5678);
+    context.add_supplemental_groups(33);
+  });
+  EXPECT_NE(log.find("uid=1234 gid=5678 groups=33(www-data),5678"), std::string::npos) << log;
+  log = run("readonly", "touch /made 2>&1; touch /tmp/made && echo tmp-ok",
+            [](v1::LinuxContainerSecurityContext& context) { context.set_readonly_rootfs(true); });
+  EXPECT_NE(log.find("Read-only file system"), std::string::npos) << log;
+  log = run("masked", "cat /proc/kcore | wc -c; echo x > /proc/sys/kernel/domainname || echo ro",
+            [](v1::LinuxContainerSecurityContext&) {});
+  EXPECT_NE(log.find("stdout F 0\n"), std::string::npos) << log;  // masked: empty
+  EXPECT_NE(log.find("stdout F ro"), std::string::npos) << log;
+  log = run("privileged", "grep CapEff /proc/self/status; touch /sys/kernel/x 2>&1 | grep -c Read-only",
+            [](v1::LinuxContainerSecurityContext& context) { context.set_privileged(true); });
+  // Privileged: every capability crio itself has.
+  std::string host_caps;
+  std::istringstream status(ReadText("/proc/self/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("CapBnd:")) host_caps = line.substr(7);
+  }
+  EXPECT_NE(log.find("CapEff:" + host_caps), std::string::npos) << log;
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {

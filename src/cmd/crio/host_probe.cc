@@ -62,6 +62,14 @@ bool NegativeOomScoreAdjAllowed() {
   return allowed;
 }
 
+uint64_t BoundingCapabilities() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("CapBnd:")) return std::strtoull(line.c_str() + 7, nullptr, 16);
+  }
+  return ~0ULL;
+}
+
 void NotifySystemdReady() {
   const char* socket_path = std::getenv("NOTIFY_SOCKET");
   if (socket_path == nullptr || socket_path[0] == '\0') return;

@@ -23,6 +23,9 @@ absl::StatusOr<std::string> FindInPath(const std::string& name);
 // to root). Probed once by lowering crio's own value by one and restoring it.
 bool NegativeOomScoreAdjAllowed();
 
+// crio's own capability bounding set (CapBnd in /proc/self/status); all bits when unknown.
+uint64_t BoundingCapabilities();
+
 // Tells systemd (Type=notify) that start-up finished, when run under it.
 void NotifySystemdReady();
 

@@ -7,6 +7,7 @@
 #include "image/auth.h"
 #include "image/reference.h"
 #include "oci/conmon_runtime.h"
+#include "spec/process.h"
 #include "sys/unix_socket.h"
 
 namespace crio {
@@ -104,6 +105,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                    .container_min_memory = MinMemory(config),
                                    .absent_mount_sources_to_reject =
                                        config.runtime.absent_mount_sources_to_reject,
+                                   .host_capabilities =
+                                       spec::CapabilitiesOfMask(BoundingCapabilities()),
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
