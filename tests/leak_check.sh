@@ -13,7 +13,9 @@ temp=$(find "${TMPDIR:-/tmp}" /tmp -maxdepth 1 \( -name 'crio-test-*' -o -name '
 [ -n "$temp" ] && leaks+=("temp dirs left: $temp")
 mounts=$(grep -E 'crio-test-' /proc/mounts || true)
 [ -n "$mounts" ] && leaks+=("mounts left: $mounts")
-pgrep -x conmon >/dev/null && leaks+=("conmon processes still running")
+# conmon exits on its own shortly after its container is deleted: give it a few seconds.
+for _ in $(seq 50); do pgrep -x conmon >/dev/null || break; sleep 0.1; done
+pgrep -x conmon >/dev/null && leaks+=("conmon processes still running: $(pgrep -x conmon)")
 registries=$(pgrep -f "docker-registry serve ${TMPDIR:-/tmp}/crio-test-" || true)
 [ -n "$registries" ] && leaks+=("test registries still running: $registries")
 bridges=$(ip -o link show type bridge 2>/dev/null | grep -oE ' crt[0-9]+' || true)

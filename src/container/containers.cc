@@ -179,6 +179,14 @@ std::shared_ptr<Containers::Entry> Containers::Find(const std::string& id_or_pre
   return found;
 }
 
+std::optional<std::string> Containers::ContainerUsing(const std::string& image_id) const {
+  std::shared_lock lock(mu_);
+  for (const auto& [id, entry] : by_id_) {
+    if (entry->Copy().image_id == image_id) return id;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Container> Containers::Get(const std::string& id_or_prefix) const {
   absl::Status error;
   auto entry = Find(id_or_prefix, &error);

@@ -93,6 +93,9 @@ class Containers final : public sandbox::PodMembers {
   // after the kubelet rotated it. The container must be running.
   absl::Status ReopenLog(const std::string& id);
 
+  // A container (the infra ones included) created from image `image_id`, if any.
+  std::optional<std::string> ContainerUsing(const std::string& image_id) const;
+
   absl::StatusOr<Container> Get(const std::string& id_or_prefix) const;
   std::vector<Container> List(const ContainerFilter& filter) const;
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/status_macros.h"
+#include "fmt/format.h"
 #include "image/auth.h"
 #include "image/image_config.h"
 #include "nlohmann/json.hpp"
@@ -126,11 +127,28 @@ grpc::Status ImageService::PullImage(grpc::ServerContext*, const v1::PullImageRe
       });
 }
 
+// Removing the image's last name, or the image by ID, would delete it: not while a
+// container uses it. Untagging one of several names is fine.
+absl::Status ImageService::RefuseIfInUse(const std::string& reference) {
+  if (!user_of_) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const auto found, images_.Find(reference));
+  if (!found) return absl::OkStatus();
+  const bool deletes = found->repo_tags.size() <= 1 || found->id.starts_with(reference) ||
+                       reference.starts_with("sha256:");
+  const std::optional<std::string> user = user_of_(found->id);
+  if (deletes && user) {
+    return absl::FailedPreconditionError(fmt::format(
+        "image {} is in use by container {}; remove the container first", reference, *user));
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status ImageService::RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest* request,
                                        v1::RemoveImageResponse* response) {
   return edge_.Serve("RemoveImage", *request, response,
                      [this](const v1::RemoveImageRequest& in, v1::RemoveImageResponse*) {
                        RETURN_IF_ERROR(NeedImage(in.image()));
+                       RETURN_IF_ERROR(RefuseIfInUse(in.image().image()));
                        return images_.Remove(in.image().image());
                      });
 }

@@ -6,6 +6,9 @@
 // <root>/overlay-containers). All calls pass through the RpcEdge. Thread-safe.
 #pragma once
 
+#include <functional>
+#include <optional>
+
 #include "config/live_config.h"
 #include "cri_api.h"
 #include "image/images.h"
@@ -15,10 +18,15 @@ namespace crio::server {
 
 namespace v1 = runtime::v1;
 
+// Which container (if any) still uses an image, by image ID; RemoveImage refuses to delete
+// an image in use.
+using ImageUser = std::function<std::optional<std::string>(const std::string& image_id)>;
+
 class ImageService final : public v1::ImageService::Service {
  public:
-  ImageService(RpcEdge& edge, const config::LiveConfig& config, image::Images& images)
-      : edge_(edge), config_(config), images_(images) {}
+  ImageService(RpcEdge& edge, const config::LiveConfig& config, image::Images& images,
+               ImageUser user_of = nullptr)
+      : edge_(edge), config_(config), images_(images), user_of_(std::move(user_of)) {}
 
   grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest* request,
                           v1::ListImagesResponse* response) override;
@@ -41,6 +49,9 @@ class ImageService final : public v1::ImageService::Service {
   RpcEdge& edge_;
   const config::LiveConfig& config_;
   image::Images& images_;
+  const ImageUser user_of_;
+
+  absl::Status RefuseIfInUse(const std::string& reference);
 };
 
 }  // namespace crio::server

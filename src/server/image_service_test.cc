@@ -101,6 +101,26 @@ TEST_F(ImageServiceTest, UnknownImageStatusIsEmptyAndRemoveIsIdempotent) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(ImageServiceTest, ImagesInUseAreNotDeleted) {
+  AddImage("a", {"docker.io/library/one:1", "docker.io/library/one:2"}, "");
+  const std::string id = Sha256Digest("ida").substr(7);
+  ImageService guarded(edge_, *config_, *images_, [&](const std::string& image_id) {
+    return image_id == id ? std::optional<std::string>("c0ffee") : std::nullopt;
+  });
+  v1::RemoveImageRequest remove;
+  v1::RemoveImageResponse removed;
+  remove.mutable_image()->set_image("docker.io/library/one:1");
+  EXPECT_TRUE(guarded.RemoveImage(nullptr, &remove, &removed).ok());  // only untags
+  remove.mutable_image()->set_image("docker.io/library/one:2");  // the last name
+  grpc::Status status = guarded.RemoveImage(nullptr, &remove, &removed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("in use by container c0ffee"), std::string::npos);
+  remove.mutable_image()->set_image(id);
+  EXPECT_EQ(guarded.RemoveImage(nullptr, &remove, &removed).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(store_->Find(id)->has_value());
+}
+
 TEST_F(ImageServiceTest, PullErrorsReachTheClient) {
   v1::PullImageRequest request;
   v1::PullImageResponse response;

@@ -242,8 +242,15 @@ TEST_F(ContainerTest, StopEscalatesToSigkillAndRemoveCleansUp) {
   EXPECT_EQ(Status(stubborn).status().exit_code(), 128 + SIGKILL);
   EXPECT_TRUE(Stop(stubborn, 1).ok());  // already stopped
 
+  v1::RemoveImageRequest rmi;  // the image stays while containers use it
+  rmi.mutable_image()->set_image(image_);
+  v1::RemoveImageResponse rmi_response;
+  EXPECT_EQ(images_->RemoveImage(Context().get(), rmi, &rmi_response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
   ASSERT_TRUE(Remove(stubborn).ok());
   ASSERT_TRUE(Remove(polite).ok());
+  EXPECT_TRUE(images_->RemoveImage(Context().get(), rmi, &rmi_response).ok());
   EXPECT_TRUE(Remove(polite).ok());
   EXPECT_FALSE(fs::exists(rootfs));
   EXPECT_EQ(ReadText("/proc/self/mounts").find(rootfs), std::string::npos);

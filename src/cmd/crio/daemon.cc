@@ -135,7 +135,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
                                     config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
                                          *(*pod_stack)->containers);
-  server::ImageService image_service(edge, live, *(*image_stack)->images);
+  container::Containers& containers = *(*pod_stack)->containers;
+  server::ImageService image_service(
+      edge, live, *(*image_stack)->images,
+      [&containers](const std::string& image_id) { return containers.ContainerUsing(image_id); });
   auto cri =
       server::CriServer::Start({&runtime_service, &image_service},
                                {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
