@@ -26,6 +26,12 @@ struct MountRequest {
   Propagation propagation = Propagation::kPrivate;
 };
 
+struct DeviceRequest {
+  std::string container_path;
+  std::string host_path;
+  std::string permissions = "rwm";
+};
+
 struct ContainerRequest {
   std::string pod_id;
   std::string name;
@@ -36,6 +42,7 @@ struct ContainerRequest {
   std::string working_dir;
   std::vector<std::string> env;  // KEY=VALUE
   std::vector<MountRequest> mounts;
+  std::vector<DeviceRequest> devices;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   std::string log_path;  // relative to the pod's log directory; empty: no log file

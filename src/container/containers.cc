@@ -368,8 +368,19 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
     input.pid_path = fmt::format("/proc/{}/ns/pid", pod.infra_pid);
   }
   input.host_network = pod.spec.host_network();
+  ASSIGN_OR_RETURN(std::vector<spec::Mount> volumes,
+                   ImageVolumes(config.volumes, options_.image_volumes, container.rootfs,
+                                container.persist_dir + "/volumes"));
   ASSIGN_OR_RETURN(input.mounts,
                    ContainerMounts(request, pod, options_.absent_mount_sources_to_reject));
+  // Image volumes go under the request's mounts, which win at the same path.
+  for (spec::Mount& volume : volumes) {
+    if (std::none_of(input.mounts.begin(), input.mounts.end(),
+                     [&](const spec::Mount& m) { return m.destination == volume.destination; })) {
+      input.mounts.insert(input.mounts.begin(), std::move(volume));
+    }
+  }
+  ASSIGN_OR_RETURN(input.devices, ContainerDevices(request));
   input.privileged = request.privileged;
   ASSIGN_OR_RETURN(input.capabilities,
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,

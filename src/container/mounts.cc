@@ -1,10 +1,16 @@
 #include "container/mounts.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 
 #include "common/errno_status.h"
+#include "common/status_macros.h"
+#include "fmt/format.h"
+#include "sys/resolve.h"
 #include "sys/unix_socket.h"
 
 namespace crio::container {
@@ -60,6 +66,85 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
                       mount.host_path,
                       {"rbind", PropagationOption(mount.propagation),
                        mount.readonly ? "ro" : "rw"}});
+  }
+  return mounts;
+}
+
+absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerRequest& request) {
+  std::vector<spec::Device> devices;
+  for (const DeviceRequest& device : request.devices) {
+    if (!device.container_path.starts_with('/') || !device.host_path.starts_with('/')) {
+      return absl::InvalidArgumentError(fmt::format(
+          "device {} -> {}: both paths must be absolute", device.host_path, device.container_path));
+    }
+    const std::string access = device.permissions.empty() ? "rwm" : device.permissions;
+    if (access.find_first_not_of("rwm") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          fmt::format("device {}: permissions \"{}\" must be some of rwm", device.host_path,
+                      device.permissions));
+    }
+    struct stat info{};
+    if (::stat(device.host_path.c_str(), &info) != 0) {
+      return ErrnoToStatus(errno, "device " + device.host_path);
+    }
+    if (!S_ISCHR(info.st_mode) && !S_ISBLK(info.st_mode)) {
+      return absl::InvalidArgumentError(
+          fmt::format("{} is not a character or block device", device.host_path));
+    }
+    devices.push_back({.path = device.container_path,
+                       .type = S_ISCHR(info.st_mode) ? 'c' : 'b',
+                       .major = static_cast<int64_t>(major(info.st_rdev)),
+                       .minor = static_cast<int64_t>(minor(info.st_rdev)),
+                       .file_mode = info.st_mode & 07777,
+                       .uid = info.st_uid,
+                       .gid = info.st_gid,
+                       .access = access});
+  }
+  return devices;
+}
+
+namespace {
+
+// Creates `path` (absolute, inside the tree at `root_fd`) and its missing parents.
+absl::Status MakeDirsInRoot(int root_fd, const std::string& path) {
+  std::string prefix;
+  size_t start = 1;
+  while (start < path.size()) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    const std::string component = path.substr(start, end - start);
+    start = end + 1;
+    if (component.empty() || component == ".") continue;
+    if (component == "..") return absl::InvalidArgumentError("volume path with \"..\": " + path);
+    auto parent = prefix.empty() ? sys::OpenInRoot(root_fd, ".", O_PATH | O_DIRECTORY)
+                                 : sys::OpenInRoot(root_fd, prefix, O_PATH | O_DIRECTORY);
+    if (!parent.ok()) return parent.status();
+    if (::mkdirat(parent->get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
+      return ErrnoToStatus(errno, "create volume " + path);
+    }
+    prefix += (prefix.empty() ? "" : "/") + component;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<spec::Mount>> ImageVolumes(const std::vector<std::string>& volumes,
+                                                      const std::string& mode,
+                                                      const std::string& rootfs,
+                                                      const std::string& volumes_dir) {
+  std::vector<spec::Mount> mounts;
+  if (mode == "ignore" || volumes.empty()) return mounts;
+  sys::UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return ErrnoToStatus(errno, "open the rootfs " + rootfs);
+  for (const std::string& volume : volumes) {
+    if (!volume.starts_with('/')) continue;  // images are built with absolute volume paths
+    RETURN_IF_ERROR(MakeDirsInRoot(root.get(), volume));
+    if (mode != "bind") continue;
+    std::string name = volume;
+    std::replace(name.begin(), name.end(), '/', '_');
+    const std::string source = volumes_dir + "/" + name;
+    RETURN_IF_ERROR(sys::MakeDirs(source, 0755));
+    mounts.push_back({volume, "bind", source, {"rbind", "rprivate", "rw"}});
   }
   return mounts;
 }

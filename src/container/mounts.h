@@ -18,4 +18,16 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
     const ContainerRequest& request, const sandbox::Sandbox& pod,
     const std::vector<std::string>& reject_if_absent);
 
+// The request's devices as the spec describes them: each host path must be a character or
+// block device; permissions are some of "r", "w" and "m".
+absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerRequest& request);
+
+// The image's VOLUME paths, per image_volumes: "mkdir" creates them in the rootfs (resolved
+// inside it, never following links out), "bind" adds a bind mount of a fresh directory under
+// `volumes_dir`, "ignore" does nothing.
+absl::StatusOr<std::vector<spec::Mount>> ImageVolumes(const std::vector<std::string>& volumes,
+                                                      const std::string& mode,
+                                                      const std::string& rootfs,
+                                                      const std::string& volumes_dir);
+
 }  // namespace crio::container

@@ -49,6 +49,11 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
          .readonly = mount.readonly(),
          .propagation = static_cast<container::Propagation>(mount.propagation())});
   }
+  for (const v1::Device& device : config.devices()) {
+    request.devices.push_back({.container_path = device.container_path(),
+                               .host_path = device.host_path(),
+                               .permissions = device.permissions()});
+  }
   request.labels = {config.labels().begin(), config.labels().end()};
   request.annotations = {config.annotations().begin(), config.annotations().end()};
   request.log_path = config.log_path();

@@ -127,9 +127,25 @@ json BuildSpec(const ContainerSpecInput& input) {
   json resources = LinuxResources(input.resources);
   // Deny every device but those the runtime adds by default (/dev/null, /dev/zero, ...).
   resources["devices"] = json::array({{{"allow", false}, {"access", "rwm"}}});
+  json devices = json::array();
+  for (const Device& device : input.devices) {
+    devices.push_back({{"path", device.path},
+                       {"type", std::string(1, device.type)},
+                       {"major", device.major},
+                       {"minor", device.minor},
+                       {"fileMode", device.file_mode},
+                       {"uid", device.uid},
+                       {"gid", device.gid}});
+    resources["devices"].push_back({{"allow", true},
+                                    {"type", std::string(1, device.type)},
+                                    {"major", device.major},
+                                    {"minor", device.minor},
+                                    {"access", device.access}});
+  }
   json linux_section = {{"namespaces", Namespaces(input)},
                         {"resources", resources},
                         {"cgroupsPath", input.cgroups_path}};
+  if (!devices.empty()) linux_section["devices"] = devices;
   if (!input.privileged) {
     linux_section["maskedPaths"] =
         input.masked_paths.empty() ? DefaultMaskedPaths() : input.masked_paths;

@@ -27,6 +27,17 @@ struct Rlimit {
   uint64_t hard = 0;
 };
 
+struct Device {
+  std::string path;  // inside the container
+  char type = 'c';   // 'c' or 'b'
+  int64_t major = 0;
+  int64_t minor = 0;
+  uint32_t file_mode = 0666;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string access = "rwm";  // cgroup permissions: some of r, w, m
+};
+
 struct Resources {
   int64_t cpu_period = 0;
   int64_t cpu_quota = 0;
@@ -59,6 +70,7 @@ struct ContainerSpecInput {
   bool host_pid = false;
   bool host_network = false;
   std::vector<Mount> mounts;  // pod files and CRI mounts, on top of the defaults
+  std::vector<Device> devices;  // created in the container and allowed in its cgroup
   bool privileged = false;
   std::vector<std::string> capabilities;  // "CAP_…", final
   bool no_new_privileges = false;

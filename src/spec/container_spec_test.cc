@@ -58,6 +58,18 @@ TEST(BuildSpecTest, PlainContainer) {
   EXPECT_EQ(linux_section["cgroupsPath"], "/kubepods/crio-c");
 }
 
+TEST(BuildSpecTest, DevicesAreCreatedAndAllowed) {
+  ContainerSpecInput input = Basic();
+  input.devices = {{.path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .access = "rw"}};
+  const json spec = BuildSpec(input);
+  EXPECT_EQ(spec["linux"]["devices"][0]["path"], "/dev/fuse");
+  EXPECT_EQ(spec["linux"]["devices"][0]["major"], 10);
+  const json& rules = spec["linux"]["resources"]["devices"];
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0]["allow"], false);  // deny all first, then the device
+  EXPECT_EQ(rules[1], json::parse(R"({"allow":true,"type":"c","major":10,"minor":229,"access":"rw"})"));
+}
+
 TEST(BuildSpecTest, PrivilegedHostPidAndOverrides) {
   ContainerSpecInput input = Basic();
   input.privileged = true;

@@ -596,6 +596,17 @@ TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
   log = run("readonly", "touch /made 2>&1; touch /tmp/made && echo tmp-ok",
             [](v1::LinuxContainerSecurityContext& context) { context.set_readonly_rootfs(true); });
   EXPECT_NE(log.find("Read-only file system"), std::string::npos) << log;
+  {  // a device from the host, usable inside
+    v1::ContainerConfig config = Config("device", {"sh", "-c", "echo hi > /dev/mynull && echo ok"});
+    v1::Device* device = config.add_devices();
+    device->set_container_path("/dev/mynull");
+    device->set_host_path("/dev/null");
+    device->set_permissions("rw");
+    const std::string id = Create(config);
+    ASSERT_TRUE(Start(id).ok());
+    const v1::ContainerStatus status = WaitForExit(id);
+    EXPECT_EQ(status.exit_code(), 0) << ReadText(status.log_path());
+  }
   log = run("masked", "cat /proc/kcore | wc -c; echo x > /proc/sys/kernel/domainname || echo ro",
             [](v1::LinuxContainerSecurityContext&) {});
   EXPECT_NE(log.find("stdout F 0\n"), std::string::npos) << log;  // masked: empty

@@ -107,6 +107,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                        config.runtime.absent_mount_sources_to_reject,
                                    .host_capabilities =
                                        spec::CapabilitiesOfMask(BoundingCapabilities()),
+                                   .image_volumes = config.image.image_volumes,
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
