@@ -18,6 +18,7 @@
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "container/hooks.h"
 #include "container/mounts.h"
 #include "fmt/format.h"
 #include "image/image_config.h"
@@ -302,8 +303,11 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   rollback.Add([this, id = container.id] { (void)layers_.Remove(id); });
 
   ASSIGN_OR_RETURN(const spec::ContainerSpecInput input, SpecInput(container, pod, image_config));
-  RETURN_IF_ERROR(WriteFileAtomically(container.bundle + "/config.json",
-                                      spec::BuildSpec(input).dump(), 0600));
+  nlohmann::json oci_spec = spec::BuildSpec(input);
+  std::vector<std::string> skipped;
+  InjectHooks(LoadHooks(options_.hooks_dirs, &skipped), oci_spec);
+  for (const std::string& why : skipped) log::Warn("Skipping OCI hook {}", why);
+  RETURN_IF_ERROR(WriteFileAtomically(container.bundle + "/config.json", oci_spec.dump(), 0600));
   container.log_path = fmt::format(
       "{}/{}", pod.spec.log_directory,
       container.request.log_path.empty() ? container.id + ".log" : container.request.log_path);

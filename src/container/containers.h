@@ -47,6 +47,7 @@ struct ContainersOptions {
   std::vector<std::string> absent_mount_sources_to_reject;
   std::vector<std::string> host_capabilities;  // crio's bounding set; empty: all
   std::string image_volumes = "mkdir";  // [crio.image] image_volumes: mkdir, bind or ignore
+  std::vector<std::string> hooks_dirs;  // [crio.runtime] hooks_dir
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)

@@ -56,6 +56,7 @@ class ContainerTest : public ::testing::Test {
         dir_.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") +
         "\"\npause_image = \"" + registry_.host() + "/test/pause:3.10\"\n"
         "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
+        "hooks_dir = [\"" + dir_.Join("hooks.d") + "\"]\n"
         "runtimes.runc.runtime_root = \"" + dir_.Join("runc") + "\"\n");
     ::setenv("CONTAINERS_REGISTRIES_CONF",
              dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
@@ -620,6 +621,27 @@ TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
     if (line.starts_with("CapBnd:")) host_caps = line.substr(7);
   }
   EXPECT_NE(log.find("CapEff:" + host_caps), std::string::npos) << log;
+}
+
+TEST_F(ContainerTest, OciHooksRunForMatchingContainers) {
+  const std::string record = dir_.Join("hook-state");
+  const std::string script = dir_.WriteFile("hook.sh", "#!/bin/sh\ncat >> " + record + "\n");
+  fs::permissions(script, fs::perms::owner_all);
+  dir_.WriteFile("hooks.d/50-record.json",
+                 R"({"version":"1.0.0","hook":{"path":")" + script +
+                     R"("},"when":{"annotations":{"^example.com/record$":"^yes$"}},)"
+                     R"("stages":["prestart"]})");
+  v1::ContainerConfig plain = Config("plain", {"true"});
+  const std::string plain_id = Create(plain);
+  ASSERT_TRUE(Start(plain_id).ok());
+  v1::ContainerConfig hooked = Config("hooked", {"true"});
+  (*hooked.mutable_annotations())["example.com/record"] = "yes";
+  const std::string hooked_id = Create(hooked);
+  ASSERT_TRUE(Start(hooked_id).ok());
+  WaitForExit(hooked_id);
+  const std::string state = ReadText(record);  // runc hands the hook the container's state
+  EXPECT_NE(state.find(hooked_id), std::string::npos) << state;
+  EXPECT_EQ(state.find(plain_id), std::string::npos) << state;
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {

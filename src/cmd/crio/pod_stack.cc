@@ -108,6 +108,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                    .host_capabilities =
                                        spec::CapabilitiesOfMask(BoundingCapabilities()),
                                    .image_volumes = config.image.image_volumes,
+                                   .hooks_dirs = config.runtime.hooks_dir,
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
