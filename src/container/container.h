@@ -65,6 +65,7 @@ struct ContainerRequest {
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
   sandbox::NamespaceMode pid_mode = sandbox::NamespaceMode::kContainer;
+  std::string pid_target;  // pid mode TARGET: the container whose PID namespace to join
   // "runtime/default", "localhost/ABSOLUTE-PATH", or "" / "unconfined" for none.
   std::string seccomp_profile;
   std::string config_blob;  // the CRI ContainerConfig as the server serialized it

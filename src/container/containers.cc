@@ -371,6 +371,21 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   if (request.pid_mode == sandbox::NamespaceMode::kPod && pod.infra_pid > 0 && !container.infra) {
     input.pid_path = fmt::format("/proc/{}/ns/pid", pod.infra_pid);
   }
+  if (request.pid_mode == sandbox::NamespaceMode::kTarget) {
+    absl::Status error;
+    auto target = Find(request.pid_target, &error);
+    if (target == nullptr) {
+      return absl::InvalidArgumentError(fmt::format(
+          "pid namespace target {}: {}", request.pid_target, AsStd(error.message())));
+    }
+    const Container target_container = target->Copy();
+    if (target_container.request.pod_id != pod.id || target_container.pid <= 0 ||
+        target_container.state != ContainerState::kRunning) {
+      return absl::FailedPreconditionError(fmt::format(
+          "pid namespace target {} is not a running container of this pod", request.pid_target));
+    }
+    input.pid_path = fmt::format("/proc/{}/ns/pid", target_container.pid);
+  }
   input.host_network = pod.spec.host_network();
   ASSIGN_OR_RETURN(std::vector<spec::Mount> volumes,
                    ImageVolumes(config.volumes, options_.image_volumes, container.rootfs,

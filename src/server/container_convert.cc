@@ -78,6 +78,7 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
   request.masked_paths = Strings(security.masked_paths());
   request.readonly_paths = Strings(security.readonly_paths());
   request.pid_mode = static_cast<sandbox::NamespaceMode>(security.namespace_options().pid());
+  request.pid_target = security.namespace_options().target_id();
   if (security.has_seccomp()) {
     switch (security.seccomp().profile_type()) {
       case v1::SecurityProfile::RuntimeDefault:

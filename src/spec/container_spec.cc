@@ -146,6 +146,16 @@ json BuildSpec(const ContainerSpecInput& input) {
                         {"resources", resources},
                         {"cgroupsPath", input.cgroups_path}};
   if (!devices.empty()) linux_section["devices"] = devices;
+  // Mount propagation into or out of the container needs the rootfs to propagate too.
+  for (const char* propagation : {"rshared", "rslave"}) {
+    if (std::any_of(input.mounts.begin(), input.mounts.end(), [&](const Mount& mount) {
+          return std::find(mount.options.begin(), mount.options.end(), propagation) !=
+                 mount.options.end();
+        })) {
+      linux_section["rootfsPropagation"] = propagation;
+      break;
+    }
+  }
   if (!input.privileged) {
     linux_section["maskedPaths"] =
         input.masked_paths.empty() ? DefaultMaskedPaths() : input.masked_paths;

@@ -58,6 +58,15 @@ TEST(BuildSpecTest, PlainContainer) {
   EXPECT_EQ(linux_section["cgroupsPath"], "/kubepods/crio-c");
 }
 
+TEST(BuildSpecTest, MountPropagationReachesTheRootfs) {
+  ContainerSpecInput input = Basic();
+  EXPECT_FALSE(BuildSpec(input)["linux"].contains("rootfsPropagation"));
+  input.mounts.push_back({"/host", "bind", "/mnt", {"rbind", "rslave", "ro"}});
+  EXPECT_EQ(BuildSpec(input)["linux"]["rootfsPropagation"], "rslave");
+  input.mounts.push_back({"/shared", "bind", "/srv", {"rbind", "rshared", "rw"}});
+  EXPECT_EQ(BuildSpec(input)["linux"]["rootfsPropagation"], "rshared");
+}
+
 TEST(BuildSpecTest, DevicesAreCreatedAndAllowed) {
   ContainerSpecInput input = Basic();
   input.devices = {{.path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .access = "rw"}};

@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "cri_api.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -642,6 +643,37 @@ TEST_F(ContainerTest, OciHooksRunForMatchingContainers) {
   const std::string state = ReadText(record);  // runc hands the hook the container's state
   EXPECT_NE(state.find(hooked_id), std::string::npos) << state;
   EXPECT_EQ(state.find(plain_id), std::string::npos) << state;
+}
+
+TEST_F(ContainerTest, TargetPidNamespaceAndHostToContainerPropagation) {
+  const std::string target = Create(
+      Config("target", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(target).ok());
+
+  // A host dir that propagates: mounts made under it after the container started show up.
+  const std::string shared = dir_.Join("shared");
+  fs::create_directories(shared);
+  ASSERT_EQ(RunCommand({"mount", "--bind", shared, shared}).exit_code, 0);
+  absl::Cleanup unmount = [&] { RunCommand({"umount", "-R", shared}); };
+  ASSERT_EQ(RunCommand({"mount", "--make-rshared", shared}).exit_code, 0);
+  v1::ContainerConfig config =
+      Config("joiner", {"sh", "-c", "sleep 1; ps -o args; cat /host/late/marker"});
+  auto* namespaces =
+      config.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  namespaces->set_pid(v1::TARGET);
+  namespaces->set_target_id(target);
+  v1::Mount* mount = config.add_mounts();
+  mount->set_container_path("/host");
+  mount->set_host_path(shared);
+  mount->set_propagation(v1::PROPAGATION_HOST_TO_CONTAINER);
+  const std::string joiner = Create(config);
+  ASSERT_TRUE(Start(joiner).ok());
+  fs::create_directories(shared + "/late");
+  ASSERT_EQ(RunCommand({"mount", "-t", "tmpfs", "tmpfs", shared + "/late"}).exit_code, 0);
+  std::ofstream(shared + "/late/marker") << "propagated\n";
+  const std::string log = ReadText(WaitForExit(joiner).log_path());
+  EXPECT_NE(log.find("while true; do sleep 0.1; done"), std::string::npos) << log;
+  EXPECT_NE(log.find("stdout F propagated"), std::string::npos) << log;
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
