@@ -52,6 +52,28 @@ bool MatchesFilter(const Container& container, const ContainerFilter& filter) {
                      });
 }
 
+// Annotations an OCI runtime acts on (CVE-2023-6476, CVE-2024-3154): passed on only when
+// the runtime handler allows them.
+constexpr const char* kRuntimeAnnotations[] = {
+    "org.systemd.property.", "run.oci.", "bundle", "org.criu.config",
+    "module.wasm.image/variant", "io.kubernetes.cri.container-type",
+    "io.kubernetes.cri.rdt-class", "io.kubernetes.cri-o."};
+
+std::map<std::string, std::string> FilterAnnotations(
+    const std::map<std::string, std::string>& annotations, const std::vector<std::string>& allowed) {
+  std::map<std::string, std::string> kept;
+  for (const auto& [key, value] : annotations) {
+    const bool runtime_key = std::any_of(std::begin(kRuntimeAnnotations),
+                                         std::end(kRuntimeAnnotations),
+                                         [&](const char* prefix) { return key.starts_with(prefix); });
+    const bool allowed_key = std::any_of(allowed.begin(), allowed.end(), [&](const std::string& p) {
+      return !p.empty() && key.starts_with(p);
+    });
+    if (!runtime_key || allowed_key) kept.emplace(key, value);
+  }
+  return kept;
+}
+
 int ParseSignal(const std::string& name) {
   static const std::pair<const char*, int> kSignals[] = {
       {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
@@ -423,7 +445,13 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
   }
-  input.annotations = request.annotations;
+  const std::string handler =
+      container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
+  const auto allowed = options_.allowed_annotations.find(handler);
+  input.annotations =
+      FilterAnnotations(request.annotations, allowed == options_.allowed_annotations.end()
+                                                 ? std::vector<std::string>()
+                                                 : allowed->second);
   input.annotations["io.container.manager"] = "cri-o";
   input.annotations["io.kubernetes.cri-o.ContainerID"] = container.id;
   input.annotations["io.kubernetes.cri-o.SandboxID"] = pod.id;

@@ -48,6 +48,10 @@ struct ContainersOptions {
   std::vector<std::string> host_capabilities;  // crio's bounding set; empty: all
   std::string image_volumes = "mkdir";  // [crio.image] image_volumes: mkdir, bind or ignore
   std::vector<std::string> hooks_dirs;  // [crio.runtime] hooks_dir
+  // Per runtime handler, its allowed_annotations: runtime-interpreted annotation prefixes
+  // ("run.oci.", "org.systemd.property."...) it may receive; all others are dropped.
+  std::map<std::string, std::vector<std::string>> allowed_annotations;
+  std::string default_runtime = "runc";
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)

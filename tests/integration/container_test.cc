@@ -637,7 +637,11 @@ TEST_F(ContainerTest, OciHooksRunForMatchingContainers) {
   ASSERT_TRUE(Start(plain_id).ok());
   v1::ContainerConfig hooked = Config("hooked", {"true"});
   (*hooked.mutable_annotations())["example.com/record"] = "yes";
+  (*hooked.mutable_annotations())["run.oci.keep_original_groups"] = "1";  // crun would act on it
   const std::string hooked_id = Create(hooked);
+  const json spec = json::parse(Status(hooked_id).info().at("info"))["runtimeSpec"];
+  EXPECT_EQ(spec["annotations"]["example.com/record"], "yes");
+  EXPECT_FALSE(spec["annotations"].contains("run.oci.keep_original_groups"));
   ASSERT_TRUE(Start(hooked_id).ok());
   WaitForExit(hooked_id);
   const std::string state = ReadText(record);  // runc hands the hook the container's state

@@ -58,6 +58,14 @@ int64_t MinMemory(const config::Config& config) {
   return config::ParseSize(handler->second.container_min_memory).value_or(12 << 20);
 }
 
+std::map<std::string, std::vector<std::string>> AllowedAnnotations(const config::Config& config) {
+  std::map<std::string, std::vector<std::string>> allowed;
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    allowed[name] = handler.allowed_annotations;
+  }
+  return allowed;
+}
+
 }  // namespace
 
 std::string BootId() {
@@ -109,6 +117,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                        spec::CapabilitiesOfMask(BoundingCapabilities()),
                                    .image_volumes = config.image.image_volumes,
                                    .hooks_dirs = config.runtime.hooks_dir,
+                                   .allowed_annotations = AllowedAnnotations(config),
+                                   .default_runtime = config.runtime.default_runtime,
                                    .cgroup_manager = host.cgroup_manager,
                                    .pids_limit = config.runtime.pids_limit,
                                    .negative_oom_score_adj = host.negative_oom_score_adj,
