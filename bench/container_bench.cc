@@ -157,8 +157,8 @@ void DirectRunc(const std::string& bundle_template, const std::string& dir, int 
     crio::testing::RunCommand({"runc", "--root", root, "delete", "--force", id});
     down.push_back(Millis(Clock::now() - stop));
   }
-  for (const char* hierarchy : {"cpu", "memory", "pids", "blkio", "cpuset", "devices",
-                                "freezer", "cpuacct", "systemd", "unified"}) {
+  for (const char* hierarchy : {"cpu", "memory", "pids", "blkio", "cpuset", "devices", "freezer",
+                                "cpuacct", "systemd", "unified"}) {
     ::rmdir(fmt::format("/sys/fs/cgroup/{}/crio-bench", hierarchy).c_str());
   }
 }
@@ -190,13 +190,28 @@ int main(int argc, char** argv) {
   ::setenv("CONTAINERS_REGISTRIES_CONF", dir.Join("registries.conf").c_str(), 1);
   const std::string bin = std::filesystem::canonical("/proc/self/exe").parent_path().string();
   Bench bench{.socket = dir.Join("crio.sock"), .image = registry.host() + "/bench/busybox:1"};
-  const pid_t crio = crio::testing::Spawn(
-      {bin + "/crio", "--config", dir.Join("crio.conf"), "--config-dir", dir.Join("none"),
-       "--listen", bench.socket, "--root", dir.Join("root"), "--runroot",
-       dir.Join("run/storage"), "--log-dir", dir.Join("logs"), "--namespaces-dir",
-       dir.Join("run/ns"), "--cni-config-dir", dir.Join("net.d"), "--cgroup-manager",
-       "cgroupfs", "--signature-policy", dir.Join("policy.json")},
-      dir.Join("crio.log"));
+  const pid_t crio = crio::testing::Spawn({bin + "/crio",
+                                           "--config",
+                                           dir.Join("crio.conf"),
+                                           "--config-dir",
+                                           dir.Join("none"),
+                                           "--listen",
+                                           bench.socket,
+                                           "--root",
+                                           dir.Join("root"),
+                                           "--runroot",
+                                           dir.Join("run/storage"),
+                                           "--log-dir",
+                                           dir.Join("logs"),
+                                           "--namespaces-dir",
+                                           dir.Join("run/ns"),
+                                           "--cni-config-dir",
+                                           dir.Join("net.d"),
+                                           "--cgroup-manager",
+                                           "cgroupfs",
+                                           "--signature-policy",
+                                           dir.Join("policy.json")},
+                                          dir.Join("crio.log"));
   for (int i = 0; i < 200 && !std::filesystem::exists(bench.socket); ++i) usleep(25000);
   auto images = v1::ImageService::NewStub(
       grpc::CreateChannel("unix:" + bench.socket, grpc::InsecureChannelCredentials()));
@@ -234,8 +249,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> running;
   for (int i = 0; i < 100; ++i) running.push_back(bench.Up(*stub, fmt::format("idle-{}", i)));
   const long busy_rss = RssKb(crio);
-  const std::string bundle = fmt::format("{}/overlay-containers/{}/userdata",
-                                         dir.Join("run/storage"), running.front());
+  const std::string bundle =
+      fmt::format("{}/overlay-containers/{}/userdata", dir.Join("run/storage"), running.front());
   std::vector<double> runc_up, runc_down;
   DirectRunc(bundle, dir.Join("run/direct"), count, runc_up, runc_down);
   std::cout << "runc directly, same bundle:\n"

@@ -2,12 +2,12 @@
 // gRPC API, against the cost of the CNI plugins alone, in one run.
 //
 // Starts crio with a bridge + host-local + portmap network of its own (bridge crbench,
-// 10.202.0.0/16) and its runroot on a tmpfs as on a real node, then for concurrency 1 and 8 runs N pods, stops them and removes them,
-// timing each call; the same for host-network pods; and finally invokes the same CNI chain
-// directly (ADD then DEL on a freshly pinned network namespace, through crio's CNI library)
-// N times, with the network namespace's creation and release. Prints p50/p99 per operation
-// and crio's own overhead per pod lifecycle: (run + stop + remove) p50 minus (netns + CNI
-// ADD + DEL) p50. Needs root.
+// 10.202.0.0/16) and its runroot on a tmpfs as on a real node, then for concurrency 1 and 8 runs N
+// pods, stops them and removes them, timing each call; the same for host-network pods; and finally
+// invokes the same CNI chain directly (ADD then DEL on a freshly pinned network namespace, through
+// crio's CNI library) N times, with the network namespace's creation and release. Prints p50/p99
+// per operation and crio's own overhead per pod lifecycle: (run + stop + remove) p50 minus (netns +
+// CNI ADD + DEL) p50. Needs root.
 //
 //   build/bin/pod_bench [pods]
 #include <unistd.h>
@@ -184,12 +184,12 @@ int main(int argc, char** argv) {
                             R"({{"type":"portmap","capabilities":{{"portMappings":true}}}}]}})",
                             dir.Join("ipam")));
   const std::string socket = dir.Join("crio.sock");
-  const pid_t crio = crio::testing::Spawn(
-      {bin + "/crio", "--config-dir", dir.Join("none"), "--listen", socket, "--root",
-       dir.Join("root"), "--runroot", dir.Join("run/storage"), "--log-dir", dir.Join("logs"),
-       "--namespaces-dir", dir.Join("run/ns"), "--cni-config-dir", dir.Join("net.d"),
-       "--cgroup-manager", "cgroupfs"},
-      dir.Join("crio.log"));
+  const pid_t crio =
+      crio::testing::Spawn({bin + "/crio", "--config-dir", dir.Join("none"), "--listen", socket,
+                            "--root", dir.Join("root"), "--runroot", dir.Join("run/storage"),
+                            "--log-dir", dir.Join("logs"), "--namespaces-dir", dir.Join("run/ns"),
+                            "--cni-config-dir", dir.Join("net.d"), "--cgroup-manager", "cgroupfs"},
+                           dir.Join("crio.log"));
   for (int i = 0; i < 200 && !std::filesystem::exists(socket); ++i) usleep(25000);
 
   std::vector<double> lifecycle_p50;  // per network kind, concurrency 1
@@ -205,8 +205,7 @@ int main(int argc, char** argv) {
                 << Report("stop", latencies.stop) << "\n"
                 << Report("remove", latencies.remove) << "\n";
       if (concurrency == 1) {
-        lifecycle_p50.push_back(Percentile(latencies.run, 0.5) +
-                                Percentile(latencies.stop, 0.5) +
+        lifecycle_p50.push_back(Percentile(latencies.run, 0.5) + Percentile(latencies.stop, 0.5) +
                                 Percentile(latencies.remove, 0.5));
       }
     }

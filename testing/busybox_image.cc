@@ -13,17 +13,18 @@ std::string BusyboxLayer() {
   std::stringstream content;
   content << binary.rdbuf();
   std::vector<TarEntry> entries;
-  for (const char* dir : {"bin/", "etc/", "tmp/", "proc/", "sys/", "dev/", "root/", "var/",
-                          "var/www/", "home/"}) {
+  for (const char* dir :
+       {"bin/", "etc/", "tmp/", "proc/", "sys/", "dev/", "root/", "var/", "var/www/", "home/"}) {
     entries.push_back({.name = dir, .type = kTarDir, .mode = 0755});
   }
   entries.push_back({.name = "bin/busybox", .content = content.str(), .mode = 0755});
   for (const char* applet :
-       {"sh", "sleep", "echo", "cat", "ls", "id", "hostname", "nc", "httpd", "true", "false",
-        "env", "ps", "wc", "head", "yes", "stty", "grep", "touch", "mkdir", "rm", "kill",
-        "dd", "seq", "tail", "printf", "pwd", "whoami", "mount", "date", "trap"}) {
-    entries.push_back({.name = std::string("bin/") + applet, .type = kTarSymlink,
-                       .link = "busybox"});
+       {"sh",    "sleep",  "echo",  "cat",    "ls",    "id",   "hostname", "nc",
+        "httpd", "true",   "false", "env",    "ps",    "wc",   "head",     "yes",
+        "stty",  "grep",   "touch", "mkdir",  "rm",    "kill", "dd",       "seq",
+        "tail",  "printf", "pwd",   "whoami", "mount", "date", "trap"}) {
+    entries.push_back(
+        {.name = std::string("bin/") + applet, .type = kTarSymlink, .link = "busybox"});
   }
   // A pause process for pods sharing a PID namespace: PID 1 that exits on SIGTERM.
   entries.push_back({.name = "pause",

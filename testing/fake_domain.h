@@ -32,9 +32,7 @@ class FakeOciRuntime final : public oci::OciRuntime {
   absl::StatusOr<oci::RuntimeState> State(const std::string&) override {
     return oci::RuntimeState{.status = "running", .pid = 4242};
   }
-  absl::Status Update(const std::string&, const std::string&) override {
-    return absl::OkStatus();
-  }
+  absl::Status Update(const std::string&, const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<oci::ExecResult> ExecSync(const oci::ExecRequest&) override {
     return oci::ExecResult{.exit_code = 0, .out = "fake\n", .err = ""};
   }
@@ -87,8 +85,9 @@ struct FakeDomain {
                    .host_hosts = "/etc/hosts"},
                   *pod_store, network, isolation),
         runtimes(FakeHandlers(&runtime)),
-        containers({.root = dir + "/storage", .run_root = dir + "/run", .exits_dir = dir + "/exits"},
-                   *container_store, sandboxes, image_source, layers, runtimes) {
+        containers(
+            {.root = dir + "/storage", .run_root = dir + "/run", .exits_dir = dir + "/exits"},
+            *container_store, sandboxes, image_source, layers, runtimes) {
     sandboxes.SetMembers(&containers);
   }
 

@@ -75,10 +75,10 @@ struct Container {
   std::string id;
   ContainerRequest request;
   std::string image_id;
-  std::string image_name;  // the image's first repo tag, or what the client named
-  std::string image_ref;   // the image's first repo digest, or its ID
+  std::string image_name;       // the image's first repo tag, or what the client named
+  std::string image_ref;        // the image's first repo digest, or its ID
   std::string runtime_handler;  // the pod's; empty: the default
-  bool infra = false;  // the pod's infra (pause) container: hidden from CRI lists
+  bool infra = false;           // the pod's infra (pause) container: hidden from CRI lists
   ContainerState state = ContainerState::kCreated;
   int64_t created_at = 0;  // ns since the epoch
   int64_t started_at = 0;

@@ -156,8 +156,7 @@ absl::Status ContainerStore::Delete(const std::string& id) {
   return transaction->Commit();
 }
 
-absl::StatusOr<std::vector<Container>> ContainerStore::LoadAll(
-    std::vector<std::string>* corrupt) {
+absl::StatusOr<std::vector<Container>> ContainerStore::LoadAll(std::vector<std::string>* corrupt) {
   ASSIGN_OR_RETURN(auto transaction, db_.Begin());
   ASSIGN_OR_RETURN(state::Statement statement,
                    transaction->Prepare("SELECT id, body FROM containers ORDER BY id"));

@@ -44,28 +44,32 @@ bool MatchesFilter(const Container& container, const ContainerFilter& filter) {
   if (!container.id.starts_with(filter.id_prefix)) return false;
   if (!container.request.pod_id.starts_with(filter.pod_id_prefix)) return false;
   if (filter.state && container.state != *filter.state) return false;
-  return std::all_of(filter.label_selector.begin(), filter.label_selector.end(),
-                     [&](const auto& pair) {
-                       auto label = container.request.labels.find(pair.first);
-                       return label != container.request.labels.end() &&
-                              label->second == pair.second;
-                     });
+  return std::all_of(
+      filter.label_selector.begin(), filter.label_selector.end(), [&](const auto& pair) {
+        auto label = container.request.labels.find(pair.first);
+        return label != container.request.labels.end() && label->second == pair.second;
+      });
 }
 
 // Annotations an OCI runtime acts on (CVE-2023-6476, CVE-2024-3154): passed on only when
 // the runtime handler allows them.
-constexpr const char* kRuntimeAnnotations[] = {
-    "org.systemd.property.", "run.oci.", "bundle", "org.criu.config",
-    "module.wasm.image/variant", "io.kubernetes.cri.container-type",
-    "io.kubernetes.cri.rdt-class", "io.kubernetes.cri-o."};
+constexpr const char* kRuntimeAnnotations[] = {"org.systemd.property.",
+                                               "run.oci.",
+                                               "bundle",
+                                               "org.criu.config",
+                                               "module.wasm.image/variant",
+                                               "io.kubernetes.cri.container-type",
+                                               "io.kubernetes.cri.rdt-class",
+                                               "io.kubernetes.cri-o."};
 
 std::map<std::string, std::string> FilterAnnotations(
-    const std::map<std::string, std::string>& annotations, const std::vector<std::string>& allowed) {
+    const std::map<std::string, std::string>& annotations,
+    const std::vector<std::string>& allowed) {
   std::map<std::string, std::string> kept;
   for (const auto& [key, value] : annotations) {
-    const bool runtime_key = std::any_of(std::begin(kRuntimeAnnotations),
-                                         std::end(kRuntimeAnnotations),
-                                         [&](const char* prefix) { return key.starts_with(prefix); });
+    const bool runtime_key =
+        std::any_of(std::begin(kRuntimeAnnotations), std::end(kRuntimeAnnotations),
+                    [&](const char* prefix) { return key.starts_with(prefix); });
     const bool allowed_key = std::any_of(allowed.begin(), allowed.end(), [&](const std::string& p) {
       return !p.empty() && key.starts_with(p);
     });
@@ -76,8 +80,8 @@ std::map<std::string, std::string> FilterAnnotations(
 
 int ParseSignal(const std::string& name) {
   static const std::pair<const char*, int> kSignals[] = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+      {"HUP", SIGHUP},     {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+      {"USR1", SIGUSR1},   {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
       {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
   std::string bare = name;
   if (bare.starts_with("SIG")) bare = bare.substr(3);
@@ -106,17 +110,18 @@ std::string ReadIdentityFile(const std::string& rootfs, const std::string& path)
 }
 
 absl::Status ValidateRequest(const ContainerRequest& request) {
-  if (request.name.empty()) return absl::InvalidArgumentError("ContainerConfig.Metadata.Name is empty");
+  if (request.name.empty())
+    return absl::InvalidArgumentError("ContainerConfig.Metadata.Name is empty");
   if (request.image.empty()) return absl::InvalidArgumentError("ContainerConfig.Image is empty");
   if (request.log_path.starts_with('/') || request.log_path.find("..") != std::string::npos) {
-    return absl::InvalidArgumentError(fmt::format(
-        "log path \"{}\" must be relative to the pod's log directory, without \"..\"",
-        request.log_path));
+    return absl::InvalidArgumentError(
+        fmt::format("log path \"{}\" must be relative to the pod's log directory, without \"..\"",
+                    request.log_path));
   }
   for (const MountRequest& mount : request.mounts) {
     if (!mount.container_path.starts_with('/') || !mount.host_path.starts_with('/')) {
-      return absl::InvalidArgumentError(fmt::format(
-          "mount {} -> {}: both paths must be absolute", mount.host_path, mount.container_path));
+      return absl::InvalidArgumentError(fmt::format("mount {} -> {}: both paths must be absolute",
+                                                    mount.host_path, mount.container_path));
     }
   }
   if (request.run_as_group && !request.run_as_user && request.run_as_username.empty()) {
@@ -251,9 +256,9 @@ absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
   RETURN_IF_ERROR(ValidateRequest(request));
   if (request.resources.memory_limit > 0 &&
       request.resources.memory_limit < options_.container_min_memory) {
-    return absl::InvalidArgumentError(fmt::format(
-        "memory limit {} bytes is below the minimum of {} bytes (container_min_memory)",
-        request.resources.memory_limit, options_.container_min_memory));
+    return absl::InvalidArgumentError(
+        fmt::format("memory limit {} bytes is below the minimum of {} bytes (container_min_memory)",
+                    request.resources.memory_limit, options_.container_min_memory));
   }
   ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(request.pod_id));
   if (pod.state != sandbox::SandboxState::kReady) {
@@ -310,10 +315,10 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   container.stop_signal =
       image_config.stop_signal.empty() ? SIGTERM : ParseSignal(image_config.stop_signal);
 
-  container.persist_dir = fmt::format("{}/overlay-containers/{}/userdata", options_.root,
-                                      container.id);
-  container.bundle = fmt::format("{}/overlay-containers/{}/userdata", options_.run_root,
-                                 container.id);
+  container.persist_dir =
+      fmt::format("{}/overlay-containers/{}/userdata", options_.root, container.id);
+  container.bundle =
+      fmt::format("{}/overlay-containers/{}/userdata", options_.run_root, container.id);
   for (const std::string* dir : {&container.persist_dir, &container.bundle}) {
     RETURN_IF_ERROR(sys::MakeDirs(*dir, 0700));
   }
@@ -354,8 +359,8 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
 }
 
 absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& container,
-                                                                const sandbox::Sandbox& pod,
-                                                                const image::ImageConfig& config) {
+                                                               const sandbox::Sandbox& pod,
+                                                               const image::ImageConfig& config) {
   const ContainerRequest& request = container.request;
   spec::ContainerSpecInput input;
   ASSIGN_OR_RETURN(input.args,
@@ -370,11 +375,11 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   if (!request.run_as_username.empty()) user = request.run_as_username;
   std::optional<uint32_t> group;
   if (request.run_as_group) group = static_cast<uint32_t>(*request.run_as_group);
-  ASSIGN_OR_RETURN(const spec::ResolvedUser resolved,
-                   spec::ResolveUser(user, ReadIdentityFile(container.rootfs, "etc/passwd"),
-                                     ReadIdentityFile(container.rootfs, "etc/group"), group,
-                                     request.supplemental_groups,
-                                     request.strict_supplemental_groups));
+  ASSIGN_OR_RETURN(
+      const spec::ResolvedUser resolved,
+      spec::ResolveUser(user, ReadIdentityFile(container.rootfs, "etc/passwd"),
+                        ReadIdentityFile(container.rootfs, "etc/group"), group,
+                        request.supplemental_groups, request.strict_supplemental_groups));
   input.uid = resolved.uid;
   input.gid = resolved.gid;
   input.additional_gids = resolved.additional_gids;
@@ -397,8 +402,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
     absl::Status error;
     auto target = Find(request.pid_target, &error);
     if (target == nullptr) {
-      return absl::InvalidArgumentError(fmt::format(
-          "pid namespace target {}: {}", request.pid_target, AsStd(error.message())));
+      return absl::InvalidArgumentError(
+          fmt::format("pid namespace target {}: {}", request.pid_target, AsStd(error.message())));
     }
     const Container target_container = target->Copy();
     if (target_container.request.pod_id != pod.id || target_container.pid <= 0 ||
@@ -437,10 +442,10 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.oom_score_adj = static_cast<int>(request.oom_score_adj);
   if (input.oom_score_adj < 0 && !options_.negative_oom_score_adj) input.oom_score_adj = 0;
   const std::string parent = pod.spec.cgroup_parent.empty() ? "/crio" : pod.spec.cgroup_parent;
-  input.cgroups_path = options_.cgroup_manager == "systemd"
-                           ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent,
-                                         container.id)
-                           : fmt::format("{}/crio-{}", parent, container.id);
+  input.cgroups_path =
+      options_.cgroup_manager == "systemd"
+          ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent, container.id)
+          : fmt::format("{}/crio-{}", parent, container.id);
   input.resources = request.resources;
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
@@ -448,10 +453,9 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   const std::string handler =
       container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
   const auto allowed = options_.allowed_annotations.find(handler);
-  input.annotations =
-      FilterAnnotations(request.annotations, allowed == options_.allowed_annotations.end()
-                                                 ? std::vector<std::string>()
-                                                 : allowed->second);
+  input.annotations = FilterAnnotations(
+      request.annotations,
+      allowed == options_.allowed_annotations.end() ? std::vector<std::string>() : allowed->second);
   input.annotations["io.container.manager"] = "cri-o";
   input.annotations["io.kubernetes.cri-o.ContainerID"] = container.id;
   input.annotations["io.kubernetes.cri-o.SandboxID"] = pod.id;
@@ -532,14 +536,12 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
   if (entry == nullptr) return error;
   const Container container = entry->Copy();
   if (container.state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        fmt::format("container {} is not running", container.id));
+    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
   }
   ASSIGN_OR_RETURN(const std::string spec_text,
                    ReadFileToString(container.bundle + "/config.json", 4 << 20));
-  nlohmann::json process =
-      nlohmann::json::parse(spec_text, nullptr, /*allow_exceptions=*/false).value("process",
-                                                                                   nlohmann::json());
+  nlohmann::json process = nlohmann::json::parse(spec_text, nullptr, /*allow_exceptions=*/false)
+                               .value("process", nlohmann::json());
   if (!process.is_object()) {
     return absl::DataLossError(fmt::format("container {}: config.json has no process", id));
   }
@@ -552,8 +554,7 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
                             .timeout_seconds = timeout_seconds});
 }
 
-absl::Status Containers::UpdateResources(const std::string& id,
-                                         const spec::Resources& resources) {
+absl::Status Containers::UpdateResources(const std::string& id, const spec::Resources& resources) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
@@ -590,13 +591,14 @@ bool Containers::RecordExit(Entry& entry) {
   if (container.state == ContainerState::kExited) return true;
   auto code = oci::ReadExitCode(options_.exits_dir, container.id);
   if (!code.ok()) return false;
-  struct stat info{};
+  struct stat info {};
   const std::string exit_file = options_.exits_dir + "/" + container.id;
   const int64_t finished =
       ::stat(exit_file.c_str(), &info) == 0
           ? static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec
           : Now();
-  const bool oom = fs::exists(container.persist_dir + "/oom") || fs::exists(container.bundle + "/oom");
+  const bool oom =
+      fs::exists(container.persist_dir + "/oom") || fs::exists(container.bundle + "/oom");
   {
     std::lock_guard data(entry.mu);
     entry.container.state = ContainerState::kExited;
@@ -706,8 +708,8 @@ absl::Status Containers::RemoveEntry(Entry& entry_ref) {
   return absl::OkStatus();
 }
 
-std::vector<std::shared_ptr<Containers::Entry>> Containers::EntriesInPod(
-    const std::string& pod_id, bool infra) const {
+std::vector<std::shared_ptr<Containers::Entry>> Containers::EntriesInPod(const std::string& pod_id,
+                                                                         bool infra) const {
   std::vector<std::shared_ptr<Entry>> members, infras;
   std::shared_lock lock(mu_);
   for (const auto& [id, entry] : by_id_) {

@@ -27,9 +27,9 @@
 #include "common/rollback.h"
 #include "container/container.h"
 #include "container/container_store.h"
+#include "container/image_source.h"
 #include "image/image_config.h"
 #include "nlohmann/json.hpp"
-#include "container/image_source.h"
 #include "oci/runtime_handlers.h"
 #include "sandbox/sandboxes.h"
 #include "storage/container_layers.h"
@@ -46,8 +46,8 @@ struct ContainersOptions {
   int64_t container_min_memory = 12 << 20;  // a smaller memory limit is refused
   std::vector<std::string> absent_mount_sources_to_reject;
   std::vector<std::string> host_capabilities;  // crio's bounding set; empty: all
-  std::string image_volumes = "mkdir";  // [crio.image] image_volumes: mkdir, bind or ignore
-  std::vector<std::string> hooks_dirs;  // [crio.runtime] hooks_dir
+  std::string image_volumes = "mkdir";         // [crio.image] image_volumes: mkdir, bind or ignore
+  std::vector<std::string> hooks_dirs;         // [crio.runtime] hooks_dir
   // Per runtime handler, its allowed_annotations: runtime-interpreted annotation prefixes
   // ("run.oci.", "org.systemd.property."...) it may receive; all others are dropped.
   std::map<std::string, std::vector<std::string>> allowed_annotations;
@@ -56,10 +56,10 @@ struct ContainersOptions {
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
   std::string boot_id;
-  std::string pause_image;    // the infra container's image, pulled when absent
-  std::string pause_command;  // its command; empty: the image's own
+  std::string pause_image;               // the infra container's image, pulled when absent
+  std::string pause_command;             // its command; empty: the image's own
   image::Credentials pause_credentials;  // from pause_image_auth_file
-  std::function<int64_t()> now_ns;  // real time when empty
+  std::function<int64_t()> now_ns;       // real time when empty
 };
 
 struct ContainerFilter {
@@ -72,8 +72,7 @@ struct ContainerFilter {
 class Containers final : public sandbox::PodMembers {
  public:
   Containers(ContainersOptions options, ContainerStore& store, sandbox::Sandboxes& sandboxes,
-             ImageSource& images, storage::ContainerLayers& layers,
-             oci::RuntimeHandlers& runtimes);
+             ImageSource& images, storage::ContainerLayers& layers, oci::RuntimeHandlers& runtimes);
 
   // Loads the stored containers; those whose process ended while crio was away get their
   // exit code, those from an earlier boot are EXITED. Call before the ExitWatcher starts.

@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr uint64_t kMaxHookFileBytes = 1 << 20;
-const char* const kStages[] = {"prestart",        "createRuntime", "createContainer",
-                               "startContainer",  "poststart",     "poststop"};
+const char* const kStages[] = {"prestart",       "createRuntime", "createContainer",
+                               "startContainer", "poststart",     "poststop"};
 
 absl::StatusOr<Hook> ParseHook(const std::string& file, const std::string& text) {
   const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -30,9 +30,8 @@ absl::StatusOr<Hook> ParseHook(const std::string& file, const std::string& text)
   }
   Hook result{.file = file, .hook = hook, .stages = {}, .when = parsed.value("when", json())};
   for (const json& stage : parsed.value("stages", json::array())) {
-    if (!stage.is_string() ||
-        std::find(std::begin(kStages), std::end(kStages), stage.get<std::string>()) ==
-            std::end(kStages)) {
+    if (!stage.is_string() || std::find(std::begin(kStages), std::end(kStages),
+                                        stage.get<std::string>()) == std::end(kStages)) {
       return absl::InvalidArgumentError(fmt::format("unknown stage {}", stage.dump()));
     }
     result.stages.push_back(stage.get<std::string>());
@@ -80,9 +79,8 @@ bool Matches(const json& when, const json& spec) {
     matched_any = true;
   }
   if (when.contains("hasBindMounts")) {
-    const bool has = std::any_of(spec["mounts"].begin(), spec["mounts"].end(), [](const json& m) {
-      return m.value("type", "") == "bind";
-    });
+    const bool has = std::any_of(spec["mounts"].begin(), spec["mounts"].end(),
+                                 [](const json& m) { return m.value("type", "") == "bind"; });
     if (when.value("hasBindMounts", false) != has) return false;
     matched_any = true;
   }

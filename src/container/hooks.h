@@ -14,8 +14,8 @@
 namespace crio::container {
 
 struct Hook {
-  std::string file;      // where it was defined, for messages
-  nlohmann::json hook;   // the OCI hook: path, args, env, timeout
+  std::string file;     // where it was defined, for messages
+  nlohmann::json hook;  // the OCI hook: path, args, env, timeout
   std::vector<std::string> stages;
   nlohmann::json when;
 };

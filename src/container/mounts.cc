@@ -35,7 +35,9 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
   const std::string access = request.readonly_rootfs ? "ro" : "rw";
   std::vector<spec::Mount> mounts = {
       {"/etc/hostname", "bind", pod.hostname_path, {"rbind", "rprivate", access}},
-      {"/etc/resolv.conf", "bind", pod.resolv_path,
+      {"/etc/resolv.conf",
+       "bind",
+       pod.resolv_path,
        {"rbind", "rprivate", "nodev", "nosuid", "noexec", access}},
       {"/etc/hosts", "bind", pod.hosts_path, {"rbind", "rprivate", access}},
       {"/dev/shm", "bind", pod.shm_path, {"rbind", "rprivate", "nosuid", "noexec", "nodev", "rw"}},
@@ -47,7 +49,7 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
            std::count(b.container_path.begin(), b.container_path.end(), '/');
   });
   for (const MountRequest& mount : requested) {
-    struct stat info{};
+    struct stat info {};
     if (::stat(mount.host_path.c_str(), &info) != 0) {
       if (errno != ENOENT) return ErrnoToStatus(errno, "mount source " + mount.host_path);
       if (std::find(reject_if_absent.begin(), reject_if_absent.end(), mount.host_path) !=
@@ -61,11 +63,11 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
     std::erase_if(mounts, [&](const spec::Mount& existing) {
       return existing.destination == mount.container_path;
     });
-    mounts.push_back({mount.container_path,
-                      "bind",
-                      mount.host_path,
-                      {"rbind", PropagationOption(mount.propagation),
-                       mount.readonly ? "ro" : "rw"}});
+    mounts.push_back(
+        {mount.container_path,
+         "bind",
+         mount.host_path,
+         {"rbind", PropagationOption(mount.propagation), mount.readonly ? "ro" : "rw"}});
   }
   return mounts;
 }
@@ -74,8 +76,8 @@ absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerReques
   std::vector<spec::Device> devices;
   for (const DeviceRequest& device : request.devices) {
     if (!device.container_path.starts_with('/') || !device.host_path.starts_with('/')) {
-      return absl::InvalidArgumentError(fmt::format(
-          "device {} -> {}: both paths must be absolute", device.host_path, device.container_path));
+      return absl::InvalidArgumentError(fmt::format("device {} -> {}: both paths must be absolute",
+                                                    device.host_path, device.container_path));
     }
     const std::string access = device.permissions.empty() ? "rwm" : device.permissions;
     if (access.find_first_not_of("rwm") != std::string::npos) {
@@ -83,7 +85,7 @@ absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerReques
           fmt::format("device {}: permissions \"{}\" must be some of rwm", device.host_path,
                       device.permissions));
     }
-    struct stat info{};
+    struct stat info {};
     if (::stat(device.host_path.c_str(), &info) != 0) {
       return ErrnoToStatus(errno, "device " + device.host_path);
     }

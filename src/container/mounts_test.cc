@@ -39,8 +39,8 @@ TEST(ImageVolumesTest, BindGivesEachVolumeADirectory) {
 
 TEST(ContainerDevicesTest, OnlyRealDevices) {
   ContainerRequest request;
-  request.devices = {{.container_path = "/dev/mynull", .host_path = "/dev/null",
-                      .permissions = "rw"}};
+  request.devices = {
+      {.container_path = "/dev/mynull", .host_path = "/dev/null", .permissions = "rw"}};
   auto devices = ContainerDevices(request);
   ASSERT_TRUE(devices.ok()) << devices.status();
   EXPECT_EQ((*devices)[0].type, 'c');

@@ -33,7 +33,7 @@ struct Chain {
   std::string name;
   std::string version;
   std::vector<json> plugins;
-  std::string text;  // the configuration's bytes, for the cache
+  std::string text;            // the configuration's bytes, for the cache
   bool disable_check = false;  // the list says runtimes must not call CHECK
 };
 
@@ -149,14 +149,13 @@ class PluginRunner {
     if (left.count() <= 0) {
       return absl::DeadlineExceededError(fmt::format("CNI {} {}: timed out", command, type));
     }
-    ASSIGN_OR_RETURN(const sys::ProcessResult result,
-                     sys::RunProcess({.argv = {binary},
-                                      .env = Environment(command),
-                                      .stdin_data = config.dump(),
-                                      .timeout = left}));
+    ASSIGN_OR_RETURN(const sys::ProcessResult result, sys::RunProcess({.argv = {binary},
+                                                                       .env = Environment(command),
+                                                                       .stdin_data = config.dump(),
+                                                                       .timeout = left}));
     if (result.timed_out) {
-      return absl::DeadlineExceededError(fmt::format(
-          "CNI plugin {} {}: no answer within {}s", type, command, options_.timeout.count() / 1000));
+      return absl::DeadlineExceededError(fmt::format("CNI plugin {} {}: no answer within {}s", type,
+                                                     command, options_.timeout.count() / 1000));
     }
     if (result.exit_code != 0) {
       return absl::InternalError(
@@ -178,8 +177,8 @@ class PluginRunner {
         if (::access(path.c_str(), X_OK) == 0) return path;
       }
     }
-    return absl::FailedPreconditionError(
-        fmt::format("CNI plugin \"{}\" not found in {}", type, fmt::join(options_.plugin_dirs, ", ")));
+    return absl::FailedPreconditionError(fmt::format("CNI plugin \"{}\" not found in {}", type,
+                                                     fmt::join(options_.plugin_dirs, ", ")));
   }
 
   std::vector<std::string> Environment(const std::string& command) const {
@@ -237,8 +236,8 @@ std::vector<std::string> ResultAddresses(const json& result) {
   return ips;
 }
 
-absl::Status WriteCache(const CniOptions& options, const Chain& chain,
-                        const Attachment& attachment, const json& result) {
+absl::Status WriteCache(const CniOptions& options, const Chain& chain, const Attachment& attachment,
+                        const json& result) {
   json args = json::array();
   for (const auto& [key, value] : CniArgs(attachment)) args.push_back({key, value});
   const json entry = {{"kind", "cniCacheV1"},
@@ -285,9 +284,8 @@ absl::StatusOr<CacheEntry> ReadCache(const CniOptions& options, const Attachment
 }  // namespace
 
 absl::StatusOr<AttachResult> CniPodNetwork::Attach(const Attachment& attachment) {
-  ASSIGN_OR_RETURN(const CniNetwork network,
-                   FindNetwork(options_.network_dir, options_.plugin_dirs,
-                               options_.default_network));
+  ASSIGN_OR_RETURN(const CniNetwork network, FindNetwork(options_.network_dir, options_.plugin_dirs,
+                                                         options_.default_network));
   ASSIGN_OR_RETURN(const Chain chain, ParseChain(network.text));
   PluginRunner runner(options_, attachment);
   const json capability_args = CapabilityArgs(attachment);
@@ -296,8 +294,8 @@ absl::StatusOr<AttachResult> CniPodNetwork::Attach(const Attachment& attachment)
     auto added = runner.Run("ADD", PluginConfig(chain, plugin, capability_args, &result));
     if (!added.ok()) {
       (void)DeleteChain(options_, chain, attachment, result);
-      return absl::Status(added.status().code(),
-                          fmt::format("network {}: {}", chain.name, AsStd(added.status().message())));
+      return absl::Status(added.status().code(), fmt::format("network {}: {}", chain.name,
+                                                             AsStd(added.status().message())));
     }
     result = std::move(*added);
   }
@@ -313,8 +311,8 @@ absl::Status CniPodNetwork::Detach(const Attachment& attachment) {
   if (absl::IsNotFound(cached.status())) {
     // Killed between ADD and the cache write, or never attached: DEL with the current
     // configuration so plugins release what they may hold (DEL of nothing is not an error).
-    auto network = FindNetwork(options_.network_dir, options_.plugin_dirs,
-                               options_.default_network);
+    auto network =
+        FindNetwork(options_.network_dir, options_.plugin_dirs, options_.default_network);
     if (!network.ok()) return absl::OkStatus();
     ASSIGN_OR_RETURN(const Chain chain, ParseChain(network->text));
     return DeleteChain(options_, chain, attachment, json());

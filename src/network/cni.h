@@ -5,9 +5,10 @@
 // `capabilities` ask for (portMappings, bandwidth, ipRanges, cgroupPath). The final result
 // and the exact configuration used are cached, libcni's way, in
 // CACHE_DIR/results/NETWORK-PODID-IFNAME, so Detach (DEL, in reverse order) and Check
-// (CHECK, skipped when the list sets disableCheck) act on what was attached even if the configuration changed since. A failed ADD is
-// undone with DEL before the error returns. Plugins run through sys::RunProcess with one
-// deadline per operation. Thread-safe: no state besides the files.
+// (CHECK, skipped when the list sets disableCheck) act on what was attached even if the
+// configuration changed since. A failed ADD is undone with DEL before the error returns. Plugins
+// run through sys::RunProcess with one deadline per operation. Thread-safe: no state besides the
+// files.
 #pragma once
 
 #include <chrono>

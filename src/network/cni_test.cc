@@ -122,7 +122,9 @@ TEST_F(CniPodNetworkTest, DetachUsesTheCachedConfigurationInReverse) {
 }
 
 TEST_F(CniPodNetworkTest, FailedAddIsUndoneAndExplained) {
-  AddPlugin("fake-fail", "", 1, R"(echo '{"code":11,"msg":"no more addresses"}'; exit 1)" "\n");
+  AddPlugin("fake-fail", "", 1,
+            R"(echo '{"code":11,"msg":"no more addresses"}'; exit 1)"
+            "\n");
   WriteNetwork("fake-bridge", "fake-fail");
   CniPodNetwork network(Options());
   auto attached = network.Attach(Pod());

@@ -14,8 +14,8 @@
 namespace crio::network {
 namespace {
 
-constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_FROM |
-                             IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO |
+                             IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 
 }  // namespace
 
@@ -29,8 +29,8 @@ CniConfigWatcher::CniConfigWatcher(std::string network_dir, std::vector<std::str
   if (auto made = sys::MakeDirs(network_dir_, 0755); !made.ok()) {
     log::Warn("Cannot create the CNI network dir: {}", AsStd(made.message()));
   }
-  bool watching = inotify_.valid() &&
-                  ::inotify_add_watch(inotify_.get(), network_dir_.c_str(), kEvents) >= 0;
+  bool watching =
+      inotify_.valid() && ::inotify_add_watch(inotify_.get(), network_dir_.c_str(), kEvents) >= 0;
   for (const std::string& dir : plugin_dirs_) {
     if (inotify_) (void)::inotify_add_watch(inotify_.get(), dir.c_str(), kEvents);
   }
@@ -76,8 +76,7 @@ void CniConfigWatcher::Refresh() {
 void CniConfigWatcher::Watch() {
   std::array<char, 4096> buffer;
   for (;;) {
-    std::array<pollfd, 2> fds = {pollfd{inotify_.get(), POLLIN, 0},
-                                 pollfd{stop_.get(), POLLIN, 0}};
+    std::array<pollfd, 2> fds = {pollfd{inotify_.get(), POLLIN, 0}, pollfd{stop_.get(), POLLIN, 0}};
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds[1].revents != 0) return;
     bool changed = false;

@@ -55,8 +55,8 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 }
 
 absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
-                                  const std::vector<std::string>& env, int sync_fd,
-                                  int start_fd, const std::string& cwd) {
+                                  const std::vector<std::string>& env, int sync_fd, int start_fd,
+                                  const std::string& cwd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -74,8 +74,8 @@ absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                            POSIX_SPAWN_SETSID);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   std::vector<char*> args = CStrings(argv);
   std::vector<char*> envp = CStrings(env);
   pid_t pid = -1;
@@ -112,8 +112,9 @@ absl::StatusOr<pid_t> ReadSyncAnswer(int fd, std::chrono::milliseconds timeout) 
           fmt::format("runtime create failed: {}", answer.value("message", "no message")));
     }
     if (n <= 0 || text.size() > kMaxSyncMessage) {
-      return absl::InternalError(fmt::format(
-          "conmon exited without reporting the container's pid{}", text.empty() ? "" : ": " + text));
+      return absl::InternalError(
+          fmt::format("conmon exited without reporting the container's pid{}",
+                      text.empty() ? "" : ": " + text));
     }
   }
 }
@@ -130,19 +131,32 @@ bool MeansGone(const std::string& message) {
 
 std::vector<std::string> ConmonRuntime::ConmonArgs(const CreateRequest& request) const {
   std::vector<std::string> args = {options_.conmon_path,
-                                   "-b", request.bundle,
-                                   "-c", request.id,
-                                   "--exit-dir", options_.exits_dir,
-                                   "-l", request.log_path,
-                                   "--log-level", options_.log_level,
-                                   "-n", request.name,
-                                   "-P", request.bundle + "/conmon-pidfile",
-                                   "-p", request.bundle + "/pidfile",
-                                   "--persist-dir", request.persist_dir,
-                                   "-r", options_.runtime_path,
-                                   "--runtime-arg", "--root=" + options_.runtime_root,
-                                   "--socket-dir-path", options_.attach_socket_dir,
-                                   "-u", request.id};
+                                   "-b",
+                                   request.bundle,
+                                   "-c",
+                                   request.id,
+                                   "--exit-dir",
+                                   options_.exits_dir,
+                                   "-l",
+                                   request.log_path,
+                                   "--log-level",
+                                   options_.log_level,
+                                   "-n",
+                                   request.name,
+                                   "-P",
+                                   request.bundle + "/conmon-pidfile",
+                                   "-p",
+                                   request.bundle + "/pidfile",
+                                   "--persist-dir",
+                                   request.persist_dir,
+                                   "-r",
+                                   options_.runtime_path,
+                                   "--runtime-arg",
+                                   "--root=" + options_.runtime_root,
+                                   "--socket-dir-path",
+                                   options_.attach_socket_dir,
+                                   "-u",
+                                   request.id};
   if (options_.systemd_cgroup) args.push_back("-s");
   if (options_.log_size_max >= 0) {
     args.insert(args.end(), {"--log-size-max", std::to_string(options_.log_size_max)});
@@ -235,18 +249,28 @@ absl::Status ConmonRuntime::Update(const std::string& id, const std::string& res
 std::vector<std::string> ConmonRuntime::ExecArgs(const ExecRequest& request,
                                                  const std::string& dir) const {
   std::vector<std::string> args = {options_.conmon_path,
-                                   "-c", request.id,
-                                   "-n", request.id,
-                                   "-r", options_.runtime_path,
-                                   "-p", dir + "/pid",
+                                   "-c",
+                                   request.id,
+                                   "-n",
+                                   request.id,
+                                   "-r",
+                                   options_.runtime_path,
+                                   "-p",
+                                   dir + "/pid",
                                    "-e",
-                                   "-l", dir + "/log",
-                                   "--socket-dir-path", options_.attach_socket_dir,
-                                   "--log-level", options_.log_level,
+                                   "-l",
+                                   dir + "/log",
+                                   "--socket-dir-path",
+                                   options_.attach_socket_dir,
+                                   "--log-level",
+                                   options_.log_level,
                                    "--sync",
-                                   "--log-global-size-max", std::to_string(2 * request.max_output),
-                                   "--exec-process-spec", dir + "/process.json",
-                                   "--runtime-arg", "--root=" + options_.runtime_root};
+                                   "--log-global-size-max",
+                                   std::to_string(2 * request.max_output),
+                                   "--exec-process-spec",
+                                   dir + "/process.json",
+                                   "--runtime-arg",
+                                   "--root=" + options_.runtime_root};
   if (request.tty) args.push_back("-t");
   if (request.timeout_seconds > 0) {
     args.insert(args.end(), {"-T", std::to_string(request.timeout_seconds)});
@@ -271,9 +295,8 @@ absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
   ASSIGN_OR_RETURN(ChildPipe unused_start, MakeChildPipe(/*child_reads=*/true));
   std::vector<std::string> env = options_.monitor_env;
   env.push_back("_OCI_SYNCPIPE=3");
-  ASSIGN_OR_RETURN(const pid_t conmon,
-                   SpawnConmon(ExecArgs(request, dir), env, sync.child.get(),
-                               unused_start.child.get(), dir));
+  ASSIGN_OR_RETURN(const pid_t conmon, SpawnConmon(ExecArgs(request, dir), env, sync.child.get(),
+                                                   unused_start.child.get(), dir));
   sync.child.Reset();
   unused_start.child.Reset();
   int status = 0;

@@ -15,9 +15,8 @@ SplitOutput ParseCriLog(std::string_view log) {
     if (second == std::string_view::npos) continue;
     const std::string_view stream = line.substr(first + 1, second - first - 1);
     const size_t third = line.find(' ', second + 1);
-    const std::string_view tag =
-        line.substr(second + 1, third == std::string_view::npos ? std::string_view::npos
-                                                                : third - second - 1);
+    const std::string_view tag = line.substr(
+        second + 1, third == std::string_view::npos ? std::string_view::npos : third - second - 1);
     const std::string_view content =
         third == std::string_view::npos ? std::string_view() : line.substr(third + 1);
     std::string* sink = stream == "stdout" ? &split.out : stream == "stderr" ? &split.err : nullptr;

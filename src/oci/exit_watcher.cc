@@ -47,8 +47,7 @@ absl::Status ExitWatcher::Start() {
 void ExitWatcher::Watch() {
   alignas(inotify_event) std::array<char, 8192> buffer;
   for (;;) {
-    std::array<pollfd, 2> fds = {pollfd{inotify_.get(), POLLIN, 0},
-                                 pollfd{stop_.get(), POLLIN, 0}};
+    std::array<pollfd, 2> fds = {pollfd{inotify_.get(), POLLIN, 0}, pollfd{stop_.get(), POLLIN, 0}};
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds[1].revents != 0) return;
     ssize_t n;

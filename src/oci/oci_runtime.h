@@ -25,7 +25,7 @@ struct CreateRequest {
 };
 
 struct Created {
-  pid_t pid = 0;         // the container's init process
+  pid_t pid = 0;          // the container's init process
   pid_t monitor_pid = 0;  // conmon
 };
 
@@ -39,7 +39,7 @@ struct ExecRequest {
   std::string id;
   std::string process_json;  // the OCI process to run (the container's, with new args)
   bool tty = false;
-  int64_t timeout_seconds = 0;  // 0: none
+  int64_t timeout_seconds = 0;   // 0: none
   size_t max_output = 16 << 20;  // per stream; CVE-2022-1708
 };
 

@@ -68,7 +68,7 @@ struct Sandbox {
   int64_t created_at = 0;  // ns since the epoch
   std::string boot_id;     // the host boot the pod's namespaces belong to
 
-  std::string run_dir;  // RUNROOT/pods/ID: hostname, resolv.conf, hosts, shm
+  std::string run_dir;     // RUNROOT/pods/ID: hostname, resolv.conf, hosts, shm
   std::string netns_path;  // empty with host network
   std::string ipcns_path;  // empty with host IPC
   std::string utsns_path;

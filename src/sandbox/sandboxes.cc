@@ -42,8 +42,8 @@ bool MatchesFilter(const Sandbox& sandbox, const SandboxFilter& filter) {
 // reads them before Run returns; they need neither fsync nor rename.
 absl::Status WriteText(const std::string& path, const std::string& content) {
   sys::UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!file || ::write(file.get(), content.data(), content.size()) !=
-                   static_cast<ssize_t>(content.size())) {
+  if (!file ||
+      ::write(file.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
     return ErrnoToStatus(errno, "write " + path);
   }
   return absl::OkStatus();
@@ -126,9 +126,8 @@ std::vector<Sandbox> Sandboxes::List(const SandboxFilter& filter) const {
     Sandbox sandbox = entry->Copy();
     if (MatchesFilter(sandbox, filter)) matching.push_back(std::move(sandbox));
   }
-  std::sort(matching.begin(), matching.end(), [](const Sandbox& a, const Sandbox& b) {
-    return a.created_at < b.created_at;
-  });
+  std::sort(matching.begin(), matching.end(),
+            [](const Sandbox& a, const Sandbox& b) { return a.created_at < b.created_at; });
   return matching;
 }
 
@@ -292,8 +291,8 @@ network::Attachment Sandboxes::AttachmentOf(const Sandbox& sandbox) const {
       auto parsed = ParseBandwidth(annotation->second);
       return parsed.ok() ? *parsed : 0;
     };
-    attachment.bandwidth = network::Bandwidth{.ingress_rate = rate(ingress),
-                                              .egress_rate = rate(egress)};
+    attachment.bandwidth =
+        network::Bandwidth{.ingress_rate = rate(ingress), .egress_rate = rate(egress)};
   }
   std::shared_lock lock(mu_);
   attachment.pod_cidr = pod_cidr_;
@@ -311,9 +310,8 @@ absl::Status Sandboxes::AttachNetwork(Sandbox& sandbox, Rollback& rollback) {
   const network::Attachment attachment = AttachmentOf(sandbox);
   auto attached = network_.Attach(attachment);
   if (!attached.ok()) {
-    return absl::Status(attached.status().code(),
-                        fmt::format("set up the pod network: {}",
-                                    AsStd(attached.status().message())));
+    return absl::Status(attached.status().code(), fmt::format("set up the pod network: {}",
+                                                              AsStd(attached.status().message())));
   }
   sandbox.network = attached->network;
   sandbox.ips = attached->ips;

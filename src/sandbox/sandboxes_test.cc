@@ -11,8 +11,8 @@
 namespace crio::sandbox {
 namespace {
 
-using testing::FakeNetwork;
 using testing::FakeIsolation;
+using testing::FakeNetwork;
 
 class FakeMembers final : public PodMembers {
  public:
@@ -106,9 +106,9 @@ TEST_F(SandboxesTest, RunBuildsTheWholePod) {
   ASSERT_EQ(isolation_.requests.size(), 1u);
   EXPECT_EQ(isolation_.requests[0].hostname, "web");
   // The pod's own value replaces the default.
-  EXPECT_EQ(isolation_.requests[0].sysctls,
-            (std::vector<std::pair<std::string, std::string>>{
-                {"net.ipv4.ping_group_range", "0 1000"}}));
+  EXPECT_EQ(
+      isolation_.requests[0].sysctls,
+      (std::vector<std::pair<std::string, std::string>>{{"net.ipv4.ping_group_range", "0 1000"}}));
   ASSERT_EQ(network_.attached.size(), 1u);
   EXPECT_EQ(network_.attached[0].netns, pod->netns_path);
   EXPECT_EQ(network_.attached[0].port_mappings.size(), 1u);  // host port 0 is not mapped
@@ -251,15 +251,15 @@ TEST_F(SandboxesTest, SharedPidNamespaceRunsAnInfraContainer) {
 
 TEST_F(SandboxesTest, KeepingInfraContainersGivesEveryPodOne) {
   FakeMembers members;
-  auto sandboxes = std::make_unique<Sandboxes>(
-      SandboxesOptions{.run_root = dir_.Join("run"),
-                       .namespaces_dir = dir_.Join("ns"),
-                       .log_dir = dir_.Join("logs"),
-                       .runtime_handlers = {"runc"},
-                       .drop_infra_ctr = false,
-                       .host_resolv_conf = dir_.Join("etc/resolv.conf"),
-                       .host_hosts = dir_.Join("etc/hosts")},
-      *store_, network_, isolation_);
+  auto sandboxes =
+      std::make_unique<Sandboxes>(SandboxesOptions{.run_root = dir_.Join("run"),
+                                                   .namespaces_dir = dir_.Join("ns"),
+                                                   .log_dir = dir_.Join("logs"),
+                                                   .runtime_handlers = {"runc"},
+                                                   .drop_infra_ctr = false,
+                                                   .host_resolv_conf = dir_.Join("etc/resolv.conf"),
+                                                   .host_hosts = dir_.Join("etc/hosts")},
+                                  *store_, network_, isolation_);
   sandboxes->SetMembers(&members);
   auto pod = sandboxes->Run(Spec("plain"));  // pid mode CONTAINER
   ASSERT_TRUE(pod.ok()) << pod.status();

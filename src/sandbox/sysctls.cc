@@ -23,10 +23,11 @@ Namespace OwningNamespace(const std::string& key) {
 
 bool ValidKeyCharacters(const std::string& key) {
   return !key.empty() && key.size() <= kMaxKeyLength &&
-         std::all_of(key.begin(), key.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '.' || c == '-';
-         }) &&
+         std::all_of(key.begin(), key.end(),
+                     [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+                     }) &&
          key.find("..") == std::string::npos && key.front() != '.' && key.back() != '.';
 }
 
@@ -45,8 +46,7 @@ std::string Dotted(const std::string& key) {
   return dotted;
 }
 
-absl::Status CheckOne(const std::string& key, const std::string& value,
-                      const SysctlScope& scope) {
+absl::Status CheckOne(const std::string& key, const std::string& value, const SysctlScope& scope) {
   if (!ValidKeyCharacters(key)) {
     return absl::InvalidArgumentError(fmt::format("sysctl \"{}\": invalid name", key));
   }

@@ -16,9 +16,8 @@ constexpr size_t kMaxDnsEntries = 32;
 constexpr size_t kMaxEntries = 1024;  // labels, annotations, port mappings, sysctls
 
 bool HasControlOrSpace(const std::string& text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-  });
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
 
 absl::Status CheckName(const char* field, const std::string& value) {
@@ -48,12 +47,11 @@ absl::Status CheckMap(const char* what, const std::map<std::string, std::string>
 }
 
 absl::Status CheckHostname(const std::string& hostname) {
-  const bool valid =
-      hostname.size() <= kMaxHostnameBytes &&
-      std::all_of(hostname.begin(), hostname.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '.';
-      });
+  const bool valid = hostname.size() <= kMaxHostnameBytes &&
+                     std::all_of(hostname.begin(), hostname.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '.';
+                     });
   if (!valid) {
     return absl::InvalidArgumentError(fmt::format("hostname \"{}\" is invalid", hostname));
   }
@@ -83,8 +81,8 @@ absl::Status CheckPorts(const std::vector<network::PortMapping>& mappings) {
     return absl::InvalidArgumentError(fmt::format("more than {} port mappings", kMaxEntries));
   }
   for (const network::PortMapping& mapping : mappings) {
-    if (mapping.container_port <= 0 || mapping.container_port > 65535 ||
-        mapping.host_port < 0 || mapping.host_port > 65535) {
+    if (mapping.container_port <= 0 || mapping.container_port > 65535 || mapping.host_port < 0 ||
+        mapping.host_port > 65535) {
       return absl::InvalidArgumentError(fmt::format("port mapping {}:{} is out of range",
                                                     mapping.host_port, mapping.container_port));
     }
@@ -109,9 +107,9 @@ absl::Status ValidateSpec(const SandboxSpec& spec) {
   if (auto checked = CheckHostname(spec.hostname); !checked.ok()) return checked;
   if (auto checked = CheckDns(spec.dns); !checked.ok()) return checked;
   if (auto checked = CheckPorts(spec.port_mappings); !checked.ok()) return checked;
-  if (!spec.log_directory.empty() &&
-      (!spec.log_directory.starts_with('/') || spec.log_directory.find("/../") != std::string::npos ||
-       spec.log_directory.ends_with("/.."))) {
+  if (!spec.log_directory.empty() && (!spec.log_directory.starts_with('/') ||
+                                      spec.log_directory.find("/../") != std::string::npos ||
+                                      spec.log_directory.ends_with("/.."))) {
     return absl::InvalidArgumentError(
         fmt::format("log directory \"{}\" must be an absolute path", spec.log_directory));
   }
@@ -131,8 +129,7 @@ absl::Status ValidateCgroupParent(const std::string& parent, const std::string& 
   }
   if (cgroup_manager == "systemd" && (!slice || parent.find('/') != std::string::npos)) {
     return absl::InvalidArgumentError(fmt::format(
-        "cgroup_manager is systemd, but cgroup parent \"{}\" is not a slice (NAME.slice)",
-        parent));
+        "cgroup_manager is systemd, but cgroup parent \"{}\" is not a slice (NAME.slice)", parent));
   }
   if (cgroup_manager != "systemd" && slice) {
     return absl::InvalidArgumentError(fmt::format(
@@ -146,10 +143,15 @@ absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity) {
   const char* end = quantity.data() + quantity.size();
   const auto [rest, error] = std::from_chars(quantity.data(), end, number);
   const std::string suffix(rest, end);
-  static const std::pair<const char*, uint64_t> kSuffixes[] = {
-      {"", 1},          {"k", 1000},         {"M", 1000000},           {"G", 1000000000},
-      {"T", 1000000000000}, {"Ki", 1ULL << 10}, {"Mi", 1ULL << 20}, {"Gi", 1ULL << 30},
-      {"Ti", 1ULL << 40}};
+  static const std::pair<const char*, uint64_t> kSuffixes[] = {{"", 1},
+                                                               {"k", 1000},
+                                                               {"M", 1000000},
+                                                               {"G", 1000000000},
+                                                               {"T", 1000000000000},
+                                                               {"Ki", 1ULL << 10},
+                                                               {"Mi", 1ULL << 20},
+                                                               {"Gi", 1ULL << 30},
+                                                               {"Ti", 1ULL << 40}};
   if (error == std::errc() && rest != quantity.data()) {
     for (const auto& [name, factor] : kSuffixes) {
       if (suffix == name && number <= UINT64_MAX / factor) return number * factor;

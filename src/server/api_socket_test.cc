@@ -8,10 +8,10 @@
 
 #include "cri_api.h"
 #include "gtest/gtest.h"
-#include "testing/fake_domain.h"
 #include "server/cri_server.h"
 #include "server/runtime_service.h"
 #include "sys/unix_socket.h"
+#include "testing/fake_domain.h"
 #include "testing/temp_dir.h"
 
 namespace crio::server {

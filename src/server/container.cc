@@ -81,15 +81,14 @@ grpc::Status RuntimeService::ContainerStatus(grpc::ServerContext*,
 grpc::Status RuntimeService::ListContainers(grpc::ServerContext*,
                                             const v1::ListContainersRequest* request,
                                             v1::ListContainersResponse* response) {
-  return edge_.Serve(
-      "ListContainers", *request, response,
-      [this](const v1::ListContainersRequest& in, v1::ListContainersResponse* out) {
-        for (const container::Container& found :
-             containers_.List(ContainerFilterFrom(in.filter()))) {
-          FillContainerItem(found, *out->add_containers());
-        }
-        return absl::OkStatus();
-      });
+  return edge_.Serve("ListContainers", *request, response,
+                     [this](const v1::ListContainersRequest& in, v1::ListContainersResponse* out) {
+                       for (const container::Container& found :
+                            containers_.List(ContainerFilterFrom(in.filter()))) {
+                         FillContainerItem(found, *out->add_containers());
+                       }
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status RuntimeService::StreamContainers(
@@ -118,10 +117,10 @@ grpc::Status RuntimeService::ExecSync(grpc::ServerContext*, const v1::ExecSyncRe
   return edge_.Serve("ExecSync", *request, response,
                      [this](const v1::ExecSyncRequest& in, v1::ExecSyncResponse* out) {
                        RETURN_IF_ERROR(NeedId(in.container_id()));
-                       ASSIGN_OR_RETURN(const oci::ExecResult result,
-                                        containers_.ExecSync(
-                                            in.container_id(),
-                                            {in.cmd().begin(), in.cmd().end()}, in.timeout()));
+                       ASSIGN_OR_RETURN(
+                           const oci::ExecResult result,
+                           containers_.ExecSync(in.container_id(),
+                                                {in.cmd().begin(), in.cmd().end()}, in.timeout()));
                        out->set_exit_code(result.exit_code);
                        out->set_stdout(result.out);
                        out->set_stderr(result.err);

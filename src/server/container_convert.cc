@@ -150,10 +150,8 @@ void FillContainerItem(const container::Container& c, v1::Container& out) {
 }
 
 std::string ContainerVerboseInfo(const container::Container& c) {
-  json info = {{"sandboxID", c.request.pod_id},
-               {"pid", c.pid},
-               {"bundle", c.bundle},
-               {"rootfs", c.rootfs}};
+  json info = {
+      {"sandboxID", c.request.pod_id}, {"pid", c.pid}, {"bundle", c.bundle}, {"rootfs", c.rootfs}};
   if (auto spec = ReadFileToString(c.bundle + "/config.json", 4 << 20); spec.ok()) {
     info["runtimeSpec"] = json::parse(*spec, nullptr, /*allow_exceptions=*/false);
   }
@@ -161,11 +159,11 @@ std::string ContainerVerboseInfo(const container::Container& c) {
 }
 
 container::ContainerFilter ContainerFilterFrom(const v1::ContainerFilter& filter) {
-  container::ContainerFilter result{.id_prefix = filter.id(),
-                                    .pod_id_prefix = filter.pod_sandbox_id(),
-                                    .state = std::nullopt,
-                                    .label_selector = {filter.label_selector().begin(),
-                                                       filter.label_selector().end()}};
+  container::ContainerFilter result{
+      .id_prefix = filter.id(),
+      .pod_id_prefix = filter.pod_sandbox_id(),
+      .state = std::nullopt,
+      .label_selector = {filter.label_selector().begin(), filter.label_selector().end()}};
   if (filter.has_state()) {
     switch (filter.state().state()) {
       case v1::CONTAINER_CREATED:

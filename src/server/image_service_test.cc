@@ -111,7 +111,7 @@ TEST_F(ImageServiceTest, ImagesInUseAreNotDeleted) {
   v1::RemoveImageResponse removed;
   remove.mutable_image()->set_image("docker.io/library/one:1");
   EXPECT_TRUE(guarded.RemoveImage(nullptr, &remove, &removed).ok());  // only untags
-  remove.mutable_image()->set_image("docker.io/library/one:2");  // the last name
+  remove.mutable_image()->set_image("docker.io/library/one:2");       // the last name
   grpc::Status status = guarded.RemoveImage(nullptr, &remove, &removed);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(status.error_message().find("in use by container c0ffee"), std::string::npos);

@@ -25,9 +25,9 @@ grpc::Status RuntimeService::RunPodSandbox(grpc::ServerContext*,
                        if (!in.has_config()) {
                          return absl::InvalidArgumentError("PodSandboxConfig is missing");
                        }
-                       ASSIGN_OR_RETURN(const sandbox::Sandbox pod,
-                                        sandboxes_.Run(SpecFromConfig(in.config(),
-                                                                      in.runtime_handler())));
+                       ASSIGN_OR_RETURN(
+                           const sandbox::Sandbox pod,
+                           sandboxes_.Run(SpecFromConfig(in.config(), in.runtime_handler())));
                        out->set_pod_sandbox_id(pod.id);
                        return absl::OkStatus();
                      });
@@ -72,14 +72,14 @@ grpc::Status RuntimeService::PodSandboxStatus(grpc::ServerContext*,
 grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*,
                                             const v1::ListPodSandboxRequest* request,
                                             v1::ListPodSandboxResponse* response) {
-  return edge_.Serve("ListPodSandbox", *request, response,
-                     [this](const v1::ListPodSandboxRequest& in, v1::ListPodSandboxResponse* out) {
-                       for (const sandbox::Sandbox& pod :
-                            sandboxes_.List(FilterFrom(in.filter()))) {
-                         FillListItem(pod, *out->add_items());
-                       }
-                       return absl::OkStatus();
-                     });
+  return edge_.Serve(
+      "ListPodSandbox", *request, response,
+      [this](const v1::ListPodSandboxRequest& in, v1::ListPodSandboxResponse* out) {
+        for (const sandbox::Sandbox& pod : sandboxes_.List(FilterFrom(in.filter()))) {
+          FillListItem(pod, *out->add_items());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status RuntimeService::StreamPodSandboxes(

@@ -118,20 +118,19 @@ void FillListItem(const sandbox::Sandbox& sandbox, v1::PodSandbox& out) {
 }
 
 std::string VerboseInfo(const sandbox::Sandbox& sandbox, const absl::Status& network_check) {
-  json info = {{"runDir", sandbox.run_dir},
-               {"namespaces",
-                {{"network", sandbox.netns_path},
-                 {"ipc", sandbox.ipcns_path},
-                 {"uts", sandbox.utsns_path}}},
-               {"shmPath", sandbox.shm_path},
-               {"hostnamePath", sandbox.hostname_path},
-               {"resolvPath", sandbox.resolv_path},
-               {"hostsPath", sandbox.hosts_path},
-               {"logDirectory", sandbox.spec.log_directory},
-               {"cniNetwork", sandbox.network},
-               {"infraContainer", {{"id", sandbox.infra_id}, {"pid", sandbox.infra_pid}}},
-               {"networkCheck",
-                network_check.ok() ? std::string("ok") : std::string(network_check.message())}};
+  json info = {
+      {"runDir", sandbox.run_dir},
+      {"namespaces",
+       {{"network", sandbox.netns_path}, {"ipc", sandbox.ipcns_path}, {"uts", sandbox.utsns_path}}},
+      {"shmPath", sandbox.shm_path},
+      {"hostnamePath", sandbox.hostname_path},
+      {"resolvPath", sandbox.resolv_path},
+      {"hostsPath", sandbox.hosts_path},
+      {"logDirectory", sandbox.spec.log_directory},
+      {"cniNetwork", sandbox.network},
+      {"infraContainer", {{"id", sandbox.infra_id}, {"pid", sandbox.infra_pid}}},
+      {"networkCheck",
+       network_check.ok() ? std::string("ok") : std::string(network_check.message())}};
   v1::PodSandboxConfig config;
   std::string config_json;
   if (config.ParseFromString(sandbox.spec.config_blob) &&

@@ -65,8 +65,8 @@ class PodSandboxRpcTest : public ::testing::Test {
   storage::ContainerLayers layers_{dir_.Join("storage")};
   oci::RuntimeHandlers runtimes_ = testing::FakeHandlers();
   testing::StoreImageSource image_source_{*images_};
-  container::Containers containers_{{}, *container_store_, sandboxes_, image_source_, layers_,
-                                    runtimes_};
+  container::Containers containers_{{},      *container_store_, sandboxes_, image_source_,
+                                    layers_, runtimes_};
   RuntimeService service_{edge_, config_, readiness_, facts_, sandboxes_, containers_};
 };
 

@@ -9,9 +9,9 @@
 #pragma once
 
 #include "config/live_config.h"
+#include "container/containers.h"
 #include "cri_api.h"
 #include "network/cni_config.h"
-#include "container/containers.h"
 #include "sandbox/sandboxes.h"
 #include "server/edge.h"
 #include "server/runtime_facts.h"

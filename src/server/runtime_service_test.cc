@@ -25,8 +25,7 @@ class RuntimeServiceTest : public ::testing::Test {
   RuntimeFacts facts_{.cgroup_manager = "cgroupfs"};
   testing::TempDir dir_;
   testing::FakeDomain domain_{dir_.path()};
-  RuntimeService service_{edge_,   config_, network_, facts_, domain_.sandboxes,
-                          domain_.containers};
+  RuntimeService service_{edge_, config_, network_, facts_, domain_.sandboxes, domain_.containers};
 };
 
 TEST_F(RuntimeServiceTest, VersionNamesThisRuntimeAndApiV1) {
@@ -90,8 +89,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
 
 TEST_F(RuntimeServiceTest, PendingRpcsAnswerUnimplementedWithTheirFeature) {
   v1::ExecResponse exec;
-  const grpc::Status status =
-      service_.Exec(nullptr, &v1::ExecRequest::default_instance(), &exec);
+  const grpc::Status status = service_.Exec(nullptr, &v1::ExecRequest::default_instance(), &exec);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
 }

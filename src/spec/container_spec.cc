@@ -55,9 +55,9 @@ json Namespaces(const ContainerSpecInput& input) {
     if (!input.pid_path.empty()) pid["path"] = input.pid_path;
     namespaces.push_back(pid);
   }
-  for (const auto& [type, path] : {std::pair{"network", &input.netns_path},
-                                   std::pair{"ipc", &input.ipcns_path},
-                                   std::pair{"uts", &input.utsns_path}}) {
+  for (const auto& [type, path] :
+       {std::pair{"network", &input.netns_path}, std::pair{"ipc", &input.ipcns_path},
+        std::pair{"uts", &input.utsns_path}}) {
     if (!path->empty()) namespaces.push_back({{"type", type}, {"path", *path}});
   }
   return namespaces;
@@ -108,18 +108,25 @@ json Process(const ContainerSpecInput& input) {
 json ResourcesToJson(const spec::Resources& resources) { return LinuxResources(resources); }
 
 const std::vector<std::string>& DefaultMaskedPaths() {
-  static const std::vector<std::string> paths = {
-      "/proc/acpi",         "/proc/asound",      "/proc/interrupts",
-      "/proc/kcore",        "/proc/keys",        "/proc/latency_stats",
-      "/proc/sched_debug",  "/proc/scsi",        "/proc/timer_list",
-      "/proc/timer_stats",  "/sys/devices/virtual/powercap", "/sys/firmware",
-      "/sys/fs/selinux"};
+  static const std::vector<std::string> paths = {"/proc/acpi",
+                                                 "/proc/asound",
+                                                 "/proc/interrupts",
+                                                 "/proc/kcore",
+                                                 "/proc/keys",
+                                                 "/proc/latency_stats",
+                                                 "/proc/sched_debug",
+                                                 "/proc/scsi",
+                                                 "/proc/timer_list",
+                                                 "/proc/timer_stats",
+                                                 "/sys/devices/virtual/powercap",
+                                                 "/sys/firmware",
+                                                 "/sys/fs/selinux"};
   return paths;
 }
 
 const std::vector<std::string>& DefaultReadonlyPaths() {
-  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq",
-                                                 "/proc/sys", "/proc/sysrq-trigger"};
+  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                 "/proc/sysrq-trigger"};
   return paths;
 }
 

@@ -69,12 +69,12 @@ struct ContainerSpecInput {
   std::string pid_path;
   bool host_pid = false;
   bool host_network = false;
-  std::vector<Mount> mounts;  // pod files and CRI mounts, on top of the defaults
+  std::vector<Mount> mounts;    // pod files and CRI mounts, on top of the defaults
   std::vector<Device> devices;  // created in the container and allowed in its cgroup
   bool privileged = false;
   std::vector<std::string> capabilities;  // "CAP_…", final
   bool no_new_privileges = false;
-  std::vector<std::string> masked_paths;  // empty: CRI-O's defaults
+  std::vector<std::string> masked_paths;    // empty: CRI-O's defaults
   std::vector<std::string> readonly_paths;  // empty: CRI-O's defaults
   std::vector<Rlimit> rlimits;
   int oom_score_adj = 0;

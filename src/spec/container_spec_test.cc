@@ -46,8 +46,7 @@ TEST(BuildSpecTest, PlainContainer) {
                                       "/sys/fs/cgroup", "/etc/hostname", "/dev/shm"}));
   EXPECT_EQ(spec["mounts"][4]["options"].back(), "ro");  // /sys read-only
   const json& linux_section = spec["linux"];
-  EXPECT_EQ(linux_section["namespaces"],
-            json::parse(R"([{"type":"mount"},{"type":"pid"},
+  EXPECT_EQ(linux_section["namespaces"], json::parse(R"([{"type":"mount"},{"type":"pid"},
                             {"type":"network","path":"/var/run/netns/p"},
                             {"type":"ipc","path":"/var/run/ipcns/p"},
                             {"type":"uts","path":"/var/run/utsns/p"}])"));
@@ -76,7 +75,8 @@ TEST(BuildSpecTest, DevicesAreCreatedAndAllowed) {
   const json& rules = spec["linux"]["resources"]["devices"];
   ASSERT_EQ(rules.size(), 2u);
   EXPECT_EQ(rules[0]["allow"], false);  // deny all first, then the device
-  EXPECT_EQ(rules[1], json::parse(R"({"allow":true,"type":"c","major":10,"minor":229,"access":"rw"})"));
+  EXPECT_EQ(rules[1],
+            json::parse(R"({"allow":true,"type":"c","major":10,"minor":229,"access":"rw"})"));
 }
 
 TEST(BuildSpecTest, PrivilegedHostPidAndOverrides) {

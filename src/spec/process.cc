@@ -14,23 +14,54 @@ namespace {
 constexpr char kDefaultPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // The Linux capabilities, by number (capability.h), without their CAP_ prefix.
-constexpr const char* kCapabilities[] = {
-    "CHOWN",          "DAC_OVERRIDE",     "DAC_READ_SEARCH", "FOWNER",          "FSETID",
-    "KILL",           "SETGID",           "SETUID",          "SETPCAP",         "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE", "NET_BROADCAST",  "NET_ADMIN",       "NET_RAW",         "IPC_LOCK",
-    "IPC_OWNER",      "SYS_MODULE",       "SYS_RAWIO",       "SYS_CHROOT",      "SYS_PTRACE",
-    "SYS_PACCT",      "SYS_ADMIN",        "SYS_BOOT",        "SYS_NICE",        "SYS_RESOURCE",
-    "SYS_TIME",       "SYS_TTY_CONFIG",   "MKNOD",           "LEASE",           "AUDIT_WRITE",
-    "AUDIT_CONTROL",  "SETFCAP",          "MAC_OVERRIDE",    "MAC_ADMIN",       "SYSLOG",
-    "WAKE_ALARM",     "BLOCK_SUSPEND",    "AUDIT_READ",      "PERFMON",         "BPF",
-    "CHECKPOINT_RESTORE"};
+constexpr const char* kCapabilities[] = {"CHOWN",
+                                         "DAC_OVERRIDE",
+                                         "DAC_READ_SEARCH",
+                                         "FOWNER",
+                                         "FSETID",
+                                         "KILL",
+                                         "SETGID",
+                                         "SETUID",
+                                         "SETPCAP",
+                                         "LINUX_IMMUTABLE",
+                                         "NET_BIND_SERVICE",
+                                         "NET_BROADCAST",
+                                         "NET_ADMIN",
+                                         "NET_RAW",
+                                         "IPC_LOCK",
+                                         "IPC_OWNER",
+                                         "SYS_MODULE",
+                                         "SYS_RAWIO",
+                                         "SYS_CHROOT",
+                                         "SYS_PTRACE",
+                                         "SYS_PACCT",
+                                         "SYS_ADMIN",
+                                         "SYS_BOOT",
+                                         "SYS_NICE",
+                                         "SYS_RESOURCE",
+                                         "SYS_TIME",
+                                         "SYS_TTY_CONFIG",
+                                         "MKNOD",
+                                         "LEASE",
+                                         "AUDIT_WRITE",
+                                         "AUDIT_CONTROL",
+                                         "SETFCAP",
+                                         "MAC_OVERRIDE",
+                                         "MAC_ADMIN",
+                                         "SYSLOG",
+                                         "WAKE_ALARM",
+                                         "BLOCK_SUSPEND",
+                                         "AUDIT_READ",
+                                         "PERFMON",
+                                         "BPF",
+                                         "CHECKPOINT_RESTORE"};
 
 std::string EnvKey(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 
 void SetEnv(std::vector<std::string>& env, const std::string& entry) {
   const std::string key = EnvKey(entry);
-  auto existing = std::find_if(env.begin(), env.end(),
-                               [&](const std::string& e) { return EnvKey(e) == key; });
+  auto existing =
+      std::find_if(env.begin(), env.end(), [&](const std::string& e) { return EnvKey(e) == key; });
   if (existing != env.end()) {
     *existing = entry;
   } else {
@@ -225,7 +256,8 @@ absl::StatusOr<ResolvedUser> ResolveUser(const std::string& user, const std::str
         fmt::format("user \"{}\" is not in the image's /etc/passwd", user_part));
   }
   if (user_part.empty() && !users.empty()) {
-    const auto root = std::find_if(users.begin(), users.end(), [](const Entry& e) { return e.id == 0; });
+    const auto root =
+        std::find_if(users.begin(), users.end(), [](const Entry& e) { return e.id == 0; });
     if (root != users.end()) resolved.home = root->home.empty() ? "/" : root->home;
   }
   if (!group_part.empty()) {

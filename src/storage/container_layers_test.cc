@@ -30,11 +30,9 @@ TEST(ContainerLayersTest, DeepImagesStayUnderAPage) {
   EXPECT_LT(options->size(), 4096u);
   // Top layer first, through short links that resolve to the layer dirs.
   const std::string first = options->substr(9, options->find(':') - 9);
-  EXPECT_EQ(std::filesystem::read_symlink(first).string(),
-            fmt::format("../{}/diff", Hex(59)));
+  EXPECT_EQ(std::filesystem::read_symlink(first).string(), fmt::format("../{}/diff", Hex(59)));
   for (int i = 60; i < 500; ++i) chain.push_back(ChainId(i));
-  EXPECT_EQ(layers.MountOptions("c", chain).status().code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(layers.MountOptions("c", chain).status().code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST(ContainerLayersTest, MountsAWritableOverlay) {

@@ -14,8 +14,8 @@ namespace crio::sys {
 
 absl::Status MountTmpfs(const std::string& target, const std::string& options) {
   if (auto made = MakeDirs(target, 0755); !made.ok()) return made;
-  if (::mount("shm", target.c_str(), "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC,
-              options.c_str()) != 0) {
+  if (::mount("shm", target.c_str(), "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, options.c_str()) !=
+      0) {
     return ErrnoToStatus(errno, "mount a tmpfs at " + target);
   }
   return absl::OkStatus();

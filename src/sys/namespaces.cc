@@ -34,7 +34,7 @@ struct ChildPlan {
   size_t hostname_length = 0;
   std::vector<std::string> sysctl_paths;
   std::vector<std::string> sysctl_values;
-  int report_fd = -1;  // child → parent: a Report
+  int report_fd = -1;   // child → parent: a Report
   int release_fd = -1;  // parent → child: closed when the pins are in place
 };
 
@@ -104,9 +104,9 @@ void UnpinAll(const PinnedNamespaces& pinned) {
 }
 
 absl::Status PinChildNamespaces(pid_t pid, const PinRequest& request, PinnedNamespaces& pinned) {
-  for (auto [wanted, kind, slot] : {std::tuple{request.net, "net", &pinned.net},
-                                    std::tuple{request.ipc, "ipc", &pinned.ipc},
-                                    std::tuple{request.uts, "uts", &pinned.uts}}) {
+  for (auto [wanted, kind, slot] :
+       {std::tuple{request.net, "net", &pinned.net}, std::tuple{request.ipc, "ipc", &pinned.ipc},
+        std::tuple{request.uts, "uts", &pinned.uts}}) {
     if (!wanted) continue;
     auto path = Pin(pid, kind, request);
     if (!path.ok()) return path.status();
@@ -148,8 +148,7 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   if (request.net) flags |= CLONE_NEWNET;
   if (request.ipc) flags |= CLONE_NEWIPC;
   if (request.uts) flags |= CLONE_NEWUTS;
-  const pid_t pid =
-      ::clone(ChildMain, static_cast<char*>(stack) + kChildStackBytes, flags, &plan);
+  const pid_t pid = ::clone(ChildMain, static_cast<char*>(stack) + kChildStackBytes, flags, &plan);
   const int clone_error = errno;
   ::munmap(stack, kChildStackBytes);  // the child has its own copy of the mapping
   if (pid < 0) return ErrnoToStatus(clone_error, "clone the namespaces");
@@ -199,7 +198,7 @@ absl::Status UnpinNamespace(const std::string& path) {
 }
 
 bool IsPinnedNamespace(const std::string& path) {
-  struct statfs fs{};
+  struct statfs fs {};
   return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
 }
 

@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -101,9 +101,8 @@ TEST_F(NamespacesTest, HostNamespacesAreNotPinned) {
 }
 
 TEST_F(NamespacesTest, FailedSysctlPinsNothing) {
-  auto pinned = PinNamespaces({.dir = dir_,
-                               .name = "pod3",
-                               .sysctls = {{"net.ipv4.no_such_setting", "1"}}});
+  auto pinned =
+      PinNamespaces({.dir = dir_, .name = "pod3", .sysctls = {{"net.ipv4.no_such_setting", "1"}}});
   ASSERT_FALSE(pinned.ok());
   EXPECT_NE(std::string(pinned.status().message()).find("net.ipv4.no_such_setting=1"),
             std::string::npos)

@@ -65,8 +65,7 @@ absl::StatusOr<pid_t> Spawn(const ProcessRequest& request, const Pipe& in, const
   std::vector<char*> argv = CStrings(request.argv);
   std::vector<char*> envp = CStrings(request.env);
   pid_t pid = -1;
-  const int error =
-      ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+  const int error = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) return ErrnoToStatus(error, "spawn " + request.argv[0]);

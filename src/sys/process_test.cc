@@ -17,8 +17,7 @@ TEST(RunProcessTest, FeedsStdinAndCapturesBothStreams) {
 }
 
 TEST(RunProcessTest, PassesOnlyTheGivenEnvironment) {
-  auto result =
-      RunProcess({.argv = {"/usr/bin/env"}, .env = {"ONLY=this"}, .stdin_data = ""});
+  auto result = RunProcess({.argv = {"/usr/bin/env"}, .env = {"ONLY=this"}, .stdin_data = ""});
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->out, "ONLY=this\n");
 }

@@ -8,8 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
@@ -55,10 +55,14 @@ class ContainerTest : public ::testing::Test {
     crio_ = std::make_unique<CrioDaemon>(
         "[crio.image]\nsignature_policy = \"" +
         dir_.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") +
-        "\"\npause_image = \"" + registry_.host() + "/test/pause:3.10\"\n"
+        "\"\npause_image = \"" + registry_.host() +
+        "/test/pause:3.10\"\n"
         "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
-        "hooks_dir = [\"" + dir_.Join("hooks.d") + "\"]\n"
-        "runtimes.runc.runtime_root = \"" + dir_.Join("runc") + "\"\n");
+        "hooks_dir = [\"" +
+        dir_.Join("hooks.d") +
+        "\"]\n"
+        "runtimes.runc.runtime_root = \"" +
+        dir_.Join("runc") + "\"\n");
     ::setenv("CONTAINERS_REGISTRIES_CONF",
              dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
                                                    "\"\ninsecure = true\n")
@@ -204,8 +208,9 @@ class ContainerTest : public ::testing::Test {
 };
 
 TEST_F(ContainerTest, RunsACommandAndRecordsItsOutputAndExitCode) {
-  const std::string id = Create(Config(
-      "greeter", {"sh", "-c", "echo $GREETING from $(hostname) as $(id -u); echo oops >&2; exit 3"}));
+  const std::string id = Create(
+      Config("greeter",
+             {"sh", "-c", "echo $GREETING from $(hostname) as $(id -u); echo oops >&2; exit 3"}));
   ASSERT_FALSE(id.empty());
   EXPECT_EQ(Status(id).status().state(), v1::CONTAINER_CREATED);
   ASSERT_TRUE(Start(id).ok());
@@ -225,8 +230,8 @@ TEST_F(ContainerTest, RunsACommandAndRecordsItsOutputAndExitCode) {
 
 TEST_F(ContainerTest, StopEscalatesToSigkillAndRemoveCleansUp) {
   // PID 1 of a PID namespace gets no default action for SIGTERM: it must handle it.
-  const std::string polite = Create(
-      Config("polite", {"sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"}));
+  const std::string polite =
+      Create(Config("polite", {"sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"}));
   const std::string stubborn =
       Create(Config("stubborn", {"sh", "-c", "trap '' TERM; while true; do sleep 1; done"}));
   ASSERT_TRUE(Start(polite).ok());
@@ -311,8 +316,8 @@ TEST_F(ContainerTest, BadRequestsGetClearErrors) {
 }
 
 TEST_F(ContainerTest, ContainersOutliveCrioAndExitsWhileAwayAreSeen) {
-  const std::string lasting = Create(
-      Config("lasting", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  const std::string lasting =
+      Create(Config("lasting", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
   const std::string brief = Create(Config("brief", {"sh", "-c", "sleep 2; exit 7"}));
   ASSERT_TRUE(Start(lasting).ok());
   ASSERT_TRUE(Start(brief).ok());
@@ -336,8 +341,7 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   sleeper.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
       v1::POD);
   v1::ContainerConfig looker = Config("looker", {"sh", "-c", "sleep 0.5; ps -o pid,args"});
-  looker.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
-      v1::POD);
+  looker.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(v1::POD);
   const std::string sleeper_id = Create(sleeper);
   const std::string looker_id = Create(looker);
   ASSERT_TRUE(Start(sleeper_id).ok());
@@ -378,9 +382,9 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   const bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
   const std::string expected = parent + "/crio-" + id;
   EXPECT_NE(cgroups.find(expected), std::string::npos) << cgroups;
-  const std::string limit = v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
-                               : ReadText("/sys/fs/cgroup/memory" + expected +
-                                          "/memory.limit_in_bytes");
+  const std::string limit =
+      v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
+         : ReadText("/sys/fs/cgroup/memory" + expected + "/memory.limit_in_bytes");
   EXPECT_EQ(limit, std::to_string(64 << 20) + "\n");
   v1::UpdateContainerResourcesRequest update;  // and they can change while it runs
   update.set_container_id(id);
@@ -389,9 +393,9 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   const grpc::Status update_status =
       stub_->UpdateContainerResources(Context().get(), update, &updated);
   ASSERT_TRUE(update_status.ok()) << update_status.error_message();
-  const std::string new_limit = v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
-                                   : ReadText("/sys/fs/cgroup/memory" + expected +
-                                              "/memory.limit_in_bytes");
+  const std::string new_limit =
+      v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
+         : ReadText("/sys/fs/cgroup/memory" + expected + "/memory.limit_in_bytes");
   EXPECT_EQ(new_limit, std::to_string(128 << 20) + "\n");
   ASSERT_TRUE(Stop(id, 0).ok());
   ASSERT_TRUE(Remove(id).ok());
@@ -404,8 +408,8 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
 }
 
 TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
-  const std::string id = Create(
-      Config("exec", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  const std::string id =
+      Create(Config("exec", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
   ASSERT_TRUE(Start(id).ok());
   auto exec = [&](std::vector<std::string> cmd, int64_t timeout, v1::ExecSyncResponse* out) {
     v1::ExecSyncRequest request;
@@ -422,7 +426,8 @@ TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
 
   const auto start = std::chrono::steady_clock::now();
   const grpc::Status timed_out = exec({"sleep", "30"}, 1, &response);
-  EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << timed_out.error_message();
+  EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << timed_out.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 
   // CVE-2022-1708: a chatty command cannot make crio hold unbounded output.
@@ -580,11 +585,11 @@ TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
     return ReadText(WaitForExit(id).log_path());
   };
   // Capabilities: the 9 defaults are 0x5fb (as CRI-O's); NET_ADMIN added, KILL dropped.
-  std::string log = run("caps", "grep CapEff /proc/self/status",
-                        [](v1::LinuxContainerSecurityContext& context) {
-                          context.mutable_capabilities()->add_add_capabilities("NET_ADMIN");
-                          context.mutable_capabilities()->add_drop_capabilities("KILL");
-                        });
+  std::string log =
+      run("caps", "grep CapEff /proc/self/status", [](v1::LinuxContainerSecurityContext& context) {
+        context.mutable_capabilities()->add_add_capabilities("NET_ADMIN");
+        context.mutable_capabilities()->add_drop_capabilities("KILL");
+      });
   EXPECT_NE(log.find("CapEff:\t00000000000015db"), std::string::npos) << log;
   log = run("noprivs", "grep NoNewPrivs /proc/self/status",
             [](v1::LinuxContainerSecurityContext& context) { context.set_no_new_privs(true); });
@@ -613,7 +618,8 @@ TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
             [](v1::LinuxContainerSecurityContext&) {});
   EXPECT_NE(log.find("stdout F 0\n"), std::string::npos) << log;  // masked: empty
   EXPECT_NE(log.find("stdout F ro"), std::string::npos) << log;
-  log = run("privileged", "grep CapEff /proc/self/status; touch /sys/kernel/x 2>&1 | grep -c Read-only",
+  log = run("privileged",
+            "grep CapEff /proc/self/status; touch /sys/kernel/x 2>&1 | grep -c Read-only",
             [](v1::LinuxContainerSecurityContext& context) { context.set_privileged(true); });
   // Privileged: every capability crio itself has.
   std::string host_caps;
@@ -650,8 +656,8 @@ TEST_F(ContainerTest, OciHooksRunForMatchingContainers) {
 }
 
 TEST_F(ContainerTest, TargetPidNamespaceAndHostToContainerPropagation) {
-  const std::string target = Create(
-      Config("target", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  const std::string target =
+      Create(Config("target", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
   ASSERT_TRUE(Start(target).ok());
 
   // A host dir that propagates: mounts made under it after the container started show up.
@@ -681,8 +687,8 @@ TEST_F(ContainerTest, TargetPidNamespaceAndHostToContainerPropagation) {
 }
 
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
-  const std::string id = Create(
-      Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  const std::string id =
+      Create(Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
   ASSERT_TRUE(Start(id).ok());
   const std::string rootfs = json::parse(Status(id).info().at("info"))["rootfs"];
   v1::StopPodSandboxRequest stop;

@@ -4,7 +4,6 @@
 #include <sys/mount.h>
 
 #include <algorithm>
-
 #include <fstream>
 #include <sstream>
 #include <thread>

@@ -242,8 +242,8 @@ TEST_F(PodTest, SysctlsAreCheckedThenSetInsideThePodOnly) {
   const std::string id = Run(config);
   ASSERT_FALSE(id.empty());
   const std::string netns = Info(id)["namespaces"]["network"];
-  const RunResult inside =
-      RunCommand({"nsenter", "--net=" + netns, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"});
+  const RunResult inside = RunCommand(
+      {"nsenter", "--net=" + netns, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"});
   EXPECT_EQ(inside.out, "0\n");
   EXPECT_EQ(ReadText("/proc/sys/net/ipv4/ip_unprivileged_port_start"), host_value);
   ASSERT_TRUE(Remove(id).ok());
@@ -351,10 +351,11 @@ TEST_F(PodTest, CrioctlRunsListsInspectsAndRemovesPods) {
     args.insert(args.begin(), {BinPath("crioctl"), "-r", crio_->endpoint()});
     return RunCommand(args, std::chrono::seconds(60));
   };
-  const std::string config = crio_->dir().WriteFile(
-      "pod.yaml", "metadata:\n  name: cli\n  namespace: default\n  uid: cli-uid\n"
-                  "hostname: cli\nlabels:\n  tier: front\n"
-                  "linux:\n  security_context:\n    namespace_options:\n      pid: 1\n");
+  const std::string config =
+      crio_->dir().WriteFile("pod.yaml",
+                             "metadata:\n  name: cli\n  namespace: default\n  uid: cli-uid\n"
+                             "hostname: cli\nlabels:\n  tier: front\n"
+                             "linux:\n  security_context:\n    namespace_options:\n      pid: 1\n");
   const RunResult run = crioctl({"runp", config});
   ASSERT_EQ(run.exit_code, 0) << run.err << crio_->Log();
   const std::string id = run.out.substr(0, run.out.find('\n'));
@@ -409,8 +410,7 @@ TEST(PodCniFailureTest, FailedPluginRollsThePodBack) {
                     "#!/bin/sh\ncat >/dev/null\n[ \"$CNI_COMMAND\" = ADD ] || exit 0\n"
                     "echo '{\"code\":100,\"msg\":\"out of cheese\"}'\nexit 1\n");
   fs::permissions(plugins.Join("crio-test-fail"), fs::perms::owner_all);
-  CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\", \"" + plugins.path() +
-                  "\"]\n");
+  CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\", \"" + plugins.path() + "\"]\n");
   TestCniNetwork network(crio.network_dir(), crio.dir().Join("ipam"));
   // The bridge attaches the pod, then the failing plugin makes crio undo it.
   std::string conflist = ReadText(crio.network_dir() + "/10-test.conflist");

@@ -20,7 +20,7 @@ class TestCniNetwork {
 
   const std::string& name() const { return name_; }
   const std::string& bridge() const { return bridge_; }
-  const std::string& gateway() const { return gateway_; }  // the bridge's IP on the host
+  const std::string& gateway() const { return gateway_; }       // the bridge's IP on the host
   const std::string& subnet_prefix() const { return prefix_; }  // "10.201.7."
   // A host port no other test process uses.
   int host_port() const { return host_port_; }

@@ -120,8 +120,9 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   }
   const bool negative_oom = NegativeOomScoreAdjAllowed();
   if (!negative_oom) {
-    log::Warn("This kernel refuses negative oom_score_adj values; containers asking for one "
-              "get 0");
+    log::Warn(
+        "This kernel refuses negative oom_score_adj values; containers asking for one "
+        "get 0");
   }
   auto pod_stack = BuildPodStack(
       config, {.cgroup_manager = facts.cgroup_manager, .negative_oom_score_adj = negative_oom},

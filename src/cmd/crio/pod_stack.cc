@@ -2,8 +2,8 @@
 
 #include "cmd/crio/host_probe.h"
 #include "common/read_file.h"
-#include "config/option.h"
 #include "common/status_macros.h"
+#include "config/option.h"
 #include "image/auth.h"
 #include "image/reference.h"
 #include "oci/conmon_runtime.h"
@@ -14,29 +14,29 @@ namespace crio {
 namespace {
 
 absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config::Config& config,
-                                                                     const PodStackHost& host) {
+                                                                    const PodStackHost& host) {
   std::map<std::string, std::unique_ptr<oci::OciRuntime>> handlers;
   for (const auto& [name, handler] : config.runtime.runtimes) {
     ASSIGN_OR_RETURN(const std::string runtime_path, ResolveRuntimePath(name, handler));
-    std::string conmon = !handler.monitor_path.empty() ? handler.monitor_path
-                                                       : config.runtime.conmon;
+    std::string conmon =
+        !handler.monitor_path.empty() ? handler.monitor_path : config.runtime.conmon;
     if (conmon.empty()) {
       ASSIGN_OR_RETURN(conmon, FindInPath("conmon"));
     }
     handlers.emplace(
-        name, std::make_unique<oci::ConmonRuntime>(oci::ConmonOptions{
-                  .conmon_path = conmon,
-                  .runtime_path = runtime_path,
-                  .runtime_root = handler.runtime_root.empty() ? "/run/" + name
-                                                               : handler.runtime_root,
-                  .monitor_env = handler.monitor_env,
-                  .exits_dir = config.runtime.container_exits_dir,
-                  .attach_socket_dir = config.runtime.container_attach_socket_dir,
-                  .log_level = config.runtime.log_level,
-                  .log_size_max = config.runtime.log_size_max,
-                  .systemd_cgroup = host.cgroup_manager == "systemd",
-                  .no_pivot = config.runtime.no_pivot,
-                  .create_timeout = std::chrono::seconds(handler.container_create_timeout)}));
+        name,
+        std::make_unique<oci::ConmonRuntime>(oci::ConmonOptions{
+            .conmon_path = conmon,
+            .runtime_path = runtime_path,
+            .runtime_root = handler.runtime_root.empty() ? "/run/" + name : handler.runtime_root,
+            .monitor_env = handler.monitor_env,
+            .exits_dir = config.runtime.container_exits_dir,
+            .attach_socket_dir = config.runtime.container_attach_socket_dir,
+            .log_level = config.runtime.log_level,
+            .log_size_max = config.runtime.log_size_max,
+            .systemd_cgroup = host.cgroup_manager == "systemd",
+            .no_pivot = config.runtime.no_pivot,
+            .create_timeout = std::chrono::seconds(handler.container_create_timeout)}));
   }
   return std::make_unique<oci::RuntimeHandlers>(std::move(handlers),
                                                 config.runtime.default_runtime);
@@ -104,30 +104,28 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                                 .drop_infra_ctr = config.runtime.drop_infra_ctr},
       *stack->pod_store, *stack->network, stack->isolation);
   stack->containers = std::make_unique<container::Containers>(
-      container::ContainersOptions{.root = config.root.root,
-                                   .run_root = config.root.runroot,
-                                   .exits_dir = config.runtime.container_exits_dir,
-                                   .default_capabilities = config.runtime.default_capabilities,
-                                   .default_ulimits = config.runtime.default_ulimits,
-                                   .seccomp_profile = config.runtime.seccomp_profile,
-                                   .container_min_memory = MinMemory(config),
-                                   .absent_mount_sources_to_reject =
-                                       config.runtime.absent_mount_sources_to_reject,
-                                   .host_capabilities =
-                                       spec::CapabilitiesOfMask(BoundingCapabilities()),
-                                   .image_volumes = config.image.image_volumes,
-                                   .hooks_dirs = config.runtime.hooks_dir,
-                                   .allowed_annotations = AllowedAnnotations(config),
-                                   .default_runtime = config.runtime.default_runtime,
-                                   .cgroup_manager = host.cgroup_manager,
-                                   .pids_limit = config.runtime.pids_limit,
-                                   .negative_oom_score_adj = host.negative_oom_score_adj,
-                                   .boot_id = boot_id,
-                                   .pause_image = config.image.pause_image,
-                                   .pause_command = config.image.pause_command,
-                                   .pause_credentials = PauseCredentials(config)},
-      *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers,
-      *stack->runtimes);
+      container::ContainersOptions{
+          .root = config.root.root,
+          .run_root = config.root.runroot,
+          .exits_dir = config.runtime.container_exits_dir,
+          .default_capabilities = config.runtime.default_capabilities,
+          .default_ulimits = config.runtime.default_ulimits,
+          .seccomp_profile = config.runtime.seccomp_profile,
+          .container_min_memory = MinMemory(config),
+          .absent_mount_sources_to_reject = config.runtime.absent_mount_sources_to_reject,
+          .host_capabilities = spec::CapabilitiesOfMask(BoundingCapabilities()),
+          .image_volumes = config.image.image_volumes,
+          .hooks_dirs = config.runtime.hooks_dir,
+          .allowed_annotations = AllowedAnnotations(config),
+          .default_runtime = config.runtime.default_runtime,
+          .cgroup_manager = host.cgroup_manager,
+          .pids_limit = config.runtime.pids_limit,
+          .negative_oom_score_adj = host.negative_oom_score_adj,
+          .boot_id = boot_id,
+          .pause_image = config.image.pause_image,
+          .pause_command = config.image.pause_command,
+          .pause_credentials = PauseCredentials(config)},
+      *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers, *stack->runtimes);
   stack->sandboxes->SetMembers(stack->containers.get());
   RETURN_IF_ERROR(stack->sandboxes->Restore());
   RETURN_IF_ERROR(stack->containers->Restore());

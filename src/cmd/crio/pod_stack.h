@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "container/container_store.h"
 #include "container/containers.h"
+#include "image/images.h"
 #include "network/cni.h"
 #include "oci/exit_watcher.h"
 #include "oci/runtime_handlers.h"
@@ -18,7 +19,6 @@
 #include "sandbox/sandboxes.h"
 #include "state/database.h"
 #include "storage/container_layers.h"
-#include "image/images.h"
 
 namespace crio {
 

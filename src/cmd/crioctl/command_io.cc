@@ -1,5 +1,7 @@
 #include "cmd/crioctl/command_io.h"
 
+#include <chrono>
+
 #include "cmd/crioctl/client.h"
 #include "fmt/format.h"
 
@@ -51,6 +53,42 @@ void MergeVerboseInfo(const google::protobuf::Map<std::string, std::string>& inf
     const json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
     into[key] = parsed.is_discarded() ? json(value) : parsed;
   }
+}
+
+int ForEachId(const std::vector<std::string>& ids, const std::string& verb,
+              const std::string& endpoint, const CommandIo& io,
+              const std::function<grpc::Status(const std::string& id)>& call,
+              const std::function<std::string(const std::string& id)>& done) {
+  if (ids.empty()) return ReportError(io, verb, "no ID given");
+  int exit_code = 0;
+  for (const std::string& id : ids) {
+    const grpc::Status status = call(id);
+    if (!status.ok()) {
+      exit_code = ReportRpcError(io, verb, endpoint, status);
+      continue;
+    }
+    io.out << done(id) << "\n";
+  }
+  return exit_code;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseLabelSelector(
+    const std::vector<std::string>& labels) {
+  std::map<std::string, std::string> selector;
+  for (const std::string& label : labels) {
+    const size_t equals = label.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return absl::InvalidArgumentError(fmt::format("--label \"{}\" is not KEY=VALUE", label));
+    }
+    selector[label.substr(0, equals)] = label.substr(equals + 1);
+  }
+  return selector;
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace crio::crioctl

@@ -4,8 +4,11 @@
 // these so each verb body is only its rpc and its rendering. Stateless; thread-compatible.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cmd/crioctl/output.h"
@@ -35,6 +38,21 @@ int ReportError(const CommandIo& io, const std::string& verb, const std::string&
 // Returns 1.
 int ReportRpcError(const CommandIo& io, const std::string& verb, const std::string& endpoint,
                    const grpc::Status& status);
+
+// Calls `call` for each of `ids` in turn: a failure is reported as crictl does and the
+// others still run; a success prints `done(id)` and a newline. Returns 0, or 1 when any
+// call failed (or no id was given).
+int ForEachId(const std::vector<std::string>& ids, const std::string& verb,
+              const std::string& endpoint, const CommandIo& io,
+              const std::function<grpc::Status(const std::string& id)>& call,
+              const std::function<std::string(const std::string& id)>& done);
+
+// crictl's repeatable --label KEY=VALUE filters as a selector.
+absl::StatusOr<std::map<std::string, std::string>> ParseLabelSelector(
+    const std::vector<std::string>& labels);
+
+// Now, in ns since the epoch (what CRI's created_at counts).
+int64_t NowNs();
 
 // Writes `value` to io.out as JSON or YAML. REQUIRES: format is kJson or kYaml.
 void PrintDocument(const nlohmann::json& value, OutputFormat format, const CommandIo& io);

@@ -49,7 +49,8 @@ absl::StatusOr<json> ParseDocument(const std::string& text, const std::string& p
     const json converted = YamlToJson(YAML::Load(text));
     if (converted.is_object()) return converted;
   } catch (const YAML::Exception& error) {
-    return absl::InvalidArgumentError(fmt::format("{}: neither JSON nor YAML: {}", path, error.what()));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: neither JSON nor YAML: {}", path, error.what()));
   }
   return absl::InvalidArgumentError(fmt::format("{}: not a JSON or YAML object", path));
 }
@@ -59,8 +60,7 @@ absl::StatusOr<json> ParseDocument(const std::string& text, const std::string& p
 absl::Status LoadMessageFile(const std::string& path, google::protobuf::Message& message) {
   auto text = ReadFileToString(path, kMaxConfigBytes);
   if (!text.ok()) {
-    return absl::InvalidArgumentError(
-        std::string(AsStd(text.status().message())));
+    return absl::InvalidArgumentError(std::string(AsStd(text.status().message())));
   }
   auto document = ParseDocument(*text, path);
   if (!document.ok()) return document.status();

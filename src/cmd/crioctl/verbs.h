@@ -87,10 +87,10 @@ struct RemovePodsOptions {
 int RunRemovePods(Client& client, const RemovePodsOptions& options, const CommandIo& io);
 
 struct PodsOptions {
-  std::string id;             // prefix
-  std::string name;           // regular expression
-  std::string pod_namespace;  // regular expression
-  std::string state;          // ready | notready
+  std::string id;                   // prefix
+  std::string name;                 // regular expression
+  std::string pod_namespace;        // regular expression
+  std::string state;                // ready | notready
   std::vector<std::string> labels;  // KEY=VALUE
   bool quiet = false;
   bool no_trunc = false;

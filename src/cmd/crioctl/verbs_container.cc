@@ -20,12 +20,6 @@ namespace {
 namespace v1 = runtime::v1;
 using nlohmann::json;
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string StateName(v1::ContainerState state) {
   switch (state) {
     case v1::CONTAINER_CREATED:
@@ -47,8 +41,7 @@ absl::StatusOr<std::string> CreateIn(Client& client, const std::string& pod_id,
   if (auto loaded = LoadMessageFile(container_config, *request.mutable_config()); !loaded.ok()) {
     return loaded;
   }
-  if (auto loaded = LoadMessageFile(pod_config, *request.mutable_sandbox_config());
-      !loaded.ok()) {
+  if (auto loaded = LoadMessageFile(pod_config, *request.mutable_sandbox_config()); !loaded.ok()) {
     return loaded;
   }
   v1::CreateContainerResponse response;
@@ -61,8 +54,8 @@ grpc::Status Start(Client& client, const std::string& id) {
   v1::StartContainerRequest request;
   request.set_container_id(id);
   v1::StartContainerResponse response;
-  return client.runtime().StartContainer(client.NewContext(std::chrono::minutes(2)).get(),
-                                         request, &response);
+  return client.runtime().StartContainer(client.NewContext(std::chrono::minutes(2)).get(), request,
+                                         &response);
 }
 
 // Prints the CRI log lines of `text` (from line `skip` on) to out/err as crictl does.
@@ -115,13 +108,9 @@ absl::StatusOr<std::vector<v1::Container>> ListContainers(Client& client, const 
   } else if (!options.all) {
     filter->mutable_state()->set_state(v1::CONTAINER_RUNNING);
   }
-  for (const std::string& label : options.labels) {
-    const size_t equals = label.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      return absl::InvalidArgumentError(fmt::format("--label \"{}\" is not KEY=VALUE", label));
-    }
-    (*filter->mutable_label_selector())[label.substr(0, equals)] = label.substr(equals + 1);
-  }
+  auto selector = ParseLabelSelector(options.labels);
+  if (!selector.ok()) return selector.status();
+  filter->mutable_label_selector()->insert(selector->begin(), selector->end());
   v1::ListContainersResponse response;
   rpc = client.runtime().ListContainers(client.NewContext().get(), request, &response);
   std::vector<v1::Container> containers;
@@ -154,17 +143,10 @@ int RunCreateContainer(Client& client, const CreateOptions& options, const Comma
 }
 
 int RunStartContainers(Client& client, const std::vector<std::string>& ids, const CommandIo& io) {
-  if (ids.empty()) return ReportError(io, "start", "no container ID given");
-  int exit_code = 0;
-  for (const std::string& id : ids) {
-    const grpc::Status status = Start(client, id);
-    if (!status.ok()) {
-      exit_code = ReportRpcError(io, "start", client.runtime_endpoint(), status);
-      continue;
-    }
-    io.out << id << "\n";
-  }
-  return exit_code;
+  return ForEachId(
+      ids, "start", client.runtime_endpoint(), io,
+      [&](const std::string& id) { return Start(client, id); },
+      [](const std::string& id) { return id; });
 }
 
 int RunRunContainer(Client& client, const RunOptions& options, const CommandIo& io) {
@@ -174,11 +156,11 @@ int RunRunContainer(Client& client, const RunOptions& options, const CommandIo& 
   }
   run.set_runtime_handler(options.runtime);
   v1::RunPodSandboxResponse ran;
-  grpc::Status rpc = client.runtime().RunPodSandbox(
-      client.NewContext(std::chrono::minutes(5)).get(), run, &ran);
+  grpc::Status rpc =
+      client.runtime().RunPodSandbox(client.NewContext(std::chrono::minutes(5)).get(), run, &ran);
   if (!rpc.ok()) return ReportRpcError(io, "run", client.runtime_endpoint(), rpc);
-  auto id = CreateIn(client, ran.pod_sandbox_id(), options.container_config, options.pod_config,
-                     rpc);
+  auto id =
+      CreateIn(client, ran.pod_sandbox_id(), options.container_config, options.pod_config, rpc);
   if (!id.ok()) return ReportError(io, "run", std::string(AsStd(id.status().message())));
   if (!rpc.ok()) return ReportRpcError(io, "run", client.runtime_endpoint(), rpc);
   if (rpc = Start(client, *id); !rpc.ok()) {
@@ -190,22 +172,17 @@ int RunRunContainer(Client& client, const RunOptions& options, const CommandIo& 
 
 int RunStopContainers(Client& client, const std::vector<std::string>& ids, int64_t timeout,
                       const CommandIo& io) {
-  if (ids.empty()) return ReportError(io, "stop", "no container ID given");
-  int exit_code = 0;
-  for (const std::string& id : ids) {
-    v1::StopContainerRequest request;
-    request.set_container_id(id);
-    request.set_timeout(timeout);
-    v1::StopContainerResponse response;
-    const grpc::Status status = client.runtime().StopContainer(
-        client.NewContext(std::chrono::seconds(timeout + 60)).get(), request, &response);
-    if (!status.ok()) {
-      exit_code = ReportRpcError(io, "stop", client.runtime_endpoint(), status);
-      continue;
-    }
-    io.out << id << "\n";
-  }
-  return exit_code;
+  return ForEachId(
+      ids, "stop", client.runtime_endpoint(), io,
+      [&](const std::string& id) {
+        v1::StopContainerRequest request;
+        request.set_container_id(id);
+        request.set_timeout(timeout);
+        v1::StopContainerResponse response;
+        return client.runtime().StopContainer(
+            client.NewContext(std::chrono::seconds(timeout + 60)).get(), request, &response);
+      },
+      [](const std::string& id) { return id; });
 }
 
 int RunRemoveContainers(Client& client, const RemoveContainersOptions& options,
@@ -354,28 +331,23 @@ int RunExecSync(Client& client, const ExecOptions& options, const CommandIo& io)
 }
 
 int RunUpdateContainers(Client& client, const UpdateOptions& options, const CommandIo& io) {
-  if (options.ids.empty()) return ReportError(io, "update", "no container ID given");
-  int exit_code = 0;
-  for (const std::string& id : options.ids) {
-    v1::UpdateContainerResourcesRequest request;
-    request.set_container_id(id);
-    v1::LinuxContainerResources* linux_resources = request.mutable_linux();
-    linux_resources->set_cpu_period(options.cpu_period);
-    linux_resources->set_cpu_quota(options.cpu_quota);
-    linux_resources->set_cpu_shares(options.cpu_shares);
-    linux_resources->set_cpuset_cpus(options.cpuset_cpus);
-    linux_resources->set_cpuset_mems(options.cpuset_mems);
-    linux_resources->set_memory_limit_in_bytes(options.memory);
-    v1::UpdateContainerResourcesResponse response;
-    const grpc::Status status =
-        client.runtime().UpdateContainerResources(client.NewContext().get(), request, &response);
-    if (!status.ok()) {
-      exit_code = ReportRpcError(io, "update", client.runtime_endpoint(), status);
-      continue;
-    }
-    io.out << id << "\n";
-  }
-  return exit_code;
+  return ForEachId(
+      options.ids, "update", client.runtime_endpoint(), io,
+      [&](const std::string& id) {
+        v1::UpdateContainerResourcesRequest request;
+        request.set_container_id(id);
+        v1::LinuxContainerResources* linux_resources = request.mutable_linux();
+        linux_resources->set_cpu_period(options.cpu_period);
+        linux_resources->set_cpu_quota(options.cpu_quota);
+        linux_resources->set_cpu_shares(options.cpu_shares);
+        linux_resources->set_cpuset_cpus(options.cpuset_cpus);
+        linux_resources->set_cpuset_mems(options.cpuset_mems);
+        linux_resources->set_memory_limit_in_bytes(options.memory);
+        v1::UpdateContainerResourcesResponse response;
+        return client.runtime().UpdateContainerResources(client.NewContext().get(), request,
+                                                         &response);
+      },
+      [](const std::string& id) { return id; });
 }
 
 namespace {
@@ -416,11 +388,11 @@ void AddStartStop(CLI::App& app, VerbAction& chosen) {
     int64_t timeout = 0;
   };
   auto stop_options = std::make_shared<Stop>();
-  CLI::App* stop = AddVerb(app, "stop", "Stop one or more running containers", chosen,
-                           [stop_options](Client& client, const CommandIo& io) {
-                             return RunStopContainers(client, stop_options->ids,
-                                                      stop_options->timeout, io);
-                           });
+  CLI::App* stop =
+      AddVerb(app, "stop", "Stop one or more running containers", chosen,
+              [stop_options](Client& client, const CommandIo& io) {
+                return RunStopContainers(client, stop_options->ids, stop_options->timeout, io);
+              });
   stop->add_option("CONTAINER-ID", stop_options->ids, "Container IDs");
   stop->add_option("--timeout,-t", stop_options->timeout,
                    "Seconds to wait after the stop signal before killing");
@@ -439,10 +411,9 @@ void AddRemove(CLI::App& app, VerbAction& chosen) {
 
 void AddPs(CLI::App& app, VerbAction& chosen) {
   auto options = std::make_shared<PsOptions>();
-  CLI::App* ps = AddVerb(app, "ps", "List containers", chosen,
-                         [options](Client& client, const CommandIo& io) {
-                           return RunPs(client, *options, io);
-                         });
+  CLI::App* ps = AddVerb(
+      app, "ps", "List containers", chosen,
+      [options](Client& client, const CommandIo& io) { return RunPs(client, *options, io); });
   ps->add_flag("--all,-a", options->all, "Show all containers, not only running ones");
   ps->add_option("--id", options->id, "Container ID (prefix)");
   ps->add_option("--pod,-p", options->pod, "Pod sandbox ID (prefix)");
@@ -462,11 +433,11 @@ void AddInspect(CLI::App& app, VerbAction& chosen) {
     std::string output;
   };
   auto inspect = std::make_shared<Inspect>();
-  CLI::App* command = AddVerb(app, "inspect", "Show the status of one or more containers",
-                              chosen, [inspect](Client& client, const CommandIo& io) {
-                                return RunInspectContainers(client, inspect->ids,
-                                                            inspect->output, io);
-                              });
+  CLI::App* command =
+      AddVerb(app, "inspect", "Show the status of one or more containers", chosen,
+              [inspect](Client& client, const CommandIo& io) {
+                return RunInspectContainers(client, inspect->ids, inspect->output, io);
+              });
   command->add_option("CONTAINER-ID", inspect->ids, "Container IDs");
   AddOutputOption(*command, inspect->output, "json or yaml");
 }
@@ -486,12 +457,11 @@ void AddLogsExecUpdate(CLI::App& app, VerbAction& chosen) {
   // the command, dashes included.
   auto exec_options = std::make_shared<ExecOptions>();
   auto exec_app = std::make_shared<CLI::App*>(nullptr);  // set below, read when chosen
-  CLI::App* exec =
-      AddVerb(app, "exec", "Run a command in a running container (synchronously)", chosen,
-              [exec_options, exec_app](Client& client, const CommandIo& io) {
-                exec_options->command = (*exec_app)->remaining();
-                return RunExecSync(client, *exec_options, io);
-              });
+  CLI::App* exec = AddVerb(app, "exec", "Run a command in a running container (synchronously)",
+                           chosen, [exec_options, exec_app](Client& client, const CommandIo& io) {
+                             exec_options->command = (*exec_app)->remaining();
+                             return RunExecSync(client, *exec_options, io);
+                           });
   *exec_app = exec;
   exec->add_flag("--sync,-s", exec_options->sync, "Run synchronously (the only form so far)");
   exec->add_option("--timeout", exec_options->timeout, "Seconds before the command is killed");

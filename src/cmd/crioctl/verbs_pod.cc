@@ -16,27 +16,8 @@ namespace {
 namespace v1 = runtime::v1;
 using nlohmann::json;
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string StateName(v1::PodSandboxState state) {
   return state == v1::SANDBOX_READY ? "Ready" : "NotReady";
-}
-
-// --label key=value pairs into a selector.
-absl::StatusOr<std::map<std::string, std::string>> Labels(const std::vector<std::string>& labels) {
-  std::map<std::string, std::string> selector;
-  for (const std::string& label : labels) {
-    const size_t equals = label.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      return absl::InvalidArgumentError(fmt::format("--label \"{}\" is not KEY=VALUE", label));
-    }
-    selector[label.substr(0, equals)] = label.substr(equals + 1);
-  }
-  return selector;
 }
 
 absl::StatusOr<std::vector<v1::PodSandbox>> ListPods(Client& client, const PodsOptions& options,
@@ -50,10 +31,9 @@ absl::StatusOr<std::vector<v1::PodSandbox>> ListPods(Client& client, const PodsO
     if (state != "ready" && state != "notready") {
       return absl::InvalidArgumentError("--state must be ready or notready");
     }
-    filter->mutable_state()->set_state(state == "ready" ? v1::SANDBOX_READY
-                                                        : v1::SANDBOX_NOTREADY);
+    filter->mutable_state()->set_state(state == "ready" ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY);
   }
-  auto selector = Labels(options.labels);
+  auto selector = ParseLabelSelector(options.labels);
   if (!selector.ok()) return selector.status();
   filter->mutable_label_selector()->insert(selector->begin(), selector->end());
   v1::ListPodSandboxResponse response;
@@ -95,21 +75,16 @@ int RunRunPod(Client& client, const std::string& config_file, const std::string&
 }
 
 int RunStopPods(Client& client, const std::vector<std::string>& ids, const CommandIo& io) {
-  if (ids.empty()) return ReportError(io, "stopp", "no pod sandbox ID given");
-  int exit_code = 0;
-  for (const std::string& id : ids) {
-    v1::StopPodSandboxRequest request;
-    request.set_pod_sandbox_id(id);
-    v1::StopPodSandboxResponse response;
-    const grpc::Status status = client.runtime().StopPodSandbox(
-        client.NewContext(std::chrono::minutes(2)).get(), request, &response);
-    if (!status.ok()) {
-      exit_code = ReportRpcError(io, "stopp", client.runtime_endpoint(), status);
-      continue;
-    }
-    io.out << "Stopped sandbox " << id << "\n";
-  }
-  return exit_code;
+  return ForEachId(
+      ids, "stopp", client.runtime_endpoint(), io,
+      [&](const std::string& id) {
+        v1::StopPodSandboxRequest request;
+        request.set_pod_sandbox_id(id);
+        v1::StopPodSandboxResponse response;
+        return client.runtime().StopPodSandbox(client.NewContext(std::chrono::minutes(2)).get(),
+                                               request, &response);
+      },
+      [](const std::string& id) { return "Stopped sandbox " + id; });
 }
 
 int RunRemovePods(Client& client, const RemovePodsOptions& options, const CommandIo& io) {
@@ -131,7 +106,8 @@ int RunRemovePods(Client& client, const RemovePodsOptions& options, const Comman
           client.NewContext().get(), status_request, &status_response);
       if (status.ok() && status_response.status().state() == v1::SANDBOX_READY) {
         exit_code = ReportError(
-            io, "rmp", fmt::format("pod sandbox {} is running, please stop it first or use --force", id));
+            io, "rmp",
+            fmt::format("pod sandbox {} is running, please stop it first or use --force", id));
         continue;
       }
     }
@@ -170,9 +146,8 @@ int RunPods(Client& client, const PodsOptions& options, const CommandIo& io) {
   const int64_t now = NowNs();
   for (const v1::PodSandbox& pod : *pods) {
     rows.push_back({options.no_trunc ? pod.id() : pod.id().substr(0, 13),
-                    TimeAgo(pod.created_at(), now), StateName(pod.state()),
-                    pod.metadata().name(), pod.metadata().namespace_(),
-                    std::to_string(pod.metadata().attempt()),
+                    TimeAgo(pod.created_at(), now), StateName(pod.state()), pod.metadata().name(),
+                    pod.metadata().namespace_(), std::to_string(pod.metadata().attempt()),
                     pod.runtime_handler().empty() ? "(default)" : pod.runtime_handler()});
   }
   io.out << ToTable({"POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME"},
@@ -224,10 +199,9 @@ void AddRunPod(CLI::App& app, VerbAction& chosen) {
 
 void AddStopPods(CLI::App& app, VerbAction& chosen) {
   auto ids = std::make_shared<std::vector<std::string>>();
-  CLI::App* stopp = AddVerb(app, "stopp", "Stop one or more running pods", chosen,
-                            [ids](Client& client, const CommandIo& io) {
-                              return RunStopPods(client, *ids, io);
-                            });
+  CLI::App* stopp =
+      AddVerb(app, "stopp", "Stop one or more running pods", chosen,
+              [ids](Client& client, const CommandIo& io) { return RunStopPods(client, *ids, io); });
   stopp->add_option("POD-ID", *ids, "Pod sandbox IDs");
 }
 
@@ -244,10 +218,9 @@ void AddRemovePods(CLI::App& app, VerbAction& chosen) {
 
 void AddPods(CLI::App& app, VerbAction& chosen) {
   auto options = std::make_shared<PodsOptions>();
-  CLI::App* pods = AddVerb(app, "pods", "List pods", chosen,
-                           [options](Client& client, const CommandIo& io) {
-                             return RunPods(client, *options, io);
-                           });
+  CLI::App* pods = AddVerb(
+      app, "pods", "List pods", chosen,
+      [options](Client& client, const CommandIo& io) { return RunPods(client, *options, io); });
   pods->add_option("--id", options->id, "Pod ID (prefix)");
   pods->add_option("--name", options->name, "Pod name regular expression");
   pods->add_option("--namespace", options->pod_namespace, "Pod namespace regular expression");

@@ -36,9 +36,8 @@ class FakePods final : public v1::RuntimeService::Service {
   }
   grpc::Status RemovePodSandbox(grpc::ServerContext*, const v1::RemovePodSandboxRequest* request,
                                 v1::RemovePodSandboxResponse*) override {
-    std::erase_if(pods, [&](const v1::PodSandbox& pod) {
-      return pod.id() == request->pod_sandbox_id();
-    });
+    std::erase_if(pods,
+                  [&](const v1::PodSandbox& pod) { return pod.id() == request->pod_sandbox_id(); });
     return grpc::Status::OK;
   }
   grpc::Status PodSandboxStatus(grpc::ServerContext*, const v1::PodSandboxStatusRequest* request,
@@ -170,8 +169,8 @@ TEST_F(PodVerbsTest, PodsTableFiltersAndFormats) {
 }
 
 TEST_F(PodVerbsTest, RmpRefusesReadyPodsUnlessForced) {
-  const std::string file = dir_.WriteFile(
-      "pod.json", R"({"metadata":{"name":"web","namespace":"default","uid":"u"}})");
+  const std::string file =
+      dir_.WriteFile("pod.json", R"({"metadata":{"name":"web","namespace":"default","uid":"u"}})");
   ASSERT_EQ(RunRunPod(*client_, file, "", Io()), 0);
   const std::string id = fake_.pods[0].id();
   EXPECT_EQ(RunRemovePods(*client_, {.ids = {id}}, Io()), 1);
@@ -182,8 +181,8 @@ TEST_F(PodVerbsTest, RmpRefusesReadyPodsUnlessForced) {
 }
 
 TEST_F(PodVerbsTest, InspectpMergesVerboseInfo) {
-  const std::string file = dir_.WriteFile(
-      "pod.json", R"({"metadata":{"name":"web","namespace":"default","uid":"u"}})");
+  const std::string file =
+      dir_.WriteFile("pod.json", R"({"metadata":{"name":"web","namespace":"default","uid":"u"}})");
   ASSERT_EQ(RunRunPod(*client_, file, "", Io()), 0);
   ASSERT_EQ(RunInspectPods(*client_, {fake_.pods[0].id()}, "", Io()), 0);
   const json inspected = json::parse(out_.str());
