@@ -65,7 +65,8 @@ struct ContainerRequest {
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
   sandbox::NamespaceMode pid_mode = sandbox::NamespaceMode::kContainer;
-  std::string pid_target;  // pid mode TARGET: the container whose PID namespace to join
+  std::string pid_target;   // pid mode TARGET: the container whose PID namespace to join
+  std::string stop_signal;  // "SIGTERM"...; empty: the image's STOPSIGNAL, else SIGTERM
   // "runtime/default", "localhost/ABSOLUTE-PATH", or "" / "unconfined" for none.
   std::string seccomp_profile;
   std::string config_blob;  // the CRI ContainerConfig as the server serialized it
@@ -93,6 +94,10 @@ struct Container {
   std::string rootfs;
   int stop_signal = 15;
   std::string boot_id;
+  // The process's identity, as resolved at creation.
+  int64_t uid = 0;
+  int64_t gid = 0;
+  std::vector<int64_t> supplemental_groups;
 };
 
 // The name a container is reserved under, CRI-O's form:

@@ -96,7 +96,10 @@ std::string EncodeContainer(const Container& c) {
                      {"persist_dir", c.persist_dir},
                      {"rootfs", c.rootfs},
                      {"stop_signal", c.stop_signal},
-                     {"boot_id", c.boot_id}};
+                     {"boot_id", c.boot_id},
+                     {"uid", c.uid},
+                     {"gid", c.gid},
+                     {"supplemental_groups", c.supplemental_groups}};
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -104,27 +107,31 @@ absl::StatusOr<Container> DecodeContainer(const std::string& text) {
   const json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) return absl::DataLossError("container row is not a JSON object");
   try {
-    return Container{.id = body.at("id"),
-                     .request = DecodeRequest(body.at("request")),
-                     .image_id = body.at("image_id"),
-                     .image_name = body.at("image_name"),
-                     .image_ref = body.at("image_ref"),
-                     .runtime_handler = body.at("runtime_handler"),
-                     .infra = body.at("infra"),
-                     .state = static_cast<ContainerState>(body.at("state").get<int>()),
-                     .created_at = body.at("created_at"),
-                     .started_at = body.at("started_at"),
-                     .finished_at = body.at("finished_at"),
-                     .exit_code = body.at("exit_code"),
-                     .reason = body.at("reason"),
-                     .message = body.at("message"),
-                     .pid = body.at("pid"),
-                     .log_path = body.at("log_path"),
-                     .bundle = body.at("bundle"),
-                     .persist_dir = body.at("persist_dir"),
-                     .rootfs = body.at("rootfs"),
-                     .stop_signal = body.at("stop_signal"),
-                     .boot_id = body.at("boot_id")};
+    return Container{
+        .id = body.at("id"),
+        .request = DecodeRequest(body.at("request")),
+        .image_id = body.at("image_id"),
+        .image_name = body.at("image_name"),
+        .image_ref = body.at("image_ref"),
+        .runtime_handler = body.at("runtime_handler"),
+        .infra = body.at("infra"),
+        .state = static_cast<ContainerState>(body.at("state").get<int>()),
+        .created_at = body.at("created_at"),
+        .started_at = body.at("started_at"),
+        .finished_at = body.at("finished_at"),
+        .exit_code = body.at("exit_code"),
+        .reason = body.at("reason"),
+        .message = body.at("message"),
+        .pid = body.at("pid"),
+        .log_path = body.at("log_path"),
+        .bundle = body.at("bundle"),
+        .persist_dir = body.at("persist_dir"),
+        .rootfs = body.at("rootfs"),
+        .stop_signal = body.at("stop_signal"),
+        .boot_id = body.at("boot_id"),
+        .uid = body.value("uid", 0),
+        .gid = body.value("gid", 0),
+        .supplemental_groups = body.value("supplemental_groups", std::vector<int64_t>())};
   } catch (const json::exception& error) {
     return absl::DataLossError(std::string("container row: ") + error.what());
   }

@@ -312,8 +312,10 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   container.image_ref = image->repo_digests.empty() ? image->id : image->repo_digests.front();
   ASSIGN_OR_RETURN(const std::string config_text, images_.Config(image->id));
   ASSIGN_OR_RETURN(const image::ImageConfig image_config, image::ParseImageConfig(config_text));
-  container.stop_signal =
-      image_config.stop_signal.empty() ? SIGTERM : ParseSignal(image_config.stop_signal);
+  const std::string& stop_signal = !container.request.stop_signal.empty()
+                                       ? container.request.stop_signal
+                                       : image_config.stop_signal;
+  container.stop_signal = stop_signal.empty() ? SIGTERM : ParseSignal(stop_signal);
 
   container.persist_dir =
       fmt::format("{}/overlay-containers/{}/userdata", options_.root, container.id);
@@ -330,6 +332,9 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   rollback.Add([this, id = container.id] { (void)layers_.Remove(id); });
 
   ASSIGN_OR_RETURN(const spec::ContainerSpecInput input, SpecInput(container, pod, image_config));
+  container.uid = input.uid;
+  container.gid = input.gid;
+  container.supplemental_groups.assign(input.additional_gids.begin(), input.additional_gids.end());
   nlohmann::json oci_spec = spec::BuildSpec(input);
   std::vector<std::string> skipped;
   InjectHooks(LoadHooks(options_.hooks_dirs, &skipped), oci_spec);

@@ -1,5 +1,7 @@
 #include "server/container_convert.h"
 
+#include <string.h>
+
 #include "common/read_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
@@ -93,6 +95,9 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
   } else {
     request.seccomp_profile = security.seccomp_profile_path();  // the older string form
   }
+  if (config.stop_signal() != v1::RUNTIME_DEFAULT) {
+    request.stop_signal = v1::Signal_Name(config.stop_signal());
+  }
   request.config_blob = config.SerializeAsString();
   return request;
 }
@@ -133,6 +138,15 @@ void FillContainerStatus(const container::Container& c, v1::ContainerStatus& out
     added->set_propagation(static_cast<v1::MountPropagation>(mount.propagation));
   }
   out.set_log_path(c.log_path);
+  v1::LinuxContainerUser* user = out.mutable_user()->mutable_linux();
+  user->set_uid(c.uid);
+  user->set_gid(c.gid);
+  for (const int64_t group : c.supplemental_groups) user->add_supplemental_groups(group);
+  v1::Signal signal = v1::RUNTIME_DEFAULT;
+  if (const char* name = ::sigabbrev_np(c.stop_signal); name != nullptr) {
+    v1::Signal_Parse(std::string("SIG") + name, &signal);
+  }
+  out.set_stop_signal(signal);
 }
 
 void FillContainerItem(const container::Container& c, v1::Container& out) {

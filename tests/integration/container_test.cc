@@ -243,6 +243,18 @@ TEST_F(ContainerTest, StopEscalatesToSigkillAndRemoveCleansUp) {
 
   ASSERT_TRUE(Stop(polite, 10).ok());
   EXPECT_EQ(Status(polite).status().exit_code(), 42);
+
+  v1::ContainerConfig usr1 =  // the CRI stop signal replaces the image's
+      Config("usr1", {"sh", "-c", "trap 'exit 7' USR1; while true; do sleep 0.1; done"});
+  v1::Signal signal;  // by name: <signal.h> turns SIGUSR1 into a number
+  ASSERT_TRUE(v1::Signal_Parse("SIGUSR1", &signal));
+  usr1.set_stop_signal(signal);
+  const std::string usr1_id = Create(usr1);
+  ASSERT_TRUE(Start(usr1_id).ok());
+  EXPECT_EQ(Status(usr1_id).status().stop_signal(), signal);
+  ASSERT_TRUE(Stop(usr1_id, 10).ok());
+  EXPECT_EQ(Status(usr1_id).status().exit_code(), 7);
+  ASSERT_TRUE(Remove(usr1_id).ok());
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(Stop(stubborn, 1).ok());
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
@@ -278,6 +290,10 @@ TEST_F(ContainerTest, UserAndGroupsComeFromTheImage) {
             std::string::npos)
       << log;
   EXPECT_NE(log.find("home=/var/www"), std::string::npos) << log;
+  EXPECT_EQ(status.user().linux().uid(), 33);
+  EXPECT_EQ(status.user().linux().gid(), 33);
+  EXPECT_EQ(status.user().linux().supplemental_groups_size(), 2);
+  EXPECT_EQ(v1::Signal_Name(status.stop_signal()), "SIGTERM");
 }
 
 TEST_F(ContainerTest, BadRequestsGetClearErrors) {
