@@ -9,7 +9,8 @@ bin_dir=$(realpath "${BUILD_DIR:-build}")/bin
 leaks=()
 pids=$(pgrep -f "^$bin_dir/crio( |$)" || true)
 [ -n "$pids" ] && leaks+=("crio processes still running: $pids")
-temp=$(find "${TMPDIR:-/tmp}" /tmp -maxdepth 1 \( -name 'crio-test-*' -o -name 'crio-exec-*' \) 2>/dev/null)
+temp=$(find "${TMPDIR:-/tmp}" /tmp -maxdepth 1 \( -name 'crio-test-*' -o -name 'crio-exec-*' \
+  -o -name '.crio-test-subnet-*' \) 2>/dev/null)
 [ -n "$temp" ] && leaks+=("temp dirs left: $temp")
 mounts=$(grep -E 'crio-test-' /proc/mounts || true)
 [ -n "$mounts" ] && leaks+=("mounts left: $mounts")

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,14 +20,36 @@
 
 namespace crio::testing {
 
+namespace {
+
+constexpr int kSlots = 250;
+
+// Claims a subnet slot no other test process holds: an exclusive flock on a per-slot file,
+// released by the kernel when the process ends (even if it crashes).
+int ClaimSlot(sys::UniqueFd& lock) {
+  for (int i = 0; i < kSlots; ++i) {
+    const int slot = static_cast<int>((::getpid() + i) % kSlots) + 1;
+    sys::UniqueFd fd(::open(fmt::format("/tmp/.crio-test-subnet-{}.lock", slot).c_str(),
+                            O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+      lock = std::move(fd);
+      return slot;
+    }
+  }
+  return static_cast<int>(::getpid() % kSlots) + 1;  // all taken: hope for the best
+}
+
+}  // namespace
+
 TestCniNetwork::TestCniNetwork(const std::string& network_dir, const std::string& data_dir) {
-  // One subnet, bridge and host port per test process (ctest runs each test alone).
-  const int slot = static_cast<int>(::getpid() % 250) + 1;
+  // One subnet, bridge and host port per test process, whatever runs beside it.
+  const int slot = ClaimSlot(slot_lock_);
+  slot_ = slot;
   name_ = fmt::format("crio-test-{}", ::getpid());
   bridge_ = fmt::format("crt{}", ::getpid());
   prefix_ = fmt::format("10.201.{}.", slot);
   gateway_ = prefix_ + "1";
-  host_port_ = 20000 + static_cast<int>(::getpid() % 20000);
+  host_port_ = 20000 + slot;
   const std::string conflist = fmt::format(
       R"({{"cniVersion":"1.0.0","name":"{}","plugins":[)"
       R"({{"type":"bridge","bridge":"{}","isGateway":true,"ipMasq":false,"hairpinMode":true,)"
@@ -38,7 +61,11 @@ TestCniNetwork::TestCniNetwork(const std::string& network_dir, const std::string
   std::ofstream(network_dir + "/10-test.conflist") << conflist;
 }
 
-TestCniNetwork::~TestCniNetwork() { RunCommand({"ip", "link", "del", bridge_}); }
+TestCniNetwork::~TestCniNetwork() {
+  RunCommand({"ip", "link", "del", bridge_});
+  // The subnet is free again: drop the lock file (the flock goes with the fd).
+  if (slot_lock_) ::unlink(fmt::format("/tmp/.crio-test-subnet-{}.lock", slot_).c_str());
+}
 
 NetnsListener::NetnsListener(const std::string& netns, int port, std::string greeting)
     : greeting_(std::move(greeting)) {

@@ -1,5 +1,6 @@
 // Pod networking for integration tests: a CNI conflist (bridge + host-local + portmap) with
-// a bridge name, subnet and host-local data dir of its own, so tests can run in parallel;
+// a bridge name, a subnet (a slot claimed with a lock file, so concurrent tests never share
+// one) and host-local data dir of its own, so tests can run in parallel;
 // and TCP helpers to listen inside a pod's network namespace and connect from the host.
 // The destructor deletes the bridge the plugins created.
 #pragma once
@@ -31,6 +32,8 @@ class TestCniNetwork {
   std::string prefix_;
   std::string gateway_;
   int host_port_ = 0;
+  int slot_ = 0;
+  sys::UniqueFd slot_lock_;  // holds this process's subnet slot
 };
 
 // A TCP listener on 0.0.0.0:`port` inside the network namespace pinned at `netns`; each
