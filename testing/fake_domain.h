@@ -33,6 +33,8 @@ class FakeOciRuntime final : public oci::OciRuntime {
     return oci::RuntimeState{.status = "running", .pid = 4242};
   }
   absl::Status Update(const std::string&, const std::string&) override { return absl::OkStatus(); }
+  absl::Status Pause(const std::string&) override { return absl::OkStatus(); }
+  absl::Status Resume(const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<oci::ExecResult> ExecSync(const oci::ExecRequest&) override {
     return oci::ExecResult{.exit_code = 0, .out = "fake\n", .err = ""};
   }

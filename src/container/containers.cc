@@ -207,6 +207,51 @@ std::shared_ptr<Containers::Entry> Containers::Find(const std::string& id_or_pre
   return found;
 }
 
+absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) const {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  const Container container = entry->Copy();
+  std::string name;
+  std::vector<std::string> ips;
+  if (auto pod = sandboxes_.Get(container.request.pod_id); pod.ok()) {
+    name = ContainerName(container.request, pod->spec.metadata);
+    ips = pod->ips;
+  }
+  return nlohmann::json{{"name", name},
+                        {"pid", container.pid},
+                        {"image", container.image_name},
+                        {"image_ref", container.image_ref},
+                        {"created_time", container.created_at},
+                        {"labels", container.request.labels},
+                        {"annotations", container.request.annotations},
+                        {"log_path", container.log_path},
+                        {"root", container.rootfs},
+                        {"sandbox", container.request.pod_id},
+                        {"ip_addresses", ips}};
+}
+
+absl::Status Containers::Pause(const std::string& id) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  const Container container = entry->Copy();
+  if (container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
+  }
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->Pause(container.id);
+}
+
+absl::Status Containers::Resume(const std::string& id) {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  const Container container = entry->Copy();
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->Resume(container.id);
+}
+
 std::optional<std::string> Containers::ContainerUsing(const std::string& image_id) const {
   std::shared_lock lock(mu_);
   for (const auto& [id, entry] : by_id_) {

@@ -98,6 +98,16 @@ class Containers final : public sandbox::PodMembers {
   // after the kubelet rotated it. The container must be running.
   absl::Status ReopenLog(const std::string& id);
 
+  // The status API's /containers/ID document (CRI-O's ContainerInfo fields): name, pid,
+  // image, image_ref, created_time, labels, annotations, log_path, root, sandbox,
+  // ip_addresses. NOT_FOUND for unknown IDs.
+  absl::StatusOr<nlohmann::json> StatusInfo(const std::string& id) const;
+
+  // The status API's pause/unpause: freeze or thaw a running container. It stays RUNNING
+  // for CRI (as in CRI-O).
+  absl::Status Pause(const std::string& id);
+  absl::Status Resume(const std::string& id);
+
   // A container (the infra ones included) created from image `image_id`, if any.
   std::optional<std::string> ContainerUsing(const std::string& image_id) const;
 

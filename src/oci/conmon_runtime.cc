@@ -242,6 +242,14 @@ absl::StatusOr<RuntimeState> ConmonRuntime::State(const std::string& id) {
   return RuntimeState{.status = state.value("status", ""), .pid = state.value("pid", 0)};
 }
 
+absl::Status ConmonRuntime::Pause(const std::string& id) {
+  return RunRuntime({"pause", id}).status();
+}
+
+absl::Status ConmonRuntime::Resume(const std::string& id) {
+  return RunRuntime({"resume", id}).status();
+}
+
 absl::Status ConmonRuntime::Update(const std::string& id, const std::string& resources_json) {
   return RunRuntime({"update", "--resources", "-", id}, resources_json).status();
 }

@@ -43,6 +43,8 @@ class ConmonRuntime final : public OciRuntime {
   absl::StatusOr<RuntimeState> State(const std::string& id) override;
   absl::Status Update(const std::string& id, const std::string& resources_json) override;
   absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) override;
+  absl::Status Pause(const std::string& id) override;
+  absl::Status Resume(const std::string& id) override;
 
   // conmon's argv for `request`, exposed for tests.
   std::vector<std::string> ConmonArgs(const CreateRequest& request) const;

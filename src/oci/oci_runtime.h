@@ -63,6 +63,9 @@ class OciRuntime {
   // Runs a process in the running container and waits for it. DEADLINE_EXCEEDED when the
   // timeout passed (the process is killed).
   virtual absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) = 0;
+  // Freezes / thaws every process of the container (the cgroup freezer).
+  virtual absl::Status Pause(const std::string& id) = 0;
+  virtual absl::Status Resume(const std::string& id) = 0;
   // Applies LinuxResources JSON to the running container.
   virtual absl::Status Update(const std::string& id, const std::string& resources_json) = 0;
 };

@@ -39,9 +39,23 @@ HttpResponse StatusApi::Handle(const HttpRequest& request) const {
   if (path == "/info") return Info();
   if (path == "/config") return ConfigToml();
   for (const std::string_view prefix : {"/containers/", "/pause/", "/unpause/"}) {
-    const std::string_view id = IdAfter(path, prefix);
-    if (id.empty() || id.find('/') != std::string_view::npos) continue;
-    return JsonError(404, fmt::format("can't find the container with id {}", id));
+    const std::string id(IdAfter(path, prefix));
+    if (id.empty() || id.find('/') != std::string::npos) continue;
+    const auto not_found = [&] {
+      return JsonError(404, fmt::format("can't find the container with id {}", id));
+    };
+    if (prefix == "/containers/") {
+      if (!containers_.info) return not_found();
+      auto info = containers_.info(id);
+      if (!info.ok()) return not_found();
+      return HttpResponse{.body = info->dump() + "\n"};
+    }
+    const auto& action = prefix == "/pause/" ? containers_.pause : containers_.unpause;
+    if (!action) return not_found();
+    const absl::Status done = action(id);
+    if (absl::IsNotFound(done)) return not_found();
+    if (!done.ok()) return JsonError(500, std::string(done.message()));
+    return HttpResponse{.body = json{{"id", id}}.dump() + "\n"};
   }
   return JsonError(404, fmt::format("no such endpoint {}", path));
 }

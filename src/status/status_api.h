@@ -5,23 +5,37 @@
 //   GET /containers/ID   JSON about one container
 //   GET /pause/ID        pause a container    GET /unpause/ID   resume it
 //
-// Errors come back as JSON {"error": "..."} with a matching HTTP status. crio has no
-// containers until the containers feature lands, so every container id is unknown (404).
-// Thread-safe: it reads only LiveConfig snapshots.
+// Errors come back as JSON {"error": "..."} with a matching HTTP status (404 for an unknown
+// container). Containers are reached through the ContainerAccess callbacks main wires to
+// the container domain, so this library stays independent of it. Thread-safe when they are.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "config/live_config.h"
+#include "nlohmann/json.hpp"
 #include "status/http_server.h"
 
 namespace crio::status {
 
+// What the status API needs of containers; unset members answer 404.
+struct ContainerAccess {
+  // CRI-O's container info JSON, or NOT_FOUND.
+  std::function<absl::StatusOr<nlohmann::json>(const std::string& id)> info;
+  std::function<absl::Status(const std::string& id)> pause;
+  std::function<absl::Status(const std::string& id)> unpause;
+};
+
 class StatusApi {
  public:
   // `cgroup_driver` is the cgroup manager in effect ("systemd" or "cgroupfs").
-  StatusApi(const config::LiveConfig& config, std::string cgroup_driver)
-      : config_(config), cgroup_driver_(std::move(cgroup_driver)) {}
+  StatusApi(const config::LiveConfig& config, std::string cgroup_driver,
+            ContainerAccess containers = {})
+      : config_(config),
+        cgroup_driver_(std::move(cgroup_driver)),
+        containers_(std::move(containers)) {}
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -31,6 +45,7 @@ class StatusApi {
 
   const config::LiveConfig& config_;
   const std::string cgroup_driver_;
+  const ContainerAccess containers_;
 };
 
 }  // namespace crio::status

@@ -702,6 +702,39 @@ TEST_F(ContainerTest, TargetPidNamespaceAndHostToContainerPropagation) {
   EXPECT_NE(log.find("stdout F propagated"), std::string::npos) << log;
 }
 
+TEST_F(ContainerTest, StatusApiDescribesPausesAndUnpausesContainers) {
+  const std::string id =
+      Create(Config("counter", {"sh", "-c",
+                                "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo $i; "
+                                "sleep 0.05; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  auto get = [&](const std::string& path) {
+    return RunCommand({"curl", "-s", "--unix-socket", crio_->socket(), "http://localhost" + path});
+  };
+  const json info = json::parse(get("/containers/" + id).out);
+  EXPECT_EQ(info["sandbox"], pod_);
+  EXPECT_GT(info["pid"].get<int>(), 0);
+  EXPECT_EQ(info["image"], image_);
+  EXPECT_TRUE(info["name"].get<std::string>().starts_with("k8s_counter_pod_default_"));
+  const RunResult status = RunCommand(
+      {BinPath("crio"), "status", "--socket", crio_->socket(), "containers", "--id", id});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find(id.substr(0, 12)), std::string::npos) << status.out;
+
+  const std::string log = Status(id).status().log_path();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(json::parse(get("/pause/" + id).out)["id"], id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const size_t frozen = ReadText(log).size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(ReadText(log).size(), frozen);  // nothing runs while paused
+  ASSERT_EQ(json::parse(get("/unpause/" + id).out)["id"], id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_GT(ReadText(log).size(), frozen);
+  EXPECT_NE(get("/containers/nosuch").out.find("can't find the container"), std::string::npos);
+  ASSERT_TRUE(Stop(id, 5).ok());
+}
+
 TEST_F(ContainerTest, RemovingThePodRemovesItsContainers) {
   const std::string id =
       Create(Config("member", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));

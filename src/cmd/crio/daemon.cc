@@ -148,7 +148,11 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("{}", AsStd(cri.status().message()));
     return 1;
   }
-  status::StatusApi status_api(live, facts.cgroup_manager);
+  status::StatusApi status_api(
+      live, facts.cgroup_manager,
+      {.info = [&containers](const std::string& id) { return containers.StatusInfo(id); },
+       .pause = [&containers](const std::string& id) { return containers.Pause(id); },
+       .unpause = [&containers](const std::string& id) { return containers.Resume(id); }});
   status::HttpServer http([&](const status::HttpRequest& r) { return status_api.Handle(r); },
                           status::HttpServer::Options{});
   auto socket = server::ApiSocket::Open(config.api.listen);
