@@ -18,6 +18,27 @@ CREATE TABLE IF NOT EXISTS containers (
 );
 )sql";
 
+json EncodeResources(const spec::Resources& r) {
+  return {{"cpu_period", r.cpu_period},   {"cpu_quota", r.cpu_quota},
+          {"cpu_shares", r.cpu_shares},   {"memory_limit", r.memory_limit},
+          {"memory_swap", r.memory_swap}, {"cpuset_cpus", r.cpuset_cpus},
+          {"cpuset_mems", r.cpuset_mems}, {"pids_limit", r.pids_limit},
+          {"unified", r.unified}};
+}
+
+spec::Resources DecodeResources(const json& r) {
+  if (!r.is_object()) return {};
+  return {.cpu_period = r.value("cpu_period", int64_t{0}),
+          .cpu_quota = r.value("cpu_quota", int64_t{0}),
+          .cpu_shares = r.value("cpu_shares", int64_t{0}),
+          .memory_limit = r.value("memory_limit", int64_t{0}),
+          .memory_swap = r.value("memory_swap", int64_t{0}),
+          .cpuset_cpus = r.value("cpuset_cpus", ""),
+          .cpuset_mems = r.value("cpuset_mems", ""),
+          .pids_limit = r.value("pids_limit", int64_t{0}),
+          .unified = r.value("unified", std::map<std::string, std::string>())};
+}
+
 json EncodeMounts(const std::vector<MountRequest>& mounts) {
   json out = json::array();
   for (const MountRequest& mount : mounts) {
@@ -53,6 +74,8 @@ json EncodeRequest(const ContainerRequest& request) {
           {"stdin", request.stdin},
           {"stdin_once", request.stdin_once},
           {"tty", request.tty},
+          {"resources", EncodeResources(request.resources)},
+          {"oom_score_adj", request.oom_score_adj},
           {"config", Base64Encode(request.config_blob)}};
 }
 
@@ -69,6 +92,8 @@ ContainerRequest DecodeRequest(const json& body) {
   request.stdin = body.at("stdin");
   request.stdin_once = body.at("stdin_once");
   request.tty = body.at("tty");
+  request.resources = DecodeResources(body.value("resources", json()));
+  request.oom_score_adj = body.value("oom_score_adj", int64_t{0});
   request.config_blob = Base64Decode(body.at("config").get<std::string>()).value_or("");
   return request;
 }

@@ -614,7 +614,12 @@ absl::Status Containers::UpdateResources(const std::string& id, const spec::Reso
         fmt::format("container {} is not created or running", container.id));
   }
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
-  return runtime->Update(container.id, spec::ResourcesToJson(resources).dump());
+  RETURN_IF_ERROR(runtime->Update(container.id, spec::ResourcesToJson(resources).dump()));
+  {
+    std::lock_guard data(entry->mu);  // what ContainerStatus reports from now on
+    entry->container.request.resources = resources;
+  }
+  return Persist(*entry);
 }
 
 absl::Status Containers::ReopenLog(const std::string& id) {

@@ -138,6 +138,17 @@ void FillContainerStatus(const container::Container& c, v1::ContainerStatus& out
     added->set_propagation(static_cast<v1::MountPropagation>(mount.propagation));
   }
   out.set_log_path(c.log_path);
+  v1::LinuxContainerResources* resources = out.mutable_resources()->mutable_linux();
+  const spec::Resources& r = c.request.resources;
+  resources->set_cpu_period(r.cpu_period);
+  resources->set_cpu_quota(r.cpu_quota);
+  resources->set_cpu_shares(r.cpu_shares);
+  resources->set_memory_limit_in_bytes(r.memory_limit);
+  resources->set_memory_swap_limit_in_bytes(r.memory_swap);
+  resources->set_cpuset_cpus(r.cpuset_cpus);
+  resources->set_cpuset_mems(r.cpuset_mems);
+  resources->set_oom_score_adj(c.request.oom_score_adj);
+  resources->mutable_unified()->insert(r.unified.begin(), r.unified.end());
   v1::LinuxContainerUser* user = out.mutable_user()->mutable_linux();
   user->set_uid(c.uid);
   user->set_gid(c.gid);

@@ -413,6 +413,8 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
       v2 ? ReadText("/sys/fs/cgroup" + expected + "/memory.max")
          : ReadText("/sys/fs/cgroup/memory" + expected + "/memory.limit_in_bytes");
   EXPECT_EQ(new_limit, std::to_string(128 << 20) + "\n");
+  const v1::ContainerStatus updated_status = Status(id).status();  // and CRI reports it
+  EXPECT_EQ(updated_status.resources().linux().memory_limit_in_bytes(), 128 << 20);
   ASSERT_TRUE(Stop(id, 0).ok());
   ASSERT_TRUE(Remove(id).ok());
   // The parent is the kubelet's to manage; the test made it, the test removes it.
