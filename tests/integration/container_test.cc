@@ -501,6 +501,7 @@ TEST_F(ContainerTest, CrioctlRunsContainersEndToEnd) {
   ASSERT_EQ(run.exit_code, 0) << run.err << crio_->Log();
   const std::string id = run.out.substr(0, run.out.find('\n'));
 
+  EXPECT_EQ(crioctl({"ps", "--name", "([bad"}).exit_code, 0);  // matches nothing, no crash
   const RunResult ps = crioctl({"ps"});
   ASSERT_EQ(ps.exit_code, 0) << ps.err;
   EXPECT_NE(ps.out.find(id.substr(0, 13)), std::string::npos) << ps.out;

@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <ostream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,27 @@ int ForEachId(const std::vector<std::string>& ids, const std::string& verb,
 // crictl's repeatable --label KEY=VALUE filters as a selector.
 absl::StatusOr<std::map<std::string, std::string>> ParseLabelSelector(
     const std::vector<std::string>& labels);
+
+// crictl's matchesRegex: an empty pattern matches everything and one that does not compile
+// matches nothing (the listing still succeeds). Go's regexp (RE2) and ECMAScript agree on
+// what operators type here: anchors, classes, alternation, repetition.
+class RegexFilter final {
+ public:
+  explicit RegexFilter(const std::string& pattern) : any_(pattern.empty()) {
+    if (any_) return;
+    try {  // std::regex has no constructor that reports a bad pattern without throwing
+      regex_.emplace(pattern);
+    } catch (const std::regex_error&) {
+    }
+  }
+  bool Matches(const std::string& text) const {
+    return any_ || (regex_.has_value() && std::regex_search(text, *regex_));
+  }
+
+ private:
+  bool any_;
+  std::optional<std::regex> regex_;
+};
 
 // Now, in ns since the epoch (what CRI's created_at counts).
 int64_t NowNs();

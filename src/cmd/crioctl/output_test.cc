@@ -1,5 +1,6 @@
 #include "cmd/crioctl/output.h"
 
+#include "cmd/crioctl/command_io.h"
 #include "cri_api.h"
 #include "gtest/gtest.h"
 
@@ -125,6 +126,20 @@ TEST(DebugTextTest, NamesTheTypeAndRedactsCredentials) {
 
 TEST(DebugTextTest, EmptyMessage) {
   EXPECT_EQ(DebugText(runtime::v1::VersionRequest()), "VersionRequest {}");
+}
+
+}  // namespace
+}  // namespace crio::crioctl
+
+namespace crio::crioctl {
+namespace {
+
+// pods --name/--namespace and ps --name: crictl's pattern rules, and no crash on a bad one.
+TEST(RegexFilterTest, EmptyMatchesAllAndBrokenMatchesNothing) {
+  EXPECT_TRUE(RegexFilter("").Matches("anything"));
+  EXPECT_TRUE(RegexFilter("^web").Matches("web-0"));
+  EXPECT_FALSE(RegexFilter("^web").Matches("db"));
+  EXPECT_FALSE(RegexFilter("([unclosed").Matches("([unclosed"));
 }
 
 }  // namespace

@@ -80,30 +80,37 @@ int RunStopPods(Client& client, const std::vector<std::string>& ids, const Comma
 
 struct RemovePodsOptions {
   std::vector<std::string> ids;
-  bool all = false;
-  bool force = false;  // without it a READY pod is refused, as crictl does
+  bool all = false;    // every listed pod instead of `ids`; none listed is not an error
+  bool force = false;  // stops a READY pod first ("Stopped sandbox ID"); without it such a
+                       // pod is refused, as crictl does
 };
-// rmp: removes each pod ("Removed sandbox ID").
+// rmp: removes each pod ("Removed sandbox ID"), checking its state first.
 int RunRemovePods(Client& client, const RemovePodsOptions& options, const CommandIo& io);
 
 struct PodsOptions {
-  std::string id;                   // prefix
-  std::string name;                 // regular expression
-  std::string pod_namespace;        // regular expression
-  std::string state;                // ready | notready
+  std::string id;                   // prefix, matched by the runtime
+  std::string name;                 // regular expression searched in the name, client-side
+  std::string pod_namespace;        // regular expression searched in the namespace, client-side
+  std::string state;                // ready | notready, any case
   std::vector<std::string> labels;  // KEY=VALUE
-  bool quiet = false;
+  bool quiet = false;               // IDs only (a json or yaml --output wins, as in crictl)
   bool no_trunc = false;
-  bool latest = false;
-  int last = 0;
-  std::string output;  // table (default), json, yaml
+  bool latest = false;  // the newest pod only
+  int last = 0;         // the N newest pods; wins over `latest`, as in crictl
+  std::string output;   // table (default), json, yaml
 };
 // pods: lists pods as crictl does (POD ID, CREATED, STATE, NAME, NAMESPACE, ATTEMPT,
 // RUNTIME), newest first.
 int RunPods(Client& client, const PodsOptions& options, const CommandIo& io);
-// inspectp: each pod's status and verbose info, json (default) or yaml.
-int RunInspectPods(Client& client, const std::vector<std::string>& ids, const std::string& output,
-                   const CommandIo& io);
+
+struct InspectPodsOptions {
+  std::vector<std::string> ids;
+  std::string output;  // json (default) or yaml
+  bool quiet = false;  // the status only, without the runtime's verbose info
+};
+// inspectp: each pod's status ("createdAt" as RFC 3339 local time, as crictl shows it) and
+// verbose info.
+int RunInspectPods(Client& client, const InspectPodsOptions& options, const CommandIo& io);
 
 struct CreateOptions {
   std::string pod_id;

@@ -114,9 +114,9 @@ absl::StatusOr<std::vector<v1::Container>> ListContainers(Client& client, const 
   v1::ListContainersResponse response;
   rpc = client.runtime().ListContainers(client.NewContext().get(), request, &response);
   std::vector<v1::Container> containers;
-  const std::regex name_pattern(options.name.empty() ? ".*" : options.name);
+  const RegexFilter name(options.name);  // a pattern that does not compile matches nothing
   for (const v1::Container& container : response.containers()) {
-    if (std::regex_search(container.metadata().name(), name_pattern)) {
+    if (name.Matches(container.metadata().name())) {
       containers.push_back(container);
     }
   }
