@@ -207,6 +207,17 @@ std::shared_ptr<Containers::Entry> Containers::Find(const std::string& id_or_pre
   return found;
 }
 
+absl::StatusOr<Container> Containers::Running(const std::string& id) const {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  Container container = entry->Copy();
+  if (container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
+  }
+  return container;
+}
+
 absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) const {
   absl::Status error;
   auto entry = Find(id, &error);
@@ -232,13 +243,7 @@ absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) con
 }
 
 absl::Status Containers::Pause(const std::string& id) {
-  absl::Status error;
-  auto entry = Find(id, &error);
-  if (entry == nullptr) return error;
-  const Container container = entry->Copy();
-  if (container.state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
-  }
+  ASSIGN_OR_RETURN(const Container container, Running(id));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   return runtime->Pause(container.id);
 }
@@ -581,13 +586,7 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
                                                      const std::vector<std::string>& command,
                                                      int64_t timeout_seconds) {
   if (command.empty()) return absl::InvalidArgumentError("no command to execute");
-  absl::Status error;
-  auto entry = Find(id, &error);
-  if (entry == nullptr) return error;
-  const Container container = entry->Copy();
-  if (container.state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
-  }
+  ASSIGN_OR_RETURN(const Container container, Running(id));
   ASSIGN_OR_RETURN(const std::string spec_text,
                    ReadFileToString(container.bundle + "/config.json", 4 << 20));
   nlohmann::json process = nlohmann::json::parse(spec_text, nullptr, /*allow_exceptions=*/false)
@@ -623,13 +622,7 @@ absl::Status Containers::UpdateResources(const std::string& id, const spec::Reso
 }
 
 absl::Status Containers::ReopenLog(const std::string& id) {
-  absl::Status error;
-  auto entry = Find(id, &error);
-  if (entry == nullptr) return error;
-  const Container container = entry->Copy();
-  if (container.state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(fmt::format("container {} is not running", container.id));
-  }
+  ASSIGN_OR_RETURN(const Container container, Running(id));
   // conmon's control fifo: "2 0 0" asks it to reopen the log file.
   const std::string ctl = container.bundle + "/ctl";
   sys::UniqueFd fifo(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));

@@ -144,6 +144,8 @@ class Containers final : public sandbox::PodMembers {
   absl::StatusOr<Container> CreateIn(ContainerRequest request, const sandbox::Sandbox& pod,
                                      bool infra);
   absl::Status StartEntry(Entry& entry);
+  // A copy of the container `id`; FAILED_PRECONDITION unless it is running.
+  absl::StatusOr<Container> Running(const std::string& id) const;
   absl::Status RemoveEntry(Entry& entry);
   absl::Status Reserve(const std::string& name, const std::string& id);
   void Release(const std::string& name);

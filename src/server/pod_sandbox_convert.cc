@@ -38,6 +38,24 @@ std::map<std::string, std::string> ToMap(const Map& map) {
   return {map.begin(), map.end()};
 }
 
+// The fields PodSandbox and PodSandboxStatus share.
+template <typename Message>
+void FillCommon(const sandbox::Sandbox& sandbox, Message& out) {
+  out.set_id(sandbox.id);
+  v1::PodSandboxMetadata* metadata = out.mutable_metadata();
+  metadata->set_name(sandbox.spec.metadata.name);
+  metadata->set_uid(sandbox.spec.metadata.uid);
+  metadata->set_namespace_(sandbox.spec.metadata.namespace_);
+  metadata->set_attempt(sandbox.spec.metadata.attempt);
+  out.set_state(sandbox.state == sandbox::SandboxState::kReady ? v1::SANDBOX_READY
+                                                               : v1::SANDBOX_NOTREADY);
+  out.set_created_at(sandbox.created_at);
+  out.mutable_labels()->insert(sandbox.spec.labels.begin(), sandbox.spec.labels.end());
+  out.mutable_annotations()->insert(sandbox.spec.annotations.begin(),
+                                    sandbox.spec.annotations.end());
+  out.set_runtime_handler(sandbox.spec.runtime_handler);
+}
+
 }  // namespace
 
 sandbox::SandboxSpec SpecFromConfig(const v1::PodSandboxConfig& config,
@@ -76,15 +94,7 @@ sandbox::SandboxSpec SpecFromConfig(const v1::PodSandboxConfig& config,
 }
 
 void FillStatus(const sandbox::Sandbox& sandbox, v1::PodSandboxStatus& out) {
-  out.set_id(sandbox.id);
-  v1::PodSandboxMetadata* metadata = out.mutable_metadata();
-  metadata->set_name(sandbox.spec.metadata.name);
-  metadata->set_uid(sandbox.spec.metadata.uid);
-  metadata->set_namespace_(sandbox.spec.metadata.namespace_);
-  metadata->set_attempt(sandbox.spec.metadata.attempt);
-  out.set_state(sandbox.state == sandbox::SandboxState::kReady ? v1::SANDBOX_READY
-                                                               : v1::SANDBOX_NOTREADY);
-  out.set_created_at(sandbox.created_at);
+  FillCommon(sandbox, out);
   if (!sandbox.ips.empty()) {
     out.mutable_network()->set_ip(sandbox.ips.front());
     for (size_t i = 1; i < sandbox.ips.size(); ++i) {
@@ -95,26 +105,10 @@ void FillStatus(const sandbox::Sandbox& sandbox, v1::PodSandboxStatus& out) {
   options->set_network(static_cast<v1::NamespaceMode>(sandbox.spec.network_mode));
   options->set_pid(static_cast<v1::NamespaceMode>(sandbox.spec.pid_mode));
   options->set_ipc(static_cast<v1::NamespaceMode>(sandbox.spec.ipc_mode));
-  out.mutable_labels()->insert(sandbox.spec.labels.begin(), sandbox.spec.labels.end());
-  out.mutable_annotations()->insert(sandbox.spec.annotations.begin(),
-                                    sandbox.spec.annotations.end());
-  out.set_runtime_handler(sandbox.spec.runtime_handler);
 }
 
 void FillListItem(const sandbox::Sandbox& sandbox, v1::PodSandbox& out) {
-  out.set_id(sandbox.id);
-  v1::PodSandboxMetadata* metadata = out.mutable_metadata();
-  metadata->set_name(sandbox.spec.metadata.name);
-  metadata->set_uid(sandbox.spec.metadata.uid);
-  metadata->set_namespace_(sandbox.spec.metadata.namespace_);
-  metadata->set_attempt(sandbox.spec.metadata.attempt);
-  out.set_state(sandbox.state == sandbox::SandboxState::kReady ? v1::SANDBOX_READY
-                                                               : v1::SANDBOX_NOTREADY);
-  out.set_created_at(sandbox.created_at);
-  out.mutable_labels()->insert(sandbox.spec.labels.begin(), sandbox.spec.labels.end());
-  out.mutable_annotations()->insert(sandbox.spec.annotations.begin(),
-                                    sandbox.spec.annotations.end());
-  out.set_runtime_handler(sandbox.spec.runtime_handler);
+  FillCommon(sandbox, out);
 }
 
 std::string VerboseInfo(const sandbox::Sandbox& sandbox, const absl::Status& network_check) {
