@@ -14,6 +14,7 @@
 
 #include "common/sha256.h"
 #include "fmt/format.h"
+#include "nlohmann/json.hpp"
 #include "testing/subprocess.h"
 
 namespace crio::testing {
@@ -175,6 +176,12 @@ bool LocalRegistry::PutBlob(const std::string& repository, const std::string& co
 PushedImage LocalRegistry::Push(const std::string& repository, const std::string& tag,
                                 const std::vector<std::string>& layers, const std::string& user,
                                 Format format) {
+  return Push(repository, tag, layers, ImageConfig{.user = user}, format);
+}
+
+PushedImage LocalRegistry::Push(const std::string& repository, const std::string& tag,
+                                const std::vector<std::string>& layers,
+                                const ImageConfig& image_config, Format format) {
   const bool docker = format == Format::kDockerSchema2;
   const std::string layer_type = docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
                                         : "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -182,7 +189,8 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
                                          : "application/vnd.oci.image.config.v1+json";
   const std::string manifest_type = docker ? "application/vnd.docker.distribution.manifest.v2+json"
                                            : "application/vnd.oci.image.manifest.v1+json";
-  std::string diff_ids, descriptors;
+  nlohmann::json diff_ids = nlohmann::json::array();
+  std::string descriptors;
   for (const std::string& layer : layers) {
     // The diff ID is the digest of the uncompressed tar: decompress with libarchive's raw
     // reader to compute it.
@@ -198,15 +206,27 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
       hash.Update(std::string_view(buffer, static_cast<size_t>(n)));
     }
     archive_read_free(reader);
-    diff_ids += fmt::format("{}\"{}\"", diff_ids.empty() ? "" : ",", hash.Finish());
+    diff_ids.push_back(hash.Finish());
     descriptors +=
         fmt::format(R"({}{{"mediaType":"{}","digest":"{}","size":{}}})",
                     descriptors.empty() ? "" : ",", layer_type, Sha256Digest(layer), layer.size());
     PutBlob(repository, layer);
   }
-  const std::string config = fmt::format(
-      R"({{"architecture":"amd64","os":"linux","config":{{"User":"{}","Cmd":["sh"],"Labels":{{"test":"crio"}}}},"rootfs":{{"type":"layers","diff_ids":[{}]}}}})",
-      user, diff_ids);
+  nlohmann::json run_config = {{"User", image_config.user},
+                               {"Cmd", image_config.cmd},
+                               {"Labels", {{"test", "crio"}}}};
+  if (!image_config.entrypoint.empty()) run_config["Entrypoint"] = image_config.entrypoint;
+  if (!image_config.env.empty()) run_config["Env"] = image_config.env;
+  if (!image_config.working_dir.empty()) run_config["WorkingDir"] = image_config.working_dir;
+  for (const std::string& port : image_config.exposed_ports) {
+    run_config["ExposedPorts"][port] = nlohmann::json::object();
+  }
+  const std::string config =
+      nlohmann::json{{"architecture", "amd64"},
+                     {"os", "linux"},
+                     {"config", run_config},
+                     {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
+          .dump();
   PutBlob(repository, config);
   const std::string manifest = fmt::format(
       R"({{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":{}}},"layers":[{}]}})",

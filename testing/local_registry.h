@@ -14,6 +14,16 @@ namespace crio::testing {
 
 struct RequestAuth;
 
+// The parts of an image's config (the image spec's "config" object) a test image sets.
+struct ImageConfig {
+  std::string user;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd = {"sh"};
+  std::vector<std::string> env;
+  std::string working_dir;
+  std::vector<std::string> exposed_ports;  // "80/tcp"
+};
+
 struct PushedImage {
   std::string id;               // config digest hex
   std::string manifest_digest;  // "sha256:…"
@@ -45,6 +55,10 @@ class LocalRegistry {
   // with an OCI or a Docker schema 2 manifest.
   PushedImage Push(const std::string& repository, const std::string& tag,
                    const std::vector<std::string>& layers, const std::string& user = "",
+                   Format format = Format::kOci);
+  // The same with the whole config given.
+  PushedImage Push(const std::string& repository, const std::string& tag,
+                   const std::vector<std::string>& layers, const ImageConfig& config,
                    Format format = Format::kOci);
 
  private:
