@@ -28,6 +28,7 @@
 #include "spec/seccomp.h"
 #include "sys/resolve.h"
 #include "sys/unix_socket.h"
+#include "sys/wait_file.h"
 
 namespace crio::container {
 namespace {
@@ -39,6 +40,7 @@ constexpr uint64_t kMaxSeccompProfileBytes = 1 << 20;
 constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for conmon's exit file
 // StopPodSandbox's grace per container, CRI-O's default when the request sets no deadline.
 constexpr int64_t kPodStopTimeoutSeconds = 10;
+constexpr auto kReopenLogTimeout = std::chrono::seconds(5);  // for conmon to create the new log
 
 bool MatchesFilter(const Container& container, const ContainerFilter& filter) {
   if (!container.id.starts_with(filter.id_prefix)) return false;
@@ -623,6 +625,9 @@ absl::Status Containers::UpdateResources(const std::string& id, const spec::Reso
 
 absl::Status Containers::ReopenLog(const std::string& id) {
   ASSIGN_OR_RETURN(const Container container, Running(id));
+  // The kubelet renames the log before asking: the call returns once conmon has created the
+  // new file, so the caller can read it at once (as CRI-O does).
+  const bool log_moved = !container.log_path.empty() && !fs::exists(container.log_path);
   // conmon's control fifo: "2 0 0" asks it to reopen the log file.
   const std::string ctl = container.bundle + "/ctl";
   sys::UniqueFd fifo(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
@@ -631,7 +636,8 @@ absl::Status Containers::ReopenLog(const std::string& id) {
   if (::write(fifo.get(), kReopen.data(), kReopen.size()) != static_cast<ssize_t>(kReopen.size())) {
     return ErrnoToStatus(errno, "write to " + ctl);
   }
-  return absl::OkStatus();
+  if (!log_moved) return absl::OkStatus();
+  return sys::WaitForFile(container.log_path, kReopenLogTimeout);
 }
 
 bool Containers::RecordExit(Entry& entry) {

@@ -44,12 +44,6 @@ tail -n +2 /proc/sysvipc/shm | while read key shmid perms bytes cpid lpid nattch
 done
 )";
 
-// PID 1 of a pod that shares its PID namespace: exits on SIGTERM.
-constexpr char kPause[] = R"(#!/bin/sh
-trap 'exit 0' TERM INT
-while true; do sleep 3600 & wait $!; done
-)";
-
 // Apache's image logs its command line; the multi-container spec waits for that line.
 constexpr char kHttpdForeground[] = R"(#!/bin/sh
 echo "[core:notice] AH00094: Command line: 'httpd -D FOREGROUND'" >&2
@@ -209,10 +203,9 @@ std::string PredefinedGroupLayer(std::string* error) {
   return layer.Build();
 }
 
-std::string OneFileLayer(const std::string& path, std::string content, mode_t mode,
-                         std::string* error) {
+std::string MarkerLayer(const std::string& name, std::string* error) {
   LayerBuilder layer(error);
-  layer.File(path, std::move(content), mode);
+  layer.File("etc/" + name, name + "\n");
   return layer.Build();
 }
 
@@ -224,9 +217,7 @@ std::vector<StandInImage> CritestStandIns(const StandInSources& sources, std::st
   const ImageConfig shell;  // Cmd ["sh"]
   const ImageConfig nginx{.cmd = {"nginx", "-g", "daemon off;"}, .exposed_ports = {"80/tcp"}};
   const auto with_user = [](const std::string& user) { return ImageConfig{.user = user}; };
-  const auto marker = [&](const std::string& name) {
-    return OneFileLayer("etc/" + name, name + "\n", 0644, error);
-  };
+  const auto marker = [&](const std::string& name) { return MarkerLayer(name, error); };
 
   std::vector<StandInImage> images = {
       {kE2eImages + std::string("busybox"), "1.29-2", {busybox}, shell},
@@ -264,10 +255,12 @@ std::vector<StandInImage> CritestStandIns(const StandInSources& sources, std::st
   for (const char* tag : {"1", "2", "3"}) {
     images.push_back({kCriTools + std::string("test-image-tags"), tag, {busybox, same}, shell});
   }
+  // Like the real pause image: one static program, nothing else.
+  LayerBuilder pause(error);
+  pause.Program(sources.pause_program, "pause");
   const size_t colon = sources.pause_image.rfind(':');
   images.push_back({sources.pause_image.substr(0, colon), sources.pause_image.substr(colon + 1),
-                    {busybox, OneFileLayer("pause", kPause, 0755, error)},
-                    ImageConfig{.entrypoint = {"/pause"}, .cmd = {}}});
+                    {pause.Build()}, ImageConfig{.entrypoint = {"/pause"}, .cmd = {}}});
   if (!error->empty()) return {};
   return images;
 }

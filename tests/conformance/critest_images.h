@@ -23,11 +23,12 @@ struct StandInImage {
 
 // Where the stand-ins' programs come from: `debian_root` holds Debian's `busybox` and `nginx`
 // packages unpacked with `dpkg-deb -x`; their shared libraries are taken from this host.
-// `setuid_program` is the built nonewprivs stand-in; `pause_image` names the pod infra image
-// the daemon is configured with (a busybox with /pause).
+// `setuid_program` and `pause_program` are the built nonewprivs and pause stand-ins;
+// `pause_image` names the pod infra image the daemon is configured with.
 struct StandInSources {
   std::string debian_root;
   std::string setuid_program;
+  std::string pause_program;
   std::string pause_image;
 };
 

@@ -74,6 +74,7 @@ bool PushStandIns(LocalRegistry& registry, const Options& options) {
   const std::vector<StandInImage> images = CritestStandIns(
       {.debian_root = options.debian_root,
        .setuid_program = BinPath("critest-nnp"),
+       .pause_program = BinPath("critest-pause"),
        .pause_image = kPauseImage},
       &error);
   if (images.empty()) {

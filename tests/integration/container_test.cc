@@ -473,6 +473,7 @@ TEST_F(ContainerTest, ReopenContainerLogAfterRotation) {
   v1::ReopenContainerLogResponse response;
   const grpc::Status reopened = stub_->ReopenContainerLog(Context().get(), request, &response);
   ASSERT_TRUE(reopened.ok()) << reopened.error_message();
+  EXPECT_TRUE(fs::exists(log)) << "the new log file is there when the call returns";
   bool fresh = false;
   for (int i = 0; i < 50 && !fresh; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
