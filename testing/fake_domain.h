@@ -10,6 +10,7 @@
 #include "oci/oci_runtime.h"
 #include "sandbox/sandboxes.h"
 #include "state/database.h"
+#include "stats/container_stats.h"
 #include "storage/container_layers.h"
 #include "storage/image_store.h"
 #include "testing/fake_pod.h"
@@ -89,7 +90,8 @@ struct FakeDomain {
         runtimes(FakeHandlers(&runtime)),
         containers(
             {.root = dir + "/storage", .run_root = dir + "/run", .exits_dir = dir + "/exits"},
-            *container_store, sandboxes, image_source, layers, runtimes) {
+            *container_store, sandboxes, image_source, layers, runtimes),
+        container_stats({}, layers) {
     sandboxes.SetMembers(&containers);
   }
 
@@ -105,6 +107,7 @@ struct FakeDomain {
   FakeOciRuntime* runtime = nullptr;  // owned by `runtimes`
   oci::RuntimeHandlers runtimes;
   container::Containers containers;
+  stats::ContainerStatsCollector container_stats;
 };
 
 }  // namespace crio::testing

@@ -103,7 +103,8 @@ TEST(ApiSocketTest, ServesGrpcEndToEnd) {
   AlwaysReady network;
   RuntimeFacts facts{.cgroup_manager = "cgroupfs"};
   testing::FakeDomain domain(dir.path());
-  RuntimeService service(edge, config, network, facts, domain.sandboxes, domain.containers);
+  RuntimeService service(edge, config, network, facts, domain.sandboxes, domain.containers,
+                         domain.container_stats);
   auto server = CriServer::Start({&service}, CriServer::Options{});
   ASSERT_TRUE(server.ok());
   auto socket = ApiSocket::Open(path);

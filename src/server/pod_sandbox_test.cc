@@ -67,7 +67,9 @@ class PodSandboxRpcTest : public ::testing::Test {
   testing::StoreImageSource image_source_{*images_};
   container::Containers containers_{{},      *container_store_, sandboxes_, image_source_,
                                     layers_, runtimes_};
-  RuntimeService service_{edge_, config_, readiness_, facts_, sandboxes_, containers_};
+  stats::ContainerStatsCollector container_stats_{{}, layers_};
+  RuntimeService service_{edge_, config_, readiness_, facts_, sandboxes_, containers_,
+                          container_stats_};
 };
 
 TEST_F(PodSandboxRpcTest, RunThenStatusReportsWhatWasAskedAndMade) {

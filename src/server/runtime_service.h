@@ -2,7 +2,8 @@
 //
 // Version, Status and RuntimeConfig are answered from the live configuration and the
 // host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc),
-// the container rpcs to Containers (container.cc);
+// the container rpcs to Containers (container.cc), container stats to the
+// ContainerStatsCollector (container_stats.cc);
 // every other rpc answers UNIMPLEMENTED naming the feature that brings it, until that
 // feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
 // only references to thread-safe collaborators.
@@ -15,6 +16,7 @@
 #include "sandbox/sandboxes.h"
 #include "server/edge.h"
 #include "server/runtime_facts.h"
+#include "stats/container_stats.h"
 
 namespace crio::server {
 
@@ -24,13 +26,15 @@ class RuntimeService final : public v1::RuntimeService::Service {
  public:
   RuntimeService(RpcEdge& edge, const config::LiveConfig& config,
                  network::NetworkReadiness& network, const RuntimeFacts& facts,
-                 sandbox::Sandboxes& sandboxes, container::Containers& containers)
+                 sandbox::Sandboxes& sandboxes, container::Containers& containers,
+                 stats::ContainerStatsCollector& stats)
       : edge_(edge),
         config_(config),
         network_(network),
         facts_(facts),
         sandboxes_(sandboxes),
-        containers_(containers) {}
+        containers_(containers),
+        stats_(stats) {}
 
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest* request,
                        v1::VersionResponse* response) override;
@@ -84,18 +88,12 @@ class RuntimeService final : public v1::RuntimeService::Service {
     return edge_.Unimplemented("PortForward", "streaming");
   }
   grpc::Status ContainerStats(grpc::ServerContext*, const v1::ContainerStatsRequest*,
-                              v1::ContainerStatsResponse*) override {
-    return edge_.Unimplemented("ContainerStats", "stats and metrics");
-  }
+                              v1::ContainerStatsResponse*) override;
   grpc::Status ListContainerStats(grpc::ServerContext*, const v1::ListContainerStatsRequest*,
-                                  v1::ListContainerStatsResponse*) override {
-    return edge_.Unimplemented("ListContainerStats", "stats and metrics");
-  }
-  grpc::Status StreamContainerStats(
-      grpc::ServerContext*, const v1::StreamContainerStatsRequest*,
-      grpc::ServerWriter<v1::StreamContainerStatsResponse>*) override {
-    return edge_.Unimplemented("StreamContainerStats", "stats and metrics");
-  }
+                                  v1::ListContainerStatsResponse*) override;
+  grpc::Status StreamContainerStats(grpc::ServerContext*,
+                                    const v1::StreamContainerStatsRequest*,
+                                    grpc::ServerWriter<v1::StreamContainerStatsResponse>*) override;
   grpc::Status PodSandboxStats(grpc::ServerContext*, const v1::PodSandboxStatsRequest*,
                                v1::PodSandboxStatsResponse*) override {
     return edge_.Unimplemented("PodSandboxStats", "stats and metrics");
@@ -143,6 +141,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
   const RuntimeFacts& facts_;
   sandbox::Sandboxes& sandboxes_;
   container::Containers& containers_;
+  stats::ContainerStatsCollector& stats_;
 };
 
 }  // namespace crio::server

@@ -25,7 +25,8 @@ class RuntimeServiceTest : public ::testing::Test {
   RuntimeFacts facts_{.cgroup_manager = "cgroupfs"};
   testing::TempDir dir_;
   testing::FakeDomain domain_{dir_.path()};
-  RuntimeService service_{edge_, config_, network_, facts_, domain_.sandboxes, domain_.containers};
+  RuntimeService service_{edge_, config_, network_, facts_, domain_.sandboxes, domain_.containers,
+                          domain_.container_stats};
 };
 
 TEST_F(RuntimeServiceTest, VersionNamesThisRuntimeAndApiV1) {
@@ -80,7 +81,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
 
   RuntimeFacts systemd{.cgroup_manager = "systemd"};
   RuntimeService with_systemd(edge_, config_, network_, systemd, domain_.sandboxes,
-                              domain_.containers);
+                              domain_.containers, domain_.container_stats);
   ASSERT_TRUE(
       with_systemd.RuntimeConfig(nullptr, &v1::RuntimeConfigRequest::default_instance(), &response)
           .ok());

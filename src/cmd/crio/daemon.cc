@@ -135,7 +135,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
-                                         *(*pod_stack)->containers);
+                                         *(*pod_stack)->containers,
+                                         *(*pod_stack)->container_stats);
   container::Containers& containers = *(*pod_stack)->containers;
   server::ImageService image_service(
       edge, live, *(*image_stack)->images,

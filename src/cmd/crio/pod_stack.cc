@@ -90,6 +90,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
                           .default_network = config.network.cni_default_network});
   ASSIGN_OR_RETURN(stack->runtimes, BuildRuntimes(config, host));
   stack->layers = std::make_unique<storage::ContainerLayers>(config.root.root);
+  stack->container_stats =
+      std::make_unique<stats::ContainerStatsCollector>(stats::CollectorOptions{}, *stack->layers);
   stack->images = std::make_unique<container::ImagesSource>(images);
   std::set<std::string> handlers;
   for (const auto& [name, unused] : config.runtime.runtimes) handlers.insert(name);

@@ -18,6 +18,7 @@
 #include "sandbox/sandbox_store.h"
 #include "sandbox/sandboxes.h"
 #include "state/database.h"
+#include "stats/container_stats.h"
 #include "storage/container_layers.h"
 
 namespace crio {
@@ -38,6 +39,7 @@ struct PodStack {
   std::unique_ptr<container::ImagesSource> images;
   std::unique_ptr<sandbox::Sandboxes> sandboxes;
   std::unique_ptr<container::Containers> containers;
+  std::unique_ptr<stats::ContainerStatsCollector> container_stats;
   std::unique_ptr<oci::ExitWatcher> exits;
 };
 

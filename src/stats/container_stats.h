@@ -1,0 +1,61 @@
+// ContainerStatsCollector: one container's usage for ContainerStats and ListContainerStats:
+// its cgroup's CPU and memory (cgroup_stats.h), the CPU rate since the previous sample of
+// the same container, and its writable layer's size.
+//
+// Thread-safe: the previous samples are kept under `mu_`; everything else is read from
+// the kernel and the disk per call, without holding any lock, so collecting never blocks
+// lifecycle calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "container/container.h"
+#include "stats/cgroup_stats.h"
+#include "storage/container_layers.h"
+
+namespace crio::stats {
+
+struct ContainerUsage {
+  int64_t timestamp = 0;                // ns since the epoch
+  std::optional<CgroupUsage> cgroup;    // absent when the container has no process
+  std::optional<uint64_t> nano_cores;   // absent until a second sample
+  storage::Usage writable_layer;
+  std::string writable_layer_mountpoint;
+};
+
+struct CollectorOptions {
+  std::string cgroup_root = "/sys/fs/cgroup";
+  std::string proc_root = "/proc";
+  std::function<int64_t()> now_ns;  // real time when empty
+};
+
+class ContainerStatsCollector {
+ public:
+  ContainerStatsCollector(CollectorOptions options, const storage::ContainerLayers& layers)
+      : options_(std::move(options)), layers_(layers) {}
+
+  ContainerUsage Collect(const container::Container& container);
+
+ private:
+  struct CpuSample {
+    uint64_t cpu_ns = 0;
+    int64_t timestamp = 0;
+  };
+
+  // The rate between the previous sample of `id` and this one, which replaces it.
+  std::optional<uint64_t> NanoCores(const std::string& id, CpuSample sample);
+  int64_t Now() const;
+
+  const CollectorOptions options_;
+  const storage::ContainerLayers& layers_;
+  std::mutex mu_;
+  std::map<std::string, CpuSample> previous_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace crio::stats

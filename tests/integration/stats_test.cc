@@ -1,0 +1,104 @@
+// Container stats as the kubelet reads them: a container burning CPU and holding memory
+// shows rising CPU time, a CPU rate, its working set and what it wrote to its writable
+// layer; the list rpcs select by id, pod and labels.
+#include <chrono>
+#include <thread>
+
+#include "tests/integration/container_fixture.h"
+
+namespace crio::testing {
+namespace {
+
+class StatsTest : public ContainerTest {
+ protected:
+  v1::ContainerStats Stats(const std::string& id, grpc::Status* status = nullptr) {
+    v1::ContainerStatsRequest request;
+    request.set_container_id(id);
+    v1::ContainerStatsResponse response;
+    const grpc::Status got = stub_->ContainerStats(Context().get(), request, &response);
+    if (status != nullptr) *status = got;
+    return response.stats();
+  }
+
+  std::vector<std::string> ListedIds(const v1::ContainerStatsFilter& filter) {
+    v1::ListContainerStatsRequest request;
+    *request.mutable_filter() = filter;
+    v1::ListContainerStatsResponse response;
+    const grpc::Status status = stub_->ListContainerStats(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> ids;
+    for (const v1::ContainerStats& stats : response.stats()) ids.push_back(stats.attributes().id());
+    return ids;
+  }
+};
+
+TEST_F(StatsTest, BusyContainerShowsCpuMemoryAndWritableLayer) {
+  // A CPU loop in the background, ~32 MB held in a shell variable, 4 KB written to /tmp.
+  v1::ContainerConfig config =
+      Config("busy", {"sh", "-c",
+                      "trap 'exit 0' TERM; (while :; do :; done) & "
+                      "x=$(yes | head -c 33554432); dd if=/dev/zero of=/tmp/data bs=4096 count=1 "
+                      "2>/dev/null; echo ready; while true; do sleep 0.1; done"});
+  (*config.mutable_labels())["app"] = "busy";
+  const std::string id = Create(config);
+  ASSERT_TRUE(Start(id).ok());
+  const std::string log = Status(id).status().log_path();
+  for (int i = 0; i < 100 && ReadText(log).find("ready") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(ReadText(log).find("ready"), std::string::npos) << ReadText(log);
+
+  const v1::ContainerStats first = Stats(id);
+  EXPECT_EQ(first.attributes().id(), id);
+  EXPECT_EQ(first.attributes().metadata().name(), "busy");
+  EXPECT_EQ(first.attributes().labels().at("app"), "busy");
+  EXPECT_GT(first.cpu().timestamp(), 0);
+  EXPECT_GT(first.cpu().usage_core_nano_seconds().value(), 0u);
+  EXPECT_GT(first.memory().timestamp(), 0);
+  EXPECT_GT(first.memory().working_set_bytes().value(), 32u << 20);
+  EXPECT_GE(first.memory().usage_bytes().value(), first.memory().working_set_bytes().value());
+  EXPECT_GE(first.writable_layer().used_bytes().value(), 4096u);
+  EXPECT_GE(first.writable_layer().inodes_used().value(), 1u);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const v1::ContainerStats second = Stats(id);
+  EXPECT_GT(second.cpu().usage_core_nano_seconds().value(),
+            first.cpu().usage_core_nano_seconds().value());
+  EXPECT_TRUE(second.cpu().has_usage_nano_cores()) << "a rate once there are two samples";
+  EXPECT_GT(second.cpu().usage_nano_cores().value(), 0u);
+}
+
+TEST_F(StatsTest, ListSelectsByIdPodAndLabels) {
+  v1::ContainerConfig labelled = Config("one", {"sh", "-c", "trap 'exit 0' TERM; "
+                                                            "while true; do sleep 0.1; done"});
+  (*labelled.mutable_labels())["tier"] = "front";
+  const std::string one = Create(labelled);
+  const std::string two = Create(Config("two", {"sh", "-c", "trap 'exit 0' TERM; "
+                                                            "while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(one).ok());
+  ASSERT_TRUE(Start(two).ok());
+
+  const std::vector<std::string> all = ListedIds({});
+  EXPECT_EQ(std::count(all.begin(), all.end(), one), 1);
+  EXPECT_EQ(std::count(all.begin(), all.end(), two), 1);
+  v1::ContainerStatsFilter by_id;
+  by_id.set_id(two);
+  EXPECT_EQ(ListedIds(by_id), std::vector<std::string>{two});
+  v1::ContainerStatsFilter by_label;
+  (*by_label.mutable_label_selector())["tier"] = "front";
+  EXPECT_EQ(ListedIds(by_label), std::vector<std::string>{one});
+  v1::ContainerStatsFilter by_other_pod;
+  by_other_pod.set_pod_sandbox_id(RunPod("other"));
+  EXPECT_TRUE(ListedIds(by_other_pod).empty());
+}
+
+TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {
+  grpc::Status status;
+  Stats("0123456789abcdef", &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  Stats("", &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace crio::testing
