@@ -4,12 +4,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "common/atomic_file.h"
 #include "common/errno_status.h"
@@ -280,12 +284,50 @@ std::vector<std::string> ConmonRuntime::ExecArgs(const ExecRequest& request,
                                    "--runtime-arg",
                                    "--root=" + options_.runtime_root};
   if (request.tty) args.push_back("-t");
-  if (request.timeout_seconds > 0) {
-    args.insert(args.end(), {"-T", std::to_string(request.timeout_seconds)});
-  }
   if (options_.systemd_cgroup) args.push_back("-s");
   return args;
 }
+
+namespace {
+
+// After a SIGKILL, how long conmon may take to reap the process and exit.
+constexpr auto kKillWait = std::chrono::seconds(10);
+
+// Waits for our child `pid` to exit, up to `timeout` (negative: no limit); true once it is
+// reaped.
+bool WaitChild(pid_t pid, std::chrono::milliseconds timeout) {
+  sys::UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (exited) {
+    pollfd ready{.fd = exited.get(), .events = POLLIN, .revents = 0};
+    int polled;
+    while ((polled = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
+    }
+    if (polled == 0) return false;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return true;
+}
+
+// An exec past its timeout: SIGKILL the process (the runtime wrote its pid) while conmon,
+// its reaper, still runs; conmon reaps it and exits. So when the caller hears of the
+// timeout, the process is gone, not a zombie waiting for an init to reap it. Without a
+// pid (the runtime never started it) conmon itself is killed.
+void KillTimedOutExec(pid_t conmon, const std::string& pid_file) {
+  auto text = ReadFileToString(pid_file, 64);
+  int pid = 0;
+  const bool known = text.ok() && std::from_chars(text->data(), text->data() + text->size(),
+                                                  pid).ec == std::errc() && pid > 0;
+  if (known) {
+    ::kill(pid, SIGKILL);
+    if (WaitChild(conmon, kKillWait)) return;
+  }
+  ::kill(conmon, SIGKILL);
+  WaitChild(conmon, std::chrono::milliseconds(-1));
+}
+
+}  // namespace
 
 absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
   char pattern[] = "/tmp/crio-exec-XXXXXX";
@@ -307,8 +349,13 @@ absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
                                                    unused_start.child.get(), dir));
   sync.child.Reset();
   unused_start.child.Reset();
-  int status = 0;
-  while (::waitpid(conmon, &status, 0) < 0 && errno == EINTR) {
+  const auto timeout = request.timeout_seconds > 0
+                           ? std::chrono::milliseconds(request.timeout_seconds * 1000)
+                           : std::chrono::milliseconds(-1);
+  if (!WaitChild(conmon, timeout)) {
+    KillTimedOutExec(conmon, dir + "/pid");
+    return absl::DeadlineExceededError(
+        fmt::format("command timed out after {}s", request.timeout_seconds));
   }
   std::string answer_text;
   char buffer[4096];
@@ -332,10 +379,6 @@ absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
   }
   const int exit_code = answer["exit_code"].get<int>();
   const std::string message = answer.value("message", "");
-  if (exit_code == -1 && message.find("timed out") != std::string::npos) {
-    return absl::DeadlineExceededError(
-        fmt::format("command timed out after {}s", request.timeout_seconds));
-  }
   if (exit_code == -1 && !message.empty()) {
     return absl::InternalError(fmt::format("exec in {}: {}", request.id, message));
   }

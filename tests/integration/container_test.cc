@@ -261,10 +261,13 @@ TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
   EXPECT_EQ(response.stderr(), "err\n");
 
   const auto start = std::chrono::steady_clock::now();
-  const grpc::Status timed_out = exec({"sleep", "30"}, 1, &response);
+  const grpc::Status timed_out = exec({"sh", "-c", "exec yes >/dev/null"}, 1, &response);
   EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << timed_out.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  // The timed-out process is gone (killed and reaped, not even a zombie) when the call returns.
+  ASSERT_TRUE(exec({"sh", "-c", "cat /proc/[0-9]*/stat"}, 10, &response).ok());
+  EXPECT_EQ(response.stdout().find("(yes)"), std::string::npos) << response.stdout();
 
   // CVE-2022-1708: a chatty command cannot make crio hold unbounded output.
   const grpc::Status chatty =
