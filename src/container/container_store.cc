@@ -23,7 +23,7 @@ json EncodeResources(const spec::Resources& r) {
           {"cpu_shares", r.cpu_shares},   {"memory_limit", r.memory_limit},
           {"memory_swap", r.memory_swap}, {"cpuset_cpus", r.cpuset_cpus},
           {"cpuset_mems", r.cpuset_mems}, {"pids_limit", r.pids_limit},
-          {"unified", r.unified}};
+          {"hugepage_limits", r.hugepage_limits}, {"unified", r.unified}};
 }
 
 spec::Resources DecodeResources(const json& r) {
@@ -36,6 +36,7 @@ spec::Resources DecodeResources(const json& r) {
           .cpuset_cpus = r.value("cpuset_cpus", ""),
           .cpuset_mems = r.value("cpuset_mems", ""),
           .pids_limit = r.value("pids_limit", int64_t{0}),
+          .hugepage_limits = r.value("hugepage_limits", std::map<std::string, uint64_t>()),
           .unified = r.value("unified", std::map<std::string, std::string>())};
 }
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <regex>
 
 #include "common/atomic_file.h"
 #include "common/errno_status.h"
@@ -304,14 +305,40 @@ absl::Status Containers::Persist(Entry& entry) {
   return store_.Save(copy, name);
 }
 
-absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
-  RETURN_IF_ERROR(ValidateRequest(request));
-  if (request.resources.memory_limit > 0 &&
-      request.resources.memory_limit < options_.container_min_memory) {
+absl::Status Containers::ValidateResources(const spec::Resources& resources) const {
+  if (resources.memory_limit > 0 && resources.memory_limit < options_.container_min_memory) {
     return absl::InvalidArgumentError(
         fmt::format("memory limit {} bytes is below the minimum of {} bytes (container_min_memory)",
-                    request.resources.memory_limit, options_.container_min_memory));
+                    resources.memory_limit, options_.container_min_memory));
   }
+  if (resources.memory_swap > 0 && resources.memory_limit > 0 &&
+      resources.memory_swap < resources.memory_limit) {
+    return absl::InvalidArgumentError(
+        fmt::format("memory swap limit {} bytes is below the memory limit {} bytes (the swap "
+                    "limit counts memory plus swap)",
+                    resources.memory_swap, resources.memory_limit));
+  }
+  static const std::regex kPageSize("[1-9][0-9]*(KB|MB|GB|TB|PB)");
+  for (const auto& [page_size, limit] : resources.hugepage_limits) {
+    if (!std::regex_match(page_size, kPageSize)) {
+      return absl::InvalidArgumentError(
+          fmt::format("hugepage size {:?} is not a size such as \"2MB\" or \"1GB\"", page_size));
+    }
+  }
+  return absl::OkStatus();
+}
+
+spec::Resources Containers::ForHost(spec::Resources resources) const {
+  if (!options_.hugetlb) resources.hugepage_limits.clear();  // as CRI-O: only with hugetlb
+  if (options_.swap_accounting && resources.memory_limit > 0 && resources.memory_swap == 0) {
+    resources.memory_swap = resources.memory_limit;  // no swap beyond the memory limit
+  }
+  return resources;
+}
+
+absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
+  RETURN_IF_ERROR(ValidateRequest(request));
+  RETURN_IF_ERROR(ValidateResources(request.resources));
   ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(request.pod_id));
   if (pod.state != sandbox::SandboxState::kReady) {
     return absl::FailedPreconditionError(
@@ -503,7 +530,7 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
       options_.cgroup_manager == "systemd"
           ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent, container.id)
           : fmt::format("{}/crio-{}", parent, container.id);
-  input.resources = request.resources;
+  input.resources = ForHost(request.resources);
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
   }
@@ -606,6 +633,7 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
 }
 
 absl::Status Containers::UpdateResources(const std::string& id, const spec::Resources& resources) {
+  RETURN_IF_ERROR(ValidateResources(resources));
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
@@ -615,7 +643,7 @@ absl::Status Containers::UpdateResources(const std::string& id, const spec::Reso
         fmt::format("container {} is not created or running", container.id));
   }
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
-  RETURN_IF_ERROR(runtime->Update(container.id, spec::ResourcesToJson(resources).dump()));
+  RETURN_IF_ERROR(runtime->Update(container.id, spec::ResourcesToJson(ForHost(resources)).dump()));
   {
     std::lock_guard data(entry->mu);  // what ContainerStatus reports from now on
     entry->container.request.resources = resources;

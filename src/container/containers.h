@@ -55,6 +55,8 @@ struct ContainersOptions {
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
+  bool hugetlb = false;          // the hugetlb controller exists: hugepage limits apply
+  bool swap_accounting = false;  // a memory limit without a swap limit gets swap = limit
   std::string boot_id;
   std::string pause_image;               // the infra container's image, pulled when absent
   std::string pause_command;             // its command; empty: the image's own
@@ -162,6 +164,13 @@ class Containers final : public sandbox::PodMembers {
   // The pod's containers, its infra container last when `infra` is set.
   std::vector<std::shared_ptr<Entry>> EntriesInPod(const std::string& pod_id, bool infra) const;
   int64_t Now() const;
+  // Resources a kubelet may send: memory above container_min_memory, swap limit not below
+  // the memory limit, hugepage sizes such as "2MB".
+  absl::Status ValidateResources(const spec::Resources& resources) const;
+  // `resources` as this host's runtime is given them: hugepage limits only with the hugetlb
+  // controller, and a memory limit without a swap limit gets swap = limit where swap is
+  // accounted (CRI-O's rule).
+  spec::Resources ForHost(spec::Resources resources) const;
 
   const ContainersOptions options_;
   ContainerStore& store_;

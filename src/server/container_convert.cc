@@ -103,6 +103,10 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
 }
 
 spec::Resources ResourcesFrom(const v1::LinuxContainerResources& resources) {
+  std::map<std::string, uint64_t> hugepages;
+  for (const v1::HugepageLimit& limit : resources.hugepage_limits()) {
+    hugepages[limit.page_size()] = limit.limit();
+  }
   return {.cpu_period = resources.cpu_period(),
           .cpu_quota = resources.cpu_quota(),
           .cpu_shares = resources.cpu_shares(),
@@ -111,6 +115,7 @@ spec::Resources ResourcesFrom(const v1::LinuxContainerResources& resources) {
           .cpuset_cpus = resources.cpuset_cpus(),
           .cpuset_mems = resources.cpuset_mems(),
           .pids_limit = 0,
+          .hugepage_limits = std::move(hugepages),
           .unified = {resources.unified().begin(), resources.unified().end()}};
 }
 
@@ -149,6 +154,11 @@ void FillContainerStatus(const container::Container& c, v1::ContainerStatus& out
   resources->set_cpuset_mems(r.cpuset_mems);
   resources->set_oom_score_adj(c.request.oom_score_adj);
   resources->mutable_unified()->insert(r.unified.begin(), r.unified.end());
+  for (const auto& [page_size, limit] : r.hugepage_limits) {
+    v1::HugepageLimit* added = resources->add_hugepage_limits();
+    added->set_page_size(page_size);
+    added->set_limit(limit);
+  }
   v1::LinuxContainerUser* user = out.mutable_user()->mutable_linux();
   user->set_uid(c.uid);
   user->set_gid(c.gid);

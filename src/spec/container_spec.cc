@@ -74,9 +74,15 @@ json LinuxResources(const spec::Resources& resources) {
   if (!cpu.empty()) out["cpu"] = cpu;
   json memory = json::object();
   if (resources.memory_limit > 0) memory["limit"] = resources.memory_limit;
-  if (resources.memory_swap > 0) memory["swap"] = resources.memory_swap;
+  // -1: unlimited swap.
+  if (resources.memory_swap > 0 || resources.memory_swap == -1) {
+    memory["swap"] = resources.memory_swap;
+  }
   if (!memory.empty()) out["memory"] = memory;
   if (resources.pids_limit > 0) out["pids"] = {{"limit", resources.pids_limit}};
+  for (const auto& [page_size, limit] : resources.hugepage_limits) {
+    out["hugepageLimits"].push_back({{"pageSize", page_size}, {"limit", limit}});
+  }
   if (!resources.unified.empty()) out["unified"] = resources.unified;
   return out;
 }

@@ -47,6 +47,7 @@ struct Resources {
   std::string cpuset_cpus;
   std::string cpuset_mems;
   int64_t pids_limit = 0;  // 0: none
+  std::map<std::string, uint64_t> hugepage_limits;  // page size ("2MB") → bytes
   std::map<std::string, std::string> unified;
 };
 

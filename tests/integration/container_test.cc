@@ -139,6 +139,21 @@ TEST_F(ContainerTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("container_min_memory"), std::string::npos);
 
+  config = Config("swapless", {"true"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  config.mutable_linux()->mutable_resources()->set_memory_swap_limit_in_bytes(32 << 20);
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("swap"), std::string::npos) << status.error_message();
+
+  config = Config("hugepages", {"true"});
+  v1::HugepageLimit* hugepages = config.mutable_linux()->mutable_resources()->add_hugepage_limits();
+  hugepages->set_page_size("2 megs");
+  hugepages->set_limit(2 << 20);
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("2 megs"), std::string::npos) << status.error_message();
+
   const std::string id = Create(Config("twice", {"true"}));
   Create(Config("twice", {"true"}), &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
@@ -209,8 +224,28 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   v1::ContainerConfig config = Config("limited", {"sleep", "1000"});
   config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
   config.mutable_linux()->mutable_resources()->set_cpu_shares(512);
+  v1::HugepageLimit* hugepages = config.mutable_linux()->mutable_resources()->add_hugepage_limits();
+  hugepages->set_page_size("2MB");
+  hugepages->set_limit(4 << 20);
   const std::string id = Create(config);
   ASSERT_TRUE(Start(id).ok());
+  // Hugepage limits reach the runtime where the hugetlb controller exists (CRI-O's rule);
+  // a memory limit without a swap limit allows no swap where swap is accounted.
+  const json spec = json::parse(Status(id).info().at("info"))["runtimeSpec"];
+  const json& resources = spec["linux"]["resources"];
+  const bool v2_hugetlb = fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
+                          ReadText("/sys/fs/cgroup/cgroup.controllers").find("hugetlb") !=
+                              std::string::npos;
+  if (fs::exists("/sys/fs/cgroup/hugetlb") || v2_hugetlb) {
+    ASSERT_TRUE(resources.contains("hugepageLimits")) << resources.dump();
+    EXPECT_EQ(resources["hugepageLimits"][0]["pageSize"], "2MB");
+    EXPECT_EQ(resources["hugepageLimits"][0]["limit"], 4 << 20);
+  } else {
+    EXPECT_FALSE(resources.contains("hugepageLimits")) << resources.dump();
+  }
+  if (fs::exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) {
+    EXPECT_EQ(resources["memory"]["swap"], 64 << 20) << resources.dump();
+  }
   const int pid = json::parse(Status(id).info().at("info"))["pid"];
   const std::string cgroups = ReadText("/proc/" + std::to_string(pid) + "/cgroup");
   const bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");

@@ -119,13 +119,18 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     return 1;
   }
   const bool negative_oom = NegativeOomScoreAdjAllowed();
+  const CgroupFeatures cgroup_features = ProbeCgroupFeatures();
   if (!negative_oom) {
     log::Warn(
         "This kernel refuses negative oom_score_adj values; containers asking for one "
         "get 0");
   }
   auto pod_stack = BuildPodStack(
-      config, {.cgroup_manager = facts.cgroup_manager, .negative_oom_score_adj = negative_oom},
+      config,
+      {.cgroup_manager = facts.cgroup_manager,
+       .negative_oom_score_adj = negative_oom,
+       .hugetlb = cgroup_features.hugetlb,
+       .swap_accounting = cgroup_features.swap},
       *(*image_stack)->images);
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
 
@@ -47,6 +48,30 @@ absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
                                            handler.runtime_path, std::strerror(errno)));
   }
   return handler.runtime_path;
+}
+
+CgroupFeatures ProbeCgroupFeatures() {
+  std::error_code ignored;
+  if (std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers", ignored)) {  // v2
+    std::ifstream controllers("/sys/fs/cgroup/cgroup.controllers");
+    std::string name;
+    CgroupFeatures features;
+    while (controllers >> name) features.hugetlb |= name == "hugetlb";
+    // The root has no memory.swap.max; crio's own cgroup (or any child) does when swap is
+    // accounted.
+    std::ifstream self("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(self, line)) {
+      if (line.starts_with("0::")) {
+        features.swap =
+            std::filesystem::exists("/sys/fs/cgroup" + line.substr(3) + "/memory.swap.max", ignored);
+      }
+    }
+    return features;
+  }
+  return {.hugetlb = std::filesystem::exists("/sys/fs/cgroup/hugetlb", ignored),
+          .swap = std::filesystem::exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes",
+                                          ignored)};
 }
 
 bool NegativeOomScoreAdjAllowed() {

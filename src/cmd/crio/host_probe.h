@@ -26,6 +26,14 @@ bool NegativeOomScoreAdjAllowed();
 // crio's own capability bounding set (CapBnd in /proc/self/status); all bits when unknown.
 uint64_t BoundingCapabilities();
 
+// Whether this host's cgroups have the hugetlb controller (CRI hugepage limits apply only
+// then) and swap accounting (memory limits then default the swap limit to the same value).
+struct CgroupFeatures {
+  bool hugetlb = false;
+  bool swap = false;
+};
+CgroupFeatures ProbeCgroupFeatures();
+
 // Tells systemd (Type=notify) that start-up finished, when run under it.
 void NotifySystemdReady();
 

@@ -123,6 +123,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
           .cgroup_manager = host.cgroup_manager,
           .pids_limit = config.runtime.pids_limit,
           .negative_oom_score_adj = host.negative_oom_score_adj,
+          .hugetlb = host.hugetlb,
+          .swap_accounting = host.swap_accounting,
           .boot_id = boot_id,
           .pause_image = config.image.pause_image,
           .pause_command = config.image.pause_command,

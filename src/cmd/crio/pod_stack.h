@@ -26,6 +26,8 @@ namespace crio {
 struct PodStackHost {
   std::string cgroup_manager;  // in effect (see EffectiveCgroupManager)
   bool negative_oom_score_adj = true;
+  bool hugetlb = false;          // the hugetlb cgroup controller is there
+  bool swap_accounting = false;  // memory cgroups account swap
 };
 
 struct PodStack {
