@@ -511,6 +511,17 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
     }
   }
   ASSIGN_OR_RETURN(input.devices, ContainerDevices(request));
+  const std::string handler =
+      container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
+  if (request.privileged && !options_.privileged_without_host_devices.contains(handler)) {
+    // The host's devices, under the request's own at the same path.
+    for (spec::Device& device : HostDevices()) {
+      if (std::none_of(input.devices.begin(), input.devices.end(),
+                       [&](const spec::Device& d) { return d.path == device.path; })) {
+        input.devices.push_back(std::move(device));
+      }
+    }
+  }
   input.privileged = request.privileged;
   ASSIGN_OR_RETURN(input.capabilities,
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,
@@ -534,8 +545,6 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
   }
-  const std::string handler =
-      container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
   const auto allowed = options_.allowed_annotations.find(handler);
   input.annotations = FilterAnnotations(
       request.annotations,

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct ContainersOptions {
   // Per runtime handler, its allowed_annotations: runtime-interpreted annotation prefixes
   // ("run.oci.", "org.systemd.property."...) it may receive; all others are dropped.
   std::map<std::string, std::vector<std::string>> allowed_annotations;
+  // Runtime handlers whose privileged containers do not get the host's devices.
+  std::set<std::string> privileged_without_host_devices;
   std::string default_runtime = "runc";
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "common/errno_status.h"
 #include "common/status_macros.h"
@@ -14,6 +15,8 @@
 #include "sys/unix_socket.h"
 
 namespace crio::container {
+
+namespace fs = std::filesystem;
 namespace {
 
 std::string PropagationOption(Propagation propagation) {
@@ -149,6 +152,36 @@ absl::StatusOr<std::vector<spec::Mount>> ImageVolumes(const std::vector<std::str
     mounts.push_back({volume, "bind", source, {"rbind", "rprivate", "rw"}});
   }
   return mounts;
+}
+
+std::vector<spec::Device> HostDevices(const std::string& dev_root) {
+  std::vector<spec::Device> devices;
+  std::error_code error;
+  auto walk = fs::recursive_directory_iterator(dev_root, error);
+  for (auto entry = fs::begin(walk); !error && entry != fs::end(walk); entry.increment(error)) {
+    const std::string name = entry->path().filename();
+    if (entry->is_directory(error) && !entry->is_symlink(error)) {
+      if (entry.depth() == 0 &&
+          (name == "pts" || name == "shm" || name == "fd" || name == "mqueue")) {
+        entry.disable_recursion_pending();
+      }
+      if (name.starts_with('.')) entry.disable_recursion_pending();
+      continue;
+    }
+    if (name == "console" || name == "ptmx") continue;
+    struct stat info {};
+    if (::lstat(entry->path().c_str(), &info) != 0) continue;
+    if (!S_ISCHR(info.st_mode) && !S_ISBLK(info.st_mode)) continue;
+    devices.push_back({.path = "/dev/" + fs::relative(entry->path(), dev_root).string(),
+                       .type = S_ISCHR(info.st_mode) ? 'c' : 'b',
+                       .major = static_cast<int64_t>(major(info.st_rdev)),
+                       .minor = static_cast<int64_t>(minor(info.st_rdev)),
+                       .file_mode = info.st_mode & 07777,
+                       .uid = info.st_uid,
+                       .gid = info.st_gid,
+                       .access = "rwm"});
+  }
+  return devices;
 }
 
 }  // namespace crio::container

@@ -22,6 +22,11 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
 // block device; permissions are some of "r", "w" and "m".
 absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerRequest& request);
 
+// Every character and block device under `dev_root` at its own path, as runc lists the
+// host's devices for privileged containers: /dev/pts, /dev/shm, /dev/fd, /dev/mqueue and
+// hidden directories are skipped, so are console and ptmx (the runtime makes its own).
+std::vector<spec::Device> HostDevices(const std::string& dev_root = "/dev");
+
 // The image's VOLUME paths, per image_volumes: "mkdir" creates them in the rootfs (resolved
 // inside it, never following links out), "bind" adds a bind mount of a fresh directory under
 // `volumes_dir`, "ignore" does nothing.

@@ -138,8 +138,9 @@ const std::vector<std::string>& DefaultReadonlyPaths() {
 
 json BuildSpec(const ContainerSpecInput& input) {
   json resources = LinuxResources(input.resources);
-  // Deny every device but those the runtime adds by default (/dev/null, /dev/zero, ...).
-  resources["devices"] = json::array({{{"allow", false}, {"access", "rwm"}}});
+  // Deny every device but those the runtime adds by default (/dev/null, /dev/zero, ...);
+  // privileged containers may use them all.
+  resources["devices"] = json::array({{{"allow", input.privileged}, {"access", "rwm"}}});
   json devices = json::array();
   for (const Device& device : input.devices) {
     devices.push_back({{"path", device.path},
@@ -149,6 +150,7 @@ json BuildSpec(const ContainerSpecInput& input) {
                        {"fileMode", device.file_mode},
                        {"uid", device.uid},
                        {"gid", device.gid}});
+    if (input.privileged) continue;  // already allowed
     resources["devices"].push_back({{"allow", true},
                                     {"type", std::string(1, device.type)},
                                     {"major", device.major},

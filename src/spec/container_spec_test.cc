@@ -88,6 +88,8 @@ TEST(BuildSpecTest, PrivilegedHostPidAndOverrides) {
   const json spec = BuildSpec(input);
   EXPECT_FALSE(spec["linux"].contains("maskedPaths"));
   EXPECT_FALSE(spec["linux"].contains("readonlyPaths"));
+  EXPECT_EQ(spec["linux"]["resources"]["devices"],
+            json::parse(R"([{"allow":true,"access":"rwm"}])"));  // every device allowed
   const std::vector<std::string> destinations = Destinations(spec);
   EXPECT_EQ(std::count(destinations.begin(), destinations.end(), "/sys"), 1);
   EXPECT_EQ(std::count(destinations.begin(), destinations.end(), "/sys/fs/cgroup"), 0);

@@ -494,8 +494,12 @@ TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
             [](v1::LinuxContainerSecurityContext&) {});
   EXPECT_NE(log.find("stdout F 0\n"), std::string::npos) << log;  // masked: empty
   EXPECT_NE(log.find("stdout F ro"), std::string::npos) << log;
+  log = run("unprivileged-devices", "test -c /dev/kmsg && echo host-devices || echo none",
+            [](v1::LinuxContainerSecurityContext&) {});
+  EXPECT_NE(log.find("stdout F none"), std::string::npos) << log;
   log = run("privileged",
-            "grep CapEff /proc/self/status; touch /sys/kernel/x 2>&1 | grep -c Read-only",
+            "grep CapEff /proc/self/status; touch /sys/kernel/x 2>&1 | grep -c Read-only; "
+            "test -c /dev/kmsg && echo host-devices",
             [](v1::LinuxContainerSecurityContext& context) { context.set_privileged(true); });
   // Privileged: every capability crio itself has.
   std::string host_caps;
@@ -504,6 +508,9 @@ TEST_F(ContainerTest, SecurityContextFieldsTakeEffect) {
     if (line.starts_with("CapBnd:")) host_caps = line.substr(7);
   }
   EXPECT_NE(log.find("CapEff:" + host_caps), std::string::npos) << log;
+  if (fs::exists("/dev/kmsg")) {  // and every host device
+    EXPECT_NE(log.find("stdout F host-devices"), std::string::npos) << log;
+  }
 }
 
 TEST_F(ContainerTest, OciHooksRunForMatchingContainers) {

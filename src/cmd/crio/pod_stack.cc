@@ -58,6 +58,14 @@ int64_t MinMemory(const config::Config& config) {
   return config::ParseSize(handler->second.container_min_memory).value_or(12 << 20);
 }
 
+std::set<std::string> PrivilegedWithoutHostDevices(const config::Config& config) {
+  std::set<std::string> names;
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    if (handler.privileged_without_host_devices) names.insert(name);
+  }
+  return names;
+}
+
 std::map<std::string, std::vector<std::string>> AllowedAnnotations(const config::Config& config) {
   std::map<std::string, std::vector<std::string>> allowed;
   for (const auto& [name, handler] : config.runtime.runtimes) {
@@ -119,6 +127,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
           .image_volumes = config.image.image_volumes,
           .hooks_dirs = config.runtime.hooks_dir,
           .allowed_annotations = AllowedAnnotations(config),
+          .privileged_without_host_devices = PrivilegedWithoutHostDevices(config),
           .default_runtime = config.runtime.default_runtime,
           .cgroup_manager = host.cgroup_manager,
           .pids_limit = config.runtime.pids_limit,
