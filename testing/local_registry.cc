@@ -212,9 +212,8 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
                     descriptors.empty() ? "" : ",", layer_type, Sha256Digest(layer), layer.size());
     PutBlob(repository, layer);
   }
-  nlohmann::json run_config = {{"User", image_config.user},
-                               {"Cmd", image_config.cmd},
-                               {"Labels", {{"test", "crio"}}}};
+  nlohmann::json run_config = {
+      {"User", image_config.user}, {"Cmd", image_config.cmd}, {"Labels", {{"test", "crio"}}}};
   if (!image_config.entrypoint.empty()) run_config["Entrypoint"] = image_config.entrypoint;
   if (!image_config.env.empty()) run_config["Env"] = image_config.env;
   if (!image_config.working_dir.empty()) run_config["WorkingDir"] = image_config.working_dir;

@@ -69,6 +69,8 @@ struct ContainerRequest {
   std::string stop_signal;  // "SIGTERM"...; empty: the image's STOPSIGNAL, else SIGTERM
   // "runtime/default", "localhost/ABSOLUTE-PATH", or "" / "unconfined" for none.
   std::string seccomp_profile;
+  // "runtime/default" or "" (the configured apparmor_profile), "localhost/NAME", "unconfined".
+  std::string apparmor_profile;
   std::string config_blob;  // the CRI ContainerConfig as the server serialized it
 };
 

@@ -19,10 +19,10 @@ CREATE TABLE IF NOT EXISTS containers (
 )sql";
 
 json EncodeResources(const spec::Resources& r) {
-  return {{"cpu_period", r.cpu_period},   {"cpu_quota", r.cpu_quota},
-          {"cpu_shares", r.cpu_shares},   {"memory_limit", r.memory_limit},
-          {"memory_swap", r.memory_swap}, {"cpuset_cpus", r.cpuset_cpus},
-          {"cpuset_mems", r.cpuset_mems}, {"pids_limit", r.pids_limit},
+  return {{"cpu_period", r.cpu_period},           {"cpu_quota", r.cpu_quota},
+          {"cpu_shares", r.cpu_shares},           {"memory_limit", r.memory_limit},
+          {"memory_swap", r.memory_swap},         {"cpuset_cpus", r.cpuset_cpus},
+          {"cpuset_mems", r.cpuset_mems},         {"pids_limit", r.pids_limit},
           {"hugepage_limits", r.hugepage_limits}, {"unified", r.unified}};
 }
 

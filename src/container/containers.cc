@@ -527,6 +527,9 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,
                                       request.drop_capabilities, request.privileged,
                                       options_.host_capabilities));
+  ASSIGN_OR_RETURN(input.apparmor_profile,
+                   spec::ContainerAppArmorProfile(request.apparmor_profile, request.privileged,
+                                                  options_.apparmor_profile, options_.apparmor));
   if (!request.privileged) {
     ASSIGN_OR_RETURN(input.seccomp, Seccomp(request, input.capabilities));
   }

@@ -33,6 +33,7 @@
 #include "nlohmann/json.hpp"
 #include "oci/runtime_handlers.h"
 #include "sandbox/sandboxes.h"
+#include "spec/apparmor.h"
 #include "storage/container_layers.h"
 
 namespace crio::container {
@@ -44,7 +45,9 @@ struct ContainersOptions {
   std::vector<std::string> default_capabilities;
   std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
   std::string seccomp_profile;  // [crio.runtime] seccomp_profile: replaces the built-in default
-  int64_t container_min_memory = 12 << 20;  // a smaller memory limit is refused
+  std::string apparmor_profile = "crio-default";  // [crio.runtime] apparmor_profile
+  spec::AppArmorHost apparmor;                    // disabled unless probed enabled
+  int64_t container_min_memory = 12 << 20;        // a smaller memory limit is refused
   std::vector<std::string> absent_mount_sources_to_reject;
   std::vector<std::string> host_capabilities;  // crio's bounding set; empty: all
   std::string image_volumes = "mkdir";         // [crio.image] image_volumes: mkdir, bind or ignore
@@ -58,8 +61,8 @@ struct ContainersOptions {
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
-  bool hugetlb = false;          // the hugetlb controller exists: hugepage limits apply
-  bool swap_accounting = false;  // a memory limit without a swap limit gets swap = limit
+  bool hugetlb = false;                // the hugetlb controller exists: hugepage limits apply
+  bool swap_accounting = false;        // a memory limit without a swap limit gets swap = limit
   std::string boot_id;
   std::string pause_image;               // the infra container's image, pulled when absent
   std::string pause_command;             // its command; empty: the image's own

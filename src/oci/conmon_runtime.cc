@@ -317,8 +317,9 @@ bool WaitChild(pid_t pid, std::chrono::milliseconds timeout) {
 void KillTimedOutExec(pid_t conmon, const std::string& pid_file) {
   auto text = ReadFileToString(pid_file, 64);
   int pid = 0;
-  const bool known = text.ok() && std::from_chars(text->data(), text->data() + text->size(),
-                                                  pid).ec == std::errc() && pid > 0;
+  const bool known =
+      text.ok() &&
+      std::from_chars(text->data(), text->data() + text->size(), pid).ec == std::errc() && pid > 0;
   if (known) {
     ::kill(pid, SIGKILL);
     if (WaitChild(conmon, kKillWait)) return;

@@ -11,6 +11,19 @@ namespace {
 
 using nlohmann::json;
 
+// A SecurityProfile in the string form crio keeps: "runtime/default", "localhost/REF" or
+// "unconfined".
+std::string ProfileString(const v1::SecurityProfile& profile) {
+  switch (profile.profile_type()) {
+    case v1::SecurityProfile::RuntimeDefault:
+      return "runtime/default";
+    case v1::SecurityProfile::Localhost:
+      return "localhost/" + profile.localhost_ref();
+    default:
+      return "unconfined";
+  }
+}
+
 template <typename Repeated>
 std::vector<std::string> Strings(const Repeated& values) {
   return {values.begin(), values.end()};
@@ -81,20 +94,11 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
   request.readonly_paths = Strings(security.readonly_paths());
   request.pid_mode = static_cast<sandbox::NamespaceMode>(security.namespace_options().pid());
   request.pid_target = security.namespace_options().target_id();
-  if (security.has_seccomp()) {
-    switch (security.seccomp().profile_type()) {
-      case v1::SecurityProfile::RuntimeDefault:
-        request.seccomp_profile = "runtime/default";
-        break;
-      case v1::SecurityProfile::Localhost:
-        request.seccomp_profile = "localhost/" + security.seccomp().localhost_ref();
-        break;
-      default:
-        request.seccomp_profile = "unconfined";
-    }
-  } else {
-    request.seccomp_profile = security.seccomp_profile_path();  // the older string form
-  }
+  // The SecurityProfile fields win over the older string forms.
+  request.seccomp_profile =
+      security.has_seccomp() ? ProfileString(security.seccomp()) : security.seccomp_profile_path();
+  request.apparmor_profile =
+      security.has_apparmor() ? ProfileString(security.apparmor()) : security.apparmor_profile();
   if (config.stop_signal() != v1::RUNTIME_DEFAULT) {
     request.stop_signal = v1::Signal_Name(config.stop_signal());
   }

@@ -65,16 +65,16 @@ container::ContainerFilter StatsFilterFrom(const v1::ContainerStatsFilter& filte
 grpc::Status RuntimeService::ContainerStats(grpc::ServerContext*,
                                             const v1::ContainerStatsRequest* request,
                                             v1::ContainerStatsResponse* response) {
-  return edge_.Serve(
-      "ContainerStats", *request, response,
-      [this](const v1::ContainerStatsRequest& in, v1::ContainerStatsResponse* out) {
-        if (in.container_id().empty()) {
-          return absl::InvalidArgumentError("ContainerId should not be empty");
-        }
-        ASSIGN_OR_RETURN(const container::Container found, containers_.Get(in.container_id()));
-        FillContainerStats(found, stats_.Collect(found), *out->mutable_stats());
-        return absl::OkStatus();
-      });
+  return edge_.Serve("ContainerStats", *request, response,
+                     [this](const v1::ContainerStatsRequest& in, v1::ContainerStatsResponse* out) {
+                       if (in.container_id().empty()) {
+                         return absl::InvalidArgumentError("ContainerId should not be empty");
+                       }
+                       ASSIGN_OR_RETURN(const container::Container found,
+                                        containers_.Get(in.container_id()));
+                       FillContainerStats(found, stats_.Collect(found), *out->mutable_stats());
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status RuntimeService::ListContainerStats(grpc::ServerContext*,
@@ -83,8 +83,7 @@ grpc::Status RuntimeService::ListContainerStats(grpc::ServerContext*,
   return edge_.Serve(
       "ListContainerStats", *request, response,
       [this](const v1::ListContainerStatsRequest& in, v1::ListContainerStatsResponse* out) {
-        for (const container::Container& found :
-             containers_.List(StatsFilterFrom(in.filter()))) {
+        for (const container::Container& found : containers_.List(StatsFilterFrom(in.filter()))) {
           FillContainerStats(found, stats_.Collect(found), *out->add_stats());
         }
         return absl::OkStatus();
@@ -97,8 +96,7 @@ grpc::Status RuntimeService::StreamContainerStats(
   v1::StreamContainerStatsResponse unused;
   return edge_.Serve(
       "StreamContainerStats", *request, &unused,
-      [this, writer](const v1::StreamContainerStatsRequest& in,
-                     v1::StreamContainerStatsResponse*) {
+      [this, writer](const v1::StreamContainerStatsRequest& in, v1::StreamContainerStatsResponse*) {
         const std::vector<container::Container> found =
             containers_.List(StatsFilterFrom(in.filter()));
         v1::StreamContainerStatsResponse chunk;

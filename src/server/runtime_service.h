@@ -91,8 +91,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
                               v1::ContainerStatsResponse*) override;
   grpc::Status ListContainerStats(grpc::ServerContext*, const v1::ListContainerStatsRequest*,
                                   v1::ListContainerStatsResponse*) override;
-  grpc::Status StreamContainerStats(grpc::ServerContext*,
-                                    const v1::StreamContainerStatsRequest*,
+  grpc::Status StreamContainerStats(grpc::ServerContext*, const v1::StreamContainerStatsRequest*,
                                     grpc::ServerWriter<v1::StreamContainerStatsResponse>*) override;
   grpc::Status PodSandboxStats(grpc::ServerContext*, const v1::PodSandboxStatsRequest*,
                                v1::PodSandboxStatsResponse*) override {

@@ -25,7 +25,12 @@ class RuntimeServiceTest : public ::testing::Test {
   RuntimeFacts facts_{.cgroup_manager = "cgroupfs"};
   testing::TempDir dir_;
   testing::FakeDomain domain_{dir_.path()};
-  RuntimeService service_{edge_, config_, network_, facts_, domain_.sandboxes, domain_.containers,
+  RuntimeService service_{edge_,
+                          config_,
+                          network_,
+                          facts_,
+                          domain_.sandboxes,
+                          domain_.containers,
                           domain_.container_stats};
 };
 

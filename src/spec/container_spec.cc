@@ -106,6 +106,7 @@ json Process(const ContainerSpecInput& input) {
                   {"noNewPrivileges", input.no_new_privileges},
                   {"oomScoreAdj", input.oom_score_adj}};
   if (!rlimits.empty()) process["rlimits"] = rlimits;
+  if (!input.apparmor_profile.empty()) process["apparmorProfile"] = input.apparmor_profile;
   return process;
 }
 

@@ -46,7 +46,7 @@ struct Resources {
   int64_t memory_swap = 0;
   std::string cpuset_cpus;
   std::string cpuset_mems;
-  int64_t pids_limit = 0;  // 0: none
+  int64_t pids_limit = 0;                           // 0: none
   std::map<std::string, uint64_t> hugepage_limits;  // page size ("2MB") → bytes
   std::map<std::string, std::string> unified;
 };
@@ -83,6 +83,7 @@ struct ContainerSpecInput {
   Resources resources;
   std::map<std::string, std::string> annotations;
   std::optional<nlohmann::json> seccomp;
+  std::string apparmor_profile;  // process.apparmorProfile; empty: none
 };
 
 nlohmann::json BuildSpec(const ContainerSpecInput& input);

@@ -33,8 +33,8 @@ absl::StatusOr<CgroupDirs> CgroupsOfProcess(pid_t pid, const std::string& root =
                                             const std::string& proc_root = "/proc");
 
 struct CgroupUsage {
-  uint64_t cpu_ns = 0;       // cumulative CPU time
-  uint64_t memory_bytes = 0;  // usage, page cache included
+  uint64_t cpu_ns = 0;             // cumulative CPU time
+  uint64_t memory_bytes = 0;       // usage, page cache included
   uint64_t working_set_bytes = 0;  // usage minus inactive file pages
   uint64_t rss_bytes = 0;
   uint64_t page_faults = 0;
@@ -42,7 +42,7 @@ struct CgroupUsage {
   std::optional<uint64_t> memory_limit;  // absent when unlimited
   std::optional<uint64_t> swap_bytes;    // absent when swap is not accounted
   std::optional<uint64_t> swap_limit;
-  std::optional<uint64_t> processes;     // absent without the pids controller
+  std::optional<uint64_t> processes;  // absent without the pids controller
 };
 
 // The usage recorded in `dirs`; an error when the CPU or memory files cannot be read (the

@@ -46,9 +46,8 @@ TEST(ReadCgroupUsageTest, V1) {
                  "total_pgfault 42\ntotal_pgmajfault 7\n");
   root.WriteFile("memory/c/memory.limit_in_bytes", "9223372036854771712\n");
   root.WriteFile("pids/c/pids.current", "3\n");
-  const CgroupDirs dirs{.cpu = root.Join("cpuacct/c"),
-                        .memory = root.Join("memory/c"),
-                        .pids = root.Join("pids/c")};
+  const CgroupDirs dirs{
+      .cpu = root.Join("cpuacct/c"), .memory = root.Join("memory/c"), .pids = root.Join("pids/c")};
   auto usage = ReadCgroupUsage(dirs);
   ASSERT_TRUE(usage.ok()) << usage.status();
   EXPECT_EQ(usage->cpu_ns, 123456789u);

@@ -22,9 +22,9 @@
 namespace crio::stats {
 
 struct ContainerUsage {
-  int64_t timestamp = 0;                // ns since the epoch
-  std::optional<CgroupUsage> cgroup;    // absent when the container has no process
-  std::optional<uint64_t> nano_cores;   // absent until a second sample
+  int64_t timestamp = 0;               // ns since the epoch
+  std::optional<CgroupUsage> cgroup;   // absent when the container has no process
+  std::optional<uint64_t> nano_cores;  // absent until a second sample
   storage::Usage writable_layer;
   std::string writable_layer_mountpoint;
 };

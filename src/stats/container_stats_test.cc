@@ -21,7 +21,9 @@ class ContainerStatsCollectorTest : public ::testing::Test {
     SetCpu(0);
   }
 
-  void SetCpu(uint64_t usec) { cgroups_.WriteFile("c/cpu.stat", "usage_usec " + std::to_string(usec)); }
+  void SetCpu(uint64_t usec) {
+    cgroups_.WriteFile("c/cpu.stat", "usage_usec " + std::to_string(usec));
+  }
 
   container::Container Running() const {
     return {.id = "abc", .state = container::ContainerState::kRunning, .pid = 7};

@@ -195,10 +195,12 @@ std::string SetuidLayer(const std::string& program, std::string* error) {
 // busybox's `adduser -u 1000 -D default-user` plus a group it belongs to (gid 50000).
 std::string PredefinedGroupLayer(std::string* error) {
   LayerBuilder layer(error);
-  layer.File("etc/passwd", std::string(kPasswd) +
-                               "default-user:x:1000:1000:Linux User,,,:/home/default-user:/bin/sh\n");
-  layer.File("etc/group", std::string(kGroup) +
-                              "default-user:x:1000:\ngroup-defined-in-image:x:50000:default-user\n");
+  layer.File(
+      "etc/passwd",
+      std::string(kPasswd) + "default-user:x:1000:1000:Linux User,,,:/home/default-user:/bin/sh\n");
+  layer.File(
+      "etc/group",
+      std::string(kGroup) + "default-user:x:1000:\ngroup-defined-in-image:x:50000:default-user\n");
   layer.Dir("home/default-user");
   return layer.Build();
 }
@@ -221,33 +223,48 @@ std::vector<StandInImage> CritestStandIns(const StandInSources& sources, std::st
 
   std::vector<StandInImage> images = {
       {kE2eImages + std::string("busybox"), "1.29-2", {busybox}, shell},
-      {kE2eImages + std::string("nginx"), "1.14-2",
-       {busybox, NginxLayer(sources.debian_root, 80, error)}, nginx},
-      {kCriTools + std::string("hostnet-nginx-amd64"), "latest",
-       {busybox, NginxLayer(sources.debian_root, 12003, error)}, nginx},
-      {kE2eImages + std::string("httpd"), "2.4.39-4", {busybox, HttpdLayer(error)},
+      {kE2eImages + std::string("nginx"),
+       "1.14-2",
+       {busybox, NginxLayer(sources.debian_root, 80, error)},
+       nginx},
+      {kCriTools + std::string("hostnet-nginx-amd64"),
+       "latest",
+       {busybox, NginxLayer(sources.debian_root, 12003, error)},
+       nginx},
+      {kE2eImages + std::string("httpd"),
+       "2.4.39-4",
+       {busybox, HttpdLayer(error)},
        ImageConfig{.cmd = {"httpd-foreground"}, .exposed_ports = {"80/tcp"}}},
-      {kE2eImages + std::string("nonewprivs"), "1.3",
+      {kE2eImages + std::string("nonewprivs"),
+       "1.3",
        {busybox, SetuidLayer(sources.setuid_program, error)},
        ImageConfig{.entrypoint = {"/usr/local/bin/nnp"}, .cmd = {}}},
       {kCriTools + std::string("test-image-user-uid"), "latest", {busybox}, with_user("1002")},
-      {kCriTools + std::string("test-image-user-username"), "latest", {busybox},
+      {kCriTools + std::string("test-image-user-username"),
+       "latest",
+       {busybox},
        with_user("www-data")},
-      {kCriTools + std::string("test-image-user-uid-group"), "latest", {busybox},
+      {kCriTools + std::string("test-image-user-uid-group"),
+       "latest",
+       {busybox},
        with_user("1003:1004")},
-      {kCriTools + std::string("test-image-user-username-group"), "latest", {busybox},
+      {kCriTools + std::string("test-image-user-username-group"),
+       "latest",
+       {busybox},
        with_user("www-data:1004")},
-      {kCriTools + std::string("test-image-predefined-group"), "latest",
-       {busybox, PredefinedGroupLayer(error)}, with_user("1000")},
+      {kCriTools + std::string("test-image-predefined-group"),
+       "latest",
+       {busybox, PredefinedGroupLayer(error)},
+       with_user("1000")},
   };
   // Distinct images, one marker file each.
-  for (const auto& [name, tag] : std::vector<std::pair<std::string, std::string>>{
-           {"test-image-latest", "latest"},
-           {"test-image-tag", "test"},
-           {"test-image-tag", "all"},
-           {"test-image-1", "latest"},
-           {"test-image-2", "latest"},
-           {"test-image-3", "latest"}}) {
+  for (const auto& [name, tag] :
+       std::vector<std::pair<std::string, std::string>>{{"test-image-latest", "latest"},
+                                                        {"test-image-tag", "test"},
+                                                        {"test-image-tag", "all"},
+                                                        {"test-image-1", "latest"},
+                                                        {"test-image-2", "latest"},
+                                                        {"test-image-3", "latest"}}) {
     images.push_back({kCriTools + name, tag, {busybox, marker(name + "-" + tag)}, shell});
   }
   // One image under three tags.
@@ -259,8 +276,10 @@ std::vector<StandInImage> CritestStandIns(const StandInSources& sources, std::st
   LayerBuilder pause(error);
   pause.Program(sources.pause_program, "pause");
   const size_t colon = sources.pause_image.rfind(':');
-  images.push_back({sources.pause_image.substr(0, colon), sources.pause_image.substr(colon + 1),
-                    {pause.Build()}, ImageConfig{.entrypoint = {"/pause"}, .cmd = {}}});
+  images.push_back({sources.pause_image.substr(0, colon),
+                    sources.pause_image.substr(colon + 1),
+                    {pause.Build()},
+                    ImageConfig{.entrypoint = {"/pause"}, .cmd = {}}});
   if (!error->empty()) return {};
   return images;
 }

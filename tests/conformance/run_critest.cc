@@ -71,12 +71,12 @@ std::string RepositoryPath(const std::string& name) { return name.substr(name.fi
 
 bool PushStandIns(LocalRegistry& registry, const Options& options) {
   std::string error;
-  const std::vector<StandInImage> images = CritestStandIns(
-      {.debian_root = options.debian_root,
-       .setuid_program = BinPath("critest-nnp"),
-       .pause_program = BinPath("critest-pause"),
-       .pause_image = kPauseImage},
-      &error);
+  const std::vector<StandInImage> images =
+      CritestStandIns({.debian_root = options.debian_root,
+                       .setuid_program = BinPath("critest-nnp"),
+                       .pause_program = BinPath("critest-pause"),
+                       .pause_image = kPauseImage},
+                      &error);
   if (images.empty()) {
     std::cerr << "crio-critest: building the stand-in images: " << error << "\n";
     return false;

@@ -146,6 +146,12 @@ TEST_F(ContainerTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("swap"), std::string::npos) << status.error_message();
 
+  config = Config("apparmor", {"true"});
+  config.mutable_linux()->mutable_security_context()->set_apparmor_profile("docker/default");
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("apparmor"), std::string::npos) << status.error_message();
+
   config = Config("hugepages", {"true"});
   v1::HugepageLimit* hugepages = config.mutable_linux()->mutable_resources()->add_hugepage_limits();
   hugepages->set_page_size("2 megs");
@@ -233,9 +239,9 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   // a memory limit without a swap limit allows no swap where swap is accounted.
   const json spec = json::parse(Status(id).info().at("info"))["runtimeSpec"];
   const json& resources = spec["linux"]["resources"];
-  const bool v2_hugetlb = fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
-                          ReadText("/sys/fs/cgroup/cgroup.controllers").find("hugetlb") !=
-                              std::string::npos;
+  const bool v2_hugetlb =
+      fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
+      ReadText("/sys/fs/cgroup/cgroup.controllers").find("hugetlb") != std::string::npos;
   if (fs::exists("/sys/fs/cgroup/hugetlb") || v2_hugetlb) {
     ASSERT_TRUE(resources.contains("hugepageLimits")) << resources.dump();
     EXPECT_EQ(resources["hugepageLimits"][0]["pageSize"], "2MB");

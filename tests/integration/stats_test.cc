@@ -69,12 +69,14 @@ TEST_F(StatsTest, BusyContainerShowsCpuMemoryAndWritableLayer) {
 }
 
 TEST_F(StatsTest, ListSelectsByIdPodAndLabels) {
-  v1::ContainerConfig labelled = Config("one", {"sh", "-c", "trap 'exit 0' TERM; "
-                                                            "while true; do sleep 0.1; done"});
+  v1::ContainerConfig labelled = Config("one", {"sh", "-c",
+                                                "trap 'exit 0' TERM; "
+                                                "while true; do sleep 0.1; done"});
   (*labelled.mutable_labels())["tier"] = "front";
   const std::string one = Create(labelled);
-  const std::string two = Create(Config("two", {"sh", "-c", "trap 'exit 0' TERM; "
-                                                            "while true; do sleep 0.1; done"}));
+  const std::string two = Create(Config("two", {"sh", "-c",
+                                                "trap 'exit 0' TERM; "
+                                                "while true; do sleep 0.1; done"}));
   ASSERT_TRUE(Start(one).ok());
   ASSERT_TRUE(Start(two).ok());
 

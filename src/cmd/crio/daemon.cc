@@ -118,6 +118,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
     return 1;
   }
+  EnsureDefaultAppArmorProfile(config.runtime.apparmor_profile);
   const bool negative_oom = NegativeOomScoreAdjAllowed();
   const CgroupFeatures cgroup_features = ProbeCgroupFeatures();
   if (!negative_oom) {
@@ -125,13 +126,12 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
         "This kernel refuses negative oom_score_adj values; containers asking for one "
         "get 0");
   }
-  auto pod_stack = BuildPodStack(
-      config,
-      {.cgroup_manager = facts.cgroup_manager,
-       .negative_oom_score_adj = negative_oom,
-       .hugetlb = cgroup_features.hugetlb,
-       .swap_accounting = cgroup_features.swap},
-      *(*image_stack)->images);
+  auto pod_stack = BuildPodStack(config,
+                                 {.cgroup_manager = facts.cgroup_manager,
+                                  .negative_oom_score_adj = negative_oom,
+                                  .hugetlb = cgroup_features.hugetlb,
+                                  .swap_accounting = cgroup_features.swap},
+                                 *(*image_stack)->images);
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;
@@ -140,8 +140,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
-                                         *(*pod_stack)->containers,
-                                         *(*pod_stack)->container_stats);
+                                         *(*pod_stack)->containers, *(*pod_stack)->container_stats);
   container::Containers& containers = *(*pod_stack)->containers;
   server::ImageService image_service(
       edge, live, *(*image_stack)->images,

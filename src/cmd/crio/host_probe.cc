@@ -11,7 +11,9 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "fmt/format.h"
+#include "spec/apparmor.h"
 #include "sys/unique_fd.h"
 
 namespace crio {
@@ -63,8 +65,8 @@ CgroupFeatures ProbeCgroupFeatures() {
     std::string line;
     while (std::getline(self, line)) {
       if (line.starts_with("0::")) {
-        features.swap =
-            std::filesystem::exists("/sys/fs/cgroup" + line.substr(3) + "/memory.swap.max", ignored);
+        features.swap = std::filesystem::exists(
+            "/sys/fs/cgroup" + line.substr(3) + "/memory.swap.max", ignored);
       }
     }
     return features;
@@ -72,6 +74,24 @@ CgroupFeatures ProbeCgroupFeatures() {
   return {.hugetlb = std::filesystem::exists("/sys/fs/cgroup/hugetlb", ignored),
           .swap = std::filesystem::exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes",
                                           ignored)};
+}
+
+void EnsureDefaultAppArmorProfile(const std::string& profile) {
+  const spec::AppArmorHost host{.enabled = spec::AppArmorEnabled()};
+  if (!host.enabled || profile != "crio-default" || spec::AppArmorProfileLoaded(profile, host)) {
+    return;
+  }
+  auto parser = FindInPath("apparmor_parser");
+  if (!parser.ok()) {
+    log::Warn("AppArmor is enabled but apparmor_parser is not installed: cannot load {}", profile);
+    return;
+  }
+  if (auto loaded = spec::LoadAppArmorProfile(spec::DefaultAppArmorProfile(profile), *parser);
+      !loaded.ok()) {
+    log::Warn("Cannot load the AppArmor profile {}: {}", profile, AsStd(loaded.message()));
+    return;
+  }
+  log::Info("Loaded the AppArmor profile {}", profile);
 }
 
 bool NegativeOomScoreAdjAllowed() {

@@ -34,6 +34,11 @@ struct CgroupFeatures {
 };
 CgroupFeatures ProbeCgroupFeatures();
 
+// Where AppArmor is enabled and `profile` is crio's own "crio-default" but not loaded,
+// loads it with apparmor_parser (as CRI-O does at start-up); problems are logged, and
+// containers asking for the default profile then fail with a clear error.
+void EnsureDefaultAppArmorProfile(const std::string& profile);
+
 // Tells systemd (Type=notify) that start-up finished, when run under it.
 void NotifySystemdReady();
 

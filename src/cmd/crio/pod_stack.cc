@@ -121,6 +121,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
           .default_capabilities = config.runtime.default_capabilities,
           .default_ulimits = config.runtime.default_ulimits,
           .seccomp_profile = config.runtime.seccomp_profile,
+          .apparmor_profile = config.runtime.apparmor_profile,
+          .apparmor = {.enabled = spec::AppArmorEnabled()},
           .container_min_memory = MinMemory(config),
           .absent_mount_sources_to_reject = config.runtime.absent_mount_sources_to_reject,
           .host_capabilities = spec::CapabilitiesOfMask(BoundingCapabilities()),
