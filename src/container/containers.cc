@@ -163,6 +163,10 @@ Containers::Containers(ContainersOptions options, ContainerStore& store,
       layers_(layers),
       runtimes_(runtimes) {}
 
+ReloadableOptions Containers::Reloadable() const {
+  return options_.reloadable ? options_.reloadable() : ReloadableOptions{};
+}
+
 int64_t Containers::Now() const {
   if (options_.now_ns) return options_.now_ns();
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -527,9 +531,9 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,
                                       request.drop_capabilities, request.privileged,
                                       options_.host_capabilities));
-  ASSIGN_OR_RETURN(input.apparmor_profile,
-                   spec::ContainerAppArmorProfile(request.apparmor_profile, request.privileged,
-                                                  options_.apparmor_profile, options_.apparmor));
+  ASSIGN_OR_RETURN(input.apparmor_profile, spec::ContainerAppArmorProfile(
+                                               request.apparmor_profile, request.privileged,
+                                               Reloadable().apparmor_profile, options_.apparmor));
   if (!request.privileged) {
     ASSIGN_OR_RETURN(input.seccomp, Seccomp(request, input.capabilities));
   }
@@ -565,8 +569,9 @@ absl::StatusOr<std::optional<nlohmann::json>> Containers::Seccomp(
   if (profile.empty() || profile == "unconfined") return std::nullopt;
   std::string path;
   if (profile == "runtime/default" || profile == "docker/default") {
-    if (options_.seccomp_profile.empty()) return spec::DefaultSeccompProfile(capabilities);
-    path = options_.seccomp_profile;
+    const std::string configured = Reloadable().seccomp_profile;
+    if (configured.empty()) return spec::DefaultSeccompProfile(capabilities);
+    path = configured;
   } else if (profile.starts_with("localhost/")) {
     path = profile.substr(std::string_view("localhost/").size());
     if (!path.starts_with('/')) {
@@ -849,14 +854,15 @@ absl::Status Containers::RemovePodMembers(const std::string& pod_id) {
 }
 
 absl::StatusOr<sandbox::InfraProcess> Containers::StartInfra(const sandbox::Sandbox& pod) {
-  ASSIGN_OR_RETURN(const auto present, images_.Find(options_.pause_image));
+  const ReloadableOptions reloadable = Reloadable();
+  ASSIGN_OR_RETURN(const auto present, images_.Find(reloadable.pause_image));
   if (!present) {
-    log::Info("Pulling the pause image {}", options_.pause_image);
-    RETURN_IF_ERROR(images_.Pull(options_.pause_image, options_.pause_credentials));
+    log::Info("Pulling the pause image {}", reloadable.pause_image);
+    RETURN_IF_ERROR(images_.Pull(reloadable.pause_image, reloadable.pause_credentials));
   }
-  ContainerRequest request{.pod_id = pod.id, .name = "POD", .image = options_.pause_image};
+  ContainerRequest request{.pod_id = pod.id, .name = "POD", .image = reloadable.pause_image};
   request.attempt = pod.spec.metadata.attempt;
-  if (!options_.pause_command.empty()) request.command = {options_.pause_command};
+  if (!reloadable.pause_command.empty()) request.command = {reloadable.pause_command};
   request.readonly_rootfs = true;
   request.oom_score_adj = -998;
   request.resources.cpu_shares = 2;

@@ -38,16 +38,23 @@
 
 namespace crio::container {
 
+// The container options a SIGHUP reload may change (config/reload.h).
+struct ReloadableOptions {
+  std::string seccomp_profile;  // [crio.runtime] seccomp_profile: replaces the built-in default
+  std::string apparmor_profile = "crio-default";  // [crio.runtime] apparmor_profile
+  std::string pause_image;                        // the infra container's image, pulled when absent
+  std::string pause_command;                      // its command; empty: the image's own
+  image::Credentials pause_credentials;           // from pause_image_auth_file
+};
+
 struct ContainersOptions {
   std::string root;      // persist dirs: ROOT/overlay-containers/ID/userdata
   std::string run_root;  // bundles: RUN_ROOT/overlay-containers/ID/userdata
   std::string exits_dir;
   std::vector<std::string> default_capabilities;
   std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
-  std::string seccomp_profile;  // [crio.runtime] seccomp_profile: replaces the built-in default
-  std::string apparmor_profile = "crio-default";  // [crio.runtime] apparmor_profile
-  spec::AppArmorHost apparmor;                    // disabled unless probed enabled
-  int64_t container_min_memory = 12 << 20;        // a smaller memory limit is refused
+  spec::AppArmorHost apparmor;               // disabled unless probed enabled
+  int64_t container_min_memory = 12 << 20;   // a smaller memory limit is refused
   std::vector<std::string> absent_mount_sources_to_reject;
   std::vector<std::string> host_capabilities;  // crio's bounding set; empty: all
   std::string image_volumes = "mkdir";         // [crio.image] image_volumes: mkdir, bind or ignore
@@ -64,10 +71,9 @@ struct ContainersOptions {
   bool hugetlb = false;                // the hugetlb controller exists: hugepage limits apply
   bool swap_accounting = false;        // a memory limit without a swap limit gets swap = limit
   std::string boot_id;
-  std::string pause_image;               // the infra container's image, pulled when absent
-  std::string pause_command;             // its command; empty: the image's own
-  image::Credentials pause_credentials;  // from pause_image_auth_file
-  std::function<int64_t()> now_ns;       // real time when empty
+  // The options SIGHUP may change, read at each use; empty: ReloadableOptions' defaults.
+  std::function<ReloadableOptions()> reloadable;
+  std::function<int64_t()> now_ns;  // real time when empty
 };
 
 struct ContainerFilter {
@@ -170,6 +176,7 @@ class Containers final : public sandbox::PodMembers {
   // The pod's containers, its infra container last when `infra` is set.
   std::vector<std::shared_ptr<Entry>> EntriesInPod(const std::string& pod_id, bool infra) const;
   int64_t Now() const;
+  ReloadableOptions Reloadable() const;
   // Resources a kubelet may send: memory above container_min_memory, swap limit not below
   // the memory limit, hugepage sizes such as "2MB".
   absl::Status ValidateResources(const spec::Resources& resources) const;

@@ -219,6 +219,19 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
 }
 
+TEST_F(ContainerTest, SighupChangesThePauseImageForNewPods) {
+  const std::string layer = BusyboxLayer();
+  registry_.Push("test/pause-next", "2", {layer});
+  const std::string next = registry_.host() + "/test/pause-next:2";
+  crio_->dir().WriteFile("crio.conf.d/60-pause.conf",
+                         "[crio.image]\npause_image = \"" + next + "\"\n");
+  crio_->Signal(SIGHUP);
+  ASSERT_TRUE(crio_->WaitForLog("set config pause_image")) << crio_->Log();
+  const std::string pod = RunPod("after-reload", /*share_pid=*/true);
+  ASSERT_FALSE(pod.empty());
+  EXPECT_TRUE(crio_->WaitForLog("Pulling the pause image " + next)) << crio_->Log();
+}
+
 TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   const std::string parent = "/crio-test-" + std::to_string(::getpid());
   v1::RunPodSandboxRequest run;

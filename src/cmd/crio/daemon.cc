@@ -126,7 +126,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
         "This kernel refuses negative oom_score_adj values; containers asking for one "
         "get 0");
   }
-  auto pod_stack = BuildPodStack(config,
+  auto pod_stack = BuildPodStack(live,
                                  {.cgroup_manager = facts.cgroup_manager,
                                   .negative_oom_score_adj = negative_oom,
                                   .hugetlb = cgroup_features.hugetlb,

@@ -58,6 +58,15 @@ int64_t MinMemory(const config::Config& config) {
   return config::ParseSize(handler->second.container_min_memory).value_or(12 << 20);
 }
 
+// What SIGHUP may change for containers, from the live configuration.
+container::ReloadableOptions Reloadable(const config::Config& config) {
+  return {.seccomp_profile = config.runtime.seccomp_profile,
+          .apparmor_profile = config.runtime.apparmor_profile,
+          .pause_image = config.image.pause_image,
+          .pause_command = config.image.pause_command,
+          .pause_credentials = PauseCredentials(config)};
+}
+
 std::set<std::string> PrivilegedWithoutHostDevices(const config::Config& config) {
   std::set<std::string> names;
   for (const auto& [name, handler] : config.runtime.runtimes) {
@@ -83,9 +92,11 @@ std::string BootId() {
   return *id;
 }
 
-absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
+absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,
                                                         const PodStackHost& host,
                                                         image::Images& images) {
+  const std::shared_ptr<const config::Config> snapshot = live.Snapshot();
+  const config::Config& config = *snapshot;  // the start-up values of what SIGHUP can't change
   auto stack = std::make_unique<PodStack>();
   const std::string boot_id = BootId();
   RETURN_IF_ERROR(sys::MakeDirs(config.root.root, 0700));
@@ -120,8 +131,6 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
           .exits_dir = config.runtime.container_exits_dir,
           .default_capabilities = config.runtime.default_capabilities,
           .default_ulimits = config.runtime.default_ulimits,
-          .seccomp_profile = config.runtime.seccomp_profile,
-          .apparmor_profile = config.runtime.apparmor_profile,
           .apparmor = {.enabled = spec::AppArmorEnabled()},
           .container_min_memory = MinMemory(config),
           .absent_mount_sources_to_reject = config.runtime.absent_mount_sources_to_reject,
@@ -137,9 +146,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& co
           .hugetlb = host.hugetlb,
           .swap_accounting = host.swap_accounting,
           .boot_id = boot_id,
-          .pause_image = config.image.pause_image,
-          .pause_command = config.image.pause_command,
-          .pause_credentials = PauseCredentials(config)},
+          .reloadable = [&live] { return Reloadable(*live.Snapshot()); }},
       *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers, *stack->runtimes);
   stack->sandboxes->SetMembers(stack->containers.get());
   RETURN_IF_ERROR(stack->sandboxes->Restore());

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "config/live_config.h"
 #include "container/container_store.h"
 #include "container/containers.h"
 #include "image/images.h"
@@ -46,8 +47,9 @@ struct PodStack {
 };
 
 // Opens ROOT/state.db, restores pods and containers (those from an earlier boot come back
-// NOTREADY / EXITED) and starts watching container exits.
-absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::Config& config,
+// NOTREADY / EXITED) and starts watching container exits. Containers read the options
+// SIGHUP may change from `live`, which must outlive the stack.
+absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,
                                                         const PodStackHost& host,
                                                         image::Images& images);
 
