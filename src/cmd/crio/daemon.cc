@@ -20,6 +20,7 @@
 #include "server/runtime_service.h"
 #include "status/http_server.h"
 #include "status/status_api.h"
+#include "sys/memory_trim.h"
 #include "version.h"
 
 namespace crio {
@@ -170,6 +171,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   (*socket)->Start([&](sys::UniqueFd fd) { (*cri)->Adopt(std::move(fd)); },
                    [&](sys::UniqueFd fd) { http.Submit(std::move(fd)); });
   edge.SetReady();
+  // Start-up is over: give back the library pages it touched (see sys/memory_trim.h).
+  const sys::TrimResult trimmed = sys::ReleaseCleanFilePages();
+  log::Debug("Released {} clean file mappings ({} KiB mapped)", trimmed.mappings,
+             trimmed.bytes >> 10);
   log::Info("Serving CRI and the status API on {}", config.api.listen);
   NotifySystemdReady();
 
