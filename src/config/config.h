@@ -70,7 +70,9 @@ struct ApiConfig {
 struct RuntimeConfig {
   std::string default_runtime = "runc";
   std::map<std::string, RuntimeHandler> runtimes = {
-      {"runc", RuntimeHandler{.runtime_root = "/run/runc"}}};
+      {"runc",
+       RuntimeHandler{.runtime_root = "/run/runc",
+                      .allowed_annotations = {"io.containers.trace-syscall", "devices.crio.io"}}}};
   std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
   bool no_pivot = false;
   std::string conmon;

@@ -19,6 +19,7 @@
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "container/devices.h"
 #include "container/hooks.h"
 #include "container/mounts.h"
 #include "fmt/format.h"
@@ -162,6 +163,45 @@ Containers::Containers(ContainersOptions options, ContainerStore& store,
       images_(images),
       layers_(layers),
       runtimes_(runtimes) {}
+
+absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
+    const ContainerRequest& request, const sandbox::Sandbox& pod,
+    const std::string& runtime_handler) const {
+  const std::string& handler = runtime_handler.empty() ? options_.default_runtime : runtime_handler;
+  std::vector<DeviceRequest> requested;
+  for (const std::string& text : options_.additional_devices) {
+    auto device = ParseDeviceSpec(text);
+    if (!device.ok()) {
+      return absl::FailedPreconditionError(
+          fmt::format("additional_devices: {}", AsStd(device.status().message())));
+    }
+    requested.push_back(std::move(*device));
+  }
+  const auto allowed = options_.allowed_annotations.find(handler);
+  const bool annotation_allowed =
+      allowed != options_.allowed_annotations.end() &&
+      std::any_of(allowed->second.begin(), allowed->second.end(), [](const std::string& prefix) {
+        return !prefix.empty() && std::string_view(kDevicesAnnotation).starts_with(prefix);
+      });
+  if (const auto annotation = pod.spec.annotations.find(kDevicesAnnotation);
+      annotation != pod.spec.annotations.end() && annotation_allowed) {
+    ASSIGN_OR_RETURN(std::vector<DeviceRequest> extra,
+                     ParseDevicesAnnotation(annotation->second, options_.allowed_devices));
+    requested.insert(requested.end(), extra.begin(), extra.end());
+  }
+  requested.insert(requested.end(), request.devices.begin(), request.devices.end());
+  ASSIGN_OR_RETURN(std::vector<spec::Device> devices, ContainerDevices(requested));
+  if (request.privileged && !options_.privileged_without_host_devices.contains(handler)) {
+    // The host's devices, under the requested ones at the same path.
+    for (spec::Device& device : HostDevices()) {
+      if (std::none_of(devices.begin(), devices.end(),
+                       [&](const spec::Device& d) { return d.path == device.path; })) {
+        devices.push_back(std::move(device));
+      }
+    }
+  }
+  return devices;
+}
 
 ReloadableOptions Containers::Reloadable() const {
   return options_.reloadable ? options_.reloadable() : ReloadableOptions{};
@@ -514,18 +554,7 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
       input.mounts.insert(input.mounts.begin(), std::move(volume));
     }
   }
-  ASSIGN_OR_RETURN(input.devices, ContainerDevices(request));
-  const std::string handler =
-      container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
-  if (request.privileged && !options_.privileged_without_host_devices.contains(handler)) {
-    // The host's devices, under the request's own at the same path.
-    for (spec::Device& device : HostDevices()) {
-      if (std::none_of(input.devices.begin(), input.devices.end(),
-                       [&](const spec::Device& d) { return d.path == device.path; })) {
-        input.devices.push_back(std::move(device));
-      }
-    }
-  }
+  ASSIGN_OR_RETURN(input.devices, Devices(request, pod, container.runtime_handler));
   input.privileged = request.privileged;
   ASSIGN_OR_RETURN(input.capabilities,
                    spec::Capabilities(options_.default_capabilities, request.add_capabilities,
@@ -552,6 +581,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
   }
+  const std::string handler =
+      container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
   const auto allowed = options_.allowed_annotations.find(handler);
   input.annotations = FilterAnnotations(
       request.annotations,

@@ -62,6 +62,8 @@ struct ContainersOptions {
   // Per runtime handler, its allowed_annotations: runtime-interpreted annotation prefixes
   // ("run.oci.", "org.systemd.property."...) it may receive; all others are dropped.
   std::map<std::string, std::vector<std::string>> allowed_annotations;
+  std::vector<std::string> additional_devices;  // "HOST[:CONTAINER[:PERMS]]", every container
+  std::vector<std::string> allowed_devices;     // what devices.crio.io may ask for
   // Runtime handlers whose privileged containers do not get the host's devices.
   std::set<std::string> privileged_without_host_devices;
   std::string default_runtime = "runc";
@@ -177,6 +179,12 @@ class Containers final : public sandbox::PodMembers {
   std::vector<std::shared_ptr<Entry>> EntriesInPod(const std::string& pod_id, bool infra) const;
   int64_t Now() const;
   ReloadableOptions Reloadable() const;
+  // The container's devices (devices.h): additional_devices, the pod's devices.crio.io
+  // annotation where `runtime_handler` allows it, the request's own, and the host's for
+  // privileged containers.
+  absl::StatusOr<std::vector<spec::Device>> Devices(const ContainerRequest& request,
+                                                    const sandbox::Sandbox& pod,
+                                                    const std::string& runtime_handler) const;
   // Resources a kubelet may send: memory above container_min_memory, swap limit not below
   // the memory limit, hugepage sizes such as "2MB".
   absl::Status ValidateResources(const spec::Resources& resources) const;

@@ -2,11 +2,9 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "common/errno_status.h"
 #include "common/status_macros.h"
@@ -15,8 +13,6 @@
 #include "sys/unix_socket.h"
 
 namespace crio::container {
-
-namespace fs = std::filesystem;
 namespace {
 
 std::string PropagationOption(Propagation propagation) {
@@ -75,39 +71,6 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
   return mounts;
 }
 
-absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerRequest& request) {
-  std::vector<spec::Device> devices;
-  for (const DeviceRequest& device : request.devices) {
-    if (!device.container_path.starts_with('/') || !device.host_path.starts_with('/')) {
-      return absl::InvalidArgumentError(fmt::format("device {} -> {}: both paths must be absolute",
-                                                    device.host_path, device.container_path));
-    }
-    const std::string access = device.permissions.empty() ? "rwm" : device.permissions;
-    if (access.find_first_not_of("rwm") != std::string::npos) {
-      return absl::InvalidArgumentError(
-          fmt::format("device {}: permissions \"{}\" must be some of rwm", device.host_path,
-                      device.permissions));
-    }
-    struct stat info {};
-    if (::stat(device.host_path.c_str(), &info) != 0) {
-      return ErrnoToStatus(errno, "device " + device.host_path);
-    }
-    if (!S_ISCHR(info.st_mode) && !S_ISBLK(info.st_mode)) {
-      return absl::InvalidArgumentError(
-          fmt::format("{} is not a character or block device", device.host_path));
-    }
-    devices.push_back({.path = device.container_path,
-                       .type = S_ISCHR(info.st_mode) ? 'c' : 'b',
-                       .major = static_cast<int64_t>(major(info.st_rdev)),
-                       .minor = static_cast<int64_t>(minor(info.st_rdev)),
-                       .file_mode = info.st_mode & 07777,
-                       .uid = info.st_uid,
-                       .gid = info.st_gid,
-                       .access = access});
-  }
-  return devices;
-}
-
 namespace {
 
 // Creates `path` (absolute, inside the tree at `root_fd`) and its missing parents.
@@ -152,36 +115,6 @@ absl::StatusOr<std::vector<spec::Mount>> ImageVolumes(const std::vector<std::str
     mounts.push_back({volume, "bind", source, {"rbind", "rprivate", "rw"}});
   }
   return mounts;
-}
-
-std::vector<spec::Device> HostDevices(const std::string& dev_root) {
-  std::vector<spec::Device> devices;
-  std::error_code error;
-  auto walk = fs::recursive_directory_iterator(dev_root, error);
-  for (auto entry = fs::begin(walk); !error && entry != fs::end(walk); entry.increment(error)) {
-    const std::string name = entry->path().filename();
-    if (entry->is_directory(error) && !entry->is_symlink(error)) {
-      if (entry.depth() == 0 &&
-          (name == "pts" || name == "shm" || name == "fd" || name == "mqueue")) {
-        entry.disable_recursion_pending();
-      }
-      if (name.starts_with('.')) entry.disable_recursion_pending();
-      continue;
-    }
-    if (name == "console" || name == "ptmx") continue;
-    struct stat info {};
-    if (::lstat(entry->path().c_str(), &info) != 0) continue;
-    if (!S_ISCHR(info.st_mode) && !S_ISBLK(info.st_mode)) continue;
-    devices.push_back({.path = "/dev/" + fs::relative(entry->path(), dev_root).string(),
-                       .type = S_ISCHR(info.st_mode) ? 'c' : 'b',
-                       .major = static_cast<int64_t>(major(info.st_rdev)),
-                       .minor = static_cast<int64_t>(minor(info.st_rdev)),
-                       .file_mode = info.st_mode & 07777,
-                       .uid = info.st_uid,
-                       .gid = info.st_gid,
-                       .access = "rwm"});
-  }
-  return devices;
 }
 
 }  // namespace crio::container

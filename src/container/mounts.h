@@ -18,15 +18,6 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
     const ContainerRequest& request, const sandbox::Sandbox& pod,
     const std::vector<std::string>& reject_if_absent);
 
-// The request's devices as the spec describes them: each host path must be a character or
-// block device; permissions are some of "r", "w" and "m".
-absl::StatusOr<std::vector<spec::Device>> ContainerDevices(const ContainerRequest& request);
-
-// Every character and block device under `dev_root` at its own path, as runc lists the
-// host's devices for privileged containers: /dev/pts, /dev/shm, /dev/fd, /dev/mqueue and
-// hidden directories are skipped, so are console and ptmx (the runtime makes its own).
-std::vector<spec::Device> HostDevices(const std::string& dev_root = "/dev");
-
 // The image's VOLUME paths, per image_volumes: "mkdir" creates them in the rootfs (resolved
 // inside it, never following links out), "bind" adds a bind mount of a fresh directory under
 // `volumes_dir`, "ignore" does nothing.

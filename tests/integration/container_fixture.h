@@ -56,6 +56,7 @@ class ContainerTest : public ::testing::Test {
         "\"\npause_image = \"" + registry_.host() +
         "/test/pause:3.10\"\n"
         "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
+        "additional_devices = [\"/dev/null:/dev/extra-null:rw\"]\n"
         "hooks_dir = [\"" +
         dir_.Join("hooks.d") +
         "\"]\n"

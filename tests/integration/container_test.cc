@@ -219,6 +219,32 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
 }
 
+TEST_F(ContainerTest, DevicesComeFromConfigAndThePodsAnnotation) {
+  // additional_devices reach every container; devices.crio.io only from allowed_devices.
+  const auto pod_with_devices = [&](const std::string& name, const std::string& devices) {
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = PodConfig(name);
+    (*run.mutable_config()->mutable_annotations())["devices.crio.io"] = devices;
+    v1::RunPodSandboxResponse ran;
+    EXPECT_TRUE(stub_->RunPodSandbox(Context().get(), run, &ran).ok());
+    return ran.pod_sandbox_id();
+  };
+  pod_ = pod_with_devices("fused", "/dev/fuse:/dev/fuse:rw");
+  const std::string id = Create(Config(
+      "devices", {"sh", "-c", "test -c /dev/extra-null && test -c /dev/fuse && echo devices-ok"}));
+  ASSERT_TRUE(Start(id).ok());
+  const v1::ContainerStatus status = WaitForExit(id);
+  EXPECT_NE(ReadText(status.log_path()).find("devices-ok"), std::string::npos)
+      << ReadText(status.log_path());
+
+  pod_ = pod_with_devices("greedy", "/dev/kmsg");
+  grpc::Status refused;
+  Create(Config("greedy", {"true"}), &refused);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("allowed_devices"), std::string::npos)
+      << refused.error_message();
+}
+
 TEST_F(ContainerTest, SighupChangesThePauseImageForNewPods) {
   const std::string layer = BusyboxLayer();
   registry_.Push("test/pause-next", "2", {layer});
