@@ -152,6 +152,22 @@ std::vector<spec::Rlimit> Rlimits(const std::vector<std::string>& ulimits) {
   return limits;
 }
 
+// A seccomp profile from a JSON file, for a container with `capabilities`.
+absl::StatusOr<std::optional<nlohmann::json>> SeccompFromFile(
+    const std::string& path, const std::vector<std::string>& capabilities) {
+  auto text = ReadFileToString(path, kMaxSeccompProfileBytes);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("seccomp profile {}: {}", path, AsStd(text.status().message())));
+  }
+  auto parsed = spec::ParseSeccompProfile(*text, capabilities);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("seccomp profile {}: {}", path, AsStd(parsed.status().message())));
+  }
+  return *parsed;
+}
+
 }  // namespace
 
 Containers::Containers(ContainersOptions options, ContainerStore& store,
@@ -565,6 +581,10 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
                                                Reloadable().apparmor_profile, options_.apparmor));
   if (!request.privileged) {
     ASSIGN_OR_RETURN(input.seccomp, Seccomp(request, input.capabilities));
+  } else if (!options_.privileged_seccomp_profile.empty()) {
+    // Privileged containers ignore the profile they ask for; the operator's applies.
+    ASSIGN_OR_RETURN(input.seccomp,
+                     SeccompFromFile(options_.privileged_seccomp_profile, input.capabilities));
   }
   input.no_new_privileges = request.no_new_privs;
   input.masked_paths = request.masked_paths;
@@ -612,17 +632,7 @@ absl::StatusOr<std::optional<nlohmann::json>> Containers::Seccomp(
   } else {
     return absl::InvalidArgumentError(fmt::format("unknown seccomp profile \"{}\"", profile));
   }
-  auto text = ReadFileToString(path, kMaxSeccompProfileBytes);
-  if (!text.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("seccomp profile {}: {}", path, AsStd(text.status().message())));
-  }
-  auto parsed = spec::ParseSeccompProfile(*text, capabilities);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("seccomp profile {}: {}", path, AsStd(parsed.status().message())));
-  }
-  return *parsed;
+  return SeccompFromFile(path, capabilities);
 }
 
 absl::Status Containers::Start(const std::string& id) {

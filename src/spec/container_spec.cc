@@ -177,8 +177,8 @@ json BuildSpec(const ContainerSpecInput& input) {
         input.masked_paths.empty() ? DefaultMaskedPaths() : input.masked_paths;
     linux_section["readonlyPaths"] =
         input.readonly_paths.empty() ? DefaultReadonlyPaths() : input.readonly_paths;
-    if (input.seccomp) linux_section["seccomp"] = *input.seccomp;
   }
+  if (input.seccomp) linux_section["seccomp"] = *input.seccomp;
   json spec = {{"ociVersion", "1.0.2"},
                {"process", Process(input)},
                {"root", {{"path", input.rootfs}, {"readonly", input.readonly_rootfs}}},

@@ -57,6 +57,12 @@ class ContainerTest : public ::testing::Test {
         "/test/pause:3.10\"\n"
         "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
         "additional_devices = [\"/dev/null:/dev/extra-null:rw\"]\n"
+        // Privileged containers run under this profile: no sethostname.
+        "privileged_seccomp_profile = \"" +
+        dir_.WriteFile("privileged-seccomp.json",
+                       R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[)"
+                       R"({"names":["sethostname"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]})") +
+        "\"\n"
         "hooks_dir = [\"" +
         dir_.Join("hooks.d") +
         "\"]\n"

@@ -474,6 +474,19 @@ TEST_F(ContainerTest, SeccompProfilesConfineTheContainer) {
   EXPECT_NE(localhost.find("Operation not permitted"), std::string::npos) << localhost;
   EXPECT_EQ(localhost.find("stdout F made"), std::string::npos) << localhost;
 
+  // A privileged container ignores the profile it asks for; privileged_seccomp_profile
+  // (no sethostname, see the fixture) applies instead.
+  const std::string privileged = run(
+      "privileged", script + "; hostname renamed || echo hostname-refused",
+      [](v1::LinuxContainerSecurityContext& context, const std::string& path) {
+        context.set_privileged(true);
+        context.mutable_seccomp()->set_profile_type(v1::SecurityProfile::Localhost);
+        context.mutable_seccomp()->set_localhost_ref(path);
+      },
+      profile);
+  EXPECT_NE(privileged.find("stdout F made"), std::string::npos) << privileged;
+  EXPECT_NE(privileged.find("stdout F hostname-refused"), std::string::npos) << privileged;
+
   v1::ContainerConfig broken = Config("broken", {"true"});
   broken.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
       v1::SecurityProfile::Localhost);

@@ -138,6 +138,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .image_volumes = config.image.image_volumes,
           .hooks_dirs = config.runtime.hooks_dir,
           .allowed_annotations = AllowedAnnotations(config),
+          .privileged_seccomp_profile = config.runtime.privileged_seccomp_profile,
           .additional_devices = config.runtime.additional_devices,
           .allowed_devices = config.runtime.allowed_devices,
           .privileged_without_host_devices = PrivilegedWithoutHostDevices(config),
