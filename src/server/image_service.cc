@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/cleanup/cleanup.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
 #include "image/auth.h"
@@ -113,6 +114,9 @@ grpc::Status ImageService::ImageStatus(grpc::ServerContext*, const v1::ImageStat
 
 grpc::Status ImageService::PullImage(grpc::ServerContext*, const v1::PullImageRequest* request,
                                      v1::PullImageResponse* response) {
+  const absl::Cleanup after = [this] {
+    if (after_pull_) after_pull_();
+  };
   return edge_.Serve(
       "PullImage", *request, response,
       [this](const v1::PullImageRequest& in, v1::PullImageResponse* out) {

@@ -24,9 +24,15 @@ using ImageUser = std::function<std::optional<std::string>(const std::string& im
 
 class ImageService final : public v1::ImageService::Service {
  public:
+  // `after_pull` runs when a PullImage call ends (crio gives back the memory the transfer
+  // and unpack code touched).
   ImageService(RpcEdge& edge, const config::LiveConfig& config, image::Images& images,
-               ImageUser user_of = nullptr)
-      : edge_(edge), config_(config), images_(images), user_of_(std::move(user_of)) {}
+               ImageUser user_of = nullptr, std::function<void()> after_pull = nullptr)
+      : edge_(edge),
+        config_(config),
+        images_(images),
+        user_of_(std::move(user_of)),
+        after_pull_(std::move(after_pull)) {}
 
   grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest* request,
                           v1::ListImagesResponse* response) override;
@@ -50,6 +56,7 @@ class ImageService final : public v1::ImageService::Service {
   const config::LiveConfig& config_;
   image::Images& images_;
   const ImageUser user_of_;
+  const std::function<void()> after_pull_;
 
   absl::Status RefuseIfInUse(const std::string& reference);
 };

@@ -134,6 +134,17 @@ TEST_F(ImageServiceTest, PullErrorsReachTheClient) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(ImageServiceTest, EveryPullEndsWithTheAfterPullHook) {
+  int calls = 0;
+  ImageService hooked(edge_, *config_, *images_, nullptr, [&calls] { ++calls; });
+  v1::PullImageRequest request;
+  v1::PullImageResponse response;
+  hooked.PullImage(nullptr, &request, &response);  // invalid
+  request.mutable_image()->set_image("reg.example/missing:1");
+  hooked.PullImage(nullptr, &request, &response);  // not found
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(ImageServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {
   AddImage("a", {"quay.io/a:1"}, "");
   v1::ImageFsInfoResponse response;

@@ -145,7 +145,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   container::Containers& containers = *(*pod_stack)->containers;
   server::ImageService image_service(
       edge, live, *(*image_stack)->images,
-      [&containers](const std::string& image_id) { return containers.ContainerUsing(image_id); });
+      [&containers](const std::string& image_id) { return containers.ContainerUsing(image_id); },
+      [] { sys::ReleaseCleanFilePages(); });  // a pull's code is cold until the next pull
   auto cri =
       server::CriServer::Start({&runtime_service, &image_service},
                                {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
