@@ -8,10 +8,10 @@ build_packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev libboost-dev
   libssl-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libgtest-dev libgmock-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libgpgme-dev
 )
-runtime_packages=(runc conmon containernetworking-plugins iproute2 iptables)
-test_packages=(curl procps docker-registry apache2-utils openssl busybox-static util-linux)
+runtime_packages=(runc conmon containernetworking-plugins iproute2 iptables gnupg)
+test_packages=(curl procps docker-registry apache2-utils openssl busybox-static util-linux skopeo)
 
 missing=()
 for pkg in "${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}"; do

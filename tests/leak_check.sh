@@ -2,7 +2,7 @@
 # Fails when the tests left anything behind: crio processes from this build, temp dirs,
 # mounts (pinned namespaces, shm), conmon processes, test registries, the pod tests'
 # bridges (crtPID), CNI result caches (crio-test-PID networks) or NAT rules for their
-# subnets (10.201.0.0/16).
+# subnets (10.201.0.0/16), registries.d files, gpg homes and gpg-agents of the signing tests.
 set -u
 cd "$(dirname "$0")/.."
 bin_dir=$(realpath "${BUILD_DIR:-build}")/bin
@@ -10,7 +10,7 @@ leaks=()
 pids=$(pgrep -f "^$bin_dir/crio( |$)" || true)
 [ -n "$pids" ] && leaks+=("crio processes still running: $pids")
 temp=$(find "${TMPDIR:-/tmp}" /tmp -maxdepth 1 \( -name 'crio-test-*' -o -name 'crio-exec-*' \
-  -o -name '.crio-test-subnet-*' \) 2>/dev/null)
+  -o -name '.crio-test-subnet-*' -o -name 'crio-gpg-*' \) 2>/dev/null)
 [ -n "$temp" ] && leaks+=("temp dirs left: $temp")
 mounts=$(grep -E 'crio-test-' /proc/mounts || true)
 [ -n "$mounts" ] && leaks+=("mounts left: $mounts")
@@ -27,6 +27,10 @@ nat=$(iptables -t nat -S 2>/dev/null | grep -F ' 10.201.' || true)
 [ -n "$nat" ] && leaks+=("NAT rules left: $nat")
 cgroups=$(find /sys/fs/cgroup -maxdepth 3 \( -name 'crio-test-*' -o -path '*/crio/crio-*' \) 2>/dev/null)
 [ -n "$cgroups" ] && leaks+=("test cgroups left: $cgroups")
+lookasides=$(find /etc/containers/registries.d -maxdepth 1 -name 'crio-test-*' 2>/dev/null)
+[ -n "$lookasides" ] && leaks+=("registries.d files left: $lookasides")
+agents=$(pgrep -f "gpg-agent --homedir ${TMPDIR:-/tmp}/crio-" || true)
+[ -n "$agents" ] && leaks+=("gpg-agents still running: $agents")
 if [ ${#leaks[@]} -gt 0 ]; then
   printf 'leak check: %s\n' "${leaks[@]}" >&2
   exit 1

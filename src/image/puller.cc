@@ -82,11 +82,12 @@ absl::StatusOr<std::string> Puller::PullCandidate(const Reference& candidate,
   std::vector<Requirement> signed_by;
   if (auto trusted = policy_.CheckUnsigned(candidate, &signed_by); !trusted.ok()) {
     if (signed_by.empty()) return trusted;  // rejected outright
-    // Fail closed: signedBy needs signature verification, which this build cannot do yet.
-    return absl::FailedPreconditionError(fmt::format(
-        "pull {}: the signature policy requires signedBy, and signature verification is not "
-        "available in this crio yet",
-        candidate.String()));
+    if (signatures_ == nullptr) {           // fail closed
+      return absl::FailedPreconditionError(fmt::format(
+          "pull {}: the signature policy requires signedBy, and this puller cannot verify "
+          "signatures",
+          candidate.String()));
+    }
   }
   ASSIGN_OR_RETURN(const std::vector<PullSource> sources,
                    registries_.Snapshot()->Resolve(candidate));
@@ -94,7 +95,7 @@ absl::StatusOr<std::string> Puller::PullCandidate(const Reference& candidate,
   for (const PullSource& source : sources) {
     const std::optional<Credentials> from_file = auth_file_.Find(source.reference);
     const Credentials& use = !credentials.empty() || !from_file ? credentials : *from_file;
-    auto pulled = PullFrom(candidate, source, use);
+    auto pulled = PullFrom(candidate, source, use, signed_by);
     if (pulled.ok() || !TryNext(pulled.status())) return pulled;
     last = pulled.status();
   }
@@ -193,8 +194,14 @@ absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credenti
 }
 
 absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const PullSource& source,
-                                             const Credentials& credentials) {
+                                             const Credentials& credentials,
+                                             const std::vector<Requirement>& signed_by) {
   ASSIGN_OR_RETURN(const Resolved resolved, ResolveManifest(source, credentials));
+  // Signatures name the manifest the reference resolves to (the index, for a multi-platform
+  // image), and the image as the user named it, wherever it was pulled from.
+  if (!signed_by.empty()) {
+    RETURN_IF_ERROR(signatures_->Check(candidate, resolved.digests.front(), signed_by));
+  }
   const Manifest& manifest = resolved.manifest;
   if (manifest.config.size > kMaxConfigBytes) {
     return absl::InvalidArgumentError(

@@ -24,6 +24,7 @@
 #include "image/policy.h"
 #include "image/registries.h"
 #include "image/registry_client.h"
+#include "image/signature_check.h"
 #include "storage/image_store.h"
 
 namespace crio::image {
@@ -31,15 +32,19 @@ namespace crio::image {
 class Puller {
  public:
   // `max_parallel` layers of one image are fetched and unpacked at once.
+  // `signatures` enforces signedBy requirements; without it, images that need a signature
+  // are refused.
   Puller(RegistryClient& client, storage::ImageStore& store, const LiveRegistries& registries,
-         const Policy& policy, const AuthFile& auth_file, Platform platform, int max_parallel = 6)
+         const Policy& policy, const AuthFile& auth_file, Platform platform, int max_parallel = 6,
+         const SignatureChecker* signatures = nullptr)
       : client_(client),
         store_(store),
         registries_(registries),
         policy_(policy),
         auth_file_(auth_file),
         platform_(std::move(platform)),
-        max_parallel_(std::max(1, max_parallel)) {}
+        max_parallel_(std::max(1, max_parallel)),
+        signatures_(signatures) {}
 
   // Pulls `image`; returns the stored image's ID. `credentials` (from the CRI request) win
   // over the auth file when not empty.
@@ -50,7 +55,8 @@ class Puller {
   absl::StatusOr<std::string> PullCandidate(const Reference& candidate,
                                             const Credentials& credentials);
   absl::StatusOr<std::string> PullFrom(const Reference& candidate, const PullSource& source,
-                                       const Credentials& credentials);
+                                       const Credentials& credentials,
+                                       const std::vector<Requirement>& signed_by);
   // The image manifest for this platform, its body, and the digests of every manifest
   // fetched on the way (the index's, then the instance's).
   struct Resolved {
@@ -76,6 +82,7 @@ class Puller {
   const AuthFile& auth_file_;
   const Platform platform_;
   const int max_parallel_;
+  const SignatureChecker* const signatures_;               // may be null
   SingleFlight<absl::StatusOr<std::string>> image_pulls_;  // by image and credentials
   SingleFlight<absl::Status> layer_pulls_;                 // by chain ID
 };

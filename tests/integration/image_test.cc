@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/gpg_signer.h"
 #include "testing/local_registry.h"
 #include "testing/tar_builder.h"
 #include "tests/integration/crio_daemon.h"
@@ -208,6 +210,72 @@ TEST(SecureRegistryTest, VerifiesTlsThroughCertsDAndAuthenticates) {
   ASSERT_TRUE(with_auth_file.Start()) << with_auth_file.Log();
   const RunResult from_file = crioctl(with_auth_file, {"pull", name});
   EXPECT_EQ(from_file.exit_code, 0) << from_file.err << with_auth_file.Log();
+}
+
+// A registries.d file of the test's own in /etc/containers/registries.d, removed with it.
+class RegistriesDFile {
+ public:
+  RegistriesDFile(const std::string& name, const std::string& content)
+      : path_("/etc/containers/registries.d/" + name) {
+    fs::create_directories(fs::path(path_).parent_path());
+    std::ofstream(path_) << content;
+  }
+  ~RegistriesDFile() { fs::remove(path_); }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(ImageTest, SignedByPolicyAcceptsOnlyImagesSignedByItsKey) {
+  GpgSigner signer;
+  ASSERT_TRUE(signer.ok()) << "gpg could not make a key";
+  GpgSigner stranger;
+  ASSERT_TRUE(stranger.ok());
+  const PushedImage signed_image = registry_.Push("signed/app", "1", {kBase, kApp});
+  const PushedImage unsigned_image = registry_.Push("signed/plain", "1", {kBase});
+  registry_.Push("signed/app", "2", {kBase, kApp});  // same manifest, a tag nobody signed
+  const PushedImage forged = registry_.Push("signed/forged", "1", {kApp});
+  const std::string repo = registry_.host() + "/signed/";
+
+  // Signatures in a file:// lookaside, as `skopeo copy --sign-by` would leave them.
+  const auto store = [&](const std::string& repository, const std::string& digest,
+                         const std::string& signature) {
+    Dir().WriteFile(
+        "sigstore/signed/" + repository + "@sha256=" + digest.substr(7) + "/signature-1",
+        signature);
+  };
+  store("app", signed_image.manifest_digest,
+        signer.SignImage(repo + "app:1", signed_image.manifest_digest));
+  store("forged", forged.manifest_digest,
+        stranger.SignImage(repo + "forged:1", forged.manifest_digest));
+  const RegistriesDFile lookaside("crio-test-" + std::to_string(::getpid()) + ".yaml",
+                                  "docker:\n  " + registry_.host() +
+                                      "/signed:\n    lookaside: file://" + Dir().Join("sigstore") +
+                                      "\n");
+  Dir().WriteFile("policy.json",
+                  R"({"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{")" +
+                      registry_.host() +
+                      R"(/signed":[{"type":"signedBy","keyType":"GPGKeys",)"
+                      R"("keyPath":")" +
+                      Dir().WriteFile("trusted.asc", signer.PublicKey()) + R"("}]}}})");
+  ASSERT_EQ(crio_->Stop(), 0);  // policy.json and registries.d are read at start-up
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+
+  const RunResult good = Crioctl({"pull", repo + "app:1"});
+  EXPECT_EQ(good.exit_code, 0) << good.err << crio_->Log();
+  EXPECT_EQ(good.out, "Image is up to date for " + signed_image.id + "\n");
+
+  const RunResult plain = Crioctl({"pull", repo + "plain:1"});
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_NE(plain.err.find("PermissionDenied"), std::string::npos) << plain.err;
+  EXPECT_NE(plain.err.find("has none"), std::string::npos) << plain.err;
+  const RunResult other_tag = Crioctl({"pull", repo + "app:2"});
+  EXPECT_NE(other_tag.err.find("not " + repo + "app:2"), std::string::npos) << other_tag.err;
+  const RunResult stranger_signed = Crioctl({"pull", repo + "forged:1"});
+  EXPECT_NE(stranger_signed.err.find("PermissionDenied"), std::string::npos) << stranger_signed.err;
+  // Refused images are not stored: only the signed one is there.
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, signed_image.id + "\n");
+  EXPECT_NE(unsigned_image.id, signed_image.id);
 }
 
 }  // namespace

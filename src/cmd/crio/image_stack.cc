@@ -13,6 +13,8 @@ namespace {
 constexpr char kRegistriesConf[] = "/etc/containers/registries.conf";
 constexpr char kRegistriesConfDir[] = "/etc/containers/registries.conf.d";
 constexpr char kPolicy[] = "/etc/containers/policy.json";
+// Lookaside signature storage per registry (containers-registries.d(5)).
+constexpr char kRegistriesDir[] = "/etc/containers/registries.d";
 constexpr char kCertsDir[] = "/etc/containers/certs.d";
 
 absl::StatusOr<image::Registries> LoadRegistries() {
@@ -52,9 +54,16 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
       .connect_timeout = std::chrono::seconds(30),
       .stall_timeout = std::chrono::seconds(stall ? *stall / 1'000'000'000 : 0)});
   stack->client = std::make_unique<image::RegistryClient>(*stack->http, kCertsDir);
+  auto lookaside = image::Lookaside::Load(kRegistriesDir);
+  if (!lookaside.ok()) {
+    log::Error("{}: {}; pulls that need a signature will fail", kRegistriesDir,
+               AsStd(lookaside.status().message()));
+  }
+  stack->signatures = std::make_unique<image::SignatureChecker>(std::move(lookaside), *stack->http);
   stack->puller = std::make_unique<image::Puller>(
       *stack->client, *stack->store, *stack->registries, stack->policy, stack->auth_file,
-      image::HostPlatform(), static_cast<int>(config.image.max_parallel_downloads));
+      image::HostPlatform(), static_cast<int>(config.image.max_parallel_downloads),
+      stack->signatures.get());
   stack->images =
       std::make_unique<image::Images>(*stack->puller, *stack->store, *stack->registries);
   return stack;

@@ -24,6 +24,7 @@ struct ImageStack {
   image::AuthFile auth_file;
   std::unique_ptr<image::CurlTransport> http;
   std::unique_ptr<image::RegistryClient> client;
+  std::unique_ptr<image::SignatureChecker> signatures;
   std::unique_ptr<image::Puller> puller;
   std::unique_ptr<image::Images> images;
 };
