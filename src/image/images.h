@@ -25,8 +25,10 @@ class Images {
   Images(Puller& puller, storage::ImageStore& store, const LiveRegistries& registries)
       : puller_(puller), store_(store), registries_(registries) {}
 
-  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials) {
-    return puller_.Pull(image, credentials);
+  // `pod_namespace` picks the namespace's own trust policy, if it has one.
+  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials,
+                                   const std::string& pod_namespace = "") {
+    return puller_.Pull(image, credentials, pod_namespace);
   }
   absl::StatusOr<std::vector<storage::ImageRecord>> List() { return store_.List(); }
   // nullopt when no stored image answers to `reference`.

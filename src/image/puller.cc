@@ -48,17 +48,35 @@ absl::Status WriteChunk(int fd, std::string_view chunk) {
 
 }  // namespace
 
-absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credentials& credentials) {
-  // The key holds credentials only in memory: pulls with other credentials may see other
-  // content, so they do not share.
+absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credentials& credentials,
+                                         const std::string& pod_namespace) {
+  ASSIGN_OR_RETURN(const std::shared_ptr<const Policy> policy, PolicyFor(pod_namespace));
+  // The key holds credentials only in memory: pulls with other credentials (or under
+  // another policy) may see other content, so they do not share.
   const std::string key =
-      fmt::format("{}\n{}\n{}\n{}\n{}", image, credentials.username, credentials.password,
-                  credentials.identity_token, credentials.registry_token);
-  return image_pulls_.Do(key, [&] { return PullOnce(image, credentials); });
+      fmt::format("{}\n{}\n{}\n{}\n{}\n{}", image, credentials.username, credentials.password,
+                  credentials.identity_token, credentials.registry_token,
+                  static_cast<const void*>(policy.get()));
+  return image_pulls_.Do(key, [&] { return PullOnce(image, credentials, *policy); });
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> Puller::PolicyFor(
+    const std::string& pod_namespace) const {
+  const std::shared_ptr<const Policy> fallback(std::shared_ptr<void>(), &policy_);  // not owned
+  if (namespace_policies_.empty() || pod_namespace.empty()) return fallback;
+  if (pod_namespace.find('/') != std::string::npos || pod_namespace.starts_with('.')) {
+    return absl::InvalidArgumentError(
+        fmt::format("pod namespace {:?} cannot name a policy file", pod_namespace));
+  }
+  bool missing = false;
+  auto policy = Policy::Load(namespace_policies_ + "/" + pod_namespace + ".json", &missing);
+  if (!policy.ok()) return policy.status();
+  if (missing) return fallback;
+  return std::make_shared<const Policy>(std::move(*policy));
 }
 
 absl::StatusOr<std::string> Puller::PullOnce(const std::string& image,
-                                             const Credentials& credentials) {
+                                             const Credentials& credentials, const Policy& policy) {
   std::vector<Reference> candidates;
   if (IsShortName(image)) {
     ASSIGN_OR_RETURN(candidates, registries_.Snapshot()->ShortNameCandidates(image));
@@ -68,7 +86,7 @@ absl::StatusOr<std::string> Puller::PullOnce(const std::string& image,
   }
   absl::Status last = absl::NotFoundError(fmt::format("pull {}: no candidates", image));
   for (const Reference& candidate : candidates) {
-    auto pulled = PullCandidate(candidate, credentials);
+    auto pulled = PullCandidate(candidate, credentials, policy);
     if (pulled.ok() || !TryNext(pulled.status())) return pulled;
     log::Debug("pull {}: {} did not pull: {}", image, candidate.String(),
                AsStd(pulled.status().message()));
@@ -78,9 +96,10 @@ absl::StatusOr<std::string> Puller::PullOnce(const std::string& image,
 }
 
 absl::StatusOr<std::string> Puller::PullCandidate(const Reference& candidate,
-                                                  const Credentials& credentials) {
+                                                  const Credentials& credentials,
+                                                  const Policy& policy) {
   std::vector<Requirement> signed_by;
-  if (auto trusted = policy_.CheckUnsigned(candidate, &signed_by); !trusted.ok()) {
+  if (auto trusted = policy.CheckUnsigned(candidate, &signed_by); !trusted.ok()) {
     if (signed_by.empty()) return trusted;  // rejected outright
     if (signatures_ == nullptr) {           // fail closed
       return absl::FailedPreconditionError(fmt::format(

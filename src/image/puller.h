@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,9 +35,11 @@ class Puller {
   // `max_parallel` layers of one image are fetched and unpacked at once.
   // `signatures` enforces signedBy requirements; without it, images that need a signature
   // are refused.
+  // `namespace_policies` (signature_policy_dir) may hold NAMESPACE.json policies that
+  // replace `policy` for pulls made for pods of that namespace.
   Puller(RegistryClient& client, storage::ImageStore& store, const LiveRegistries& registries,
          const Policy& policy, const AuthFile& auth_file, Platform platform, int max_parallel = 6,
-         const SignatureChecker* signatures = nullptr)
+         const SignatureChecker* signatures = nullptr, std::string namespace_policies = "")
       : client_(client),
         store_(store),
         registries_(registries),
@@ -44,16 +47,23 @@ class Puller {
         auth_file_(auth_file),
         platform_(std::move(platform)),
         max_parallel_(std::max(1, max_parallel)),
-        signatures_(signatures) {}
+        signatures_(signatures),
+        namespace_policies_(std::move(namespace_policies)) {}
 
   // Pulls `image`; returns the stored image's ID. `credentials` (from the CRI request) win
   // over the auth file when not empty.
-  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials);
+  // `pod_namespace`: the namespace of the pod the image is pulled for, if known.
+  absl::StatusOr<std::string> Pull(const std::string& image, const Credentials& credentials,
+                                   const std::string& pod_namespace = "");
 
  private:
-  absl::StatusOr<std::string> PullOnce(const std::string& image, const Credentials& credentials);
+  absl::StatusOr<std::string> PullOnce(const std::string& image, const Credentials& credentials,
+                                       const Policy& policy);
   absl::StatusOr<std::string> PullCandidate(const Reference& candidate,
-                                            const Credentials& credentials);
+                                            const Credentials& credentials, const Policy& policy);
+  // The policy for pulls made for pods of `pod_namespace`: its NAMESPACE.json in
+  // namespace_policies_ when there is one, else the default policy.
+  absl::StatusOr<std::shared_ptr<const Policy>> PolicyFor(const std::string& pod_namespace) const;
   absl::StatusOr<std::string> PullFrom(const Reference& candidate, const PullSource& source,
                                        const Credentials& credentials,
                                        const std::vector<Requirement>& signed_by);
@@ -83,6 +93,7 @@ class Puller {
   const Platform platform_;
   const int max_parallel_;
   const SignatureChecker* const signatures_;               // may be null
+  const std::string namespace_policies_;                   // empty: none
   SingleFlight<absl::StatusOr<std::string>> image_pulls_;  // by image and credentials
   SingleFlight<absl::Status> layer_pulls_;                 // by chain ID
 };

@@ -181,6 +181,25 @@ TEST_F(PullerTest, PolicyAndBlockedRegistriesStopThePull) {
   EXPECT_TRUE(store_->List()->empty());
 }
 
+TEST_F(PullerTest, ANamespacesOwnPolicyAppliesToItsPods) {
+  const FakeImage image(kBusybox, "0");
+  image.Serve(http_, "https://reg.example/v2/app", "1");
+  dir_.WriteFile("policies/locked.json", R"({"default":[{"type":"reject"}]})");
+  dir_.WriteFile("policies/broken.json", "{not json");
+  live_registries_.Replace(registries_);
+  Puller puller(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform(), 6, nullptr,
+                dir_.Join("policies"));
+  EXPECT_EQ(puller.Pull("reg.example/app:1", {}, "locked").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_FALSE(puller.Pull("reg.example/app:1", {}, "broken").ok());
+  EXPECT_EQ(puller.Pull("reg.example/app:1", {}, "../locked").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store_->List()->empty());
+  // Namespaces without a file of their own, and pulls for no pod, use the default policy.
+  EXPECT_TRUE(puller.Pull("reg.example/app:1", {}, "open").ok());
+  EXPECT_TRUE(puller.Pull("reg.example/app:1", {}).ok());
+}
+
 TEST_F(PullerTest, DiffIdMismatchIsDataLoss) {
   FakeImage image(kBusybox, "0");
   // Swap the config's diff IDs so the first layer does not unpack to what it claims.

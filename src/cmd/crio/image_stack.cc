@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
   stack->puller = std::make_unique<image::Puller>(
       *stack->client, *stack->store, *stack->registries, stack->policy, stack->auth_file,
       image::HostPlatform(), static_cast<int>(config.image.max_parallel_downloads),
-      stack->signatures.get());
+      stack->signatures.get(), config.image.signature_policy_dir);
   stack->images =
       std::make_unique<image::Images>(*stack->puller, *stack->store, *stack->registries);
   return stack;
