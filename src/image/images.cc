@@ -21,7 +21,8 @@ bool MatchesPattern(const std::string& name, const std::string& pattern) {
 std::vector<std::string> Images::StoredNames(const std::string& reference) const {
   std::vector<std::string> names;
   if (IsShortName(reference)) {
-    auto candidates = registries_.Snapshot()->ShortNameCandidates(reference);
+    // Every name a pull might have stored it under, whatever the short-name mode.
+    auto candidates = registries_.Snapshot()->ShortNameCandidates(reference, "disabled");
     if (candidates.ok()) {
       for (const Reference& candidate : *candidates) names.push_back(candidate.String());
     }

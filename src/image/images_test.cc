@@ -36,7 +36,7 @@ class ImagesTest : public ::testing::Test {
   LiveRegistries registries_{Registries()};
   Policy policy_ = Policy::AcceptAnything();
   AuthFile auth_file_;
-  Puller puller_{client_, *store_, registries_, policy_, auth_file_, HostPlatform()};
+  Puller puller_{client_, *store_, registries_, policy_, auth_file_, {.platform = HostPlatform()}};
   storage::ImageRecord busybox_;
 };
 

@@ -63,13 +63,13 @@ absl::StatusOr<std::string> Puller::Pull(const std::string& image, const Credent
 absl::StatusOr<std::shared_ptr<const Policy>> Puller::PolicyFor(
     const std::string& pod_namespace) const {
   const std::shared_ptr<const Policy> fallback(std::shared_ptr<void>(), &policy_);  // not owned
-  if (namespace_policies_.empty() || pod_namespace.empty()) return fallback;
+  if (options_.namespace_policies.empty() || pod_namespace.empty()) return fallback;
   if (pod_namespace.find('/') != std::string::npos || pod_namespace.starts_with('.')) {
     return absl::InvalidArgumentError(
         fmt::format("pod namespace {:?} cannot name a policy file", pod_namespace));
   }
   bool missing = false;
-  auto policy = Policy::Load(namespace_policies_ + "/" + pod_namespace + ".json", &missing);
+  auto policy = Policy::Load(options_.namespace_policies + "/" + pod_namespace + ".json", &missing);
   if (!policy.ok()) return policy.status();
   if (missing) return fallback;
   return std::make_shared<const Policy>(std::move(*policy));
@@ -79,7 +79,8 @@ absl::StatusOr<std::string> Puller::PullOnce(const std::string& image,
                                              const Credentials& credentials, const Policy& policy) {
   std::vector<Reference> candidates;
   if (IsShortName(image)) {
-    ASSIGN_OR_RETURN(candidates, registries_.Snapshot()->ShortNameCandidates(image));
+    ASSIGN_OR_RETURN(candidates,
+                     registries_.Snapshot()->ShortNameCandidates(image, options_.short_name_mode));
   } else {
     ASSIGN_OR_RETURN(Reference reference, ParseQualified(image));
     candidates.push_back(std::move(reference));
@@ -101,7 +102,7 @@ absl::StatusOr<std::string> Puller::PullCandidate(const Reference& candidate,
   std::vector<Requirement> signed_by;
   if (auto trusted = policy.CheckUnsigned(candidate, &signed_by); !trusted.ok()) {
     if (signed_by.empty()) return trusted;  // rejected outright
-    if (signatures_ == nullptr) {           // fail closed
+    if (options_.signatures == nullptr) {   // fail closed
       return absl::FailedPreconditionError(fmt::format(
           "pull {}: the signature policy requires signedBy, and this puller cannot verify "
           "signatures",
@@ -132,7 +133,8 @@ absl::StatusOr<Puller::Resolved> Puller::ResolveManifest(const PullSource& sourc
     resolved.body = std::move(fetched.body);
     return resolved;
   }
-  ASSIGN_OR_RETURN(const Descriptor chosen, SelectPlatform(std::get<Index>(parsed), platform_));
+  ASSIGN_OR_RETURN(const Descriptor chosen,
+                   SelectPlatform(std::get<Index>(parsed), options_.platform));
   ASSIGN_OR_RETURN(FetchedManifest instance,
                    client_.FetchManifest(source, credentials, chosen.digest));
   resolved.digests.push_back(instance.digest);
@@ -204,7 +206,8 @@ absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credenti
       }
     }
   };
-  const size_t threads = std::min(static_cast<size_t>(max_parallel_), manifest.layers.size());
+  const size_t threads =
+      std::min(static_cast<size_t>(std::max(1, options_.max_parallel)), manifest.layers.size());
   std::vector<std::thread> workers;
   for (size_t t = 1; t < threads; ++t) workers.emplace_back(worker);
   worker();
@@ -219,7 +222,7 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
   // Signatures name the manifest the reference resolves to (the index, for a multi-platform
   // image), and the image as the user named it, wherever it was pulled from.
   if (!signed_by.empty()) {
-    RETURN_IF_ERROR(signatures_->Check(candidate, resolved.digests.front(), signed_by));
+    RETURN_IF_ERROR(options_.signatures->Check(candidate, resolved.digests.front(), signed_by));
   }
   const Manifest& manifest = resolved.manifest;
   if (manifest.config.size > kMaxConfigBytes) {

@@ -30,25 +30,29 @@
 
 namespace crio::image {
 
+struct PullerOptions {
+  Platform platform;     // the manifest chosen from an index
+  int max_parallel = 6;  // layers of one image fetched and unpacked at once
+  // Enforces signedBy requirements; without it, images that need a signature are refused.
+  const SignatureChecker* signatures = nullptr;
+  // signature_policy_dir: NAMESPACE.json policies that replace the policy for pulls made for
+  // pods of that namespace; empty: none.
+  std::string namespace_policies;
+  // [crio.image] short_name_mode: "enforcing" refuses a short name that several search
+  // registries could serve; "disabled" tries them in order; empty: registries.conf decides.
+  std::string short_name_mode = "enforcing";
+};
+
 class Puller {
  public:
-  // `max_parallel` layers of one image are fetched and unpacked at once.
-  // `signatures` enforces signedBy requirements; without it, images that need a signature
-  // are refused.
-  // `namespace_policies` (signature_policy_dir) may hold NAMESPACE.json policies that
-  // replace `policy` for pulls made for pods of that namespace.
   Puller(RegistryClient& client, storage::ImageStore& store, const LiveRegistries& registries,
-         const Policy& policy, const AuthFile& auth_file, Platform platform, int max_parallel = 6,
-         const SignatureChecker* signatures = nullptr, std::string namespace_policies = "")
+         const Policy& policy, const AuthFile& auth_file, PullerOptions options)
       : client_(client),
         store_(store),
         registries_(registries),
         policy_(policy),
         auth_file_(auth_file),
-        platform_(std::move(platform)),
-        max_parallel_(std::max(1, max_parallel)),
-        signatures_(signatures),
-        namespace_policies_(std::move(namespace_policies)) {}
+        options_(std::move(options)) {}
 
   // Pulls `image`; returns the stored image's ID. `credentials` (from the CRI request) win
   // over the auth file when not empty.
@@ -62,7 +66,7 @@ class Puller {
   absl::StatusOr<std::string> PullCandidate(const Reference& candidate,
                                             const Credentials& credentials, const Policy& policy);
   // The policy for pulls made for pods of `pod_namespace`: its NAMESPACE.json in
-  // namespace_policies_ when there is one, else the default policy.
+  // options_.namespace_policies when there is one, else the default policy.
   absl::StatusOr<std::shared_ptr<const Policy>> PolicyFor(const std::string& pod_namespace) const;
   absl::StatusOr<std::string> PullFrom(const Reference& candidate, const PullSource& source,
                                        const Credentials& credentials,
@@ -76,7 +80,8 @@ class Puller {
   };
   absl::StatusOr<Resolved> ResolveManifest(const PullSource& source,
                                            const Credentials& credentials);
-  // Fetches and stores every layer of `manifest` not yet stored, up to max_parallel_ at once.
+  // Fetches and stores every layer of `manifest` not yet stored, up to options_.max_parallel at
+  // once.
   absl::Status StoreMissingLayers(const PullSource& source, const Credentials& credentials,
                                   const Manifest& manifest,
                                   const std::vector<std::string>& diff_ids,
@@ -90,10 +95,7 @@ class Puller {
   const LiveRegistries& registries_;
   const Policy& policy_;
   const AuthFile& auth_file_;
-  const Platform platform_;
-  const int max_parallel_;
-  const SignatureChecker* const signatures_;               // may be null
-  const std::string namespace_policies_;                   // empty: none
+  const PullerOptions options_;
   SingleFlight<absl::StatusOr<std::string>> image_pulls_;  // by image and credentials
   SingleFlight<absl::Status> layer_pulls_;                 // by chain ID
 };

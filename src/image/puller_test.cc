@@ -74,7 +74,8 @@ class PullerTest : public ::testing::Test {
 
   Puller MakePuller() {
     live_registries_.Replace(registries_);
-    return Puller(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform());
+    return Puller(client_, *store_, live_registries_, policy_, auth_file_,
+                  {.platform = HostPlatform(), .short_name_mode = short_name_mode_});
   }
 
   size_t BlobRequests() const {
@@ -92,6 +93,7 @@ class PullerTest : public ::testing::Test {
   LiveRegistries live_registries_{Registries()};
   Policy policy_ = Policy::AcceptAnything();
   AuthFile auth_file_;
+  std::string short_name_mode_ = "enforcing";
 };
 
 TEST_F(PullerTest, PullsUnpacksAndRecordsTheImage) {
@@ -154,10 +156,29 @@ TEST_F(PullerTest, ShortNamesTrySearchRegistriesInOrder) {
                   .ok());
   const FakeImage image(kBusybox, "0");
   image.Serve(http_, "https://second.example/v2/busybox", "latest");
+  // short_name_mode = "enforcing" (the default): two registries could serve it, crio can't
+  // ask which, so it refuses before contacting any.
+  const auto ambiguous = MakePuller().Pull("busybox", {});
+  EXPECT_EQ(ambiguous.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(ambiguous.status().message().find("ambiguous"), std::string::npos);
+  EXPECT_TRUE(http_.requests.empty());
+
+  short_name_mode_ = "disabled";
   auto id = MakePuller().Pull("busybox", {});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_TRUE(store_->Find("second.example/busybox:latest")->has_value());
   EXPECT_EQ(http_.requests.front().url, "https://first.example/v2/busybox/manifests/latest");
+}
+
+TEST_F(PullerTest, EnforcingAllowsOneSearchRegistryAndAliases) {
+  ASSERT_TRUE(registries_
+                  .Apply("unqualified-search-registries = [\"first.example\", \"second.example\"]\n"
+                         "[aliases]\n\"busybox\" = \"second.example/busybox\"\n",
+                         "test")
+                  .ok());
+  const FakeImage image(kBusybox, "0");
+  image.Serve(http_, "https://second.example/v2/busybox", "latest");
+  EXPECT_TRUE(MakePuller().Pull("busybox", {}).ok());
 }
 
 TEST_F(PullerTest, PolicyAndBlockedRegistriesStopThePull) {
@@ -187,8 +208,8 @@ TEST_F(PullerTest, ANamespacesOwnPolicyAppliesToItsPods) {
   dir_.WriteFile("policies/locked.json", R"({"default":[{"type":"reject"}]})");
   dir_.WriteFile("policies/broken.json", "{not json");
   live_registries_.Replace(registries_);
-  Puller puller(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform(), 6, nullptr,
-                dir_.Join("policies"));
+  Puller puller(client_, *store_, live_registries_, policy_, auth_file_,
+                {.platform = HostPlatform(), .namespace_policies = dir_.Join("policies")});
   EXPECT_EQ(puller.Pull("reg.example/app:1", {}, "locked").status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_FALSE(puller.Pull("reg.example/app:1", {}, "broken").ok());
@@ -251,13 +272,15 @@ TEST_F(PullerTest, LayersDownloadInParallelUpToTheLimit) {
   image.Serve(http_, "https://reg.example/v2/wide", "1");
   http_.blob_delay = std::chrono::milliseconds(100);
   live_registries_.Replace(registries_);
-  Puller serial(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform(), 1);
+  Puller serial(client_, *store_, live_registries_, policy_, auth_file_,
+                {.platform = HostPlatform(), .max_parallel = 1});
   ASSERT_TRUE(serial.Pull("reg.example/wide:1", {}).ok());
   EXPECT_EQ(http_.max_blobs_in_flight.load(), 1);
 
   ASSERT_TRUE(store_->RemoveImage(image.id).ok());
   http_.max_blobs_in_flight = 0;
-  Puller parallel(client_, *store_, live_registries_, policy_, auth_file_, HostPlatform(), 3);
+  Puller parallel(client_, *store_, live_registries_, policy_, auth_file_,
+                  {.platform = HostPlatform(), .max_parallel = 3});
   ASSERT_TRUE(parallel.Pull("reg.example/wide:1", {}).ok());
   EXPECT_GE(http_.max_blobs_in_flight.load(), 2);
   EXPECT_LE(http_.max_blobs_in_flight.load(), 3);

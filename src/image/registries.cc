@@ -5,6 +5,7 @@
 
 #include "common/read_file.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "toml++/toml.h"
 
 namespace crio::image {
@@ -152,6 +153,14 @@ absl::Status Registries::Apply(const std::string& toml_text, const std::string& 
       search_.push_back(item.as_string()->get());
     }
   }
+  if (const toml::node* mode = root.get("short-name-mode")) {
+    const std::optional<std::string> value = mode->value<std::string>();
+    if (!value || (*value != "enforcing" && *value != "permissive" && *value != "disabled")) {
+      return Invalid(origin,
+                     "short-name-mode must be \"enforcing\", \"permissive\" or \"disabled\"");
+    }
+    short_name_mode_ = *value;
+  }
   if (const toml::node* list = root.get("registry")) {
     if (!list->is_array()) return Invalid(origin, "[[registry]] must be an array of tables");
     for (const toml::node& item : *list->as_array()) {
@@ -218,7 +227,7 @@ absl::StatusOr<std::vector<PullSource>> Registries::Resolve(const Reference& ref
 }
 
 absl::StatusOr<std::vector<Reference>> Registries::ShortNameCandidates(
-    std::string_view short_name) const {
+    std::string_view short_name, std::string_view mode) const {
   if (!IsShortName(short_name)) {
     return absl::InvalidArgumentError(fmt::format("\"{}\" is not a short name", short_name));
   }
@@ -235,6 +244,14 @@ absl::StatusOr<std::vector<Reference>> Registries::ShortNameCandidates(
         fmt::format("short name \"{}\" has no alias and registries.conf lists no "
                     "unqualified-search-registries",
                     short_name));
+  }
+  const std::string_view effective =
+      !mode.empty() ? mode : (short_name_mode_.empty() ? "permissive" : short_name_mode_);
+  if (effective == "enforcing" && search_.size() > 1) {
+    return absl::FailedPreconditionError(fmt::format(
+        "short name mode is enforcing, but image name {} returns ambiguous list ({}): use a "
+        "fully qualified name or an alias",
+        short_name, fmt::join(search_, ", ")));
   }
   std::vector<Reference> candidates;
   for (const std::string& registry : search_) {

@@ -57,7 +57,11 @@ class Registries {
   absl::StatusOr<std::vector<PullSource>> Resolve(const Reference& reference) const;
 
   // Qualified references for a short name: its alias, or one per search registry, in order.
-  absl::StatusOr<std::vector<Reference>> ShortNameCandidates(std::string_view short_name) const;
+  // `mode` ("enforcing", "permissive", "disabled"; empty: registries.conf's short-name-mode,
+  // else permissive): enforcing refuses a short name without an alias that more than one
+  // search registry could serve, since a daemon cannot ask which one was meant.
+  absl::StatusOr<std::vector<Reference>> ShortNameCandidates(std::string_view short_name,
+                                                             std::string_view mode = "") const;
 
   const std::vector<std::string>& search_registries() const { return search_; }
   bool loaded_from_disk() const { return loaded_from_disk_; }
@@ -68,6 +72,7 @@ class Registries {
   std::vector<std::string> search_;
   std::vector<Registry> registries_;
   std::map<std::string, std::string> aliases_;
+  std::string short_name_mode_;  // registries.conf's; empty when unset
   bool loaded_from_disk_ = false;
 };
 

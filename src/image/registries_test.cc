@@ -103,6 +103,25 @@ unqualified-search-registries = ["quay.io", "docker.io"]
   EXPECT_EQ((*search)[1].String(), "docker.io/library/busybox:latest");
 }
 
+TEST(RegistriesTest, ShortNameMode) {
+  Registries registries = From(
+      "unqualified-search-registries = [\"a.example\", \"b.example\"]\n"
+      "short-name-mode = \"enforcing\"\n");
+  EXPECT_EQ(registries.ShortNameCandidates("busybox").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // registries.conf's mode
+  EXPECT_EQ(registries.ShortNameCandidates("busybox", "disabled")->size(), 2u);  // overridden
+  EXPECT_EQ(From("unqualified-search-registries = [\"a.example\", \"b.example\"]\n")
+                .ShortNameCandidates("busybox")
+                ->size(),
+            2u);  // permissive when unset
+  EXPECT_EQ(From("unqualified-search-registries = [\"a.example\"]\n")
+                .ShortNameCandidates("busybox", "enforcing")
+                ->size(),
+            1u);  // one registry is no ambiguity
+  Registries bad;
+  EXPECT_FALSE(bad.Apply("short-name-mode = \"sometimes\"\n", "t").ok());
+}
+
 TEST(RegistriesTest, NoSearchRegistriesMeansShortNamesFail) {
   const Registries registries = From("unqualified-search-registries = []\n");
   EXPECT_EQ(registries.ShortNameCandidates("busybox").status().code(),

@@ -20,8 +20,9 @@ class ImageServiceTest : public ::testing::Test {
     config.image.pinned_images = {"quay.io/pinned*"};
     config_ = std::make_unique<config::LiveConfig>(config);
     store_ = std::move(*storage::ImageStore::Open(config.root.root));
-    puller_ = std::make_unique<image::Puller>(client_, *store_, registries_, policy_, auth_file_,
-                                              image::HostPlatform());
+    puller_ =
+        std::make_unique<image::Puller>(client_, *store_, registries_, policy_, auth_file_,
+                                        image::PullerOptions{.platform = image::HostPlatform()});
     images_ = std::make_unique<image::Images>(*puller_, *store_, registries_);
     service_ = std::make_unique<ImageService>(edge_, *config_, *images_);
   }
