@@ -3,9 +3,12 @@
 #include <gpgme.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "common/base64.h"
 #include "common/read_file.h"
@@ -37,11 +40,21 @@ class TempGpgHome {
  public:
   TempGpgHome() {
     char pattern[] = "/tmp/crio-gpg-XXXXXX";
-    if (::mkdtemp(pattern) != nullptr) path_ = pattern;
+    if (::mkdtemp(pattern) == nullptr) return;
+    path_ = pattern;
+    // gpg would start a gpg-agent (and dirmngr) for this home and leave it running; public
+    // key import and verification need neither.
+    std::ofstream(path_ + "/gpg.conf") << "no-autostart\n";
   }
   ~TempGpgHome() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+    // gpgme reaps its gpg processes lazily: one may still be dropping a lock file in here,
+    // so removal is retried for a moment.
+    for (int attempt = 0; !path_.empty() && attempt < 100; ++attempt) {
+      std::error_code error;
+      std::filesystem::remove_all(path_, error);
+      if (!std::filesystem::exists(path_, error)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
   TempGpgHome(const TempGpgHome&) = delete;
   TempGpgHome& operator=(const TempGpgHome&) = delete;

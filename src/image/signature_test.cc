@@ -1,5 +1,8 @@
 #include "image/signature.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -28,6 +31,29 @@ TEST(VerifySignatureTest, TrustedKeyYieldsTheClaims) {
   EXPECT_EQ(claims->docker_reference, "registry.example/team/app:1.0");
   EXPECT_EQ(claims->manifest_digest, kDigest);
   EXPECT_FALSE(claims->key_fingerprint.empty());
+}
+
+// Children of this process that exited but were not reaped.
+int ZombieChildren() {
+  int zombies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream status(entry.path() / "status");
+    std::string line, state;
+    long parent = -1;
+    while (std::getline(status, line)) {
+      if (line.starts_with("State:")) state = line.substr(7, 1);
+      if (line.starts_with("PPid:")) parent = std::atol(line.c_str() + 5);
+    }
+    zombies += parent == ::getpid() && state == "Z";
+  }
+  return zombies;
+}
+
+TEST(VerifySignatureTest, ReapsItsGpgProcesses) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(VerifySignature(TestData("app-1.0.sig"), {TestData("trusted.pub.asc")}).ok());
+  }
+  EXPECT_EQ(ZombieChildren(), 0);  // (leftover homes are the leak check's to find)
 }
 
 TEST(VerifySignatureTest, OtherKeysAreRefused) {
