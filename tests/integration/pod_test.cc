@@ -320,6 +320,55 @@ TEST_F(PodTest, PodsSurviveCrioBeingKilled) {
   EXPECT_EQ(CountBridgePorts(network_->bridge()), 0);
 }
 
+TEST_F(PodTest, CrioWipeRemovesPodsAfterARebootOnly) {
+  crio_->dir().WriteFile("crio.conf.d/60-wipe.conf", "[crio]\ninternal_wipe = false\n");
+  crio_->Stop();
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  const std::string id = Run(Config("wiped"));
+  ASSERT_FALSE(id.empty());
+  const auto wipe = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = crio_->Command({"wipe"});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, std::chrono::seconds(60));
+  };
+  const RunResult refused = wipe({"--force"});  // not while crio runs
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("crio is running"), std::string::npos) << refused.err;
+
+  ASSERT_EQ(crio_->Stop(), 0);
+  EXPECT_TRUE(fs::exists(crio_->dir().Join("lib/clean.shutdown")));  // a graceful stop
+  const RunResult unchanged = wipe({});
+  EXPECT_EQ(unchanged.exit_code, 0) << unchanged.err;
+  EXPECT_NE(unchanged.out.find("nothing to wipe"), std::string::npos) << unchanged.out;
+
+  fs::remove(crio_->dir().Join("run/version"));  // what a reboot does to the tmpfs file
+  const RunResult wiped = wipe({});
+  EXPECT_EQ(wiped.exit_code, 0) << wiped.err;
+  EXPECT_NE(wiped.out.find("removed 1 pods"), std::string::npos) << wiped.out << wiped.err;
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  EXPECT_EQ(List().items_size(), 0);
+  EXPECT_TRUE(PinnedNetns().empty());
+  EXPECT_EQ(CountBridgePorts(network_->bridge()), 0);
+}
+
+TEST_F(PodTest, InternalWipeRemovesPodsOfAnEarlierBootAtStart) {
+  const std::string id = Run(Config("rebooted"));
+  ASSERT_FALSE(id.empty());
+  crio_->Signal(SIGKILL);  // and no clean shutdown either
+  crio_->Stop();
+  fs::remove(crio_->dir().Join("run/version"));
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  EXPECT_TRUE(crio_->WaitForLog("did not shut down cleanly")) << crio_->Log();
+  EXPECT_TRUE(crio_->WaitForLog("Wiped 1 pods")) << crio_->Log();
+  EXPECT_EQ(List().items_size(), 0);
+  EXPECT_TRUE(PinnedNetns().empty());
+  // The version file is written again: the next start wipes nothing.
+  EXPECT_TRUE(fs::exists(crio_->dir().Join("run/version")));
+}
+
 TEST_F(PodTest, ManyPodsComeAndGoWithoutLeaks) {
   constexpr int kPods = 200;
   for (int i = 0; i < kPods; ++i) {

@@ -10,6 +10,8 @@
 #include "cmd/crio/host_probe.h"
 #include "cmd/crio/image_stack.h"
 #include "cmd/crio/pod_stack.h"
+#include "cmd/crio/run_marks.h"
+#include "cmd/crio/wipe.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
@@ -77,6 +79,28 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
   if (changes.empty()) log::Info("No reloadable option changed");
 }
 
+// internal_wipe: after a reboot (version_file gone) the pods of the earlier boot are
+// removed, after an upgrade (version_file_persist differs) the images too; then both
+// version files name this crio.
+void WipeIfRebootedOrUpgraded(const config::Config& config, PodStack& pods, ImageStack& images) {
+  const bool rebooted = VersionChanged(config.root.version_file, kVersion);
+  const bool upgraded = VersionChanged(config.root.version_file_persist, kVersion);
+  if (config.root.internal_wipe && (rebooted || upgraded)) {
+    auto wiped = WipeState(*pods.sandboxes, upgraded ? images.images.get() : nullptr);
+    if (!wiped.ok()) {
+      log::Warn("Wiping the state of an earlier boot: {}", AsStd(wiped.status().message()));
+    } else if (wiped->pods > 0 || wiped->images > 0) {
+      log::Info("Wiped {} pods and {} images ({})", wiped->pods, wiped->images,
+                upgraded ? "crio was upgraded" : "the node rebooted");
+    }
+  }
+  for (const std::string& file : {config.root.version_file, config.root.version_file_persist}) {
+    if (auto written = WriteVersionFile(file, kVersion); !written.ok()) {
+      log::Warn("version file: {}", AsStd(written.message()));
+    }
+  }
+}
+
 // Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
 void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
                      config::LiveConfig& live, ImageStack& images) {
@@ -107,36 +131,28 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
   }
-  std::string why;
-  const server::RuntimeFacts facts{
-      .cgroup_manager = EffectiveCgroupManager(loaded.config.runtime.cgroup_manager, &why)};
-  if (!why.empty()) log::Warn("cgroup_manager \"systemd\": {}; using cgroupfs", why);
-
   config::LiveConfig live(loaded.config);
   const config::Config& config = loaded.config;
+  if (UncleanShutdown(config.root.clean_shutdown_file)) {
+    log::Warn("crio did not shut down cleanly last time; the image store is checked now");
+  }
+  if (auto marked = MarkRunning(config.root.clean_shutdown_file); !marked.ok()) {
+    log::Warn("clean_shutdown_file: {}", AsStd(marked.message()));
+  }
   auto image_stack = BuildImageStack(config);
   if (!image_stack.ok()) {
     log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
     return 1;
   }
   EnsureDefaultAppArmorProfile(config.runtime.apparmor_profile);
-  const bool negative_oom = NegativeOomScoreAdjAllowed();
-  const CgroupFeatures cgroup_features = ProbeCgroupFeatures();
-  if (!negative_oom) {
-    log::Warn(
-        "This kernel refuses negative oom_score_adj values; containers asking for one "
-        "get 0");
-  }
-  auto pod_stack = BuildPodStack(live,
-                                 {.cgroup_manager = facts.cgroup_manager,
-                                  .negative_oom_score_adj = negative_oom,
-                                  .hugetlb = cgroup_features.hugetlb,
-                                  .swap_accounting = cgroup_features.swap},
-                                 *(*image_stack)->images);
+  const PodStackHost host = ProbeHost(config);
+  const server::RuntimeFacts facts{.cgroup_manager = host.cgroup_manager};
+  auto pod_stack = BuildPodStack(live, host, *(*image_stack)->images);
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;
   }
+  WipeIfRebootedOrUpgraded(config, **pod_stack, **image_stack);
   server::RpcEdge edge;
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
@@ -188,6 +204,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
               kShutdownGrace.count());
   }
   (*cri)->Shutdown(std::chrono::milliseconds(0));
+  if (auto marked = MarkCleanShutdown(config.root.clean_shutdown_file, config.root.root);
+      !marked.ok()) {
+    log::Warn("clean_shutdown_file: {}", AsStd(marked.message()));
+  }
   log::Info("crio stopped");
   return 0;
 }

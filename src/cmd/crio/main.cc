@@ -1,5 +1,5 @@
-// crio: the Kubernetes CRI daemon. Without a subcommand it serves; `config`, `version` and
-// `status` are the operator's subcommands, as CRI-O has them.
+// crio: the Kubernetes CRI daemon. Without a subcommand it serves; `config`, `version`,
+// `status` and `wipe` are the operator's subcommands, as CRI-O has them.
 #include <unistd.h>
 
 #include <iostream>
@@ -7,6 +7,7 @@
 #include "CLI/CLI.hpp"
 #include "cmd/crio/daemon.h"
 #include "cmd/crio/version_info.h"
+#include "cmd/crio/wipe.h"
 #include "common/strings.h"
 #include "config/render.h"
 #include "status/status_client.h"
@@ -62,6 +63,12 @@ int main(int argc, char** argv) {
   bool version_json = false;
   version_cmd->add_flag("--json,-j", version_json, "Print as JSON");
 
+  CLI::App* wipe_cmd = app.add_subcommand(
+      "wipe", "Remove pods (and, after an upgrade, images) left from before a reboot or upgrade");
+  bool wipe_force = false;
+  wipe_cmd->add_flag("--force,-f", wipe_force,
+                     "Wipe pods and images whatever the version files say");
+
   StatusOptions status_options;
   CLI::App* status_cmd = app.add_subcommand("status", "Query a running crio's status API");
   status_cmd->add_option("--socket,-s", status_options.socket, "crio's socket")
@@ -75,7 +82,7 @@ int main(int argc, char** argv) {
   containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID")->required();
   status_cmd->require_subcommand(1);
   app.require_subcommand(0, 1);
-  for (CLI::App* sub : {config_cmd, version_cmd, status_cmd}) sub->fallthrough();
+  for (CLI::App* sub : {config_cmd, version_cmd, status_cmd, wipe_cmd}) sub->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -104,5 +111,6 @@ int main(int argc, char** argv) {
     std::cout << config::Render(loaded->config);
     return 0;
   }
+  if (*wipe_cmd) return RunWipe(*loaded, wipe_force);
   return RunDaemon(*loaded, flags);
 }

@@ -1,6 +1,7 @@
 #include "cmd/crio/pod_stack.h"
 
 #include "cmd/crio/host_probe.h"
+#include "common/log.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "config/option.h"
@@ -90,6 +91,20 @@ std::string BootId() {
   if (!id.ok()) return "";
   while (!id->empty() && id->back() == '\n') id->pop_back();
   return *id;
+}
+
+PodStackHost ProbeHost(const config::Config& config) {
+  std::string why;
+  PodStackHost host{.cgroup_manager = EffectiveCgroupManager(config.runtime.cgroup_manager, &why),
+                    .negative_oom_score_adj = NegativeOomScoreAdjAllowed()};
+  if (!why.empty()) log::Warn("cgroup_manager \"systemd\": {}; using cgroupfs", why);
+  if (!host.negative_oom_score_adj) {
+    log::Warn("This kernel refuses negative oom_score_adj values; containers asking for one get 0");
+  }
+  const CgroupFeatures features = ProbeCgroupFeatures();
+  host.hugetlb = features.hugetlb;
+  host.swap_accounting = features.swap;
+  return host;
 }
 
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,

@@ -46,6 +46,10 @@ struct PodStack {
   std::unique_ptr<oci::ExitWatcher> exits;
 };
 
+// This host's answers to what BuildPodStack needs (cgroup manager in effect, negative
+// oom_score_adj, hugetlb, swap accounting), probed once; the surprises are logged.
+PodStackHost ProbeHost(const config::Config& config);
+
 // Opens ROOT/state.db, restores pods and containers (those from an earlier boot come back
 // NOTREADY / EXITED) and starts watching container exits. Containers read the options
 // SIGHUP may change from `live`, which must outlive the stack.
