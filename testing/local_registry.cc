@@ -183,8 +183,15 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
                                 const std::vector<std::string>& layers,
                                 const ImageConfig& image_config, Format format) {
   const bool docker = format == Format::kDockerSchema2;
-  const std::string layer_type = docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
-                                        : "application/vnd.oci.image.layer.v1.tar+gzip";
+  const auto layer_type = [docker](const std::string& layer) -> std::string {
+    if (layer.starts_with("\x1f\x8b")) {
+      return docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                    : "application/vnd.oci.image.layer.v1.tar+gzip";
+    }
+    if (layer.starts_with("\x28\xb5\x2f\xfd")) return "application/vnd.oci.image.layer.v1.tar+zstd";
+    return docker ? "application/vnd.docker.image.rootfs.diff.tar"
+                  : "application/vnd.oci.image.layer.v1.tar";
+  };
   const std::string config_type = docker ? "application/vnd.docker.container.image.v1+json"
                                          : "application/vnd.oci.image.config.v1+json";
   const std::string manifest_type = docker ? "application/vnd.docker.distribution.manifest.v2+json"
@@ -207,9 +214,9 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
     }
     archive_read_free(reader);
     diff_ids.push_back(hash.Finish());
-    descriptors +=
-        fmt::format(R"({}{{"mediaType":"{}","digest":"{}","size":{}}})",
-                    descriptors.empty() ? "" : ",", layer_type, Sha256Digest(layer), layer.size());
+    descriptors += fmt::format(R"({}{{"mediaType":"{}","digest":"{}","size":{}}})",
+                               descriptors.empty() ? "" : ",", layer_type(layer),
+                               Sha256Digest(layer), layer.size());
     PutBlob(repository, layer);
   }
   nlohmann::json run_config = {
@@ -221,18 +228,39 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
     run_config["ExposedPorts"][port] = nlohmann::json::object();
   }
   const std::string config =
-      nlohmann::json{{"architecture", "amd64"},
+      nlohmann::json{{"architecture", image_config.architecture},
                      {"os", "linux"},
                      {"config", run_config},
                      {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
           .dump();
   PutBlob(repository, config);
-  const std::string manifest = fmt::format(
+  nlohmann::json manifest_json = nlohmann::json::parse(fmt::format(
       R"({{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":{}}},"layers":[{}]}})",
-      manifest_type, config_type, Sha256Digest(config), config.size(), descriptors);
+      manifest_type, config_type, Sha256Digest(config), config.size(), descriptors));
+  if (!image_config.annotations.empty()) manifest_json["annotations"] = image_config.annotations;
+  const std::string manifest = manifest_json.dump();
   Request("PUT", Url(fmt::format("/v2/{}/manifests/{}", repository, tag)), manifest, manifest_type,
           Auth());
-  return {Sha256Digest(config).substr(7), Sha256Digest(manifest)};
+  return {Sha256Digest(config).substr(7), Sha256Digest(manifest), manifest.size(), manifest_type};
+}
+
+std::string LocalRegistry::PushIndex(const std::string& repository, const std::string& tag,
+                                     const std::vector<IndexEntry>& entries) {
+  nlohmann::json manifests = nlohmann::json::array();
+  for (const IndexEntry& entry : entries) {
+    manifests.push_back({{"mediaType", entry.image.manifest_type},
+                         {"digest", entry.image.manifest_digest},
+                         {"size", entry.image.manifest_size},
+                         {"platform", {{"os", entry.os}, {"architecture", entry.architecture}}}});
+  }
+  constexpr char kIndexType[] = "application/vnd.oci.image.index.v1+json";
+  const std::string index = nlohmann::json{
+      {"schemaVersion", 2},
+      {"mediaType", kIndexType},
+      {"manifests", manifests}}.dump();
+  Request("PUT", Url(fmt::format("/v2/{}/manifests/{}", repository, tag)), index, kIndexType,
+          Auth());
+  return Sha256Digest(index);
 }
 
 }  // namespace crio::testing

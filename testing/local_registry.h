@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,22 @@ struct ImageConfig {
   std::vector<std::string> env;
   std::string working_dir;
   std::vector<std::string> exposed_ports;  // "80/tcp"
+  std::string architecture = "amd64";
+  std::map<std::string, std::string> annotations;  // the manifest's
 };
 
 struct PushedImage {
   std::string id;               // config digest hex
   std::string manifest_digest;  // "sha256:…"
+  size_t manifest_size = 0;
+  std::string manifest_type;
+};
+
+// One entry of a multi-platform index.
+struct IndexEntry {
+  PushedImage image;
+  std::string os = "linux";
+  std::string architecture;
 };
 
 class LocalRegistry {
@@ -56,7 +68,13 @@ class LocalRegistry {
   PushedImage Push(const std::string& repository, const std::string& tag,
                    const std::vector<std::string>& layers, const std::string& user = "",
                    Format format = Format::kOci);
-  // The same with the whole config given.
+  // An OCI image index under `tag` naming images already pushed to `repository`; returns
+  // the index's digest.
+  std::string PushIndex(const std::string& repository, const std::string& tag,
+                        const std::vector<IndexEntry>& entries);
+
+  // The same with the whole config given. Layers are gzip, zstd or plain tar (told apart by
+  // their first bytes).
   PushedImage Push(const std::string& repository, const std::string& tag,
                    const std::vector<std::string>& layers, const ImageConfig& config,
                    Format format = Format::kOci);

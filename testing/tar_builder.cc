@@ -13,11 +13,12 @@ la_ssize_t Append(archive*, void* user, const void* data, size_t size) {
 
 }  // namespace
 
-std::string BuildTar(const std::vector<TarEntry>& entries, bool gzip) {
+std::string BuildTar(const std::vector<TarEntry>& entries, Compression compression) {
   std::string out;
   archive* writer = archive_write_new();
   archive_write_set_format_pax_restricted(writer);
-  if (gzip) archive_write_add_filter_gzip(writer);
+  if (compression == Compression::kGzip) archive_write_add_filter_gzip(writer);
+  if (compression == Compression::kZstd) archive_write_add_filter_zstd(writer);
   archive_write_set_bytes_in_last_block(writer, 1);
   archive_write_open(writer, &out, nullptr, Append, nullptr);
   for (const TarEntry& e : entries) {

@@ -22,7 +22,12 @@ struct TarEntry {
 inline constexpr mode_t kTarDir = 0040000;      // AE_IFDIR
 inline constexpr mode_t kTarSymlink = 0120000;  // AE_IFLNK
 
-// The bytes of a tar archive holding `entries`, gzip-compressed when asked.
-std::string BuildTar(const std::vector<TarEntry>& entries, bool gzip);
+enum class Compression { kNone, kGzip, kZstd };
+
+// The bytes of a tar archive holding `entries`, compressed as asked.
+std::string BuildTar(const std::vector<TarEntry>& entries, Compression compression);
+inline std::string BuildTar(const std::vector<TarEntry>& entries, bool gzip) {
+  return BuildTar(entries, gzip ? Compression::kGzip : Compression::kNone);
+}
 
 }  // namespace crio::testing

@@ -36,6 +36,9 @@ class Images {
   absl::StatusOr<std::string> Config(const std::string& image_id) {
     return store_.ReadConfig(image_id);
   }
+  absl::StatusOr<std::string> Manifest(const std::string& image_id) {
+    return store_.ReadManifest(image_id);
+  }
   // Unknown references are not an error (CRI's RemoveImage is idempotent).
   absl::Status Remove(const std::string& reference);
 

@@ -46,6 +46,15 @@ void ImageService::Fill(const storage::ImageRecord& record, v1::Image& out) cons
     out.set_username(user.username);
   }
   out.mutable_spec()->set_image(record.id);
+  // The manifest's annotations (an OCI manifest may carry them; a Docker one does not).
+  if (auto manifest = images_.Manifest(record.id); manifest.ok()) {
+    const nlohmann::json parsed = nlohmann::json::parse(*manifest, nullptr, false);
+    if (parsed.is_object() && parsed.contains("annotations") && parsed["annotations"].is_object()) {
+      for (const auto& [key, value] : parsed["annotations"].items()) {
+        if (value.is_string()) (*out.mutable_spec()->mutable_annotations())[key] = value;
+      }
+    }
+  }
   out.set_pinned(image::IsPinned(record, config->image.pinned_images, config->image.pause_image));
 }
 

@@ -221,6 +221,10 @@ absl::StatusOr<std::string> ImageStore::ReadConfig(const std::string& image_id) 
   return ReadFileToString(fmt::format("{}/overlay-images/{}/config.json", root_, image_id));
 }
 
+absl::StatusOr<std::string> ImageStore::ReadManifest(const std::string& image_id) const {
+  return ReadFileToString(fmt::format("{}/overlay-images/{}/manifest.json", root_, image_id));
+}
+
 absl::Status ImageStore::DeleteUnusedLayers(state::Database::Transaction& tx,
                                             std::vector<std::string>& doomed_dirs) {
   ASSIGN_OR_RETURN(

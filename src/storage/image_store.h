@@ -68,6 +68,7 @@ class ImageStore {
   // By full ID, "sha256:<ID>", unique ID prefix (at least 3 hex), repo tag or repo digest.
   absl::StatusOr<std::optional<ImageRecord>> Find(const std::string& key);
   absl::StatusOr<std::string> ReadConfig(const std::string& image_id) const;
+  absl::StatusOr<std::string> ReadManifest(const std::string& image_id) const;
 
   // Removes a name; the image goes with its last tag. Returns whether the image went.
   absl::StatusOr<bool> RemoveName(const std::string& name);

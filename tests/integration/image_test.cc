@@ -1,5 +1,6 @@
 // Images as an operator meets them: a registry on 127.0.0.1, crio pulling from it through
 // registries.conf, crioctl listing, inspecting and removing.
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -210,6 +211,78 @@ TEST(SecureRegistryTest, VerifiesTlsThroughCertsDAndAuthenticates) {
   ASSERT_TRUE(with_auth_file.Start()) << with_auth_file.Log();
   const RunResult from_file = crioctl(with_auth_file, {"pull", name});
   EXPECT_EQ(from_file.exit_code, 0) << from_file.err << with_auth_file.Log();
+}
+
+TEST_F(ImageTest, ZstdAndPlainLayersAndManifestAnnotations) {
+  const std::string zstd =
+      BuildTar({{.name = "zstd/file", .content = "from zstd\n"}}, Compression::kZstd);
+  const std::string plain =
+      BuildTar({{.name = "plain/file", .content = "from tar\n"}}, Compression::kNone);
+  ImageConfig config;
+  config.annotations = {{"org.opencontainers.image.source", "https://example.com/app"}};
+  const PushedImage pushed = registry_.Push("formats/app", "1", {kBase, zstd, plain}, config);
+  const std::string name = registry_.host() + "/formats/app:1";
+  ASSERT_EQ(Crioctl({"pull", name}).exit_code, 0) << crio_->Log();
+  const json status = json::parse(Crioctl({"inspecti", name}).out);
+  EXPECT_EQ(status["status"]["id"], pushed.id);
+  EXPECT_EQ(status["status"]["spec"]["annotations"]["org.opencontainers.image.source"],
+            "https://example.com/app");
+  int found = 0;
+  for (const auto& layer : fs::directory_iterator(crio_->dir().Join("lib/overlay"))) {
+    found +=
+        fs::exists(layer.path() / "diff/zstd/file") + fs::exists(layer.path() / "diff/plain/file");
+  }
+  EXPECT_EQ(found, 2);
+}
+
+TEST_F(ImageTest, MultiPlatformIndexPicksThisHostsImage) {
+  ImageConfig arm;
+  arm.architecture = "arm64";
+  const PushedImage arm_image =
+      registry_.Push("multi/app", "arm64", {BuildTar({{.name = "arm"}}, true)}, arm);
+  const PushedImage amd_image = registry_.Push("multi/app", "amd64", {kBase});
+  const std::string index = registry_.PushIndex("multi/app", "1",
+                                                {{.image = arm_image, .architecture = "arm64"},
+                                                 {.image = amd_image, .architecture = "amd64"}});
+  const std::string name = registry_.host() + "/multi/app:1";
+  const RunResult pull = Crioctl({"pull", name});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err << crio_->Log();
+  EXPECT_EQ(pull.out, "Image is up to date for " + amd_image.id + "\n");
+  const json status = json::parse(Crioctl({"inspecti", name}).out);
+  const std::string digests = status["status"]["repoDigests"].dump();
+  EXPECT_NE(digests.find(index), std::string::npos) << digests;
+  EXPECT_NE(digests.find(amd_image.manifest_digest), std::string::npos) << digests;
+}
+
+TEST_F(ImageTest, MirrorsServeAndBlockedRegistriesRefuse) {
+  LocalRegistry mirror;
+  ASSERT_TRUE(mirror.running());
+  const PushedImage pushed = mirror.Push("team/app", "1", {kBase});
+  registry_.Push("secret/app", "1", {kBase});
+  // The primary (nothing listens on port 1) is never reached: the mirror answers first.
+  Dir().WriteFile("registries.conf",
+                  "unqualified-search-registries = []\n"
+                  "[[registry]]\nprefix = \"primary.invalid\"\nlocation = \"127.0.0.1:1\"\n"
+                  "insecure = true\n[[registry.mirror]]\nlocation = \"" +
+                      mirror.host() +
+                      "\"\ninsecure = true\n"
+                      "[[registry]]\nlocation = \"" +
+                      registry_.host() +
+                      "/secret\"\nblocked = true\n"
+                      "[[registry]]\nlocation = \"" +
+                      registry_.host() + "\"\ninsecure = true\n");
+  crio_->Signal(SIGHUP);  // registries.conf is reloaded on SIGHUP
+  ASSERT_TRUE(crio_->WaitForLog("Reloaded registries.conf")) << crio_->Log();
+
+  const RunResult mirrored = Crioctl({"pull", "primary.invalid/team/app:1"});
+  EXPECT_EQ(mirrored.exit_code, 0) << mirrored.err << crio_->Log();
+  EXPECT_EQ(mirrored.out, "Image is up to date for " + pushed.id + "\n");
+  const json status = json::parse(Crioctl({"inspecti", "primary.invalid/team/app:1"}).out);
+  EXPECT_EQ(status["status"]["repoTags"][0], "primary.invalid/team/app:1");  // the name asked for
+
+  const RunResult blocked = Crioctl({"pull", registry_.host() + "/secret/app:1"});
+  EXPECT_EQ(blocked.exit_code, 1);
+  EXPECT_NE(blocked.err.find("blocked"), std::string::npos) << blocked.err;
 }
 
 TEST_F(ImageTest, CrioWipeForceRemovesImagesToo) {
