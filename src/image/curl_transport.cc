@@ -23,7 +23,28 @@ struct Transfer {
   long status = 0;  // of the response being received (redirects reset it)
   absl::Status sink_status;
   bool too_large = false;
+  // Stall detection: the transfer ends when no byte has arrived for `stall_timeout`.
+  std::chrono::seconds stall_timeout{0};
+  curl_off_t received = 0;
+  std::chrono::steady_clock::time_point last_progress = std::chrono::steady_clock::now();
+  bool stalled = false;
 };
+
+// libcurl calls this at least once a second during a transfer, data or not.
+int OnProgress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const auto now = std::chrono::steady_clock::now();
+  if (downloaded != transfer->received) {
+    transfer->received = downloaded;
+    transfer->last_progress = now;
+    return 0;
+  }
+  if (now - transfer->last_progress >= transfer->stall_timeout) {
+    transfer->stalled = true;
+    return 1;  // abort
+  }
+  return 0;
+}
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
@@ -128,9 +149,10 @@ absl::StatusOr<HttpResponse> CurlTransport::Get(const HttpRequest& request, cons
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT,
                    static_cast<long>(options_.connect_timeout.count()));
   if (options_.stall_timeout.count() > 0) {
-    curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(options_.stall_timeout.count()));
+    transfer.stall_timeout = options_.stall_timeout;
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   }
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "crio");
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -143,6 +165,10 @@ absl::StatusOr<HttpResponse> CurlTransport::Get(const HttpRequest& request, cons
   if (transfer.too_large) {
     return absl::ResourceExhaustedError(
         fmt::format("GET {}: response larger than {} bytes", request.url, request.max_body_bytes));
+  }
+  if (transfer.stalled) {
+    return absl::UnavailableError(fmt::format("GET {}: no data for {}s (pull_progress_timeout)",
+                                              request.url, options_.stall_timeout.count()));
   }
   if (code != CURLE_OK) {
     return absl::UnavailableError(fmt::format("GET {}: {}", request.url, curl_easy_strerror(code)));

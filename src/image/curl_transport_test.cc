@@ -13,6 +13,8 @@
 namespace crio::image {
 namespace {
 
+constexpr std::string_view kStall = "STALL:";
+
 // A one-thread HTTP/1.1 server on 127.0.0.1:0 that answers each connection with the next
 // canned response and remembers the requests it read.
 class CannedServer {
@@ -52,7 +54,11 @@ class CannedServer {
         request.append(buffer, static_cast<size_t>(n));
       }
       requests.push_back(request);
-      ::send(fd.get(), response.data(), response.size(), MSG_NOSIGNAL);
+      // kStall: send what follows it, then go quiet (for a while) with the connection open.
+      const bool stall = response.starts_with(kStall);
+      const std::string bytes = stall ? response.substr(kStall.size()) : response;
+      ::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (stall) std::this_thread::sleep_for(std::chrono::seconds(3));
     }
   }
 
@@ -128,6 +134,19 @@ TEST(CurlTransportTest, LimitsAndFailures) {
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(http.Get({.url = "file:///etc/passwd"}, nullptr).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+TEST(CurlTransportTest, AStalledTransferFailsAfterTheProgressTimeout) {
+  // Headers and a first chunk arrive, then nothing: pull_progress_timeout ends it.
+  CannedServer server({std::string(kStall) + "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc"});
+  CurlTransport http(CurlTransport::Options{.stall_timeout = std::chrono::seconds(1)});
+  const auto start = std::chrono::steady_clock::now();
+  const auto response = http.Get({.url = server.Url("/blob")}, nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(response.status().message().find("pull_progress_timeout"), std::string::npos)
+      << response.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::seconds(3));  // before the server gives up
 }
 
 }  // namespace
