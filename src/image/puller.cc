@@ -1,6 +1,7 @@
 #include "image/puller.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -34,16 +35,6 @@ int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-absl::Status WriteChunk(int fd, std::string_view chunk) {
-  while (!chunk.empty()) {
-    const ssize_t n = ::write(fd, chunk.data(), chunk.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoToStatus(errno, "write layer blob");
-    chunk.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -158,21 +149,49 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
     std::filesystem::remove_all(top, ignored);
     return status;
   };
-  const std::string blob_path = top + "/blob";
-  {
-    sys::UniqueFd fd(::open(blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd) return discard(ErrnoToStatus(errno, fmt::format("create {}", blob_path)));
-    const BodySink sink = [&fd](std::string_view chunk) { return WriteChunk(fd.get(), chunk); };
-    if (auto fetched = client_.FetchBlob(source, blob, credentials, sink); !fetched.ok()) {
-      return discard(fetched);
-    }
+  // The blob streams through a socket pair into the unpacker, which runs on its own thread:
+  // the layer is unpacked while it downloads, and no copy of the blob touches the disk.
+  // The digest is checked when the download ends; a mismatch discards what was unpacked.
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    return discard(ErrnoToStatus(errno, "socketpair"));
   }
-  auto unpacked = storage::UnpackLayer(blob_path, staging);
-  ::unlink(blob_path.c_str());
+  sys::UniqueFd download_end(ends[0]);
+  sys::UniqueFd unpack_end(ends[1]);
+  absl::StatusOr<storage::UnpackStats> unpacked = absl::UnknownError("not unpacked");
+  std::thread unpacker([&] {
+    const storage::LayerReader read = [&](char* buffer, size_t size) -> absl::StatusOr<size_t> {
+      ssize_t n;
+      while ((n = ::recv(unpack_end.get(), buffer, size, 0)) < 0 && errno == EINTR) {
+      }
+      if (n < 0) return ErrnoToStatus(errno, "receive the layer");
+      return static_cast<size_t>(n);
+    };
+    unpacked = storage::UnpackLayerFrom(read, staging);
+    unpack_end.Reset();  // a download still sending learns the unpacker has given up
+  });
+  bool unpacker_gone = false;
+  const BodySink sink = [&](std::string_view chunk) {
+    while (!chunk.empty()) {
+      const ssize_t n = ::send(download_end.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        unpacker_gone = true;
+        return ErrnoToStatus(errno, "stream the layer to the unpacker");
+      }
+      chunk.remove_prefix(static_cast<size_t>(n));
+    }
+    return absl::OkStatus();
+  };
+  const absl::Status fetched = client_.FetchBlob(source, blob, credentials, sink);
+  download_end.Reset();  // end of stream
+  unpacker.join();
+  if (!fetched.ok() && !unpacker_gone) return discard(fetched);
   if (!unpacked.ok()) {
     return discard(absl::InvalidArgumentError(
         fmt::format("unpack layer {}: {}", blob.digest, AsStd(unpacked.status().message()))));
   }
+  if (!fetched.ok()) return discard(fetched);
   if (unpacked->diff_id != diff_id) {
     return discard(
         absl::DataLossError(fmt::format("layer {} unpacks to {}, but the image config says {}",

@@ -266,6 +266,26 @@ class Unpacker {
   const UnpackLimits& limits_;
 };
 
+// The decompressing reader pulls compressed bytes from the caller's LayerReader; its error
+// is kept so that it, not libarchive's view of a truncated stream, is reported.
+struct CompressedSource {
+  const LayerReader& read;
+  absl::Status error;
+  char buffer[64 * 1024];
+};
+
+la_ssize_t ReadCompressed(archive* reader, void* user, const void** data) {
+  auto* source = static_cast<CompressedSource*>(user);
+  *data = source->buffer;
+  absl::StatusOr<size_t> n = source->read(source->buffer, sizeof(source->buffer));
+  if (!n.ok()) {
+    source->error = n.status();
+    archive_set_error(reader, EIO, "%s", std::string(n.status().message()).c_str());
+    return -1;
+  }
+  return static_cast<la_ssize_t>(*n);
+}
+
 // The tar reader pulls uncompressed bytes from the decompressing reader, hashing them on
 // the way: one pass yields both the unpacked tree and the layer's diff ID.
 struct HashingSource {
@@ -286,17 +306,34 @@ la_ssize_t ReadDecompressed(archive*, void* user, const void** data) {
 
 absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path,
                                         const std::string& target_dir, const UnpackLimits& limits) {
+  sys::UniqueFd file(::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) return ErrnoToStatus(errno, fmt::format("open layer {}", archive_path));
+  const LayerReader read = [&file](char* buffer, size_t size) -> absl::StatusOr<size_t> {
+    ssize_t n;
+    while ((n = ::read(file.get(), buffer, size)) < 0 && errno == EINTR) {
+    }
+    if (n < 0) return ErrnoToStatus(errno, "read layer");
+    return static_cast<size_t>(n);
+  };
+  return UnpackLayerFrom(read, target_dir, limits);
+}
+
+absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, const std::string& target_dir,
+                                            const UnpackLimits& limits) {
   sys::UniqueFd root(::open(target_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return ErrnoToStatus(errno, fmt::format("open {}", target_dir));
 
+  CompressedSource compressed{.read = read, .error = absl::OkStatus(), .buffer = {}};
   ArchivePtr raw(archive_read_new(), &archive_read_free);
   archive_read_support_filter_all(raw.get());
   archive_read_support_format_raw(raw.get());
-  if (archive_read_open_filename(raw.get(), archive_path.c_str(), 1 << 20) != ARCHIVE_OK) {
-    return ArchiveError(raw.get(), fmt::format("open layer {}", archive_path));
+  if (archive_read_open(raw.get(), &compressed, nullptr, ReadCompressed, nullptr) != ARCHIVE_OK) {
+    if (!compressed.error.ok()) return compressed.error;
+    return ArchiveError(raw.get(), "open layer");
   }
   archive_entry* raw_entry = nullptr;
   if (archive_read_next_header(raw.get(), &raw_entry) != ARCHIVE_OK) {
+    if (!compressed.error.ok()) return compressed.error;
     return ArchiveError(raw.get(), "read layer");
   }
 
@@ -312,14 +349,18 @@ absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path,
     archive_entry* entry = nullptr;
     const int rc = archive_read_next_header(tar.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
+    if (!compressed.error.ok()) return compressed.error;  // the source failed, not the tar
     if (rc < ARCHIVE_WARN) return ArchiveError(tar.get(), "read layer entry");
     if (++stats.entries > limits.max_entries) return Hostile("", "too many entries");
-    if (auto unpacked = unpacker.Entry(tar.get(), entry, stats); !unpacked.ok()) return unpacked;
+    if (auto unpacked = unpacker.Entry(tar.get(), entry, stats); !unpacked.ok()) {
+      return compressed.error.ok() ? unpacked : compressed.error;
+    }
   }
   // The tar reader may stop before the end-of-archive padding; the diff ID covers it all.
   const void* rest = nullptr;
   while (ReadDecompressed(nullptr, &source, &rest) > 0) {
   }
+  if (!compressed.error.ok()) return compressed.error;
   stats.diff_id = source.hash.Finish();
   return stats;
 }

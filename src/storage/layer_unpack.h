@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,8 +31,17 @@ struct UnpackStats {
   std::string diff_id;  // sha256 of the uncompressed tar stream, "sha256:<hex>"
 };
 
-// Unpacks the layer file `archive_path` into `target_dir` (which must exist and be empty).
-// Compression is detected from the data. INVALID_ARGUMENT for hostile or malformed input.
+// Where the (compressed) layer bytes come from: fills up to `size` bytes of `buffer` and
+// returns how many, 0 at the end, or an error (which UnpackLayerFrom then returns).
+using LayerReader = std::function<absl::StatusOr<size_t>(char* buffer, size_t size)>;
+
+// Unpacks the layer `read` yields into `target_dir` (which must exist and be empty), as the
+// bytes arrive: a layer being downloaded is unpacked while it downloads. Compression is
+// detected from the data. INVALID_ARGUMENT for hostile or malformed input.
+absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, const std::string& target_dir,
+                                            const UnpackLimits& limits = {});
+
+// The same from the layer file `archive_path`.
 absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path,
                                         const std::string& target_dir,
                                         const UnpackLimits& limits = {});

@@ -5,8 +5,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "common/sha256.h"
@@ -74,6 +77,43 @@ TEST_F(LayerUnpackTest, UnpacksFilesDirsLinksAndComputesTheDiffId) {
     EXPECT_EQ(busybox.st_uid, 33u);
   }
   EXPECT_EQ(Read(target + "/etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
+}
+
+TEST_F(LayerUnpackTest, UnpacksFromAStreamInSmallChunks) {
+  const std::string layer =
+      testing::BuildTar({{.name = "data/big", .content = std::string(300000, 'z')},
+                         {.name = "data/small", .content = "s"}},
+                        testing::Compression::kZstd);
+  size_t offset = 0;
+  const LayerReader trickle = [&](char* buffer, size_t size) -> absl::StatusOr<size_t> {
+    const size_t n = std::min({size, size_t{7}, layer.size() - offset});  // as a network might
+    std::memcpy(buffer, layer.data() + offset, n);
+    offset += n;
+    return n;
+  };
+  const std::string target = Target();
+  auto stats = UnpackLayerFrom(trickle, target);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(fs::file_size(target + "/data/big"), 300000u);
+  EXPECT_EQ(Read(target + "/data/small"), "s");
+}
+
+TEST_F(LayerUnpackTest, TheStreamsErrorIsTheOneReported) {
+  std::string noise(300000, '\0');  // incompressible, so the stream is long
+  std::mt19937 random(7);
+  for (char& c : noise) c = static_cast<char>(random());
+  const std::string layer =
+      testing::BuildTar({{.name = "data/big", .content = noise}}, testing::Compression::kGzip);
+  size_t offset = 0;
+  const LayerReader failing = [&](char* buffer, size_t size) -> absl::StatusOr<size_t> {
+    if (offset > 1000) return absl::DataLossError("digest mismatch");
+    const size_t n = std::min(size, size_t{500});
+    std::memcpy(buffer, layer.data() + offset, n);
+    offset += n;
+    return n;
+  };
+  auto stats = UnpackLayerFrom(failing, Target());
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kDataLoss) << stats.status();
 }
 
 TEST_F(LayerUnpackTest, DotDotNamesAreRefused) {
