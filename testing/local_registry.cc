@@ -10,6 +10,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "common/sha256.h"
@@ -242,6 +243,19 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
   Request("PUT", Url(fmt::format("/v2/{}/manifests/{}", repository, tag)), manifest, manifest_type,
           Auth());
   return {Sha256Digest(config).substr(7), Sha256Digest(manifest), manifest.size(), manifest_type};
+}
+
+bool LocalRegistry::CorruptBlob(const std::string& digest) {
+  const std::string hex = digest.substr(digest.find(':') + 1);
+  const std::string path = dir_.Join(
+      fmt::format("data/docker/registry/v2/blobs/sha256/{}/{}/data", hex.substr(0, 2), hex));
+  std::fstream blob(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!blob) return false;
+  blob.seekg(-1, std::ios::end);
+  const char last = static_cast<char>(blob.get());
+  blob.seekp(-1, std::ios::end);
+  blob.put(static_cast<char>(last ^ 0x5a));
+  return static_cast<bool>(blob);
 }
 
 std::string LocalRegistry::PushIndex(const std::string& repository, const std::string& tag,

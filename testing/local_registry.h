@@ -68,6 +68,10 @@ class LocalRegistry {
   PushedImage Push(const std::string& repository, const std::string& tag,
                    const std::vector<std::string>& layers, const std::string& user = "",
                    Format format = Format::kOci);
+  // Flips a byte of the stored blob `digest` ("sha256:…"), behind the registry's back: it
+  // then serves content that does not match its digest.
+  bool CorruptBlob(const std::string& digest);
+
   // An OCI image index under `tag` naming images already pushed to `repository`; returns
   // the index's digest.
   std::string PushIndex(const std::string& repository, const std::string& tag,

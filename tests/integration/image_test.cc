@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/sha256.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "testing/gpg_signer.h"
@@ -283,6 +284,19 @@ TEST_F(ImageTest, MirrorsServeAndBlockedRegistriesRefuse) {
   const RunResult blocked = Crioctl({"pull", registry_.host() + "/secret/app:1"});
   EXPECT_EQ(blocked.exit_code, 1);
   EXPECT_NE(blocked.err.find("blocked"), std::string::npos) << blocked.err;
+}
+
+TEST_F(ImageTest, ACorruptBlobFailsThePullAndLeavesNothing) {
+  registry_.Push("corrupt/app", "1", {kBase, kApp});
+  ASSERT_TRUE(registry_.CorruptBlob(Sha256Digest(kApp)));
+  const RunResult pull = Crioctl({"pull", registry_.host() + "/corrupt/app:1"});
+  EXPECT_EQ(pull.exit_code, 1);
+  EXPECT_NE(pull.err.find("DataLoss"), std::string::npos) << pull.err;
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, "");
+  // The intact base layer may stay (layers are shared and reused); no partial layer does.
+  for (const auto& entry : fs::directory_iterator(crio_->dir().Join("lib/overlay"))) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(ImageTest, CrioWipeForceRemovesImagesToo) {
