@@ -1,8 +1,10 @@
-// The CRI container stats rpcs: ContainerStats, ListContainerStats, StreamContainerStats.
-// Usage comes from the ContainerStatsCollector; this file only selects and converts.
+// The CRI stats rpcs: ContainerStats, ListContainerStats, StreamContainerStats and the pod
+// ones (PodSandboxStats, ListPodSandboxStats, StreamPodSandboxStats). Usage comes from the
+// ContainerStatsCollector and stats/net_stats.h; this file only selects, sums and converts.
 #include "common/status_macros.h"
 #include "server/container_convert.h"
 #include "server/runtime_service.h"
+#include "stats/net_stats.h"
 
 namespace crio::server {
 namespace {
@@ -49,6 +51,73 @@ void FillContainerStats(const container::Container& c, const stats::ContainerUsa
     if (cgroup.swap_limit) {
       swap.mutable_swap_available_bytes()->set_value(
           *cgroup.swap_limit > *cgroup.swap_bytes ? *cgroup.swap_limit - *cgroup.swap_bytes : 0);
+    }
+  }
+}
+
+// A pod's stats: the sum of its containers' cgroup usage, its network namespace's
+// interfaces, and each container's own stats.
+void FillPodStats(const sandbox::Sandbox& pod, const std::vector<container::Container>& members,
+                  stats::ContainerStatsCollector& collector, v1::PodSandboxStats& out) {
+  v1::PodSandboxAttributes& attributes = *out.mutable_attributes();
+  attributes.set_id(pod.id);
+  attributes.mutable_metadata()->set_name(pod.spec.metadata.name);
+  attributes.mutable_metadata()->set_uid(pod.spec.metadata.uid);
+  attributes.mutable_metadata()->set_namespace_(pod.spec.metadata.namespace_);
+  attributes.mutable_metadata()->set_attempt(pod.spec.metadata.attempt);
+  attributes.mutable_labels()->insert(pod.spec.labels.begin(), pod.spec.labels.end());
+  attributes.mutable_annotations()->insert(pod.spec.annotations.begin(),
+                                           pod.spec.annotations.end());
+  v1::LinuxPodSandboxStats& linux_stats = *out.mutable_linux();
+  const int64_t now = collector.Now();
+  stats::CgroupUsage total;
+  bool any = false;
+  for (const container::Container& member : members) {
+    const stats::ContainerUsage usage = collector.Collect(member);
+    FillContainerStats(member, usage, *linux_stats.add_containers());
+    if (!usage.cgroup) continue;
+    any = true;
+    total.cpu_ns += usage.cgroup->cpu_ns;
+    total.memory_bytes += usage.cgroup->memory_bytes;
+    total.working_set_bytes += usage.cgroup->working_set_bytes;
+    total.rss_bytes += usage.cgroup->rss_bytes;
+    total.page_faults += usage.cgroup->page_faults;
+    total.major_page_faults += usage.cgroup->major_page_faults;
+    total.processes = total.processes.value_or(0) + usage.cgroup->processes.value_or(0);
+  }
+  if (any) {
+    v1::CpuUsage& cpu = *linux_stats.mutable_cpu();
+    cpu.set_timestamp(now);
+    cpu.mutable_usage_core_nano_seconds()->set_value(total.cpu_ns);
+    if (auto rate = collector.NanoCores("pod:" + pod.id, total.cpu_ns, now)) {
+      cpu.mutable_usage_nano_cores()->set_value(*rate);
+    }
+    v1::MemoryUsage& memory = *linux_stats.mutable_memory();
+    memory.set_timestamp(now);
+    memory.mutable_working_set_bytes()->set_value(total.working_set_bytes);
+    memory.mutable_usage_bytes()->set_value(total.memory_bytes);
+    memory.mutable_rss_bytes()->set_value(total.rss_bytes);
+    memory.mutable_page_faults()->set_value(total.page_faults);
+    memory.mutable_major_page_faults()->set_value(total.major_page_faults);
+    v1::ProcessUsage& process = *linux_stats.mutable_process();
+    process.set_timestamp(now);
+    process.mutable_process_count()->set_value(*total.processes);
+  }
+  if (pod.netns_path.empty()) return;  // host network: the node's counters, not the pod's
+  auto interfaces = stats::NetworkUsageIn(pod.netns_path);
+  if (!interfaces.ok()) return;  // a stopped pod has no namespace any more
+  v1::NetworkUsage& network = *linux_stats.mutable_network();
+  network.set_timestamp(now);
+  for (const stats::InterfaceUsage& found : *interfaces) {
+    v1::NetworkInterfaceUsage& added = *network.add_interfaces();
+    added.set_name(found.name);
+    added.mutable_rx_bytes()->set_value(found.rx_bytes);
+    added.mutable_rx_errors()->set_value(found.rx_errors);
+    added.mutable_tx_bytes()->set_value(found.tx_bytes);
+    added.mutable_tx_errors()->set_value(found.tx_errors);
+    // The kubelet's default interface is eth0 (what CNI plugins create in the pod).
+    if (found.name == "eth0" || !network.has_default_interface()) {
+      *network.mutable_default_interface() = added;
     }
   }
 }
@@ -103,6 +172,68 @@ grpc::Status RuntimeService::StreamContainerStats(
         for (size_t i = 0; i < found.size(); ++i) {
           FillContainerStats(found[i], stats_.Collect(found[i]), *chunk.add_container_stats());
           if (chunk.container_stats_size() == kStreamChunk || i + 1 == found.size()) {
+            if (!writer->Write(chunk)) return absl::CancelledError("client went away");
+            chunk.Clear();
+          }
+        }
+        return absl::OkStatus();
+      });
+}
+
+std::vector<container::Container> RuntimeService::PodMembers(const std::string& pod_id) const {
+  return containers_.List(
+      {.id_prefix = "", .pod_id_prefix = pod_id, .state = std::nullopt, .label_selector = {}});
+}
+
+grpc::Status RuntimeService::PodSandboxStats(grpc::ServerContext*,
+                                             const v1::PodSandboxStatsRequest* request,
+                                             v1::PodSandboxStatsResponse* response) {
+  return edge_.Serve(
+      "PodSandboxStats", *request, response,
+      [this](const v1::PodSandboxStatsRequest& in, v1::PodSandboxStatsResponse* out) {
+        if (in.pod_sandbox_id().empty()) {
+          return absl::InvalidArgumentError("PodSandboxId should not be empty");
+        }
+        ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(in.pod_sandbox_id()));
+        FillPodStats(pod, PodMembers(pod.id), stats_, *out->mutable_stats());
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*,
+                                                 const v1::ListPodSandboxStatsRequest* request,
+                                                 v1::ListPodSandboxStatsResponse* response) {
+  return edge_.Serve(
+      "ListPodSandboxStats", *request, response,
+      [this](const v1::ListPodSandboxStatsRequest& in, v1::ListPodSandboxStatsResponse* out) {
+        const sandbox::SandboxFilter filter{.id_prefix = in.filter().id(),
+                                            .state = std::nullopt,
+                                            .label_selector = {in.filter().label_selector().begin(),
+                                                               in.filter().label_selector().end()}};
+        for (const sandbox::Sandbox& pod : sandboxes_.List(filter)) {
+          FillPodStats(pod, PodMembers(pod.id), stats_, *out->add_stats());
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status RuntimeService::StreamPodSandboxStats(
+    grpc::ServerContext*, const v1::StreamPodSandboxStatsRequest* request,
+    grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>* writer) {
+  v1::StreamPodSandboxStatsResponse unused;
+  return edge_.Serve(
+      "StreamPodSandboxStats", *request, &unused,
+      [this, writer](const v1::StreamPodSandboxStatsRequest& in,
+                     v1::StreamPodSandboxStatsResponse*) {
+        const sandbox::SandboxFilter filter{.id_prefix = in.filter().id(),
+                                            .state = std::nullopt,
+                                            .label_selector = {in.filter().label_selector().begin(),
+                                                               in.filter().label_selector().end()}};
+        const std::vector<sandbox::Sandbox> pods = sandboxes_.List(filter);
+        v1::StreamPodSandboxStatsResponse chunk;
+        for (size_t i = 0; i < pods.size(); ++i) {
+          FillPodStats(pods[i], PodMembers(pods[i].id), stats_, *chunk.add_pod_sandbox_stats());
+          if (chunk.pod_sandbox_stats_size() == kStreamChunk || i + 1 == pods.size()) {
             if (!writer->Write(chunk)) return absl::CancelledError("client went away");
             chunk.Clear();
           }

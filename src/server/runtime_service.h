@@ -3,7 +3,7 @@
 // Version, Status and RuntimeConfig are answered from the live configuration and the
 // host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc),
 // the container rpcs to Containers (container.cc), container stats to the
-// ContainerStatsCollector (container_stats.cc);
+// ContainerStatsCollector (container_stats.cc, pod stats too);
 // every other rpc answers UNIMPLEMENTED naming the feature that brings it, until that
 // feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
 // only references to thread-safe collaborators.
@@ -94,18 +94,12 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status StreamContainerStats(grpc::ServerContext*, const v1::StreamContainerStatsRequest*,
                                     grpc::ServerWriter<v1::StreamContainerStatsResponse>*) override;
   grpc::Status PodSandboxStats(grpc::ServerContext*, const v1::PodSandboxStatsRequest*,
-                               v1::PodSandboxStatsResponse*) override {
-    return edge_.Unimplemented("PodSandboxStats", "stats and metrics");
-  }
+                               v1::PodSandboxStatsResponse*) override;
   grpc::Status ListPodSandboxStats(grpc::ServerContext*, const v1::ListPodSandboxStatsRequest*,
-                                   v1::ListPodSandboxStatsResponse*) override {
-    return edge_.Unimplemented("ListPodSandboxStats", "stats and metrics");
-  }
+                                   v1::ListPodSandboxStatsResponse*) override;
   grpc::Status StreamPodSandboxStats(
       grpc::ServerContext*, const v1::StreamPodSandboxStatsRequest*,
-      grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>*) override {
-    return edge_.Unimplemented("StreamPodSandboxStats", "stats and metrics");
-  }
+      grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>*) override;
   grpc::Status UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest*,
                                    v1::UpdateRuntimeConfigResponse*) override;
   grpc::Status CheckpointContainer(grpc::ServerContext*, const v1::CheckpointContainerRequest*,
@@ -134,6 +128,9 @@ class RuntimeService final : public v1::RuntimeService::Service {
                                          v1::UpdatePodSandboxResourcesResponse*) override;
 
  private:
+  // The pod's containers (its infra container aside).
+  std::vector<container::Container> PodMembers(const std::string& pod_id) const;
+
   RpcEdge& edge_;
   const config::LiveConfig& config_;
   network::NetworkReadiness& network_;

@@ -17,7 +17,7 @@ ContainerUsage ContainerStatsCollector::Collect(const container::Container& cont
     auto dirs = CgroupsOfProcess(container.pid, options_.cgroup_root, options_.proc_root);
     auto cgroup = dirs.ok() ? ReadCgroupUsage(*dirs) : dirs.status();
     if (cgroup.ok()) {
-      usage.nano_cores = NanoCores(container.id, {cgroup->cpu_ns, usage.timestamp});
+      usage.nano_cores = NanoCores(container.id, cgroup->cpu_ns, usage.timestamp);
       usage.cgroup = *cgroup;
     }
   }
@@ -26,8 +26,9 @@ ContainerUsage ContainerStatsCollector::Collect(const container::Container& cont
   return usage;
 }
 
-std::optional<uint64_t> ContainerStatsCollector::NanoCores(const std::string& id,
-                                                           CpuSample sample) {
+std::optional<uint64_t> ContainerStatsCollector::NanoCores(const std::string& id, uint64_t cpu_ns,
+                                                           int64_t timestamp) {
+  const CpuSample sample{cpu_ns, timestamp};
   std::lock_guard lock(mu_);
   std::optional<uint64_t> rate;
   if (auto previous = previous_.find(id); previous != previous_.end()) {

@@ -42,15 +42,16 @@ class ContainerStatsCollector {
 
   ContainerUsage Collect(const container::Container& container);
 
+  // The CPU rate (nano-cores) of `key` (a container ID, or "pod:ID" for a pod's total)
+  // between its previous sample and this one, which replaces it; nullopt the first time.
+  std::optional<uint64_t> NanoCores(const std::string& key, uint64_t cpu_ns, int64_t timestamp);
+  int64_t Now() const;
+
  private:
   struct CpuSample {
     uint64_t cpu_ns = 0;
     int64_t timestamp = 0;
   };
-
-  // The rate between the previous sample of `id` and this one, which replaces it.
-  std::optional<uint64_t> NanoCores(const std::string& id, CpuSample sample);
-  int64_t Now() const;
 
   const CollectorOptions options_;
   const storage::ContainerLayers& layers_;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "nlohmann/json.hpp"
 #include "tests/integration/container_fixture.h"
 
 namespace crio::testing {
@@ -92,6 +93,58 @@ TEST_F(StatsTest, ListSelectsByIdPodAndLabels) {
   v1::ContainerStatsFilter by_other_pod;
   by_other_pod.set_pod_sandbox_id(RunPod("other"));
   EXPECT_TRUE(ListedIds(by_other_pod).empty());
+}
+
+TEST_F(StatsTest, PodStatsSumItsContainersAndCountItsTraffic) {
+  const std::string id =
+      Create(Config("worker", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  v1::PodSandboxStatusRequest status_request;
+  status_request.set_pod_sandbox_id(pod_);
+  status_request.set_verbose(true);
+  v1::PodSandboxStatusResponse pod_status;
+  ASSERT_TRUE(stub_->PodSandboxStatus(Context().get(), status_request, &pod_status).ok());
+  const std::string ip = pod_status.status().network().ip();
+  const std::string netns =
+      nlohmann::json::parse(pod_status.info().at("info"))["namespaces"]["network"];
+
+  const auto pod_stats = [&] {
+    v1::PodSandboxStatsRequest request;
+    request.set_pod_sandbox_id(pod_);
+    v1::PodSandboxStatsResponse response;
+    const grpc::Status status = stub_->PodSandboxStats(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.stats();
+  };
+  const v1::PodSandboxStats before = pod_stats();
+  EXPECT_EQ(before.attributes().id(), pod_);
+  EXPECT_EQ(before.attributes().metadata().name(), "pod");
+  ASSERT_EQ(before.linux().containers_size(), 1);
+  EXPECT_EQ(before.linux().containers(0).attributes().id(), id);
+  EXPECT_GT(before.linux().cpu().usage_core_nano_seconds().value(), 0u);
+  EXPECT_GT(before.linux().memory().working_set_bytes().value(), 0u);
+  EXPECT_GE(before.linux().process().process_count().value(), 1u);
+  EXPECT_EQ(before.linux().network().default_interface().name(), "eth0");
+
+  {  // some traffic from the host into the pod
+    NetnsListener listener(netns, 8080, std::string(100000, 'x'));
+    ASSERT_TRUE(listener.ok());
+    EXPECT_EQ(ReadFrom(ip, 8080).size(), 100000u);
+  }
+  const v1::PodSandboxStats after = pod_stats();
+  EXPECT_GE(after.linux().network().default_interface().tx_bytes().value(),
+            before.linux().network().default_interface().tx_bytes().value() + 100000);
+  EXPECT_GT(after.linux().network().default_interface().rx_bytes().value(),
+            before.linux().network().default_interface().rx_bytes().value());
+
+  v1::ListPodSandboxStatsRequest list;
+  (*list.mutable_filter()->mutable_label_selector())["no"] = "such-label";
+  v1::ListPodSandboxStatsResponse listed;
+  ASSERT_TRUE(stub_->ListPodSandboxStats(Context().get(), list, &listed).ok());
+  EXPECT_EQ(listed.stats_size(), 0);
+  list.mutable_filter()->Clear();
+  ASSERT_TRUE(stub_->ListPodSandboxStats(Context().get(), list, &listed).ok());
+  EXPECT_EQ(listed.stats_size(), 1);
 }
 
 TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {
