@@ -137,6 +137,20 @@ TEST_F(StatsTest, PodStatsSumItsContainersAndCountItsTraffic) {
   EXPECT_GT(after.linux().network().default_interface().rx_bytes().value(),
             before.linux().network().default_interface().rx_bytes().value());
 
+  // crioctl shows both, as crictl does.
+  const auto crioctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {BinPath("crioctl"), "-r", crio_->endpoint()});
+    return RunCommand(args, std::chrono::seconds(30));
+  };
+  const RunResult stats = crioctl({"stats"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_TRUE(stats.out.starts_with("CONTAINER")) << stats.out;
+  EXPECT_NE(stats.out.find(id.substr(0, 13)), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("worker"), std::string::npos) << stats.out;
+  const RunResult statsp = crioctl({"statsp", "-o", "json"});
+  EXPECT_EQ(statsp.exit_code, 0) << statsp.err;
+  EXPECT_EQ(nlohmann::json::parse(statsp.out)["stats"][0]["attributes"]["id"], pod_) << statsp.out;
+
   v1::ListPodSandboxStatsRequest list;
   (*list.mutable_filter()->mutable_label_selector())["no"] = "such-label";
   v1::ListPodSandboxStatsResponse listed;

@@ -77,6 +77,7 @@ int RunCommandLine(int argc, const char* const* argv, const CommandIo& io) {
   AddImageVerbs(app, chosen);
   AddPodVerbs(app, chosen);
   AddContainerVerbs(app, chosen);
+  AddStatsVerbs(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -224,4 +224,15 @@ std::string TimeAgo(int64_t then_ns, int64_t now_ns) {
   return span + " ago";
 }
 
+std::string HumanSize(uint64_t bytes) {
+  constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double size = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (size >= 1000 && unit + 1 < std::size(kUnits)) {
+    size /= 1000;
+    ++unit;
+  }
+  return fmt::format("{:.4g}{}", size, kUnits[unit]);
+}
+
 }  // namespace crio::crioctl

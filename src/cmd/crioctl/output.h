@@ -4,6 +4,7 @@
 // to call from any thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ std::string ToYaml(const nlohmann::json& value);
 // is not padded. Widths count UTF-8 code points.
 std::string ToTable(const std::vector<std::string>& headers,
                     const std::vector<std::vector<std::string>>& rows);
+
+// "1.23MB" as crictl prints sizes (decimal units, like go-units HumanSize).
+std::string HumanSize(uint64_t bytes);
 
 // How long ago `then_ns` (ns since the epoch) was, as crictl's CREATED column says it:
 // "Less than a second ago", "5 seconds ago", "About a minute ago", "3 hours ago"...

@@ -1,6 +1,6 @@
 // crioctl's verbs, one function per verb, grouped in files by what they act on
-// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc, verbs_container.cc; streaming comes beside
-// them).
+// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc, verbs_container.cc, verbs_stats.cc;
+// streaming comes beside them).
 // Each runs against a Client, writes its result to `io.out` and errors to `io.err`
 // ("crioctl: VERB: ..."), and returns the process exit code. Each group also registers its
 // subcommands and their flags (Add*Verbs), so a new group touches only its file, cli.cc
@@ -30,6 +30,7 @@ void AddRuntimeVerbs(CLI::App& app, VerbAction& chosen);
 void AddImageVerbs(CLI::App& app, VerbAction& chosen);
 void AddPodVerbs(CLI::App& app, VerbAction& chosen);
 void AddContainerVerbs(CLI::App& app, VerbAction& chosen);
+void AddStatsVerbs(CLI::App& app, VerbAction& chosen);
 
 // Adds subcommand `name` that chooses `action` when it is given (defined in cli.cc).
 CLI::App* AddVerb(CLI::App& app, const std::string& name, const std::string& description,

@@ -13,18 +13,6 @@ namespace {
 namespace v1 = runtime::v1;
 using nlohmann::json;
 
-// "1.23MB" as crictl prints sizes (decimal units, like go-units HumanSize).
-std::string HumanSize(uint64_t bytes) {
-  constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double size = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (size >= 1000 && unit + 1 < std::size(kUnits)) {
-    size /= 1000;
-    ++unit;
-  }
-  return fmt::format("{:.4g}{}", size, kUnits[unit]);
-}
-
 // "docker.io/library/busybox:latest" → {"docker.io/library/busybox", "latest"}.
 std::pair<std::string, std::string> SplitTag(const std::string& name) {
   const size_t colon = name.rfind(':');
