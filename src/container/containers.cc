@@ -219,6 +219,22 @@ absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
   return devices;
 }
 
+void Containers::Publish(const Container& container, EventType type) const {
+  // Infra containers are crio's own; without subscribers there is nobody to tell.
+  if (options_.events == nullptr || container.infra || !options_.events->HasSubscribers()) return;
+  ContainerEvent event{.container_id = container.id,
+                       .pod_id = container.request.pod_id,
+                       .type = type,
+                       .at = Now(),
+                       .pod = std::nullopt,
+                       .pod_containers = List({.id_prefix = "",
+                                               .pod_id_prefix = container.request.pod_id,
+                                               .state = std::nullopt,
+                                               .label_selector = {}})};
+  if (auto pod = sandboxes_.Get(container.request.pod_id); pod.ok()) event.pod = std::move(*pod);
+  options_.events->Publish(event);
+}
+
 ReloadableOptions Containers::Reloadable() const {
   return options_.reloadable ? options_.reloadable() : ReloadableOptions{};
 }
@@ -435,6 +451,7 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   }
   rollback.Commit();
   log::Info("Created container {} ({}) in pod sandbox {}", container.id, name, pod.id);
+  Publish(container, EventType::kCreated);
   return container;
 }
 
@@ -666,6 +683,7 @@ absl::Status Containers::StartEntry(Entry& entry_ref) {
     }
   }
   log::Info("Started container {}", container.id);
+  Publish(container, EventType::kStarted);
   return Persist(*entry);
 }
 
@@ -754,6 +772,7 @@ bool Containers::RecordExit(Entry& entry) {
   }
   (void)layers_.Unmount(container.id);
   log::Info("Container {} exited with code {}", container.id, *code);
+  Publish(container, EventType::kStopped);
   return true;
 }
 
@@ -845,6 +864,7 @@ absl::Status Containers::RemoveEntry(Entry& entry_ref) {
     names_.erase(name);
   }
   log::Info("Removed container {}", container.id);
+  Publish(container, EventType::kDeleted);
   return absl::OkStatus();
 }
 

@@ -28,6 +28,7 @@
 #include "common/rollback.h"
 #include "container/container.h"
 #include "container/container_store.h"
+#include "container/events.h"
 #include "container/image_source.h"
 #include "image/image_config.h"
 #include "nlohmann/json.hpp"
@@ -76,7 +77,8 @@ struct ContainersOptions {
   std::string boot_id;
   // The options SIGHUP may change, read at each use; empty: ReloadableOptions' defaults.
   std::function<ReloadableOptions()> reloadable;
-  std::function<int64_t()> now_ns;  // real time when empty
+  std::function<int64_t()> now_ns;    // real time when empty
+  ContainerEvents* events = nullptr;  // lifecycle events go here; none when null
 };
 
 struct ContainerFilter {
@@ -127,6 +129,9 @@ class Containers final : public sandbox::PodMembers {
 
   // A container (the infra ones included) created from image `image_id`, if any.
   std::optional<std::string> ContainerUsing(const std::string& image_id) const;
+
+  // Where lifecycle events are published; null when nobody asked for them.
+  ContainerEvents* events() const { return options_.events; }
 
   absl::StatusOr<Container> Get(const std::string& id_or_prefix) const;
   std::vector<Container> List(const ContainerFilter& filter) const;
@@ -180,6 +185,8 @@ class Containers final : public sandbox::PodMembers {
   std::vector<std::shared_ptr<Entry>> EntriesInPod(const std::string& pod_id, bool infra) const;
   int64_t Now() const;
   ReloadableOptions Reloadable() const;
+  // Tells the GetContainerEvents subscribers (infra containers aside).
+  void Publish(const Container& container, EventType type) const;
   // The container's devices (devices.h): additional_devices, the pod's devices.crio.io
   // annotation where `runtime_handler` allows it, the request's own, and the host's for
   // privileged containers.

@@ -90,6 +90,11 @@ int RpcEdge::Drain(std::chrono::milliseconds grace) {
   return in_flight_;
 }
 
+bool RpcEdge::draining() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return draining_;
+}
+
 grpc::Status RpcEdge::Unimplemented(std::string_view method, std::string_view feature) const {
   absl::Status status;
   {

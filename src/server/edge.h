@@ -35,6 +35,8 @@ class RpcEdge {
   // Refuses new calls from now on and waits up to `grace` for the ones in flight to finish.
   // Returns how many were still running when it gave up (0: all finished).
   int Drain(std::chrono::milliseconds grace) ABSL_LOCKS_EXCLUDED(mu_);
+  // True once Drain began: calls that would wait forever (event streams) end.
+  bool draining() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Runs `handler(request, response)` (returning absl::Status) for the rpc `method`.
   // The answer for an rpc whose feature has not landed yet: UNIMPLEMENTED naming it.

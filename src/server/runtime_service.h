@@ -107,9 +107,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
     return edge_.Unimplemented("CheckpointContainer", "checkpoint/restore");
   }
   grpc::Status GetContainerEvents(grpc::ServerContext*, const v1::GetEventsRequest*,
-                                  grpc::ServerWriter<v1::ContainerEventResponse>*) override {
-    return edge_.Unimplemented("GetContainerEvents", "container events");
-  }
+                                  grpc::ServerWriter<v1::ContainerEventResponse>*) override;
   grpc::Status ListMetricDescriptors(grpc::ServerContext*, const v1::ListMetricDescriptorsRequest*,
                                      v1::ListMetricDescriptorsResponse*) override {
     return edge_.Unimplemented("ListMetricDescriptors", "stats and metrics");

@@ -56,6 +56,7 @@ class ContainerTest : public ::testing::Test {
         "\"\npause_image = \"" + registry_.host() +
         "/test/pause:3.10\"\n"
         "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
+        "enable_pod_events = true\n"
         "additional_devices = [\"/dev/null:/dev/extra-null:rw\"]\n"
         // Privileged containers run under this profile: no sethostname.
         "privileged_seccomp_profile = \"" +

@@ -161,6 +161,36 @@ TEST_F(StatsTest, PodStatsSumItsContainersAndCountItsTraffic) {
   EXPECT_EQ(listed.stats_size(), 1);
 }
 
+TEST_F(StatsTest, EventsFollowAContainerFromCreateToDelete) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto stream = stub_->GetContainerEvents(&context, v1::GetEventsRequest());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the subscription is in place
+  // A container that exits by itself: its STOPPED event comes from conmon, not from a call.
+  const std::string id = Create(Config("brief", {"sh", "-c", "sleep 0.3"}));
+  ASSERT_TRUE(Start(id).ok());
+  WaitForExit(id);
+  ASSERT_TRUE(Remove(id).ok());
+
+  std::vector<v1::ContainerEventType> seen;
+  v1::ContainerEventResponse event;
+  while (seen.size() < 4 && stream->Read(&event)) {
+    if (event.container_id() != id) continue;
+    seen.push_back(event.container_event_type());
+    EXPECT_GT(event.created_at(), 0);
+    EXPECT_EQ(event.pod_sandbox_status().id(), pod_);
+    if (event.container_event_type() == v1::CONTAINER_STOPPED_EVENT) {
+      ASSERT_EQ(event.containers_statuses_size(), 1) << event.DebugString();
+      EXPECT_EQ(event.containers_statuses(0).state(), v1::CONTAINER_EXITED);
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<v1::ContainerEventType>{
+                      v1::CONTAINER_CREATED_EVENT, v1::CONTAINER_STARTED_EVENT,
+                      v1::CONTAINER_STOPPED_EVENT, v1::CONTAINER_DELETED_EVENT}));
+  context.TryCancel();
+  stream->Finish();
+}
+
 TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {
   grpc::Status status;
   Stats("0123456789abcdef", &status);

@@ -139,6 +139,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                                 .cgroup_manager = host.cgroup_manager,
                                 .drop_infra_ctr = config.runtime.drop_infra_ctr},
       *stack->pod_store, *stack->network, stack->isolation);
+  stack->events = std::make_unique<container::ContainerEvents>();
   stack->containers = std::make_unique<container::Containers>(
       container::ContainersOptions{
           .root = config.root.root,
@@ -164,7 +165,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .hugetlb = host.hugetlb,
           .swap_accounting = host.swap_accounting,
           .boot_id = boot_id,
-          .reloadable = [&live] { return Reloadable(*live.Snapshot()); }},
+          .reloadable = [&live] { return Reloadable(*live.Snapshot()); },
+          .events = stack->events.get()},
       *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers, *stack->runtimes);
   stack->sandboxes->SetMembers(stack->containers.get());
   RETURN_IF_ERROR(stack->sandboxes->Restore());

@@ -41,6 +41,7 @@ struct PodStack {
   std::unique_ptr<storage::ContainerLayers> layers;
   std::unique_ptr<container::ImagesSource> images;
   std::unique_ptr<sandbox::Sandboxes> sandboxes;
+  std::unique_ptr<container::ContainerEvents> events;  // for GetContainerEvents
   std::unique_ptr<container::Containers> containers;
   std::unique_ptr<stats::ContainerStatsCollector> container_stats;
   std::unique_ptr<oci::ExitWatcher> exits;
