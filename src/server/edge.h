@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "metrics/metrics.h"
 
 namespace crio::server {
 
@@ -29,6 +30,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 class RpcEdge {
  public:
+  // Counts every call in `metrics` from now on (call before SetReady; may be null).
+  void SetMetrics(metrics::Metrics* metrics) { metrics_ = metrics; }
+
   // Marks start-up finished: from now on rpcs run.
   void SetReady() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -52,7 +56,12 @@ class RpcEdge {
       status = handler(request, response);
       Leave();
     }
-    LogResult(method, status, *response, std::chrono::steady_clock::now() - start);
+    const auto latency = std::chrono::steady_clock::now() - start;
+    LogResult(method, status, *response, latency);
+    if (metrics_ != nullptr) {
+      metrics_->CountOperation(method, status.code(),
+                               std::chrono::duration<double>(latency).count());
+    }
     return ToGrpcStatus(status);
   }
 
@@ -67,6 +76,7 @@ class RpcEdge {
                         const google::protobuf::Message& response,
                         std::chrono::steady_clock::duration latency);
 
+  metrics::Metrics* metrics_ = nullptr;  // set before calls run, constant after
   mutable absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

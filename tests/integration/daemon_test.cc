@@ -1,6 +1,9 @@
 // The foundation as an operator meets it: start crio, ask it who it is and whether it is
 // ready (over gRPC, crioctl and curl), reload it, stop it, and feed it bad configuration.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +96,65 @@ TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
   const grpc::Status status = RuntimeStub(crio)->Exec(Context().get(), exec, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
+}
+
+// A TCP port nobody listens on right now.
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(DaemonTest, MetricsCountCriCallsOnTheMetricsPort) {
+  const int port = FreePort();
+  CrioDaemon crio("[crio.metrics]\nenable_metrics = true\nmetrics_port = " + std::to_string(port) +
+                  "\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  // Start() itself asked for the version until crio answered: count from here.
+  const auto versions = [&] {
+    const std::string text = RunCommand({"curl", "-sf", url}).out;
+    const std::string key = "container_runtime_crio_operations_total{operation=\"Version\"} ";
+    const size_t at = text.find(key);
+    return at == std::string::npos ? -1 : std::atoi(text.c_str() + at + key.size());
+  };
+  const int before = versions();
+  ASSERT_GE(before, 1);
+  for (int i = 0; i < 3; ++i) {
+    v1::VersionResponse version;
+    ASSERT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+  }
+  v1::PodSandboxStatusRequest bad;  // no ID: an error to count
+  v1::PodSandboxStatusResponse ignored;
+  RuntimeStub(crio)->PodSandboxStatus(Context().get(), bad, &ignored);
+
+  const RunResult scraped = RunCommand({"curl", "-sf", url});
+  ASSERT_EQ(scraped.exit_code, 0) << scraped.err << crio.Log();
+  EXPECT_EQ(versions(), before + 3) << scraped.out;
+  EXPECT_NE(
+      scraped.out.find(
+          "container_runtime_crio_operations_errors_total{operation=\"PodSandboxStatus\"} 1\n"),
+      std::string::npos)
+      << scraped.out;
+  EXPECT_NE(scraped.out.find("container_runtime_crio_default_runtime{runtime=\"runc\"} 1"),
+            std::string::npos);
+  EXPECT_NE(scraped.out.find("process_resident_memory_bytes"), std::string::npos);
+  EXPECT_NE(RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://127.0.0.1:" + std::to_string(port) + "/other"})
+                .out,
+            "200");
+}
+
+TEST_F(DaemonTest, MetricsAreOffByDefault) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  EXPECT_EQ(crio.Log().find("Serving metrics"), std::string::npos);
 }
 
 TEST_F(DaemonTest, MessageSizeLimitComesFromConfig) {

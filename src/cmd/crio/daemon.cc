@@ -15,6 +15,9 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
+#include "fmt/format.h"
+#include "metrics/endpoint.h"
+#include "metrics/metrics.h"
 #include "network/cni_watch.h"
 #include "server/api_socket.h"
 #include "server/cri_server.h"
@@ -154,6 +157,27 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   }
   WipeIfRebootedOrUpgraded(config, **pod_stack, **image_stack);
   server::RpcEdge edge;
+  metrics::Metrics metrics(
+      {.events_dropped = [events = (*pod_stack)->events.get()] { return events->dropped(); },
+       .default_runtime = config.runtime.default_runtime});
+  std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint;
+  if (config.metrics.enable_metrics) {
+    auto started =
+        metrics::MetricsEndpoint::Start({.host = config.metrics.metrics_host,
+                                         .port = static_cast<int>(config.metrics.metrics_port),
+                                         .socket = config.metrics.metrics_socket},
+                                        [&metrics] { return metrics.Render(); });
+    if (!started.ok()) {
+      log::Error("Cannot serve metrics: {}", AsStd(started.status().message()));
+      return 1;
+    }
+    metrics_endpoint = std::move(*started);
+    edge.SetMetrics(&metrics);
+    log::Info("Serving metrics on {}",
+              config.metrics.metrics_socket.empty()
+                  ? fmt::format("{}:{}", config.metrics.metrics_host, config.metrics.metrics_port)
+                  : config.metrics.metrics_socket);
+  }
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
   server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
