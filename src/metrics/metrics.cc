@@ -84,11 +84,26 @@ void Metrics::CountOperation(std::string_view operation, absl::StatusCode code, 
   found->second.seconds += seconds;
 }
 
+void Metrics::CountPull(bool ok, std::string_view error) {
+  std::lock_guard lock(mu_);
+  if (ok) {
+    ++pulls_ok_;
+    return;
+  }
+  auto found = pull_failures_.find(error);
+  if (found == pull_failures_.end()) found = pull_failures_.emplace(std::string(error), 0).first;
+  ++found->second;
+}
+
 std::string Metrics::Render() const {
   std::map<std::string, Operation, std::less<>> operations;
+  std::map<std::string, uint64_t, std::less<>> pull_failures;
+  uint64_t pulls_ok = 0;
   {
     std::lock_guard lock(mu_);
     operations = operations_;
+    pull_failures = pull_failures_;
+    pulls_ok = pulls_ok_;
   }
   std::string out;
   Family(out, "crio_operations_total", "counter", "Cumulative number of CRI operations by type.");
@@ -109,6 +124,13 @@ std::string Metrics::Render() const {
         "{0}crio_operations_latency_seconds_total_sum{{operation=\"{1}\"}} {2}\n"
         "{0}crio_operations_latency_seconds_total_count{{operation=\"{1}\"}} {3}\n",
         kPrefix, Quote(name), op.seconds, op.calls);
+  }
+  Family(out, "crio_image_pulls_success_total", "counter", "Successful image pulls.");
+  out += fmt::format("{}crio_image_pulls_success_total {}\n", kPrefix, pulls_ok);
+  Family(out, "crio_image_pulls_failure_total", "counter", "Failed image pulls, by error.");
+  for (const auto& [error, count] : pull_failures) {
+    out += fmt::format("{}crio_image_pulls_failure_total{{error=\"{}\"}} {}\n", kPrefix,
+                       Quote(error), count);
   }
   if (sources_.events_dropped) {
     Family(out, "crio_containers_events_dropped_total", "counter",

@@ -32,6 +32,9 @@ class Metrics {
   // One CRI call of `operation` ("RunPodSandbox") that took `seconds` and ended in `code`.
   void CountOperation(std::string_view operation, absl::StatusCode code, double seconds);
 
+  // One PullImage: OK, or failed with `error` (a gRPC code name: "NOT_FOUND", "UNAVAILABLE").
+  void CountPull(bool ok, std::string_view error);
+
   // The text a GET /metrics answers.
   std::string Render() const;
 
@@ -45,6 +48,8 @@ class Metrics {
   const Sources sources_;
   mutable std::mutex mu_;
   std::map<std::string, Operation, std::less<>> operations_ ABSL_GUARDED_BY(mu_);
+  uint64_t pulls_ok_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint64_t, std::less<>> pull_failures_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace crio::metrics

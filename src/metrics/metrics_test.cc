@@ -10,6 +10,9 @@ TEST(MetricsTest, CountsOperationsErrorsAndLatency) {
   metrics.CountOperation("Version", absl::StatusCode::kOk, 0.5);
   metrics.CountOperation("Version", absl::StatusCode::kOk, 0.25);
   metrics.CountOperation("RunPodSandbox", absl::StatusCode::kInvalidArgument, 0.125);
+  metrics.CountPull(true, "");
+  metrics.CountPull(false, "NOT_FOUND");
+  metrics.CountPull(false, "NOT_FOUND");
   const std::string text = metrics.Render();
   for (const char* line : {
            "# TYPE container_runtime_crio_operations_total counter\n",
@@ -22,6 +25,8 @@ TEST(MetricsTest, CountsOperationsErrorsAndLatency) {
            "container_runtime_crio_operations_latency_seconds_total_count{operation=\"Version\"} "
            "2\n",
            "container_runtime_crio_containers_events_dropped_total 7\n",
+           "container_runtime_crio_image_pulls_success_total 1\n",
+           "container_runtime_crio_image_pulls_failure_total{error=\"NOT_FOUND\"} 2\n",
            "container_runtime_crio_default_runtime{runtime=\"runc\"} 1\n",
            "container_runtime_crio_processes_defunct 0\n",
        }) {

@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "absl/cleanup/cleanup.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
 #include "image/auth.h"
@@ -123,23 +122,22 @@ grpc::Status ImageService::ImageStatus(grpc::ServerContext*, const v1::ImageStat
 
 grpc::Status ImageService::PullImage(grpc::ServerContext*, const v1::PullImageRequest* request,
                                      v1::PullImageResponse* response) {
-  const absl::Cleanup after = [this] {
-    if (after_pull_) after_pull_();
-  };
-  return edge_.Serve("PullImage", *request, response,
-                     [this](const v1::PullImageRequest& in, v1::PullImageResponse* out) {
-                       RETURN_IF_ERROR(NeedImage(in.image()));
-                       const v1::AuthConfig& auth = in.auth();
-                       ASSIGN_OR_RETURN(
-                           const image::Credentials credentials,
-                           image::FromAuthConfig(auth.username(), auth.password(), auth.auth(),
-                                                 auth.identity_token(), auth.registry_token()));
-                       ASSIGN_OR_RETURN(const std::string id,
-                                        images_.Pull(in.image().image(), credentials,
-                                                     in.sandbox_config().metadata().namespace_()));
-                       out->set_image_ref(id);
-                       return absl::OkStatus();
-                     });
+  const grpc::Status pulled = edge_.Serve(
+      "PullImage", *request, response,
+      [this](const v1::PullImageRequest& in, v1::PullImageResponse* out) {
+        RETURN_IF_ERROR(NeedImage(in.image()));
+        const v1::AuthConfig& auth = in.auth();
+        ASSIGN_OR_RETURN(const image::Credentials credentials,
+                         image::FromAuthConfig(auth.username(), auth.password(), auth.auth(),
+                                               auth.identity_token(), auth.registry_token()));
+        ASSIGN_OR_RETURN(const std::string id,
+                         images_.Pull(in.image().image(), credentials,
+                                      in.sandbox_config().metadata().namespace_()));
+        out->set_image_ref(id);
+        return absl::OkStatus();
+      });
+  if (after_pull_) after_pull_(pulled);
+  return pulled;
 }
 
 // Removing the image's last name, or the image by ID, would delete it: not while a

@@ -24,10 +24,11 @@ using ImageUser = std::function<std::optional<std::string>(const std::string& im
 
 class ImageService final : public v1::ImageService::Service {
  public:
-  // `after_pull` runs when a PullImage call ends (crio gives back the memory the transfer
-  // and unpack code touched).
+  // `after_pull` runs when a PullImage call ends, with its result (crio counts it and gives
+  // back the memory the transfer and unpack code touched).
   ImageService(RpcEdge& edge, const config::LiveConfig& config, image::Images& images,
-               ImageUser user_of = nullptr, std::function<void()> after_pull = nullptr)
+               ImageUser user_of = nullptr,
+               std::function<void(const grpc::Status&)> after_pull = nullptr)
       : edge_(edge),
         config_(config),
         images_(images),
@@ -56,7 +57,7 @@ class ImageService final : public v1::ImageService::Service {
   const config::LiveConfig& config_;
   image::Images& images_;
   const ImageUser user_of_;
-  const std::function<void()> after_pull_;
+  const std::function<void(const grpc::Status&)> after_pull_;
 
   absl::Status RefuseIfInUse(const std::string& reference);
 };

@@ -137,13 +137,14 @@ TEST_F(ImageServiceTest, PullErrorsReachTheClient) {
 
 TEST_F(ImageServiceTest, EveryPullEndsWithTheAfterPullHook) {
   int calls = 0;
-  ImageService hooked(edge_, *config_, *images_, nullptr, [&calls] { ++calls; });
+  ImageService hooked(edge_, *config_, *images_, nullptr,
+                      [&calls](const grpc::Status& status) { calls += !status.ok(); });
   v1::PullImageRequest request;
   v1::PullImageResponse response;
   hooked.PullImage(nullptr, &request, &response);  // invalid
   request.mutable_image()->set_image("reg.example/missing:1");
   hooked.PullImage(nullptr, &request, &response);  // not found
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(calls, 2);                             // both failed, both reported
 }
 
 TEST_F(ImageServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {

@@ -104,6 +104,11 @@ void WipeIfRebootedOrUpgraded(const config::Config& config, PodStack& pods, Imag
   }
 }
 
+// crio_image_pulls_failure_total's error label: the gRPC code's name ("NOT_FOUND").
+std::string PullErrorLabel(const grpc::Status& status) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+}
+
 // Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
 void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
                      config::LiveConfig& live, ImageStack& images) {
@@ -186,7 +191,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   server::ImageService image_service(
       edge, live, *(*image_stack)->images,
       [&containers](const std::string& image_id) { return containers.ContainerUsing(image_id); },
-      [] { sys::ReleaseCleanFilePages(); });  // a pull's code is cold until the next pull
+      [&metrics](const grpc::Status& pulled) {
+        metrics.CountPull(pulled.ok(), PullErrorLabel(pulled));
+        sys::ReleaseCleanFilePages();  // a pull's code is cold until the next pull
+      });
   auto cri =
       server::CriServer::Start({&runtime_service, &image_service},
                                {.max_send_message_bytes = config.api.grpc_max_send_msg_size,
