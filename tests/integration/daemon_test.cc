@@ -134,6 +134,9 @@ TEST_F(DaemonTest, MetricsCountCriCallsOnTheMetricsPort) {
   v1::PodSandboxStatusResponse ignored;
   RuntimeStub(crio)->PodSandboxStatus(Context().get(), bad, &ignored);
 
+  const RunResult pull = RunCommand({BinPath("crioctl"), "-r", crio.endpoint(), "pull",
+                                     "127.0.0.1:1/nothing/here:1"});  // nobody listens there
+  EXPECT_EQ(pull.exit_code, 1);
   const RunResult scraped = RunCommand({"curl", "-sf", url});
   ASSERT_EQ(scraped.exit_code, 0) << scraped.err << crio.Log();
   EXPECT_EQ(versions(), before + 3) << scraped.out;
@@ -145,6 +148,10 @@ TEST_F(DaemonTest, MetricsCountCriCallsOnTheMetricsPort) {
   EXPECT_NE(scraped.out.find("container_runtime_crio_default_runtime{runtime=\"runc\"} 1"),
             std::string::npos);
   EXPECT_NE(scraped.out.find("process_resident_memory_bytes"), std::string::npos);
+  EXPECT_NE(
+      scraped.out.find("container_runtime_crio_image_pulls_failure_total{error=\"UNAVAILABLE\"} 1"),
+      std::string::npos)
+      << scraped.out;
   EXPECT_NE(RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                         "http://127.0.0.1:" + std::to_string(port) + "/other"})
                 .out,
