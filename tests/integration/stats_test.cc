@@ -191,6 +191,21 @@ TEST_F(StatsTest, EventsFollowAContainerFromCreateToDelete) {
   stream->Finish();
 }
 
+TEST_F(StatsTest, CrioctlEventsPrintsTheStream) {
+  const std::string out = dir_.Join("events.json");
+  const pid_t events = Spawn({BinPath("crioctl"), "-r", crio_->endpoint(), "events"}, out);
+  ASSERT_GT(events, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // subscribed
+  const std::string id = Create(Config("watched", {"true"}));
+  for (int i = 0; i < 50 && ReadText(out).find(id) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  KillAndReap(events);
+  const std::string text = ReadText(out);
+  EXPECT_NE(text.find("\"containerId\": \"" + id + "\""), std::string::npos) << text;
+  EXPECT_NE(text.find("CONTAINER_CREATED_EVENT"), std::string::npos) << text;
+}
+
 TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {
   grpc::Status status;
   Stats("0123456789abcdef", &status);

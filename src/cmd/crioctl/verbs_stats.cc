@@ -1,6 +1,6 @@
-// crioctl's stats verbs, as crictl has them: `stats` (containers: CPU %, memory working set,
-// writable layer bytes and inodes) and `statsp` (pods: CPU %, memory). CPU % comes from two
-// samples `--seconds` apart, as crictl computes it.
+// crioctl's observability verbs, as crictl has them: `stats` (containers: CPU %, memory
+// working set, writable layer bytes and inodes), `statsp` (pods: CPU %, memory) — CPU % from
+// two samples `--seconds` apart, as crictl computes it — and `events` (the event stream).
 #include <chrono>
 #include <map>
 #include <memory>
@@ -127,6 +127,24 @@ int RunPodStats(Client& client, const StatsOptions& options, const CommandIo& io
   return 0;
 }
 
+// events: prints each container event as it comes (JSON or YAML documents) until the
+// runtime ends the stream (it does at once unless enable_pod_events is set) or crioctl is
+// interrupted.
+int RunEvents(Client& client, const std::string& output, const CommandIo& io) {
+  auto format = ParseDocumentFormat(output);
+  if (!format.ok()) return ReportError(io, "events", std::string(AsStd(format.status().message())));
+  grpc::ClientContext context;  // no deadline: it runs until stopped
+  auto stream = client.runtime().GetContainerEvents(&context, v1::GetEventsRequest());
+  v1::ContainerEventResponse event;
+  while (stream->Read(&event)) {
+    PrintDocument(ProtoToJson(event), *format, io);
+    io.out.flush();
+  }
+  const grpc::Status finished = stream->Finish();
+  if (!finished.ok()) return ReportRpcError(io, "events", client.runtime_endpoint(), finished);
+  return 0;
+}
+
 }  // namespace
 
 void AddStatsVerbs(CLI::App& app, VerbAction& chosen) {
@@ -152,6 +170,13 @@ void AddStatsVerbs(CLI::App& app, VerbAction& chosen) {
   statsp->add_option("--seconds,-s", pods->seconds, "Seconds between the two samples")
       ->check(CLI::Range(1, 3600));
   AddOutputOption(*statsp, pods->output, "table, json or yaml");
+
+  auto events_output = std::make_shared<std::string>();
+  CLI::App* events = AddVerb(app, "events", "Stream container events", chosen,
+                             [events_output](Client& client, const CommandIo& io) {
+                               return RunEvents(client, *events_output, io);
+                             });
+  AddOutputOption(*events, *events_output, "json or yaml");
 }
 
 }  // namespace crio::crioctl
