@@ -416,7 +416,7 @@ absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
   RETURN_IF_ERROR(ValidateRequest(request));
   RETURN_IF_ERROR(ValidateResources(request.resources));
   ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(request.pod_id));
-  if (pod.state != sandbox::SandboxState::kReady) {
+  if (!pod.ready()) {
     return absl::FailedPreconditionError(
         fmt::format("pod sandbox {} is not ready; cannot create containers in it", pod.id));
   }
@@ -773,6 +773,7 @@ bool Containers::RecordExit(Entry& entry) {
   (void)layers_.Unmount(container.id);
   log::Info("Container {} exited with code {}", container.id, *code);
   Publish(container, EventType::kStopped);
+  if (container.infra) sandboxes_.InfraExited(container.request.pod_id);
   return true;
 }
 

@@ -84,6 +84,12 @@ struct Sandbox {
   // empty otherwise (drop_infra_ctr: no process is needed for the other namespaces).
   std::string infra_id;
   int32_t infra_pid = 0;
+  // Its infra process died (noticed at run time, not stored): the pod reports NOTREADY, as
+  // in CRI-O, while `state` stays as it was so StopPodSandbox still tears the pod down.
+  bool infra_exited = false;
+
+  // What CRI sees: READY only while running with its infra process (if any) alive.
+  bool ready() const { return state == SandboxState::kReady && !infra_exited; }
 
   bool shares_pid_namespace() const { return spec.pid_mode == NamespaceMode::kPod; }
 };

@@ -30,7 +30,10 @@ constexpr uint64_t kMaxHostFileBytes = 1 << 20;
 
 bool MatchesFilter(const Sandbox& sandbox, const SandboxFilter& filter) {
   if (!sandbox.id.starts_with(filter.id_prefix)) return false;
-  if (filter.state && sandbox.state != *filter.state) return false;
+  if (filter.state &&
+      (sandbox.ready() ? SandboxState::kReady : SandboxState::kNotReady) != *filter.state) {
+    return false;
+  }
   return std::all_of(filter.label_selector.begin(), filter.label_selector.end(),
                      [&](const auto& pair) {
                        auto label = sandbox.spec.labels.find(pair.first);
@@ -390,6 +393,17 @@ absl::Status Sandboxes::Remove(const std::string& id) {
   }
   log::Info("Removed pod sandbox {}", sandbox.id);
   return absl::OkStatus();
+}
+
+void Sandboxes::InfraExited(const std::string& id) {
+  absl::Status ignored;
+  auto entry = Find(id, &ignored);
+  if (entry == nullptr) return;
+  std::lock_guard data(entry->mu);
+  if (!entry->sandbox.infra_exited && entry->sandbox.state == SandboxState::kReady) {
+    log::Warn("Pod sandbox {}: its infra container exited; the pod is NOTREADY", id);
+  }
+  entry->sandbox.infra_exited = true;
 }
 
 absl::Status Sandboxes::Restore() {

@@ -93,6 +93,8 @@ class Sandboxes {
   absl::StatusOr<Sandbox> Get(const std::string& id_or_prefix) const;
   // Matching pods, oldest first.
   std::vector<Sandbox> List(const SandboxFilter& filter) const;
+  // From the pod's members: its infra process died, so the pod reports NOTREADY.
+  void InfraExited(const std::string& id);
 
   // Runs CNI CHECK for a READY pod on a pod network: OK when the plugins find the
   // attachment as they made it. FAILED_PRECONDITION for host-network or stopped pods.

@@ -47,8 +47,7 @@ void FillCommon(const sandbox::Sandbox& sandbox, Message& out) {
   metadata->set_uid(sandbox.spec.metadata.uid);
   metadata->set_namespace_(sandbox.spec.metadata.namespace_);
   metadata->set_attempt(sandbox.spec.metadata.attempt);
-  out.set_state(sandbox.state == sandbox::SandboxState::kReady ? v1::SANDBOX_READY
-                                                               : v1::SANDBOX_NOTREADY);
+  out.set_state(sandbox.ready() ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY);
   out.set_created_at(sandbox.created_at);
   out.mutable_labels()->insert(sandbox.spec.labels.begin(), sandbox.spec.labels.end());
   out.mutable_annotations()->insert(sandbox.spec.annotations.begin(),

@@ -258,6 +258,43 @@ TEST_F(ContainerTest, SighupChangesThePauseImageForNewPods) {
   EXPECT_TRUE(crio_->WaitForLog("Pulling the pause image " + next)) << crio_->Log();
 }
 
+TEST_F(ContainerTest, APodWhoseInfraProcessDiesIsNotReady) {
+  pod_ = RunPod("fragile", /*share_pid=*/true);
+  ASSERT_FALSE(pod_.empty());
+  const auto pod_status = [&] {
+    v1::PodSandboxStatusRequest request;
+    request.set_pod_sandbox_id(pod_);
+    request.set_verbose(true);
+    v1::PodSandboxStatusResponse response;
+    EXPECT_TRUE(stub_->PodSandboxStatus(Context().get(), request, &response).ok());
+    return response;
+  };
+  const v1::PodSandboxStatusResponse ready = pod_status();
+  ASSERT_EQ(ready.status().state(), v1::SANDBOX_READY);
+  const int infra_pid = json::parse(ready.info().at("info"))["infraContainer"]["pid"];
+  ASSERT_GT(infra_pid, 0);
+  ASSERT_EQ(::kill(infra_pid, SIGKILL), 0);
+  v1::PodSandboxState state = v1::SANDBOX_READY;
+  for (int i = 0; i < 100 && state == v1::SANDBOX_READY; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    state = pod_status().status().state();
+  }
+  EXPECT_EQ(state, v1::SANDBOX_NOTREADY);
+  v1::ListPodSandboxRequest list;  // the kubelet's view: not among the ready pods
+  list.mutable_filter()->mutable_state()->set_state(v1::SANDBOX_READY);
+  v1::ListPodSandboxResponse listed;
+  ASSERT_TRUE(stub_->ListPodSandbox(Context().get(), list, &listed).ok());
+  for (const v1::PodSandbox& pod : listed.items()) EXPECT_NE(pod.id(), pod_);
+  grpc::Status refused;
+  Create(Config("late", {"true"}), &refused);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // The kubelet then stops and removes it: everything goes.
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(pod_);
+  v1::StopPodSandboxResponse stopped;
+  EXPECT_TRUE(stub_->StopPodSandbox(Context().get(), stop, &stopped).ok());
+}
+
 TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   const std::string parent = "/crio-test-" + std::to_string(::getpid());
   v1::RunPodSandboxRequest run;
