@@ -1,7 +1,8 @@
 // Container benchmark: CreateContainer+StartContainer and StopContainer+RemoveContainer
 // latency through crio's gRPC API at concurrency 1 and 8, against `runc create` + `runc
 // start` (and `runc kill` + `runc delete`) of an equivalent bundle in the same run; and
-// crio's RSS idle after start-up, after a pull and a pod, and with 100 running containers.
+// crio's RSS idle after start-up, after a pull and a pod, and with 100 running containers;
+// and ListContainerStats latency over those 100.
 //
 // Uses a busybox image built from Debian's busybox-static, served by a local
 // docker-registry; the containers run `sleep` in one host-network pod. crio's runroot is
@@ -265,6 +266,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> running;
   for (int i = 0; i < 100; ++i) running.push_back(bench.Up(*stub, fmt::format("idle-{}", i)));
   const Memory busy = MemoryOf(crio);
+  // What the kubelet polls: stats of every container, 100 of them running.
+  std::vector<double> stats_calls;
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext context;
+    v1::ListContainerStatsResponse stats;
+    const auto start = Clock::now();
+    stub->ListContainerStats(&context, v1::ListContainerStatsRequest(), &stats);
+    stats_calls.push_back(Millis(Clock::now() - start));
+    if (stats.stats_size() < 100) std::cerr << "ListContainerStats: " << stats.stats_size() << "\n";
+  }
+  std::cout << "ListContainerStats, 100 running containers:\n"
+            << Report("list stats", stats_calls) << "\n";
   const std::string bundle =
       fmt::format("{}/overlay-containers/{}/userdata", dir.Join("run/storage"), running.front());
   std::vector<double> runc_up, runc_down;
