@@ -109,18 +109,12 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status GetContainerEvents(grpc::ServerContext*, const v1::GetEventsRequest*,
                                   grpc::ServerWriter<v1::ContainerEventResponse>*) override;
   grpc::Status ListMetricDescriptors(grpc::ServerContext*, const v1::ListMetricDescriptorsRequest*,
-                                     v1::ListMetricDescriptorsResponse*) override {
-    return edge_.Unimplemented("ListMetricDescriptors", "stats and metrics");
-  }
+                                     v1::ListMetricDescriptorsResponse*) override;
   grpc::Status ListPodSandboxMetrics(grpc::ServerContext*, const v1::ListPodSandboxMetricsRequest*,
-                                     v1::ListPodSandboxMetricsResponse*) override {
-    return edge_.Unimplemented("ListPodSandboxMetrics", "stats and metrics");
-  }
+                                     v1::ListPodSandboxMetricsResponse*) override;
   grpc::Status StreamPodSandboxMetrics(
       grpc::ServerContext*, const v1::StreamPodSandboxMetricsRequest*,
-      grpc::ServerWriter<v1::StreamPodSandboxMetricsResponse>*) override {
-    return edge_.Unimplemented("StreamPodSandboxMetrics", "stats and metrics");
-  }
+      grpc::ServerWriter<v1::StreamPodSandboxMetricsResponse>*) override;
   grpc::Status UpdatePodSandboxResources(grpc::ServerContext*,
                                          const v1::UpdatePodSandboxResourcesRequest*,
                                          v1::UpdatePodSandboxResourcesResponse*) override;

@@ -68,7 +68,9 @@ class ContainerTest : public ::testing::Test {
         dir_.Join("hooks.d") +
         "\"]\n"
         "runtimes.runc.runtime_root = \"" +
-        dir_.Join("runc") + "\"\n");
+        dir_.Join("runc") +
+        "\"\n"
+        "[crio.stats]\nincluded_pod_metrics = [\"all\"]\n");
     ::setenv("CONTAINERS_REGISTRIES_CONF",
              dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
                                                    "\"\ninsecure = true\n")

@@ -162,6 +162,13 @@ TEST_F(DaemonTest, MetricsAreOffByDefault) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
   EXPECT_EQ(crio.Log().find("Serving metrics"), std::string::npos);
+  // Pod metrics too: included_pod_metrics is empty by default.
+  v1::ListMetricDescriptorsResponse descriptors;
+  ASSERT_TRUE(
+      RuntimeStub(crio)
+          ->ListMetricDescriptors(Context().get(), v1::ListMetricDescriptorsRequest(), &descriptors)
+          .ok());
+  EXPECT_EQ(descriptors.descriptors_size(), 0);
 }
 
 TEST_F(DaemonTest, MessageSizeLimitComesFromConfig) {

@@ -2,6 +2,7 @@
 // shows rising CPU time, a CPU rate, its working set and what it wrote to its writable
 // layer; the list rpcs select by id, pod and labels.
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "nlohmann/json.hpp"
@@ -204,6 +205,50 @@ TEST_F(StatsTest, CrioctlEventsPrintsTheStream) {
   const std::string text = ReadText(out);
   EXPECT_NE(text.find("\"containerId\": \"" + id + "\""), std::string::npos) << text;
   EXPECT_NE(text.find("CONTAINER_CREATED_EVENT"), std::string::npos) << text;
+}
+
+TEST_F(StatsTest, PodMetricsForTheIncludedGroups) {
+  const std::string id =
+      Create(Config("metered", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  v1::ListMetricDescriptorsResponse descriptors;
+  ASSERT_TRUE(
+      stub_
+          ->ListMetricDescriptors(Context().get(), v1::ListMetricDescriptorsRequest(), &descriptors)
+          .ok());
+  std::map<std::string, std::vector<std::string>> keys;
+  for (const v1::MetricDescriptor& descriptor : descriptors.descriptors()) {
+    keys[descriptor.name()] = {descriptor.label_keys().begin(), descriptor.label_keys().end()};
+  }
+  EXPECT_EQ(keys["container_cpu_usage_seconds_total"],
+            (std::vector<std::string>{"id", "name", "image"}));
+  EXPECT_EQ(keys["container_network_receive_bytes_total"],
+            (std::vector<std::string>{"id", "name", "image", "interface"}));
+  EXPECT_TRUE(keys.contains("container_memory_working_set_bytes"));
+  EXPECT_TRUE(keys.contains("container_processes"));
+
+  v1::ListPodSandboxMetricsResponse metrics;
+  ASSERT_TRUE(
+      stub_->ListPodSandboxMetrics(Context().get(), v1::ListPodSandboxMetricsRequest(), &metrics)
+          .ok());
+  ASSERT_EQ(metrics.pod_metrics_size(), 1);
+  const v1::PodSandboxMetrics& pod = metrics.pod_metrics(0);
+  EXPECT_EQ(pod.pod_sandbox_id(), pod_);
+  ASSERT_EQ(pod.container_metrics_size(), 1);
+  EXPECT_EQ(pod.container_metrics(0).container_id(), id);
+  std::map<std::string, uint64_t> values;
+  for (const v1::Metric& metric : pod.container_metrics(0).metrics()) {
+    values[metric.name()] = metric.value().value();
+    EXPECT_EQ(metric.label_values(0), id);
+    EXPECT_EQ(metric.label_values(1), "metered");
+  }
+  EXPECT_GT(values["container_memory_working_set_bytes"], 0u);
+  EXPECT_GE(values["container_processes"], 1u);
+  bool eth0 = false;
+  for (const v1::Metric& metric : pod.metrics()) {
+    eth0 |= metric.label_values_size() == 4 && metric.label_values(3) == "eth0";
+  }
+  EXPECT_TRUE(eth0) << pod.DebugString();
 }
 
 TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {
