@@ -1,9 +1,6 @@
 // The foundation as an operator meets it: start crio, ask it who it is and whether it is
 // ready (over gRPC, crioctl and curl), reload it, stop it, and feed it bad configuration.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/free_port.h"
 #include "tests/integration/crio_daemon.h"
 
 namespace crio::testing {
@@ -96,19 +94,6 @@ TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
   const grpc::Status status = RuntimeStub(crio)->Exec(Context().get(), exec, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
-}
-
-// A TCP port nobody listens on right now.
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 TEST_F(DaemonTest, MetricsCountCriCallsOnTheMetricsPort) {
