@@ -28,13 +28,25 @@ spec::Device FromStat(const std::string& container_path, const struct stat& info
 
 bool IsDevice(const struct stat& info) { return S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode); }
 
-// Each device node under `dir` (not following links), at `container_dir` + its relative path.
+// Each device node under `dir` (not following links), at `container_dir` + its relative
+// path. With `host_rules`, what runc leaves out of a privileged container's host devices is
+// skipped: pts, shm, fd and mqueue at the top, hidden directories, console and ptmx.
 std::vector<spec::Device> DevicesUnder(const std::string& dir, const std::string& container_dir,
-                                       const std::string& access) {
+                                       const std::string& access, bool host_rules) {
   std::vector<spec::Device> devices;
   std::error_code error;
   auto walk = fs::recursive_directory_iterator(dir, error);
   for (auto entry = fs::begin(walk); !error && entry != fs::end(walk); entry.increment(error)) {
+    const std::string name = entry->path().filename();
+    if (host_rules) {
+      if (entry->is_directory(error) && !entry->is_symlink(error)) {
+        const bool top_skipped = entry.depth() == 0 && (name == "pts" || name == "shm" ||
+                                                        name == "fd" || name == "mqueue");
+        if (top_skipped || name.starts_with('.')) entry.disable_recursion_pending();
+        continue;
+      }
+      if (name == "console" || name == "ptmx") continue;
+    }
     struct stat info {};
     if (::lstat(entry->path().c_str(), &info) != 0 || !IsDevice(info)) continue;
     devices.push_back(FromStat(
@@ -103,7 +115,7 @@ absl::StatusOr<std::vector<spec::Device>> ContainerDevices(
     }
     std::vector<spec::Device> found;
     if (S_ISDIR(info.st_mode)) {
-      found = DevicesUnder(device.host_path, device.container_path, access);
+      found = DevicesUnder(device.host_path, device.container_path, access, /*host_rules=*/false);
     } else if (IsDevice(info)) {
       found.push_back(FromStat(device.container_path, info, access));
     } else {
@@ -119,26 +131,7 @@ absl::StatusOr<std::vector<spec::Device>> ContainerDevices(
 }
 
 std::vector<spec::Device> HostDevices(const std::string& dev_root) {
-  std::vector<spec::Device> devices;
-  std::error_code error;
-  auto walk = fs::recursive_directory_iterator(dev_root, error);
-  for (auto entry = fs::begin(walk); !error && entry != fs::end(walk); entry.increment(error)) {
-    const std::string name = entry->path().filename();
-    if (entry->is_directory(error) && !entry->is_symlink(error)) {
-      if (entry.depth() == 0 &&
-          (name == "pts" || name == "shm" || name == "fd" || name == "mqueue")) {
-        entry.disable_recursion_pending();
-      }
-      if (name.starts_with('.')) entry.disable_recursion_pending();
-      continue;
-    }
-    if (name == "console" || name == "ptmx") continue;
-    struct stat info {};
-    if (::lstat(entry->path().c_str(), &info) != 0 || !IsDevice(info)) continue;
-    devices.push_back(
-        FromStat("/dev/" + fs::relative(entry->path(), dev_root).string(), info, "rwm"));
-  }
-  return devices;
+  return DevicesUnder(dev_root, "/dev", "rwm", /*host_rules=*/true);
 }
 
 }  // namespace crio::container
