@@ -122,6 +122,12 @@ void FillPodStats(const sandbox::Sandbox& pod, const std::vector<container::Cont
   }
 }
 
+sandbox::SandboxFilter PodStatsFilterFrom(const v1::PodSandboxStatsFilter& filter) {
+  return {.id_prefix = filter.id(),
+          .state = std::nullopt,
+          .label_selector = {filter.label_selector().begin(), filter.label_selector().end()}};
+}
+
 container::ContainerFilter StatsFilterFrom(const v1::ContainerStatsFilter& filter) {
   return {.id_prefix = filter.id(),
           .pod_id_prefix = filter.pod_sandbox_id(),
@@ -206,11 +212,7 @@ grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*,
   return edge_.Serve(
       "ListPodSandboxStats", *request, response,
       [this](const v1::ListPodSandboxStatsRequest& in, v1::ListPodSandboxStatsResponse* out) {
-        const sandbox::SandboxFilter filter{.id_prefix = in.filter().id(),
-                                            .state = std::nullopt,
-                                            .label_selector = {in.filter().label_selector().begin(),
-                                                               in.filter().label_selector().end()}};
-        for (const sandbox::Sandbox& pod : sandboxes_.List(filter)) {
+        for (const sandbox::Sandbox& pod : sandboxes_.List(PodStatsFilterFrom(in.filter()))) {
           FillPodStats(pod, PodMembers(pod.id), stats_, *out->add_stats());
         }
         return absl::OkStatus();
@@ -225,11 +227,7 @@ grpc::Status RuntimeService::StreamPodSandboxStats(
       "StreamPodSandboxStats", *request, &unused,
       [this, writer](const v1::StreamPodSandboxStatsRequest& in,
                      v1::StreamPodSandboxStatsResponse*) {
-        const sandbox::SandboxFilter filter{.id_prefix = in.filter().id(),
-                                            .state = std::nullopt,
-                                            .label_selector = {in.filter().label_selector().begin(),
-                                                               in.filter().label_selector().end()}};
-        const std::vector<sandbox::Sandbox> pods = sandboxes_.List(filter);
+        const std::vector<sandbox::Sandbox> pods = sandboxes_.List(PodStatsFilterFrom(in.filter()));
         v1::StreamPodSandboxStatsResponse chunk;
         for (size_t i = 0; i < pods.size(); ++i) {
           FillPodStats(pods[i], PodMembers(pods[i].id), stats_, *chunk.add_pod_sandbox_stats());

@@ -103,6 +103,17 @@ void FillPodMetrics(const sandbox::Sandbox& pod, const std::vector<container::Co
 
 }  // namespace
 
+void RuntimeService::CollectPodMetrics(
+    google::protobuf::RepeatedPtrField<v1::PodSandboxMetrics>& out) const {
+  const std::set<std::string> groups =
+      IncludedGroups(config_.Snapshot()->stats.included_pod_metrics);
+  if (groups.empty()) return;
+  for (const sandbox::Sandbox& pod : sandboxes_.List(
+           {.id_prefix = "", .state = sandbox::SandboxState::kReady, .label_selector = {}})) {
+    FillPodMetrics(pod, PodMembers(pod.id), groups, stats_, *out.Add());
+  }
+}
+
 grpc::Status RuntimeService::ListMetricDescriptors(grpc::ServerContext*,
                                                    const v1::ListMetricDescriptorsRequest* request,
                                                    v1::ListMetricDescriptorsResponse* response) {
@@ -129,13 +140,7 @@ grpc::Status RuntimeService::ListPodSandboxMetrics(grpc::ServerContext*,
   return edge_.Serve(
       "ListPodSandboxMetrics", *request, response,
       [this](const v1::ListPodSandboxMetricsRequest&, v1::ListPodSandboxMetricsResponse* out) {
-        const std::set<std::string> groups =
-            IncludedGroups(config_.Snapshot()->stats.included_pod_metrics);
-        if (groups.empty()) return absl::OkStatus();
-        for (const sandbox::Sandbox& pod : sandboxes_.List({})) {
-          if (!pod.ready()) continue;
-          FillPodMetrics(pod, PodMembers(pod.id), groups, stats_, *out->add_pod_metrics());
-        }
+        CollectPodMetrics(*out->mutable_pod_metrics());
         return absl::OkStatus();
       });
 }
@@ -147,16 +152,8 @@ grpc::Status RuntimeService::StreamPodSandboxMetrics(
   return edge_.Serve("StreamPodSandboxMetrics", *request, &unused,
                      [this, writer](const v1::StreamPodSandboxMetricsRequest&,
                                     v1::StreamPodSandboxMetricsResponse*) {
-                       const std::set<std::string> groups =
-                           IncludedGroups(config_.Snapshot()->stats.included_pod_metrics);
                        v1::StreamPodSandboxMetricsResponse chunk;
-                       if (!groups.empty()) {
-                         for (const sandbox::Sandbox& pod : sandboxes_.List({})) {
-                           if (!pod.ready()) continue;
-                           FillPodMetrics(pod, PodMembers(pod.id), groups, stats_,
-                                          *chunk.add_pod_sandbox_metrics());
-                         }
-                       }
+                       CollectPodMetrics(*chunk.mutable_pod_sandbox_metrics());
                        if (!writer->Write(chunk)) return absl::CancelledError("client went away");
                        return absl::OkStatus();
                      });

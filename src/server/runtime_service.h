@@ -122,6 +122,8 @@ class RuntimeService final : public v1::RuntimeService::Service {
  private:
   // The pod's containers (its infra container aside).
   std::vector<container::Container> PodMembers(const std::string& pod_id) const;
+  // The metrics of every ready pod, for the groups included_pod_metrics selects.
+  void CollectPodMetrics(google::protobuf::RepeatedPtrField<v1::PodSandboxMetrics>& out) const;
 
   RpcEdge& edge_;
   const config::LiveConfig& config_;
