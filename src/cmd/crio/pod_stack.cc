@@ -1,5 +1,7 @@
 #include "cmd/crio/pod_stack.h"
 
+#include <mutex>
+
 #include "cmd/crio/host_probe.h"
 #include "common/log.h"
 #include "common/read_file.h"
@@ -66,6 +68,25 @@ container::ReloadableOptions Reloadable(const config::Config& config) {
           .pause_image = config.image.pause_image,
           .pause_command = config.image.pause_command,
           .pause_credentials = PauseCredentials(config)};
+}
+
+// Reloadable() of the live configuration, computed again only when SIGHUP replaced it:
+// container creation reads these options, and the pause credentials come from a file.
+std::function<container::ReloadableOptions()> ReloadableFrom(const config::LiveConfig& live) {
+  struct Cache {
+    std::mutex mu;
+    std::shared_ptr<const config::Config> seen;
+    container::ReloadableOptions options;
+  };
+  return [&live, cache = std::make_shared<Cache>()] {
+    const std::shared_ptr<const config::Config> current = live.Snapshot();
+    std::lock_guard lock(cache->mu);
+    if (cache->seen != current) {
+      cache->options = Reloadable(*current);
+      cache->seen = current;
+    }
+    return cache->options;
+  };
 }
 
 std::set<std::string> PrivilegedWithoutHostDevices(const config::Config& config) {
@@ -165,7 +186,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .hugetlb = host.hugetlb,
           .swap_accounting = host.swap_accounting,
           .boot_id = boot_id,
-          .reloadable = [&live] { return Reloadable(*live.Snapshot()); },
+          .reloadable = ReloadableFrom(live),
           .events = stack->events.get()},
       *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers, *stack->runtimes);
   stack->sandboxes->SetMembers(stack->containers.get());
