@@ -7,7 +7,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev libboost-dev
-  libssl-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libgtest-dev libgmock-dev
+  libssl-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libgtest-dev libgmock-dev
   libyaml-cpp-dev libgpgme-dev
 )
 runtime_packages=(runc conmon containernetworking-plugins iproute2 iptables gnupg)

@@ -13,6 +13,7 @@
 #include "stats/container_stats.h"
 #include "storage/container_layers.h"
 #include "storage/image_store.h"
+#include "stream/stream_server.h"
 #include "testing/fake_pod.h"
 
 namespace crio::testing {
@@ -40,8 +41,33 @@ class FakeOciRuntime final : public oci::OciRuntime {
     return oci::ExecResult{.exit_code = 0, .out = "fake\n", .err = ""};
   }
 
+  absl::StatusOr<std::unique_ptr<oci::ExecProcess>> StartExec(const oci::ExecRequest&,
+                                                              const oci::ExecStdio&) override {
+    return absl::UnavailableError("the fake runtime runs no processes");
+  }
+  absl::StatusOr<sys::UniqueFd> ConnectAttach(const std::string&) override {
+    return absl::UnavailableError("the fake runtime has no attach socket");
+  }
+  absl::Status ResizeTerminal(const std::string&, uint16_t, uint16_t) override {
+    return absl::OkStatus();
+  }
+
   std::vector<std::string> created;
   std::vector<std::string> started;
+};
+
+// A streaming backend with nothing behind it: every session fails.
+class NoStreams final : public stream::StreamBackend {
+ public:
+  absl::StatusOr<int> Exec(const stream::ExecTarget&, const stream::CommandStreams&) override {
+    return absl::UnavailableError("no exec in tests");
+  }
+  absl::Status Attach(const stream::AttachTarget&, const stream::CommandStreams&) override {
+    return absl::UnavailableError("no attach in tests");
+  }
+  absl::StatusOr<sys::UniqueFd> DialPort(const std::string&, int32_t) override {
+    return absl::UnavailableError("no port-forward in tests");
+  }
 };
 
 // RuntimeHandlers whose default ("runc") handler is a FakeOciRuntime, which `observer`
@@ -91,7 +117,8 @@ struct FakeDomain {
         containers(
             {.root = dir + "/storage", .run_root = dir + "/run", .exits_dir = dir + "/exits"},
             *container_store, sandboxes, image_source, layers, runtimes),
-        container_stats({}, layers) {
+        container_stats({}, layers),
+        streaming(*stream::StreamServer::Start({}, no_streams)) {
     sandboxes.SetMembers(&containers);
   }
 
@@ -108,6 +135,8 @@ struct FakeDomain {
   oci::RuntimeHandlers runtimes;
   container::Containers containers;
   stats::ContainerStatsCollector container_stats;
+  NoStreams no_streams;
+  std::unique_ptr<stream::StreamServer> streaming;  // on 127.0.0.1, a free port
 };
 
 }  // namespace crio::testing

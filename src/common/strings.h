@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -16,5 +17,12 @@ namespace crio {
 std::string Quote(std::string_view text);
 
 inline std::string_view AsStd(absl::string_view text) { return {text.data(), text.size()}; }
+
+// ASCII helpers on std::string_view (Debian's Abseil has a string_view of its own).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view text);
+std::string_view TrimSpace(std::string_view text);
+// The non-empty parts of `text` between `separator`s, trimmed of spaces.
+std::vector<std::string_view> SplitTrimmed(std::string_view text, char separator);
 
 }  // namespace crio

@@ -687,25 +687,69 @@ absl::Status Containers::StartEntry(Entry& entry_ref) {
   return Persist(*entry);
 }
 
-absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
-                                                     const std::vector<std::string>& command,
-                                                     int64_t timeout_seconds) {
+absl::StatusOr<std::string> Containers::ExecProcessJson(const Container& container,
+                                                        const std::vector<std::string>& command,
+                                                        bool tty) const {
   if (command.empty()) return absl::InvalidArgumentError("no command to execute");
-  ASSIGN_OR_RETURN(const Container container, Running(id));
   ASSIGN_OR_RETURN(const std::string spec_text,
                    ReadFileToString(container.bundle + "/config.json", 4 << 20));
   nlohmann::json process = nlohmann::json::parse(spec_text, nullptr, /*allow_exceptions=*/false)
                                .value("process", nlohmann::json());
   if (!process.is_object()) {
-    return absl::DataLossError(fmt::format("container {}: config.json has no process", id));
+    return absl::DataLossError(
+        fmt::format("container {}: config.json has no process", container.id));
   }
   process["args"] = command;
-  process["terminal"] = false;
+  process["terminal"] = tty;
+  if (!tty) process.erase("consoleSize");
+  return process.dump();
+}
+
+absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
+                                                     const std::vector<std::string>& command,
+                                                     int64_t timeout_seconds) {
+  if (command.empty()) return absl::InvalidArgumentError("no command to execute");
+  ASSIGN_OR_RETURN(const Container container, Running(id));
+  ASSIGN_OR_RETURN(std::string process_json, ExecProcessJson(container, command, /*tty=*/false));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   return runtime->ExecSync({.id = container.id,
-                            .process_json = process.dump(),
+                            .process_json = std::move(process_json),
                             .tty = false,
                             .timeout_seconds = timeout_seconds});
+}
+
+absl::StatusOr<std::unique_ptr<oci::ExecProcess>> Containers::StartExec(
+    const std::string& id, const std::vector<std::string>& command, bool tty,
+    const oci::ExecStdio& stdio) {
+  ASSIGN_OR_RETURN(const Container container, Running(id));
+  ASSIGN_OR_RETURN(std::string process_json, ExecProcessJson(container, command, tty));
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->StartExec(
+      {.id = container.id, .process_json = std::move(process_json), .tty = tty}, stdio);
+}
+
+absl::StatusOr<Container> Containers::CreatedOrRunning(const std::string& id) const {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  Container container = entry->Copy();
+  if (container.state != ContainerState::kCreated && container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        fmt::format("container {} is not created or running", container.id));
+  }
+  return container;
+}
+
+absl::StatusOr<sys::UniqueFd> Containers::ConnectAttach(const std::string& id) {
+  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->ConnectAttach(container.id);
+}
+
+absl::Status Containers::ResizeTerminal(const std::string& id, uint16_t width, uint16_t height) {
+  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  return runtime->ResizeTerminal(container.bundle, width, height);
 }
 
 absl::Status Containers::UpdateResources(const std::string& id, const spec::Resources& resources) {
@@ -713,11 +757,7 @@ absl::Status Containers::UpdateResources(const std::string& id, const spec::Reso
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
-  const Container container = entry->Copy();
-  if (container.state != ContainerState::kCreated && container.state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        fmt::format("container {} is not created or running", container.id));
-  }
+  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   RETURN_IF_ERROR(runtime->Update(container.id, spec::ResourcesToJson(ForHost(resources)).dump()));
   {

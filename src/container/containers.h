@@ -110,6 +110,16 @@ class Containers final : public sandbox::PodMembers {
                                            const std::vector<std::string>& command,
                                            int64_t timeout_seconds);
 
+  // The streaming server's exec: starts `command` in the running container with `stdio`
+  // (a terminal with `tty`). FAILED_PRECONDITION unless it runs.
+  absl::StatusOr<std::unique_ptr<oci::ExecProcess>> StartExec(
+      const std::string& id, const std::vector<std::string>& command, bool tty,
+      const oci::ExecStdio& stdio);
+  // The streaming server's attach: a connection to the monitor's attach socket of a
+  // created or running container, and the container's terminal resize.
+  absl::StatusOr<sys::UniqueFd> ConnectAttach(const std::string& id);
+  absl::Status ResizeTerminal(const std::string& id, uint16_t width, uint16_t height);
+
   // UpdateContainerResources: applies `resources` through the runtime to a created or
   // running container.
   absl::Status UpdateResources(const std::string& id, const spec::Resources& resources);
@@ -168,6 +178,12 @@ class Containers final : public sandbox::PodMembers {
   absl::Status StartEntry(Entry& entry);
   // A copy of the container `id`; FAILED_PRECONDITION unless it is running.
   absl::StatusOr<Container> Running(const std::string& id) const;
+  // A copy of the container `id`; FAILED_PRECONDITION unless it is created or running.
+  absl::StatusOr<Container> CreatedOrRunning(const std::string& id) const;
+  // The OCI process for running `command` in `container` (its own, with new args).
+  absl::StatusOr<std::string> ExecProcessJson(const Container& container,
+                                              const std::vector<std::string>& command,
+                                              bool tty) const;
   absl::Status RemoveEntry(Entry& entry);
   absl::Status Reserve(const std::string& name, const std::string& id);
   void Release(const std::string& name);

@@ -43,11 +43,17 @@ class ConmonRuntime final : public OciRuntime {
   absl::StatusOr<RuntimeState> State(const std::string& id) override;
   absl::Status Update(const std::string& id, const std::string& resources_json) override;
   absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) override;
+  absl::StatusOr<std::unique_ptr<ExecProcess>> StartExec(const ExecRequest& request,
+                                                         const ExecStdio& stdio) override;
+  absl::StatusOr<sys::UniqueFd> ConnectAttach(const std::string& id) override;
+  absl::Status ResizeTerminal(const std::string& bundle, uint16_t width, uint16_t height) override;
   absl::Status Pause(const std::string& id) override;
   absl::Status Resume(const std::string& id) override;
 
   // conmon's argv for `request`, exposed for tests.
   std::vector<std::string> ConmonArgs(const CreateRequest& request) const;
+  // The runtime's argv for a streamed exec whose process spec and pid file are in `dir`.
+  std::vector<std::string> RuntimeExecArgs(const std::string& id, const std::string& dir) const;
   // conmon's argv for an ExecSync whose process spec, log and pid files are in `dir`.
   std::vector<std::string> ExecArgs(const ExecRequest& request, const std::string& dir) const;
 

@@ -6,10 +6,14 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sys/unique_fd.h"
 
 namespace crio::oci {
 
@@ -49,6 +53,30 @@ struct ExecResult {
   std::string err;
 };
 
+// The stdio a streamed exec's process gets. With `terminal` (a pty slave's path) the
+// process's session has it as controlling terminal on 0, 1 and 2 and the fds are unused.
+struct ExecStdio {
+  int in = -1;
+  int out = -1;
+  int err = -1;
+  std::string terminal;
+};
+
+// A running streamed exec. Destroying it kills and reaps what still runs.
+class ExecProcess {
+ public:
+  virtual ~ExecProcess() = default;
+  // The exit code (128+signal when killed) once the process ended, nullopt while it runs
+  // after `timeout`.
+  virtual std::optional<int> Wait(std::chrono::milliseconds timeout) = 0;
+  // SIGKILLs the process in the container (the runtime then exits).
+  virtual void Kill() = 0;
+};
+
+inline constexpr size_t kAttachPacket = 8192 + 1;
+inline constexpr char kAttachStdout = 2;
+inline constexpr char kAttachStderr = 3;
+
 class OciRuntime {
  public:
   virtual ~OciRuntime() = default;
@@ -63,6 +91,17 @@ class OciRuntime {
   // Runs a process in the running container and waits for it. DEADLINE_EXCEEDED when the
   // timeout passed (the process is killed).
   virtual absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) = 0;
+  // Starts a process in the running container with `stdio` (exec for the streaming server;
+  // `request.timeout_seconds` and `max_output` do not apply).
+  virtual absl::StatusOr<std::unique_ptr<ExecProcess>> StartExec(const ExecRequest& request,
+                                                                 const ExecStdio& stdio) = 0;
+  // Connects to the monitor's attach socket of a created or running container: it sends
+  // the container's output as packets of at most kAttachPacket bytes whose first byte is
+  // kAttachStdout or kAttachStderr, and takes raw stdin bytes (when created with stdin).
+  virtual absl::StatusOr<sys::UniqueFd> ConnectAttach(const std::string& id) = 0;
+  // Resizes the terminal of a container created with a TTY (bundle: its bundle dir).
+  virtual absl::Status ResizeTerminal(const std::string& bundle, uint16_t width,
+                                      uint16_t height) = 0;
   // Freezes / thaws every process of the container (the cgroup freezer).
   virtual absl::Status Pause(const std::string& id) = 0;
   virtual absl::Status Resume(const std::string& id) = 0;

@@ -104,7 +104,7 @@ TEST(ApiSocketTest, ServesGrpcEndToEnd) {
   RuntimeFacts facts{.cgroup_manager = "cgroupfs"};
   testing::FakeDomain domain(dir.path());
   RuntimeService service(edge, config, network, facts, domain.sandboxes, domain.containers,
-                         domain.container_stats);
+                         domain.container_stats, *domain.streaming);
   auto server = CriServer::Start({&service}, CriServer::Options{});
   ASSERT_TRUE(server.ok());
   auto socket = ApiSocket::Open(path);

@@ -68,8 +68,10 @@ class PodSandboxRpcTest : public ::testing::Test {
   container::Containers containers_{{},      *container_store_, sandboxes_, image_source_,
                                     layers_, runtimes_};
   stats::ContainerStatsCollector container_stats_{{}, layers_};
-  RuntimeService service_{edge_,      config_,     readiness_,      facts_,
-                          sandboxes_, containers_, container_stats_};
+  testing::NoStreams no_streams_;
+  std::unique_ptr<stream::StreamServer> streaming_ = *stream::StreamServer::Start({}, no_streams_);
+  RuntimeService service_{edge_,      config_,     readiness_,       facts_,
+                          sandboxes_, containers_, container_stats_, *streaming_};
 };
 
 TEST_F(PodSandboxRpcTest, RunThenStatusReportsWhatWasAskedAndMade) {

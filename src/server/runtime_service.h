@@ -3,7 +3,8 @@
 // Version, Status and RuntimeConfig are answered from the live configuration and the
 // host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc),
 // the container rpcs to Containers (container.cc), container stats to the
-// ContainerStatsCollector (container_stats.cc, pod stats too);
+// ContainerStatsCollector (container_stats.cc, pod stats too), Exec, Attach and PortForward
+// to the StreamServer's URLs (streaming.cc);
 // every other rpc answers UNIMPLEMENTED naming the feature that brings it, until that
 // feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
 // only references to thread-safe collaborators.
@@ -17,6 +18,7 @@
 #include "server/edge.h"
 #include "server/runtime_facts.h"
 #include "stats/container_stats.h"
+#include "stream/stream_server.h"
 
 namespace crio::server {
 
@@ -27,14 +29,15 @@ class RuntimeService final : public v1::RuntimeService::Service {
   RuntimeService(RpcEdge& edge, const config::LiveConfig& config,
                  network::NetworkReadiness& network, const RuntimeFacts& facts,
                  sandbox::Sandboxes& sandboxes, container::Containers& containers,
-                 stats::ContainerStatsCollector& stats)
+                 stats::ContainerStatsCollector& stats, stream::StreamServer& streaming)
       : edge_(edge),
         config_(config),
         network_(network),
         facts_(facts),
         sandboxes_(sandboxes),
         containers_(containers),
-        stats_(stats) {}
+        stats_(stats),
+        streaming_(streaming) {}
 
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest* request,
                        v1::VersionResponse* response) override;
@@ -76,17 +79,10 @@ class RuntimeService final : public v1::RuntimeService::Service {
                                   v1::ReopenContainerLogResponse*) override;
   grpc::Status ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest*,
                         v1::ExecSyncResponse*) override;
-  grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override {
-    return edge_.Unimplemented("Exec", "streaming");
-  }
-  grpc::Status Attach(grpc::ServerContext*, const v1::AttachRequest*,
-                      v1::AttachResponse*) override {
-    return edge_.Unimplemented("Attach", "streaming");
-  }
+  grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override;
+  grpc::Status Attach(grpc::ServerContext*, const v1::AttachRequest*, v1::AttachResponse*) override;
   grpc::Status PortForward(grpc::ServerContext*, const v1::PortForwardRequest*,
-                           v1::PortForwardResponse*) override {
-    return edge_.Unimplemented("PortForward", "streaming");
-  }
+                           v1::PortForwardResponse*) override;
   grpc::Status ContainerStats(grpc::ServerContext*, const v1::ContainerStatsRequest*,
                               v1::ContainerStatsResponse*) override;
   grpc::Status ListContainerStats(grpc::ServerContext*, const v1::ListContainerStatsRequest*,
@@ -132,6 +128,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
   sandbox::Sandboxes& sandboxes_;
   container::Containers& containers_;
   stats::ContainerStatsCollector& stats_;
+  stream::StreamServer& streaming_;
 };
 
 }  // namespace crio::server

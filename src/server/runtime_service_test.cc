@@ -31,7 +31,8 @@ class RuntimeServiceTest : public ::testing::Test {
                           facts_,
                           domain_.sandboxes,
                           domain_.containers,
-                          domain_.container_stats};
+                          domain_.container_stats,
+                          *domain_.streaming};
 };
 
 TEST_F(RuntimeServiceTest, VersionNamesThisRuntimeAndApiV1) {
@@ -86,7 +87,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
 
   RuntimeFacts systemd{.cgroup_manager = "systemd"};
   RuntimeService with_systemd(edge_, config_, network_, systemd, domain_.sandboxes,
-                              domain_.containers, domain_.container_stats);
+                              domain_.containers, domain_.container_stats, *domain_.streaming);
   ASSERT_TRUE(
       with_systemd.RuntimeConfig(nullptr, &v1::RuntimeConfigRequest::default_instance(), &response)
           .ok());
@@ -94,10 +95,51 @@ TEST_F(RuntimeServiceTest, RuntimeConfigReportsTheCgroupDriverInEffect) {
 }
 
 TEST_F(RuntimeServiceTest, PendingRpcsAnswerUnimplementedWithTheirFeature) {
-  v1::ExecResponse exec;
-  const grpc::Status status = service_.Exec(nullptr, &v1::ExecRequest::default_instance(), &exec);
+  v1::CheckpointContainerResponse response;
+  const grpc::Status status = service_.CheckpointContainer(
+      nullptr, &v1::CheckpointContainerRequest::default_instance(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
+  EXPECT_NE(status.error_message().find("checkpoint"), std::string::npos);
+}
+
+TEST_F(RuntimeServiceTest, StreamingRequestsAreCheckedBeforeAUrlIsIssued) {
+  v1::ExecResponse exec;
+  grpc::Status status = service_.Exec(nullptr, &v1::ExecRequest::default_instance(), &exec);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "missing required container_id");
+  v1::ExecRequest request;
+  request.set_container_id("nope");
+  request.add_cmd("true");
+  request.set_tty(true);
+  request.set_stderr(true);
+  status = service_.Exec(nullptr, &request, &exec);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "tty and stderr cannot both be true");
+  request.set_tty(false);
+  status = service_.Exec(nullptr, &request, &exec);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  request.clear_cmd();
+  status = service_.Exec(nullptr, &request, &exec);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(exec.url().empty());
+
+  v1::AttachRequest attach;
+  attach.set_container_id("nope");
+  v1::AttachResponse attached;
+  status = service_.Attach(nullptr, &attach, &attached);
+  EXPECT_EQ(status.error_message(), "one of stdin, stdout, or stderr must be set");
+
+  v1::PortForwardRequest forward;
+  v1::PortForwardResponse forwarded;
+  status = service_.PortForward(nullptr, &forward, &forwarded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  forward.set_pod_sandbox_id("nope");
+  forward.add_port(0);
+  status = service_.PortForward(nullptr, &forward, &forwarded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  forward.set_port(0, 80);
+  status = service_.PortForward(nullptr, &forward, &forwarded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

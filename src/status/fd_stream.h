@@ -31,6 +31,8 @@ class FdStream {
       : fd_(std::move(fd)), deadline_(Clock::now() + timeout) {}
 
   int fd() const { return fd_.get(); }
+  // Hands the descriptor on (e.g. after an HTTP upgrade); the stream is unusable after.
+  sys::UniqueFd Release() { return std::move(fd_); }
   void SetDeadline(Clock::time_point deadline) { deadline_ = deadline; }
 
   template <typename MutableBuffers>

@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -34,15 +37,34 @@ struct ChildPlan {
   size_t hostname_length = 0;
   std::vector<std::string> sysctl_paths;
   std::vector<std::string> sysctl_values;
-  int report_fd = -1;   // child → parent: a Report
-  int release_fd = -1;  // parent → child: closed when the pins are in place
+  bool loopback_up = false;  // a new network namespace: bring its lo up
+  int report_fd = -1;        // child → parent: a Report
+  int release_fd = -1;       // parent → child: closed when the pins are in place
 };
 
 // What the child tells the parent. step < 0 means success.
 struct Report {
-  int step = -1;  // 0: sethostname, 1 + i: sysctl i
+  int step = -1;  // 0: sethostname, 1 + i: sysctl i, 1 + sysctl count: loopback
   int error = 0;
 };
+
+// A new network namespace's loopback starts down; pods get it up (as CRI-O's CNI layer
+// does for every pod), so localhost works inside the pod. 0 or the errno.
+int BringLoopbackUp() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  int error = 0;
+  if (::ioctl(fd, SIOCGIFFLAGS, &request) != 0) {
+    error = errno;
+  } else {
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+    if (::ioctl(fd, SIOCSIFFLAGS, &request) != 0) error = errno;
+  }
+  ::close(fd);
+  return error;
+}
 
 int ChildMain(void* argument) {
   const auto* plan = static_cast<const ChildPlan*>(argument);
@@ -65,6 +87,11 @@ int ChildMain(void* argument) {
       report = {static_cast<int>(i) + 1, errno};
     }
     if (fd >= 0) ::close(fd);
+  }
+  if (report.step < 0 && plan->loopback_up) {
+    if (const int error = BringLoopbackUp(); error != 0) {
+      report = {static_cast<int>(plan->sysctl_paths.size()) + 1, error};
+    }
   }
   if (::write(plan->report_fd, &report, sizeof report) != sizeof report) ::_exit(2);
   if (report.step >= 0) ::_exit(1);
@@ -117,6 +144,9 @@ absl::Status PinChildNamespaces(pid_t pid, const PinRequest& request, PinnedName
 
 absl::Status DescribeFailure(const Report& report, const PinRequest& request) {
   if (report.step == 0) return ErrnoToStatus(report.error, "set the pod hostname");
+  if (static_cast<size_t>(report.step) > request.sysctls.size()) {
+    return ErrnoToStatus(report.error, "bring up the pod's loopback interface");
+  }
   const auto& [key, value] = request.sysctls[static_cast<size_t>(report.step - 1)];
   return ErrnoToStatus(report.error, fmt::format("set sysctl {}={}", key, value));
 }
@@ -133,6 +163,7 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
     plan.sysctl_paths.push_back(SysctlPath(key));
     plan.sysctl_values.push_back(value);
   }
+  plan.loopback_up = request.net;
   int report_pipe[2], release_pipe[2];
   if (::pipe2(report_pipe, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe2");
   UniqueFd report_read(report_pipe[0]), report_write(report_pipe[1]);

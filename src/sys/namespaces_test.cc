@@ -1,11 +1,15 @@
 #include "sys/namespaces.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -43,6 +47,21 @@ class NamespacesTest : public ::testing::Test {
     return content;
   }
 
+  // Whether lo is up inside the namespace pinned at `netns`.
+  static bool LoopbackUpIn(const std::string& netns) {
+    bool up = false;
+    std::thread probe([&] {
+      UniqueFd ns(::open(netns.c_str(), O_RDONLY | O_CLOEXEC));
+      if (::setns(ns.get(), CLONE_NEWNET) != 0) return;
+      UniqueFd socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      ifreq request{};
+      std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+      up = ::ioctl(socket.get(), SIOCGIFFLAGS, &request) == 0 && (request.ifr_flags & IFF_UP) != 0;
+    });
+    probe.join();
+    return up;
+  }
+
   std::string dir_;
 };
 
@@ -61,6 +80,7 @@ TEST_F(NamespacesTest, PinsNewNamespacesWithSysctlsInside) {
     EXPECT_TRUE(IsPinnedNamespace(*path)) << *path;
   }
   EXPECT_EQ(ReadInNetns(pinned->net, "/proc/sys/net/ipv4/ip_unprivileged_port_start"), "80");
+  EXPECT_TRUE(LoopbackUpIn(pinned->net));  // localhost works in the pod
   std::string host_after;
   std::getline(std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start"), host_after);
   EXPECT_EQ(host_after, host_value);  // the host's namespace is untouched

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -15,6 +17,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
+#include "config/option.h"
 #include "fmt/format.h"
 #include "metrics/endpoint.h"
 #include "metrics/metrics.h"
@@ -23,6 +26,7 @@
 #include "server/cri_server.h"
 #include "server/image_service.h"
 #include "server/runtime_service.h"
+#include "server/streaming.h"
 #include "status/http_server.h"
 #include "status/status_api.h"
 #include "sys/memory_trim.h"
@@ -124,6 +128,19 @@ void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
   }
 }
 
+// The streaming server's settings from [crio.api] (validated at load).
+stream::StreamServer::Options StreamServerOptions(const config::Config& config) {
+  stream::StreamServer::Options options{.address = config.api.stream_address};
+  int port = 0;
+  const std::string& text = config.api.stream_port;
+  std::from_chars(text.data(), text.data() + text.size(), port);
+  options.port = port;
+  if (const auto idle = config::ParseDuration(config.api.stream_idle_timeout); idle && *idle > 0) {
+    options.idle_timeout = std::chrono::milliseconds(std::max<int64_t>(1, *idle / 1'000'000));
+  }
+  return options;
+}
+
 }  // namespace
 
 int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
@@ -185,8 +202,16 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   }
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
+  server::CriStreamBackend stream_backend(*(*pod_stack)->containers, *(*pod_stack)->sandboxes);
+  auto streaming = stream::StreamServer::Start(StreamServerOptions(config), stream_backend);
+  if (!streaming.ok()) {
+    log::Error("{}", AsStd(streaming.status().message()));
+    return 1;
+  }
+  log::Info("Streaming server listening on {}:{}", config.api.stream_address, (*streaming)->port());
   server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
-                                         *(*pod_stack)->containers, *(*pod_stack)->container_stats);
+                                         *(*pod_stack)->containers, *(*pod_stack)->container_stats,
+                                         **streaming);
   container::Containers& containers = *(*pod_stack)->containers;
   server::ImageService image_service(
       edge, live, *(*image_stack)->images,

@@ -78,6 +78,7 @@ int RunCommandLine(int argc, const char* const* argv, const CommandIo& io) {
   AddPodVerbs(app, chosen);
   AddContainerVerbs(app, chosen);
   AddStatsVerbs(app, chosen);
+  AddStreamVerbs(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -1,6 +1,6 @@
 // crioctl's verbs, one function per verb, grouped in files by what they act on
-// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc, verbs_container.cc, verbs_stats.cc;
-// streaming comes beside them).
+// (verbs_runtime.cc, verbs_image.cc, verbs_pod.cc, verbs_container.cc, verbs_stats.cc,
+// verbs_stream.cc).
 // Each runs against a Client, writes its result to `io.out` and errors to `io.err`
 // ("crioctl: VERB: ..."), and returns the process exit code. Each group also registers its
 // subcommands and their flags (Add*Verbs), so a new group touches only its file, cli.cc
@@ -31,6 +31,7 @@ void AddImageVerbs(CLI::App& app, VerbAction& chosen);
 void AddPodVerbs(CLI::App& app, VerbAction& chosen);
 void AddContainerVerbs(CLI::App& app, VerbAction& chosen);
 void AddStatsVerbs(CLI::App& app, VerbAction& chosen);
+void AddStreamVerbs(CLI::App& app, VerbAction& chosen);
 
 // Adds subcommand `name` that chooses `action` when it is given (defined in cli.cc).
 CLI::App* AddVerb(CLI::App& app, const std::string& name, const std::string& description,
@@ -176,10 +177,16 @@ struct ExecOptions {
   std::string id;
   std::vector<std::string> command;
   int64_t timeout = 0;
-  bool sync = true;
+  bool sync = false;  // ExecSync instead of the streaming Exec (also with --timeout)
+  bool interactive = false;
+  bool tty = false;
+  std::string transport = "spdy";
 };
-// exec: ExecSync; prints the command's output and returns its exit code.
+// exec --sync: ExecSync; prints the command's output and returns its exit code.
 int RunExecSync(Client& client, const ExecOptions& options, const CommandIo& io);
+// exec: Exec, then the session at its URL (stdin with -i, a terminal with -t); returns
+// the command's exit code.
+int RunExecStreaming(Client& client, const ExecOptions& options, const CommandIo& io);
 
 struct UpdateOptions {
   std::vector<std::string> ids;

@@ -457,14 +457,21 @@ void AddLogsExecUpdate(CLI::App& app, VerbAction& chosen) {
   // the command, dashes included.
   auto exec_options = std::make_shared<ExecOptions>();
   auto exec_app = std::make_shared<CLI::App*>(nullptr);  // set below, read when chosen
-  CLI::App* exec = AddVerb(app, "exec", "Run a command in a running container (synchronously)",
-                           chosen, [exec_options, exec_app](Client& client, const CommandIo& io) {
+  CLI::App* exec = AddVerb(app, "exec", "Run a command in a running container", chosen,
+                           [exec_options, exec_app](Client& client, const CommandIo& io) {
                              exec_options->command = (*exec_app)->remaining();
-                             return RunExecSync(client, *exec_options, io);
+                             if (exec_options->sync || exec_options->timeout > 0) {
+                               return RunExecSync(client, *exec_options, io);
+                             }
+                             return RunExecStreaming(client, *exec_options, io);
                            });
   *exec_app = exec;
-  exec->add_flag("--sync,-s", exec_options->sync, "Run synchronously (the only form so far)");
-  exec->add_option("--timeout", exec_options->timeout, "Seconds before the command is killed");
+  exec->add_flag("--sync,-s", exec_options->sync, "Run through ExecSync, not a streaming session");
+  exec->add_option("--timeout", exec_options->timeout,
+                   "Seconds before the command is killed (implies --sync)");
+  exec->add_flag("--interactive,-i", exec_options->interactive, "Keep stdin open");
+  exec->add_flag("--tty,-t", exec_options->tty, "Allocate a terminal");
+  exec->add_option("--transport", exec_options->transport, "spdy (default) or websocket");
   exec->add_option("CONTAINER-ID", exec_options->id, "Container ID")->required();
   exec->prefix_command();
 

@@ -1,0 +1,157 @@
+// ConmonRuntime::StartExec: a streamed exec runs `RUNTIME exec` directly (as CRI-O does),
+// without conmon: the streaming server holds the process's stdio and waits for it.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/errno_status.h"
+#include "common/read_file.h"
+#include "common/status_macros.h"
+#include "oci/conmon_runtime.h"
+#include "sys/unique_fd.h"
+
+namespace crio::oci {
+namespace {
+
+// How long the runtime may take to exit once its process was killed.
+constexpr auto kReapWait = std::chrono::seconds(10);
+
+class RuntimeExecProcess final : public ExecProcess {
+ public:
+  RuntimeExecProcess(pid_t runtime, std::string dir)
+      : runtime_(runtime),
+        exited_(static_cast<int>(::syscall(SYS_pidfd_open, runtime, 0))),
+        dir_(std::move(dir)) {}
+
+  ~RuntimeExecProcess() override {
+    if (!exit_code_) {
+      Kill();
+      if (!Wait(kReapWait)) {
+        ::kill(runtime_, SIGKILL);
+        Wait(std::chrono::milliseconds(-1));
+      }
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::optional<int> Wait(std::chrono::milliseconds timeout) override {
+    if (exit_code_) return exit_code_;
+    if (exited_) {
+      pollfd ready{.fd = exited_.get(), .events = POLLIN, .revents = 0};
+      int rc;
+      while ((rc = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
+      }
+      if (rc == 0) return std::nullopt;
+    }
+    int status = 0;
+    while (::waitpid(runtime_, &status, 0) < 0 && errno == EINTR) {
+    }
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code_;
+  }
+
+  void Kill() override {
+    if (exit_code_) return;
+    auto text = ReadFileToString(dir_ + "/pid", 64);
+    int pid = 0;
+    if (text.ok() &&
+        std::from_chars(text->data(), text->data() + text->size(), pid).ec == std::errc() &&
+        pid > 0) {
+      ::kill(pid, SIGKILL);
+    } else {
+      ::kill(runtime_, SIGKILL);  // the process never started
+    }
+  }
+
+ private:
+  const pid_t runtime_;
+  sys::UniqueFd exited_;
+  const std::string dir_;
+  std::optional<int> exit_code_;
+};
+
+std::vector<char*> CStringsOf(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+absl::StatusOr<pid_t> SpawnRuntime(const std::vector<std::string>& argv, const ExecStdio& stdio) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!stdio.terminal.empty()) {
+    // After setsid, opening the pty slave makes it the session's controlling terminal:
+    // the runtime then relays resizes (SIGWINCH) to the container's own terminal.
+    posix_spawn_file_actions_addopen(&actions, 0, stdio.terminal.c_str(), O_RDWR, 0);
+    posix_spawn_file_actions_adddup2(&actions, 0, 1);
+    posix_spawn_file_actions_adddup2(&actions, 0, 2);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, stdio.in, 0);
+    posix_spawn_file_actions_adddup2(&actions, stdio.out, 1);
+    posix_spawn_file_actions_adddup2(&actions, stdio.err, 2);
+  }
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  std::vector<char*> args = CStringsOf(argv);
+  const char* path = std::getenv("PATH");
+  const std::string path_env =
+      std::string("PATH=") + (path != nullptr ? path : "/usr/sbin:/usr/bin");
+  char* envp[] = {const_cast<char*>(path_env.c_str()), nullptr};
+  pid_t pid = -1;
+  const int error = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) return ErrnoToStatus(error, "start " + argv[0]);
+  return pid;
+}
+
+}  // namespace
+
+std::vector<std::string> ConmonRuntime::RuntimeExecArgs(const std::string& id,
+                                                        const std::string& dir) const {
+  std::vector<std::string> argv = {options_.runtime_path, "--root", options_.runtime_root};
+  if (options_.systemd_cgroup) argv.push_back("--systemd-cgroup");
+  argv.insert(argv.end(),
+              {"exec", "--process", dir + "/process.json", "--pid-file", dir + "/pid", id});
+  return argv;
+}
+
+absl::StatusOr<std::unique_ptr<ExecProcess>> ConmonRuntime::StartExec(const ExecRequest& request,
+                                                                      const ExecStdio& stdio) {
+  char pattern[] = "/tmp/crio-exec-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) return ErrnoToStatus(errno, "make an exec dir");
+  const std::string dir = pattern;
+  auto started = [&]() -> absl::StatusOr<pid_t> {
+    RETURN_IF_ERROR(WriteFileAtomically(dir + "/process.json", request.process_json, 0600));
+    return SpawnRuntime(RuntimeExecArgs(request.id, dir), stdio);
+  }();
+  if (!started.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return started.status();
+  }
+  return std::make_unique<RuntimeExecProcess>(*started, dir);
+}
+
+}  // namespace crio::oci

@@ -1,0 +1,130 @@
+#include "stream/exec_session.h"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "common/errno_status.h"
+#include "common/status_macros.h"
+#include "stream/pumps.h"
+#include "sys/unique_fd.h"
+
+namespace crio::stream {
+namespace {
+
+// Our ends of the process's stdio; `child` holds the ends it gets until it started.
+struct ExecFds {
+  sys::UniqueFd in, out, err;  // ours: write to in, read from out and err
+  sys::UniqueFd terminal;      // ours: the pty master
+  std::vector<sys::UniqueFd> child;
+  oci::ExecStdio stdio;
+};
+
+void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+absl::StatusOr<ExecFds> TerminalFds() {
+  int master = -1;
+  int slave = -1;
+  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
+    return ErrnoToStatus(errno, "allocate a terminal");
+  }
+  ExecFds fds;
+  fds.terminal.Reset(master);
+  fds.child.emplace_back(slave);
+  ::fcntl(master, F_SETFD, FD_CLOEXEC);
+  ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+  SetNonBlocking(master);
+  char name[64];
+  if (::ptsname_r(master, name, sizeof name) != 0) return ErrnoToStatus(errno, "name the terminal");
+  fds.stdio.terminal = name;
+  return fds;
+}
+
+// A pipe for one stream the client asked for, else /dev/null.
+absl::Status AddStream(bool wanted, bool child_reads, sys::UniqueFd& ours, int& child_fd,
+                       std::vector<sys::UniqueFd>& child) {
+  if (!wanted) {
+    sys::UniqueFd null(::open("/dev/null", (child_reads ? O_RDONLY : O_WRONLY) | O_CLOEXEC));
+    if (!null) return ErrnoToStatus(errno, "open /dev/null");
+    child_fd = null.get();
+    child.push_back(std::move(null));
+    return absl::OkStatus();
+  }
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "make a pipe");
+  ours.Reset(child_reads ? ends[1] : ends[0]);
+  SetNonBlocking(ours.get());
+  child_fd = child_reads ? ends[0] : ends[1];
+  child.emplace_back(child_fd);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExecFds> PipeFds(const CommandStreams& streams) {
+  ExecFds fds;
+  RETURN_IF_ERROR(AddStream(streams.stdin != nullptr, true, fds.in, fds.stdio.in, fds.child));
+  RETURN_IF_ERROR(AddStream(streams.stdout != nullptr, false, fds.out, fds.stdio.out, fds.child));
+  RETURN_IF_ERROR(AddStream(streams.stderr != nullptr, false, fds.err, fds.stdio.err, fds.child));
+  return fds;
+}
+
+}  // namespace
+
+absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecStarter& start) {
+  ASSIGN_OR_RETURN(ExecFds fds, tty ? TerminalFds() : PipeFds(streams));
+  ASSIGN_OR_RETURN(std::unique_ptr<oci::ExecProcess> process, start(fds.stdio));
+  if (!tty) fds.child.clear();  // with a terminal, our slave keeps it from hanging up early
+
+  std::atomic<bool> exited{false};
+  std::atomic<bool> client_gone{false};
+  std::vector<std::thread> inputs;
+  std::vector<std::thread> outputs;
+  const int input_fd = tty ? fds.terminal.get() : fds.in.get();
+  if (streams.stdin != nullptr && input_fd >= 0) {
+    inputs.emplace_back([&] {
+      PumpToFd(*streams.stdin, input_fd, exited);
+      if (!tty) fds.in.Reset();  // the process sees the end of its input
+    });
+  }
+  if (tty && streams.resize != nullptr) {
+    inputs.emplace_back([&] {
+      ReadResizeEvents(*streams.resize, [&](TerminalSize size) {
+        winsize window{.ws_row = size.height, .ws_col = size.width, .ws_xpixel = 0, .ws_ypixel = 0};
+        ::ioctl(fds.terminal.get(), TIOCSWINSZ, &window);
+      });
+    });
+  }
+  const auto pump_out = [&](int fd, Channel* to) {
+    if (fd < 0 || to == nullptr) return;
+    outputs.emplace_back([&, fd, to] {
+      if (PumpFromFd(fd, *to, exited) == PumpEnd::kClientGone) client_gone = true;
+    });
+  };
+  pump_out(tty ? fds.terminal.get() : fds.out.get(), streams.stdout.get());
+  pump_out(tty ? -1 : fds.err.get(), streams.stderr.get());
+
+  std::optional<int> code;
+  bool killed = false;
+  while (!(code = process->Wait(kPumpTick))) {
+    if (!killed && (client_gone || streams.client_gone())) {
+      process->Kill();  // nobody is left to read its output or give it input
+      killed = true;
+    }
+  }
+  fds.child.clear();
+  exited = true;
+  for (std::thread& output : outputs) output.join();
+  if (streams.stdin != nullptr) streams.stdin->StopReading();
+  if (streams.resize != nullptr) streams.resize->StopReading();
+  for (std::thread& input : inputs) input.join();
+  if (streams.stdout != nullptr) streams.stdout->CloseWrite();
+  if (streams.stderr != nullptr) streams.stderr->CloseWrite();
+  return *code;
+}
+
+}  // namespace crio::stream

@@ -1,0 +1,154 @@
+#include "stream/port_forward.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+
+#include "common/strings.h"
+#include "fmt/format.h"
+#include "stream/pumps.h"
+
+namespace crio::stream {
+namespace {
+
+// Copies the pod's side to the client until it ends; gives up when the client is gone.
+void PodToClient(int socket, Channel& data, const std::function<bool()>& client_gone) {
+  char buffer[32 << 10];
+  while (!client_gone()) {
+    pollfd ready{.fd = socket, .events = POLLIN, .revents = 0};
+    const int rc = ::poll(&ready, 1, static_cast<int>(kPumpTick.count()));
+    if (rc < 0 && errno != EINTR) return;
+    if (rc <= 0) continue;
+    const ssize_t n = ::recv(socket, buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || !data.Write(std::string_view(buffer, static_cast<size_t>(n)))) return;
+  }
+}
+
+std::optional<int32_t> ParsePort(std::string_view text) {
+  int32_t port = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (error != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SpdyPortForwardProtocols() {
+  static const std::vector<std::string> protocols = {"portforward.k8s.io"};
+  return protocols;
+}
+
+const std::vector<std::string>& WebSocketPortForwardProtocols() {
+  static const std::vector<std::string> protocols = {"v4.portforward.k8s.io", "portforward.k8s.io"};
+  return protocols;
+}
+
+void ForwardConnection(Channel& data, Channel& error, int32_t port, const PortDialer& dial,
+                       const std::function<bool()>& client_gone) {
+  absl::StatusOr<sys::UniqueFd> socket = dial(port);
+  if (!socket.ok()) {
+    error.Write(
+        fmt::format("error forwarding port {} to pod: {}", port, AsStd(socket.status().message())));
+    error.CloseWrite();
+    data.CloseWrite();
+    return;
+  }
+  const int fd = socket->get();
+  std::atomic<bool> stop{false};
+  std::thread to_pod([&] {
+    PumpToFd(data, fd, stop);
+    ::shutdown(fd, SHUT_WR);  // the client is done sending
+  });
+  PodToClient(fd, data, client_gone);
+  data.CloseWrite();
+  data.StopReading();  // the pod's side is closed: nothing more goes to it
+  stop = true;
+  to_pod.join();
+  error.CloseWrite();
+}
+
+SpdyPortForward::SpdyPortForward(spdy::Connection& connection, PortDialer dial)
+    : connection_(connection), dial_(std::move(dial)) {}
+
+SpdyPortForward::~SpdyPortForward() {
+  std::vector<std::thread> forwards;
+  {
+    std::lock_guard lock(mu_);
+    forwards.swap(forwards_);
+  }
+  for (std::thread& forward : forwards) forward.join();
+}
+
+void SpdyPortForward::OnStream(std::shared_ptr<spdy::Stream> stream) {
+  const std::string type = stream->header("streamType");
+  const std::optional<int32_t> port = ParsePort(stream->header("port"));
+  if ((type != "data" && type != "error") || !port) {
+    stream->Reset(spdy::kRefusedStream);
+    return;
+  }
+  // Clients before requestID pair an error stream with the data stream opened next.
+  std::string request_id = stream->header("requestID");
+  if (request_id.empty()) {
+    request_id = std::to_string(type == "error" ? stream->id() : stream->id() - 2);
+  }
+  stream->Reply();
+  std::lock_guard lock(mu_);
+  Pair& pair = pending_[request_id];
+  (type == "data" ? pair.data : pair.error) = stream;
+  if (pair.data == nullptr || pair.error == nullptr) return;
+  Pair ready = pair;
+  pending_.erase(request_id);
+  forwards_.emplace_back([this, ready, port = *port] {
+    ForwardConnection(*ready.data, *ready.error, port, dial_,
+                      [this] { return connection_.closed(); });
+  });
+}
+
+absl::StatusOr<std::vector<int32_t>> ParsePortsQuery(std::string_view target) {
+  std::vector<int32_t> ports;
+  const size_t query = target.find('?');
+  if (query == std::string_view::npos) return ports;
+  for (std::string_view parameter : SplitTrimmed(target.substr(query + 1), '&')) {
+    if (!parameter.starts_with("ports=")) continue;
+    std::string list;  // with escaped commas (%2C) unescaped
+    for (std::string_view rest = parameter.substr(6); !rest.empty();) {
+      if (rest.size() >= 3 && EqualsIgnoreCase(rest.substr(0, 3), "%2c")) {
+        list.push_back(',');
+        rest.remove_prefix(3);
+      } else {
+        list.push_back(rest.front());
+        rest.remove_prefix(1);
+      }
+    }
+    for (std::string_view text : SplitTrimmed(list, ',')) {
+      auto port = ParsePort(text);
+      if (!port) return absl::InvalidArgumentError(fmt::format("invalid port \"{}\"", text));
+      ports.push_back(*port);
+    }
+  }
+  return ports;
+}
+
+void ServeWebSocketPortForward(websocket::ChannelConnection& connection,
+                               const std::vector<int32_t>& ports, const PortDialer& dial) {
+  std::vector<std::thread> forwards;
+  for (size_t i = 0; i < ports.size() && i < 127; ++i) {
+    auto data = connection.channel(static_cast<uint8_t>(2 * i));
+    auto error = connection.channel(static_cast<uint8_t>(2 * i + 1));
+    const char prefix[2] = {static_cast<char>(ports[i] & 0xff), static_cast<char>(ports[i] >> 8)};
+    data->Write(std::string_view(prefix, 2));
+    error->Write(std::string_view(prefix, 2));
+    forwards.emplace_back([&connection, data, error, port = ports[i], &dial] {
+      ForwardConnection(*data, *error, port, dial, [&connection] { return connection.closed(); });
+    });
+  }
+  for (std::thread& forward : forwards) forward.join();
+}
+
+}  // namespace crio::stream

@@ -1,0 +1,30 @@
+// Copying between a session's channels and the descriptors of what serves it (a process's
+// pipes or terminal, conmon's attach socket, a pod's TCP socket). Every copy polls, so it
+// notices `stop` within kPumpTick and never blocks for good on a stalled side.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+#include "stream/channel.h"
+
+namespace crio::stream {
+
+inline constexpr std::chrono::milliseconds kPumpTick{100};
+
+// Writes what `from` delivers to `fd` until `from` ends, `fd` fails or `stop`.
+void PumpToFd(Channel& from, int fd, const std::atomic<bool>& stop);
+
+// Why PumpFromFd returned.
+enum class PumpEnd { kSourceEnded, kClientGone, kStopped };
+
+// Sends what `fd` yields to `to` until `fd` ends (EOF, EIO), `to` fails, or `stop_when_idle`
+// is set and `fd` has nothing more to read.
+PumpEnd PumpFromFd(int fd, Channel& to, const std::atomic<bool>& stop_when_idle);
+
+// Once our side of `socket` stopped writing: reads and drops what the peer still sends until
+// it closes or `limit` passes, so closing never resets a connection whose peer has yet to
+// read what we sent.
+void LingerUntilPeerCloses(int socket, std::chrono::milliseconds limit);
+
+}  // namespace crio::stream

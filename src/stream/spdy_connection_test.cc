@@ -1,0 +1,128 @@
+#include "stream/spdy_connection.h"
+
+#include <sys/socket.h>
+
+#include <future>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace crio::stream::spdy {
+namespace {
+
+std::string ReadAll(Channel& channel) {
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = channel.Read(buffer, sizeof buffer)) > 0) out.append(buffer, n);
+  return out;
+}
+
+// A server and a client connected by a socket pair, each reading on its own thread.
+class SpdyConnectionTest : public testing::Test {
+ protected:
+  void Start(std::function<void(std::shared_ptr<Stream>)> on_server_stream,
+             Connection::Options options = {}) {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    server_ =
+        std::make_unique<Connection>(sys::UniqueFd(fds[0]), Connection::Role::kServer, options);
+    client_ =
+        std::make_unique<Connection>(sys::UniqueFd(fds[1]), Connection::Role::kClient, options);
+    server_thread_ = std::thread([this, on_server_stream] { server_->Run(on_server_stream); });
+    client_thread_ =
+        std::thread([this] { client_->Run([](std::shared_ptr<Stream> s) { s->Reset(); }); });
+  }
+  void TearDown() override {
+    if (client_) client_->Close();
+    if (server_) server_->Close();
+    if (client_thread_.joinable()) client_thread_.join();
+    if (server_thread_.joinable()) server_thread_.join();
+    for (std::thread& worker : workers_) worker.join();
+  }
+
+  std::unique_ptr<Connection> server_, client_;
+  std::thread server_thread_, client_thread_;
+  std::vector<std::thread> workers_;
+};
+
+TEST_F(SpdyConnectionTest, StreamCarriesDataBothWaysWithHeaders) {
+  std::promise<std::string> type;
+  Start([&](std::shared_ptr<Stream> stream) {
+    type.set_value(stream->header("streamType"));
+    stream->Reply();
+    workers_.emplace_back([stream] {
+      const std::string got = ReadAll(*stream);
+      stream->Write("echo:" + got);
+      stream->CloseWrite();
+    });
+  });
+  auto stream = client_->Open({{"streamType", "stdin"}});
+  ASSERT_TRUE(stream.ok());
+  ASSERT_TRUE((*stream)->WaitReply(std::chrono::seconds(5)));
+  EXPECT_EQ(type.get_future().get(), "stdin");
+  std::string big(100 << 10, 'x');  // several frames
+  ASSERT_TRUE((*stream)->Write(big));
+  (*stream)->CloseWrite();
+  EXPECT_EQ(ReadAll(**stream), "echo:" + big);
+}
+
+TEST_F(SpdyConnectionTest, StalledConsumerHoldsTheWriterBack) {
+  std::promise<std::shared_ptr<Stream>> accepted;
+  Start(
+      [&](std::shared_ptr<Stream> stream) {
+        stream->Reply();
+        accepted.set_value(stream);
+      },
+      {.stream_buffer = 64 << 10});
+  auto stream = client_->Open({{"streamType", "stdin"}});
+  ASSERT_TRUE(stream.ok());
+  auto server_side = accepted.get_future().get();
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    (*stream)->Write(std::string(16 << 20, 'y'));  // far more than every buffer on the way
+    written = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(written.load());  // held back: nothing read on the other side
+  server_side->StopReading();    // the consumer gives up: the rest is dropped
+  writer.join();
+  EXPECT_TRUE(written.load());
+}
+
+TEST_F(SpdyConnectionTest, CloseWakesBlockedReaders) {
+  std::promise<std::shared_ptr<Stream>> accepted;
+  Start([&](std::shared_ptr<Stream> stream) {
+    stream->Reply();
+    accepted.set_value(stream);
+  });
+  auto stream = client_->Open({{"streamType", "stdout"}});
+  ASSERT_TRUE(stream.ok());
+  auto server_side = accepted.get_future().get();
+  std::thread reader([&] { EXPECT_EQ(ReadAll(*server_side), ""); });
+  client_->Close();
+  reader.join();
+  EXPECT_FALSE(server_side->Write("late"));
+}
+
+TEST_F(SpdyConnectionTest, RefusesStreamsWithTheWrongParity) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  // Both ends think they are the server: each one's streams have the wrong parity.
+  Connection a{sys::UniqueFd(fds[0]), Connection::Role::kServer, {}};
+  Connection b{sys::UniqueFd(fds[1]), Connection::Role::kServer, {}};
+  std::atomic<int> accepted{0};
+  std::thread ta([&] { a.Run([&](std::shared_ptr<Stream>) { ++accepted; }); });
+  std::thread tb([&] { b.Run([&](std::shared_ptr<Stream>) { ++accepted; }); });
+  auto stream = a.Open({{"streamType", "error"}});
+  ASSERT_TRUE(stream.ok());
+  EXPECT_FALSE((*stream)->WaitReply(std::chrono::seconds(5)));  // reset, not replied
+  EXPECT_EQ(accepted.load(), 0);
+  a.Close();
+  b.Close();
+  ta.join();
+  tb.join();
+}
+
+}  // namespace
+}  // namespace crio::stream::spdy
