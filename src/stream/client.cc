@@ -18,6 +18,7 @@
 #include "stream/port_forward.h"
 #include "stream/pumps.h"
 #include "stream/spdy_connection.h"
+#include "stream/tls.h"
 #include "stream/websocket.h"
 #include "sys/tcp.h"
 
@@ -28,19 +29,23 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxResponseHeader = 16 << 10;
 
 struct Url {
+  bool tls = false;
   std::string host;
   int port = 80;
   std::string path;  // with the query
 };
 
 absl::StatusOr<Url> ParseUrl(std::string_view url) {
-  if (!url.starts_with("http://")) {
+  const bool tls = url.starts_with("https://");
+  if (!tls && !url.starts_with("http://")) {
     return absl::InvalidArgumentError(fmt::format("unsupported streaming URL {}", url));
   }
-  url.remove_prefix(7);
+  url.remove_prefix(tls ? 8 : 7);
   const size_t slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
-  Url out{.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash))};
+  Url out{.tls = tls,
+          .port = tls ? 443 : 80,
+          .path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash))};
   size_t colon = authority.rfind(':');
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
@@ -80,6 +85,7 @@ absl::StatusOr<std::string> ReadResponseHeader(int fd) {
 
 // What a 101 answer said, or the failure the server described.
 struct Upgraded {
+  std::jthread tls_relay;  // with https: joined after the session closed `socket`
   sys::UniqueFd socket;
   std::string protocol;
 };
@@ -87,7 +93,14 @@ struct Upgraded {
 absl::StatusOr<Upgraded> Upgrade(const std::string& url_text, Transport transport,
                                  const std::vector<std::string>& protocols) {
   ASSIGN_OR_RETURN(const Url url, ParseUrl(url_text));
+  std::jthread tls_relay;  // declared first: joined after `socket` closed
   ASSIGN_OR_RETURN(sys::UniqueFd socket, sys::ConnectTcp(url.host, url.port));
+  if (url.tls) {
+    // As crictl: the server's certificate is not checked (the URL came from crio itself).
+    ASSIGN_OR_RETURN(SslContext context, TlsClientContext(""));
+    ASSIGN_OR_RETURN(socket, StartTlsRelay(std::move(context), std::move(socket),
+                                           /*server=*/false, tls_relay));
+  }
   std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\nConnection: Upgrade\r\n",
                                     url.path, url.host, url.port);
   std::string key;
@@ -119,7 +132,7 @@ absl::StatusOr<Upgraded> Upgrade(const std::string& url_text, Transport transpor
         n > 0 ? ": " + std::string(TrimSpace(std::string_view(body, static_cast<size_t>(n))))
               : ""));
   }
-  Upgraded upgraded{.socket = std::move(socket)};
+  Upgraded upgraded{.tls_relay = std::move(tls_relay), .socket = std::move(socket)};
   for (std::string_view line : lines) {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;

@@ -168,8 +168,8 @@ absl::StatusOr<std::string> StreamServer::UrlFor(StreamTarget target) {
   absl::StatusOr<std::string> token = tokens_.Insert(std::move(target));
   if (!token.ok()) return token.status();
   const bool v6 = options_.address.find(':') != std::string::npos;
-  return fmt::format("http://{}{}{}:{}/{}/{}", v6 ? "[" : "", options_.address, v6 ? "]" : "",
-                     port_, route, *token);
+  return fmt::format("{}://{}{}{}:{}/{}/{}", options_.tls != nullptr ? "https" : "http",
+                     v6 ? "[" : "", options_.address, v6 ? "]" : "", port_, route, *token);
 }
 
 void StreamServer::ReapFinished() {
@@ -198,7 +198,14 @@ void StreamServer::AcceptLoop() {
     Session& session = sessions_.emplace_back();
     session.control.Reset(::fcntl(socket.get(), F_DUPFD_CLOEXEC, 0));
     session.thread = std::thread([this, &session, socket = std::move(socket)]() mutable {
-      Serve(std::move(socket));
+      if (options_.tls != nullptr) {
+        std::jthread relay;  // joined once the session closed its end
+        absl::StatusOr<sys::UniqueFd> plain =
+            StartTlsRelay(options_.tls->Current(), std::move(socket), /*server=*/true, relay);
+        if (plain.ok()) Serve(std::move(*plain));
+      } else {
+        Serve(std::move(socket));
+      }
       std::lock_guard ended(mu_);
       session.control.Reset();
       session.finished = true;

@@ -1,7 +1,8 @@
-// StreamServer: crio's streaming server (stream_address:stream_port), where the URLs that
-// Exec, Attach and PortForward return lead. GET /exec/TOKEN, /attach/TOKEN and
-// /portforward/TOKEN upgrade to SPDY/3.1 or WebSocket, negotiate a protocol version and
-// run the session through the StreamBackend. Tokens are single-use and expire (TokenCache).
+// StreamServer: crio's streaming server (stream_address:stream_port, over TLS when
+// configured), where the URLs that Exec, Attach and PortForward return lead. GET /exec/TOKEN,
+// /attach/TOKEN and /portforward/TOKEN upgrade to SPDY/3.1 or WebSocket, negotiate a protocol
+// version and run the session through the StreamBackend. Tokens are single-use and expire
+// (TokenCache).
 //
 // One accept thread; one thread per connection (at most `max_connections`; more are
 // refused), each ending when its session does. Destroying the server closes every
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "stream/remote_command.h"
 #include "stream/requests.h"
+#include "stream/tls.h"
 #include "stream/token_cache.h"
 #include "sys/unique_fd.h"
 
@@ -50,6 +52,7 @@ class StreamServer {
     std::chrono::milliseconds stream_creation_timeout = std::chrono::seconds(30);
     size_t max_connections = 512;
     TokenCache::Options tokens;
+    std::shared_ptr<TlsServerConfig> tls;  // null: plain HTTP
   };
 
   static absl::StatusOr<std::unique_ptr<StreamServer>> Start(Options options,

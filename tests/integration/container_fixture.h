@@ -70,7 +70,8 @@ class ContainerTest : public ::testing::Test {
         "runtimes.runc.runtime_root = \"" +
         dir_.Join("runc") +
         "\"\n"
-        "[crio.stats]\nincluded_pod_metrics = [\"all\"]\n");
+        "[crio.stats]\nincluded_pod_metrics = [\"all\"]\n" +
+        ExtraConfig());
     ::setenv("CONTAINERS_REGISTRIES_CONF",
              dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
                                                    "\"\ninsecure = true\n")
@@ -86,6 +87,9 @@ class ContainerTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
     pod_ = RunPod("pod");
   }
+
+  // More of crio's configuration (whole TOML tables), for fixtures built on this one.
+  virtual std::string ExtraConfig() { return ""; }
 
   void TearDown() override {
     if (!crio_ || crio_->pid() < 0) return;

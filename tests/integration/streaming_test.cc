@@ -355,5 +355,48 @@ TEST_F(StreamingTest, CrioctlExecAttachAndPortForward) {
   EXPECT_EQ(page, "via-crioctl\n") << ReadText(dir_.Join("forward.log"));
 }
 
+// The streaming server over TLS (stream_enable_tls), with a certificate made here.
+class StreamingTlsTest : public StreamingTest {
+ protected:
+  std::string ExtraConfig() override {
+    const std::string cert = dir_.Join("stream.crt");
+    const std::string key = dir_.Join("stream.key");
+    const RunResult made =
+        RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    return "[crio.api]\nstream_enable_tls = true\nstream_tls_cert = \"" + cert +
+           "\"\nstream_tls_key = \"" + key + "\"\n";
+  }
+};
+
+TEST_F(StreamingTlsTest, ExecAndPortForwardOverTls) {
+  const std::string id = Sleeper();
+  const CommandOptions options{.stdin = true, .stdout = true, .stderr = true};
+  const std::string url = ExecUrl(id, {"sh", "-c", "cat; echo e >&2; exit 2"}, options);
+  ASSERT_TRUE(url.starts_with("https://127.0.0.1:")) << url;
+  for (Transport transport : {Transport::kSpdy, Transport::kWebSocket}) {
+    const std::string fresh = ExecUrl(id, {"sh", "-c", "cat; echo e >&2; exit 2"}, options);
+    const Session session = RunSession(fresh, transport, options, std::string(200 << 10, 'x'));
+    ASSERT_TRUE(session.result.ok()) << session.result.status() << crio_->Log();
+    EXPECT_EQ(*session.result, 2);
+    EXPECT_EQ(session.out, std::string(200 << 10, 'x'));  // larger than the relay's buffers
+    EXPECT_EQ(session.err, "e\n");
+  }
+  // Plain HTTP to the TLS port gets no session.
+  std::string plain = url;
+  plain.replace(0, 5, "http");
+  EXPECT_FALSE(RunSession(plain, Transport::kSpdy, options).result.ok());
+
+  RunningContainer("httpd", {"sh", "-c",
+                             "mkdir -p /tmp/www && echo over-tls > /tmp/www/index.html && "
+                             "httpd -p 8080 -h /tmp/www && " +
+                                 kIdle});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_NE(ThroughPortForward(Transport::kSpdy, 8080, "GET /index.html HTTP/1.0\r\n\r\n")
+                .find("over-tls"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace crio::testing

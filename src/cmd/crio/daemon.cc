@@ -203,12 +203,23 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
   server::CriStreamBackend stream_backend(*(*pod_stack)->containers, *(*pod_stack)->sandboxes);
-  auto streaming = stream::StreamServer::Start(StreamServerOptions(config), stream_backend);
+  stream::StreamServer::Options stream_options = StreamServerOptions(config);
+  if (config.api.stream_enable_tls) {
+    auto tls = stream::TlsServerConfig::Load(config.api.stream_tls_cert, config.api.stream_tls_key,
+                                             config.api.stream_tls_ca);
+    if (!tls.ok()) {
+      log::Error("Cannot serve streams over TLS: {}", AsStd(tls.status().message()));
+      return 1;
+    }
+    stream_options.tls = std::move(*tls);
+  }
+  auto streaming = stream::StreamServer::Start(std::move(stream_options), stream_backend);
   if (!streaming.ok()) {
     log::Error("{}", AsStd(streaming.status().message()));
     return 1;
   }
-  log::Info("Streaming server listening on {}:{}", config.api.stream_address, (*streaming)->port());
+  log::Info("Streaming server listening on {}:{}{}", config.api.stream_address,
+            (*streaming)->port(), config.api.stream_enable_tls ? " (TLS)" : "");
   server::RuntimeService runtime_service(edge, live, network, facts, *(*pod_stack)->sandboxes,
                                          *(*pod_stack)->containers, *(*pod_stack)->container_stats,
                                          **streaming);
