@@ -22,6 +22,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "oci/cri_log.h"
+#include "oci/spawn.h"
 #include "sys/process.h"
 #include "sys/unique_fd.h"
 
@@ -51,13 +52,6 @@ absl::StatusOr<ChildPipe> MakeChildPipe(bool child_reads) {
                    .child = std::move(high)};
 }
 
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  for (const std::string& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
 absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
                                   const std::vector<std::string>& env, int sync_fd, int start_fd,
                                   const std::string& cwd) {
@@ -69,24 +63,8 @@ absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&actions, sync_fd, 3);
   posix_spawn_file_actions_adddup2(&actions, start_fd, 4);
   posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-  std::vector<char*> args = CStrings(argv);
-  std::vector<char*> envp = CStrings(env);
-  pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), envp.data());
+  absl::StatusOr<pid_t> pid = SpawnInSession(argv, env, actions);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) return ErrnoToStatus(error, "start conmon " + argv[0]);
   return pid;
 }
 

@@ -18,6 +18,7 @@
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "oci/conmon_runtime.h"
+#include "oci/spawn.h"
 #include "sys/unique_fd.h"
 
 namespace crio::oci {
@@ -81,13 +82,6 @@ class RuntimeExecProcess final : public ExecProcess {
   std::optional<int> exit_code_;
 };
 
-std::vector<char*> CStringsOf(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 absl::StatusOr<pid_t> SpawnRuntime(const std::vector<std::string>& argv, const ExecStdio& stdio) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -102,27 +96,10 @@ absl::StatusOr<pid_t> SpawnRuntime(const std::vector<std::string>& argv, const E
     posix_spawn_file_actions_adddup2(&actions, stdio.out, 1);
     posix_spawn_file_actions_adddup2(&actions, stdio.err, 2);
   }
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-  std::vector<char*> args = CStringsOf(argv);
   const char* path = std::getenv("PATH");
-  const std::string path_env =
-      std::string("PATH=") + (path != nullptr ? path : "/usr/sbin:/usr/bin");
-  char* envp[] = {const_cast<char*>(path_env.c_str()), nullptr};
-  pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), envp);
+  absl::StatusOr<pid_t> pid = SpawnInSession(
+      argv, {std::string("PATH=") + (path != nullptr ? path : "/usr/sbin:/usr/bin")}, actions);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) return ErrnoToStatus(error, "start " + argv[0]);
   return pid;
 }
 

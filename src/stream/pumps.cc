@@ -4,7 +4,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 
 namespace crio::stream {
 namespace {
@@ -18,6 +20,40 @@ int WaitTick(int fd, short events) {
 }
 
 }  // namespace
+
+int64_t MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool WaitReady(int fd, short events, std::chrono::milliseconds timeout) {
+  pollfd ready{.fd = fd, .events = events, .revents = 0};
+  int rc;
+  do {
+    rc = ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX)));
+  } while (rc < 0 && errno == EINTR);
+  return rc > 0;
+}
+
+bool SendAll(int socket, std::string_view bytes, std::chrono::milliseconds stall_limit,
+             const std::atomic<bool>& give_up) {
+  while (!bytes.empty()) {
+    if (give_up) return false;
+    const ssize_t n = ::send(socket, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+        WaitReady(socket, POLLOUT, stall_limit)) {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
 
 void PumpToFd(Channel& from, int fd, const std::atomic<bool>& stop) {
   char buffer[32 << 10];

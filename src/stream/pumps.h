@@ -5,12 +5,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <string_view>
 
 #include "stream/channel.h"
 
 namespace crio::stream {
 
 inline constexpr std::chrono::milliseconds kPumpTick{100};
+
+// Milliseconds on the monotonic clock.
+int64_t MonotonicMs();
+// Waits up to `timeout` for `events` on `fd`; false on timeout or error.
+bool WaitReady(int fd, short events, std::chrono::milliseconds timeout);
+// Sends all of `bytes` on `socket` (non-blocking sends); false on an error, once `give_up`
+// is set, or when the peer took nothing for `stall_limit`.
+bool SendAll(int socket, std::string_view bytes, std::chrono::milliseconds stall_limit,
+             const std::atomic<bool>& give_up);
 
 // Writes what `from` delivers to `fd` until `from` ends, `fd` fails or `stop`.
 void PumpToFd(Channel& from, int fd, const std::atomic<bool>& stop);
@@ -26,5 +37,7 @@ PumpEnd PumpFromFd(int fd, Channel& to, const std::atomic<bool>& stop_when_idle)
 // it closes or `limit` passes, so closing never resets a connection whose peer has yet to
 // read what we sent.
 void LingerUntilPeerCloses(int socket, std::chrono::milliseconds limit);
+// How long a closing connection waits for its peer to close too.
+inline constexpr std::chrono::milliseconds kLinger{5000};
 
 }  // namespace crio::stream

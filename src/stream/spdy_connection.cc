@@ -14,44 +14,22 @@
 namespace crio::stream::spdy {
 namespace {
 
-// How long a closing connection waits for its peer to close too.
-constexpr auto kLinger = std::chrono::seconds(5);
-
 constexpr size_t kMaxDataFrame = 32 << 10;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// Waits until `fd` is ready for `events` or `timeout` passes; false on timeout or error.
-bool PollFor(int fd, short events, std::chrono::milliseconds timeout) {
-  pollfd ready{.fd = fd, .events = events, .revents = 0};
-  int rc;
-  do {
-    rc = ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX)));
-  } while (rc < 0 && errno == EINTR);
-  return rc > 0;
-}
 
 }  // namespace
 
 Stream::Stream(Connection& connection, uint32_t id, Headers headers, bool peer_fin)
-    : connection_(connection), id_(id), headers_(std::move(headers)), peer_fin_(peer_fin) {}
+    : connection_(connection),
+      id_(id),
+      headers_(std::move(headers)),
+      inbound_(connection.options_.stream_buffer),
+      peer_fin_(peer_fin) {
+  if (peer_fin) inbound_.Finish();
+}
 
 size_t Stream::Read(char* data, size_t size) {
-  std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] {
-    return !inbound_.empty() || peer_fin_ || reset_ || stopped_reading_ || connection_.closed();
-  });
-  if (stopped_reading_ || reset_ || inbound_.empty()) return 0;
-  const size_t n = std::min(size, inbound_.size());
-  std::copy_n(inbound_.data(), n, data);
-  inbound_.erase(0, n);
-  lock.unlock();
-  changed_.notify_all();  // the reader thread may wait for room
-  connection_.Consumed(id_, n);
+  const size_t n = inbound_.Read(data, size);
+  if (n > 0) connection_.Consumed(id_, n);
   return n;
 }
 
@@ -96,19 +74,13 @@ void Stream::Reset(uint32_t status) {
     if (reset_) return;
     reset_ = true;
   }
+  inbound_.StopReading();
   changed_.notify_all();
   connection_.Send(RstStream{.stream_id = id_, .status = status});
   connection_.Forget(id_);
 }
 
-void Stream::StopReading() {
-  {
-    std::lock_guard lock(mu_);
-    stopped_reading_ = true;
-    inbound_.clear();
-  }
-  changed_.notify_all();
-}
+void Stream::StopReading() { inbound_.StopReading(); }
 
 bool Stream::WaitReply(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
@@ -116,20 +88,13 @@ bool Stream::WaitReply(std::chrono::milliseconds timeout) {
   return replied_ && !reset_;
 }
 
-void Stream::Deliver(std::string data, bool fin, const std::atomic<bool>& connection_closed) {
-  {
-    std::unique_lock lock(mu_);
-    if (!data.empty()) {
-      // Backpressure: hold the connection's reader until the consumer makes room.
-      changed_.wait(lock, [&] {
-        return inbound_.size() < connection_.options_.stream_buffer || stopped_reading_ || reset_ ||
-               connection_closed.load();
-      });
-      if (!stopped_reading_ && !reset_) inbound_ += data;
-    }
-    if (fin) peer_fin_ = true;
-  }
-  changed_.notify_all();
+void Stream::Deliver(std::string_view data, bool fin) {
+  // Backpressure: this holds the connection's reader until the consumer makes room.
+  if (!data.empty()) inbound_.Deliver(data);
+  if (!fin) return;
+  inbound_.Finish();
+  std::lock_guard lock(mu_);
+  peer_fin_ = true;
 }
 
 void Stream::PeerReset() {
@@ -137,6 +102,7 @@ void Stream::PeerReset() {
     std::lock_guard lock(mu_);
     reset_ = true;
   }
+  inbound_.StopReading();
   changed_.notify_all();
 }
 
@@ -148,7 +114,11 @@ void Stream::PeerReplied() {
   changed_.notify_all();
 }
 
-void Stream::Wake() { changed_.notify_all(); }
+void Stream::Abort() {
+  inbound_.Abort();
+  std::lock_guard lock(mu_);  // WaitReply checks closed() under it
+  changed_.notify_all();
+}
 
 bool Stream::Finished() {
   std::lock_guard lock(mu_);
@@ -160,7 +130,7 @@ Connection::Connection(sys::UniqueFd socket, Role role, Options options)
       role_(role),
       options_(options),
       next_id_(role == Role::kClient ? 1 : 2) {
-  last_activity_ms_ = NowMs();
+  last_activity_ms_ = MonotonicMs();
 }
 
 Connection::~Connection() { Close(); }
@@ -188,28 +158,7 @@ void Connection::Close() {
     std::lock_guard lock(mu_);
     for (auto& [id, stream] : streams_) streams.push_back(stream);
   }
-  for (auto& stream : streams) stream->Wake();
-}
-
-bool Connection::SendAll(const std::string& bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    if (closed_) return false;
-    const ssize_t n = ::send(socket_.get(), bytes.data() + sent, bytes.size() - sent,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      last_activity_ms_ = NowMs();
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-        PollFor(socket_.get(), POLLOUT, options_.idle_timeout)) {
-      continue;
-    }
-    return false;  // an error, or no progress for the idle timeout
-  }
-  return true;
+  for (auto& stream : streams) stream->Abort();
 }
 
 bool Connection::Send(const Frame& frame) {
@@ -217,8 +166,9 @@ bool Connection::Send(const Frame& frame) {
   bool ok;
   {
     std::lock_guard lock(write_mu_);
-    ok = SendAll(write_codec_.Encode(frame));
+    ok = SendAll(socket_.get(), write_codec_.Encode(frame), options_.idle_timeout, closed_);
   }
+  if (ok) last_activity_ms_ = MonotonicMs();
   if (!ok) Close();
   return ok;
 }
@@ -282,7 +232,7 @@ void Connection::Dispatch(Frame frame,
                           const std::function<void(std::shared_ptr<Stream>)>& on_stream) {
   if (auto* data = std::get_if<DataFrame>(&frame)) {
     if (auto stream = Find(data->stream_id)) {
-      stream->Deliver(std::move(data->data), data->fin, closed_);
+      stream->Deliver(data->data, data->fin);
       if (data->fin && stream->Finished()) Forget(data->stream_id);
     }
   } else if (auto* syn = std::get_if<SynStream>(&frame)) {
@@ -290,11 +240,11 @@ void Connection::Dispatch(Frame frame,
   } else if (auto* reply = std::get_if<SynReply>(&frame)) {
     if (auto stream = Find(reply->stream_id)) {
       stream->PeerReplied();
-      if (reply->fin) stream->Deliver("", true, closed_);
+      if (reply->fin) stream->Deliver("", true);
     }
   } else if (auto* headers = std::get_if<HeadersFrame>(&frame)) {
     if (headers->fin) {
-      if (auto stream = Find(headers->stream_id)) stream->Deliver("", true, closed_);
+      if (auto stream = Find(headers->stream_id)) stream->Deliver("", true);
     }
   } else if (auto* rst = std::get_if<RstStream>(&frame)) {
     if (auto stream = Find(rst->stream_id)) {
@@ -316,8 +266,8 @@ void Connection::Run(const std::function<void(std::shared_ptr<Stream>)>& on_stre
   std::string buffer;
   char chunk[16 << 10];
   while (!closed_) {
-    if (!PollFor(socket_.get(), POLLIN, std::chrono::milliseconds(1000))) {
-      if (NowMs() - last_activity_ms_ > options_.idle_timeout.count()) {
+    if (!WaitReady(socket_.get(), POLLIN, std::chrono::milliseconds(1000))) {
+      if (MonotonicMs() - last_activity_ms_ > options_.idle_timeout.count()) {
         log::Debug("spdy: closing an idle connection");
         break;
       }
@@ -326,7 +276,7 @@ void Connection::Run(const std::function<void(std::shared_ptr<Stream>)>& on_stre
     const ssize_t n = ::recv(socket_.get(), chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    last_activity_ms_ = NowMs();
+    last_activity_ms_ = MonotonicMs();
     buffer.append(chunk, static_cast<size_t>(n));
     for (;;) {
       auto frame = read_codec.Decode(buffer);

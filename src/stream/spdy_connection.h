@@ -27,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "stream/channel.h"
+#include "stream/inbound_buffer.h"
 #include "stream/spdy_frame.h"
 #include "sys/unique_fd.h"
 
@@ -62,22 +63,22 @@ class Stream final : public Channel {
  private:
   friend class Connection;
   // From the reader thread.
-  void Deliver(std::string data, bool fin, const std::atomic<bool>& connection_closed);
+  void Deliver(std::string_view data, bool fin);
   void PeerReset();
   void PeerReplied();
-  void Wake();
+  // The connection ended: reads end once drained, WaitReply gives up.
+  void Abort();
   bool Finished();
 
   Connection& connection_;
   const uint32_t id_;
   const Headers headers_;
+  InboundBuffer inbound_;
   std::mutex mu_;
-  std::condition_variable changed_;
-  std::string inbound_ ABSL_GUARDED_BY(mu_);
+  std::condition_variable changed_;  // replied_ or reset_ changed
   bool peer_fin_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_fin_ ABSL_GUARDED_BY(mu_) = false;
   bool reset_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopped_reading_ ABSL_GUARDED_BY(mu_) = false;
   bool replied_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -109,7 +110,6 @@ class Connection {
  private:
   friend class Stream;
   bool Send(const Frame& frame);
-  bool SendAll(const std::string& bytes);
   void Dispatch(Frame frame, const std::function<void(std::shared_ptr<Stream>)>& on_stream);
   void AcceptStream(SynStream syn, const std::function<void(std::shared_ptr<Stream>)>& on_stream);
   std::shared_ptr<Stream> Find(uint32_t id);

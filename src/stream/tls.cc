@@ -36,6 +36,9 @@ absl::StatusOr<SslContext> ServerContext(const std::string& cert, const std::str
   SslContext context(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
   if (context == nullptr) return absl::InternalError(SslError("make a TLS context"));
   SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION);
+  // The relay retries writes from a buffer that may have grown (and moved) meanwhile.
+  SSL_CTX_set_mode(context.get(),
+                   SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   if (SSL_CTX_use_certificate_chain_file(context.get(), cert.c_str()) != 1) {
     return absl::InvalidArgumentError(SslError("stream_tls_cert " + cert));
   }
@@ -218,6 +221,9 @@ absl::StatusOr<SslContext> TlsClientContext(const std::string& ca) {
   SslContext context(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
   if (context == nullptr) return absl::InternalError(SslError("make a TLS context"));
   SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION);
+  // The relay retries writes from a buffer that may have grown (and moved) meanwhile.
+  SSL_CTX_set_mode(context.get(),
+                   SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   if (!ca.empty()) {
     if (SSL_CTX_load_verify_locations(context.get(), ca.c_str(), nullptr) != 1) {
       return absl::InvalidArgumentError(SslError("CA " + ca));

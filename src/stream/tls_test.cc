@@ -26,7 +26,7 @@ class TlsTest : public testing::Test {
     const std::string command =
         "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test "
         "-keyout " +
-        dir_ + "/" + name + ".key -out " + dir_ + "/" + name + ".crt >/dev/null 2>&1";
+        dir_ + "/" + name + ".key -out " + dir_ + "/" + name + ".crt </dev/null >/dev/null 2>&1";
     return std::system(command.c_str()) == 0;
   }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }

@@ -18,26 +18,8 @@
 namespace crio::stream::websocket {
 namespace {
 
-// How long a closing connection waits for its peer to close too.
-constexpr auto kLinger = std::chrono::seconds(5);
-
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr size_t kMaxChunk = 32 << 10;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-bool PollFor(int fd, short events, std::chrono::milliseconds timeout) {
-  pollfd ready{.fd = fd, .events = events, .revents = 0};
-  int rc;
-  do {
-    rc = ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX)));
-  } while (rc < 0 && errno == EINTR);
-  return rc > 0;
-}
 
 }  // namespace
 
@@ -130,7 +112,7 @@ void ChannelStream::CloseWrite() {
 
 ChannelConnection::ChannelConnection(sys::UniqueFd socket, Options options)
     : socket_(std::move(socket)), options_(options) {
-  last_activity_ms_ = NowMs();
+  last_activity_ms_ = MonotonicMs();
 }
 
 ChannelConnection::~ChannelConnection() { Close(); }
@@ -149,23 +131,11 @@ bool ChannelConnection::SendFrame(const Frame& frame) {
   if (closed_) return false;
   const std::string bytes = EncodeFrame(frame, /*mask=*/!options_.server);
   std::lock_guard lock(write_mu_);
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::send(socket_.get(), bytes.data() + sent, bytes.size() - sent,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      last_activity_ms_ = NowMs();
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !closed_ &&
-        PollFor(socket_.get(), POLLOUT, options_.idle_timeout)) {
-      continue;
-    }
+  if (!SendAll(socket_.get(), bytes, options_.idle_timeout, closed_)) {
     ::shutdown(socket_.get(), SHUT_RDWR);  // Run notices and closes the rest
     return false;
   }
+  last_activity_ms_ = MonotonicMs();
   return true;
 }
 
@@ -219,14 +189,14 @@ void ChannelConnection::Run() {
   uint8_t message_opcode = kBinary;
   char chunk[16 << 10];
   while (!closed_) {
-    if (!PollFor(socket_.get(), POLLIN, std::chrono::milliseconds(1000))) {
-      if (NowMs() - last_activity_ms_ > options_.idle_timeout.count()) break;
+    if (!WaitReady(socket_.get(), POLLIN, std::chrono::milliseconds(1000))) {
+      if (MonotonicMs() - last_activity_ms_ > options_.idle_timeout.count()) break;
       continue;
     }
     const ssize_t n = ::recv(socket_.get(), chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    last_activity_ms_ = NowMs();
+    last_activity_ms_ = MonotonicMs();
     buffer.append(chunk, static_cast<size_t>(n));
     bool done = false;
     while (!done) {

@@ -88,12 +88,13 @@ TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
 TEST_F(DaemonTest, PendingFeaturesAnswerUnimplemented) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();
-  v1::ExecRequest exec;
-  exec.set_container_id("abc");
-  v1::ExecResponse response;
-  const grpc::Status status = RuntimeStub(crio)->Exec(Context().get(), exec, &response);
+  v1::CheckpointContainerRequest checkpoint;
+  checkpoint.set_container_id("abc");
+  v1::CheckpointContainerResponse response;
+  const grpc::Status status =
+      RuntimeStub(crio)->CheckpointContainer(Context().get(), checkpoint, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("streaming"), std::string::npos);
+  EXPECT_NE(status.error_message().find("checkpoint"), std::string::npos);
 }
 
 TEST_F(DaemonTest, MetricsCountCriCallsOnTheMetricsPort) {
