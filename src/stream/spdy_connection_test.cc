@@ -105,6 +105,23 @@ TEST_F(SpdyConnectionTest, CloseWakesBlockedReaders) {
   EXPECT_FALSE(server_side->Write("late"));
 }
 
+TEST_F(SpdyConnectionTest, IdleConnectionIsClosed) {
+  std::promise<std::shared_ptr<Stream>> accepted;
+  Start(
+      [&](std::shared_ptr<Stream> stream) {
+        stream->Reply();
+        accepted.set_value(stream);
+      },
+      {.idle_timeout = std::chrono::milliseconds(300)});
+  auto stream = client_->Open({{"streamType", "stdout"}});
+  ASSERT_TRUE(stream.ok());
+  auto server_side = accepted.get_future().get();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ReadAll(*server_side), "");  // nothing was sent: the idle timeout ends it
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(server_->closed());
+}
+
 TEST_F(SpdyConnectionTest, RefusesStreamsWithTheWrongParity) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);

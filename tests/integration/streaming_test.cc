@@ -216,6 +216,24 @@ TEST_F(StreamingTest, AttachToAContainersShell) {
   EXPECT_EQ(WaitForExit(id).exit_code(), 0);
 }
 
+TEST_F(StreamingTest, AttachWithATerminalResizesIt) {
+  const std::string id = RunningContainer("tty", {"sh", "-c", "read line; stty size; exit 0"},
+                                          /*stdin=*/true, /*tty=*/true);
+  v1::AttachRequest request;
+  request.set_container_id(id);
+  request.set_stdin(true);
+  request.set_stdout(true);
+  request.set_tty(true);
+  v1::AttachResponse response;
+  ASSERT_TRUE(stub_->Attach(Context().get(), request, &response).ok());
+  // The size goes through conmon's ctl fifo before the line that makes the shell ask.
+  const Session session = RunSession(response.url(), Transport::kWebSocket,
+                                     {.stdin = true, .stdout = true, .stderr = false, .tty = true},
+                                     "go\n", std::chrono::milliseconds(800));
+  ASSERT_TRUE(session.result.ok()) << session.result.status();
+  EXPECT_NE(session.out.find("37 91"), std::string::npos) << session.out;
+}
+
 TEST_F(StreamingTest, PortForwardToHttpdAndNc) {
   Sleeper();
   RunningContainer("httpd", {"sh", "-c",
