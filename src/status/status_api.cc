@@ -62,7 +62,11 @@ HttpResponse StatusApi::Handle(const HttpRequest& request) const {
 
 HttpResponse StatusApi::Info() const {
   const auto config = config_.Snapshot();
+  json handlers = json::array();
+  for (const auto& [name, handler] : config->runtime.runtimes) handlers.push_back(name);
   const json info = {
+      {"default_runtime", config->runtime.default_runtime},
+      {"runtime_handlers", handlers},
       {"storage_driver", config->root.storage_driver},
       {"storage_image", config->root.imagestore},
       {"storage_root", config->root.root},

@@ -26,6 +26,8 @@ TEST_F(StatusApiTest, InfoDescribesStorageAndCgroups) {
   EXPECT_EQ(info["storage_driver"], "overlay");
   EXPECT_EQ(info["storage_root"], config::Config{}.root.root);
   EXPECT_EQ(info["cgroup_driver"], "cgroupfs");
+  EXPECT_EQ(info["default_runtime"], config::Config{}.runtime.default_runtime);
+  EXPECT_TRUE(info["runtime_handlers"].is_array());
   EXPECT_EQ(info["default_id_mappings"]["uids"][0]["size"], 4294967295u);
   EXPECT_EQ(info["default_id_mappings"]["gids"][0]["host_id"], 0);
 }

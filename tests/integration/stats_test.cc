@@ -249,6 +249,17 @@ TEST_F(StatsTest, PodMetricsForTheIncludedGroups) {
     eth0 |= metric.label_values_size() == 4 && metric.label_values(3) == "eth0";
   }
   EXPECT_TRUE(eth0) << pod.DebugString();
+
+  // crioctl shows both, as crictl does.
+  const RunResult descs = RunCommand({BinPath("crioctl"), "-r", crio_->endpoint(), "metricdescs"});
+  ASSERT_EQ(descs.exit_code, 0) << descs.err;
+  EXPECT_NE(descs.out.find("\"container_cpu_usage_seconds_total\""), std::string::npos)
+      << descs.out;
+  const RunResult metricsp =
+      RunCommand({BinPath("crioctl"), "-r", crio_->endpoint(), "metricsp", "-o", "yaml"});
+  ASSERT_EQ(metricsp.exit_code, 0) << metricsp.err;
+  EXPECT_NE(metricsp.out.find(pod_), std::string::npos) << metricsp.out;
+  EXPECT_NE(metricsp.out.find("container_memory_working_set_bytes"), std::string::npos);
 }
 
 TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {

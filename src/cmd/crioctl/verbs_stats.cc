@@ -145,6 +145,23 @@ int RunEvents(Client& client, const std::string& output, const CommandIo& io) {
   return 0;
 }
 
+// metricdescs / metricsp: the runtime's pod metric descriptors, or every pod's metrics, as
+// one JSON or YAML document (crictl's verbs of the same names).
+template <typename Request, typename Response>
+int RunMetricsCall(Client& client, const std::string& verb, const std::string& output,
+                   grpc::Status (v1::RuntimeService::Stub::*call)(grpc::ClientContext*,
+                                                                  const Request&, Response*),
+                   const CommandIo& io) {
+  auto format = ParseDocumentFormat(output);
+  if (!format.ok()) return ReportError(io, verb, std::string(AsStd(format.status().message())));
+  Response response;
+  const grpc::Status status =
+      (client.runtime().*call)(client.NewContext().get(), Request(), &response);
+  if (!status.ok()) return ReportRpcError(io, verb, client.runtime_endpoint(), status);
+  PrintDocument(ProtoToJson(response), *format, io);
+  return 0;
+}
+
 }  // namespace
 
 void AddStatsVerbs(CLI::App& app, VerbAction& chosen) {
@@ -177,6 +194,23 @@ void AddStatsVerbs(CLI::App& app, VerbAction& chosen) {
                                return RunEvents(client, *events_output, io);
                              });
   AddOutputOption(*events, *events_output, "json or yaml");
+
+  auto descs_output = std::make_shared<std::string>();
+  CLI::App* descs =
+      AddVerb(app, "metricdescs", "List the pod metrics' descriptors", chosen,
+              [descs_output](Client& client, const CommandIo& io) {
+                return RunMetricsCall(client, "metricdescs", *descs_output,
+                                      &v1::RuntimeService::Stub::ListMetricDescriptors, io);
+              });
+  AddOutputOption(*descs, *descs_output, "json or yaml");
+  auto metrics_output = std::make_shared<std::string>();
+  CLI::App* metrics =
+      AddVerb(app, "metricsp", "List every pod's metrics", chosen,
+              [metrics_output](Client& client, const CommandIo& io) {
+                return RunMetricsCall(client, "metricsp", *metrics_output,
+                                      &v1::RuntimeService::Stub::ListPodSandboxMetrics, io);
+              });
+  AddOutputOption(*metrics, *metrics_output, "json or yaml");
 }
 
 }  // namespace crio::crioctl
