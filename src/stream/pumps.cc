@@ -89,6 +89,24 @@ PumpEnd PumpFromFd(int fd, Channel& to, const std::atomic<bool>& stop_when_idle)
   }
 }
 
+bool ReceiveMore(int socket, std::string& buffer, const std::atomic<bool>& stop,
+                 std::atomic<int64_t>& last_activity_ms, std::chrono::milliseconds idle_timeout) {
+  char chunk[16 << 10];
+  while (!stop) {
+    if (!WaitReady(socket, POLLIN, std::chrono::milliseconds(1000))) {
+      if (MonotonicMs() - last_activity_ms > idle_timeout.count()) return false;
+      continue;
+    }
+    const ssize_t n = ::recv(socket, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    last_activity_ms = MonotonicMs();
+    buffer.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+  return false;
+}
+
 void LingerUntilPeerCloses(int socket, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   char buffer[16 << 10];

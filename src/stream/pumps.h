@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "stream/channel.h"
@@ -32,6 +33,12 @@ enum class PumpEnd { kSourceEnded, kClientGone, kStopped };
 // Sends what `fd` yields to `to` until `fd` ends (EOF, EIO), `to` fails, or `stop_when_idle`
 // is set and `fd` has nothing more to read.
 PumpEnd PumpFromFd(int fd, Channel& to, const std::atomic<bool>& stop_when_idle);
+
+// Appends what `socket` receives to `buffer`, waiting a second at a time; false once the
+// peer closed, on an error, after `stop`, or when nothing moved either way for
+// `idle_timeout` since `last_activity_ms` (which it moves on).
+bool ReceiveMore(int socket, std::string& buffer, const std::atomic<bool>& stop,
+                 std::atomic<int64_t>& last_activity_ms, std::chrono::milliseconds idle_timeout);
 
 // Once our side of `socket` stopped writing: reads and drops what the peer still sends until
 // it closes or `limit` passes, so closing never resets a connection whose peer has yet to

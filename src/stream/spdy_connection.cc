@@ -264,20 +264,7 @@ void Connection::Dispatch(Frame frame,
 void Connection::Run(const std::function<void(std::shared_ptr<Stream>)>& on_stream) {
   FrameCodec read_codec;
   std::string buffer;
-  char chunk[16 << 10];
-  while (!closed_) {
-    if (!WaitReady(socket_.get(), POLLIN, std::chrono::milliseconds(1000))) {
-      if (MonotonicMs() - last_activity_ms_ > options_.idle_timeout.count()) {
-        log::Debug("spdy: closing an idle connection");
-        break;
-      }
-      continue;
-    }
-    const ssize_t n = ::recv(socket_.get(), chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    last_activity_ms_ = MonotonicMs();
-    buffer.append(chunk, static_cast<size_t>(n));
+  while (ReceiveMore(socket_.get(), buffer, closed_, last_activity_ms_, options_.idle_timeout)) {
     for (;;) {
       auto frame = read_codec.Decode(buffer);
       if (!frame.ok()) {

@@ -187,17 +187,7 @@ void ChannelConnection::Run() {
   std::string buffer;
   std::string message;
   uint8_t message_opcode = kBinary;
-  char chunk[16 << 10];
-  while (!closed_) {
-    if (!WaitReady(socket_.get(), POLLIN, std::chrono::milliseconds(1000))) {
-      if (MonotonicMs() - last_activity_ms_ > options_.idle_timeout.count()) break;
-      continue;
-    }
-    const ssize_t n = ::recv(socket_.get(), chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    last_activity_ms_ = MonotonicMs();
-    buffer.append(chunk, static_cast<size_t>(n));
+  while (ReceiveMore(socket_.get(), buffer, closed_, last_activity_ms_, options_.idle_timeout)) {
     bool done = false;
     while (!done) {
       auto frame = DecodeFrame(buffer, /*from_client=*/options_.server);
