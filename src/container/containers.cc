@@ -728,15 +728,20 @@ absl::StatusOr<std::unique_ptr<oci::ExecProcess>> Containers::StartExec(
       {.id = container.id, .process_json = std::move(process_json), .tty = tty}, stdio);
 }
 
+absl::Status Containers::CheckCreatedOrRunning(const Container& container) {
+  if (container.state != ContainerState::kCreated && container.state != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        fmt::format("container {} is not created or running", container.id));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Container> Containers::CreatedOrRunning(const std::string& id) const {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
   Container container = entry->Copy();
-  if (container.state != ContainerState::kCreated && container.state != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        fmt::format("container {} is not created or running", container.id));
-  }
+  RETURN_IF_ERROR(CheckCreatedOrRunning(container));
   return container;
 }
 
@@ -757,7 +762,8 @@ absl::Status Containers::UpdateResources(const std::string& id, const spec::Reso
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
-  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
+  const Container container = entry->Copy();
+  RETURN_IF_ERROR(CheckCreatedOrRunning(container));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   RETURN_IF_ERROR(runtime->Update(container.id, spec::ResourcesToJson(ForHost(resources)).dump()));
   {

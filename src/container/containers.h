@@ -144,6 +144,10 @@ class Containers final : public sandbox::PodMembers {
   ContainerEvents* events() const { return options_.events; }
 
   absl::StatusOr<Container> Get(const std::string& id_or_prefix) const;
+  // A copy of the container `id`; FAILED_PRECONDITION unless it is running.
+  absl::StatusOr<Container> Running(const std::string& id) const;
+  // A copy of the container `id`; FAILED_PRECONDITION unless it is created or running.
+  absl::StatusOr<Container> CreatedOrRunning(const std::string& id) const;
   std::vector<Container> List(const ContainerFilter& filter) const;
 
   // From the ExitWatcher: conmon recorded that `id` exited.
@@ -176,10 +180,8 @@ class Containers final : public sandbox::PodMembers {
   absl::StatusOr<Container> CreateIn(ContainerRequest request, const sandbox::Sandbox& pod,
                                      bool infra);
   absl::Status StartEntry(Entry& entry);
-  // A copy of the container `id`; FAILED_PRECONDITION unless it is running.
-  absl::StatusOr<Container> Running(const std::string& id) const;
-  // A copy of the container `id`; FAILED_PRECONDITION unless it is created or running.
-  absl::StatusOr<Container> CreatedOrRunning(const std::string& id) const;
+  // OK when `container` is created or running, else FAILED_PRECONDITION.
+  static absl::Status CheckCreatedOrRunning(const Container& container);
   // The OCI process for running `command` in `container` (its own, with new args).
   absl::StatusOr<std::string> ExecProcessJson(const Container& container,
                                               const std::vector<std::string>& command,

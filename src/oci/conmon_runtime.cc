@@ -4,17 +4,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "common/atomic_file.h"
 #include "common/errno_status.h"
 #include "common/read_file.h"
@@ -271,35 +269,13 @@ namespace {
 // After a SIGKILL, how long conmon may take to reap the process and exit.
 constexpr auto kKillWait = std::chrono::seconds(10);
 
-// Waits for our child `pid` to exit, up to `timeout` (negative: no limit); true once it is
-// reaped.
-bool WaitChild(pid_t pid, std::chrono::milliseconds timeout) {
-  sys::UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  if (exited) {
-    pollfd ready{.fd = exited.get(), .events = POLLIN, .revents = 0};
-    int polled;
-    while ((polled = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
-    }
-    if (polled == 0) return false;
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return true;
-}
-
 // An exec past its timeout: SIGKILL the process (the runtime wrote its pid) while conmon,
 // its reaper, still runs; conmon reaps it and exits. So when the caller hears of the
 // timeout, the process is gone, not a zombie waiting for an init to reap it. Without a
 // pid (the runtime never started it) conmon itself is killed.
 void KillTimedOutExec(pid_t conmon, const std::string& pid_file) {
-  auto text = ReadFileToString(pid_file, 64);
-  int pid = 0;
-  const bool known =
-      text.ok() &&
-      std::from_chars(text->data(), text->data() + text->size(), pid).ec == std::errc() && pid > 0;
-  if (known) {
-    ::kill(pid, SIGKILL);
+  if (const std::optional<pid_t> pid = ReadPidFile(pid_file)) {
+    ::kill(*pid, SIGKILL);
     if (WaitChild(conmon, kKillWait)) return;
   }
   ::kill(conmon, SIGKILL);
@@ -309,17 +285,8 @@ void KillTimedOutExec(pid_t conmon, const std::string& pid_file) {
 }  // namespace
 
 absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
-  char pattern[] = "/tmp/crio-exec-XXXXXX";
-  if (::mkdtemp(pattern) == nullptr) return ErrnoToStatus(errno, "make an exec dir");
-  const std::string dir = pattern;
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  } cleanup{dir};
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/process.json", request.process_json, 0600));
+  ASSIGN_OR_RETURN(const std::string dir, MakeExecDir(request.process_json));
+  absl::Cleanup remove_dir = [&dir] { RemoveExecDir(dir); };
   ASSIGN_OR_RETURN(ChildPipe sync, MakeChildPipe(/*child_reads=*/false));
   ASSIGN_OR_RETURN(ChildPipe unused_start, MakeChildPipe(/*child_reads=*/true));
   std::vector<std::string> env = options_.monitor_env;

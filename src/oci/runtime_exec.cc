@@ -1,25 +1,14 @@
 // ConmonRuntime::StartExec: a streamed exec runs `RUNTIME exec` directly (as CRI-O does),
 // without conmon: the streaming server holds the process's stdio and waits for it.
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <charconv>
 #include <cstdlib>
-#include <filesystem>
 
-#include "common/atomic_file.h"
-#include "common/errno_status.h"
-#include "common/read_file.h"
 #include "common/status_macros.h"
 #include "oci/conmon_runtime.h"
 #include "oci/spawn.h"
-#include "sys/unique_fd.h"
 
 namespace crio::oci {
 namespace {
@@ -29,10 +18,7 @@ constexpr auto kReapWait = std::chrono::seconds(10);
 
 class RuntimeExecProcess final : public ExecProcess {
  public:
-  RuntimeExecProcess(pid_t runtime, std::string dir)
-      : runtime_(runtime),
-        exited_(static_cast<int>(::syscall(SYS_pidfd_open, runtime, 0))),
-        dir_(std::move(dir)) {}
+  RuntimeExecProcess(pid_t runtime, std::string dir) : runtime_(runtime), dir_(std::move(dir)) {}
 
   ~RuntimeExecProcess() override {
     if (!exit_code_) {
@@ -42,34 +28,18 @@ class RuntimeExecProcess final : public ExecProcess {
         Wait(std::chrono::milliseconds(-1));
       }
     }
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    RemoveExecDir(dir_);
   }
 
   std::optional<int> Wait(std::chrono::milliseconds timeout) override {
-    if (exit_code_) return exit_code_;
-    if (exited_) {
-      pollfd ready{.fd = exited_.get(), .events = POLLIN, .revents = 0};
-      int rc;
-      while ((rc = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
-      }
-      if (rc == 0) return std::nullopt;
-    }
-    int status = 0;
-    while (::waitpid(runtime_, &status, 0) < 0 && errno == EINTR) {
-    }
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (!exit_code_) exit_code_ = WaitChild(runtime_, timeout);
     return exit_code_;
   }
 
   void Kill() override {
     if (exit_code_) return;
-    auto text = ReadFileToString(dir_ + "/pid", 64);
-    int pid = 0;
-    if (text.ok() &&
-        std::from_chars(text->data(), text->data() + text->size(), pid).ec == std::errc() &&
-        pid > 0) {
-      ::kill(pid, SIGKILL);
+    if (const std::optional<pid_t> pid = ReadPidFile(dir_ + "/pid")) {
+      ::kill(*pid, SIGKILL);
     } else {
       ::kill(runtime_, SIGKILL);  // the process never started
     }
@@ -77,7 +47,6 @@ class RuntimeExecProcess final : public ExecProcess {
 
  private:
   const pid_t runtime_;
-  sys::UniqueFd exited_;
   const std::string dir_;
   std::optional<int> exit_code_;
 };
@@ -116,16 +85,10 @@ std::vector<std::string> ConmonRuntime::RuntimeExecArgs(const std::string& id,
 
 absl::StatusOr<std::unique_ptr<ExecProcess>> ConmonRuntime::StartExec(const ExecRequest& request,
                                                                       const ExecStdio& stdio) {
-  char pattern[] = "/tmp/crio-exec-XXXXXX";
-  if (::mkdtemp(pattern) == nullptr) return ErrnoToStatus(errno, "make an exec dir");
-  const std::string dir = pattern;
-  auto started = [&]() -> absl::StatusOr<pid_t> {
-    RETURN_IF_ERROR(WriteFileAtomically(dir + "/process.json", request.process_json, 0600));
-    return SpawnRuntime(RuntimeExecArgs(request.id, dir), stdio);
-  }();
+  ASSIGN_OR_RETURN(const std::string dir, MakeExecDir(request.process_json));
+  absl::StatusOr<pid_t> started = SpawnRuntime(RuntimeExecArgs(request.id, dir), stdio);
   if (!started.ok()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
+    RemoveExecDir(dir);
     return started.status();
   }
   return std::make_unique<RuntimeExecProcess>(*started, dir);

@@ -1,8 +1,19 @@
 #include "oci/spawn.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+
+#include "common/atomic_file.h"
 #include "common/errno_status.h"
+#include "common/read_file.h"
+#include "sys/unique_fd.h"
 
 namespace crio::oci {
 namespace {
@@ -37,6 +48,49 @@ absl::StatusOr<pid_t> SpawnInSession(const std::vector<std::string>& argv,
   posix_spawnattr_destroy(&attributes);
   if (error != 0) return ErrnoToStatus(error, "start " + argv[0]);
   return pid;
+}
+
+std::optional<int> WaitChild(pid_t pid, std::chrono::milliseconds timeout) {
+  sys::UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (exited) {
+    pollfd ready{.fd = exited.get(), .events = POLLIN, .revents = 0};
+    int polled;
+    while ((polled = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
+    }
+    if (polled == 0) return std::nullopt;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::optional<pid_t> ReadPidFile(const std::string& path) {
+  auto text = ReadFileToString(path, 64);
+  pid_t pid = 0;
+  if (!text.ok() ||
+      std::from_chars(text->data(), text->data() + text->size(), pid).ec != std::errc() ||
+      pid <= 0) {
+    return std::nullopt;
+  }
+  return pid;
+}
+
+absl::StatusOr<std::string> MakeExecDir(const std::string& process_json) {
+  char pattern[] = "/tmp/crio-exec-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) return ErrnoToStatus(errno, "make an exec dir");
+  const std::string dir = pattern;
+  if (absl::Status written = WriteFileAtomically(dir + "/process.json", process_json, 0600);
+      !written.ok()) {
+    RemoveExecDir(dir);
+    return written;
+  }
+  return dir;
+}
+
+void RemoveExecDir(const std::string& dir) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace crio::oci

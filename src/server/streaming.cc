@@ -29,6 +29,16 @@ absl::Status NeedContainerId(const std::string& id) {
   return absl::OkStatus();
 }
 
+// The pod `id`; FAILED_PRECONDITION unless it is ready (forwarding needs its network).
+absl::StatusOr<sandbox::Sandbox> ReadyPod(const sandbox::Sandboxes& sandboxes,
+                                          const std::string& id) {
+  ASSIGN_OR_RETURN(sandbox::Sandbox pod, sandboxes.Get(id));
+  if (!pod.ready()) {
+    return absl::FailedPreconditionError(fmt::format("pod sandbox {} is not ready", pod.id));
+  }
+  return pod;
+}
+
 }  // namespace
 
 absl::StatusOr<int> CriStreamBackend::Exec(const stream::ExecTarget& target,
@@ -50,10 +60,7 @@ absl::Status CriStreamBackend::Attach(const stream::AttachTarget& target,
 }
 
 absl::StatusOr<sys::UniqueFd> CriStreamBackend::DialPort(const std::string& pod_id, int32_t port) {
-  ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(pod_id));
-  if (!pod.ready()) {
-    return absl::FailedPreconditionError(fmt::format("pod sandbox {} is not ready", pod.id));
-  }
+  ASSIGN_OR_RETURN(const sandbox::Sandbox pod, ReadyPod(sandboxes_, pod_id));
   return sys::ConnectLocalPortIn(pod.spec.host_network() ? "" : pod.netns_path, port);
 }
 
@@ -64,11 +71,8 @@ grpc::Status RuntimeService::Exec(grpc::ServerContext*, const v1::ExecRequest* r
         RETURN_IF_ERROR(NeedContainerId(in.container_id()));
         RETURN_IF_ERROR(CheckStdio(in.tty(), in.stdin(), in.stdout(), in.stderr()));
         if (in.cmd().empty()) return absl::InvalidArgumentError("cmd must not be empty");
-        ASSIGN_OR_RETURN(const container::Container container, containers_.Get(in.container_id()));
-        if (container.state != container::ContainerState::kRunning) {
-          return absl::FailedPreconditionError(
-              fmt::format("container {} is not running", container.id));
-        }
+        ASSIGN_OR_RETURN(const container::Container container,
+                         containers_.Running(in.container_id()));
         ASSIGN_OR_RETURN(std::string url, streaming_.UrlFor(stream::ExecTarget{
                                               .container_id = container.id,
                                               .command = {in.cmd().begin(), in.cmd().end()},
@@ -87,12 +91,8 @@ grpc::Status RuntimeService::Attach(grpc::ServerContext*, const v1::AttachReques
       "Attach", *request, response, [this](const v1::AttachRequest& in, v1::AttachResponse* out) {
         RETURN_IF_ERROR(NeedContainerId(in.container_id()));
         RETURN_IF_ERROR(CheckStdio(in.tty(), in.stdin(), in.stdout(), in.stderr()));
-        ASSIGN_OR_RETURN(const container::Container container, containers_.Get(in.container_id()));
-        if (container.state != container::ContainerState::kCreated &&
-            container.state != container::ContainerState::kRunning) {
-          return absl::FailedPreconditionError(
-              fmt::format("container {} is not created or running", container.id));
-        }
+        ASSIGN_OR_RETURN(const container::Container container,
+                         containers_.CreatedOrRunning(in.container_id()));
         // The monitor reads stdin only for a container created with it.
         ASSIGN_OR_RETURN(std::string url, streaming_.UrlFor(stream::AttachTarget{
                                               .container_id = container.id,
@@ -119,10 +119,7 @@ grpc::Status RuntimeService::PortForward(grpc::ServerContext*,
             return absl::InvalidArgumentError(fmt::format("invalid port {}", port));
           }
         }
-        ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(in.pod_sandbox_id()));
-        if (!pod.ready()) {
-          return absl::FailedPreconditionError(fmt::format("pod sandbox {} is not ready", pod.id));
-        }
+        ASSIGN_OR_RETURN(const sandbox::Sandbox pod, ReadyPod(sandboxes_, in.pod_sandbox_id()));
         ASSIGN_OR_RETURN(std::string url,
                          streaming_.UrlFor(stream::PortForwardTarget{
                              .pod_id = pod.id, .ports = {in.port().begin(), in.port().end()}}));

@@ -158,7 +158,7 @@ absl::StatusOr<int> RunLocalSide(const CommandStreams& streams, const CommandOpt
   std::vector<std::thread> outputs;
   if (streams.stdin != nullptr && io.in >= 0) {
     inputs.emplace_back([&] {
-      PumpFromFd(io.in, *streams.stdin, done);
+      PumpFromFd(io.in, *streams.stdin, [&] { return done.load(); });
       streams.stdin->CloseWrite();
     });
   }
@@ -249,7 +249,7 @@ void PumpForward(int local, Channel& data, Channel& error) {
     if (!text.empty()) fmt::print(stderr, "port-forward: {}\n", text);
   });
   std::thread upload([&] {
-    PumpFromFd(local, data, stop);
+    PumpFromFd(local, data, [&] { return stop.load(); });
     data.CloseWrite();
   });
   const std::atomic<bool> never{false};

@@ -102,7 +102,9 @@ absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecS
   const auto pump_out = [&](int fd, Channel* to) {
     if (fd < 0 || to == nullptr) return;
     outputs.emplace_back([&, fd, to] {
-      if (PumpFromFd(fd, *to, exited) == PumpEnd::kClientGone) client_gone = true;
+      if (PumpFromFd(fd, *to, [&] { return exited.load(); }) == PumpEnd::kClientGone) {
+        client_gone = true;
+      }
     });
   };
   pump_out(tty ? fds.terminal.get() : fds.out.get(), streams.stdout.get());

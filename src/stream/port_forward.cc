@@ -1,10 +1,8 @@
 #include "stream/port_forward.h"
 
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
-#include <cerrno>
 #include <charconv>
 
 #include "common/strings.h"
@@ -13,20 +11,6 @@
 
 namespace crio::stream {
 namespace {
-
-// Copies the pod's side to the client until it ends; gives up when the client is gone.
-void PodToClient(int socket, Channel& data, const std::function<bool()>& client_gone) {
-  char buffer[32 << 10];
-  while (!client_gone()) {
-    pollfd ready{.fd = socket, .events = POLLIN, .revents = 0};
-    const int rc = ::poll(&ready, 1, static_cast<int>(kPumpTick.count()));
-    if (rc < 0 && errno != EINTR) return;
-    if (rc <= 0) continue;
-    const ssize_t n = ::recv(socket, buffer, sizeof buffer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || !data.Write(std::string_view(buffer, static_cast<size_t>(n)))) return;
-  }
-}
 
 std::optional<int32_t> ParsePort(std::string_view text) {
   int32_t port = 0;
@@ -65,7 +49,7 @@ void ForwardConnection(Channel& data, Channel& error, int32_t port, const PortDi
     PumpToFd(data, fd, stop);
     ::shutdown(fd, SHUT_WR);  // the client is done sending
   });
-  PodToClient(fd, data, client_gone);
+  PumpFromFd(fd, data, client_gone);  // until the pod's side ends or the client is gone
   data.CloseWrite();
   data.StopReading();  // the pod's side is closed: nothing more goes to it
   stop = true;

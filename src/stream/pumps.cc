@@ -73,13 +73,13 @@ void PumpToFd(Channel& from, int fd, const std::atomic<bool>& stop) {
   }
 }
 
-PumpEnd PumpFromFd(int fd, Channel& to, const std::atomic<bool>& stop_when_idle) {
+PumpEnd PumpFromFd(int fd, Channel& to, const std::function<bool()>& stop_when_idle) {
   char buffer[32 << 10];
   for (;;) {
     const int ready = WaitTick(fd, POLLIN);
     if (ready < 0) return PumpEnd::kSourceEnded;
     if (ready == 0) {
-      if (stop_when_idle) return PumpEnd::kStopped;
+      if (stop_when_idle()) return PumpEnd::kStopped;
       continue;
     }
     const ssize_t n = ::read(fd, buffer, sizeof buffer);

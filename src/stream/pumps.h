@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,7 @@ enum class PumpEnd { kSourceEnded, kClientGone, kStopped };
 
 // Sends what `fd` yields to `to` until `fd` ends (EOF, EIO), `to` fails, or `stop_when_idle`
 // is set and `fd` has nothing more to read.
-PumpEnd PumpFromFd(int fd, Channel& to, const std::atomic<bool>& stop_when_idle);
+PumpEnd PumpFromFd(int fd, Channel& to, const std::function<bool()>& stop_when_idle);
 
 // Appends what `socket` receives to `buffer`, waiting a second at a time; false once the
 // peer closed, on an error, after `stop`, or when nothing moved either way for
