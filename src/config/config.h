@@ -135,10 +135,35 @@ struct NetworkConfig {
   bool operator==(const NetworkConfig&) const = default;
 };
 
+// CRI-O's metrics collector keys, as metrics_collectors names them (a configured key may
+// also carry the "container_runtime_" and "crio_" prefixes; Validate strips them).
+inline const std::vector<std::string> kMetricsCollectors = {
+    "image_pulls_layer_size",
+    "containers_events_dropped_total",
+    "containers_oom_total",
+    "processes_defunct",
+    "operations_total",
+    "operations_latency_seconds",
+    "operations_latency_seconds_total",
+    "operations_errors_total",
+    "image_pulls_bytes_total",
+    "image_pulls_skipped_bytes_total",
+    "image_pulls_failure_total",
+    "image_pulls_success_total",
+    "image_layer_reuse_total",
+    "containers_oom_count_total",
+    "containers_seccomp_notifier_count_total",
+    "resources_stalled_at_stage",
+    "containers_stopped_monitor_count"};
+
+// The groups included_pod_metrics may name ("all" names every one).
+inline const std::vector<std::string> kPodMetricGroups = {
+    "cpu", "hugetlb", "memory", "network", "oom", "process", "spec", "disk", "diskIO", "pressure"};
+
 // [crio.metrics]
 struct MetricsConfig {
   bool enable_metrics = false;
-  std::vector<std::string> metrics_collectors;  // empty: all collectors
+  std::vector<std::string> metrics_collectors = kMetricsCollectors;
   std::string metrics_host = "127.0.0.1";
   int64_t metrics_port = 9090;
   std::string metrics_socket;

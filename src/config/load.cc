@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/read_file.h"
+#include "common/status_macros.h"
 #include "config/flags.h"
 #include "config/option.h"
 #include "fmt/format.h"
@@ -153,6 +154,32 @@ std::string UlimitProblem(const std::string& entry) {
   return "";
 }
 
+// Strips the prefixes a metrics collector key may carry, then checks the keys and groups.
+absl::Status ValidateMetrics(Config& config) {
+  for (std::string& collector : config.metrics.metrics_collectors) {
+    for (std::string_view prefix : {"container_runtime_", "crio_"}) {
+      if (collector.starts_with(prefix)) collector.erase(0, prefix.size());
+    }
+    if (std::ranges::find(kMetricsCollectors, collector) == kMetricsCollectors.end()) {
+      return absl::InvalidArgumentError(
+          fmt::format("[crio.metrics] metrics_collectors: unknown collector \"{}\" (known: {})",
+                      collector, fmt::join(kMetricsCollectors, ", ")));
+    }
+  }
+  for (const std::string& group : config.stats.included_pod_metrics) {
+    if (group != "all" && std::ranges::find(kPodMetricGroups, group) == kPodMetricGroups.end()) {
+      return absl::InvalidArgumentError(
+          fmt::format("[crio.stats] included_pod_metrics: unknown group \"{}\" (known: all, {})",
+                      group, fmt::join(kPodMetricGroups, ", ")));
+    }
+  }
+  if (config.metrics.metrics_cert.empty() != config.metrics.metrics_key.empty()) {
+    return absl::InvalidArgumentError(
+        "[crio.metrics] metrics_cert and metrics_key must be set together");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ApplyToml(const std::string& text, const std::string& origin, Config& config,
@@ -211,6 +238,7 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
       return invalid(fmt::format("[crio.runtime] default_ulimits: \"{}\": {}", ulimit, problem));
     }
   }
+  RETURN_IF_ERROR(ValidateMetrics(config));
   for (const std::string& device : runtime.additional_devices) {
     if (device.empty() || device.front() != '/') {
       return invalid(

@@ -149,6 +149,21 @@ TEST_F(LoadTest, RuntimeHandlersMergeAcrossFiles) {
   EXPECT_TRUE(loaded->config.runtime.runtimes.contains("runc"));
 }
 
+TEST_F(LoadTest, MetricsCollectorsDefaultToAllAndLoseTheirPrefixes) {
+  auto defaults = LoadFiles();
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->config.metrics.metrics_collectors.size(), 17u);
+  dir_.WriteFile("crio.conf",
+                 "[crio.metrics]\nmetrics_collectors = [\"operations_total\", "
+                 "\"crio_image_pulls_bytes_total\", "
+                 "\"container_runtime_crio_containers_oom_total\"]\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config.metrics.metrics_collectors,
+            (std::vector<std::string>{"operations_total", "image_pulls_bytes_total",
+                                      "containers_oom_total"}));
+}
+
 TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_runtime = \"kata\"\n")
                 .find("no [crio.runtime.runtimes.kata] table is configured"),
@@ -166,6 +181,15 @@ TEST_F(LoadTest, CrossKeyChecks) {
             std::string::npos);
   EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"nofile=1024:2048\", \"nproc=64\"]\n"),
             "");
+
+  EXPECT_NE(ErrorOf("[crio.metrics]\nmetrics_collectors = [\"operations\"]\n")
+                .find("unknown collector \"operations\""),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("[crio.stats]\nincluded_pod_metrics = [\"gpu\"]\n").find("unknown group \"gpu\""),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.metrics]\nmetrics_cert = \"/c.pem\"\n").find("set together"),
+            std::string::npos);
 
   dir_.WriteFile("crio.conf", "[crio.runtime]\nctr_stop_timeout = 5\n");
   auto loaded = LoadFiles();

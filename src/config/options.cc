@@ -297,7 +297,9 @@ const std::vector<Option>& Registry() {
       {"crio.metrics", "enable_metrics", "enable-metrics", "", K::kBool,
        &F<&C::metrics, &M::enable_metrics>, "Serve Prometheus metrics."},
       {"crio.metrics", "metrics_collectors", "metrics-collectors", "", K::kStringList,
-       &F<&C::metrics, &M::metrics_collectors>, "Collectors to enable; empty: all."},
+       &F<&C::metrics, &M::metrics_collectors>,
+       "Collectors to expose, by CRI-O's keys (the \"container_runtime_\" and \"crio_\" "
+       "prefixes may be given); default: all of them."},
       {"crio.metrics", "metrics_host", "metrics-host", "", K::kString,
        &F<&C::metrics, &M::metrics_host>, "Address the metrics endpoint listens on."},
       {"crio.metrics",
@@ -314,7 +316,9 @@ const std::vector<Option>& Registry() {
       {"crio.metrics", "metrics_socket", "metrics-socket", "", K::kPath,
        &F<&C::metrics, &M::metrics_socket>, "Unix socket for the metrics endpoint; empty: none."},
       {"crio.metrics", "metrics_cert", "metrics-cert", "", K::kPath,
-       &F<&C::metrics, &M::metrics_cert>, "TLS certificate of the metrics endpoint."},
+       &F<&C::metrics, &M::metrics_cert>,
+       "TLS certificate of the metrics endpoint (with metrics_key: HTTPS, reloaded when it "
+       "changes)."},
       {"crio.metrics", "metrics_key", "metrics-key", "", K::kPath, &F<&C::metrics, &M::metrics_key>,
        "TLS key of the metrics endpoint."},
 
@@ -331,7 +335,8 @@ const std::vector<Option>& Registry() {
        0},
       {"crio.stats", "included_pod_metrics", "included-pod-metrics", "", K::kStringList,
        &F<&C::stats, &S::included_pod_metrics>,
-       "Pod metric groups to collect (cpu, memory, network, process, …, or all)."},
+       "Pod metric groups ListPodSandboxMetrics reports: cpu, hugetlb, memory, network, oom, "
+       "process, spec, disk, diskIO, pressure, or all."},
   };
   return options;
 }

@@ -790,6 +790,11 @@ absl::Status Containers::ReopenLog(const std::string& id) {
   return sys::WaitForFile(container.log_path, kReopenLogTimeout);
 }
 
+std::string Containers::OomName(const Container& container) const {
+  auto pod = sandboxes_.Get(container.request.pod_id);
+  return pod.ok() ? ContainerName(container.request, pod->spec.metadata) : container.request.name;
+}
+
 bool Containers::RecordExit(Entry& entry) {
   const Container container = entry.Copy();
   if (container.state == ContainerState::kExited) return true;
@@ -803,8 +808,12 @@ bool Containers::RecordExit(Entry& entry) {
           : Now();
   const bool oom =
       fs::exists(container.persist_dir + "/oom") || fs::exists(container.bundle + "/oom");
+  const std::string oom_name = oom && options_.oom_killed ? OomName(container) : "";
   {
     std::lock_guard data(entry.mu);
+    if (entry.container.state == ContainerState::kExited) return true;  // recorded meanwhile
+    // Counted before anyone can see the exit, and once.
+    if (!oom_name.empty()) options_.oom_killed(oom_name);
     entry.container.state = ContainerState::kExited;
     entry.container.exit_code = *code;
     // The exit file's mtime is coarse; never report an end before the start.
@@ -817,7 +826,8 @@ bool Containers::RecordExit(Entry& entry) {
     log::Error("Container {}: cannot record its exit: {}", container.id, AsStd(saved.message()));
   }
   (void)layers_.Unmount(container.id);
-  log::Info("Container {} exited with code {}", container.id, *code);
+  log::Info("Container {} exited with code {}{}", container.id, *code,
+            oom ? " (killed: out of memory)" : "");
   Publish(container, EventType::kStopped);
   if (container.infra) sandboxes_.InfraExited(container.request.pod_id);
   return true;

@@ -79,6 +79,9 @@ struct ContainersOptions {
   std::function<ReloadableOptions()> reloadable;
   std::function<int64_t()> now_ns;    // real time when empty
   ContainerEvents* events = nullptr;  // lifecycle events go here; none when null
+  // Told the name (CRI-O's k8s_CONTAINER_POD_NAMESPACE_UID_ATTEMPT) of each container the
+  // kernel killed for running out of memory, once, when its exit is recorded; may be empty.
+  std::function<void(const std::string& name)> oom_killed;
 };
 
 struct ContainerFilter {
@@ -195,6 +198,8 @@ class Containers final : public sandbox::PodMembers {
                                                      const image::ImageConfig& config);
   // Applies the exit recorded by conmon to `entry`; false if none is recorded yet.
   bool RecordExit(Entry& entry);
+  // The name options_.oom_killed is told: CRI-O's k8s_… name, or the CRI name without a pod.
+  std::string OomName(const Container& container) const;
   absl::Status Persist(Entry& entry);
   absl::Status StopLocked(Entry& entry, int64_t timeout_seconds);
   absl::StatusOr<std::optional<nlohmann::json>> Seccomp(

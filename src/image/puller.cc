@@ -171,7 +171,9 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
     unpack_end.Reset();  // a download still sending learns the unpacker has given up
   });
   bool unpacker_gone = false;
+  uint64_t transferred = 0;
   const BodySink sink = [&](std::string_view chunk) {
+    transferred += chunk.size();
     while (!chunk.empty()) {
       const ssize_t n = ::send(download_end.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
@@ -184,6 +186,7 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
     return absl::OkStatus();
   };
   const absl::Status fetched = client_.FetchBlob(source, blob, credentials, sink);
+  if (options_.observer.blob_fetched) options_.observer.blob_fetched(blob, transferred, true);
   download_end.Reset();  // end of stream
   unpacker.join();
   if (!fetched.ok() && !unpacker_gone) return discard(fetched);
@@ -214,6 +217,9 @@ absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credenti
       absl::Status stored = layer_pulls_.Do(chain_ids[i], [&] {
         // Present already, or stored by another pull while this one waited.
         auto present = store_.HasLayer(chain_ids[i]);
+        if (present.ok() && *present && options_.observer.layer_reused) {
+          options_.observer.layer_reused(manifest.layers[i]);
+        }
         if (!present.ok() || *present) return present.status();
         return StoreLayer(source, credentials, manifest.layers[i], diff_ids[i], chain_ids[i],
                           i == 0 ? "" : chain_ids[i - 1]);
@@ -249,11 +255,15 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
         fmt::format("image config of {} bytes is too large", manifest.config.size));
   }
   std::string config_json;
-  RETURN_IF_ERROR(client_.FetchBlob(source, manifest.config, credentials,
-                                    [&config_json](std::string_view chunk) {
-                                      config_json.append(chunk);
-                                      return absl::OkStatus();
-                                    }));
+  const absl::Status fetched = client_.FetchBlob(source, manifest.config, credentials,
+                                                 [&config_json](std::string_view chunk) {
+                                                   config_json.append(chunk);
+                                                   return absl::OkStatus();
+                                                 });
+  if (options_.observer.blob_fetched) {
+    options_.observer.blob_fetched(manifest.config, config_json.size(), false);
+  }
+  RETURN_IF_ERROR(fetched);
   ASSIGN_OR_RETURN(const ImageConfig config, ParseImageConfig(config_json));
   if (config.diff_ids.size() != manifest.layers.size()) {
     return absl::InvalidArgumentError(

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,15 @@
 
 namespace crio::image {
 
+// What a pull reports as it goes (crio's metrics); either may be empty. Called from the
+// pull's threads.
+struct PullObserver {
+  // A blob came from a registry: `transferred` of its bytes arrived (fewer when it failed).
+  std::function<void(const Descriptor& blob, uint64_t transferred, bool is_layer)> blob_fetched;
+  // A layer the pull did not fetch because the store had it already.
+  std::function<void(const Descriptor& layer)> layer_reused;
+};
+
 struct PullerOptions {
   Platform platform;     // the manifest chosen from an index
   int max_parallel = 6;  // layers of one image fetched and unpacked at once
@@ -41,6 +51,7 @@ struct PullerOptions {
   // [crio.image] short_name_mode: "enforcing" refuses a short name that several search
   // registries could serve; "disabled" tries them in order; empty: registries.conf decides.
   std::string short_name_mode = "enforcing";
+  PullObserver observer;
 };
 
 class Puller {

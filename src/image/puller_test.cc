@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -72,10 +74,12 @@ class PullerTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  Puller MakePuller() {
+  Puller MakePuller(PullObserver observer = {}) {
     live_registries_.Replace(registries_);
     return Puller(client_, *store_, live_registries_, policy_, auth_file_,
-                  {.platform = HostPlatform(), .short_name_mode = short_name_mode_});
+                  {.platform = HostPlatform(),
+                   .short_name_mode = short_name_mode_,
+                   .observer = std::move(observer)});
   }
 
   size_t BlobRequests() const {
@@ -238,6 +242,42 @@ TEST_F(PullerTest, DiffIdMismatchIsDataLoss) {
   EXPECT_EQ(MakePuller().Pull("reg.example/liar:1", {}).status().code(),
             absl::StatusCode::kDataLoss);
   EXPECT_TRUE(store_->List()->empty());
+}
+
+TEST_F(PullerTest, TellsItsObserverOfFetchedAndReusedBlobs) {
+  const FakeImage first(kBusybox, "0");
+  const FakeImage second({kBusybox[0], {{.name = "app", .content = "app"}}}, "0");
+  first.Serve(http_, "https://reg.example/v2/a", "1");
+  second.Serve(http_, "https://reg.example/v2/b", "1");
+  std::mutex mu;
+  std::map<std::string, uint64_t> fetched;  // digest → bytes
+  std::map<std::string, int> layers_fetched;
+  std::vector<std::string> reused;
+  Puller puller = MakePuller({.blob_fetched =
+                                  [&](const Descriptor& blob, uint64_t transferred, bool is_layer) {
+                                    std::lock_guard lock(mu);
+                                    fetched[blob.digest] += transferred;
+                                    layers_fetched[blob.digest] += is_layer;
+                                  },
+                              .layer_reused =
+                                  [&](const Descriptor& layer) {
+                                    std::lock_guard lock(mu);
+                                    reused.push_back(layer.digest);
+                                  }});
+  ASSERT_TRUE(puller.Pull("reg.example/a:1", {}).ok());
+  EXPECT_EQ(fetched[Sha256Digest(first.config)], first.config.size());
+  EXPECT_EQ(layers_fetched[Sha256Digest(first.config)], 0);
+  for (const std::string& layer : first.layers) {
+    EXPECT_EQ(fetched[Sha256Digest(layer)], layer.size());
+    EXPECT_EQ(layers_fetched[Sha256Digest(layer)], 1);
+  }
+  EXPECT_TRUE(reused.empty());
+
+  // The second image shares the base layer: reused, not fetched again.
+  ASSERT_TRUE(puller.Pull("reg.example/b:1", {}).ok());
+  EXPECT_EQ(reused, std::vector<std::string>{Sha256Digest(first.layers[0])});
+  EXPECT_EQ(layers_fetched[Sha256Digest(first.layers[0])], 1);
+  EXPECT_EQ(fetched[Sha256Digest(second.layers[1])], second.layers[1].size());
 }
 
 TEST_F(PullerTest, ConcurrentPullsShareTransfers) {

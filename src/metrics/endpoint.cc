@@ -10,37 +10,50 @@
 #include "sys/unix_socket.h"
 
 namespace crio::metrics {
+namespace {
+
+constexpr std::chrono::milliseconds kRequestTimeout{5000};
+
+status::HttpHandler MetricsHandler(std::function<std::string()> render) {
+  return [render = std::move(render)](const status::HttpRequest& request) {
+    if (request.method != "GET" || !request.target.starts_with("/metrics")) {
+      return status::HttpResponse{
+          .status = 404, .content_type = "text/plain", .body = "not found\n", .headers = {}};
+    }
+    return status::HttpResponse{.status = 200,
+                                .content_type = "text/plain; version=0.0.4",
+                                .body = render(),
+                                .headers = {}};
+  };
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
-    const Address& address, std::function<std::string()> render) {
+    const Address& address, std::function<std::string()> render,
+    std::shared_ptr<tls::TlsServerConfig> tls) {
   absl::StatusOr<sys::UniqueFd> listener = address.socket.empty()
                                                ? sys::ListenTcp(address.host, address.port, 64)
                                                : sys::ListenUnix(address.socket, 0660);
   if (!listener.ok()) return listener.status();
   return std::unique_ptr<MetricsEndpoint>(
-      new MetricsEndpoint(std::move(*listener), std::move(render)));
+      new MetricsEndpoint(std::move(*listener), std::move(render), std::move(tls)));
 }
 
-MetricsEndpoint::MetricsEndpoint(sys::UniqueFd listener, std::function<std::string()> render)
+MetricsEndpoint::MetricsEndpoint(sys::UniqueFd listener, std::function<std::string()> render,
+                                 std::shared_ptr<tls::TlsServerConfig> tls)
     : listener_(std::move(listener)),
+      handler_(MetricsHandler(std::move(render))),
+      tls_(std::move(tls)),
       http_(
-          [render = std::move(render)](const status::HttpRequest& request) {
-            if (request.method != "GET" || !request.target.starts_with("/metrics")) {
-              return status::HttpResponse{.status = 404,
-                                          .content_type = "text/plain",
-                                          .body = "not found\n",
-                                          .headers = {}};
-            }
-            return status::HttpResponse{.status = 200,
-                                        .content_type = "text/plain; version=0.0.4",
-                                        .body = render(),
-                                        .headers = {}};
-          },
-          status::HttpServer::Options{.threads = 1}),
+          handler_,
+          status::HttpServer::Options{.threads = 1, .max_queued = 64, .timeout = kRequestTimeout}),
       acceptor_([this] { AcceptLoop(); }) {}
 
 MetricsEndpoint::~MetricsEndpoint() {
   stopping_ = true;
   acceptor_.join();
+  tls_sessions_.clear();  // joins them: each ends within the request timeout
   http_.Stop();
 }
 
@@ -49,8 +62,29 @@ void MetricsEndpoint::AcceptLoop() {
     pollfd ready{.fd = listener_.get(), .events = POLLIN, .revents = 0};
     if (::poll(&ready, 1, 200) <= 0) continue;  // wakes to see whether to stop
     sys::UniqueFd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (connection) http_.Submit(std::move(connection));
+    if (!connection) continue;
+    if (tls_ == nullptr) {
+      http_.Submit(std::move(connection));
+    } else {
+      ServeOverTls(std::move(connection));
+    }
   }
+}
+
+void MetricsEndpoint::ServeOverTls(sys::UniqueFd connection) {
+  std::erase_if(tls_sessions_, [](const TlsSession& session) { return session.done->load(); });
+  if (tls_sessions_.size() >= kMaxTlsSessions) return;  // closes the connection
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::jthread thread([this, done, connection = std::move(connection)]() mutable {
+    {
+      std::jthread relay;  // joined at the end of this scope, once the session closed its end
+      auto plain =
+          tls::StartTlsRelay(tls_->Current(), std::move(connection), /*server=*/true, relay);
+      if (plain.ok()) status::ServeHttpConnection(std::move(*plain), handler_, kRequestTimeout);
+    }
+    *done = true;
+  });
+  tls_sessions_.push_back({std::move(thread), std::move(done)});
 }
 
 }  // namespace crio::metrics

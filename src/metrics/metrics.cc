@@ -1,17 +1,12 @@
 #include "metrics/metrics.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "fmt/format.h"
+#include "metrics/process_metrics.h"
 
 namespace crio::metrics {
 namespace {
 
-constexpr std::string_view kPrefix = "container_runtime_";
+constexpr std::string_view kPrefix = "container_runtime_crio_";
 
 void Family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out += fmt::format("# HELP {}{} {}\n# TYPE {}{} {}\n", kPrefix, name, help, kPrefix, name, type);
@@ -31,48 +26,48 @@ std::string Quote(std::string_view value) {
   return quoted;
 }
 
-// Resident set size in bytes from PROC/status (VmRSS), 0 when unreadable.
-uint64_t ResidentBytes(const std::string& proc) {
-  std::ifstream status(proc + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
+// One sample: NAME{LABEL="VALUE"} NUMBER, or NAME NUMBER without a label.
+template <typename Number>
+void Sample(std::string& out, std::string_view name, std::string_view label, std::string_view value,
+            Number number) {
+  if (label.empty()) {
+    out += fmt::format("{}{} {}\n", kPrefix, name, number);
+  } else {
+    out += fmt::format("{}{}{{{}=\"{}\"}} {}\n", kPrefix, name, label, Quote(value), number);
   }
-  return 0;
 }
 
-uint64_t OpenFds(const std::string& proc) {
-  std::error_code ignored;
-  uint64_t count = 0;
-  for (auto it = std::filesystem::directory_iterator(proc + "/fd", ignored);
-       it != std::filesystem::directory_iterator(); it.increment(ignored)) {
-    ++count;
-  }
-  return count;
-}
-
-// Children of this process that exited and were not reaped.
-uint64_t DefunctChildren(const std::string& proc) {
-  std::ifstream stat(proc + "/stat");
-  std::string self;
-  stat >> self;  // our pid
-  uint64_t defunct = 0;
-  std::error_code ignored;
-  for (auto it = std::filesystem::directory_iterator("/proc", ignored);
-       it != std::filesystem::directory_iterator(); it.increment(ignored)) {
-    std::ifstream child(it->path() / "stat");
-    std::string line;
-    if (!std::getline(child, line)) continue;
-    const size_t close = line.rfind(')');  // the name may hold spaces and parentheses
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line.substr(close + 2));
-    std::string state, parent;
-    fields >> state >> parent;
-    defunct += state == "Z" && parent == self;
-  }
-  return defunct;
+template <typename Map>
+void Count(Map& counters, std::string_view key, uint64_t by) {
+  auto found = counters.find(key);
+  if (found == counters.end()) found = counters.emplace(std::string(key), 0).first;
+  found->second += by;
 }
 
 }  // namespace
+
+std::string SizeLabel(uint64_t bytes) {
+  for (const uint64_t bound : kLayerSizeBounds) {
+    if (bytes > bound) continue;
+    if (bound >= (uint64_t{1} << 30)) return fmt::format("{}GiB", bound >> 30);
+    if (bound >= (uint64_t{1} << 20)) return fmt::format("{}MiB", bound >> 20);
+    return fmt::format("{}KiB", bound >> 10);
+  }
+  return "+Inf";
+}
+
+struct Metrics::Counters {
+  std::map<std::string, Operation, std::less<>> operations;
+  std::map<std::string, Operation, std::less<>> steps;
+  uint64_t pulls_ok = 0;
+  std::map<std::string, uint64_t, std::less<>> pull_failures;
+  std::map<std::pair<std::string, std::string>, uint64_t> pulled_bytes;
+  std::map<std::string, uint64_t, std::less<>> skipped_bytes;
+  Histogram layer_sizes;
+  std::map<std::string, uint64_t, std::less<>> reused_layers;
+  uint64_t ooms = 0;
+  std::map<std::string, uint64_t, std::less<>> ooms_by_name;
+};
 
 void Metrics::CountOperation(std::string_view operation, absl::StatusCode code, double seconds) {
   std::lock_guard lock(mu_);
@@ -82,6 +77,15 @@ void Metrics::CountOperation(std::string_view operation, absl::StatusCode code, 
   found->second.calls += 1;
   found->second.errors += code != absl::StatusCode::kOk;
   found->second.seconds += seconds;
+  found->second.last_seconds = seconds;
+}
+
+void Metrics::CountStep(std::string_view step, double seconds) {
+  std::lock_guard lock(mu_);
+  auto found = steps_.find(step);
+  if (found == steps_.end()) found = steps_.emplace(std::string(step), Operation{}).first;
+  found->second.calls += 1;
+  found->second.seconds += seconds;
 }
 
 void Metrics::CountPull(bool ok, std::string_view error) {
@@ -90,68 +94,155 @@ void Metrics::CountPull(bool ok, std::string_view error) {
     ++pulls_ok_;
     return;
   }
-  auto found = pull_failures_.find(error);
-  if (found == pull_failures_.end()) found = pull_failures_.emplace(std::string(error), 0).first;
-  ++found->second;
+  Count(pull_failures_, error, 1);
 }
 
-std::string Metrics::Render() const {
-  std::map<std::string, Operation, std::less<>> operations;
-  std::map<std::string, uint64_t, std::less<>> pull_failures;
-  uint64_t pulls_ok = 0;
+void Metrics::CountBlobFetched(std::string_view media_type, uint64_t blob_size,
+                               uint64_t transferred, bool is_layer) {
+  std::lock_guard lock(mu_);
+  pulled_bytes_[{std::string(media_type), SizeLabel(blob_size)}] += transferred;
+  if (!is_layer) return;
+  size_t bucket = 0;
+  while (bucket < kLayerSizeBounds.size() && blob_size > kLayerSizeBounds[bucket]) ++bucket;
+  if (bucket < kLayerSizeBounds.size()) ++layer_sizes_.buckets[bucket];
+  ++layer_sizes_.count;
+  layer_sizes_.sum += static_cast<double>(blob_size);
+}
+
+void Metrics::CountLayerReused(std::string_view digest, uint64_t blob_size) {
+  std::lock_guard lock(mu_);
+  Count(reused_layers_, digest, 1);
+  Count(skipped_bytes_, SizeLabel(blob_size), blob_size);
+}
+
+void Metrics::CountOom(std::string_view name) {
+  std::lock_guard lock(mu_);
+  ++ooms_;
+  Count(ooms_by_name_, name, 1);
+}
+
+void Metrics::RenderOperations(const Counters& counters, std::string& out) const {
+  if (Collects("operations_total")) {
+    Family(out, "operations_total", "counter", "Cumulative number of CRI operations by type.");
+    for (const auto& [name, op] : counters.operations) {
+      Sample(out, "operations_total", "operation", name, op.calls);
+    }
+  }
+  if (Collects("operations_errors_total")) {
+    Family(out, "operations_errors_total", "counter",
+           "Cumulative number of CRI operations that failed, by type.");
+    for (const auto& [name, op] : counters.operations) {
+      Sample(out, "operations_errors_total", "operation", name, op.errors);
+    }
+  }
+  if (Collects("operations_latency_seconds")) {
+    Family(out, "operations_latency_seconds", "gauge",
+           "Latency of the latest CRI call of each type, in seconds.");
+    for (const auto& [name, op] : counters.operations) {
+      Sample(out, "operations_latency_seconds", "operation", name, op.last_seconds);
+    }
+  }
+  if (Collects("operations_latency_seconds_total")) {
+    Family(out, "operations_latency_seconds_total", "summary",
+           "Latency of CRI operations (and of network_setup_pod, network_setup_overall), in "
+           "seconds.");
+    for (const auto* operations : {&counters.operations, &counters.steps}) {
+      for (const auto& [name, op] : *operations) {
+        Sample(out, "operations_latency_seconds_total_sum", "operation", name, op.seconds);
+        Sample(out, "operations_latency_seconds_total_count", "operation", name, op.calls);
+      }
+    }
+  }
+}
+
+void Metrics::RenderPulls(const Counters& counters, std::string& out) const {
+  if (Collects("image_pulls_success_total")) {
+    Family(out, "image_pulls_success_total", "counter", "Successful image pulls.");
+    Sample(out, "image_pulls_success_total", "", "", counters.pulls_ok);
+  }
+  if (Collects("image_pulls_failure_total")) {
+    Family(out, "image_pulls_failure_total", "counter", "Failed image pulls, by error.");
+    for (const auto& [error, count] : counters.pull_failures) {
+      Sample(out, "image_pulls_failure_total", "error", error, count);
+    }
+  }
+  if (Collects("image_pulls_bytes_total")) {
+    Family(out, "image_pulls_bytes_total", "counter",
+           "Bytes transferred by image pulls, by media type and blob size.");
+    for (const auto& [key, bytes] : counters.pulled_bytes) {
+      out += fmt::format("{}image_pulls_bytes_total{{mediatype=\"{}\",size=\"{}\"}} {}\n", kPrefix,
+                         Quote(key.first), key.second, bytes);
+    }
+  }
+  if (Collects("image_pulls_skipped_bytes_total")) {
+    Family(out, "image_pulls_skipped_bytes_total", "counter",
+           "Bytes image pulls did not transfer because the layer was stored, by size.");
+    for (const auto& [size, bytes] : counters.skipped_bytes) {
+      Sample(out, "image_pulls_skipped_bytes_total", "size", size, bytes);
+    }
+  }
+  if (Collects("image_pulls_layer_size")) {
+    Family(out, "image_pulls_layer_size", "histogram", "Sizes of the layers pulled, in bytes.");
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kLayerSizeBounds.size(); ++i) {
+      cumulative += counters.layer_sizes.buckets[i];
+      Sample(out, "image_pulls_layer_size_bucket", "le", std::to_string(kLayerSizeBounds[i]),
+             cumulative);
+    }
+    Sample(out, "image_pulls_layer_size_bucket", "le", "+Inf", counters.layer_sizes.count);
+    Sample(out, "image_pulls_layer_size_sum", "", "", counters.layer_sizes.sum);
+    Sample(out, "image_pulls_layer_size_count", "", "", counters.layer_sizes.count);
+  }
+  if (Collects("image_layer_reuse_total")) {
+    Family(out, "image_layer_reuse_total", "counter",
+           "Layers a pull found stored instead of fetching them, by digest.");
+    for (const auto& [digest, count] : counters.reused_layers) {
+      Sample(out, "image_layer_reuse_total", "name", digest, count);
+    }
+  }
+}
+
+void Metrics::RenderContainers(const Counters& counters, const Sources& sources,
+                               std::string& out) const {
+  if (Collects("containers_events_dropped_total") && sources.events_dropped) {
+    Family(out, "containers_events_dropped_total", "counter",
+           "Container events not delivered because a subscriber's queue was full.");
+    Sample(out, "containers_events_dropped_total", "", "", sources.events_dropped());
+  }
+  if (Collects("containers_oom_total")) {
+    Family(out, "containers_oom_total", "counter",
+           "Containers killed because they ran out of memory.");
+    Sample(out, "containers_oom_total", "", "", counters.ooms);
+  }
+  if (Collects("containers_oom_count_total")) {
+    Family(out, "containers_oom_count_total", "counter",
+           "Containers killed because they ran out of memory, by name.");
+    for (const auto& [name, count] : counters.ooms_by_name) {
+      Sample(out, "containers_oom_count_total", "name", name, count);
+    }
+  }
+  if (Collects("processes_defunct")) {
+    Family(out, "processes_defunct", "gauge", "Exited children of crio not yet reaped.");
+    Sample(out, "processes_defunct", "", "", DefunctChildren(sources.proc_self));
+  }
+}
+
+std::string Metrics::Render(const Sources& sources) const {
+  Counters counters;
   {
     std::lock_guard lock(mu_);
-    operations = operations_;
-    pull_failures = pull_failures_;
-    pulls_ok = pulls_ok_;
+    counters = {operations_,    steps_,       pulls_ok_,      pull_failures_, pulled_bytes_,
+                skipped_bytes_, layer_sizes_, reused_layers_, ooms_,          ooms_by_name_};
   }
   std::string out;
-  Family(out, "crio_operations_total", "counter", "Cumulative number of CRI operations by type.");
-  for (const auto& [name, op] : operations) {
-    out += fmt::format("{}crio_operations_total{{operation=\"{}\"}} {}\n", kPrefix, Quote(name),
-                       op.calls);
+  RenderOperations(counters, out);
+  RenderPulls(counters, out);
+  RenderContainers(counters, sources, out);
+  if (!sources.default_runtime.empty()) {
+    Family(out, "default_runtime", "gauge", "The default runtime handler.");
+    Sample(out, "default_runtime", "runtime", sources.default_runtime, 1);
   }
-  Family(out, "crio_operations_errors_total", "counter",
-         "Cumulative number of CRI operations that failed, by type.");
-  for (const auto& [name, op] : operations) {
-    out += fmt::format("{}crio_operations_errors_total{{operation=\"{}\"}} {}\n", kPrefix,
-                       Quote(name), op.errors);
-  }
-  Family(out, "crio_operations_latency_seconds_total", "summary",
-         "Latency of CRI operations, by type.");
-  for (const auto& [name, op] : operations) {
-    out += fmt::format(
-        "{0}crio_operations_latency_seconds_total_sum{{operation=\"{1}\"}} {2}\n"
-        "{0}crio_operations_latency_seconds_total_count{{operation=\"{1}\"}} {3}\n",
-        kPrefix, Quote(name), op.seconds, op.calls);
-  }
-  Family(out, "crio_image_pulls_success_total", "counter", "Successful image pulls.");
-  out += fmt::format("{}crio_image_pulls_success_total {}\n", kPrefix, pulls_ok);
-  Family(out, "crio_image_pulls_failure_total", "counter", "Failed image pulls, by error.");
-  for (const auto& [error, count] : pull_failures) {
-    out += fmt::format("{}crio_image_pulls_failure_total{{error=\"{}\"}} {}\n", kPrefix,
-                       Quote(error), count);
-  }
-  if (sources_.events_dropped) {
-    Family(out, "crio_containers_events_dropped_total", "counter",
-           "Container events not delivered because a subscriber's queue was full.");
-    out += fmt::format("{}crio_containers_events_dropped_total {}\n", kPrefix,
-                       sources_.events_dropped());
-  }
-  Family(out, "crio_processes_defunct", "gauge", "Exited children of crio not yet reaped.");
-  out += fmt::format("{}crio_processes_defunct {}\n", kPrefix, DefunctChildren(sources_.proc_self));
-  if (!sources_.default_runtime.empty()) {
-    Family(out, "crio_default_runtime", "gauge", "The default runtime handler.");
-    out += fmt::format("{}crio_default_runtime{{runtime=\"{}\"}} 1\n", kPrefix,
-                       Quote(sources_.default_runtime));
-  }
-  // The process collector's standard names (no prefix).
-  out += fmt::format(
-      "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
-      "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {}\n"
-      "# HELP process_open_fds Number of open file descriptors.\n"
-      "# TYPE process_open_fds gauge\nprocess_open_fds {}\n",
-      ResidentBytes(sources_.proc_self), OpenFds(sources_.proc_self));
+  RenderProcessMetrics(sources.proc_self, out);
   return out;
 }
 

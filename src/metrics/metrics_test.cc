@@ -1,39 +1,160 @@
 #include "metrics/metrics.h"
 
+#include <sstream>
+
 #include "gtest/gtest.h"
 
 namespace crio::metrics {
 namespace {
 
+std::set<std::string, std::less<>> AllCollectors() {
+  return {"image_pulls_layer_size",
+          "containers_events_dropped_total",
+          "containers_oom_total",
+          "processes_defunct",
+          "operations_total",
+          "operations_latency_seconds",
+          "operations_latency_seconds_total",
+          "operations_errors_total",
+          "image_pulls_bytes_total",
+          "image_pulls_skipped_bytes_total",
+          "image_pulls_failure_total",
+          "image_pulls_success_total",
+          "image_layer_reuse_total",
+          "containers_oom_count_total"};
+}
+
+const Sources kSources{.events_dropped = [] { return uint64_t{7}; }, .default_runtime = "runc"};
+
+void ExpectLines(const std::string& text, std::initializer_list<const char*> lines) {
+  for (const char* line : lines) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
 TEST(MetricsTest, CountsOperationsErrorsAndLatency) {
-  Metrics metrics({.events_dropped = [] { return uint64_t{7}; }, .default_runtime = "runc"});
+  Metrics metrics(AllCollectors());
   metrics.CountOperation("Version", absl::StatusCode::kOk, 0.5);
   metrics.CountOperation("Version", absl::StatusCode::kOk, 0.25);
   metrics.CountOperation("RunPodSandbox", absl::StatusCode::kInvalidArgument, 0.125);
+  metrics.CountStep("network_setup_pod", 0.0625);
   metrics.CountPull(true, "");
   metrics.CountPull(false, "NOT_FOUND");
   metrics.CountPull(false, "NOT_FOUND");
-  const std::string text = metrics.Render();
-  for (const char* line : {
-           "# TYPE container_runtime_crio_operations_total counter\n",
-           "container_runtime_crio_operations_total{operation=\"Version\"} 2\n",
-           "container_runtime_crio_operations_total{operation=\"RunPodSandbox\"} 1\n",
-           "container_runtime_crio_operations_errors_total{operation=\"Version\"} 0\n",
-           "container_runtime_crio_operations_errors_total{operation=\"RunPodSandbox\"} 1\n",
-           "container_runtime_crio_operations_latency_seconds_total_sum{operation=\"Version\"} "
-           "0.75\n",
-           "container_runtime_crio_operations_latency_seconds_total_count{operation=\"Version\"} "
-           "2\n",
-           "container_runtime_crio_containers_events_dropped_total 7\n",
-           "container_runtime_crio_image_pulls_success_total 1\n",
-           "container_runtime_crio_image_pulls_failure_total{error=\"NOT_FOUND\"} 2\n",
-           "container_runtime_crio_default_runtime{runtime=\"runc\"} 1\n",
-           "container_runtime_crio_processes_defunct 0\n",
-       }) {
-    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  const std::string text = metrics.Render(kSources);
+  ExpectLines(
+      text,
+      {
+          "# TYPE container_runtime_crio_operations_total counter\n",
+          "container_runtime_crio_operations_total{operation=\"Version\"} 2\n",
+          "container_runtime_crio_operations_total{operation=\"RunPodSandbox\"} 1\n",
+          "container_runtime_crio_operations_errors_total{operation=\"Version\"} 0\n",
+          "container_runtime_crio_operations_errors_total{operation=\"RunPodSandbox\"} 1\n",
+          "container_runtime_crio_operations_latency_seconds{operation=\"Version\"} 0.25\n",
+          "container_runtime_crio_operations_latency_seconds_total_sum{operation=\"Version\"} "
+          "0.75\n",
+          "container_runtime_crio_operations_latency_seconds_total_count{operation=\"Version\"} "
+          "2\n",
+          "container_runtime_crio_operations_latency_seconds_total_sum{operation=\"network_setup_"
+          "pod\"} 0.0625\n",
+          "container_runtime_crio_containers_events_dropped_total 7\n",
+          "container_runtime_crio_image_pulls_success_total 1\n",
+          "container_runtime_crio_image_pulls_failure_total{error=\"NOT_FOUND\"} 2\n",
+          "container_runtime_crio_default_runtime{runtime=\"runc\"} 1\n",
+          "container_runtime_crio_processes_defunct 0\n",
+      });
+  // A step is no operation of its own.
+  EXPECT_EQ(text.find("operations_total{operation=\"network_setup_pod\"}"), std::string::npos);
+}
+
+TEST(MetricsTest, SizeLabelsAreTheBucketBounds) {
+  EXPECT_EQ(SizeLabel(0), "1KiB");
+  EXPECT_EQ(SizeLabel(1024), "1KiB");
+  EXPECT_EQ(SizeLabel(1025), "1MiB");
+  EXPECT_EQ(SizeLabel(uint64_t{30} << 20), "50MiB");
+  EXPECT_EQ(SizeLabel(uint64_t{2} << 30), "10GiB");
+  EXPECT_EQ(SizeLabel(uint64_t{11} << 30), "+Inf");
+}
+
+TEST(MetricsTest, CountsPulledBytesLayerSizesAndReusedLayers) {
+  Metrics metrics(AllCollectors());
+  const std::string layer = "application/vnd.oci.image.layer.v1.tar+gzip";
+  metrics.CountBlobFetched("application/vnd.oci.image.config.v1+json", 500, 500, false);
+  metrics.CountBlobFetched(layer, 3 << 20, 3 << 20, true);
+  metrics.CountBlobFetched(layer, 4 << 20, 1 << 20, true);  // failed part-way
+  metrics.CountBlobFetched(layer, 2000, 2000, true);
+  metrics.CountLayerReused("sha256:aaa", 600 << 20);
+  metrics.CountLayerReused("sha256:aaa", 600 << 20);
+  const std::string text = metrics.Render(kSources);
+  ExpectLines(text, {
+                        "container_runtime_crio_image_pulls_bytes_total{mediatype=\"application/"
+                        "vnd.oci.image.config.v1+json\",size=\"1KiB\"} 500\n",
+                        "container_runtime_crio_image_pulls_bytes_total{mediatype=\"application/"
+                        "vnd.oci.image.layer.v1.tar+gzip\",size=\"10MiB\"} 4194304\n",
+                        "container_runtime_crio_image_pulls_bytes_total{mediatype=\"application/"
+                        "vnd.oci.image.layer.v1.tar+gzip\",size=\"1MiB\"} 2000\n",
+                        "# TYPE container_runtime_crio_image_pulls_layer_size histogram\n",
+                        "container_runtime_crio_image_pulls_layer_size_bucket{le=\"1024\"} 0\n",
+                        "container_runtime_crio_image_pulls_layer_size_bucket{le=\"1048576\"} 1\n",
+                        "container_runtime_crio_image_pulls_layer_size_bucket{le=\"10485760\"} 3\n",
+                        "container_runtime_crio_image_pulls_layer_size_bucket{le=\"+Inf\"} 3\n",
+                        "container_runtime_crio_image_pulls_layer_size_sum 7342032\n",
+                        "container_runtime_crio_image_pulls_layer_size_count 3\n",
+                        "container_runtime_crio_image_layer_reuse_total{name=\"sha256:aaa\"} 2\n",
+                        "container_runtime_crio_image_pulls_skipped_bytes_total{size=\"1GiB\"} "
+                        "1258291200\n",
+                    });
+}
+
+TEST(MetricsTest, CountsOomKillsInTotalAndByName) {
+  Metrics metrics(AllCollectors());
+  metrics.CountOom("k8s_hog_pod_ns_uid_0");
+  metrics.CountOom("k8s_hog_pod_ns_uid_0");
+  metrics.CountOom("k8s_other_pod_ns_uid_0");
+  ExpectLines(metrics.Render(kSources),
+              {
+                  "container_runtime_crio_containers_oom_total 3\n",
+                  "container_runtime_crio_containers_oom_count_total{name=\"k8s_hog_pod_ns_uid_0\"}"
+                  " 2\n",
+                  "container_runtime_crio_containers_oom_count_total{name=\"k8s_other_pod_ns_uid_"
+                  "0\"} 1\n",
+              });
+}
+
+TEST(MetricsTest, ExposesOnlyTheSelectedCollectors) {
+  Metrics metrics({"operations_total", "containers_oom_total"});
+  metrics.CountOperation("Version", absl::StatusCode::kInternal, 0.5);
+  metrics.CountPull(true, "");
+  const std::string text = metrics.Render(kSources);
+  EXPECT_NE(text.find("container_runtime_crio_operations_total{operation=\"Version\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("container_runtime_crio_containers_oom_total 0"), std::string::npos);
+  for (const char* absent :
+       {"operations_errors_total", "operations_latency", "image_pulls", "events_dropped",
+        "processes_defunct", "image_layer_reuse", "oom_count"}) {
+    EXPECT_EQ(text.find(absent), std::string::npos) << absent << "\nin:\n" << text;
   }
+  // The process collector is not one of CRI-O's keys: always there.
   EXPECT_NE(text.find("process_resident_memory_bytes "), std::string::npos);
-  EXPECT_EQ(text.find("process_resident_memory_bytes 0\n"), std::string::npos);
+}
+
+TEST(MetricsTest, ProcessMetricsDescribeThisProcess) {
+  const std::string text = Metrics({}).Render(kSources);
+  std::map<std::string, double> values;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    values[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  for (const char* name : {"process_cpu_seconds_total", "process_start_time_seconds",
+                           "process_virtual_memory_bytes", "process_max_fds"}) {
+    EXPECT_TRUE(values.contains(name)) << name << "\nin:\n" << text;
+  }
+  EXPECT_GT(values["process_resident_memory_bytes"], 0);
+  EXPECT_GE(values["process_open_fds"], 3);
+  EXPECT_GE(values["process_threads"], 1);
+  EXPECT_GT(values["process_start_time_seconds"], 1.6e9);
 }
 
 }  // namespace

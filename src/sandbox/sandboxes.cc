@@ -186,8 +186,10 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec) {
 
 absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
   RETURN_IF_ERROR(MakeFiles(sandbox, rollback));
+  const auto network_started = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(MakeNamespaces(sandbox, rollback));
   RETURN_IF_ERROR(AttachNetwork(sandbox, rollback));
+  if (!sandbox.spec.host_network()) TimeStep("network_setup_overall", network_started);
   sandbox.hosts_path = sandbox.run_dir + "/hosts";
   if (sandbox.spec.host_network()) {
     ASSIGN_OR_RETURN(const std::string hosts,
@@ -302,6 +304,13 @@ network::Attachment Sandboxes::AttachmentOf(const Sandbox& sandbox) const {
   return attachment;
 }
 
+void Sandboxes::TimeStep(std::string_view step,
+                         std::chrono::steady_clock::time_point started) const {
+  if (!options_.step_timed) return;
+  options_.step_timed(
+      step, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
 absl::Status Sandboxes::AttachNetwork(Sandbox& sandbox, Rollback& rollback) {
   if (sandbox.spec.host_network()) return absl::OkStatus();
   for (const char* key : {"kubernetes.io/ingress-bandwidth", "kubernetes.io/egress-bandwidth"}) {
@@ -311,7 +320,9 @@ absl::Status Sandboxes::AttachNetwork(Sandbox& sandbox, Rollback& rollback) {
     }
   }
   const network::Attachment attachment = AttachmentOf(sandbox);
+  const auto started = std::chrono::steady_clock::now();
   auto attached = network_.Attach(attachment);
+  if (attached.ok()) TimeStep("network_setup_pod", started);
   if (!attached.ok()) {
     return absl::Status(attached.status().code(), fmt::format("set up the pod network: {}",
                                                               AsStd(attached.status().message())));

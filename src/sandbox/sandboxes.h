@@ -12,6 +12,7 @@
 // copy out. Status and List never wait for a Stop in flight.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -65,6 +67,9 @@ struct SandboxesOptions {
   std::string host_hosts = "/etc/hosts";
   uint64_t shm_size_bytes = 64 << 20;
   std::function<int64_t()> now_ns;  // the clock; real time when empty
+  // Told how long the steps CRI-O's metrics time took: "network_setup_pod" (the CNI ADD),
+  // "network_setup_overall" (namespaces and network); may be empty.
+  std::function<void(std::string_view step, double seconds)> step_timed;
 };
 
 struct SandboxFilter {
@@ -127,6 +132,8 @@ class Sandboxes {
   absl::Status MakeFiles(Sandbox& sandbox, Rollback& rollback);
   absl::Status MakeNamespaces(Sandbox& sandbox, Rollback& rollback);
   absl::Status AttachNetwork(Sandbox& sandbox, Rollback& rollback);
+  // Reports the time since `started` as `step` to options_.step_timed.
+  void TimeStep(std::string_view step, std::chrono::steady_clock::time_point started) const;
   absl::Status StartInfra(Sandbox& sandbox, Rollback& rollback);
   network::Attachment AttachmentOf(const Sandbox& sandbox) const;
   // REQUIRES: entry.operation held.

@@ -1,6 +1,7 @@
 // The CRI stats rpcs: ContainerStats, ListContainerStats, StreamContainerStats and the pod
 // ones (PodSandboxStats, ListPodSandboxStats, StreamPodSandboxStats). Usage comes from the
-// ContainerStatsCollector and stats/net_stats.h; this file only selects, sums and converts.
+// ContainerStatsCollector and stats/net_stats.h, on demand or (collection_period) from the
+// latest PeriodicStats collection; this file only selects, sums and converts.
 #include "common/status_macros.h"
 #include "server/container_convert.h"
 #include "server/runtime_service.h"
@@ -55,9 +56,10 @@ void FillContainerStats(const container::Container& c, const stats::ContainerUsa
   }
 }
 
-// A pod's stats: the sum of its containers' cgroup usage, its network namespace's
-// interfaces, and each container's own stats.
+// A pod's stats: the sum of its containers' cgroup usage (`usages[i]` is `members[i]`'s),
+// its network namespace's interfaces, and each container's own stats.
 void FillPodStats(const sandbox::Sandbox& pod, const std::vector<container::Container>& members,
+                  const std::vector<stats::ContainerUsage>& usages,
                   stats::ContainerStatsCollector& collector, v1::PodSandboxStats& out) {
   v1::PodSandboxAttributes& attributes = *out.mutable_attributes();
   attributes.set_id(pod.id);
@@ -72,8 +74,9 @@ void FillPodStats(const sandbox::Sandbox& pod, const std::vector<container::Cont
   const int64_t now = collector.Now();
   stats::CgroupUsage total;
   bool any = false;
-  for (const container::Container& member : members) {
-    const stats::ContainerUsage usage = collector.Collect(member);
+  for (size_t i = 0; i < members.size(); ++i) {
+    const container::Container& member = members[i];
+    const stats::ContainerUsage& usage = usages[i];
     FillContainerStats(member, usage, *linux_stats.add_containers());
     if (!usage.cgroup) continue;
     any = true;
@@ -137,6 +140,59 @@ container::ContainerFilter StatsFilterFrom(const v1::ContainerStatsFilter& filte
 
 }  // namespace
 
+void RuntimeService::StartPeriodicStats() {
+  const int64_t period = config_.Snapshot()->stats.collection_period;
+  if (period <= 0) return;
+  periodic_stats_ = std::make_unique<PeriodicStats>(std::chrono::seconds(period),
+                                                    [this] { return CollectAllStats(); });
+}
+
+PeriodicStats::Snapshot RuntimeService::CollectAllStats() const {
+  PeriodicStats::Snapshot snapshot;
+  std::map<std::string, stats::ContainerUsage> usages;  // one sample per container
+  for (const container::Container& found : containers_.List({})) {
+    const stats::ContainerUsage& usage = usages[found.id] = stats_.Collect(found);
+    FillContainerStats(found, usage, snapshot.containers[found.id]);
+  }
+  for (const sandbox::Sandbox& pod : sandboxes_.List({})) {
+    const std::vector<container::Container> members = PodMembers(pod.id);
+    std::vector<stats::ContainerUsage> member_usages;
+    for (const container::Container& member : members) {
+      auto sampled = usages.find(member.id);
+      member_usages.push_back(sampled != usages.end() ? sampled->second : stats_.Collect(member));
+    }
+    FillPodStats(pod, members, member_usages, stats_, snapshot.pods[pod.id]);
+  }
+  CollectPodMetricsNow(snapshot.pod_metrics);
+  return snapshot;
+}
+
+v1::ContainerStats RuntimeService::StatsOf(const container::Container& container) const {
+  if (periodic_stats_ != nullptr) {
+    if (auto latest = periodic_stats_->Latest()) {
+      if (auto found = latest->containers.find(container.id); found != latest->containers.end())
+        return found->second;
+    }
+  }
+  v1::ContainerStats out;
+  FillContainerStats(container, stats_.Collect(container), out);
+  return out;
+}
+
+v1::PodSandboxStats RuntimeService::StatsOf(const sandbox::Sandbox& pod) const {
+  if (periodic_stats_ != nullptr) {
+    if (auto latest = periodic_stats_->Latest()) {
+      if (auto found = latest->pods.find(pod.id); found != latest->pods.end()) return found->second;
+    }
+  }
+  const std::vector<container::Container> members = PodMembers(pod.id);
+  std::vector<stats::ContainerUsage> usages;
+  for (const container::Container& member : members) usages.push_back(stats_.Collect(member));
+  v1::PodSandboxStats out;
+  FillPodStats(pod, members, usages, stats_, out);
+  return out;
+}
+
 grpc::Status RuntimeService::ContainerStats(grpc::ServerContext*,
                                             const v1::ContainerStatsRequest* request,
                                             v1::ContainerStatsResponse* response) {
@@ -147,7 +203,7 @@ grpc::Status RuntimeService::ContainerStats(grpc::ServerContext*,
                        }
                        ASSIGN_OR_RETURN(const container::Container found,
                                         containers_.Get(in.container_id()));
-                       FillContainerStats(found, stats_.Collect(found), *out->mutable_stats());
+                       *out->mutable_stats() = StatsOf(found);
                        return absl::OkStatus();
                      });
 }
@@ -159,7 +215,7 @@ grpc::Status RuntimeService::ListContainerStats(grpc::ServerContext*,
       "ListContainerStats", *request, response,
       [this](const v1::ListContainerStatsRequest& in, v1::ListContainerStatsResponse* out) {
         for (const container::Container& found : containers_.List(StatsFilterFrom(in.filter()))) {
-          FillContainerStats(found, stats_.Collect(found), *out->add_stats());
+          *out->add_stats() = StatsOf(found);
         }
         return absl::OkStatus();
       });
@@ -176,7 +232,7 @@ grpc::Status RuntimeService::StreamContainerStats(
             containers_.List(StatsFilterFrom(in.filter()));
         v1::StreamContainerStatsResponse chunk;
         for (size_t i = 0; i < found.size(); ++i) {
-          FillContainerStats(found[i], stats_.Collect(found[i]), *chunk.add_container_stats());
+          *chunk.add_container_stats() = StatsOf(found[i]);
           if (chunk.container_stats_size() == kStreamChunk || i + 1 == found.size()) {
             if (!writer->Write(chunk)) return absl::CancelledError("client went away");
             chunk.Clear();
@@ -201,7 +257,7 @@ grpc::Status RuntimeService::PodSandboxStats(grpc::ServerContext*,
           return absl::InvalidArgumentError("PodSandboxId should not be empty");
         }
         ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(in.pod_sandbox_id()));
-        FillPodStats(pod, PodMembers(pod.id), stats_, *out->mutable_stats());
+        *out->mutable_stats() = StatsOf(pod);
         return absl::OkStatus();
       });
 }
@@ -213,7 +269,7 @@ grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*,
       "ListPodSandboxStats", *request, response,
       [this](const v1::ListPodSandboxStatsRequest& in, v1::ListPodSandboxStatsResponse* out) {
         for (const sandbox::Sandbox& pod : sandboxes_.List(PodStatsFilterFrom(in.filter()))) {
-          FillPodStats(pod, PodMembers(pod.id), stats_, *out->add_stats());
+          *out->add_stats() = StatsOf(pod);
         }
         return absl::OkStatus();
       });
@@ -230,7 +286,7 @@ grpc::Status RuntimeService::StreamPodSandboxStats(
         const std::vector<sandbox::Sandbox> pods = sandboxes_.List(PodStatsFilterFrom(in.filter()));
         v1::StreamPodSandboxStatsResponse chunk;
         for (size_t i = 0; i < pods.size(); ++i) {
-          FillPodStats(pods[i], PodMembers(pods[i].id), stats_, *chunk.add_pod_sandbox_stats());
+          *chunk.add_pod_sandbox_stats() = StatsOf(pods[i]);
           if (chunk.pod_sandbox_stats_size() == kStreamChunk || i + 1 == pods.size()) {
             if (!writer->Write(chunk)) return absl::CancelledError("client went away");
             chunk.Clear();

@@ -3,7 +3,8 @@
 // Version, Status and RuntimeConfig are answered from the live configuration and the
 // host probes (runtime_service.cc); the pod sandbox rpcs go to Sandboxes (pod_sandbox.cc),
 // the container rpcs to Containers (container.cc), container stats to the
-// ContainerStatsCollector (container_stats.cc, pod stats too), Exec, Attach and PortForward
+// ContainerStatsCollector (container_stats.cc, pod stats too; periodic_stats.h with
+// collection_period), pod metrics to pod_metrics.cc, Exec, Attach and PortForward
 // to the StreamServer's URLs (streaming.cc);
 // every other rpc answers UNIMPLEMENTED naming the feature that brings it, until that
 // feature lands. All calls pass through the RpcEdge. Thread-safe: it holds
@@ -16,6 +17,7 @@
 #include "network/cni_config.h"
 #include "sandbox/sandboxes.h"
 #include "server/edge.h"
+#include "server/periodic_stats.h"
 #include "server/runtime_facts.h"
 #include "stats/container_stats.h"
 #include "stream/stream_server.h"
@@ -37,7 +39,9 @@ class RuntimeService final : public v1::RuntimeService::Service {
         sandboxes_(sandboxes),
         containers_(containers),
         stats_(stats),
-        streaming_(streaming) {}
+        streaming_(streaming) {
+    StartPeriodicStats();
+  }
 
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest* request,
                        v1::VersionResponse* response) override;
@@ -118,8 +122,20 @@ class RuntimeService final : public v1::RuntimeService::Service {
  private:
   // The pod's containers (its infra container aside).
   std::vector<container::Container> PodMembers(const std::string& pod_id) const;
-  // The metrics of every ready pod, for the groups included_pod_metrics selects.
+  // The metrics of every ready pod, for the groups included_pod_metrics selects: from the
+  // latest periodic collection when there is one, else collected now (CollectPodMetricsNow).
   void CollectPodMetrics(google::protobuf::RepeatedPtrField<v1::PodSandboxMetrics>& out) const;
+  void CollectPodMetricsNow(google::protobuf::RepeatedPtrField<v1::PodSandboxMetrics>& out) const;
+
+  // With [crio.stats] collection_period > 0, starts periodic_stats_ (from the constructor).
+  void StartPeriodicStats();
+  // Everything a periodic collection holds: every container's and pod's stats (one sample
+  // of each container) and the pod metrics.
+  PeriodicStats::Snapshot CollectAllStats() const;
+  // The stats of a container or pod: from the latest periodic collection when it saw it,
+  // else collected now.
+  v1::ContainerStats StatsOf(const container::Container& container) const;
+  v1::PodSandboxStats StatsOf(const sandbox::Sandbox& pod) const;
 
   RpcEdge& edge_;
   const config::LiveConfig& config_;
@@ -129,6 +145,8 @@ class RuntimeService final : public v1::RuntimeService::Service {
   container::Containers& containers_;
   stats::ContainerStatsCollector& stats_;
   stream::StreamServer& streaming_;
+  // Last: its thread calls into everything above, and it is destroyed (stopped) first.
+  std::unique_ptr<PeriodicStats> periodic_stats_;
 };
 
 }  // namespace crio::server

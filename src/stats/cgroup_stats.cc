@@ -2,67 +2,15 @@
 
 #include <sys/stat.h>
 
-#include <charconv>
-#include <map>
 #include <sstream>
-#include <string_view>
 
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
+#include "stats/cgroup_files.h"
 
 namespace crio::stats {
 namespace {
-
-constexpr uint64_t kMaxCgroupFile = 64 << 10;
-// cgroup v1 reports "no limit" as the largest page-aligned int64; anything this large is
-// no limit.
-constexpr uint64_t kUnlimited = uint64_t{1} << 62;
-
-std::optional<uint64_t> ParseNumber(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-absl::StatusOr<uint64_t> ReadNumber(const std::string& path) {
-  ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path, kMaxCgroupFile));
-  const std::optional<uint64_t> value = ParseNumber(text);
-  if (!value) return absl::DataLossError(fmt::format("{}: not a number: {:?}", path, text));
-  return *value;
-}
-
-std::optional<uint64_t> ReadOptionalNumber(const std::string& path) {
-  auto value = ReadNumber(path);
-  return value.ok() ? std::optional(*value) : std::nullopt;
-}
-
-// A limit file: "max" (v2) or a huge number (v1) mean none.
-std::optional<uint64_t> ReadLimit(const std::string& path) {
-  const std::optional<uint64_t> value = ReadOptionalNumber(path);
-  if (!value || *value >= kUnlimited) return std::nullopt;
-  return value;
-}
-
-// "key value" lines (memory.stat, cpu.stat).
-absl::StatusOr<std::map<std::string, uint64_t, std::less<>>> ReadKeyedFile(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path, kMaxCgroupFile));
-  std::map<std::string, uint64_t, std::less<>> values;
-  std::istringstream lines(text);
-  std::string key, value;
-  while (lines >> key >> value) {
-    if (auto number = ParseNumber(value)) values[key] = *number;
-  }
-  return values;
-}
-
-uint64_t Get(const std::map<std::string, uint64_t, std::less<>>& values, std::string_view key) {
-  const auto found = values.find(key);
-  return found == values.end() ? 0 : found->second;
-}
 
 absl::StatusOr<CgroupUsage> ReadUnified(const std::string& dir) {
   CgroupUsage usage;
@@ -119,10 +67,18 @@ absl::StatusOr<CgroupDirs> ParseProcCgroup(const std::string& text, const std::s
     if (first == std::string::npos || second == std::string::npos) continue;
     const std::string controllers = line.substr(first + 1, second - first - 1);
     const std::string path = line.substr(second + 1);
+    const bool v2_line = line.compare(0, first, "0") == 0 && controllers.empty();
     if (unified) {
-      if (line.compare(0, first, "0") == 0 && controllers.empty()) {
+      if (v2_line) {
         dirs.cpu = dirs.memory = dirs.pids = root + path;
+        dirs.cfs = dirs.blkio = dirs.hugetlb = dirs.unified_dir = root + path;
       }
+      continue;
+    }
+    // Hybrid: the v2 tree is mounted at ROOT/unified. A process left at its root has no
+    // cgroup of its own there, so the host-wide files must not be taken for its own.
+    if (v2_line) {
+      if (path != "/") dirs.unified_dir = root + "/unified" + path;
       continue;
     }
     // v1: the hierarchy is mounted under the name of its controller list ("cpu,cpuacct").
@@ -130,10 +86,15 @@ absl::StatusOr<CgroupDirs> ParseProcCgroup(const std::string& text, const std::s
     for (std::string name; std::getline(names, name, ',');) {
       const std::string dir = root + "/" + controllers + (path == "/" ? "" : path);
       if (name == "cpuacct") dirs.cpu = dir;
+      if (name == "cpu") dirs.cfs = dir;
       if (name == "memory") dirs.memory = dir;
       if (name == "pids") dirs.pids = dir;
+      if (name == "blkio") dirs.blkio = dir;
+      if (name == "hugetlb") dirs.hugetlb = dir;
     }
   }
+  // Hybrid hosts may run hugetlb on the v2 tree (it is not mounted as a v1 hierarchy).
+  if (!unified && dirs.hugetlb.empty()) dirs.hugetlb = dirs.unified_dir;
   if (dirs.cpu.empty() || dirs.memory.empty()) {
     return absl::NotFoundError(fmt::format("no {} cgroup in /proc/PID/cgroup",
                                            unified ? "unified" : "cpuacct and memory"));

@@ -15,12 +15,18 @@
 
 namespace crio::stats {
 
-// The cgroup directories of one process.
+// The cgroup directories of one process; empty when the process has no such cgroup.
 struct CgroupDirs {
   bool unified = false;  // cgroup v2: every path below is the same directory
   std::string cpu;       // v1: the cpuacct hierarchy's
   std::string memory;
   std::string pids;
+  std::string cfs;  // v1: the cpu hierarchy's (CFS quota, shares, throttling)
+  std::string blkio;
+  std::string hugetlb;  // hybrid without a v1 hugetlb hierarchy: `unified_dir`
+  // The v2 directory (*.pressure files): in v2 mode the same as the others; in hybrid
+  // mode under ROOT/unified, empty when the process sits at the v2 root.
+  std::string unified_dir;
 };
 
 // Parses /proc/PID/cgroup text. `root` is where the hierarchies are mounted

@@ -8,6 +8,8 @@ namespace {
 
 constexpr char kHybridV1[] =
     "12:pids:/crio/crio-abc\n"
+    "7:blkio:/crio/crio-abc\n"
+    "6:hugetlb:/crio/crio-abc\n"
     "5:cpu,cpuacct:/crio/crio-abc\n"
     "4:memory:/crio/crio-abc\n"
     "1:name=systemd:/\n"
@@ -20,6 +22,21 @@ TEST(ParseProcCgroupTest, V1UsesEachControllersHierarchy) {
   EXPECT_EQ(dirs->cpu, "/sys/fs/cgroup/cpu,cpuacct/crio/crio-abc");
   EXPECT_EQ(dirs->memory, "/sys/fs/cgroup/memory/crio/crio-abc");
   EXPECT_EQ(dirs->pids, "/sys/fs/cgroup/pids/crio/crio-abc");
+  EXPECT_EQ(dirs->cfs, "/sys/fs/cgroup/cpu,cpuacct/crio/crio-abc");
+  EXPECT_EQ(dirs->blkio, "/sys/fs/cgroup/blkio/crio/crio-abc");
+  EXPECT_EQ(dirs->hugetlb, "/sys/fs/cgroup/hugetlb/crio/crio-abc");
+  EXPECT_EQ(dirs->unified_dir, "") << "at the v2 root: the host's files are not its own";
+}
+
+TEST(ParseProcCgroupTest, HybridFindsTheV2DirUnderUnified) {
+  auto dirs =
+      ParseProcCgroup("3:cpuacct:/c\n2:cpu:/c\n1:memory:/c\n0::/crio/c\n", "/sys/fs/cgroup", false);
+  ASSERT_TRUE(dirs.ok()) << dirs.status();
+  EXPECT_EQ(dirs->cpu, "/sys/fs/cgroup/cpuacct/c");
+  EXPECT_EQ(dirs->cfs, "/sys/fs/cgroup/cpu/c");
+  EXPECT_EQ(dirs->unified_dir, "/sys/fs/cgroup/unified/crio/c");
+  EXPECT_EQ(dirs->hugetlb, dirs->unified_dir) << "no v1 hugetlb hierarchy: the v2 one's";
+  EXPECT_EQ(dirs->blkio, "");
 }
 
 TEST(ParseProcCgroupTest, UnifiedUsesTheSingleTree) {
@@ -28,6 +45,9 @@ TEST(ParseProcCgroupTest, UnifiedUsesTheSingleTree) {
   EXPECT_EQ(dirs->cpu, "/sys/fs/cgroup/kubepods.slice/crio-abc.scope");
   EXPECT_EQ(dirs->memory, dirs->cpu);
   EXPECT_EQ(dirs->pids, dirs->cpu);
+  for (const std::string* dir : {&dirs->cfs, &dirs->blkio, &dirs->hugetlb, &dirs->unified_dir}) {
+    EXPECT_EQ(*dir, dirs->cpu);
+  }
 }
 
 TEST(ParseProcCgroupTest, MissingControllersAreNotFound) {

@@ -19,11 +19,19 @@ ContainerUsage ContainerStatsCollector::Collect(const container::Container& cont
     if (cgroup.ok()) {
       usage.nano_cores = NanoCores(container.id, cgroup->cpu_ns, usage.timestamp);
       usage.cgroup = *cgroup;
+      usage.cgroup_dirs = *std::move(dirs);
     }
   }
   usage.writable_layer = layers_.WritableUsage(container.id);
   usage.writable_layer_mountpoint = layers_.MountPoint(container.id);
   return usage;
+}
+
+CgroupDetails ContainerStatsCollector::CollectDetails(const container::Container& container,
+                                                      const ContainerUsage& usage,
+                                                      const DetailGroups& groups) const {
+  if (!usage.cgroup) return {};
+  return ReadCgroupDetails(usage.cgroup_dirs, groups, container.pid, options_.proc_root);
 }
 
 std::optional<uint64_t> ContainerStatsCollector::NanoCores(const std::string& id, uint64_t cpu_ns,

@@ -1,6 +1,7 @@
 // ContainerStatsCollector: one container's usage for ContainerStats and ListContainerStats:
 // its cgroup's CPU and memory (cgroup_stats.h), the CPU rate since the previous sample of
-// the same container, and its writable layer's size.
+// the same container, and its writable layer's size; and, for pod metrics only, the
+// further cgroup details they ask for (cgroup_details.h).
 //
 // Thread-safe: the previous samples are kept under `mu_`; everything else is read from
 // the kernel and the disk per call, without holding any lock, so collecting never blocks
@@ -16,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "container/container.h"
+#include "stats/cgroup_details.h"
 #include "stats/cgroup_stats.h"
 #include "storage/container_layers.h"
 
@@ -24,6 +26,7 @@ namespace crio::stats {
 struct ContainerUsage {
   int64_t timestamp = 0;               // ns since the epoch
   std::optional<CgroupUsage> cgroup;   // absent when the container has no process
+  CgroupDirs cgroup_dirs;              // where `cgroup` was read
   std::optional<uint64_t> nano_cores;  // absent until a second sample
   storage::Usage writable_layer;
   std::string writable_layer_mountpoint;
@@ -41,6 +44,10 @@ class ContainerStatsCollector {
       : options_(std::move(options)), layers_(layers) {}
 
   ContainerUsage Collect(const container::Container& container);
+  // The `groups` of details pod metrics report, of a container `usage` (its Collect) found
+  // running; empty when it was not.
+  CgroupDetails CollectDetails(const container::Container& container, const ContainerUsage& usage,
+                               const DetailGroups& groups) const;
 
   // The CPU rate (nano-cores) of `key` (a container ID, or "pod:ID" for a pod's total)
   // between its previous sample and this one, which replaces it; nullopt the first time.

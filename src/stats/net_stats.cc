@@ -26,9 +26,13 @@ std::vector<InterfaceUsage> ParseNetDev(const std::string& text) {
     for (uint64_t& value : values) fields >> value;
     interfaces.push_back({.name = name,
                           .rx_bytes = values[0],
+                          .rx_packets = values[1],
                           .rx_errors = values[2],
+                          .rx_dropped = values[3],
                           .tx_bytes = values[8],
-                          .tx_errors = values[10]});
+                          .tx_packets = values[9],
+                          .tx_errors = values[10],
+                          .tx_dropped = values[11]});
   }
   return interfaces;
 }

@@ -14,9 +14,13 @@ namespace crio::stats {
 struct InterfaceUsage {
   std::string name;
   uint64_t rx_bytes = 0;
+  uint64_t rx_packets = 0;
   uint64_t rx_errors = 0;
+  uint64_t rx_dropped = 0;
   uint64_t tx_bytes = 0;
+  uint64_t tx_packets = 0;
   uint64_t tx_errors = 0;
+  uint64_t tx_dropped = 0;
 };
 
 // Parses /proc/net/dev text; the loopback interface is left out.

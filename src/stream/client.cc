@@ -18,9 +18,9 @@
 #include "stream/port_forward.h"
 #include "stream/pumps.h"
 #include "stream/spdy_connection.h"
-#include "stream/tls.h"
 #include "stream/websocket.h"
 #include "sys/tcp.h"
+#include "tls/tls.h"
 
 namespace crio::stream {
 namespace {
@@ -97,9 +97,9 @@ absl::StatusOr<Upgraded> Upgrade(const std::string& url_text, Transport transpor
   ASSIGN_OR_RETURN(sys::UniqueFd socket, sys::ConnectTcp(url.host, url.port));
   if (url.tls) {
     // As crictl: the server's certificate is not checked (the URL came from crio itself).
-    ASSIGN_OR_RETURN(SslContext context, TlsClientContext(""));
-    ASSIGN_OR_RETURN(socket, StartTlsRelay(std::move(context), std::move(socket),
-                                           /*server=*/false, tls_relay));
+    ASSIGN_OR_RETURN(tls::SslContext context, tls::TlsClientContext(""));
+    ASSIGN_OR_RETURN(socket, tls::StartTlsRelay(std::move(context), std::move(socket),
+                                                /*server=*/false, tls_relay));
   }
   std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\nConnection: Upgrade\r\n",
                                     url.path, url.host, url.port);

@@ -201,7 +201,7 @@ void StreamServer::AcceptLoop() {
       if (options_.tls != nullptr) {
         std::jthread relay;  // joined once the session closed its end
         absl::StatusOr<sys::UniqueFd> plain =
-            StartTlsRelay(options_.tls->Current(), std::move(socket), /*server=*/true, relay);
+            tls::StartTlsRelay(options_.tls->Current(), std::move(socket), /*server=*/true, relay);
         if (plain.ok()) Serve(std::move(*plain));
       } else {
         Serve(std::move(socket));

@@ -23,9 +23,9 @@
 #include "absl/status/statusor.h"
 #include "stream/remote_command.h"
 #include "stream/requests.h"
-#include "stream/tls.h"
 #include "stream/token_cache.h"
 #include "sys/unique_fd.h"
+#include "tls/tls.h"
 
 namespace crio::stream {
 
@@ -52,7 +52,7 @@ class StreamServer {
     std::chrono::milliseconds stream_creation_timeout = std::chrono::seconds(30);
     size_t max_connections = 512;
     TokenCache::Options tokens;
-    std::shared_ptr<TlsServerConfig> tls;  // null: plain HTTP
+    std::shared_ptr<tls::TlsServerConfig> tls;  // null: plain HTTP
   };
 
   static absl::StatusOr<std::unique_ptr<StreamServer>> Start(Options options,

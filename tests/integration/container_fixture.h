@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "testing/busybox_image.h"
+#include "testing/free_port.h"
 #include "testing/local_registry.h"
 #include "tests/integration/crio_daemon.h"
 #include "tests/integration/test_network.h"
@@ -70,8 +71,8 @@ class ContainerTest : public ::testing::Test {
         "runtimes.runc.runtime_root = \"" +
         dir_.Join("runc") +
         "\"\n"
-        "[crio.stats]\nincluded_pod_metrics = [\"all\"]\n" +
-        ExtraConfig());
+        "[crio.metrics]\nenable_metrics = true\nmetrics_port = " +
+        std::to_string(metrics_port_) + "\n" + StatsConfig() + ExtraConfig());
     ::setenv("CONTAINERS_REGISTRIES_CONF",
              dir_.WriteFile("registries.conf", "[[registry]]\nlocation = \"" + registry_.host() +
                                                    "\"\ninsecure = true\n")
@@ -90,6 +91,26 @@ class ContainerTest : public ::testing::Test {
 
   // More of crio's configuration (whole TOML tables), for fixtures built on this one.
   virtual std::string ExtraConfig() { return ""; }
+  // The [crio.stats] table.
+  virtual std::string StatsConfig() { return "[crio.stats]\nincluded_pod_metrics = [\"all\"]\n"; }
+
+  // What crio's metrics endpoint serves now.
+  std::string ScrapeMetrics() const {
+    return RunCommand(
+               {"curl", "-sf", "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics"})
+        .out;
+  }
+  // The value of the first sample in `text` whose name and labels start with `sample`
+  // ("NAME{LABEL=\"VALUE\"" or "NAME "); -1 when there is none.
+  static double MetricValue(const std::string& text, const std::string& sample) {
+    for (size_t at = text.find(sample); at != std::string::npos; at = text.find(sample, at + 1)) {
+      if (at != 0 && text[at - 1] != '\n') continue;
+      const size_t end = text.find('\n', at);
+      const std::string line = text.substr(at, end - at);
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return -1;
+  }
 
   void TearDown() override {
     if (!crio_ || crio_->pid() < 0) return;
@@ -217,6 +238,7 @@ class ContainerTest : public ::testing::Test {
   std::unique_ptr<v1::ImageService::Stub> images_;
   std::string image_;
   std::string pod_;
+  const int metrics_port_ = FreePort();
 };
 
 }  // namespace crio::testing

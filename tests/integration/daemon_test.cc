@@ -144,6 +144,62 @@ TEST_F(DaemonTest, MetricsCountCriCallsOnTheMetricsPort) {
             "200");
 }
 
+// A self-signed certificate for CN `name` at DIR/name.crt and DIR/name.key.
+std::pair<std::string, std::string> MakeCertificate(const TempDir& dir, const std::string& name) {
+  const std::string cert = dir.Join(name + ".crt"), key = dir.Join(name + ".key");
+  const RunResult made =
+      RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                  "/CN=" + name, "-keyout", key, "-out", cert});
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  return {cert, key};
+}
+
+TEST_F(DaemonTest, MetricsOverHttpsWithTheSelectedCollectors) {
+  const int port = FreePort();
+  TempDir dir;
+  const auto [cert, key] = MakeCertificate(dir, "first");
+  const std::string served_cert = dir.Join("served.crt"), served_key = dir.Join("served.key");
+  std::filesystem::copy_file(cert, served_cert);
+  std::filesystem::copy_file(key, served_key);
+  CrioDaemon crio("[crio.metrics]\nenable_metrics = true\nmetrics_port = " + std::to_string(port) +
+                  "\nmetrics_cert = \"" + served_cert + "\"\nmetrics_key = \"" + served_key +
+                  "\"\nmetrics_collectors = [\"crio_operations_total\", "
+                  "\"container_runtime_crio_containers_oom_total\"]\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/metrics";
+  const RunResult scraped = RunCommand({"curl", "-sfk", "-v", url});
+  ASSERT_EQ(scraped.exit_code, 0) << scraped.err << crio.Log();
+  EXPECT_NE(scraped.err.find("CN=first"), std::string::npos) << scraped.err;
+  EXPECT_NE(scraped.out.find("container_runtime_crio_operations_total{operation=\"Version\"}"),
+            std::string::npos)
+      << scraped.out;
+  EXPECT_NE(scraped.out.find("container_runtime_crio_containers_oom_total 0\n"), std::string::npos);
+  for (const char* unselected : {"operations_errors_total", "image_pulls", "processes_defunct",
+                                 "operations_latency_seconds"}) {
+    EXPECT_EQ(scraped.out.find(unselected), std::string::npos) << unselected;
+  }
+  // Plain HTTP gets no metrics.
+  EXPECT_EQ(RunCommand({"curl", "-s", "http://127.0.0.1:" + std::to_string(port) + "/metrics"})
+                .out.find("crio_operations_total"),
+            std::string::npos);
+
+  // A renewed certificate is served from the next connection on.
+  const auto [renewed_cert, renewed_key] = MakeCertificate(dir, "second");
+  std::filesystem::copy_file(renewed_key, served_key,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(renewed_cert, served_cert,
+                             std::filesystem::copy_options::overwrite_existing);
+  const RunResult renewed = RunCommand({"curl", "-sfk", "-v", url});
+  ASSERT_EQ(renewed.exit_code, 0) << renewed.err;
+  EXPECT_NE(renewed.err.find("CN=second"), std::string::npos) << renewed.err;
+}
+
+TEST_F(DaemonTest, UnknownMetricsCollectorsAreRefused) {
+  CrioDaemon crio("[crio.metrics]\nmetrics_collectors = [\"operations\"]\n");
+  EXPECT_FALSE(crio.Start());
+  EXPECT_NE(crio.Log().find("unknown collector \"operations\""), std::string::npos) << crio.Log();
+}
+
 TEST_F(DaemonTest, MetricsAreOffByDefault) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();

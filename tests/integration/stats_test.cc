@@ -2,6 +2,7 @@
 // shows rising CPU time, a CPU rate, its working set and what it wrote to its writable
 // layer; the list rpcs select by id, pod and labels.
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -208,8 +209,10 @@ TEST_F(StatsTest, CrioctlEventsPrintsTheStream) {
 }
 
 TEST_F(StatsTest, PodMetricsForTheIncludedGroups) {
-  const std::string id =
-      Create(Config("metered", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  v1::ContainerConfig config =
+      Config("metered", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  const std::string id = Create(config);
   ASSERT_TRUE(Start(id).ok());
   v1::ListMetricDescriptorsResponse descriptors;
   ASSERT_TRUE(
@@ -226,6 +229,21 @@ TEST_F(StatsTest, PodMetricsForTheIncludedGroups) {
             (std::vector<std::string>{"id", "name", "image", "interface"}));
   EXPECT_TRUE(keys.contains("container_memory_working_set_bytes"));
   EXPECT_TRUE(keys.contains("container_processes"));
+  // One of each further group, with its extra label keys.
+  for (const char* name :
+       {"container_cpu_user_seconds_total", "container_cpu_cfs_throttled_periods_total",
+        "container_memory_cache", "container_oom_events_total", "container_threads",
+        "container_spec_memory_limit_bytes", "container_start_time_seconds",
+        "container_pressure_cpu_waiting_seconds_total", "container_fs_reads_bytes_total",
+        "container_network_receive_packets_total"}) {
+    EXPECT_TRUE(keys.contains(name)) << name;
+  }
+  EXPECT_EQ(keys["container_fs_usage_bytes"],
+            (std::vector<std::string>{"id", "name", "image", "device"}));
+  EXPECT_EQ(keys["container_hugetlb_usage_bytes"],
+            (std::vector<std::string>{"id", "name", "image", "size"}));
+  EXPECT_EQ(keys["container_memory_failures_total"],
+            (std::vector<std::string>{"id", "name", "image", "failure_type", "scope"}));
 
   v1::ListPodSandboxMetricsResponse metrics;
   ASSERT_TRUE(
@@ -244,11 +262,31 @@ TEST_F(StatsTest, PodMetricsForTheIncludedGroups) {
   }
   EXPECT_GT(values["container_memory_working_set_bytes"], 0u);
   EXPECT_GE(values["container_processes"], 1u);
+  const std::string samples = pod.DebugString();
+  EXPECT_TRUE(values.contains("container_cpu_user_seconds_total") ||
+              values.contains("container_cpu_system_seconds_total"))
+      << samples;
+  EXPECT_TRUE(values.contains("container_memory_cache")) << samples;
+  EXPECT_EQ(values["container_spec_memory_limit_bytes"], 64u << 20) << samples;
+  EXPECT_GT(values["container_start_time_seconds"], 0u) << samples;
+  EXPECT_GE(values["container_threads"], 1u) << samples;
+  EXPECT_GE(values["container_file_descriptors"], 3u) << "stdin, stdout, stderr";
+  EXPECT_TRUE(values.contains("container_fs_usage_bytes")) << samples;
+  EXPECT_GT(values["container_fs_inodes_total"], 0u) << samples;
+  ASSERT_TRUE(values.contains("container_oom_events_total")) << samples;
+  EXPECT_EQ(values["container_oom_events_total"], 0u);
+  // PSI: on a v2 host, or a hybrid one whose unified mount has it.
+  if (std::filesystem::exists("/sys/fs/cgroup/cpu.pressure") ||
+      std::filesystem::exists("/sys/fs/cgroup/unified/cpu.pressure")) {
+    EXPECT_TRUE(values.contains("container_pressure_cpu_waiting_seconds_total")) << samples;
+    EXPECT_TRUE(values.contains("container_pressure_io_stalled_seconds_total")) << samples;
+  }
   bool eth0 = false;
   for (const v1::Metric& metric : pod.metrics()) {
     eth0 |= metric.label_values_size() == 4 && metric.label_values(3) == "eth0";
   }
   EXPECT_TRUE(eth0) << pod.DebugString();
+  EXPECT_NE(samples.find("container_network_transmit_packets_total"), std::string::npos);
 
   // crioctl shows both, as crictl does.
   const RunResult descs = RunCommand({BinPath("crioctl"), "-r", crio_->endpoint(), "metricdescs"});
@@ -260,6 +298,118 @@ TEST_F(StatsTest, PodMetricsForTheIncludedGroups) {
   ASSERT_EQ(metricsp.exit_code, 0) << metricsp.err;
   EXPECT_NE(metricsp.out.find(pod_), std::string::npos) << metricsp.out;
   EXPECT_NE(metricsp.out.find("container_memory_working_set_bytes"), std::string::npos);
+}
+
+TEST_F(StatsTest, MetricsCountPullsReusedLayersOomKillsAndNetworkSetup) {
+  // The fixture pulled busybox (one layer) and ran a pod on the CNI network.
+  std::string text = ScrapeMetrics();
+  EXPECT_GE(MetricValue(text, "container_runtime_crio_image_pulls_success_total "), 1) << text;
+  const std::string layer_bytes =
+      "container_runtime_crio_image_pulls_bytes_total{mediatype=\"application/"
+      "vnd.oci.image.layer.v1.tar+gzip\"";
+  EXPECT_GT(MetricValue(text, layer_bytes), 1000) << text;
+  EXPECT_GT(MetricValue(text,
+                        "container_runtime_crio_image_pulls_bytes_total{mediatype="
+                        "\"application/vnd.oci.image.config.v1+json\",size=\"1KiB\"}"),
+            0)
+      << text;
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_pulls_layer_size_count "), 1) << text;
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_pulls_layer_size_bucket{le=\"+Inf\"}"),
+            1);
+  EXPECT_EQ(MetricValue(text,
+                        "container_runtime_crio_operations_latency_seconds_total_count{"
+                        "operation=\"network_setup_pod\"}"),
+            1)
+      << text;
+  EXPECT_EQ(MetricValue(text,
+                        "container_runtime_crio_operations_latency_seconds_total_count{"
+                        "operation=\"network_setup_overall\"}"),
+            1);
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_layer_reuse_total{"), -1);
+
+  // The pause image is the same layer: pulled without fetching it.
+  v1::PullImageRequest pull;
+  pull.mutable_image()->set_image(registry_.host() + "/test/pause:3.10");
+  v1::PullImageResponse pulled;
+  ASSERT_TRUE(images_->PullImage(Context().get(), pull, &pulled).ok());
+  text = ScrapeMetrics();
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_layer_reuse_total{name=\"sha256:"), 1)
+      << text;
+  EXPECT_GT(MetricValue(text, "container_runtime_crio_image_pulls_skipped_bytes_total{size="),
+            1000);
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_pulls_layer_size_count "), 1);
+
+  // An OOM kill is counted, by the container's CRI-O name.
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_containers_oom_total "), 0);
+  v1::ContainerConfig hog =
+      Config("hog", {"sh", "-c", "head -c 200000000 /dev/zero | tail > /dev/null"});
+  hog.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(32 << 20);
+  const std::string id = Create(hog);
+  ASSERT_TRUE(Start(id).ok());
+  ASSERT_EQ(WaitForExit(id).reason(), "OOMKilled");
+  text = ScrapeMetrics();
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_containers_oom_total "), 1) << text;
+  EXPECT_EQ(
+      MetricValue(text, "container_runtime_crio_containers_oom_count_total{name=\"k8s_hog_pod_"), 1)
+      << text;
+  EXPECT_GE(MetricValue(text, "process_threads "), 1);
+}
+
+// collection_period: the stats come from the latest periodic collection.
+class PeriodicStatsTest : public StatsTest {
+ protected:
+  std::string StatsConfig() override {
+    return "[crio.stats]\ncollection_period = 1\nincluded_pod_metrics = [\"cpu\"]\n";
+  }
+
+  int64_t MetricsTimestamp() {
+    v1::ListPodSandboxMetricsResponse metrics;
+    EXPECT_TRUE(
+        stub_->ListPodSandboxMetrics(Context().get(), v1::ListPodSandboxMetricsRequest(), &metrics)
+            .ok());
+    for (const v1::PodSandboxMetrics& pod : metrics.pod_metrics()) {
+      for (const v1::ContainerMetrics& container : pod.container_metrics()) {
+        for (const v1::Metric& metric : container.metrics()) return metric.timestamp();
+      }
+    }
+    return -1;
+  }
+};
+
+TEST_F(PeriodicStatsTest, StatsComeFromTheLatestCollection) {
+  const std::string id =
+      Create(Config("busy", {"sh", "-c",
+                             "trap 'exit 0' TERM; (while :; do :; done) & while :; do sleep "
+                             "0.1; done"}));
+  ASSERT_TRUE(Start(id).ok());
+  // Not collected yet or already: either way it has stats at once.
+  EXPECT_EQ(Stats(id).attributes().id(), id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // a collection saw it running
+
+  // Calls within one period answer the same sample (two calls may straddle a collection).
+  int64_t first = Stats(id).cpu().timestamp(), second = Stats(id).cpu().timestamp();
+  if (first != second) first = std::exchange(second, Stats(id).cpu().timestamp());
+  EXPECT_EQ(first, second);
+  const uint64_t used = Stats(id).cpu().usage_core_nano_seconds().value();
+  int64_t metrics_first = MetricsTimestamp(), metrics_second = MetricsTimestamp();
+  if (metrics_first != metrics_second) {
+    metrics_first = std::exchange(metrics_second, MetricsTimestamp());
+  }
+  EXPECT_GT(metrics_first, 0);
+  EXPECT_EQ(metrics_first, metrics_second);
+
+  // The next collection brings a later sample with more CPU time, and a rate.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const v1::ContainerStats later = Stats(id);
+  EXPECT_GT(later.cpu().timestamp(), second);
+  EXPECT_GT(later.cpu().usage_core_nano_seconds().value(), used);
+  EXPECT_GT(later.cpu().usage_nano_cores().value(), 0u);
+  EXPECT_GT(MetricsTimestamp(), metrics_second);
+  v1::ListContainerStatsResponse listed;
+  ASSERT_TRUE(
+      stub_->ListContainerStats(Context().get(), v1::ListContainerStatsRequest(), &listed).ok());
+  ASSERT_EQ(listed.stats_size(), 1);
+  EXPECT_EQ(listed.stats(0).attributes().id(), id);
 }
 
 TEST_F(StatsTest, UnknownOrMissingIdIsAnError) {

@@ -30,6 +30,7 @@
 #include "status/http_server.h"
 #include "status/status_api.h"
 #include "sys/memory_trim.h"
+#include "tls/tls.h"
 #include "version.h"
 
 namespace crio {
@@ -141,6 +142,44 @@ stream::StreamServer::Options StreamServerOptions(const config::Config& config) 
   return options;
 }
 
+image::PullObserver PullObserverFor(metrics::Metrics& metrics) {
+  return {.blob_fetched =
+              [&metrics](const image::Descriptor& blob, uint64_t transferred, bool is_layer) {
+                metrics.CountBlobFetched(blob.media_type, static_cast<uint64_t>(blob.size),
+                                         transferred, is_layer);
+              },
+          .layer_reused =
+              [&metrics](const image::Descriptor& layer) {
+                metrics.CountLayerReused(layer.digest, static_cast<uint64_t>(layer.size));
+              }};
+}
+
+// Serves `render` on [crio.metrics]'s address, over HTTPS when metrics_cert and metrics_key
+// are set.
+absl::StatusOr<std::unique_ptr<metrics::MetricsEndpoint>> StartMetricsEndpoint(
+    const config::MetricsConfig& config, std::function<std::string()> render) {
+  std::shared_ptr<tls::TlsServerConfig> tls;
+  if (!config.metrics_cert.empty()) {
+    auto loaded = tls::TlsServerConfig::Load(config.metrics_cert, config.metrics_key, "");
+    if (!loaded.ok()) {
+      return absl::Status(loaded.status().code(), fmt::format("metrics_cert/metrics_key: {}",
+                                                              AsStd(loaded.status().message())));
+    }
+    tls = std::move(*loaded);
+  }
+  auto started = metrics::MetricsEndpoint::Start({.host = config.metrics_host,
+                                                  .port = static_cast<int>(config.metrics_port),
+                                                  .socket = config.metrics_socket},
+                                                 std::move(render), tls);
+  if (!started.ok()) return started.status();
+  log::Info("Serving metrics on {}{}",
+            config.metrics_socket.empty()
+                ? fmt::format("{}:{}", config.metrics_host, config.metrics_port)
+                : config.metrics_socket,
+            tls ? " (HTTPS)" : "");
+  return started;
+}
+
 }  // namespace
 
 int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
@@ -164,7 +203,9 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   if (auto marked = MarkRunning(config.root.clean_shutdown_file); !marked.ok()) {
     log::Warn("clean_shutdown_file: {}", AsStd(marked.message()));
   }
-  auto image_stack = BuildImageStack(config);
+  metrics::Metrics metrics(
+      {config.metrics.metrics_collectors.begin(), config.metrics.metrics_collectors.end()});
+  auto image_stack = BuildImageStack(config, PullObserverFor(metrics));
   if (!image_stack.ok()) {
     log::Error("Cannot set up image storage: {}", AsStd(image_stack.status().message()));
     return 1;
@@ -172,41 +213,38 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   EnsureDefaultAppArmorProfile(config.runtime.apparmor_profile);
   const PodStackHost host = ProbeHost(config);
   const server::RuntimeFacts facts{.cgroup_manager = host.cgroup_manager};
-  auto pod_stack = BuildPodStack(live, host, *(*image_stack)->images);
+  auto pod_stack = BuildPodStack(
+      live, host, *(*image_stack)->images,
+      {.oom_killed = [&metrics](const std::string& name) { metrics.CountOom(name); },
+       .step_timed = [&metrics](std::string_view step,
+                                double seconds) { metrics.CountStep(step, seconds); }});
   if (!pod_stack.ok()) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;
   }
   WipeIfRebootedOrUpgraded(config, **pod_stack, **image_stack);
   server::RpcEdge edge;
-  metrics::Metrics metrics(
-      {.events_dropped = [events = (*pod_stack)->events.get()] { return events->dropped(); },
-       .default_runtime = config.runtime.default_runtime});
+  const metrics::Sources scrape_sources{
+      .events_dropped = [events = (*pod_stack)->events.get()] { return events->dropped(); },
+      .default_runtime = config.runtime.default_runtime};
   std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint;
   if (config.metrics.enable_metrics) {
-    auto started =
-        metrics::MetricsEndpoint::Start({.host = config.metrics.metrics_host,
-                                         .port = static_cast<int>(config.metrics.metrics_port),
-                                         .socket = config.metrics.metrics_socket},
-                                        [&metrics] { return metrics.Render(); });
+    auto started = StartMetricsEndpoint(
+        config.metrics, [&metrics, &scrape_sources] { return metrics.Render(scrape_sources); });
     if (!started.ok()) {
       log::Error("Cannot serve metrics: {}", AsStd(started.status().message()));
       return 1;
     }
     metrics_endpoint = std::move(*started);
     edge.SetMetrics(&metrics);
-    log::Info("Serving metrics on {}",
-              config.metrics.metrics_socket.empty()
-                  ? fmt::format("{}:{}", config.metrics.metrics_host, config.metrics.metrics_port)
-                  : config.metrics.metrics_socket);
   }
   network::CniConfigWatcher network(config.network.network_dir, config.network.plugin_dirs,
                                     config.network.cni_default_network);
   server::CriStreamBackend stream_backend(*(*pod_stack)->containers, *(*pod_stack)->sandboxes);
   stream::StreamServer::Options stream_options = StreamServerOptions(config);
   if (config.api.stream_enable_tls) {
-    auto tls = stream::TlsServerConfig::Load(config.api.stream_tls_cert, config.api.stream_tls_key,
-                                             config.api.stream_tls_ca);
+    auto tls = tls::TlsServerConfig::Load(config.api.stream_tls_cert, config.api.stream_tls_key,
+                                          config.api.stream_tls_ca);
     if (!tls.ok()) {
       log::Error("Cannot serve streams over TLS: {}", AsStd(tls.status().message()));
       return 1;

@@ -30,7 +30,8 @@ absl::StatusOr<image::Registries> LoadRegistries() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config) {
+absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config,
+                                                            image::PullObserver observer) {
   auto stack = std::make_unique<ImageStack>();
   ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root));
   if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
@@ -66,7 +67,8 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
                            .max_parallel = static_cast<int>(config.image.max_parallel_downloads),
                            .signatures = stack->signatures.get(),
                            .namespace_policies = config.image.signature_policy_dir,
-                           .short_name_mode = config.image.short_name_mode});
+                           .short_name_mode = config.image.short_name_mode,
+                           .observer = std::move(observer)});
   stack->images =
       std::make_unique<image::Images>(*stack->puller, *stack->store, *stack->registries);
   return stack;

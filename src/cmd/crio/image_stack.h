@@ -32,7 +32,9 @@ struct ImageStack {
 // Opens the store under [crio] root (reconciling what a crash left), and reads
 // registries.conf ($CONTAINERS_REGISTRIES_CONF, else /etc/containers/registries.conf and
 // registries.conf.d), the signature policy and the global auth file.
-absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config);
+// `observer` hears of every blob the puller fetches or finds stored (the metrics).
+absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config,
+                                                            image::PullObserver observer = {});
 
 // Reads registries.conf again (SIGHUP) and puts it in use; on error the old one stays.
 absl::Status ReloadRegistries(ImageStack& stack);

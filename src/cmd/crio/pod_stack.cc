@@ -130,7 +130,8 @@ PodStackHost ProbeHost(const config::Config& config) {
 
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,
                                                         const PodStackHost& host,
-                                                        image::Images& images) {
+                                                        image::Images& images,
+                                                        PodStackObservers observers) {
   const std::shared_ptr<const config::Config> snapshot = live.Snapshot();
   const config::Config& config = *snapshot;  // the start-up values of what SIGHUP can't change
   auto stack = std::make_unique<PodStack>();
@@ -158,7 +159,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                                 .runtime_handlers = std::move(handlers),
                                 .boot_id = boot_id,
                                 .cgroup_manager = host.cgroup_manager,
-                                .drop_infra_ctr = config.runtime.drop_infra_ctr},
+                                .drop_infra_ctr = config.runtime.drop_infra_ctr,
+                                .step_timed = std::move(observers.step_timed)},
       *stack->pod_store, *stack->network, stack->isolation);
   stack->events = std::make_unique<container::ContainerEvents>();
   stack->containers = std::make_unique<container::Containers>(
@@ -187,7 +189,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .swap_accounting = host.swap_accounting,
           .boot_id = boot_id,
           .reloadable = ReloadableFrom(live),
-          .events = stack->events.get()},
+          .events = stack->events.get(),
+          .oom_killed = std::move(observers.oom_killed)},
       *stack->container_store, *stack->sandboxes, *stack->images, *stack->layers, *stack->runtimes);
   stack->sandboxes->SetMembers(stack->containers.get());
   RETURN_IF_ERROR(stack->sandboxes->Restore());

@@ -4,7 +4,10 @@
 // watcher, which needs the restored containers.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
@@ -23,6 +26,12 @@
 #include "storage/container_layers.h"
 
 namespace crio {
+
+// Who hears of what the pod stack does, for the metrics; each may be empty.
+struct PodStackObservers {
+  std::function<void(const std::string& container_name)> oom_killed;
+  std::function<void(std::string_view step, double seconds)> step_timed;
+};
 
 struct PodStackHost {
   std::string cgroup_manager;  // in effect (see EffectiveCgroupManager)
@@ -56,7 +65,8 @@ PodStackHost ProbeHost(const config::Config& config);
 // SIGHUP may change from `live`, which must outlive the stack.
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,
                                                         const PodStackHost& host,
-                                                        image::Images& images);
+                                                        image::Images& images,
+                                                        PodStackObservers observers = {});
 
 // This boot's id (/proc/sys/kernel/random/boot_id).
 std::string BootId();

@@ -1,4 +1,4 @@
-#include "stream/tls.h"
+#include "tls/tls.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 
-namespace crio::stream {
+namespace crio::tls {
 namespace {
 
 class TlsTest : public testing::Test {
@@ -94,4 +94,4 @@ TEST_F(TlsTest, ReloadsChangedFiles) {
 }
 
 }  // namespace
-}  // namespace crio::stream
+}  // namespace crio::tls

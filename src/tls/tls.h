@@ -1,13 +1,13 @@
-// TLS for streaming sessions, kept out of the protocol code: a relay thread per
-// connection speaks TLS on the TCP socket and plaintext on one end of a socket pair; the
-// session gets the other end and reads and writes it as if it were the peer. Each relay
-// buffers at most kTlsRelayBuffer bytes per direction, so a stalled side stops the other
-// instead of growing memory.
+// TLS for crio's servers (streaming, metrics), kept out of their protocol code: a relay
+// thread per connection speaks TLS on the TCP socket and plaintext on one end of a socket
+// pair; the server gets the other end and reads and writes it as if it were the peer. Each
+// relay buffers at most kTlsRelayBuffer bytes per direction, so a stalled side stops the
+// other instead of growing memory.
 //
-// TlsServerConfig holds the streaming server's certificate and key (stream_tls_cert,
-// stream_tls_key) and, with stream_tls_ca, requires clients to present a certificate that
-// CA signed. The files are read again when they change (as CRI-O does), at the next
-// connection. Thread-safe.
+// TlsServerConfig holds a server's certificate and key (stream_tls_cert and stream_tls_key,
+// metrics_cert and metrics_key) and, with a CA (stream_tls_ca), requires clients to present
+// a certificate that CA signed. The files are read again when they change (as CRI-O does),
+// at the next connection. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -21,7 +21,7 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 
-namespace crio::stream {
+namespace crio::tls {
 
 inline constexpr size_t kTlsRelayBuffer = 64 << 10;
 
@@ -57,4 +57,4 @@ absl::StatusOr<SslContext> TlsClientContext(const std::string& ca);
 absl::StatusOr<sys::UniqueFd> StartTlsRelay(SslContext context, sys::UniqueFd socket, bool server,
                                             std::jthread& relay);
 
-}  // namespace crio::stream
+}  // namespace crio::tls

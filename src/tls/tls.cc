@@ -1,4 +1,4 @@
-#include "stream/tls.h"
+#include "tls/tls.h"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -15,7 +15,7 @@
 #include "common/strings.h"
 #include "fmt/format.h"
 
-namespace crio::stream {
+namespace crio::tls {
 namespace {
 
 constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
@@ -255,4 +255,4 @@ absl::StatusOr<sys::UniqueFd> StartTlsRelay(SslContext context, sys::UniqueFd so
   return theirs;
 }
 
-}  // namespace crio::stream
+}  // namespace crio::tls
