@@ -38,7 +38,9 @@ CpuDetails ReadCpu(const CgroupDirs& dirs) {
     return cpu;
   }
   if (const auto stat = ReadOptionalKeyedFile(dirs.cpu + "/cpuacct.stat")) {
-    const uint64_t ns_per_tick = 1'000'000'000 / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+    const long ticks_per_second = ::sysconf(_SC_CLK_TCK);  // USER_HZ: 100 on Linux
+    const uint64_t ns_per_tick =
+        1'000'000'000 / static_cast<uint64_t>(ticks_per_second > 0 ? ticks_per_second : 100);
     cpu.user_ns = Scaled(Find(*stat, "user"), ns_per_tick);
     cpu.system_ns = Scaled(Find(*stat, "system"), ns_per_tick);
   }
