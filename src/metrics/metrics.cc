@@ -37,6 +37,12 @@ void Sample(std::string& out, std::string_view name, std::string_view label, std
   }
 }
 
+// One sample per entry of `values`: NAME{LABEL="KEY"} VALUE.
+void Samples(std::string& out, std::string_view name, std::string_view label,
+             const std::map<std::string, uint64_t, std::less<>>& values) {
+  for (const auto& [key, value] : values) Sample(out, name, label, key, value);
+}
+
 template <typename Map>
 void Count(Map& counters, std::string_view key, uint64_t by) {
   auto found = counters.find(key);
@@ -121,33 +127,36 @@ void Metrics::CountOom(std::string_view name) {
   Count(ooms_by_name_, name, 1);
 }
 
+bool Metrics::Open(std::string& out, std::string_view name, std::string_view type,
+                   std::string_view help) const {
+  if (!collectors_.contains(name)) return false;
+  Family(out, name, type, help);
+  return true;
+}
+
 void Metrics::RenderOperations(const Counters& counters, std::string& out) const {
-  if (Collects("operations_total")) {
-    Family(out, "operations_total", "counter", "Cumulative number of CRI operations by type.");
-    for (const auto& [name, op] : counters.operations) {
+  const auto& operations = counters.operations;
+  if (Open(out, "operations_total", "counter", "Cumulative number of CRI operations by type.")) {
+    for (const auto& [name, op] : operations)
       Sample(out, "operations_total", "operation", name, op.calls);
-    }
   }
-  if (Collects("operations_errors_total")) {
-    Family(out, "operations_errors_total", "counter",
-           "Cumulative number of CRI operations that failed, by type.");
-    for (const auto& [name, op] : counters.operations) {
+  if (Open(out, "operations_errors_total", "counter",
+           "Cumulative number of CRI operations that failed, by type.")) {
+    for (const auto& [name, op] : operations) {
       Sample(out, "operations_errors_total", "operation", name, op.errors);
     }
   }
-  if (Collects("operations_latency_seconds")) {
-    Family(out, "operations_latency_seconds", "gauge",
-           "Latency of the latest CRI call of each type, in seconds.");
-    for (const auto& [name, op] : counters.operations) {
+  if (Open(out, "operations_latency_seconds", "gauge",
+           "Latency of the latest CRI call of each type, in seconds.")) {
+    for (const auto& [name, op] : operations) {
       Sample(out, "operations_latency_seconds", "operation", name, op.last_seconds);
     }
   }
-  if (Collects("operations_latency_seconds_total")) {
-    Family(out, "operations_latency_seconds_total", "summary",
+  if (Open(out, "operations_latency_seconds_total", "summary",
            "Latency of CRI operations (and of network_setup_pod, network_setup_overall), in "
-           "seconds.");
-    for (const auto* operations : {&counters.operations, &counters.steps}) {
-      for (const auto& [name, op] : *operations) {
+           "seconds.")) {
+    for (const auto* timed : {&operations, &counters.steps}) {
+      for (const auto& [name, op] : *timed) {
         Sample(out, "operations_latency_seconds_total_sum", "operation", name, op.seconds);
         Sample(out, "operations_latency_seconds_total_count", "operation", name, op.calls);
       }
@@ -156,33 +165,24 @@ void Metrics::RenderOperations(const Counters& counters, std::string& out) const
 }
 
 void Metrics::RenderPulls(const Counters& counters, std::string& out) const {
-  if (Collects("image_pulls_success_total")) {
-    Family(out, "image_pulls_success_total", "counter", "Successful image pulls.");
+  if (Open(out, "image_pulls_success_total", "counter", "Successful image pulls.")) {
     Sample(out, "image_pulls_success_total", "", "", counters.pulls_ok);
   }
-  if (Collects("image_pulls_failure_total")) {
-    Family(out, "image_pulls_failure_total", "counter", "Failed image pulls, by error.");
-    for (const auto& [error, count] : counters.pull_failures) {
-      Sample(out, "image_pulls_failure_total", "error", error, count);
-    }
+  if (Open(out, "image_pulls_failure_total", "counter", "Failed image pulls, by error.")) {
+    Samples(out, "image_pulls_failure_total", "error", counters.pull_failures);
   }
-  if (Collects("image_pulls_bytes_total")) {
-    Family(out, "image_pulls_bytes_total", "counter",
-           "Bytes transferred by image pulls, by media type and blob size.");
+  if (Open(out, "image_pulls_bytes_total", "counter",
+           "Bytes transferred by image pulls, by media type and blob size.")) {
     for (const auto& [key, bytes] : counters.pulled_bytes) {
       out += fmt::format("{}image_pulls_bytes_total{{mediatype=\"{}\",size=\"{}\"}} {}\n", kPrefix,
                          Quote(key.first), key.second, bytes);
     }
   }
-  if (Collects("image_pulls_skipped_bytes_total")) {
-    Family(out, "image_pulls_skipped_bytes_total", "counter",
-           "Bytes image pulls did not transfer because the layer was stored, by size.");
-    for (const auto& [size, bytes] : counters.skipped_bytes) {
-      Sample(out, "image_pulls_skipped_bytes_total", "size", size, bytes);
-    }
+  if (Open(out, "image_pulls_skipped_bytes_total", "counter",
+           "Bytes image pulls did not transfer because the layer was stored, by size.")) {
+    Samples(out, "image_pulls_skipped_bytes_total", "size", counters.skipped_bytes);
   }
-  if (Collects("image_pulls_layer_size")) {
-    Family(out, "image_pulls_layer_size", "histogram", "Sizes of the layers pulled, in bytes.");
+  if (Open(out, "image_pulls_layer_size", "histogram", "Sizes of the layers pulled, in bytes.")) {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kLayerSizeBounds.size(); ++i) {
       cumulative += counters.layer_sizes.buckets[i];
@@ -193,36 +193,28 @@ void Metrics::RenderPulls(const Counters& counters, std::string& out) const {
     Sample(out, "image_pulls_layer_size_sum", "", "", counters.layer_sizes.sum);
     Sample(out, "image_pulls_layer_size_count", "", "", counters.layer_sizes.count);
   }
-  if (Collects("image_layer_reuse_total")) {
-    Family(out, "image_layer_reuse_total", "counter",
-           "Layers a pull found stored instead of fetching them, by digest.");
-    for (const auto& [digest, count] : counters.reused_layers) {
-      Sample(out, "image_layer_reuse_total", "name", digest, count);
-    }
+  if (Open(out, "image_layer_reuse_total", "counter",
+           "Layers a pull found stored instead of fetching them, by digest.")) {
+    Samples(out, "image_layer_reuse_total", "name", counters.reused_layers);
   }
 }
 
 void Metrics::RenderContainers(const Counters& counters, const Sources& sources,
                                std::string& out) const {
-  if (Collects("containers_events_dropped_total") && sources.events_dropped) {
-    Family(out, "containers_events_dropped_total", "counter",
-           "Container events not delivered because a subscriber's queue was full.");
+  if (sources.events_dropped &&
+      Open(out, "containers_events_dropped_total", "counter",
+           "Container events not delivered because a subscriber's queue was full.")) {
     Sample(out, "containers_events_dropped_total", "", "", sources.events_dropped());
   }
-  if (Collects("containers_oom_total")) {
-    Family(out, "containers_oom_total", "counter",
-           "Containers killed because they ran out of memory.");
+  if (Open(out, "containers_oom_total", "counter",
+           "Containers killed because they ran out of memory.")) {
     Sample(out, "containers_oom_total", "", "", counters.ooms);
   }
-  if (Collects("containers_oom_count_total")) {
-    Family(out, "containers_oom_count_total", "counter",
-           "Containers killed because they ran out of memory, by name.");
-    for (const auto& [name, count] : counters.ooms_by_name) {
-      Sample(out, "containers_oom_count_total", "name", name, count);
-    }
+  if (Open(out, "containers_oom_count_total", "counter",
+           "Containers killed because they ran out of memory, by name.")) {
+    Samples(out, "containers_oom_count_total", "name", counters.ooms_by_name);
   }
-  if (Collects("processes_defunct")) {
-    Family(out, "processes_defunct", "gauge", "Exited children of crio not yet reaped.");
+  if (Open(out, "processes_defunct", "gauge", "Exited children of crio not yet reaped.")) {
     Sample(out, "processes_defunct", "", "", DefunctChildren(sources.proc_self));
   }
 }
@@ -238,7 +230,7 @@ std::string Metrics::Render(const Sources& sources) const {
   RenderOperations(counters, out);
   RenderPulls(counters, out);
   RenderContainers(counters, sources, out);
-  if (!sources.default_runtime.empty()) {
+  if (!sources.default_runtime.empty()) {  // not one of CRI-O's collector keys: always there
     Family(out, "default_runtime", "gauge", "The default runtime handler.");
     Sample(out, "default_runtime", "runtime", sources.default_runtime, 1);
   }

@@ -81,7 +81,9 @@ class Metrics {
   };
   struct Counters;  // a copy of everything below, taken under mu_ for rendering
 
-  bool Collects(std::string_view key) const { return collectors_.contains(key); }
+  // Appends NAME's HELP and TYPE lines when its collector is selected; says whether it is.
+  bool Open(std::string& out, std::string_view name, std::string_view type,
+            std::string_view help) const;
   void RenderOperations(const Counters& counters, std::string& out) const;
   void RenderPulls(const Counters& counters, std::string& out) const;
   void RenderContainers(const Counters& counters, const Sources& sources, std::string& out) const;

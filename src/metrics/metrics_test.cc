@@ -2,26 +2,14 @@
 
 #include <sstream>
 
+#include "config/config.h"
 #include "gtest/gtest.h"
 
 namespace crio::metrics {
 namespace {
 
 std::set<std::string, std::less<>> AllCollectors() {
-  return {"image_pulls_layer_size",
-          "containers_events_dropped_total",
-          "containers_oom_total",
-          "processes_defunct",
-          "operations_total",
-          "operations_latency_seconds",
-          "operations_latency_seconds_total",
-          "operations_errors_total",
-          "image_pulls_bytes_total",
-          "image_pulls_skipped_bytes_total",
-          "image_pulls_failure_total",
-          "image_pulls_success_total",
-          "image_layer_reuse_total",
-          "containers_oom_count_total"};
+  return {config::kMetricsCollectors.begin(), config::kMetricsCollectors.end()};
 }
 
 const Sources kSources{.events_dropped = [] { return uint64_t{7}; }, .default_runtime = "runc"};

@@ -201,7 +201,8 @@ void FillPodMetrics(const sandbox::Sandbox& pod, const std::vector<container::Co
   const int64_t now = collector.Now();
   const stats::DetailGroups detail_groups = DetailGroupsOf(groups);
   for (const container::Container& member : members) {
-    const stats::ContainerUsage usage = collector.Collect(member);
+    const stats::ContainerUsage usage =
+        collector.Collect(member, stats::ContainerStatsCollector::CpuRate::kSkip);
     v1::ContainerMetrics& container = *out.add_container_metrics();
     container.set_container_id(member.id);
     if (!usage.cgroup) continue;

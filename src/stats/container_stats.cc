@@ -11,13 +11,16 @@ constexpr int64_t kForgetAfterNs = int64_t{10} * 60 * 1'000'000'000;
 
 }  // namespace
 
-ContainerUsage ContainerStatsCollector::Collect(const container::Container& container) {
+ContainerUsage ContainerStatsCollector::Collect(const container::Container& container,
+                                                CpuRate rate) {
   ContainerUsage usage{.timestamp = Now()};
   if (container.pid > 0 && container.state != container::ContainerState::kExited) {
     auto dirs = CgroupsOfProcess(container.pid, options_.cgroup_root, options_.proc_root);
     auto cgroup = dirs.ok() ? ReadCgroupUsage(*dirs) : dirs.status();
     if (cgroup.ok()) {
-      usage.nano_cores = NanoCores(container.id, cgroup->cpu_ns, usage.timestamp);
+      if (rate == CpuRate::kSample) {
+        usage.nano_cores = NanoCores(container.id, cgroup->cpu_ns, usage.timestamp);
+      }
       usage.cgroup = *cgroup;
       usage.cgroup_dirs = *std::move(dirs);
     }
@@ -48,9 +51,13 @@ std::optional<uint64_t> ContainerStatsCollector::NanoCores(const std::string& id
     }
   }
   previous_[id] = sample;
-  std::erase_if(previous_, [&](const auto& entry) {
-    return sample.timestamp - entry.second.timestamp > kForgetAfterNs;
-  });
+  // A sweep per sample would make a list of N containers cost N²; one per minute is enough.
+  if (sample.timestamp - last_forget_ > kForgetAfterNs / 10) {
+    last_forget_ = sample.timestamp;
+    std::erase_if(previous_, [&](const auto& entry) {
+      return sample.timestamp - entry.second.timestamp > kForgetAfterNs;
+    });
+  }
   return rate;
 }
 

@@ -43,7 +43,12 @@ class ContainerStatsCollector {
   ContainerStatsCollector(CollectorOptions options, const storage::ContainerLayers& layers)
       : options_(std::move(options)), layers_(layers) {}
 
-  ContainerUsage Collect(const container::Container& container);
+  // Whether a Collect takes part in the CPU rate: the stats rpcs' samples do; pod metrics'
+  // (which report no rate) must not, or the next stats call would see a rate over the
+  // moment between the two.
+  enum class CpuRate { kSample, kSkip };
+
+  ContainerUsage Collect(const container::Container& container, CpuRate rate = CpuRate::kSample);
   // The `groups` of details pod metrics report, of a container `usage` (its Collect) found
   // running; empty when it was not.
   CgroupDetails CollectDetails(const container::Container& container, const ContainerUsage& usage,
@@ -64,6 +69,7 @@ class ContainerStatsCollector {
   const storage::ContainerLayers& layers_;
   std::mutex mu_;
   std::map<std::string, CpuSample> previous_ ABSL_GUARDED_BY(mu_);
+  int64_t last_forget_ ABSL_GUARDED_BY(mu_) = 0;  // when stale samples were last dropped
 };
 
 }  // namespace crio::stats

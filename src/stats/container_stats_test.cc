@@ -49,6 +49,22 @@ TEST_F(ContainerStatsCollectorTest, RateNeedsTwoSamples) {
   EXPECT_EQ(*second.nano_cores, 500'000'000u);
 }
 
+TEST_F(ContainerStatsCollectorTest, SamplesThatSkipTheRateLeaveItAlone) {
+  collector_.Collect(Running());
+  now_ += 1'000'000;  // a pod-metrics sample a millisecond later
+  SetCpu(1'000);
+  const ContainerUsage skipped =
+      collector_.Collect(Running(), ContainerStatsCollector::CpuRate::kSkip);
+  EXPECT_FALSE(skipped.nano_cores);
+  EXPECT_EQ(skipped.cgroup->cpu_ns, 1'000'000u);
+
+  now_ += 1'999'000'000;  // the rate still spans the two seconds since the stats sample
+  SetCpu(1'000'000);
+  ContainerUsage second = collector_.Collect(Running());
+  ASSERT_TRUE(second.nano_cores);
+  EXPECT_EQ(*second.nano_cores, 500'000'000u);
+}
+
 TEST_F(ContainerStatsCollectorTest, WritableLayerIsCounted) {
   storage_.WriteFile("overlay-containers/abc/upper/data", std::string(1000, 'x'));
   ContainerUsage usage = collector_.Collect(Running());
