@@ -87,6 +87,24 @@ absl::Status ApplyHandlers(const toml::table& runtimes, Document& doc) {
   return absl::OkStatus();
 }
 
+// Keys CRI-O deprecated in favour of another key of the same table: still applied, with a
+// warning.
+struct RenamedKey {
+  std::string_view table, old_key, new_key;
+};
+constexpr RenamedKey kRenamedKeys[] = {
+    {"crio.stats", "stats_collection_period", "collection_period"}};
+
+const Option* FindRenamed(const std::string& path, std::string_view key, Document& doc) {
+  for (const RenamedKey& renamed : kRenamedKeys) {
+    if (renamed.table != path || renamed.old_key != key) continue;
+    doc.warnings.push_back(fmt::format("{}: [{}] {} is deprecated; use {}", doc.origin, path,
+                                       renamed.old_key, renamed.new_key));
+    return Find(Options(), path, renamed.new_key);
+  }
+  return nullptr;
+}
+
 absl::Status ApplyTable(const toml::table& table, const std::string& path, Document& doc) {
   for (const auto& [key, node] : table) {
     const std::string child = path + "." + std::string(key.str());
@@ -94,7 +112,8 @@ absl::Status ApplyTable(const toml::table& table, const std::string& path, Docum
       if (auto applied = ApplyTable(*node.as_table(), child, doc); !applied.ok()) return applied;
     } else if (child == kHandlersTable && node.is_table()) {
       if (auto applied = ApplyHandlers(*node.as_table(), doc); !applied.ok()) return applied;
-    } else if (const Option* option = Find(Options(), path, key.str())) {
+    } else if (const Option* option = Find(Options(), path, key.str());
+               option != nullptr || (option = FindRenamed(path, key.str(), doc))) {
       const std::string where = fmt::format("{}: [{}]", doc.origin, path);
       if (auto applied = ApplyValue(*option, node, where, doc.config); !applied.ok()) {
         return applied;

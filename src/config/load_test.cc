@@ -164,6 +164,18 @@ TEST_F(LoadTest, MetricsCollectorsDefaultToAllAndLoseTheirPrefixes) {
                                       "containers_oom_total"}));
 }
 
+TEST_F(LoadTest, DeprecatedKeysStillApplyWithAWarning) {
+  dir_.WriteFile("crio.conf", "[crio.stats]\nstats_collection_period = 10\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config.stats.collection_period, 10);
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_NE(
+      loaded->warnings[0].find("stats_collection_period is deprecated; use collection_period"),
+      std::string::npos)
+      << loaded->warnings[0];
+}
+
 TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_runtime = \"kata\"\n")
                 .find("no [crio.runtime.runtimes.kata] table is configured"),
