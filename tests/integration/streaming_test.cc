@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -179,6 +180,40 @@ TEST_F(StreamingTest, ExecWithEachStreamCombination) {
       EXPECT_EQ(session.err, c.err);
     }
   }
+}
+
+TEST_F(StreamingTest, ExecStreamsBelongToTheContainersUser) {
+  // A process that reopens its stdio by path (/proc/self/fd/N, its tty) needs to own it:
+  // the runtime hands the pipes and the terminal to the container's user (runc does), and
+  // crio must keep them pipes and a terminal it may give away.
+  v1::ContainerConfig config =
+      Config("user", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"});
+  config.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(1000);
+  const std::string id = Create(config);
+  ASSERT_TRUE(Start(id).ok()) << crio_->Log();
+  const CommandOptions pipes{.stdin = true, .stdout = true, .stderr = true};
+  const Session piped = RunSession(
+      ExecUrl(id, {"sh", "-c", "id -u; cat /proc/self/fd/0; echo err > /proc/self/fd/2"}, pipes),
+      Transport::kSpdy, pipes, "reopened\n");
+  ASSERT_TRUE(piped.result.ok()) << piped.result.status();
+  EXPECT_EQ(*piped.result, 0) << piped.err;
+  EXPECT_EQ(piped.out, "1000\nreopened\n");
+  EXPECT_EQ(piped.err, "err\n");
+
+  const CommandOptions terminal{.stdin = true, .stdout = true, .stderr = false, .tty = true};
+  const Session tty =
+      RunSession(ExecUrl(id, {"sh", "-c", "read line; echo via-tty > $(tty); exit 4"}, terminal),
+                 Transport::kSpdy, terminal, "go\n");
+  ASSERT_TRUE(tty.result.ok()) << tty.result.status();
+  EXPECT_EQ(*tty.result, 4) << tty.out;
+  EXPECT_NE(tty.out.find("via-tty"), std::string::npos) << tty.out;
+  // Streams the client did not ask for are /dev/null, which stays the host's.
+  const CommandOptions out_only{.stdin = false, .stdout = true, .stderr = false};
+  ASSERT_TRUE(
+      RunSession(ExecUrl(id, {"true"}, out_only), Transport::kSpdy, out_only, "").result.ok());
+  struct stat null_device {};
+  ASSERT_EQ(::stat("/dev/null", &null_device), 0);
+  EXPECT_EQ(null_device.st_uid, 0u);
 }
 
 TEST_F(StreamingTest, ExecWithTerminalSeesResizes) {
