@@ -143,10 +143,11 @@ void AddPressure(const ContainerMetricSources& from, MetricSink& sink) {
 
 // The writable layer's filesystem: the one holding the directory its overlay is mounted in
 // (the mount itself is an overlay, with no device of its own).
-std::optional<stats::FilesystemInfo> WritableLayerFilesystem(const stats::ContainerUsage& usage) {
+std::optional<stats::FilesystemInfo> WritableLayerFilesystem(const stats::ContainerUsage& usage,
+                                                             stats::FilesystemLookup& filesystems) {
   if (usage.writable_layer_mountpoint.empty()) return std::nullopt;
-  auto found = stats::FilesystemOf(
-      std::filesystem::path(usage.writable_layer_mountpoint).parent_path().string());
+  auto found =
+      filesystems.Of(std::filesystem::path(usage.writable_layer_mountpoint).parent_path().string());
   return found.ok() ? std::optional(*std::move(found)) : std::nullopt;
 }
 
@@ -196,7 +197,7 @@ void AddNetworkSamples(const sandbox::Sandbox& pod,
 
 void FillPodMetrics(const sandbox::Sandbox& pod, const std::vector<container::Container>& members,
                     const std::set<std::string>& groups, stats::ContainerStatsCollector& collector,
-                    v1::PodSandboxMetrics& out) {
+                    stats::FilesystemLookup& filesystems, v1::PodSandboxMetrics& out) {
   out.set_pod_sandbox_id(pod.id);
   const int64_t now = collector.Now();
   const stats::DetailGroups detail_groups = DetailGroupsOf(groups);
@@ -208,7 +209,7 @@ void FillPodMetrics(const sandbox::Sandbox& pod, const std::vector<container::Co
     if (!usage.cgroup) continue;
     const stats::CgroupDetails details = collector.CollectDetails(member, usage, detail_groups);
     const std::optional<stats::FilesystemInfo> filesystem =
-        groups.contains("disk") ? WritableLayerFilesystem(usage) : std::nullopt;
+        groups.contains("disk") ? WritableLayerFilesystem(usage, filesystems) : std::nullopt;
     AddContainerSamples({member, usage, details, filesystem}, groups, now,
                         *container.mutable_metrics());
   }

@@ -43,9 +43,10 @@ void AddNetworkSamples(const sandbox::Sandbox& pod,
                        google::protobuf::RepeatedPtrField<v1::Metric>& out);
 
 // One pod's metrics for `groups`, collected now; every member gets a ContainerMetrics,
-// empty when it has no running process.
+// empty when it has no running process. `filesystems` is shared by the pods of one
+// collection.
 void FillPodMetrics(const sandbox::Sandbox& pod, const std::vector<container::Container>& members,
                     const std::set<std::string>& groups, stats::ContainerStatsCollector& collector,
-                    v1::PodSandboxMetrics& out);
+                    stats::FilesystemLookup& filesystems, v1::PodSandboxMetrics& out);
 
 }  // namespace crio::server

@@ -27,9 +27,10 @@ void RuntimeService::CollectPodMetricsNow(
   const std::set<std::string> groups =
       IncludedGroups(config_.Snapshot()->stats.included_pod_metrics);
   if (groups.empty()) return;
+  stats::FilesystemLookup filesystems;
   for (const sandbox::Sandbox& pod : sandboxes_.List(
            {.id_prefix = "", .state = sandbox::SandboxState::kReady, .label_selector = {}})) {
-    FillPodMetrics(pod, PodMembers(pod.id), groups, stats_, *out.Add());
+    FillPodMetrics(pod, PodMembers(pod.id), groups, stats_, filesystems, *out.Add());
   }
 }
 

@@ -12,7 +12,7 @@
 
 namespace crio::stats {
 
-absl::StatusOr<FilesystemInfo> FilesystemOf(const std::string& path, const std::string& mountinfo) {
+absl::StatusOr<FilesystemInfo> FilesystemLookup::Of(const std::string& path) {
   struct statvfs fs {};
   if (::statvfs(path.c_str(), &fs) != 0) return ErrnoToStatus(errno, "statvfs " + path);
   struct stat info {};
@@ -21,12 +21,18 @@ absl::StatusOr<FilesystemInfo> FilesystemOf(const std::string& path, const std::
                        .capacity_bytes = uint64_t{fs.f_blocks} * fs.f_frsize,
                        .inodes_total = fs.f_files,
                        .inodes_free = fs.f_ffree};
-  if (auto text = ReadFileToString(mountinfo, 16 << 20); text.ok()) {
-    if (std::string source = MountSourceOf(*text, found.device); !source.empty()) {
-      found.device = std::move(source);
-    }
+  auto known = sources_.find(found.device);
+  if (known == sources_.end()) {
+    auto text = ReadFileToString(mountinfo_, 16 << 20);
+    known =
+        sources_.emplace(found.device, text.ok() ? MountSourceOf(*text, found.device) : "").first;
   }
+  if (!known->second.empty()) found.device = known->second;
   return found;
+}
+
+absl::StatusOr<FilesystemInfo> FilesystemOf(const std::string& path, const std::string& mountinfo) {
+  return FilesystemLookup(mountinfo).Of(path);
 }
 
 // "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"

@@ -1,10 +1,12 @@
 // The filesystem a container's writable layer lives on (container_fs_* metrics): its
 // device, as /proc/self/mountinfo names the mount's source, and its size and inodes from
 // statvfs; and the /dev name of a block device known by "major:minor" (blkio metrics).
-// Stateless and thread-safe; the roots are parameters so tests can use fake files.
+// FilesystemLookup remembers what it read for one collection; the functions are stateless
+// and thread-safe. The roots are parameters so tests can use fake files.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +18,22 @@ struct FilesystemInfo {
   uint64_t capacity_bytes = 0;
   uint64_t inodes_total = 0;
   uint64_t inodes_free = 0;
+};
+
+// The filesystems holding paths, for one collection over many containers: each device's
+// mount source is looked up once (mountinfo grows with the containers, so reading it per
+// container would make a collection quadratic). Not thread-safe; short-lived.
+class FilesystemLookup {
+ public:
+  explicit FilesystemLookup(std::string mountinfo = "/proc/self/mountinfo")
+      : mountinfo_(std::move(mountinfo)) {}
+
+  // The filesystem holding `path`.
+  absl::StatusOr<FilesystemInfo> Of(const std::string& path);
+
+ private:
+  const std::string mountinfo_;
+  std::map<std::string, std::string> sources_;  // by "major:minor"
 };
 
 // The filesystem holding `path`.

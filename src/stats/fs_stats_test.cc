@@ -1,5 +1,9 @@
 #include "stats/fs_stats.h"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
 
@@ -31,6 +35,22 @@ TEST(FilesystemOfTest, SizeAndInodesOfARealDirectory) {
   EXPECT_GT(fs->capacity_bytes, 0u);
   EXPECT_GE(fs->inodes_total, fs->inodes_free);
   EXPECT_FALSE(FilesystemOf(dir.Join("absent")).ok());
+}
+
+TEST(FilesystemLookupTest, ReadsMountinfoOncePerDevice) {
+  testing::TempDir dir;
+  struct stat info {};
+  ASSERT_EQ(::stat(dir.path().c_str(), &info), 0);
+  const std::string device = fmt::format("{}:{}", major(info.st_dev), minor(info.st_dev));
+  const std::string mountinfo =
+      dir.WriteFile("mountinfo", "22 1 " + device + " / / rw shared:1 - ext4 /dev/first rw\n");
+  FilesystemLookup lookup(mountinfo);
+  auto first = lookup.Of(dir.path());
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->device, "/dev/first");
+  dir.WriteFile("mountinfo", "22 1 " + device + " / / rw shared:1 - ext4 /dev/second rw\n");
+  EXPECT_EQ(lookup.Of(dir.Join("mountinfo"))->device, "/dev/first") << "remembered";
+  EXPECT_EQ(FilesystemOf(dir.path(), mountinfo)->device, "/dev/second");
 }
 
 }  // namespace
