@@ -43,17 +43,14 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
 MetricsEndpoint::MetricsEndpoint(sys::UniqueFd listener, std::function<std::string()> render,
                                  std::shared_ptr<tls::TlsServerConfig> tls)
     : listener_(std::move(listener)),
-      handler_(MetricsHandler(std::move(render))),
-      tls_(std::move(tls)),
-      http_(
-          handler_,
-          status::HttpServer::Options{.threads = 1, .max_queued = 64, .timeout = kRequestTimeout}),
+      http_(MetricsHandler(std::move(render)),
+            status::HttpServer::Options{
+                .threads = 1, .max_queued = 64, .timeout = kRequestTimeout, .tls = std::move(tls)}),
       acceptor_([this] { AcceptLoop(); }) {}
 
 MetricsEndpoint::~MetricsEndpoint() {
   stopping_ = true;
   acceptor_.join();
-  tls_sessions_.clear();  // joins them: each ends within the request timeout
   http_.Stop();
 }
 
@@ -62,29 +59,8 @@ void MetricsEndpoint::AcceptLoop() {
     pollfd ready{.fd = listener_.get(), .events = POLLIN, .revents = 0};
     if (::poll(&ready, 1, 200) <= 0) continue;  // wakes to see whether to stop
     sys::UniqueFd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!connection) continue;
-    if (tls_ == nullptr) {
-      http_.Submit(std::move(connection));
-    } else {
-      ServeOverTls(std::move(connection));
-    }
+    if (connection) http_.Submit(std::move(connection));
   }
-}
-
-void MetricsEndpoint::ServeOverTls(sys::UniqueFd connection) {
-  std::erase_if(tls_sessions_, [](const TlsSession& session) { return session.done->load(); });
-  if (tls_sessions_.size() >= kMaxTlsSessions) return;  // closes the connection
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  std::jthread thread([this, done, connection = std::move(connection)]() mutable {
-    {
-      std::jthread relay;  // joined at the end of this scope, once the session closed its end
-      auto plain =
-          tls::StartTlsRelay(tls_->Current(), std::move(connection), /*server=*/true, relay);
-      if (plain.ok()) status::ServeHttpConnection(std::move(*plain), handler_, kRequestTimeout);
-    }
-    *done = true;
-  });
-  tls_sessions_.push_back({std::move(thread), std::move(done)});
 }
 
 }  // namespace crio::metrics

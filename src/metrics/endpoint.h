@@ -1,13 +1,11 @@
 // MetricsEndpoint: serves GET /metrics (Prometheus text) on metrics_host:metrics_port, or
 // on the Unix socket metrics_socket when set, until stopped; over HTTPS when given a TLS
 // configuration (metrics_cert, metrics_key: reloaded when the files change). One accept
-// thread hands the connections (through a TLS relay each, with TLS) to a small
-// status::HttpServer.
+// thread hands the connections to a small status::HttpServer, which speaks the TLS.
 #pragma once
 
 #include <atomic>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,20 +37,8 @@ class MetricsEndpoint {
   MetricsEndpoint(sys::UniqueFd listener, std::function<std::string()> render,
                   std::shared_ptr<tls::TlsServerConfig> tls);
   void AcceptLoop();
-  // Serves `connection` on a thread of its own behind a TLS relay (at most kMaxTlsSessions
-  // at once; beyond that it is closed). Joins the sessions that ended.
-  void ServeOverTls(sys::UniqueFd connection);
-
-  struct TlsSession {
-    std::jthread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  static constexpr size_t kMaxTlsSessions = 16;
 
   sys::UniqueFd listener_;
-  const status::HttpHandler handler_;
-  const std::shared_ptr<tls::TlsServerConfig> tls_;
-  std::list<TlsSession> tls_sessions_;  // only the accept thread touches it
   status::HttpServer http_;
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;

@@ -98,7 +98,13 @@ void HttpServer::WorkerLoop() {
       fd = std::move(queue_.front());
       queue_.pop_front();
     }
-    ServeHttpConnection(std::move(fd), handler_, options_.timeout);
+    if (options_.tls == nullptr) {
+      ServeHttpConnection(std::move(fd), handler_, options_.timeout);
+      continue;
+    }
+    std::jthread relay;  // joined at the end of this iteration, once the plaintext end closed
+    auto plain = tls::StartTlsRelay(options_.tls->Current(), std::move(fd), /*server=*/true, relay);
+    if (plain.ok()) ServeHttpConnection(std::move(*plain), handler_, options_.timeout);
   }
 }
 

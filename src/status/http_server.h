@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "sys/unique_fd.h"
+#include "tls/tls.h"
 
 namespace crio::status {
 
@@ -47,6 +49,8 @@ class HttpServer {
     int threads = 2;
     size_t max_queued = 64;
     std::chrono::milliseconds timeout{5000};
+    // Connections speak TLS (the worker serves them through a tls:: relay); null: plain.
+    std::shared_ptr<tls::TlsServerConfig> tls;
   };
 
   HttpServer(HttpHandler handler, Options options);

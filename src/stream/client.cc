@@ -180,10 +180,7 @@ absl::StatusOr<int> RunLocalSide(const CommandStreams& streams, const CommandOpt
     outputs.emplace_back([&] { PumpToFd(*streams.stdout, io.out, never); });
   if (streams.stderr != nullptr)
     outputs.emplace_back([&] { PumpToFd(*streams.stderr, io.err, never); });
-  std::string report;
-  char buffer[4096];
-  size_t n;
-  while ((n = streams.error->Read(buffer, sizeof buffer)) > 0) report.append(buffer, n);
+  const std::string report = ReadToEnd(*streams.error);
   for (std::thread& output : outputs) output.join();
   done = true;
   for (std::thread& input : inputs) input.join();
@@ -242,10 +239,7 @@ absl::StatusOr<int> RunOverWebSocket(Upgraded upgraded, const CommandOptions& op
 void PumpForward(int local, Channel& data, Channel& error) {
   std::atomic<bool> stop{false};
   std::thread errors([&] {
-    std::string text;
-    char buffer[1024];
-    size_t n;
-    while ((n = error.Read(buffer, sizeof buffer)) > 0) text.append(buffer, n);
+    const std::string text = ReadToEnd(error);
     if (!text.empty()) fmt::print(stderr, "port-forward: {}\n", text);
   });
   std::thread upload([&] {

@@ -55,6 +55,14 @@ bool SendAll(int socket, std::string_view bytes, std::chrono::milliseconds stall
   return true;
 }
 
+std::string ReadToEnd(Channel& from) {
+  std::string all;
+  char buffer[4096];
+  size_t n;
+  while ((n = from.Read(buffer, sizeof buffer)) > 0) all.append(buffer, n);
+  return all;
+}
+
 void PumpToFd(Channel& from, int fd, const std::atomic<bool>& stop) {
   char buffer[32 << 10];
   size_t n;

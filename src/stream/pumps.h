@@ -25,6 +25,9 @@ bool WaitReady(int fd, short events, std::chrono::milliseconds timeout);
 bool SendAll(int socket, std::string_view bytes, std::chrono::milliseconds stall_limit,
              const std::atomic<bool>& give_up);
 
+// Everything `from` delivers until it ends (the client's error stream, a status report).
+std::string ReadToEnd(Channel& from);
+
 // Writes what `from` delivers to `fd` until `from` ends, `fd` fails or `stop`.
 void PumpToFd(Channel& from, int fd, const std::atomic<bool>& stop);
 

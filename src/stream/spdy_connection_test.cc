@@ -6,17 +6,10 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "stream/pumps.h"
 
 namespace crio::stream::spdy {
 namespace {
-
-std::string ReadAll(Channel& channel) {
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = channel.Read(buffer, sizeof buffer)) > 0) out.append(buffer, n);
-  return out;
-}
 
 // A server and a client connected by a socket pair, each reading on its own thread.
 class SpdyConnectionTest : public testing::Test {
@@ -52,7 +45,7 @@ TEST_F(SpdyConnectionTest, StreamCarriesDataBothWaysWithHeaders) {
     type.set_value(stream->header("streamType"));
     stream->Reply();
     workers_.emplace_back([stream] {
-      const std::string got = ReadAll(*stream);
+      const std::string got = ReadToEnd(*stream);
       stream->Write("echo:" + got);
       stream->CloseWrite();
     });
@@ -64,7 +57,7 @@ TEST_F(SpdyConnectionTest, StreamCarriesDataBothWaysWithHeaders) {
   std::string big(100 << 10, 'x');  // several frames
   ASSERT_TRUE((*stream)->Write(big));
   (*stream)->CloseWrite();
-  EXPECT_EQ(ReadAll(**stream), "echo:" + big);
+  EXPECT_EQ(ReadToEnd(**stream), "echo:" + big);
 }
 
 TEST_F(SpdyConnectionTest, StalledConsumerHoldsTheWriterBack) {
@@ -99,7 +92,7 @@ TEST_F(SpdyConnectionTest, CloseWakesBlockedReaders) {
   auto stream = client_->Open({{"streamType", "stdout"}});
   ASSERT_TRUE(stream.ok());
   auto server_side = accepted.get_future().get();
-  std::thread reader([&] { EXPECT_EQ(ReadAll(*server_side), ""); });
+  std::thread reader([&] { EXPECT_EQ(ReadToEnd(*server_side), ""); });
   client_->Close();
   reader.join();
   EXPECT_FALSE(server_side->Write("late"));
@@ -117,7 +110,7 @@ TEST_F(SpdyConnectionTest, IdleConnectionIsClosed) {
   ASSERT_TRUE(stream.ok());
   auto server_side = accepted.get_future().get();
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(ReadAll(*server_side), "");  // nothing was sent: the idle timeout ends it
+  EXPECT_EQ(ReadToEnd(*server_side), "");  // nothing was sent: the idle timeout ends it
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_TRUE(server_->closed());
 }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "stream/pumps.h"
 
 namespace crio::stream::websocket {
 namespace {
@@ -48,14 +49,6 @@ TEST(WebSocketTest, LongFramesRoundTrip) {
   EXPECT_FALSE(DecodeFrame(huge, false).ok());
 }
 
-std::string ReadAll(Channel& channel) {
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = channel.Read(buffer, sizeof buffer)) > 0) out.append(buffer, n);
-  return out;
-}
-
 struct Pair {
   explicit Pair(bool base64, bool close_signal) {
     int fds[2];
@@ -84,10 +77,10 @@ TEST(WebSocketTest, ChannelsWithCloseSignal) {
   Pair pair(/*base64=*/false, /*close_signal=*/true);
   pair.client->channel(0)->Write("to stdin");
   pair.client->channel(0)->CloseWrite();
-  EXPECT_EQ(ReadAll(*pair.server->channel(0)), "to stdin");
+  EXPECT_EQ(ReadToEnd(*pair.server->channel(0)), "to stdin");
   pair.server->channel(1)->Write("from stdout");
   pair.server->channel(1)->CloseWrite();
-  EXPECT_EQ(ReadAll(*pair.client->channel(1)), "from stdout");
+  EXPECT_EQ(ReadToEnd(*pair.client->channel(1)), "from stdout");
 }
 
 TEST(WebSocketTest, Base64Channels) {
@@ -100,7 +93,7 @@ TEST(WebSocketTest, Base64Channels) {
 
 TEST(WebSocketTest, PeerCloseEndsReads) {
   Pair pair(false, false);
-  std::thread reader([&] { EXPECT_EQ(ReadAll(*pair.server->channel(0)), ""); });
+  std::thread reader([&] { EXPECT_EQ(ReadToEnd(*pair.server->channel(0)), ""); });
   pair.client->Close();
   reader.join();
 }
