@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "sys/proc_files.h"
 
 namespace crio::metrics {
 namespace {
@@ -53,16 +54,6 @@ std::optional<uint64_t> BootTimeSeconds() {
   return line ? Number(*line) : std::nullopt;
 }
 
-uint64_t OpenFds(const std::string& proc) {
-  std::error_code ignored;
-  uint64_t count = 0;
-  for (auto it = std::filesystem::directory_iterator(proc + "/fd", ignored);
-       it != std::filesystem::directory_iterator(); it.increment(ignored)) {
-    ++count;
-  }
-  return count;
-}
-
 void Gauge(std::string& out, std::string_view name, std::string_view help, std::string_view type,
            double value) {
   out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
@@ -98,12 +89,10 @@ void RenderProcessMetrics(const std::string& proc, std::string& out) {
     }
   }
   Gauge(out, "process_open_fds", "Number of open file descriptors.", "gauge",
-        static_cast<double>(OpenFds(proc)));
-  if (const auto limit = LineAfter(proc + "/limits", "Max open files")) {
-    if (const auto soft = Number(*limit)) {
-      Gauge(out, "process_max_fds", "Maximum number of open file descriptors.", "gauge",
-            static_cast<double>(*soft));
-    }
+        static_cast<double>(sys::CountOpenFiles(proc).files));
+  if (const auto soft = sys::SoftOpenFilesLimit(proc)) {
+    Gauge(out, "process_max_fds", "Maximum number of open file descriptors.", "gauge",
+          static_cast<double>(*soft));
   }
   if (const auto threads = LineAfter(proc + "/status", "Threads:")) {
     if (const auto count = Number(*threads)) {

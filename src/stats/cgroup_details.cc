@@ -10,11 +10,12 @@
 #include "common/read_file.h"
 #include "fmt/format.h"
 #include "stats/cgroup_files.h"
+#include "sys/proc_files.h"
 
 namespace crio::stats {
 namespace {
 
-constexpr uint64_t kMaxProcFile = 1 << 20;  // cgroup.procs of a big container, /proc/PID/limits
+constexpr uint64_t kMaxProcFile = 1 << 20;  // cgroup.procs of a big container, blkio files
 
 std::optional<std::string> ReadOptionalFile(const std::string& path, uint64_t max_bytes) {
   auto text = ReadFileToString(path, max_bytes);
@@ -131,14 +132,9 @@ void CountOpenFiles(const std::vector<std::string>& pids, const std::string& pro
                     ProcessDetails& process) {
   uint64_t files = 0, sockets = 0;
   for (const std::string& pid : pids) {
-    std::error_code ignored;
-    const std::string fd_dir = fmt::format("{}/{}/fd", proc_root, pid);
-    for (auto it = std::filesystem::directory_iterator(fd_dir, ignored);
-         it != std::filesystem::directory_iterator(); it.increment(ignored)) {
-      ++files;
-      const std::filesystem::path target = std::filesystem::read_symlink(it->path(), ignored);
-      if (!ignored && target.native().starts_with("socket:[")) ++sockets;
-    }
+    const sys::OpenFiles open = sys::CountOpenFiles(fmt::format("{}/{}", proc_root, pid));
+    files += open.files;
+    sockets += open.sockets;
   }
   process.file_descriptors = files;
   process.sockets = sockets;
@@ -157,9 +153,7 @@ ProcessDetails ReadProcess(const CgroupDirs& dirs, pid_t init_pid, const std::st
     process.threads = threads->size();
   }
   if (!dirs.pids.empty()) process.threads_max = ReadLimit(dirs.pids + "/pids.max");
-  if (auto limits = ReadOptionalFile(fmt::format("{}/{}/limits", proc_root, init_pid), 1 << 16)) {
-    process.max_open_files = ParseSoftOpenFilesLimit(*limits);
-  }
+  process.max_open_files = sys::SoftOpenFilesLimit(fmt::format("{}/{}", proc_root, init_pid));
   return process;
 }
 
@@ -283,20 +277,6 @@ std::optional<Pressure> ParsePressure(const std::string& text) {
   }
   if (!pressure.some_us && !pressure.full_us) return std::nullopt;
   return pressure;
-}
-
-// "Max open files            1024                 1048576              files"
-std::optional<uint64_t> ParseSoftOpenFilesLimit(const std::string& limits_text) {
-  constexpr std::string_view kName = "Max open files";
-  std::istringstream lines(limits_text);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.starts_with(kName)) continue;
-    std::istringstream fields(line.substr(kName.size()));
-    std::string soft;
-    fields >> soft;
-    return ParseNumber(soft);  // "unlimited": none
-  }
-  return std::nullopt;
 }
 
 CgroupDetails ReadCgroupDetails(const CgroupDirs& dirs, const DetailGroups& groups, pid_t init_pid,

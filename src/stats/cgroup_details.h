@@ -110,6 +110,5 @@ std::vector<DeviceIo> ParseIoStat(const std::string& text);  // v2 io.stat
 // v1 blkio.throttle.io_service_bytes / io_serviced into `bytes` or `ops` of each device.
 void ParseBlkioFile(const std::string& text, bool bytes, std::vector<DeviceIo>& io);
 std::optional<Pressure> ParsePressure(const std::string& text);
-std::optional<uint64_t> ParseSoftOpenFilesLimit(const std::string& limits_text);
 
 }  // namespace crio::stats

@@ -265,10 +265,5 @@ TEST(ParsersTest, PressureWithoutTotalsIsAbsent) {
   EXPECT_FALSE(ParsePressure("some avg10=0.00\n"));
 }
 
-TEST(ParsersTest, UnlimitedOpenFilesIsAbsent) {
-  EXPECT_FALSE(ParseSoftOpenFilesLimit("Max open files  unlimited  unlimited  files\n"));
-  EXPECT_FALSE(ParseSoftOpenFilesLimit("Max processes 1 1 processes\n"));
-}
-
 }  // namespace
 }  // namespace crio::stats
