@@ -43,11 +43,12 @@ void Samples(std::string& out, std::string_view name, std::string_view label,
   for (const auto& [key, value] : values) Sample(out, name, label, key, value);
 }
 
+// The value under `key`, made (zero) the first time; the key is copied only then.
 template <typename Map>
-void Count(Map& counters, std::string_view key, uint64_t by) {
-  auto found = counters.find(key);
-  if (found == counters.end()) found = counters.emplace(std::string(key), 0).first;
-  found->second += by;
+typename Map::mapped_type& Entry(Map& map, std::string_view key) {
+  auto found = map.find(key);
+  if (found == map.end()) found = map.emplace(std::string(key), typename Map::mapped_type{}).first;
+  return found->second;
 }
 
 }  // namespace
@@ -62,69 +63,54 @@ std::string SizeLabel(uint64_t bytes) {
   return "+Inf";
 }
 
-struct Metrics::Counters {
-  std::map<std::string, Operation, std::less<>> operations;
-  std::map<std::string, Operation, std::less<>> steps;
-  uint64_t pulls_ok = 0;
-  std::map<std::string, uint64_t, std::less<>> pull_failures;
-  std::map<std::pair<std::string, std::string>, uint64_t> pulled_bytes;
-  std::map<std::string, uint64_t, std::less<>> skipped_bytes;
-  Histogram layer_sizes;
-  std::map<std::string, uint64_t, std::less<>> reused_layers;
-  uint64_t ooms = 0;
-  std::map<std::string, uint64_t, std::less<>> ooms_by_name;
-};
-
 void Metrics::CountOperation(std::string_view operation, absl::StatusCode code, double seconds) {
   std::lock_guard lock(mu_);
-  auto found = operations_.find(operation);
-  if (found == operations_.end())
-    found = operations_.emplace(std::string(operation), Operation{}).first;
-  found->second.calls += 1;
-  found->second.errors += code != absl::StatusCode::kOk;
-  found->second.seconds += seconds;
-  found->second.last_seconds = seconds;
+  Operation& counted = Entry(counters_.operations, operation);
+  counted.calls += 1;
+  counted.errors += code != absl::StatusCode::kOk;
+  counted.seconds += seconds;
+  counted.last_seconds = seconds;
 }
 
 void Metrics::CountStep(std::string_view step, double seconds) {
   std::lock_guard lock(mu_);
-  auto found = steps_.find(step);
-  if (found == steps_.end()) found = steps_.emplace(std::string(step), Operation{}).first;
-  found->second.calls += 1;
-  found->second.seconds += seconds;
+  Operation& counted = Entry(counters_.steps, step);
+  counted.calls += 1;
+  counted.seconds += seconds;
 }
 
 void Metrics::CountPull(bool ok, std::string_view error) {
   std::lock_guard lock(mu_);
   if (ok) {
-    ++pulls_ok_;
+    ++counters_.pulls_ok;
     return;
   }
-  Count(pull_failures_, error, 1);
+  ++Entry(counters_.pull_failures, error);
 }
 
 void Metrics::CountBlobFetched(std::string_view media_type, uint64_t blob_size,
                                uint64_t transferred, bool is_layer) {
   std::lock_guard lock(mu_);
-  pulled_bytes_[{std::string(media_type), SizeLabel(blob_size)}] += transferred;
+  counters_.pulled_bytes[{std::string(media_type), SizeLabel(blob_size)}] += transferred;
   if (!is_layer) return;
   size_t bucket = 0;
   while (bucket < kLayerSizeBounds.size() && blob_size > kLayerSizeBounds[bucket]) ++bucket;
-  if (bucket < kLayerSizeBounds.size()) ++layer_sizes_.buckets[bucket];
-  ++layer_sizes_.count;
-  layer_sizes_.sum += static_cast<double>(blob_size);
+  Histogram& sizes = counters_.layer_sizes;
+  if (bucket < kLayerSizeBounds.size()) ++sizes.buckets[bucket];
+  ++sizes.count;
+  sizes.sum += static_cast<double>(blob_size);
 }
 
 void Metrics::CountLayerReused(std::string_view digest, uint64_t blob_size) {
   std::lock_guard lock(mu_);
-  Count(reused_layers_, digest, 1);
-  Count(skipped_bytes_, SizeLabel(blob_size), blob_size);
+  ++Entry(counters_.reused_layers, digest);
+  Entry(counters_.skipped_bytes, SizeLabel(blob_size)) += blob_size;
 }
 
 void Metrics::CountOom(std::string_view name) {
   std::lock_guard lock(mu_);
-  ++ooms_;
-  Count(ooms_by_name_, name, 1);
+  ++counters_.ooms;
+  ++Entry(counters_.ooms_by_name, name);
 }
 
 bool Metrics::Open(std::string& out, std::string_view name, std::string_view type,
@@ -223,8 +209,7 @@ std::string Metrics::Render(const Sources& sources) const {
   Counters counters;
   {
     std::lock_guard lock(mu_);
-    counters = {operations_,    steps_,       pulls_ok_,      pull_failures_, pulled_bytes_,
-                skipped_bytes_, layer_sizes_, reused_layers_, ooms_,          ooms_by_name_};
+    counters = counters_;
   }
   std::string out;
   RenderOperations(counters, out);

@@ -79,7 +79,20 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  struct Counters;  // a copy of everything below, taken under mu_ for rendering
+  using Tally = std::map<std::string, uint64_t, std::less<>>;
+  // Everything counted; Render copies it under mu_ and formats the copy without the lock.
+  struct Counters {
+    std::map<std::string, Operation, std::less<>> operations;
+    std::map<std::string, Operation, std::less<>> steps;  // network_setup_pod...: time only
+    uint64_t pulls_ok = 0;
+    Tally pull_failures;                                                   // by error
+    std::map<std::pair<std::string, std::string>, uint64_t> pulled_bytes;  // by media type, size
+    Tally skipped_bytes;                                                   // by size label
+    Histogram layer_sizes;
+    Tally reused_layers;  // by digest
+    uint64_t ooms = 0;
+    Tally ooms_by_name;
+  };
 
   // Appends NAME's HELP and TYPE lines when its collector is selected; says whether it is.
   bool Open(std::string& out, std::string_view name, std::string_view type,
@@ -90,17 +103,7 @@ class Metrics {
 
   const std::set<std::string, std::less<>> collectors_;
   mutable std::mutex mu_;
-  std::map<std::string, Operation, std::less<>> operations_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Operation, std::less<>> steps_ ABSL_GUARDED_BY(mu_);
-  uint64_t pulls_ok_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, uint64_t, std::less<>> pull_failures_ ABSL_GUARDED_BY(mu_);
-  // By (media type, size label).
-  std::map<std::pair<std::string, std::string>, uint64_t> pulled_bytes_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, uint64_t, std::less<>> skipped_bytes_ ABSL_GUARDED_BY(mu_);  // by size
-  Histogram layer_sizes_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, uint64_t, std::less<>> reused_layers_ ABSL_GUARDED_BY(mu_);
-  uint64_t ooms_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, uint64_t, std::less<>> ooms_by_name_ ABSL_GUARDED_BY(mu_);
+  Counters counters_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace crio::metrics
