@@ -32,6 +32,7 @@ std::string BuildTar(const std::vector<TarEntry>& entries, Compression compressi
     } else {
       archive_entry_set_filetype(entry, e.type);
       if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.link.c_str());
+      if (e.type == AE_IFCHR) archive_entry_set_rdev(entry, e.rdev);
       if (e.type == AE_IFREG)
         archive_entry_set_size(entry, static_cast<la_int64_t>(e.content.size()));
     }

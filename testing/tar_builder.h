@@ -17,10 +17,13 @@ struct TarEntry {
   bool hardlink = false;
   mode_t mode = 0644;
   uid_t uid = 0;
+  dev_t rdev = 0;  // device nodes
 };
 
 inline constexpr mode_t kTarDir = 0040000;      // AE_IFDIR
 inline constexpr mode_t kTarSymlink = 0120000;  // AE_IFLNK
+inline constexpr mode_t kTarFifo = 0010000;     // AE_IFIFO
+inline constexpr mode_t kTarCharDevice = 0020000;  // AE_IFCHR
 
 enum class Compression { kNone, kGzip, kZstd };
 

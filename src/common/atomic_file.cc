@@ -1,6 +1,7 @@
 #include "common/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,7 +28,12 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   const std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) return ErrnoToStatus(errno, fmt::format("create {}", temp));
-  absl::Status status = WriteAll(fd, content, temp);
+  // Exactly `mode`, whatever the umask: files shared with containers (resolv.conf, hosts)
+  // must stay readable by them, and state files never become readable by others.
+  absl::Status status = ::fchmod(fd, static_cast<mode_t>(mode)) == 0
+                            ? absl::OkStatus()
+                            : ErrnoToStatus(errno, fmt::format("chmod {}", temp));
+  if (status.ok()) status = WriteAll(fd, content, temp);
   if (status.ok() && ::fsync(fd) != 0) status = ErrnoToStatus(errno, fmt::format("fsync {}", temp));
   ::close(fd);
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {

@@ -32,6 +32,21 @@ TEST(AtomicFileTest, ReplacesContentAndLeavesNoTemporaries) {
   EXPECT_EQ(files, 1);
 }
 
+TEST(AtomicFileTest, TheModeIsExactWhateverTheUmask) {
+  testing::TempDir dir;
+  const mode_t old_umask = ::umask(0077);
+  const absl::Status shared = WriteFileAtomically(dir.Join("resolv.conf"), "x", 0644);
+  ::umask(0);
+  const absl::Status secret = WriteFileAtomically(dir.Join("state.json"), "x");
+  ::umask(old_umask);
+  ASSERT_TRUE(shared.ok() && secret.ok());
+  struct stat info {};
+  ASSERT_EQ(stat(dir.Join("resolv.conf").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0644u);  // containers' users still read it
+  ASSERT_EQ(stat(dir.Join("state.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
 TEST(AtomicFileTest, MissingDirectoryIsAnError) {
   testing::TempDir dir;
   EXPECT_EQ(WriteFileAtomically(dir.Join("none/state.json"), "x").code(),

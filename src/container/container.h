@@ -23,6 +23,7 @@ struct MountRequest {
   std::string container_path;
   std::string host_path;
   bool readonly = false;
+  bool recursive_read_only = false;  // refused: no runtime here supports it yet
   Propagation propagation = Propagation::kPrivate;
 };
 
@@ -82,6 +83,9 @@ struct Container {
   std::string image_ref;        // the image's first repo digest, or its ID
   std::string runtime_handler;  // the pod's; empty: the default
   bool infra = false;           // the pod's infra (pause) container: hidden from CRI lists
+  // Recorded before CreateContainer's first side effect and cleared when it succeeds: a row
+  // still `creating` at start-up is a creation that crio's exit cut short, torn down then.
+  bool creating = false;
   ContainerState state = ContainerState::kCreated;
   int64_t created_at = 0;  // ns since the epoch
   int64_t started_at = 0;

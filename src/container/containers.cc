@@ -22,6 +22,7 @@
 #include "container/devices.h"
 #include "container/hooks.h"
 #include "container/mounts.h"
+#include "container/validate.h"
 #include "fmt/format.h"
 #include "image/image_config.h"
 #include "nlohmann/json.hpp"
@@ -97,41 +98,16 @@ int ParseSignal(const std::string& name) {
   return error == std::errc() && number > 0 && number < 65 ? number : SIGTERM;
 }
 
-// /etc/passwd or /etc/group inside the rootfs, never following links out of it.
-std::string ReadIdentityFile(const std::string& rootfs, const std::string& path) {
+// /etc/passwd or /etc/group inside the rootfs, never following links out of it and never
+// anything but a regular file (an image may plant a FIFO or a device node there). An image
+// without the file gets "", as the runtime would.
+absl::StatusOr<std::string> ReadIdentityFile(const std::string& rootfs, const std::string& path) {
   sys::UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) return "";
-  auto file = sys::OpenInRoot(root.get(), path, O_RDONLY);
-  if (!file.ok()) return "";
-  std::string text;
-  char buffer[8192];
-  ssize_t n;
-  while ((n = ::read(file->get(), buffer, sizeof buffer)) > 0 &&
-         text.size() < kMaxIdentityFileBytes) {
-    text.append(buffer, static_cast<size_t>(n));
-  }
+  if (!root) return ErrnoToStatus(errno, "open the rootfs " + rootfs);
+  auto text = sys::ReadFileInRoot(root.get(), path, kMaxIdentityFileBytes);
+  if (absl::IsNotFound(text.status())) return "";
+  if (!text.ok()) return Annotate(text.status(), "read the image's /" + path);
   return text;
-}
-
-absl::Status ValidateRequest(const ContainerRequest& request) {
-  if (request.name.empty())
-    return absl::InvalidArgumentError("ContainerConfig.Metadata.Name is empty");
-  if (request.image.empty()) return absl::InvalidArgumentError("ContainerConfig.Image is empty");
-  if (request.log_path.starts_with('/') || request.log_path.find("..") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        fmt::format("log path \"{}\" must be relative to the pod's log directory, without \"..\"",
-                    request.log_path));
-  }
-  for (const MountRequest& mount : request.mounts) {
-    if (!mount.container_path.starts_with('/') || !mount.host_path.starts_with('/')) {
-      return absl::InvalidArgumentError(fmt::format("mount {} -> {}: both paths must be absolute",
-                                                    mount.host_path, mount.container_path));
-    }
-  }
-  if (request.run_as_group && !request.run_as_user && request.run_as_username.empty()) {
-    return absl::InvalidArgumentError("run_as_group needs run_as_user or run_as_username");
-  }
-  return absl::OkStatus();
 }
 
 std::vector<spec::Rlimit> Rlimits(const std::vector<std::string>& ulimits) {
@@ -420,6 +396,7 @@ absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
     return absl::FailedPreconditionError(
         fmt::format("pod sandbox {} is not ready; cannot create containers in it", pod.id));
   }
+  RETURN_IF_ERROR(ValidateForPod(request, pod));
   return CreateIn(std::move(request), pod, /*infra=*/false);
 }
 
@@ -438,7 +415,13 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   auto entry = std::make_shared<Entry>();
   entry->infra = infra;
   std::lock_guard operation(entry->operation);
+  SetPaths(container);
+  container.runtime_handler = pod.spec.runtime_handler;
+  container.creating = true;  // the intent: Restore tears down what Build left if crio exits
+  RETURN_IF_ERROR(store_.Save(container, name));
+  rollback.Add([this, id = container.id] { (void)store_.Delete(id); });
   RETURN_IF_ERROR(Build(container, pod, rollback));
+  container.creating = false;
   {
     std::lock_guard data(entry->mu);
     entry->container = container;
@@ -453,6 +436,13 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   log::Info("Created container {} ({}) in pod sandbox {}", container.id, name, pod.id);
   Publish(container, EventType::kCreated);
   return container;
+}
+
+void Containers::SetPaths(Container& container) const {
+  container.persist_dir =
+      fmt::format("{}/overlay-containers/{}/userdata", options_.root, container.id);
+  container.bundle =
+      fmt::format("{}/overlay-containers/{}/userdata", options_.run_root, container.id);
 }
 
 absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod,
@@ -473,10 +463,6 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
                                        : image_config.stop_signal;
   container.stop_signal = stop_signal.empty() ? SIGTERM : ParseSignal(stop_signal);
 
-  container.persist_dir =
-      fmt::format("{}/overlay-containers/{}/userdata", options_.root, container.id);
-  container.bundle =
-      fmt::format("{}/overlay-containers/{}/userdata", options_.run_root, container.id);
   for (const std::string* dir : {&container.persist_dir, &container.bundle}) {
     RETURN_IF_ERROR(sys::MakeDirs(*dir, 0700));
   }
@@ -502,7 +488,6 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   RETURN_IF_ERROR(sys::MakeDirs(fs::path(container.log_path).parent_path().string(), 0755));
   if (fs::is_symlink(container.log_path)) fs::remove(container.log_path);  // kubernetes#44043
 
-  container.runtime_handler = pod.spec.runtime_handler;
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   ASSIGN_OR_RETURN(const oci::Created created,
                    runtime->Create({.id = container.id,
@@ -530,17 +515,18 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.cwd = !request.working_dir.empty()
                   ? request.working_dir
                   : (config.working_dir.empty() ? "/" : config.working_dir);
+  RETURN_IF_ERROR(CheckWorkingDir(input.cwd, container.rootfs));
 
   std::string user = config.user;
   if (request.run_as_user) user = std::to_string(*request.run_as_user);
   if (!request.run_as_username.empty()) user = request.run_as_username;
   std::optional<uint32_t> group;
   if (request.run_as_group) group = static_cast<uint32_t>(*request.run_as_group);
-  ASSIGN_OR_RETURN(
-      const spec::ResolvedUser resolved,
-      spec::ResolveUser(user, ReadIdentityFile(container.rootfs, "etc/passwd"),
-                        ReadIdentityFile(container.rootfs, "etc/group"), group,
-                        request.supplemental_groups, request.strict_supplemental_groups));
+  ASSIGN_OR_RETURN(const std::string passwd, ReadIdentityFile(container.rootfs, "etc/passwd"));
+  ASSIGN_OR_RETURN(const std::string group_file, ReadIdentityFile(container.rootfs, "etc/group"));
+  ASSIGN_OR_RETURN(const spec::ResolvedUser resolved,
+                   spec::ResolveUser(user, passwd, group_file, group, request.supplemental_groups,
+                                     request.strict_supplemental_groups));
   input.uid = resolved.uid;
   input.gid = resolved.gid;
   input.additional_gids = resolved.additional_gids;
@@ -1003,11 +989,35 @@ absl::Status Containers::RemoveInfra(const std::string& id) {
   return RemoveEntry(*entry);
 }
 
+void Containers::AbandonCreation(const Container& container) {
+  log::Warn("Removing container {}: crio stopped while creating it", container.id);
+  absl::Status undone;
+  if (auto runtime = runtimes_.Get(container.runtime_handler); runtime.ok()) {
+    undone.Update((*runtime)->Delete(container.id));
+  }
+  undone.Update(layers_.Remove(container.id));
+  for (const std::string& dir : {container.bundle, container.persist_dir}) {
+    std::error_code error;
+    fs::remove_all(fs::path(dir).parent_path(), error);
+    if (error) undone.Update(ErrnoToStatus(error.value(), "remove " + dir));
+  }
+  // The row stays while anything is left, so the next start tries again.
+  if (undone.ok()) undone = store_.Delete(container.id);
+  if (!undone.ok()) {
+    log::Error("Half-created container {} not fully removed: {}", container.id,
+               AsStd(undone.message()));
+  }
+}
+
 absl::Status Containers::Restore() {
   std::vector<std::string> corrupt;
   ASSIGN_OR_RETURN(std::vector<Container> stored, store_.LoadAll(&corrupt));
   for (const std::string& why : corrupt) log::Error("Skipping unreadable container row {}", why);
   for (Container& container : stored) {
+    if (container.creating) {
+      AbandonCreation(container);
+      continue;
+    }
     auto pod = sandboxes_.Get(container.request.pod_id);
     auto entry = std::make_shared<Entry>();
     entry->infra = container.infra;

@@ -193,6 +193,11 @@ class Containers final : public sandbox::PodMembers {
   absl::Status Reserve(const std::string& name, const std::string& id);
   void Release(const std::string& name);
   absl::Status Build(Container& container, const sandbox::Sandbox& pod, Rollback& rollback);
+  // The container's bundle and persist dirs, derived from its id.
+  void SetPaths(Container& container) const;
+  // Start-up: undoes what a CreateContainer that crio's exit cut short left behind (the
+  // runtime's container and its conmon, the rootfs mount, the dirs) and forgets the row.
+  void AbandonCreation(const Container& container);
   absl::StatusOr<spec::ContainerSpecInput> SpecInput(const Container& container,
                                                      const sandbox::Sandbox& pod,
                                                      const image::ImageConfig& config);

@@ -143,10 +143,10 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
                                 const Descriptor& blob, const std::string& diff_id,
                                 const std::string& chain_id, const std::string& parent) {
   ASSIGN_OR_RETURN(const std::string staging, store_.NewLayerStaging(chain_id));
-  const std::string top = std::filesystem::path(staging).parent_path().string();
-  auto discard = [&top](absl::Status status) {
-    std::error_code ignored;
-    std::filesystem::remove_all(top, ignored);
+  auto discard = [&](absl::Status status) {
+    if (auto discarded = store_.DiscardLayerStaging(staging); !discarded.ok()) {
+      log::Warn("{} (crio removes it at its next start)", AsStd(discarded.message()));
+    }
     return status;
   };
   // The blob streams through a socket pair into the unpacker, which runs on its own thread:

@@ -20,11 +20,15 @@ bool HasControlOrSpace(const std::string& text) {
                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
 
+// Pod name, namespace and UID reach CNI plugins in CNI_ARGS ("K8S_POD_NAME=x;…"), where a
+// ';' or '=' would add arguments of the pod's choosing.
+bool InjectsCniArgs(const std::string& text) { return text.find_first_of(";=") != std::string::npos; }
+
 absl::Status CheckName(const char* field, const std::string& value) {
   if (value.empty()) {
     return absl::InvalidArgumentError(fmt::format("PodSandboxConfig.Metadata.{} is empty", field));
   }
-  if (value.size() > kMaxNameBytes || HasControlOrSpace(value) ||
+  if (value.size() > kMaxNameBytes || HasControlOrSpace(value) || InjectsCniArgs(value) ||
       value.find('/') != std::string::npos) {
     return absl::InvalidArgumentError(
         fmt::format("PodSandboxConfig.Metadata.{} \"{}\" is invalid", field, value));
@@ -32,7 +36,9 @@ absl::Status CheckName(const char* field, const std::string& value) {
   return absl::OkStatus();
 }
 
-absl::Status CheckMap(const char* what, const std::map<std::string, std::string>& entries) {
+}  // namespace
+
+absl::Status CheckLabelMap(const char* what, const std::map<std::string, std::string>& entries) {
   if (entries.size() > kMaxEntries) {
     return absl::InvalidArgumentError(fmt::format("more than {} {}", kMaxEntries, what));
   }
@@ -45,6 +51,8 @@ absl::Status CheckMap(const char* what, const std::map<std::string, std::string>
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status CheckHostname(const std::string& hostname) {
   const bool valid = hostname.size() <= kMaxHostnameBytes &&
@@ -102,8 +110,8 @@ absl::Status ValidateSpec(const SandboxSpec& spec) {
         std::pair{"Uid", &spec.metadata.uid}}) {
     if (auto checked = CheckName(field, *value); !checked.ok()) return checked;
   }
-  if (auto checked = CheckMap("labels", spec.labels); !checked.ok()) return checked;
-  if (auto checked = CheckMap("annotations", spec.annotations); !checked.ok()) return checked;
+  if (auto checked = CheckLabelMap("labels", spec.labels); !checked.ok()) return checked;
+  if (auto checked = CheckLabelMap("annotations", spec.annotations); !checked.ok()) return checked;
   if (auto checked = CheckHostname(spec.hostname); !checked.ok()) return checked;
   if (auto checked = CheckDns(spec.dns); !checked.ok()) return checked;
   if (auto checked = CheckPorts(spec.port_mappings); !checked.ok()) return checked;

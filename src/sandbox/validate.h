@@ -3,12 +3,19 @@
 // field is wrong and why.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "absl/status/status.h"
 #include "sandbox/sandbox.h"
 
 namespace crio::sandbox {
 
 absl::Status ValidateSpec(const SandboxSpec& spec);
+
+// Labels or annotations (`what` names them in errors): at most 1024 entries, no empty key,
+// key and value together at most 4096 bytes (CRI-O's limits). Pods and containers alike.
+absl::Status CheckLabelMap(const char* what, const std::map<std::string, std::string>& entries);
 
 // The pod's cgroup parent must suit the cgroup manager: a systemd slice ("kubepods.slice")
 // for "systemd", a cgroupfs path ("/kubepods/pod1") for "cgroupfs"; never a ".." component.

@@ -35,6 +35,20 @@ TEST(ValidateSpecTest, MetadataIsRequired) {
   ExpectInvalid(spec, "Metadata.Name \"a/b\" is invalid");
 }
 
+TEST(ValidateSpecTest, NamesCannotInjectCniArgs) {
+  for (const char* hostile : {"web;IgnoreUnknown=1", "web=x"}) {
+    SandboxSpec spec = Valid();
+    spec.metadata.name = hostile;
+    ExpectInvalid(spec, "Metadata.Name");
+    spec = Valid();
+    spec.metadata.namespace_ = hostile;
+    ExpectInvalid(spec, "Metadata.Namespace");
+    spec = Valid();
+    spec.metadata.uid = hostile;
+    ExpectInvalid(spec, "Metadata.Uid");
+  }
+}
+
 TEST(ValidateSpecTest, SizesAreBounded) {
   SandboxSpec spec = Valid();
   spec.labels["big"] = std::string(5000, 'x');

@@ -62,6 +62,7 @@ container::ContainerRequest RequestFromConfig(const std::string& pod_id,
         {.container_path = mount.container_path(),
          .host_path = mount.host_path(),
          .readonly = mount.readonly(),
+         .recursive_read_only = mount.recursive_read_only(),
          .propagation = static_cast<container::Propagation>(mount.propagation())});
   }
   for (const v1::Device& device : config.devices()) {

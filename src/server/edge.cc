@@ -70,24 +70,24 @@ absl::Status RpcEdge::Admission() const {
   return absl::OkStatus();
 }
 
-absl::Status RpcEdge::Enter() {
+absl::Status RpcEdge::Enter(std::string_view method) {
   absl::MutexLock lock(&mu_);
   absl::Status admitted = Admission();
-  if (admitted.ok()) ++in_flight_;
+  if (admitted.ok()) in_flight_.emplace(method);
   return admitted;
 }
 
-void RpcEdge::Leave() {
+void RpcEdge::Leave(std::string_view method) {
   absl::MutexLock lock(&mu_);
-  --in_flight_;
+  in_flight_.erase(in_flight_.find(method));
 }
 
-int RpcEdge::Drain(std::chrono::milliseconds grace) {
+std::vector<std::string> RpcEdge::Drain(std::chrono::milliseconds grace) {
   absl::MutexLock lock(&mu_);
   draining_ = true;
-  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_.empty(); };
   mu_.AwaitWithTimeout(absl::Condition(&idle), absl::FromChrono(grace));
-  return in_flight_;
+  return {in_flight_.begin(), in_flight_.end()};
 }
 
 bool RpcEdge::draining() const {

@@ -11,8 +11,10 @@
 #pragma once
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -37,8 +39,8 @@ class RpcEdge {
   void SetReady() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Refuses new calls from now on and waits up to `grace` for the ones in flight to finish.
-  // Returns how many were still running when it gave up (0: all finished).
-  int Drain(std::chrono::milliseconds grace) ABSL_LOCKS_EXCLUDED(mu_);
+  // Returns the methods of the calls still running when it gave up (empty: all finished).
+  std::vector<std::string> Drain(std::chrono::milliseconds grace) ABSL_LOCKS_EXCLUDED(mu_);
   // True once Drain began: calls that would wait forever (event streams) end.
   bool draining() const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -51,10 +53,10 @@ class RpcEdge {
                      Handler&& handler) {
     const auto start = std::chrono::steady_clock::now();
     LogRequest(method, request);
-    absl::Status status = Enter();
+    absl::Status status = Enter(method);
     if (status.ok()) {
       status = handler(request, response);
-      Leave();
+      Leave(method);
     }
     const auto latency = std::chrono::steady_clock::now() - start;
     LogResult(method, status, *response, latency);
@@ -67,8 +69,8 @@ class RpcEdge {
 
  private:
   // Admits a call (counting it) or says why not.
-  absl::Status Enter() ABSL_LOCKS_EXCLUDED(mu_);
-  void Leave() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Enter(std::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
+  void Leave(std::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Admission() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   static void LogRequest(std::string_view method, const google::protobuf::Message& request);
@@ -80,7 +82,7 @@ class RpcEdge {
   mutable absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  std::multiset<std::string, std::less<>> in_flight_ ABSL_GUARDED_BY(mu_);  // methods
 };
 
 }  // namespace crio::server

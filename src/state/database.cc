@@ -1,6 +1,8 @@
 #include "state/database.h"
 
+#include "common/status_macros.h"
 #include "fmt/format.h"
+#include "sys/private_dir.h"
 
 namespace crio::state {
 namespace {
@@ -73,6 +75,13 @@ bool Statement::IsNull(int column) const {
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  if (path != ":memory:") {
+    // SQLite creates the database 0644 and gives its journals the database's mode.
+    RETURN_IF_ERROR(sys::MakePrivateFile(path));
+    for (const char* journal : {"-wal", "-shm", "-journal"}) {
+      RETURN_IF_ERROR(sys::TightenIfPresent(path + journal));
+    }
+  }
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,

@@ -10,9 +10,12 @@
 
 #include "common/atomic_file.h"
 #include "common/errno_status.h"
+#include "common/random_id.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
+#include "storage/foreign_store.h"
+#include "sys/private_dir.h"
 #include "sys/unix_socket.h"
 
 namespace crio::storage {
@@ -34,6 +37,7 @@ CREATE TABLE IF NOT EXISTS image_names (
   name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
   is_digest INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS image_layers_by_chain ON image_layers (chain_id);
+CREATE TABLE IF NOT EXISTS intents (path TEXT PRIMARY KEY);
 )";
 
 std::string Hex(const std::string& digest) {
@@ -53,8 +57,9 @@ void RemoveQuietly(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root) {
+  RETURN_IF_ERROR(CheckNoForeignStore(root));
   for (const std::string& dir : {root, root + "/overlay", root + "/overlay-images"}) {
-    RETURN_IF_ERROR(sys::MakeDirs(dir, 0700));
+    RETURN_IF_ERROR(sys::MakePrivateDir(dir));
   }
   ASSIGN_OR_RETURN(auto db, state::Database::Open(root + "/images.db"));
   RETURN_IF_ERROR(db->Exec(kSchema));
@@ -66,13 +71,44 @@ std::string ImageStore::LayerDir(const std::string& chain_id) const {
 }
 
 absl::StatusOr<std::string> ImageStore::NewLayerStaging(const std::string& chain_id) const {
-  std::string pattern = fmt::format("{}/overlay/{}.tmp-XXXXXX", root_, Hex(chain_id));
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return ErrnoToStatus(errno, fmt::format("create {}", pattern));
-  }
-  const std::string diff = pattern + "/diff";
+  const std::string top =
+      fmt::format("{}/overlay/{}.tmp-{}", root_, Hex(chain_id), NewRandomId().substr(0, 12));
+  RETURN_IF_ERROR(RecordIntent(top));
+  if (::mkdir(top.c_str(), 0700) != 0) return ErrnoToStatus(errno, fmt::format("create {}", top));
+  const std::string diff = top + "/diff";
   if (::mkdir(diff.c_str(), 0755) != 0) return ErrnoToStatus(errno, fmt::format("create {}", diff));
   return diff;
+}
+
+absl::Status ImageStore::DiscardLayerStaging(const std::string& staging) const {
+  const std::string top = fs::path(staging).parent_path().string();
+  std::error_code error;
+  fs::remove_all(top, error);
+  // On failure the intent stays, and Reconcile tries again at the next start.
+  if (error) return ErrnoToStatus(error.value(), fmt::format("remove {}", top));
+  ASSIGN_OR_RETURN(auto tx, db_->Begin());
+  RETURN_IF_ERROR(ClearIntents(*tx, {top}));
+  return tx->Commit();
+}
+
+absl::Status ImageStore::RecordIntent(const std::string& path) const {
+  ASSIGN_OR_RETURN(auto tx, db_->Begin());
+  RETURN_IF_ERROR(RecordIntent(*tx, path));
+  return tx->Commit();
+}
+
+absl::Status ImageStore::RecordIntent(state::Database::Transaction& tx, const std::string& path) {
+  ASSIGN_OR_RETURN(auto insert, tx.Prepare("INSERT OR IGNORE INTO intents VALUES (?)"));
+  return insert.Bind(1, path).Run();
+}
+
+absl::Status ImageStore::ClearIntents(state::Database::Transaction& tx,
+                                      const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    ASSIGN_OR_RETURN(auto remove, tx.Prepare("DELETE FROM intents WHERE path = ?"));
+    RETURN_IF_ERROR(remove.Bind(1, path).Run());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> ImageStore::HasLayer(const std::string& chain_id) {
@@ -84,12 +120,14 @@ absl::StatusOr<bool> ImageStore::HasLayer(const std::string& chain_id) {
 absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string& staging) {
   const std::string staging_top = fs::path(staging).parent_path().string();
   const std::string final_top = fs::path(LayerDir(layer.chain_id)).parent_path().string();
+  RETURN_IF_ERROR(RecordIntent(final_top));  // a crash after the rename leaves it to Reconcile
   ASSIGN_OR_RETURN(auto tx, db_->Begin());
+  RETURN_IF_ERROR(ClearIntents(*tx, {staging_top, final_top}));
   ASSIGN_OR_RETURN(auto exists, tx->Prepare("SELECT 1 FROM layers WHERE chain_id = ?"));
   ASSIGN_OR_RETURN(const bool present, exists.Bind(1, layer.chain_id).Step());
   if (present) {
     RemoveQuietly(staging_top);
-    return absl::OkStatus();
+    return tx->Commit();
   }
   RemoveQuietly(final_top);  // a leftover of a crash between rename and commit
   if (::rename(staging_top.c_str(), final_top.c_str()) != 0) {
@@ -110,6 +148,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
     return absl::InvalidArgumentError(fmt::format("invalid image id \"{}\"", image.id));
   }
   const std::string dir = fmt::format("{}/overlay-images/{}", root_, image.id);
+  RETURN_IF_ERROR(RecordIntent(dir));
   RETURN_IF_ERROR(sys::MakeDirs(dir, 0700));
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/config.json", config_json));
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/manifest.json", manifest_json));
@@ -125,6 +164,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
                       .Bind(4, image.user)
                       .Bind(5, image.pulled_at)
                       .Run());
+  RETURN_IF_ERROR(ClearIntents(*tx, {dir}));
   ASSIGN_OR_RETURN(auto clear, tx->Prepare("DELETE FROM image_layers WHERE image_id = ?"));
   RETURN_IF_ERROR(clear.Bind(1, image.id).Run());
   for (size_t i = 0; i < image.layers.size(); ++i) {
@@ -276,38 +316,50 @@ absl::Status ImageStore::RemoveImage(const std::string& image_id) {
     ASSIGN_OR_RETURN(auto remove, tx->Prepare("DELETE FROM images WHERE id = ?"));
     RETURN_IF_ERROR(remove.Bind(1, image_id).Run());
     RETURN_IF_ERROR(DeleteUnusedLayers(*tx, doomed));
+    for (const std::string& dir : doomed) RETURN_IF_ERROR(RecordIntent(*tx, dir));
     RETURN_IF_ERROR(tx->Commit());
   }
-  // Files go after the commit: a crash in between leaves only files Reconcile removes.
+  // Files go after the commit: a crash in between leaves intents Reconcile carries out.
   for (const std::string& dir : doomed) RemoveQuietly(dir);
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto tx, db_->Begin());
+  RETURN_IF_ERROR(ClearIntents(*tx, doomed));
+  return tx->Commit();
+}
+
+absl::StatusOr<std::set<std::string>> ImageStore::RecordedPaths(
+    state::Database::Transaction& tx) const {
+  std::set<std::string> paths;
+  ASSIGN_OR_RETURN(auto layers, tx.Prepare("SELECT chain_id FROM layers"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool more, layers.Step());
+    if (!more) break;
+    paths.insert(fs::path(LayerDir(layers.Text(0))).parent_path().string());
+  }
+  ASSIGN_OR_RETURN(auto images, tx.Prepare("SELECT id FROM images"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool more, images.Step());
+    if (!more) break;
+    paths.insert(fmt::format("{}/overlay-images/{}", root_, images.Text(0)));
+  }
+  return paths;
 }
 
 absl::Status ImageStore::Reconcile() {
-  std::set<std::string> layers, images;
-  {
-    ASSIGN_OR_RETURN(auto tx, db_->Begin());
-    ASSIGN_OR_RETURN(auto layer_rows, tx->Prepare("SELECT chain_id FROM layers"));
-    for (;;) {
-      ASSIGN_OR_RETURN(const bool more, layer_rows.Step());
-      if (!more) break;
-      layers.insert(Hex(layer_rows.Text(0)));
-    }
-    ASSIGN_OR_RETURN(auto image_rows, tx->Prepare("SELECT id FROM images"));
-    for (;;) {
-      ASSIGN_OR_RETURN(const bool more, image_rows.Step());
-      if (!more) break;
-      images.insert(image_rows.Text(0));
-    }
+  ASSIGN_OR_RETURN(auto tx, db_->Begin());
+  ASSIGN_OR_RETURN(const std::set<std::string> recorded, RecordedPaths(*tx));
+  std::vector<std::string> intents;
+  ASSIGN_OR_RETURN(auto rows, tx->Prepare("SELECT path FROM intents"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool more, rows.Step());
+    if (!more) break;
+    intents.push_back(rows.Text(0));
   }
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(root_ + "/overlay", error)) {
-    if (!layers.contains(entry.path().filename().string())) RemoveQuietly(entry.path().string());
+  // Only paths crio recorded before touching them, and that no committed record claims.
+  for (const std::string& path : intents) {
+    if (!recorded.contains(path)) RemoveQuietly(path);
   }
-  for (const auto& entry : fs::directory_iterator(root_ + "/overlay-images", error)) {
-    if (!images.contains(entry.path().filename().string())) RemoveQuietly(entry.path().string());
-  }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(ClearIntents(*tx, intents));
+  return tx->Commit();
 }
 
 }  // namespace crio::storage

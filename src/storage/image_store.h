@@ -8,15 +8,20 @@
 // ("docker.io/library/busybox:latest") and repo digests ("docker.io/library/busybox@sha256:…").
 // A name belongs to one image; giving it to another takes it away from the first.
 //
-// Crash safety: a layer is unpacked into ROOT/overlay/<hex>.tmp-*, renamed into place, then
-// recorded; an image's files are written atomically before its row is committed. Reconcile()
-// at start-up removes what a crash left half-done. Thread-safe: the database serializes
+// Crash safety: every directory the store creates or deletes is first recorded as an intent
+// (the `intents` table); the intent is cleared in the transaction that commits the result.
+// A layer is unpacked into ROOT/overlay/<hex>.tmp-*, renamed into place, then recorded; an
+// image's files are written atomically before its row is committed. Reconcile() at start-up
+// removes what an unfinished intent left behind, and nothing else: the store never deletes
+// a path it did not record. Open() refuses a root that holds another tool's
+// containers/storage data (see foreign_store.h). Thread-safe: the database serializes
 // writes; file operations touch only paths owned by the call.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,8 +56,10 @@ class ImageStore {
   const std::string& root() const { return root_; }
   // ROOT/overlay/<hex>/diff: where a layer's files live.
   std::string LayerDir(const std::string& chain_id) const;
-  // A fresh, empty directory to unpack into; CommitLayer renames it into place.
+  // A fresh, empty directory to unpack into; CommitLayer renames it into place, or
+  // DiscardLayerStaging removes it.
   absl::StatusOr<std::string> NewLayerStaging(const std::string& chain_id) const;
+  absl::Status DiscardLayerStaging(const std::string& staging) const;
 
   absl::StatusOr<bool> HasLayer(const std::string& chain_id);
   // Moves `staging` (from NewLayerStaging) to LayerDir and records the layer. A layer
@@ -75,8 +82,8 @@ class ImageStore {
   // Removes the image and every layer no other image uses.
   absl::Status RemoveImage(const std::string& image_id);
 
-  // Start-up: deletes staging dirs, layer dirs without a record, and image dirs without a
-  // row, left by a crash.
+  // Start-up: removes what unfinished intents left (staging dirs, layers and image dirs
+  // half created or half deleted by a crash); paths the store never recorded stay.
   absl::Status Reconcile();
 
  private:
@@ -85,6 +92,13 @@ class ImageStore {
   absl::StatusOr<ImageRecord> Load(state::Database::Transaction& tx, const std::string& id);
   absl::Status DeleteUnusedLayers(state::Database::Transaction& tx,
                                   std::vector<std::string>& doomed_dirs);
+  // Intents: paths about to be created or removed, recorded before the change.
+  absl::Status RecordIntent(const std::string& path) const;
+  static absl::Status RecordIntent(state::Database::Transaction& tx, const std::string& path);
+  static absl::Status ClearIntents(state::Database::Transaction& tx,
+                                   const std::vector<std::string>& paths);
+  // The directories committed layers and images own.
+  absl::StatusOr<std::set<std::string>> RecordedPaths(state::Database::Transaction& tx) const;
 
   const std::string root_;
   std::unique_ptr<state::Database> db_;

@@ -1,10 +1,13 @@
 #include "storage/image_store.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "common/sha256.h"
 #include "gtest/gtest.h"
+#include "state/database.h"
 #include "testing/temp_dir.h"
 
 namespace crio::storage {
@@ -121,17 +124,50 @@ TEST_F(ImageStoreTest, ImagesNeedCommittedLayers) {
   EXPECT_FALSE(store_->Find("quay.io/z:1")->has_value());
 }
 
-TEST_F(ImageStoreTest, ReconcileRemovesWhatACrashLeft) {
+TEST_F(ImageStoreTest, ReconcileUndoesUnfinishedIntentsOnly) {
   const LayerRecord kept = AddLayer("kept");
+  ASSERT_TRUE(store_->PutImage(Image("p", {"quay.io/p:1"}, {kept.chain_id}), "{}", "{}").ok());
   auto staging = store_->NewLayerStaging(Sha256Digest("interrupted"));
   ASSERT_TRUE(staging.ok());
-  fs::create_directories(dir_.Join("root/overlay/" + Id("unrecorded") + "/diff"));
-  fs::create_directories(dir_.Join("root/overlay-images/" + Id("unrecorded")));
-  ASSERT_TRUE(store_->Reconcile().ok());
+  // A removal that crashed after its commit: the intent is recorded, the files are still there.
+  const std::string half_removed = dir_.Join("root/overlay-images/" + Id("removed"));
+  fs::create_directories(half_removed);
+  // Files crio never recorded (another tool's, or an operator's) are never touched.
+  const std::string unrecorded = dir_.Join("root/overlay/" + Id("unrecorded") + "/diff");
+  fs::create_directories(unrecorded);
+  store_.reset();
+  {
+    auto db = state::Database::Open(dir_.Join("root/images.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO intents VALUES ('" + half_removed + "')").ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO intents VALUES ('" +
+                            dir_.Join("root/overlay/" + kept.chain_id.substr(7)) + "')")
+                    .ok());
+  }
+  auto reopened = ImageStore::Open(dir_.Join("root"));
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_TRUE((*reopened)->Reconcile().ok());
   EXPECT_FALSE(fs::exists(fs::path(*staging).parent_path()));
-  EXPECT_FALSE(fs::exists(dir_.Join("root/overlay/" + Id("unrecorded"))));
-  EXPECT_FALSE(fs::exists(dir_.Join("root/overlay-images/" + Id("unrecorded"))));
-  EXPECT_TRUE(fs::exists(store_->LayerDir(kept.chain_id)));
+  EXPECT_FALSE(fs::exists(half_removed));
+  EXPECT_TRUE(fs::exists(unrecorded));
+  EXPECT_TRUE(fs::exists((*reopened)->LayerDir(kept.chain_id)));  // its intent was finished
+  EXPECT_TRUE((*reopened)->Find("quay.io/p:1")->has_value());
+}
+
+TEST_F(ImageStoreTest, ADiscardedStagingDirLeavesNothing) {
+  auto staging = store_->NewLayerStaging(Sha256Digest("failed"));
+  ASSERT_TRUE(staging.ok());
+  std::ofstream(*staging + "/partial") << "x";
+  ASSERT_TRUE(store_->DiscardLayerStaging(*staging).ok());
+  EXPECT_FALSE(fs::exists(fs::path(*staging).parent_path()));
+}
+
+TEST_F(ImageStoreTest, StateIsRootsAlone) {
+  struct stat info {};
+  ASSERT_EQ(::stat(dir_.Join("root").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(dir_.Join("root/images.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
 TEST_F(ImageStoreTest, SurvivesReopening) {

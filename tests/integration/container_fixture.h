@@ -86,7 +86,9 @@ class ContainerTest : public ::testing::Test {
     v1::PullImageResponse pulled;
     const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    pod_ = RunPod("pod");
+    // Some tests run privileged containers in it: as the kubelet does for such pods, the
+    // pod is privileged too (crio refuses privileged containers in unprivileged pods).
+    pod_ = RunPod("pod", /*share_pid=*/false, /*privileged=*/true);
   }
 
   // More of crio's configuration (whole TOML tables), for fixtures built on this one.
@@ -135,8 +137,9 @@ class ContainerTest : public ::testing::Test {
     images_ = v1::ImageService::NewStub(channel);
   }
 
-  v1::PodSandboxConfig PodConfig(const std::string& name) const {
+  v1::PodSandboxConfig PodConfig(const std::string& name, bool privileged = false) const {
     v1::PodSandboxConfig config;
+    config.mutable_linux()->mutable_security_context()->set_privileged(privileged);
     config.mutable_metadata()->set_name(name);
     config.mutable_metadata()->set_namespace_("default");
     config.mutable_metadata()->set_uid(name + "-uid");
@@ -147,9 +150,9 @@ class ContainerTest : public ::testing::Test {
     return config;
   }
 
-  std::string RunPod(const std::string& name, bool share_pid = false) {
+  std::string RunPod(const std::string& name, bool share_pid = false, bool privileged = false) {
     v1::RunPodSandboxRequest request;
-    *request.mutable_config() = PodConfig(name);
+    *request.mutable_config() = PodConfig(name, privileged);
     if (share_pid) {
       request.mutable_config()
           ->mutable_linux()
@@ -179,7 +182,7 @@ class ContainerTest : public ::testing::Test {
     v1::CreateContainerRequest request;
     request.set_pod_sandbox_id(pod_);
     *request.mutable_config() = config;
-    *request.mutable_sandbox_config() = PodConfig("pod");
+    *request.mutable_sandbox_config() = PodConfig("pod", /*privileged=*/true);
     v1::CreateContainerResponse response;
     const grpc::Status result = stub_->CreateContainer(Context().get(), request, &response);
     if (status != nullptr) *status = result;

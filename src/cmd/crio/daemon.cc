@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "cmd/crio/host_probe.h"
 #include "cmd/crio/image_stack.h"
@@ -19,6 +21,7 @@
 #include "config/live_config.h"
 #include "config/option.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "metrics/endpoint.h"
 #include "metrics/metrics.h"
 #include "network/cni_watch.h"
@@ -36,8 +39,37 @@
 namespace crio {
 namespace {
 
-// In-flight rpcs get this long to finish on SIGTERM before they are cancelled.
+// In-flight rpcs get this long to finish on SIGTERM (CRI-O's grace period); the rest of
+// the shutdown (closing the gRPC server, the clean-shutdown marker) gets kShutdownTail.
+// A call stuck in the kernel (a FIFO an image planted, a hung mount) never keeps crio up:
+// past the bound crio exits anyway. Containers keep running under conmon, and the missing
+// clean-shutdown marker makes the next start check the store and reconcile what the
+// abandoned calls left half done.
 constexpr std::chrono::seconds kShutdownGrace(10);
+constexpr std::chrono::seconds kShutdownTail(5);
+
+// Ends crio if the shutdown as a whole outlives its bound, whatever step hangs.
+void ArmShutdownWatchdog() {
+  try {
+    std::thread([] {
+      std::this_thread::sleep_for(kShutdownGrace + kShutdownTail);
+      log::Error("crio did not finish shutting down within {}s; exiting now",
+                 (kShutdownGrace + kShutdownTail).count());
+      std::_Exit(1);
+    }).detach();
+  } catch (const std::system_error& error) {
+    log::Warn("cannot bound the shutdown: {}", error.what());
+  }
+}
+
+// Leaves calls that outlived the grace period behind: waiting for them (gRPC's shutdown
+// would) could take forever. No clean-shutdown marker is written.
+[[noreturn]] void ExitLeavingCallsBehind(const std::vector<std::string>& methods) {
+  log::Warn("{} CRI calls did not finish within {}s of the shutdown ({}); exiting without them",
+            methods.size(), kShutdownGrace.count(), fmt::join(methods, ", "));
+  log::Info("crio stopped");
+  std::_Exit(0);
+}
 
 sigset_t HandledSignals() {
   sigset_t signals;
@@ -62,6 +94,7 @@ absl::Status CheckRuntimeHandlers(const config::Config& config) {
           fmt::format("runtime handler \"{}\": {}", name, AsStd(path.status().message())));
     }
     log::Info("Using runtime handler {} at {}", name, *path);
+    WarnIfVulnerableRuntime(*path);
   }
   return absl::OkStatus();
 }
@@ -302,12 +335,12 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   NotifySystemdReady();
 
   WaitForShutdown(signals, flags, live, **image_stack);
+  ArmShutdownWatchdog();
   // Stop taking connections and calls, let the calls in flight finish, then close the rest.
   (*socket)->Stop();
   http.Stop();
-  if (const int unfinished = edge.Drain(kShutdownGrace); unfinished > 0) {
-    log::Warn("Cancelling {} CRI calls still running after {}s", unfinished,
-              kShutdownGrace.count());
+  if (const auto unfinished = edge.Drain(kShutdownGrace); !unfinished.empty()) {
+    ExitLeavingCallsBehind(unfinished);
   }
   (*cri)->Shutdown(std::chrono::milliseconds(0));
   if (auto marked = MarkCleanShutdown(config.root.clean_shutdown_file, config.root.root);

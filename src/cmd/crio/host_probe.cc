@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -13,7 +14,9 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "fmt/format.h"
+#include "oci/runtime_version.h"
 #include "spec/apparmor.h"
+#include "sys/process.h"
 #include "sys/unique_fd.h"
 
 namespace crio {
@@ -131,6 +134,15 @@ void NotifySystemdReady() {
                       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length)) < 0) {
     log::Warn("notify systemd at {}: {}", socket_path, std::strerror(errno));
   }
+}
+
+void WarnIfVulnerableRuntime(const std::string& path) {
+  auto version = sys::RunProcess({.argv = {path, "--version"},
+                                  .env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"},
+                                  .timeout = std::chrono::seconds(10),
+                                  .max_output = 1 << 16});
+  if (!version.ok() || version->exit_code != 0) return;
+  if (auto warning = oci::VulnerableRuntimeWarning(path, version->out)) log::Warn("{}", *warning);
 }
 
 }  // namespace crio

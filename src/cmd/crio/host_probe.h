@@ -16,6 +16,10 @@ std::string EffectiveCgroupManager(const std::string& configured, std::string* w
 absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
                                                const config::RuntimeHandler& handler);
 
+// Logs a warning when the runtime binary at `path` is a runc known to be open to a
+// container breakout (see oci/runtime_version.h).
+void WarnIfVulnerableRuntime(const std::string& path);
+
 // Finds an executable `name` in the directories of $PATH.
 absl::StatusOr<std::string> FindInPath(const std::string& name);
 

@@ -11,6 +11,7 @@
 #include "image/reference.h"
 #include "oci/conmon_runtime.h"
 #include "spec/process.h"
+#include "sys/private_dir.h"
 #include "sys/unix_socket.h"
 
 namespace crio {
@@ -136,7 +137,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
   const config::Config& config = *snapshot;  // the start-up values of what SIGHUP can't change
   auto stack = std::make_unique<PodStack>();
   const std::string boot_id = BootId();
-  RETURN_IF_ERROR(sys::MakeDirs(config.root.root, 0700));
+  RETURN_IF_ERROR(sys::MakePrivateDir(config.root.root));
+  RETURN_IF_ERROR(sys::MakePrivateDir(config.root.runroot));
   ASSIGN_OR_RETURN(stack->db, state::Database::Open(config.root.root + "/state.db"));
   ASSIGN_OR_RETURN(stack->pod_store, sandbox::SandboxStore::Open(*stack->db));
   ASSIGN_OR_RETURN(stack->container_store, container::ContainerStore::Open(*stack->db));
