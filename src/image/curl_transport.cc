@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -98,7 +99,7 @@ CURLcode AddCaDir(CURL*, void* ssl_context, void* user) {
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(*ca_dir, error)) {
     if (entry.path().extension() != ".crt") continue;
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(entry.path().c_str(), "r"),
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(entry.path().c_str(), "re"),
                                                   &BIO_free);
     if (!bio) continue;
     while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
@@ -108,6 +109,12 @@ CURLcode AddCaDir(CURL*, void* ssl_context, void* user) {
     ERR_clear_error();  // the read loop ends on an "no start line" error
   }
   return CURLE_OK;
+}
+
+// curl's sockets are made here, close-on-exec from the start: a socket curl made with a
+// plain socket() could reach a child another thread spawns before curl set the flag.
+curl_socket_t OpenSocket(void*, curlsocktype, curl_sockaddr* address) {
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 void ConfigureTls(CURL* curl, const HttpRequest& request) {
@@ -146,6 +153,7 @@ absl::StatusOr<HttpResponse> CurlTransport::Get(const HttpRequest& request, cons
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT,
                    static_cast<long>(options_.connect_timeout.count()));
   if (options_.stall_timeout.count() > 0) {

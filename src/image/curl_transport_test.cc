@@ -3,8 +3,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <filesystem>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -39,6 +42,7 @@ class CannedServer {
   std::string Url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
+  uint16_t port() const { return port_; }
   std::vector<std::string> requests;
 
  private:
@@ -104,6 +108,38 @@ TEST(CurlTransportTest, FollowsRedirectsAndStreamsIntoTheSink) {
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(streamed, "blob-content");
   EXPECT_TRUE(response->body.empty());
+}
+
+// Whether every socket of ours connected to 127.0.0.1:`port` is close-on-exec (and one is).
+bool ConnectionsToPortAreCloseOnExec(uint16_t port) {
+  int found = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = -1;
+    const std::string name = entry.path().filename().string();
+    std::from_chars(name.data(), name.data() + name.size(), fd);
+    sockaddr_in peer{};
+    socklen_t length = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0 ||
+        peer.sin_family != AF_INET || ntohs(peer.sin_port) != port) {
+      continue;
+    }
+    if ((::fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0) return false;
+    ++found;
+  }
+  return found > 0;
+}
+
+TEST(CurlTransportTest, ItsSocketsAreCloseOnExec) {
+  CannedServer server({Response("200 OK", "", "blob-content")});
+  CurlTransport http = Transport();
+  bool close_on_exec = false;
+  const BodySink sink = [&](std::string_view) {
+    close_on_exec = ConnectionsToPortAreCloseOnExec(server.port());
+    return absl::OkStatus();
+  };
+  auto response = http.Get({.url = server.Url("/blob")}, &sink);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_TRUE(close_on_exec);
 }
 
 TEST(CurlTransportTest, ErrorBodiesAreBufferedNotStreamed) {

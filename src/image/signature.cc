@@ -5,11 +5,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/base64.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
@@ -43,8 +43,8 @@ class TempGpgHome {
     if (::mkdtemp(pattern) == nullptr) return;
     path_ = pattern;
     // gpg would start a gpg-agent (and dirmngr) for this home and leave it running; public
-    // key import and verification need neither.
-    std::ofstream(path_ + "/gpg.conf") << "no-autostart\n";
+    // key import and verification need neither; a stray agent is all a failed write costs.
+    WriteFileAtomically(path_ + "/gpg.conf", "no-autostart\n", 0600).IgnoreError();
   }
   ~TempGpgHome() {
     // gpgme reaps its gpg processes lazily: one may still be dropping a lock file in here,

@@ -4,11 +4,11 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <vector>
 
+#include "common/read_file.h"
 #include "fmt/format.h"
 #include "sys/proc_files.h"
 
@@ -26,7 +26,7 @@ std::optional<uint64_t> Number(std::string_view text) {
 // fields[0] is the state (field 3 in proc(5)), fields[11] utime (14), fields[12] stime (15),
 // fields[19] starttime (22), fields[20] vsize (23).
 std::vector<std::string> StatFields(const std::string& proc) {
-  std::ifstream stat(proc + "/stat");
+  std::istringstream stat(ReadFileToString(proc + "/stat", 64 << 10).value_or(""));
   std::string line;
   if (!std::getline(stat, line)) return {};
   const size_t close = line.rfind(')');
@@ -39,7 +39,7 @@ std::vector<std::string> StatFields(const std::string& proc) {
 
 // A "Key:   value" line of PROC/status or a row of PROC/limits, as text after the key.
 std::optional<std::string> LineAfter(const std::string& path, std::string_view key) {
-  std::ifstream file(path);
+  std::istringstream file(ReadFileToString(path, 1 << 20).value_or(""));
   for (std::string line; std::getline(file, line);) {
     if (line.starts_with(key)) {
       const size_t value = line.find_first_not_of(" \t", key.size());
@@ -103,7 +103,7 @@ void RenderProcessMetrics(const std::string& proc, std::string& out) {
 }
 
 uint64_t DefunctChildren(const std::string& proc) {
-  std::ifstream stat(proc + "/stat");
+  std::istringstream stat(ReadFileToString(proc + "/stat", 64 << 10).value_or(""));
   std::string self;
   stat >> self;  // its pid
   uint64_t defunct = 0;

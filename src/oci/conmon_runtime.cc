@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "oci/cri_log.h"
 #include "oci/spawn.h"
 #include "sys/process.h"
+#include "sys/spawn.h"
 #include "sys/unique_fd.h"
 
 namespace crio::oci {
@@ -32,8 +32,7 @@ using nlohmann::json;
 constexpr size_t kMaxSyncMessage = 64 * 1024;
 constexpr auto kRuntimeCallTimeout = std::chrono::seconds(60);
 
-// A pipe whose child end sits above the fds conmon must get (3 and 4), so dup2 onto 3/4 in
-// the child never clobbers the other end.
+// A pipe of which conmon gets one end (its sync or start pipe).
 struct ChildPipe {
   sys::UniqueFd parent;
   sys::UniqueFd child;
@@ -43,27 +42,21 @@ absl::StatusOr<ChildPipe> MakeChildPipe(bool child_reads) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe2");
   sys::UniqueFd read_end(fds[0]), write_end(fds[1]);
-  sys::UniqueFd& child_end = child_reads ? read_end : write_end;
-  sys::UniqueFd high(::fcntl(child_end.get(), F_DUPFD_CLOEXEC, 10));
-  if (!high) return ErrnoToStatus(errno, "dup a pipe end");
-  return ChildPipe{.parent = std::move(child_reads ? write_end : read_end),
-                   .child = std::move(high)};
+  return child_reads ? ChildPipe{.parent = std::move(write_end), .child = std::move(read_end)}
+                     : ChildPipe{.parent = std::move(read_end), .child = std::move(write_end)};
 }
 
+// conmon with /dev/null as stdio and the sync and start pipes as fds 3 and 4, its only fds.
 absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
                                   const std::vector<std::string>& env, int sync_fd, int start_fd,
                                   const std::string& cwd) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, sync_fd, 3);
-  posix_spawn_file_actions_adddup2(&actions, start_fd, 4);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  absl::StatusOr<pid_t> pid = SpawnInSession(argv, env, actions);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return sys::Spawn({.argv = argv,
+                     .env = env,
+                     .fds = {sys::DevNull(O_RDONLY), sys::DevNull(O_WRONLY),
+                             sys::DevNull(O_WRONLY), sys::ParentFd{sync_fd},
+                             sys::ParentFd{start_fd}},
+                     .cwd = cwd,
+                     .group = sys::ChildGroup::kNewSession});
 }
 
 // Reads conmon's answer on the sync pipe: {"pid": N} or {"pid": -1, "message": "..."}.

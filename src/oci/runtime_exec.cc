@@ -2,13 +2,13 @@
 // without conmon: the streaming server holds the process's stdio and waits for it.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 
 #include <cstdlib>
 
 #include "common/status_macros.h"
 #include "oci/conmon_runtime.h"
 #include "oci/spawn.h"
+#include "sys/spawn.h"
 
 namespace crio::oci {
 namespace {
@@ -52,24 +52,22 @@ class RuntimeExecProcess final : public ExecProcess {
 };
 
 absl::StatusOr<pid_t> SpawnRuntime(const std::vector<std::string>& argv, const ExecStdio& stdio) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
+  std::vector<sys::ChildFd> fds;
   if (!stdio.terminal.empty()) {
     // After setsid, opening the pty slave makes it the session's controlling terminal:
     // the runtime then relays resizes (SIGWINCH) to the container's own terminal.
-    posix_spawn_file_actions_addopen(&actions, 0, stdio.terminal.c_str(), O_RDWR, 0);
-    posix_spawn_file_actions_adddup2(&actions, 0, 1);
-    posix_spawn_file_actions_adddup2(&actions, 0, 2);
+    const sys::ChildFd terminal = sys::OpenFile{.path = stdio.terminal, .flags = O_RDWR};
+    fds = {terminal, terminal, terminal};
   } else {
-    posix_spawn_file_actions_adddup2(&actions, stdio.in, 0);
-    posix_spawn_file_actions_adddup2(&actions, stdio.out, 1);
-    posix_spawn_file_actions_adddup2(&actions, stdio.err, 2);
+    fds = {sys::ParentFd{stdio.in}, sys::ParentFd{stdio.out}, sys::ParentFd{stdio.err}};
   }
   const char* path = std::getenv("PATH");
-  absl::StatusOr<pid_t> pid = SpawnInSession(
-      argv, {std::string("PATH=") + (path != nullptr ? path : "/usr/sbin:/usr/bin")}, actions);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return sys::Spawn(
+      {.argv = argv,
+       .env = {std::string("PATH=") + (path != nullptr ? path : "/usr/sbin:/usr/bin")},
+       .fds = std::move(fds),
+       .cwd = "",
+       .group = sys::ChildGroup::kNewSession});
 }
 
 }  // namespace

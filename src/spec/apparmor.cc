@@ -1,6 +1,5 @@
 #include "spec/apparmor.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "common/read_file.h"
@@ -24,7 +23,7 @@ bool ValidName(const std::string& name) {
 }  // namespace
 
 bool AppArmorEnabled(const std::string& parameter) {
-  std::ifstream enabled(parameter);
+  std::istringstream enabled(ReadFileToString(parameter, 4096).value_or(""));
   std::string value;
   return enabled >> value && value == "Y";
 }

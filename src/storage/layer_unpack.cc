@@ -74,7 +74,7 @@ absl::Status RemoveAll(int dir, const std::string& name) {
     return ErrnoToStatus(errno, fmt::format("remove {}", name));
   auto child = sys::OpenInRoot(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (!child.ok()) return child.status();
-  std::unique_ptr<DIR, CloseDir> listing(::fdopendir(::dup(child->get())));
+  std::unique_ptr<DIR, CloseDir> listing(::fdopendir(::fcntl(child->get(), F_DUPFD_CLOEXEC, 0)));
   if (!listing) return ErrnoToStatus(errno, fmt::format("list {}", name));
   std::vector<std::string> names;
   while (const dirent* entry = ::readdir(listing.get())) {

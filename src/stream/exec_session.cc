@@ -1,7 +1,7 @@
 #include "stream/exec_session.h"
 
 #include <fcntl.h>
-#include <pty.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -28,20 +28,23 @@ struct ExecFds {
 
 void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// A new pty, both ends close-on-exec from the moment they exist (openpty cannot do that:
+// its fds would reach a child another thread spawns before FD_CLOEXEC was set).
 absl::StatusOr<ExecFds> TerminalFds() {
-  int master = -1;
-  int slave = -1;
-  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
-    return ErrnoToStatus(errno, "allocate a terminal");
-  }
   ExecFds fds;
-  fds.terminal.Reset(master);
-  fds.child.emplace_back(slave);
-  ::fcntl(master, F_SETFD, FD_CLOEXEC);
-  ::fcntl(slave, F_SETFD, FD_CLOEXEC);
-  SetNonBlocking(master);
+  fds.terminal.Reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!fds.terminal) return ErrnoToStatus(errno, "allocate a terminal");
+  const int master = fds.terminal.get();
+  if (::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    return ErrnoToStatus(errno, "unlock the terminal");
+  }
   char name[64];
   if (::ptsname_r(master, name, sizeof name) != 0) return ErrnoToStatus(errno, "name the terminal");
+  // Ours keeps the terminal from hanging up before the runtime opened it.
+  sys::UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) return ErrnoToStatus(errno, "open the terminal");
+  fds.child.push_back(std::move(slave));
+  SetNonBlocking(master);
   fds.stdio.terminal = name;
   return fds;
 }

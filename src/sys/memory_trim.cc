@@ -3,9 +3,10 @@
 #include <sys/mman.h>
 
 #include <charconv>
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "common/read_file.h"
 
 namespace crio::sys {
 namespace {
@@ -21,7 +22,7 @@ struct Mapping {
 // The mappings of an smaps file: a header line per mapping, then "Key: value kB" lines.
 std::vector<Mapping> ReadMappings(const std::string& smaps) {
   std::vector<Mapping> mappings;
-  std::ifstream in(smaps);
+  std::istringstream in(ReadFileToString(smaps).value_or(""));
   for (std::string line; std::getline(in, line);) {
     const size_t dash = line.find('-');
     const size_t space = line.find(' ');

@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <fstream>
 #include <sstream>
 
 #include "common/errno_status.h"
+#include "common/read_file.h"
 #include "sys/unix_socket.h"
 
 namespace crio::sys {
@@ -30,7 +30,7 @@ absl::Status Unmount(const std::string& target) {
 
 bool IsMountPoint(const std::string& path) {
   // /proc/self/mountinfo's fifth field is the mount point (octal-escaped spaces aside).
-  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::istringstream mountinfo(ReadFileToString("/proc/self/mountinfo").value_or(""));
   std::string line;
   while (std::getline(mountinfo, line)) {
     std::istringstream fields(line);

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cerrno>
 
 #include "common/errno_status.h"
+#include "sys/spawn.h"
 #include "sys/unique_fd.h"
 
 namespace crio::sys {
@@ -27,49 +27,10 @@ absl::StatusOr<Pipe> MakePipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  pointers.reserve(strings.size() + 1);
-  for (const std::string& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
 int DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
-}
-
-// Spawns with the pipes' child ends as fds 0, 1 and 2 (dup2 clears O_CLOEXEC on them).
-absl::StatusOr<pid_t> Spawn(const ProcessRequest& request, const Pipe& in, const Pipe& out,
-                            const Pipe& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.read.get(), 0);
-  posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);  // the daemon blocks some signals
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  // Its own process group, so a timeout kills whatever it started too.
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::vector<char*> argv = CStrings(request.argv);
-  std::vector<char*> envp = CStrings(request.env);
-  pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) return ErrnoToStatus(error, "spawn " + request.argv[0]);
-  return pid;
 }
 
 // Feeds stdin and drains stdout/stderr until both close or the deadline passes.
@@ -122,7 +83,13 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessRequest& request) {
   if (!in.ok()) return in.status();
   if (!out.ok()) return out.status();
   if (!err.ok()) return err.status();
-  auto pid = Spawn(request, *in, *out, *err);
+  // Its own process group, so a timeout kills whatever it started too.
+  auto pid = Spawn({.argv = request.argv,
+                    .env = request.env,
+                    .fds = {ParentFd{in->read.get()}, ParentFd{out->write.get()},
+                            ParentFd{err->write.get()}},
+                    .cwd = "",
+                    .group = ChildGroup::kNewProcessGroup});
   if (!pid.ok()) return pid.status();
   in->read.Reset();
   out->write.Reset();

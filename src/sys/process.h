@@ -1,10 +1,9 @@
 // Running a helper program (a CNI plugin, a runtime's CLI) from the threaded daemon.
 //
-// posix_spawn only (no fork without exec in a threaded process); stdin is written from a
-// string, stdout and stderr are captured up to a bound, and the child is SIGKILLed and
-// reaped when the deadline passes. Every fd is O_CLOEXEC, so the child inherits only its
-// three pipes. The child leads its own process group; a timeout kills the group. Thread-safe: each
-// call owns its child.
+// Started through Spawn (spawn.h), so the child holds its three pipes and no other fd;
+// stdin is written from a string, stdout and stderr are captured up to a bound, and the
+// child is SIGKILLed and reaped when the deadline passes. The child leads its own process
+// group; a timeout kills the group. Thread-safe: each call owns its child.
 #pragma once
 
 #include <sys/types.h>

@@ -1,5 +1,6 @@
 #include "cmd/crio/host_probe.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -8,10 +9,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <string_view>
 
 #include "common/log.h"
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "fmt/format.h"
 #include "oci/runtime_version.h"
@@ -58,13 +60,14 @@ absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
 CgroupFeatures ProbeCgroupFeatures() {
   std::error_code ignored;
   if (std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers", ignored)) {  // v2
-    std::ifstream controllers("/sys/fs/cgroup/cgroup.controllers");
+    std::istringstream controllers(
+        ReadFileToString("/sys/fs/cgroup/cgroup.controllers", 1 << 20).value_or(""));
     std::string name;
     CgroupFeatures features;
     while (controllers >> name) features.hugetlb |= name == "hugetlb";
     // The root has no memory.swap.max; crio's own cgroup (or any child) does when swap is
     // accounted.
-    std::ifstream self("/proc/self/cgroup");
+    std::istringstream self(ReadFileToString("/proc/self/cgroup", 1 << 20).value_or(""));
     std::string line;
     while (std::getline(self, line)) {
       if (line.starts_with("0::")) {
@@ -97,21 +100,30 @@ void EnsureDefaultAppArmorProfile(const std::string& profile) {
   log::Info("Loaded the AppArmor profile {}", profile);
 }
 
+namespace {
+
+// Writes `value` to our oom_score_adj; false when the kernel refuses it.
+bool WriteOomScoreAdj(int value) {
+  sys::UniqueFd file(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+  const std::string text = std::to_string(value);
+  return file && ::write(file.get(), text.data(), text.size()) ==
+                     static_cast<ssize_t>(text.size());
+}
+
+}  // namespace
+
 bool NegativeOomScoreAdjAllowed() {
-  std::string current = "0";
-  if (std::ifstream file("/proc/self/oom_score_adj"); file) file >> current;
+  const std::string current =
+      ReadFileToString("/proc/self/oom_score_adj", 64).value_or("0");
   int value = std::atoi(current.c_str());
   if (value <= -1000) return true;
-  std::ofstream lower("/proc/self/oom_score_adj");
-  lower << value - 1 << std::flush;
-  const bool allowed = lower.good();
-  lower.close();
-  std::ofstream("/proc/self/oom_score_adj") << value;
+  const bool allowed = WriteOomScoreAdj(value - 1);
+  WriteOomScoreAdj(value);
   return allowed;
 }
 
 uint64_t BoundingCapabilities() {
-  std::ifstream status("/proc/self/status");
+  std::istringstream status(ReadFileToString("/proc/self/status", 1 << 20).value_or(""));
   for (std::string line; std::getline(status, line);) {
     if (line.starts_with("CapBnd:")) return std::strtoull(line.c_str() + 7, nullptr, 16);
   }

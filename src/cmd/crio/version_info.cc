@@ -1,9 +1,10 @@
 #include "cmd/crio/version_info.h"
 
-#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <utility>
 
+#include "common/read_file.h"
 #include "fmt/format.h"
 #include "version.h"
 
@@ -12,7 +13,7 @@ namespace {
 
 // The kernel can confine processes with seccomp filters ("Seccomp:" in /proc/self/status).
 bool SeccompEnabled() {
-  std::ifstream status("/proc/self/status");
+  std::istringstream status(ReadFileToString("/proc/self/status", 1 << 20).value_or(""));
   for (std::string line; std::getline(status, line);) {
     if (line.starts_with("Seccomp:")) return true;
   }
@@ -20,7 +21,8 @@ bool SeccompEnabled() {
 }
 
 bool AppArmorEnabled() {
-  std::ifstream enabled("/sys/module/apparmor/parameters/enabled");
+  std::istringstream enabled(
+      ReadFileToString("/sys/module/apparmor/parameters/enabled", 4096).value_or(""));
   std::string value;
   return std::getline(enabled, value) && value.starts_with('Y');
 }
