@@ -187,6 +187,11 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
   nlohmann::json diff_ids = nlohmann::json::array();
   std::string descriptors;
   for (const std::string& layer : layers) {
+    descriptors += fmt::format(R"({}{{"mediaType":"{}","digest":"{}","size":{}}})",
+                               descriptors.empty() ? "" : ",", layer_type(layer),
+                               Sha256Digest(layer), layer.size());
+    PutBlob(repository, layer);
+    if (!image_config.diff_ids.empty()) continue;
     // The diff ID is the digest of the uncompressed tar: decompress with libarchive's raw
     // reader to compute it.
     archive* reader = archive_read_new();
@@ -202,11 +207,8 @@ PushedImage LocalRegistry::Push(const std::string& repository, const std::string
     }
     archive_read_free(reader);
     diff_ids.push_back(hash.Finish());
-    descriptors += fmt::format(R"({}{{"mediaType":"{}","digest":"{}","size":{}}})",
-                               descriptors.empty() ? "" : ",", layer_type(layer),
-                               Sha256Digest(layer), layer.size());
-    PutBlob(repository, layer);
   }
+  if (!image_config.diff_ids.empty()) diff_ids = image_config.diff_ids;
   nlohmann::json run_config = {
       {"User", image_config.user}, {"Cmd", image_config.cmd}, {"Labels", {{"test", "crio"}}}};
   if (!image_config.entrypoint.empty()) run_config["Entrypoint"] = image_config.entrypoint;

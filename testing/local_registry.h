@@ -25,6 +25,9 @@ struct ImageConfig {
   std::vector<std::string> exposed_ports;  // "80/tcp"
   std::string architecture = "amd64";
   std::map<std::string, std::string> annotations;  // the manifest's
+  // The config's diff IDs; empty: computed by decompressing the layers (which a hostile
+  // layer, such as a decompression bomb, makes slow or impossible).
+  std::vector<std::string> diff_ids;
 };
 
 struct PushedImage {

@@ -1,10 +1,12 @@
-// Builds image layers for tests: tar archives (optionally gzip-compressed) from a list of
-// entries, written with libarchive.
+// Builds image layers for tests: tar archives (optionally gzip- or zstd-compressed) from a
+// list of entries, written with libarchive; and hostile ones: decompression bombs.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crio::testing {
@@ -32,5 +34,15 @@ std::string BuildTar(const std::vector<TarEntry>& entries, Compression compressi
 inline std::string BuildTar(const std::vector<TarEntry>& entries, bool gzip) {
   return BuildTar(entries, gzip ? Compression::kGzip : Compression::kNone);
 }
+
+// `data` compressed as asked (one gzip member or zstd frame).
+std::string Compress(std::string_view data, Compression compression);
+
+// A decompression bomb: a gzip or zstd tar holding one file, "bomb", of `zero_bytes` zeros
+// (rounded up to 64 MiB; under 8 GiB, what a plain tar size field holds). It is a chain of gzip
+// members (zstd frames), the 64 MiB one compressed once and repeated, so many GiB cost a few MiB
+// and no time to build, and never sit in memory uncompressed; every decompressor reads such a chain
+// as one stream.
+std::string BuildZeroBomb(int64_t zero_bytes, Compression compression);
 
 }  // namespace crio::testing

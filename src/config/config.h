@@ -122,6 +122,7 @@ struct ImageConfig {
   std::string short_name_mode = "enforcing";  // "enforcing" or "disabled"
   std::string pull_progress_timeout = "0s";   // Go duration
   int64_t max_parallel_downloads = 6;         // crio's own key: layers fetched at once
+  std::string max_image_size = "64GiB";       // crio's own key: decompressed layers per pull
 
   bool operator==(const ImageConfig&) const = default;
 };

@@ -283,6 +283,10 @@ const std::vector<Option>& Registry() {
        {},
        1,
        64},
+      {"crio.image", "max_image_size", "max-image-size", "", K::kSize,
+       &F<&C::image, &I::max_image_size>,
+       "The most bytes the layers of one pull may decompress to, all together; a pull over it "
+       "(a decompression bomb) fails as soon as it gets there (a crio key; CRI-O has none)."},
 
       // [crio.network]
       {"crio.network", "cni_default_network", "cni-default-network", "", K::kString,

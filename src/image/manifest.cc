@@ -182,7 +182,9 @@ absl::StatusOr<Compression> LayerCompression(std::string_view media_type) {
       {"application/vnd.oci.image.layer.nondistributable.v1.tar", Compression::kNone},
       {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", Compression::kGzip},
       {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", Compression::kZstd},
+      {"application/vnd.docker.image.rootfs.diff.tar", Compression::kNone},
       {"application/vnd.docker.image.rootfs.diff.tar.gzip", Compression::kGzip},
+      {"application/vnd.docker.image.rootfs.foreign.diff.tar", Compression::kNone},
       {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", Compression::kGzip},
   };
   for (const auto& [type, compression] : kTypes) {

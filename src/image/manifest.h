@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/layer_unpack.h"
 
 namespace crio::image {
 
@@ -57,7 +58,8 @@ struct Index {
   std::vector<Descriptor> manifests;
 };
 
-enum class Compression { kNone, kGzip, kZstd };
+// The unpacker runs exactly the decompressor a layer's media type names.
+using Compression = storage::Compression;
 
 struct Manifest {
   std::string media_type;
@@ -76,7 +78,8 @@ absl::StatusOr<ParsedManifest> ParseManifest(std::string_view body, std::string_
 // (arm64 → v8, arm → v7) or an entry without one.
 absl::StatusOr<Descriptor> SelectPlatform(const Index& index, const Platform& want);
 
-// How a layer blob of `media_type` is compressed; INVALID_ARGUMENT for a non-layer type.
+// How a layer blob of `media_type` is compressed; INVALID_ARGUMENT for a non-layer type
+// (and for an unknown compression: the data never chooses its decompressor).
 absl::StatusOr<Compression> LayerCompression(std::string_view media_type);
 
 }  // namespace crio::image

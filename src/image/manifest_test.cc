@@ -45,6 +45,33 @@ TEST(ManifestTest, ParsesDockerSchema2WithLayers) {
   EXPECT_EQ(*LayerCompression(manifest.layers[1].media_type), Compression::kZstd);
 }
 
+TEST(ManifestTest, LayerCompressionComesFromTheMediaTypeAlone) {
+  const std::pair<std::string_view, Compression> kKnown[] = {
+      {"application/vnd.oci.image.layer.v1.tar", Compression::kNone},
+      {"application/vnd.oci.image.layer.v1.tar+gzip", Compression::kGzip},
+      {"application/vnd.oci.image.layer.v1.tar+zstd", Compression::kZstd},
+      {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", Compression::kGzip},
+      {"application/vnd.docker.image.rootfs.diff.tar", Compression::kNone},
+      {"application/vnd.docker.image.rootfs.diff.tar.gzip", Compression::kGzip},
+      {"application/vnd.docker.image.rootfs.foreign.diff.tar", Compression::kNone},
+      {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", Compression::kGzip},
+  };
+  for (const auto& [type, compression] : kKnown) {
+    auto found = LayerCompression(type);
+    ASSERT_TRUE(found.ok()) << type << ": " << found.status();
+    EXPECT_EQ(*found, compression) << type;
+  }
+  // Compressions crio does not decompress, and types that are not layers, are refused: no
+  // sniffing the data for something that might do.
+  for (const std::string_view type : {"application/vnd.oci.image.layer.v1.tar+bzip2",
+                                      "application/vnd.oci.image.layer.v1.tar+lz4",
+                                      "application/x-lrzip", "application/octet-stream", ""}) {
+    auto found = LayerCompression(type);
+    EXPECT_EQ(found.status().code(), absl::StatusCode::kInvalidArgument) << type;
+    EXPECT_NE(found.status().message().find("unsupported layer media type"), std::string::npos);
+  }
+}
+
 TEST(ManifestTest, OciWithoutMediaTypeIsKnownByShapeOrHeader) {
   const std::string body = fmt::format(
       R"({{"schemaVersion":2,"config":{{"mediaType":"{}","digest":"{}","size":5}},"layers":[],

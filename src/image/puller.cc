@@ -141,7 +141,9 @@ absl::StatusOr<Puller::Resolved> Puller::ResolveManifest(const PullSource& sourc
 
 absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& credentials,
                                 const Descriptor& blob, const std::string& diff_id,
-                                const std::string& chain_id, const std::string& parent) {
+                                const std::string& chain_id, const std::string& parent,
+                                storage::ByteBudget& budget) {
+  ASSIGN_OR_RETURN(const Compression compression, LayerCompression(blob.media_type));
   ASSIGN_OR_RETURN(const std::string staging, store_.NewLayerStaging(chain_id));
   auto discard = [&](absl::Status status) {
     if (auto discarded = store_.DiscardLayerStaging(staging); !discarded.ok()) {
@@ -167,7 +169,8 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
       if (n < 0) return ErrnoToStatus(errno, "receive the layer");
       return static_cast<size_t>(n);
     };
-    unpacked = storage::UnpackLayerFrom(read, staging);
+    unpacked = storage::UnpackLayerFrom(read, compression, staging,
+                                        {.max_bytes = budget.limit(), .image_budget = &budget});
     unpack_end.Reset();  // a download still sending learns the unpacker has given up
   });
   bool unpacker_gone = false;
@@ -191,8 +194,13 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
   unpacker.join();
   if (!fetched.ok() && !unpacker_gone) return discard(fetched);
   if (!unpacked.ok()) {
-    return discard(absl::InvalidArgumentError(
-        fmt::format("unpack layer {}: {}", blob.digest, AsStd(unpacked.status().message()))));
+    // Over a bound or out of space stays RESOURCE_EXHAUSTED; anything else is a bad layer.
+    const absl::StatusCode code = unpacked.status().code() == absl::StatusCode::kResourceExhausted
+                                      ? absl::StatusCode::kResourceExhausted
+                                      : absl::StatusCode::kInvalidArgument;
+    return discard(
+        absl::Status(code, fmt::format("unpack layer {} ({}): {}", blob.digest, blob.media_type,
+                                       AsStd(unpacked.status().message()))));
   }
   if (!fetched.ok()) return discard(fetched);
   if (unpacked->diff_id != diff_id) {
@@ -208,7 +216,8 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
 absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credentials& credentials,
                                         const Manifest& manifest,
                                         const std::vector<std::string>& diff_ids,
-                                        const std::vector<std::string>& chain_ids) {
+                                        const std::vector<std::string>& chain_ids,
+                                        storage::ByteBudget& budget) {
   std::atomic<size_t> next{0};
   std::mutex mu;
   absl::Status first_error;
@@ -222,7 +231,7 @@ absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credenti
         }
         if (!present.ok() || *present) return present.status();
         return StoreLayer(source, credentials, manifest.layers[i], diff_ids[i], chain_ids[i],
-                          i == 0 ? "" : chain_ids[i - 1]);
+                          i == 0 ? "" : chain_ids[i - 1], budget);
       });
       if (!stored.ok()) {
         std::lock_guard lock(mu);
@@ -273,7 +282,9 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
   const std::vector<std::string> chain_ids = ChainIds(config.diff_ids);
   int64_t size = manifest.config.size;
   for (const Descriptor& layer : manifest.layers) size += layer.size;
-  RETURN_IF_ERROR(StoreMissingLayers(source, credentials, manifest, config.diff_ids, chain_ids));
+  storage::ByteBudget budget(options_.max_image_bytes);
+  RETURN_IF_ERROR(
+      StoreMissingLayers(source, credentials, manifest, config.diff_ids, chain_ids, budget));
   storage::ImageRecord record{.id = manifest.config.digest.substr(7),
                               .repo_tags = {},
                               .repo_digests = {},

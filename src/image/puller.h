@@ -4,8 +4,9 @@
 //   registries, in order; the first that pulls wins) → trust policy → sources (mirrors,
 //   then the registry) → manifest (an index resolves to this platform's manifest) →
 //   config blob → each layer not yet stored: blob (digest and size verified while it
-//   streams) → unpacked in a staging dir (diff ID checked) → committed → image recorded
-//   with its tag and repo digests.
+//   streams) → unpacked in a staging dir by the decompressor its media type names, within
+//   the image's size bound (diff ID checked) → committed → image recorded with its tag and
+//   repo digests.
 //
 // A failure leaves no partial image: layers are committed only once complete and checked,
 // the image row last. Layers already present are not fetched again; concurrent pulls of the
@@ -28,6 +29,7 @@
 #include "image/registry_client.h"
 #include "image/signature_check.h"
 #include "storage/image_store.h"
+#include "storage/layer_unpack.h"
 
 namespace crio::image {
 
@@ -51,6 +53,10 @@ struct PullerOptions {
   // [crio.image] short_name_mode: "enforcing" refuses a short name that several search
   // registries could serve; "disabled" tries them in order; empty: registries.conf decides.
   std::string short_name_mode = "enforcing";
+  // [crio.image] max_image_size: the most bytes the layers this pull unpacks may decompress to,
+  // all together (each layer's whole tar stream counts). A pull over it fails with
+  // RESOURCE_EXHAUSTED as soon as it gets there, leaving no partial layer.
+  int64_t max_image_bytes = int64_t{64} << 30;
   PullObserver observer;
 };
 
@@ -92,14 +98,16 @@ class Puller {
   absl::StatusOr<Resolved> ResolveManifest(const PullSource& source,
                                            const Credentials& credentials);
   // Fetches and stores every layer of `manifest` not yet stored, up to options_.max_parallel at
-  // once.
+  // once, their decompressed bytes charged to `budget`.
   absl::Status StoreMissingLayers(const PullSource& source, const Credentials& credentials,
                                   const Manifest& manifest,
                                   const std::vector<std::string>& diff_ids,
-                                  const std::vector<std::string>& chain_ids);
+                                  const std::vector<std::string>& chain_ids,
+                                  storage::ByteBudget& budget);
   absl::Status StoreLayer(const PullSource& source, const Credentials& credentials,
                           const Descriptor& blob, const std::string& diff_id,
-                          const std::string& chain_id, const std::string& parent);
+                          const std::string& chain_id, const std::string& parent,
+                          storage::ByteBudget& budget);
 
   RegistryClient& client_;
   storage::ImageStore& store_;

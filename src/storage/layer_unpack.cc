@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -216,8 +217,7 @@ class Unpacker {
       const int rc = archive_read_data_block(reader, &block, &size, &offset);
       if (rc == ARCHIVE_EOF) break;
       if (rc < ARCHIVE_WARN) return ArchiveError(reader, fmt::format("read {}", name));
-      stats.bytes += static_cast<int64_t>(size);
-      if (stats.bytes > limits_.max_bytes) return Hostile(name, "layer larger than the limit");
+      stats.bytes += static_cast<int64_t>(size);  // bounded by the decompressed stream's bound
       const char* data = static_cast<const char*>(block);
       for (size_t written = 0; written < size;) {
         const ssize_t n = ::pwrite(fd.get(), data + written, size - written,
@@ -286,25 +286,144 @@ la_ssize_t ReadCompressed(archive* reader, void* user, const void** data) {
   return static_cast<la_ssize_t>(*n);
 }
 
-// The tar reader pulls uncompressed bytes from the decompressing reader, hashing them on
-// the way: one pass yields both the unpacked tree and the layer's diff ID.
-struct HashingSource {
+// Free space is checked before the first byte is written and then every so often: often
+// enough that a fast local unpack cannot overshoot the reserve by much, rarely enough that
+// fstatvfs costs nothing next to the writes.
+constexpr int64_t kSpaceCheckInterval = int64_t{16} << 20;
+
+// The tar reader pulls decompressed bytes from the decompressing reader through here. On
+// the way they are hashed (one pass yields both the unpacked tree and the layer's diff ID),
+// counted against the bounds, and watched for the last non-zero byte, so that what follows
+// the tar's end can be told to be padding. Its error (a bound, the disk) is the one reported.
+struct DecompressedSource {
   archive* raw;
-  Sha256 hash;
-  char buffer[64 * 1024];
+  int root;
+  const UnpackLimits& limits;
+  Sha256 hash = {};
+  int64_t bytes = 0;        // decompressed so far
+  int64_t nonzero_end = 0;  // offset just past the last non-zero byte so far
+  int64_t next_space_check = 0;
+  absl::Status error = absl::OkStatus();
+  char buffer[64 * 1024] = {};
 };
 
+absl::Status CheckFreeSpace(int root, int64_t min_free) {
+  struct statvfs filesystem {};
+  if (::fstatvfs(root, &filesystem) != 0) {
+    return ErrnoToStatus(errno, "measure free space on the storage filesystem");
+  }
+  const int64_t free_bytes =
+      static_cast<int64_t>(filesystem.f_bavail) * static_cast<int64_t>(filesystem.f_frsize);
+  if (free_bytes < min_free) {
+    return absl::ResourceExhaustedError(
+        fmt::format("the storage filesystem has {} bytes free, less than the {} kept free",
+                    free_bytes, min_free));
+  }
+  return absl::OkStatus();
+}
+
+// Counts `n` more decompressed bytes against the layer's and the image's bounds.
+absl::Status Account(DecompressedSource& source, int64_t n) {
+  source.bytes += n;
+  const UnpackLimits& limits = source.limits;
+  if (limits.image_budget != nullptr && !limits.image_budget->Charge(n)) {
+    return absl::ResourceExhaustedError(fmt::format(
+        "the image's layers decompress to more than {} bytes", limits.image_budget->limit()));
+  }
+  if (source.bytes > limits.max_bytes) {
+    return absl::ResourceExhaustedError(
+        fmt::format("the layer decompresses to more than {} bytes", limits.max_bytes));
+  }
+  if (source.bytes >= source.next_space_check) {
+    RETURN_IF_ERROR(CheckFreeSpace(source.root, limits.min_free_bytes));
+    source.next_space_check = source.bytes + kSpaceCheckInterval;
+  }
+  return absl::OkStatus();
+}
+
 la_ssize_t ReadDecompressed(archive*, void* user, const void** data) {
-  auto* source = static_cast<HashingSource*>(user);
-  const la_ssize_t n = archive_read_data(source->raw, source->buffer, sizeof(source->buffer));
-  if (n > 0) source->hash.Update(std::string_view(source->buffer, static_cast<size_t>(n)));
+  auto* source = static_cast<DecompressedSource*>(user);
   *data = source->buffer;
+  if (!source->error.ok()) return -1;
+  const la_ssize_t n = archive_read_data(source->raw, source->buffer, sizeof(source->buffer));
+  if (n < 0) {
+    source->error = ArchiveError(source->raw, "decompress layer");
+    return -1;
+  }
+  const std::string_view chunk(source->buffer, static_cast<size_t>(n));
+  source->hash.Update(chunk);
+  if (const size_t last = chunk.find_last_not_of('\0'); last != std::string_view::npos) {
+    source->nonzero_end = source->bytes + static_cast<int64_t>(last) + 1;
+  }
+  if (absl::Status counted = Account(*source, n); !counted.ok()) {
+    source->error = std::move(counted);
+    return -1;
+  }
   return n;
+}
+
+// Enables exactly the one decompressor the media type names. libarchive answers ARCHIVE_WARN
+// when it would run an external program (gzip -d, zstd -d) for lack of the library: never.
+absl::Status EnableDecompressor(archive* raw, Compression compression) {
+  int rc = ARCHIVE_OK;
+  switch (compression) {
+    case Compression::kNone:
+      rc = archive_read_support_filter_none(raw);
+      break;
+    case Compression::kGzip:
+      rc = archive_read_support_filter_gzip(raw);
+      break;
+    case Compression::kZstd:
+      rc = archive_read_support_filter_zstd(raw);
+      break;
+  }
+  if (rc != ARCHIVE_OK) {
+    return absl::FailedPreconditionError(
+        "this libarchive cannot decompress the layer without an external program");
+  }
+  return archive_read_support_format_raw(raw) == ARCHIVE_OK
+             ? absl::OkStatus()
+             : ArchiveError(raw, "set up the layer reader");
+}
+
+// With no decompressor bidding for the data libarchive passes it through as it is: a layer
+// compressed otherwise than declared (or not at all) is caught here.
+absl::Status CheckDecompressor(archive* raw, Compression compression) {
+  struct Expected {
+    int filter;
+    std::string_view name;
+  };
+  const Expected expected =
+      compression == Compression::kGzip   ? Expected{ARCHIVE_FILTER_GZIP, "gzip"}
+      : compression == Compression::kZstd ? Expected{ARCHIVE_FILTER_ZSTD, "zstd"}
+                                          : Expected{ARCHIVE_FILTER_NONE, ""};
+  if (archive_filter_code(raw, 0) != expected.filter) {
+    return absl::InvalidArgumentError(
+        fmt::format("the layer is not {}-compressed, as its media type says", expected.name));
+  }
+  return absl::OkStatus();
+}
+
+// Reads the decompressed stream to its end: the diff ID covers all of it, and a bomb could
+// hide behind the tar's end. Only zeros (block padding) may follow the end-of-archive marker.
+absl::Status ReadToEnd(archive* tar, DecompressedSource& source) {
+  const int64_t tar_end = archive_filter_bytes(tar, 0);  // what the tar reader consumed
+  const void* rest = nullptr;
+  la_ssize_t n;
+  while ((n = ReadDecompressed(nullptr, &source, &rest)) > 0) {
+  }
+  if (n < 0) return source.error;
+  if (source.nonzero_end > tar_end) {
+    return absl::InvalidArgumentError(
+        fmt::format("non-zero data in the {} bytes after the end of the layer's tar archive",
+                    source.bytes - tar_end));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path,
+absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compression compression,
                                         const std::string& target_dir, const UnpackLimits& limits) {
   sys::UniqueFd file(::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) return ErrnoToStatus(errno, fmt::format("open layer {}", archive_path));
@@ -315,18 +434,18 @@ absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path,
     if (n < 0) return ErrnoToStatus(errno, "read layer");
     return static_cast<size_t>(n);
   };
-  return UnpackLayerFrom(read, target_dir, limits);
+  return UnpackLayerFrom(read, compression, target_dir, limits);
 }
 
-absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, const std::string& target_dir,
+absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression compression,
+                                            const std::string& target_dir,
                                             const UnpackLimits& limits) {
   sys::UniqueFd root(::open(target_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return ErrnoToStatus(errno, fmt::format("open {}", target_dir));
 
   CompressedSource compressed{.read = read, .error = absl::OkStatus(), .buffer = {}};
   ArchivePtr raw(archive_read_new(), &archive_read_free);
-  archive_read_support_filter_all(raw.get());
-  archive_read_support_format_raw(raw.get());
+  RETURN_IF_ERROR(EnableDecompressor(raw.get(), compression));
   if (archive_read_open(raw.get(), &compressed, nullptr, ReadCompressed, nullptr) != ARCHIVE_OK) {
     if (!compressed.error.ok()) return compressed.error;
     return ArchiveError(raw.get(), "open layer");
@@ -336,12 +455,18 @@ absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, const std::
     if (!compressed.error.ok()) return compressed.error;
     return ArchiveError(raw.get(), "read layer");
   }
+  RETURN_IF_ERROR(CheckDecompressor(raw.get(), compression));
 
-  HashingSource source{.raw = raw.get(), .hash = {}, .buffer = {}};
+  DecompressedSource source{.raw = raw.get(), .root = root.get(), .limits = limits};
+  // The first error is the one to report: the download's, then a bound's, then the tar's.
+  const auto first_error = [&](absl::Status fallback) {
+    if (!compressed.error.ok()) return compressed.error;
+    return source.error.ok() ? fallback : source.error;
+  };
   ArchivePtr tar(archive_read_new(), &archive_read_free);
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), &source, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
-    return ArchiveError(tar.get(), "open layer tar");
+    return first_error(ArchiveError(tar.get(), "open layer tar"));
   }
   UnpackStats stats;
   Unpacker unpacker(root.get(), limits);
@@ -349,18 +474,13 @@ absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, const std::
     archive_entry* entry = nullptr;
     const int rc = archive_read_next_header(tar.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
-    if (!compressed.error.ok()) return compressed.error;  // the source failed, not the tar
-    if (rc < ARCHIVE_WARN) return ArchiveError(tar.get(), "read layer entry");
+    if (rc < ARCHIVE_WARN) return first_error(ArchiveError(tar.get(), "read layer entry"));
     if (++stats.entries > limits.max_entries) return Hostile("", "too many entries");
     if (auto unpacked = unpacker.Entry(tar.get(), entry, stats); !unpacked.ok()) {
-      return compressed.error.ok() ? unpacked : compressed.error;
+      return first_error(unpacked);
     }
   }
-  // The tar reader may stop before the end-of-archive padding; the diff ID covers it all.
-  const void* rest = nullptr;
-  while (ReadDecompressed(nullptr, &source, &rest) > 0) {
-  }
-  if (!compressed.error.ok()) return compressed.error;
+  if (absl::Status rest = ReadToEnd(tar.get(), source); !rest.ok()) return first_error(rest);
   stats.diff_id = source.hash.Finish();
   return stats;
 }

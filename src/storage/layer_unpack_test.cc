@@ -1,11 +1,13 @@
 #include "storage/layer_unpack.h"
 
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +49,15 @@ class LayerUnpackTest : public ::testing::Test {
     fs::create_directories(target);
     return target;
   }
+  // A fresh, empty target (what an earlier unpack left is removed).
+  std::string FreshTarget() {
+    fs::remove_all(dir_.Join("diff"));
+    return Target();
+  }
+  absl::StatusOr<UnpackStats> UnpackBytes(const std::string& layer, Compression compression,
+                                          const UnpackLimits& limits = {}) {
+    return UnpackLayer(dir_.WriteFile("layer", layer), compression, FreshTarget(), limits);
+  }
   testing::TempDir dir_;
 };
 
@@ -60,7 +71,7 @@ TEST_F(LayerUnpackTest, UnpacksFilesDirsLinksAndComputesTheDiffId) {
        {.name = "/etc/passwd", .content = "root:x:0:0::/root:/bin/sh\n"}},  // absolute: inside
       /*gzip=*/true);
   const std::string target = Target();
-  auto stats = UnpackLayer(layer, target);
+  auto stats = UnpackLayer(layer, Compression::kGzip, target);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->diff_id, diff_id);
   EXPECT_EQ(stats->entries, 5);
@@ -92,7 +103,7 @@ TEST_F(LayerUnpackTest, UnpacksFromAStreamInSmallChunks) {
     return n;
   };
   const std::string target = Target();
-  auto stats = UnpackLayerFrom(trickle, target);
+  auto stats = UnpackLayerFrom(trickle, Compression::kZstd, target);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(fs::file_size(target + "/data/big"), 300000u);
   EXPECT_EQ(Read(target + "/data/small"), "s");
@@ -112,13 +123,13 @@ TEST_F(LayerUnpackTest, TheStreamsErrorIsTheOneReported) {
     offset += n;
     return n;
   };
-  auto stats = UnpackLayerFrom(failing, Target());
+  auto stats = UnpackLayerFrom(failing, Compression::kGzip, Target());
   EXPECT_EQ(stats.status().code(), absl::StatusCode::kDataLoss) << stats.status();
 }
 
 TEST_F(LayerUnpackTest, DotDotNamesAreRefused) {
   const auto [layer, diff_id] = WriteTar(dir_, {{.name = "../escape", .content = "x"}}, false);
-  auto stats = UnpackLayer(layer, Target());
+  auto stats = UnpackLayer(layer, Compression::kNone, Target());
   ASSERT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(stats.status().message().find(".."), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_.Join("escape")));
@@ -134,7 +145,7 @@ TEST_F(LayerUnpackTest, SymlinkedParentsStayInside) {
                 {.name = "up/planted2", .content = "gotcha"}},
                false);
   const std::string target = Target();
-  auto stats = UnpackLayer(layer, target);
+  auto stats = UnpackLayer(layer, Compression::kNone, target);
   // Either refused or confined; never outside.
   EXPECT_FALSE(fs::exists(dir_.Join("planted")));
   EXPECT_FALSE(fs::exists(fs::path(dir_.path()).parent_path() / "planted2"));
@@ -146,7 +157,8 @@ TEST_F(LayerUnpackTest, SymlinkedParentsStayInside) {
 TEST_F(LayerUnpackTest, HardLinksCannotReachOutside) {
   const auto [layer, diff_id] = WriteTar(
       dir_, {{.name = "passwd", .link = "../../../../etc/passwd", .hardlink = true}}, false);
-  EXPECT_EQ(UnpackLayer(layer, Target()).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(UnpackLayer(layer, Compression::kNone, Target()).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LayerUnpackTest, WhiteoutsBecomeOverlayWhiteouts) {
@@ -159,7 +171,7 @@ TEST_F(LayerUnpackTest, WhiteoutsBecomeOverlayWhiteouts) {
                                           {.name = "var/kept", .content = "k"}},
                                          true);
   const std::string target = Target();
-  ASSERT_TRUE(UnpackLayer(layer, target).ok());
+  ASSERT_TRUE(UnpackLayer(layer, Compression::kGzip, target).ok());
   struct stat whiteout {};
   ASSERT_EQ(lstat((target + "/etc/motd").c_str(), &whiteout), 0);
   EXPECT_TRUE(S_ISCHR(whiteout.st_mode));
@@ -180,7 +192,7 @@ TEST_F(LayerUnpackTest, LaterEntriesReplaceEarlierOnes) {
                                           {.name = "d", .content = "now a file"}},
                                          false);
   const std::string target = Target();
-  ASSERT_TRUE(UnpackLayer(layer, target).ok());
+  ASSERT_TRUE(UnpackLayer(layer, Compression::kNone, target).ok());
   EXPECT_EQ(Read(target + "/a"), "second");
   EXPECT_EQ(Read(target + "/d"), "now a file");
 }
@@ -189,14 +201,127 @@ TEST_F(LayerUnpackTest, LimitsAndGarbage) {
   const auto [layer, diff_id] = WriteTar(
       dir_, {{.name = "big", .content = std::string(1000, 'x')}, {.name = "b", .content = "y"}},
       false);
-  EXPECT_EQ(UnpackLayer(layer, Target(), {.max_entries = 10, .max_bytes = 100}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(UnpackLayer(layer, Compression::kNone, Target(), {.max_entries = 10, .max_bytes = 100})
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
   fs::remove_all(dir_.Join("diff"));
-  EXPECT_EQ(UnpackLayer(layer, Target(), {.max_entries = 1}).status().code(),
+  EXPECT_EQ(UnpackLayer(layer, Compression::kNone, Target(), {.max_entries = 1}).status().code(),
             absl::StatusCode::kInvalidArgument);
   const std::string garbage = dir_.WriteFile("garbage", std::string(5000, '\x7f'));
   fs::remove_all(dir_.Join("diff"));
-  EXPECT_FALSE(UnpackLayer(garbage, Target()).ok());
+  EXPECT_FALSE(UnpackLayer(garbage, Compression::kNone, Target()).ok());
+}
+
+const std::vector<TarEntry> kMotd = {{.name = "etc/motd", .content = "hello"}};
+
+TEST_F(LayerUnpackTest, TheMediaTypesCompressionIsTheOnlyDecompressor) {
+  const std::string diff_id = Sha256Digest(testing::BuildTar(kMotd, testing::Compression::kNone));
+  const std::pair<Compression, testing::Compression> kKinds[] = {
+      {Compression::kNone, testing::Compression::kNone},
+      {Compression::kGzip, testing::Compression::kGzip},
+      {Compression::kZstd, testing::Compression::kZstd}};
+  for (const auto& [declared, declared_as_built] : kKinds) {
+    for (const auto& [unused, actual] : kKinds) {
+      SCOPED_TRACE(::testing::Message() << "declared " << static_cast<int>(declared) << ", built "
+                                        << static_cast<int>(actual));
+      auto stats = UnpackBytes(testing::BuildTar(kMotd, actual), declared);
+      if (declared_as_built == actual) {
+        ASSERT_TRUE(stats.ok()) << stats.status();
+        EXPECT_EQ(stats->diff_id, diff_id);
+        EXPECT_EQ(Read(dir_.Join("diff/etc/motd")), "hello");
+        continue;
+      }
+      EXPECT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
+      if (declared != Compression::kNone) {
+        EXPECT_NE(stats.status().message().find("compressed, as its media type says"),
+                  std::string::npos)
+            << stats.status();
+      }
+    }
+  }
+}
+
+TEST_F(LayerUnpackTest, NoExternalDecompressorEverRuns) {
+  // libarchive runs an external program for lrzip, lzop, grzip, lz4 (without the library)
+  // and more; a layer starting with lrzip's magic must not make crio run one. A fake lrzip
+  // first on PATH would tell.
+  const std::string marker = dir_.Join("lrzip-ran");
+  const std::string lrzip =
+      dir_.WriteFile("bin/lrzip", "#!/bin/sh\ntouch " + marker + "\ncat >/dev/null\n");
+  fs::permissions(lrzip, fs::perms::owner_all);
+  const char* path = ::getenv("PATH");
+  const std::string saved_path = path != nullptr ? path : "/usr/bin:/bin";
+  ::setenv("PATH", (dir_.Join("bin") + ":" + saved_path).c_str(), 1);
+  const std::string layer = std::string("LRZI\0\x06", 6) + std::string(4096, '\x11');
+  for (const Compression declared : {Compression::kNone, Compression::kGzip, Compression::kZstd}) {
+    EXPECT_EQ(UnpackBytes(layer, declared).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  ::setenv("PATH", saved_path.c_str(), 1);
+  EXPECT_FALSE(fs::exists(marker));
+}
+
+TEST_F(LayerUnpackTest, ADecompressionBombStopsAtTheBound) {
+  constexpr int64_t kBound = int64_t{16} << 20;
+  for (const auto& [declared, built] :
+       {std::pair{Compression::kGzip, testing::Compression::kGzip},
+        std::pair{Compression::kZstd, testing::Compression::kZstd}}) {
+    const std::string bomb = testing::BuildZeroBomb(int64_t{4} << 30, built);  // 4 GiB
+    EXPECT_LT(bomb.size(), size_t{8} << 20);
+    const auto start = std::chrono::steady_clock::now();
+    auto stats = UnpackBytes(bomb, declared, {.max_bytes = kBound});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+    ASSERT_EQ(stats.status().code(), absl::StatusCode::kResourceExhausted) << stats.status();
+    EXPECT_NE(stats.status().message().find("decompresses to more than 16777216 bytes"),
+              std::string::npos)
+        << stats.status();
+    EXPECT_LE(fs::file_size(dir_.Join("diff/bomb")), static_cast<uintmax_t>(kBound));
+  }
+}
+
+TEST_F(LayerUnpackTest, TheImagesLayersShareOneBound) {
+  const std::string layer =
+      testing::BuildTar({{.name = "data", .content = std::string(1 << 20, 'x')}}, true);
+  ByteBudget budget((int64_t{3} << 20) / 2);  // room for one layer, not two
+  ASSERT_TRUE(UnpackBytes(layer, Compression::kGzip, {.image_budget = &budget}).ok());
+  auto second = UnpackBytes(layer, Compression::kGzip, {.image_budget = &budget});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted) << second.status();
+  EXPECT_NE(second.status().message().find("the image's layers decompress to more than"),
+            std::string::npos)
+      << second.status();
+}
+
+TEST_F(LayerUnpackTest, LowFreeSpaceStopsTheUnpackBeforeItWrites) {
+  auto stats = UnpackBytes(testing::BuildTar(kMotd, true), Compression::kGzip,
+                           {.min_free_bytes = INT64_MAX});
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kResourceExhausted) << stats.status();
+  EXPECT_NE(stats.status().message().find("free"), std::string::npos) << stats.status();
+  EXPECT_TRUE(fs::is_empty(dir_.Join("diff")));
+}
+
+TEST_F(LayerUnpackTest, OnlyZerosMayFollowTheTarsEnd) {
+  const std::string tar = testing::BuildTar(kMotd, testing::Compression::kNone);
+  // Block padding, as GNU tar writes it (a 10 KiB record): fine, and in the diff ID.
+  const std::string padded = tar + std::string(10240 - tar.size() % 10240, '\0');
+  auto stats = UnpackBytes(padded, Compression::kNone);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->diff_id, Sha256Digest(padded));
+  // Anything else after the end is refused, plain or compressed.
+  for (const auto& [layer, declared] :
+       {std::pair{tar + "hidden", Compression::kNone},
+        std::pair{testing::Compress(padded + "hidden", testing::Compression::kGzip),
+                  Compression::kGzip}}) {
+    stats = UnpackBytes(layer, declared);
+    EXPECT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument) << stats.status();
+    EXPECT_NE(stats.status().message().find("after the end of the layer's tar archive"),
+              std::string::npos)
+        << stats.status();
+  }
+  // Zeros after the end count against the bound like any other byte.
+  const std::string trailing_zeros =
+      testing::Compress(tar + std::string(4 << 20, '\0'), testing::Compression::kGzip);
+  stats = UnpackBytes(trailing_zeros, Compression::kGzip, {.max_bytes = 1 << 20});
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kResourceExhausted) << stats.status();
 }
 
 }  // namespace

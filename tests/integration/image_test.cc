@@ -5,6 +5,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -173,6 +174,31 @@ TEST_F(ImageTest, WhiteoutsLandInOverlayFormAndHostileLayersFailCleanly) {
   for (const auto& entry : fs::directory_iterator(crio_->dir().Join("lib/overlay"))) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos);
   }
+}
+
+TEST_F(ImageTest, ADecompressionBombFailsThePullEarlyAndLeavesNothing) {
+  // The operator bounds what one pull may unpack.
+  std::ofstream(crio_->extra_file(), std::ios::app) << "max_image_size = \"64MiB\"\n";
+  ASSERT_EQ(crio_->Stop(), 0);
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  // 4 GiB of zeros in a few MiB of gzip. Its diff ID is made up: crio must give up on the
+  // layer long before it could check one.
+  const std::string bomb = BuildZeroBomb(int64_t{4} << 30, Compression::kGzip);
+  registry_.Push("bomb", "1", {bomb}, ImageConfig{.diff_ids = {"sha256:" + std::string(64, '0')}});
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult pull = Crioctl({"pull", registry_.host() + "/bomb:1"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(pull.exit_code, 1);
+  EXPECT_NE(pull.err.find("code = ResourceExhausted"), std::string::npos) << pull.err;
+  EXPECT_NE(pull.err.find("decompress to more than 67108864 bytes"), std::string::npos) << pull.err;
+  // Nothing of it stays: no image, no layer, no staging dir.
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, "");
+  EXPECT_TRUE(fs::is_empty(crio_->dir().Join("lib/overlay")));
+  // crio keeps serving: an honest image still pulls.
+  const PushedImage honest = registry_.Push("honest", "1", {kBase, kApp});
+  const RunResult after = Crioctl({"pull", registry_.host() + "/honest:1"});
+  EXPECT_EQ(after.exit_code, 0) << after.err << crio_->Log();
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, honest.id + "\n");
 }
 
 TEST(SecureRegistryTest, VerifiesTlsThroughCertsDAndAuthenticates) {

@@ -63,12 +63,15 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
   stack->signatures = std::make_unique<image::SignatureChecker>(std::move(lookaside), *stack->http);
   stack->puller = std::make_unique<image::Puller>(
       *stack->client, *stack->store, *stack->registries, stack->policy, stack->auth_file,
-      image::PullerOptions{.platform = image::HostPlatform(),
-                           .max_parallel = static_cast<int>(config.image.max_parallel_downloads),
-                           .signatures = stack->signatures.get(),
-                           .namespace_policies = config.image.signature_policy_dir,
-                           .short_name_mode = config.image.short_name_mode,
-                           .observer = std::move(observer)});
+      image::PullerOptions{
+          .platform = image::HostPlatform(),
+          .max_parallel = static_cast<int>(config.image.max_parallel_downloads),
+          .signatures = stack->signatures.get(),
+          .namespace_policies = config.image.signature_policy_dir,
+          .short_name_mode = config.image.short_name_mode,
+          .max_image_bytes =
+              config::ParseSize(config.image.max_image_size).value_or(int64_t{64} << 30),
+          .observer = std::move(observer)});
   stack->images =
       std::make_unique<image::Images>(*stack->puller, *stack->store, *stack->registries);
   return stack;
