@@ -57,7 +57,7 @@ CgroupFeatures ProbeCgroupFeatures() {
   if (std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers", ignored)) {  // v2
     std::ifstream controllers("/sys/fs/cgroup/cgroup.controllers");
     std::string name;
-    CgroupFeatures features;
+    CgroupFeatures features{.v2 = true};
     while (controllers >> name) features.hugetlb |= name == "hugetlb";
     // The root has no memory.swap.max; crio's own cgroup (or any child) does when swap is
     // accounted.
