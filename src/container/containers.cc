@@ -592,6 +592,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.no_new_privileges = request.no_new_privs;
   input.masked_paths = request.masked_paths;
   input.readonly_paths = request.readonly_paths;
+  input.host_masked_paths = options_.host_masked_paths;
+  input.cgroup_v2 = options_.cgroup_v2;
   input.rlimits = Rlimits(options_.default_ulimits);
   input.oom_score_adj = static_cast<int>(request.oom_score_adj);
   if (input.oom_score_adj < 0 && !options_.negative_oom_score_adj) input.oom_score_adj = 0;

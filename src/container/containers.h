@@ -74,6 +74,8 @@ struct ContainersOptions {
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
   bool hugetlb = false;                // the hugetlb controller exists: hugepage limits apply
   bool swap_accounting = false;        // a memory limit without a swap limit gets swap = limit
+  bool cgroup_v2 = false;              // unprivileged containers get a cgroup namespace
+  std::vector<std::string> host_masked_paths;  // spec::HostMaskedPaths(), probed at start-up
   std::string boot_id;
   // The options SIGHUP may change, read at each use; empty: ReloadableOptions' defaults.
   std::function<ReloadableOptions()> reloadable;

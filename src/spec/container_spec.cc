@@ -1,6 +1,8 @@
 #include "spec/container_spec.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <initializer_list>
 
 namespace crio::spec {
 namespace {
@@ -50,6 +52,7 @@ json Mounts(const ContainerSpecInput& input) {
 
 json Namespaces(const ContainerSpecInput& input) {
   json namespaces = json::array({{{"type", "mount"}}});
+  if (input.cgroup_v2 && !input.privileged) namespaces.push_back({{"type", "cgroup"}});
   if (!input.host_pid) {
     json pid = {{"type", "pid"}};
     if (!input.pid_path.empty()) pid["path"] = input.pid_path;
@@ -110,6 +113,16 @@ json Process(const ContainerSpecInput& input) {
   return process;
 }
 
+// Sorted, each path once (as CRI-O lists them).
+std::vector<std::string> Union(std::initializer_list<const std::vector<std::string>*> lists) {
+  std::vector<std::string> out;
+  for (const std::vector<std::string>* list : lists)
+    out.insert(out.end(), list->begin(), list->end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace
 
 json ResourcesToJson(const spec::Resources& resources) { return LinuxResources(resources); }
@@ -134,6 +147,22 @@ const std::vector<std::string>& DefaultMaskedPaths() {
 const std::vector<std::string>& DefaultReadonlyPaths() {
   static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                                  "/proc/sysrq-trigger"};
+  return paths;
+}
+
+std::vector<std::string> HostMaskedPaths(const std::string& sys) {
+  std::vector<std::string> paths;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(sys + "/devices/system/cpu", error)) {
+    const std::string name = entry.path().filename().string();  // the glob's cpu*
+    std::error_code ignored;
+    if (name.starts_with("cpu") &&
+        std::filesystem::is_directory(entry.path() / "thermal_throttle", ignored)) {
+      paths.push_back("/sys/devices/system/cpu/" + name + "/thermal_throttle");
+    }
+  }
+  std::sort(paths.begin(), paths.end());
   return paths;
 }
 
@@ -174,9 +203,8 @@ json BuildSpec(const ContainerSpecInput& input) {
   }
   if (!input.privileged) {
     linux_section["maskedPaths"] =
-        input.masked_paths.empty() ? DefaultMaskedPaths() : input.masked_paths;
-    linux_section["readonlyPaths"] =
-        input.readonly_paths.empty() ? DefaultReadonlyPaths() : input.readonly_paths;
+        Union({&DefaultMaskedPaths(), &input.host_masked_paths, &input.masked_paths});
+    linux_section["readonlyPaths"] = Union({&DefaultReadonlyPaths(), &input.readonly_paths});
   }
   if (input.seccomp) linux_section["seccomp"] = *input.seccomp;
   json spec = {{"ociVersion", "1.0.2"},

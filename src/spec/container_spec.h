@@ -75,8 +75,15 @@ struct ContainerSpecInput {
   bool privileged = false;
   std::vector<std::string> capabilities;  // "CAP_…", final
   bool no_new_privileges = false;
-  std::vector<std::string> masked_paths;    // empty: CRI-O's defaults
-  std::vector<std::string> readonly_paths;  // empty: CRI-O's defaults
+  // Unprivileged containers get these on top of CRI-O's defaults, never instead of them.
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  // Host-specific default masks (HostMaskedPaths), resolved by the caller.
+  std::vector<std::string> host_masked_paths;
+  // The host mounts cgroup v2 at /sys/fs/cgroup: unprivileged containers get a cgroup
+  // namespace of their own, so /proc/self/cgroup and the cgroup mount show only their
+  // subtree. (The caller probes it: this function does no I/O.)
+  bool cgroup_v2 = false;
   std::vector<Rlimit> rlimits;
   int oom_score_adj = 0;
   std::string cgroups_path;
@@ -92,8 +99,13 @@ nlohmann::json BuildSpec(const ContainerSpecInput& input);
 // device rules, which an update must not touch.
 nlohmann::json ResourcesToJson(const Resources& resources);
 
-// CRI-O's default masked and readonly paths.
+// CRI-O's default masked and readonly paths, the same on every host.
 const std::vector<std::string>& DefaultMaskedPaths();
 const std::vector<std::string>& DefaultReadonlyPaths();
+
+// The default masks that depend on the host: each CPU's thermal_throttle directory
+// (/sys/devices/system/cpu/cpu*/thermal_throttle) under `sys` that exists. Reads the
+// directory; called once at start-up.
+std::vector<std::string> HostMaskedPaths(const std::string& sys = "/sys");
 
 }  // namespace crio::spec

@@ -1,6 +1,10 @@
 #include "spec/container_spec.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "gtest/gtest.h"
+#include "testing/temp_dir.h"
 
 namespace crio::spec {
 namespace {
@@ -97,6 +101,58 @@ TEST(BuildSpecTest, PrivilegedHostPidAndOverrides) {
     EXPECT_NE(ns["type"], "pid");
     EXPECT_NE(ns["type"], "network");
   }
+}
+
+TEST(BuildSpecTest, RequestedMasksAddToTheDefaultsNeverReplaceThem) {
+  ContainerSpecInput input = Basic();
+  input.host_masked_paths = {"/sys/devices/system/cpu/cpu0/thermal_throttle"};
+  input.masked_paths = {"/proc/kcore", "/proc/extra"};  // a partial list, as a kubelet may send
+  input.readonly_paths = {"/proc/sys", "/proc/more"};
+  const json spec = BuildSpec(input);
+  const auto masked = spec["linux"]["maskedPaths"].get<std::vector<std::string>>();
+  for (const std::string& path : DefaultMaskedPaths()) {
+    EXPECT_EQ(std::count(masked.begin(), masked.end(), path), 1) << path;
+  }
+  for (const char* path : {"/proc/extra", "/sys/devices/system/cpu/cpu0/thermal_throttle",
+                           "/sys/fs/selinux", "/proc/interrupts", "/proc/asound"}) {
+    EXPECT_EQ(std::count(masked.begin(), masked.end(), path), 1) << path;
+  }
+  EXPECT_TRUE(std::is_sorted(masked.begin(), masked.end()));
+  EXPECT_EQ(masked.size(), DefaultMaskedPaths().size() + 2);
+  const auto readonly = spec["linux"]["readonlyPaths"].get<std::vector<std::string>>();
+  EXPECT_EQ(readonly, (std::vector<std::string>{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/more",
+                                                "/proc/sys", "/proc/sysrq-trigger"}));
+
+  input.privileged = true;  // privileged: none at all, whatever was asked
+  EXPECT_FALSE(BuildSpec(input)["linux"].contains("maskedPaths"));
+  EXPECT_FALSE(BuildSpec(input)["linux"].contains("readonlyPaths"));
+}
+
+TEST(HostMaskedPathsTest, ThermalThrottleDirectoriesThatExist) {
+  crio::testing::TempDir sys;
+  std::filesystem::create_directories(sys.Join("devices/system/cpu/cpu0/thermal_throttle"));
+  std::filesystem::create_directories(sys.Join("devices/system/cpu/cpu1"));
+  std::filesystem::create_directories(sys.Join("devices/system/cpu/cpu12/thermal_throttle"));
+  EXPECT_EQ(HostMaskedPaths(sys.path()),
+            (std::vector<std::string>{"/sys/devices/system/cpu/cpu0/thermal_throttle",
+                                      "/sys/devices/system/cpu/cpu12/thermal_throttle"}));
+  EXPECT_TRUE(HostMaskedPaths(sys.Join("absent")).empty());
+}
+
+TEST(BuildSpecTest, CgroupNamespaceOnCgroupV2ForUnprivilegedContainers) {
+  ContainerSpecInput input = Basic();
+  auto has_cgroupns = [](const ContainerSpecInput& spec_input) {
+    const json spec = BuildSpec(spec_input);
+    for (const json& ns : spec["linux"]["namespaces"]) {
+      if (ns["type"] == "cgroup") return !ns.contains("path");  // a new one
+    }
+    return false;
+  };
+  EXPECT_FALSE(has_cgroupns(input));  // cgroup v1: the host's, as under CRI-O
+  input.cgroup_v2 = true;
+  EXPECT_TRUE(has_cgroupns(input));
+  input.privileged = true;  // privileged containers see the host's cgroups
+  EXPECT_FALSE(has_cgroupns(input));
 }
 
 }  // namespace

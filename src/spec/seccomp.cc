@@ -1,8 +1,12 @@
 #include "spec/seccomp.h"
 
 #include <algorithm>
-#include <set>
+#include <cerrno>
+#include <charconv>
+#include <map>
+#include <optional>
 
+#include "common/status_macros.h"
 #include "fmt/format.h"
 
 namespace crio::spec {
@@ -10,494 +14,215 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kEperm = 1;
-constexpr int kEnosys = 38;
-// CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
-// CLONE_NEWNET
-constexpr uint64_t kNamespaceFlags = 0x7E020000;
-
-// Allowed to every container.
-constexpr const char* kAllowed[] = {"accept",
-                                    "accept4",
-                                    "access",
-                                    "adjtimex",
-                                    "alarm",
-                                    "arch_prctl",
-                                    "bind",
-                                    "brk",
-                                    "cachestat",
-                                    "capget",
-                                    "capset",
-                                    "chdir",
-                                    "chmod",
-                                    "chown",
-                                    "chown32",
-                                    "clock_adjtime",
-                                    "clock_adjtime64",
-                                    "clock_getres",
-                                    "clock_getres_time64",
-                                    "clock_gettime",
-                                    "clock_gettime64",
-                                    "clock_nanosleep",
-                                    "clock_nanosleep_time64",
-                                    "close",
-                                    "close_range",
-                                    "connect",
-                                    "copy_file_range",
-                                    "creat",
-                                    "dup",
-                                    "dup2",
-                                    "dup3",
-                                    "epoll_create",
-                                    "epoll_create1",
-                                    "epoll_ctl",
-                                    "epoll_ctl_old",
-                                    "epoll_pwait",
-                                    "epoll_pwait2",
-                                    "epoll_wait",
-                                    "epoll_wait_old",
-                                    "eventfd",
-                                    "eventfd2",
-                                    "execve",
-                                    "execveat",
-                                    "exit",
-                                    "exit_group",
-                                    "faccessat",
-                                    "faccessat2",
-                                    "fadvise64",
-                                    "fadvise64_64",
-                                    "fallocate",
-                                    "fanotify_mark",
-                                    "fchdir",
-                                    "fchmod",
-                                    "fchmodat",
-                                    "fchmodat2",
-                                    "fchown",
-                                    "fchown32",
-                                    "fchownat",
-                                    "fcntl",
-                                    "fcntl64",
-                                    "fdatasync",
-                                    "fgetxattr",
-                                    "flistxattr",
-                                    "flock",
-                                    "fork",
-                                    "fremovexattr",
-                                    "fsetxattr",
-                                    "fstat",
-                                    "fstat64",
-                                    "fstatat64",
-                                    "fstatfs",
-                                    "fstatfs64",
-                                    "fsync",
-                                    "ftruncate",
-                                    "ftruncate64",
-                                    "futex",
-                                    "futex_requeue",
-                                    "futex_time64",
-                                    "futex_wait",
-                                    "futex_waitv",
-                                    "futex_wake",
-                                    "futimesat",
-                                    "getcpu",
-                                    "getcwd",
-                                    "getdents",
-                                    "getdents64",
-                                    "getegid",
-                                    "getegid32",
-                                    "geteuid",
-                                    "geteuid32",
-                                    "getgid",
-                                    "getgid32",
-                                    "getgroups",
-                                    "getgroups32",
-                                    "getitimer",
-                                    "getpeername",
-                                    "getpgid",
-                                    "getpgrp",
-                                    "getpid",
-                                    "getppid",
-                                    "getpriority",
-                                    "getrandom",
-                                    "getresgid",
-                                    "getresgid32",
-                                    "getresuid",
-                                    "getresuid32",
-                                    "getrlimit",
-                                    "get_robust_list",
-                                    "getrusage",
-                                    "getsid",
-                                    "getsockname",
-                                    "getsockopt",
-                                    "get_thread_area",
-                                    "gettid",
-                                    "gettimeofday",
-                                    "getuid",
-                                    "getuid32",
-                                    "getxattr",
-                                    "inotify_add_watch",
-                                    "inotify_init",
-                                    "inotify_init1",
-                                    "inotify_rm_watch",
-                                    "io_cancel",
-                                    "ioctl",
-                                    "io_destroy",
-                                    "io_getevents",
-                                    "io_pgetevents",
-                                    "io_pgetevents_time64",
-                                    "ioprio_get",
-                                    "ioprio_set",
-                                    "io_setup",
-                                    "io_submit",
-                                    "io_uring_enter",
-                                    "io_uring_register",
-                                    "io_uring_setup",
-                                    "ipc",
-                                    "kill",
-                                    "landlock_add_rule",
-                                    "landlock_create_ruleset",
-                                    "landlock_restrict_self",
-                                    "lchown",
-                                    "lchown32",
-                                    "lgetxattr",
-                                    "link",
-                                    "linkat",
-                                    "listen",
-                                    "listxattr",
-                                    "llistxattr",
-                                    "_llseek",
-                                    "lremovexattr",
-                                    "lseek",
-                                    "lsetxattr",
-                                    "lstat",
-                                    "lstat64",
-                                    "madvise",
-                                    "map_shadow_stack",
-                                    "membarrier",
-                                    "memfd_create",
-                                    "memfd_secret",
-                                    "mincore",
-                                    "mkdir",
-                                    "mkdirat",
-                                    "mknod",
-                                    "mknodat",
-                                    "mlock",
-                                    "mlock2",
-                                    "mlockall",
-                                    "mmap",
-                                    "mmap2",
-                                    "mprotect",
-                                    "mq_getsetattr",
-                                    "mq_notify",
-                                    "mq_open",
-                                    "mq_timedreceive",
-                                    "mq_timedreceive_time64",
-                                    "mq_timedsend",
-                                    "mq_timedsend_time64",
-                                    "mq_unlink",
-                                    "mremap",
-                                    "msgctl",
-                                    "msgget",
-                                    "msgrcv",
-                                    "msgsnd",
-                                    "msync",
-                                    "munlock",
-                                    "munlockall",
-                                    "munmap",
-                                    "name_to_handle_at",
-                                    "nanosleep",
-                                    "newfstatat",
-                                    "_newselect",
-                                    "open",
-                                    "openat",
-                                    "openat2",
-                                    "pause",
-                                    "pidfd_open",
-                                    "pidfd_send_signal",
-                                    "pipe",
-                                    "pipe2",
-                                    "pkey_alloc",
-                                    "pkey_free",
-                                    "pkey_mprotect",
-                                    "poll",
-                                    "ppoll",
-                                    "ppoll_time64",
-                                    "prctl",
-                                    "pread64",
-                                    "preadv",
-                                    "preadv2",
-                                    "prlimit64",
-                                    "process_mrelease",
-                                    "pselect6",
-                                    "pselect6_time64",
-                                    "pwrite64",
-                                    "pwritev",
-                                    "pwritev2",
-                                    "read",
-                                    "readahead",
-                                    "readlink",
-                                    "readlinkat",
-                                    "readv",
-                                    "recv",
-                                    "recvfrom",
-                                    "recvmmsg",
-                                    "recvmmsg_time64",
-                                    "recvmsg",
-                                    "remap_file_pages",
-                                    "removexattr",
-                                    "rename",
-                                    "renameat",
-                                    "renameat2",
-                                    "restart_syscall",
-                                    "rmdir",
-                                    "rseq",
-                                    "rt_sigaction",
-                                    "rt_sigpending",
-                                    "rt_sigprocmask",
-                                    "rt_sigqueueinfo",
-                                    "rt_sigreturn",
-                                    "rt_sigsuspend",
-                                    "rt_sigtimedwait",
-                                    "rt_sigtimedwait_time64",
-                                    "rt_tgsigqueueinfo",
-                                    "sched_getaffinity",
-                                    "sched_getattr",
-                                    "sched_getparam",
-                                    "sched_get_priority_max",
-                                    "sched_get_priority_min",
-                                    "sched_getscheduler",
-                                    "sched_rr_get_interval",
-                                    "sched_rr_get_interval_time64",
-                                    "sched_setaffinity",
-                                    "sched_setattr",
-                                    "sched_setparam",
-                                    "sched_setscheduler",
-                                    "sched_yield",
-                                    "seccomp",
-                                    "select",
-                                    "semctl",
-                                    "semget",
-                                    "semop",
-                                    "semtimedop",
-                                    "semtimedop_time64",
-                                    "send",
-                                    "sendfile",
-                                    "sendfile64",
-                                    "sendmmsg",
-                                    "sendmsg",
-                                    "sendto",
-                                    "setfsgid",
-                                    "setfsgid32",
-                                    "setfsuid",
-                                    "setfsuid32",
-                                    "setgid",
-                                    "setgid32",
-                                    "setgroups",
-                                    "setgroups32",
-                                    "setitimer",
-                                    "setpgid",
-                                    "setpriority",
-                                    "setregid",
-                                    "setregid32",
-                                    "setresgid",
-                                    "setresgid32",
-                                    "setresuid",
-                                    "setresuid32",
-                                    "setreuid",
-                                    "setreuid32",
-                                    "setrlimit",
-                                    "set_robust_list",
-                                    "setsid",
-                                    "setsockopt",
-                                    "set_thread_area",
-                                    "set_tid_address",
-                                    "setuid",
-                                    "setuid32",
-                                    "setxattr",
-                                    "shmat",
-                                    "shmctl",
-                                    "shmdt",
-                                    "shmget",
-                                    "shutdown",
-                                    "sigaltstack",
-                                    "signalfd",
-                                    "signalfd4",
-                                    "sigprocmask",
-                                    "sigreturn",
-                                    "socket",
-                                    "socketcall",
-                                    "socketpair",
-                                    "splice",
-                                    "stat",
-                                    "stat64",
-                                    "statfs",
-                                    "statfs64",
-                                    "statx",
-                                    "symlink",
-                                    "symlinkat",
-                                    "sync",
-                                    "sync_file_range",
-                                    "syncfs",
-                                    "sysinfo",
-                                    "tee",
-                                    "tgkill",
-                                    "time",
-                                    "timer_create",
-                                    "timer_delete",
-                                    "timer_getoverrun",
-                                    "timer_gettime",
-                                    "timer_gettime64",
-                                    "timer_settime",
-                                    "timer_settime64",
-                                    "timerfd_create",
-                                    "timerfd_gettime",
-                                    "timerfd_gettime64",
-                                    "timerfd_settime",
-                                    "timerfd_settime64",
-                                    "times",
-                                    "tkill",
-                                    "truncate",
-                                    "truncate64",
-                                    "ugetrlimit",
-                                    "umask",
-                                    "uname",
-                                    "unlink",
-                                    "unlinkat",
-                                    "utime",
-                                    "utimensat",
-                                    "utimensat_time64",
-                                    "utimes",
-                                    "vfork",
-                                    "vmsplice",
-                                    "wait4",
-                                    "waitid",
-                                    "waitpid",
-                                    "write",
-                                    "writev"};
-
-struct CapabilityRule {
-  const char* capability;
-  std::vector<const char*> syscalls;
-};
-
-// Allowed only with the capability.
-const CapabilityRule kCapabilityRules[] = {
-    {"CAP_SYS_ADMIN",
-     {"bpf",           "clone",         "clone3",      "fanotify_init",   "fsconfig",
-      "fsmount",       "fsopen",        "fspick",      "lookup_dcookie",  "mount",
-      "mount_setattr", "move_mount",    "open_tree",   "perf_event_open", "quotactl",
-      "quotactl_fd",   "setdomainname", "sethostname", "setns",           "syslog",
-      "umount",        "umount2",       "unshare"}},
-    {"CAP_SYS_BOOT", {"reboot"}},
-    {"CAP_SYS_CHROOT", {"chroot"}},
-    {"CAP_SYS_MODULE", {"delete_module", "init_module", "finit_module"}},
-    {"CAP_SYS_PACCT", {"acct"}},
-    {"CAP_SYS_PTRACE",
-     {"kcmp", "pidfd_getfd", "process_madvise", "process_vm_readv", "process_vm_writev", "ptrace"}},
-    {"CAP_SYS_RAWIO", {"iopl", "ioperm"}},
-    {"CAP_SYS_TIME", {"settimeofday", "stime", "clock_settime", "clock_settime64"}},
-    {"CAP_SYS_TTY_CONFIG", {"vhangup"}},
-    {"CAP_SYS_NICE", {"get_mempolicy", "mbind", "set_mempolicy", "set_mempolicy_home_node"}},
-    {"CAP_SYSLOG", {"syslog"}},
-    {"CAP_BPF", {"bpf"}},
-    {"CAP_PERFMON", {"perf_event_open"}},
-};
-
-json Rule(std::vector<std::string> names, const char* action) {
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  return {{"names", names}, {"action", action}};
+// The errno names profiles use, as in <errno.h>.
+const std::map<std::string, int, std::less<>>& ErrnoNames() {
+  static const std::map<std::string, int, std::less<>> names = {
+      {"EPERM", EPERM},
+      {"ENOENT", ENOENT},
+      {"ESRCH", ESRCH},
+      {"EINTR", EINTR},
+      {"EIO", EIO},
+      {"ENXIO", ENXIO},
+      {"E2BIG", E2BIG},
+      {"ENOEXEC", ENOEXEC},
+      {"EBADF", EBADF},
+      {"ECHILD", ECHILD},
+      {"EAGAIN", EAGAIN},
+      {"ENOMEM", ENOMEM},
+      {"EACCES", EACCES},
+      {"EFAULT", EFAULT},
+      {"EBUSY", EBUSY},
+      {"EEXIST", EEXIST},
+      {"EXDEV", EXDEV},
+      {"ENODEV", ENODEV},
+      {"ENOTDIR", ENOTDIR},
+      {"EISDIR", EISDIR},
+      {"EINVAL", EINVAL},
+      {"ENFILE", ENFILE},
+      {"EMFILE", EMFILE},
+      {"ENOTTY", ENOTTY},
+      {"ETXTBSY", ETXTBSY},
+      {"EFBIG", EFBIG},
+      {"ENOSPC", ENOSPC},
+      {"ESPIPE", ESPIPE},
+      {"EROFS", EROFS},
+      {"EMLINK", EMLINK},
+      {"EPIPE", EPIPE},
+      {"EDOM", EDOM},
+      {"ERANGE", ERANGE},
+      {"EDEADLK", EDEADLK},
+      {"ENOSYS", ENOSYS},
+      {"ELOOP", ELOOP},
+      {"ENOTSUP", ENOTSUP},
+      {"EOPNOTSUPP", EOPNOTSUPP},
+      {"EPROTONOSUPPORT", EPROTONOSUPPORT},
+      {"EAFNOSUPPORT", EAFNOSUPPORT},
+      {"ENOTSOCK", ENOTSOCK},
+      {"ECONNREFUSED", ECONNREFUSED},
+  };
+  return names;
 }
 
-bool Has(const std::vector<std::string>& capabilities, const std::string& capability) {
-  return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
+// The errnoRet of `object`: its `name_key` ("EPERM" or "1") when set, else `number_key`;
+// nullopt when neither is.
+absl::StatusOr<std::optional<json>> Errno(const json& object, const char* name_key,
+                                          const char* number_key) {
+  const json name = object.value(name_key, json());
+  if (name.is_string() && !name.get<std::string>().empty()) {
+    const std::string text = name.get<std::string>();
+    unsigned number = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error == std::errc() && end == text.data() + text.size()) return json(number);
+    const auto known = ErrnoNames().find(text);
+    if (known == ErrnoNames().end()) {
+      return absl::InvalidArgumentError(fmt::format("unknown errno \"{}\"", text));
+    }
+    return json(known->second);
+  }
+  const json number = object.value(number_key, json());
+  if (number.is_null()) return std::nullopt;
+  if (!number.is_number_integer() || number.get<int64_t>() < 0) {
+    return absl::InvalidArgumentError(fmt::format("{} is not an errno number", number_key));
+  }
+  return number;
+}
+
+std::string_view SeccompArchOf(std::string_view arch) {
+  static const std::map<std::string_view, std::string_view> kArches = {
+      {"amd64", "SCMP_ARCH_X86_64"},    {"386", "SCMP_ARCH_X86"},
+      {"arm64", "SCMP_ARCH_AARCH64"},   {"arm", "SCMP_ARCH_ARM"},
+      {"ppc64le", "SCMP_ARCH_PPC64LE"}, {"s390x", "SCMP_ARCH_S390X"},
+      {"riscv64", "SCMP_ARCH_RISCV64"}};
+  const auto found = kArches.find(arch);
+  return found == kArches.end() ? std::string_view() : found->second;
+}
+
+// OCI "architectures": the native archMap entry with its sub-architectures, or the
+// profile's own list; none (libseccomp's native) otherwise.
+absl::StatusOr<json> Architectures(const json& profile, std::string_view arch) {
+  const json listed = profile.value("architectures", json::array());
+  const json map = profile.value("archMap", json::array());
+  if (!listed.is_array() || !map.is_array()) {
+    return absl::InvalidArgumentError("architectures and archMap must be lists");
+  }
+  if (!listed.empty() && !map.empty()) {
+    return absl::InvalidArgumentError("both architectures and archMap are set; use one");
+  }
+  if (!listed.empty()) return listed;
+  json out = json::array();
+  for (const json& entry : map) {
+    if (!entry.is_object() || entry.value("architecture", "") != SeccompArchOf(arch)) continue;
+    out.push_back(entry["architecture"]);
+    for (const json& sub : entry.value("subArchitectures", json::array())) out.push_back(sub);
+    break;
+  }
+  return out;
+}
+
+// The strings under `filter`["key"] ({"caps": [...], "arches": [...]}).
+std::vector<std::string> FilterList(const json& rule, const char* filter, const char* key) {
+  std::vector<std::string> out;
+  const json& object = rule.contains(filter) ? rule[filter] : json();
+  if (!object.is_object() || !object.contains(key) || !object[key].is_array()) return out;
+  for (const json& item : object[key]) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Whether `rule` holds for a container with `capabilities` on `arch` (containers/common's
+// reading: every included capability, none excluded).
+bool Applies(const json& rule, const std::vector<std::string>& capabilities,
+             std::string_view arch) {
+  const auto has = [&](const std::string& cap) { return Contains(capabilities, cap); };
+  const std::vector<std::string> include_caps = FilterList(rule, "includes", "caps");
+  const std::vector<std::string> include_arches = FilterList(rule, "includes", "arches");
+  const std::vector<std::string> exclude_caps = FilterList(rule, "excludes", "caps");
+  if (Contains(FilterList(rule, "excludes", "arches"), arch)) return false;
+  if (std::any_of(exclude_caps.begin(), exclude_caps.end(), has)) return false;
+  if (!include_arches.empty() && !Contains(include_arches, arch)) return false;
+  return std::all_of(include_caps.begin(), include_caps.end(), has);
+}
+
+absl::StatusOr<json> OciRule(const json& rule) {
+  if (!rule.contains("action") || !rule["action"].is_string()) {
+    return absl::InvalidArgumentError("a syscall rule has no action");
+  }
+  json names = rule.value("names", json::array());
+  if (rule.contains("name")) {  // the older single-name form
+    if (!names.empty()) return absl::InvalidArgumentError("a rule has both name and names");
+    names = json::array({rule["name"]});
+  }
+  if (!names.is_array() || names.empty()) {
+    return absl::InvalidArgumentError("a syscall rule names no syscall");
+  }
+  json out = {{"names", names}, {"action", rule["action"]}};
+  const json args = rule.value("args", json());
+  if (args.is_array() && !args.empty()) out["args"] = args;
+  ASSIGN_OR_RETURN(const std::optional<json> errno_ret, Errno(rule, "errno", "errnoRet"));
+  if (errno_ret) out["errnoRet"] = *errno_ret;
+  return out;
 }
 
 }  // namespace
 
+std::string_view NativeSeccompArch() {
+#if defined(__x86_64__)
+  return "amd64";
+#elif defined(__aarch64__)
+  return "arm64";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return "ppc64le";
+#elif defined(__s390x__)
+  return "s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+  return "riscv64";
+#else
+  return "";
+#endif
+}
+
+absl::StatusOr<json> ResolveSeccompProfile(const json& profile,
+                                           const std::vector<std::string>& capabilities,
+                                           std::string_view arch) {
+  if (!profile.is_object()) return absl::InvalidArgumentError("seccomp profile is not an object");
+  if (!profile.contains("defaultAction") || !profile["defaultAction"].is_string()) {
+    return absl::InvalidArgumentError("seccomp profile has no defaultAction");
+  }
+  json out = {{"defaultAction", profile["defaultAction"]}};
+  ASSIGN_OR_RETURN(const std::optional<json> default_errno,
+                   Errno(profile, "defaultErrno", "defaultErrnoRet"));
+  if (default_errno) out["defaultErrnoRet"] = *default_errno;
+  ASSIGN_OR_RETURN(const json architectures, Architectures(profile, arch));
+  if (!architectures.empty()) out["architectures"] = architectures;
+  if (profile.contains("flags") && profile["flags"].is_array()) out["flags"] = profile["flags"];
+  const json rules = profile.value("syscalls", json::array());
+  if (!rules.is_array()) return absl::InvalidArgumentError("syscalls is not a list");
+  json syscalls = json::array();
+  for (const json& rule : rules) {
+    if (!rule.is_object()) return absl::InvalidArgumentError("a syscall rule is not an object");
+    if (!Applies(rule, capabilities, arch)) continue;
+    ASSIGN_OR_RETURN(json converted, OciRule(rule));
+    syscalls.push_back(std::move(converted));
+  }
+  out["syscalls"] = syscalls;
+  return out;
+}
+
 json DefaultSeccompProfile(const std::vector<std::string>& capabilities) {
-  std::vector<std::string> allowed(std::begin(kAllowed), std::end(kAllowed));
-  for (const CapabilityRule& rule : kCapabilityRules) {
-    if (Has(capabilities, rule.capability)) {
-      allowed.insert(allowed.end(), rule.syscalls.begin(), rule.syscalls.end());
-    }
-  }
-  json syscalls = json::array({Rule(allowed, "SCMP_ACT_ALLOW")});
-  // personality: only the harmless domains (PER_LINUX, PER_LINUX32, UNAME26 variants, query).
-  for (const uint64_t persona : {0x0ULL, 0x8ULL, 0x20000ULL, 0x20008ULL, 0xffffffffULL}) {
-    syscalls.push_back({{"names", {"personality"}},
-                        {"action", "SCMP_ACT_ALLOW"},
-                        {"args", {{{"index", 0}, {"value", persona}, {"op", "SCMP_CMP_EQ"}}}}});
-  }
-  if (!Has(capabilities, "CAP_SYS_ADMIN")) {
-    // clone without namespace flags; clone3 cannot be inspected, so it says "not here" and
-    // libcs fall back to clone.
-    syscalls.push_back({{"names", {"clone"}},
-                        {"action", "SCMP_ACT_ALLOW"},
-                        {"args",
-                         {{{"index", 0},
-                           {"value", kNamespaceFlags},
-                           {"valueTwo", 0},
-                           {"op", "SCMP_CMP_MASKED_EQ"}}}}});
-    syscalls.push_back(
-        {{"names", {"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEnosys}});
-  }
-  return {{"defaultAction", "SCMP_ACT_ERRNO"},
-          {"defaultErrnoRet", kEperm},
-          {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
-          {"syscalls", syscalls}};
+  // The built-in rules are well-formed (seccomp_test resolves them), so this cannot fail.
+  return ResolveSeccompProfile(BuiltInSeccompProfile(), capabilities).value();
 }
 
 absl::StatusOr<json> ParseSeccompProfile(const std::string& text,
                                          const std::vector<std::string>& capabilities) {
   const json profile = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!profile.is_object()) return absl::InvalidArgumentError("seccomp profile is not JSON");
-  if (!profile.contains("defaultAction") || !profile["defaultAction"].is_string()) {
-    return absl::InvalidArgumentError("seccomp profile has no defaultAction");
-  }
-  json out = {{"defaultAction", profile["defaultAction"]}};
-  if (profile.contains("defaultErrnoRet")) out["defaultErrnoRet"] = profile["defaultErrnoRet"];
-  std::set<std::string> architectures;
-  if (profile.contains("architectures") && profile["architectures"].is_array()) {
-    for (const json& arch : profile["architectures"]) architectures.insert(arch.get<std::string>());
-  }
-  if (profile.contains("archMap") && profile["archMap"].is_array()) {
-    for (const json& entry : profile["archMap"]) {
-      architectures.insert(entry.value("architecture", ""));
-      for (const json& sub : entry.value("subArchitectures", json::array())) {
-        architectures.insert(sub.get<std::string>());
-      }
-    }
-  }
-  architectures.erase("");
-  if (!architectures.empty()) out["architectures"] = architectures;
-  json syscalls = json::array();
-  for (const json& rule : profile.value("syscalls", json::array())) {
-    if (!rule.is_object() || !rule.contains("action")) {
-      return absl::InvalidArgumentError("seccomp profile: a syscall rule has no action");
-    }
-    auto caps_of = [&](const char* key) {
-      return rule.contains(key) && rule[key].is_object() ? rule[key].value("caps", json::array())
-                                                         : json::array();
-    };
-    const json includes = caps_of("includes"), excludes = caps_of("excludes");
-    const bool included = std::all_of(includes.begin(), includes.end(), [&](const json& cap) {
-      return cap.is_string() && Has(capabilities, cap.get<std::string>());
-    });
-    const bool excluded = std::any_of(excludes.begin(), excludes.end(), [&](const json& cap) {
-      return cap.is_string() && Has(capabilities, cap.get<std::string>());
-    });
-    if (!included || excluded) continue;
-    json kept = rule;
-    for (const char* key : {"includes", "excludes", "comment"}) kept.erase(key);
-    if (kept.contains("name") && !kept.contains("names")) {  // the older single-name form
-      kept["names"] = json::array({kept["name"]});
-      kept.erase("name");
-    }
-    syscalls.push_back(kept);
-  }
-  out["syscalls"] = syscalls;
-  return out;
+  return ResolveSeccompProfile(profile, capabilities);
 }
 
 }  // namespace crio::spec

@@ -63,7 +63,7 @@ CgroupFeatures ProbeCgroupFeatures() {
     std::istringstream controllers(
         ReadFileToString("/sys/fs/cgroup/cgroup.controllers", 1 << 20).value_or(""));
     std::string name;
-    CgroupFeatures features;
+    CgroupFeatures features{.v2 = true};
     while (controllers >> name) features.hugetlb |= name == "hugetlb";
     // The root has no memory.swap.max; crio's own cgroup (or any child) does when swap is
     // accounted.

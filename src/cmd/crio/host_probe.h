@@ -33,6 +33,7 @@ uint64_t BoundingCapabilities();
 // Whether this host's cgroups have the hugetlb controller (CRI hugepage limits apply only
 // then) and swap accounting (memory limits then default the swap limit to the same value).
 struct CgroupFeatures {
+  bool v2 = false;  // /sys/fs/cgroup is the unified (v2) hierarchy
   bool hugetlb = false;
   bool swap = false;
 };

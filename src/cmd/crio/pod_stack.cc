@@ -10,6 +10,7 @@
 #include "image/auth.h"
 #include "image/reference.h"
 #include "oci/conmon_runtime.h"
+#include "spec/container_spec.h"
 #include "spec/process.h"
 #include "sys/private_dir.h"
 #include "sys/unix_socket.h"
@@ -126,6 +127,8 @@ PodStackHost ProbeHost(const config::Config& config) {
   const CgroupFeatures features = ProbeCgroupFeatures();
   host.hugetlb = features.hugetlb;
   host.swap_accounting = features.swap;
+  host.cgroup_v2 = features.v2;
+  host.masked_paths = spec::HostMaskedPaths();
   return host;
 }
 
@@ -189,6 +192,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .negative_oom_score_adj = host.negative_oom_score_adj,
           .hugetlb = host.hugetlb,
           .swap_accounting = host.swap_accounting,
+          .cgroup_v2 = host.cgroup_v2,
+          .host_masked_paths = host.masked_paths,
           .boot_id = boot_id,
           .reloadable = ReloadableFrom(live),
           .events = stack->events.get(),

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
@@ -36,8 +37,10 @@ struct PodStackObservers {
 struct PodStackHost {
   std::string cgroup_manager;  // in effect (see EffectiveCgroupManager)
   bool negative_oom_score_adj = true;
-  bool hugetlb = false;          // the hugetlb cgroup controller is there
-  bool swap_accounting = false;  // memory cgroups account swap
+  bool hugetlb = false;                   // the hugetlb cgroup controller is there
+  bool swap_accounting = false;           // memory cgroups account swap
+  bool cgroup_v2 = false;                 // /sys/fs/cgroup is cgroup v2
+  std::vector<std::string> masked_paths;  // the host's default masks (spec::HostMaskedPaths)
 };
 
 struct PodStack {
