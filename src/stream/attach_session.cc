@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -47,20 +48,31 @@ absl::Status RunAttach(const CommandStreams& streams, sys::UniqueFd socket,
                        const std::function<void(TerminalSize)>& resize) {
   std::atomic<bool> done{false};
   std::vector<std::thread> inputs;
+  absl::Status helpers = absl::OkStatus();
+  const auto start_helper = [&](absl::AnyInvocable<void()> body) {
+    if (!helpers.ok()) return;
+    absl::StatusOr<std::thread> thread = StartThread(streams.budget, std::move(body));
+    if (thread.ok()) {
+      inputs.push_back(std::move(*thread));
+    } else {
+      helpers = thread.status();
+    }
+  };
   if (streams.stdin != nullptr) {
-    inputs.emplace_back([&] { PumpStdin(*streams.stdin, socket.get(), done); });
+    start_helper([&] { PumpStdin(*streams.stdin, socket.get(), done); });
   }
   if (streams.resize != nullptr) {
-    inputs.emplace_back([&] { ReadResizeEvents(*streams.resize, resize); });
+    start_helper([&] { ReadResizeEvents(*streams.resize, resize); });
   }
-  PumpOutput(socket.get(), streams, done);
+  // Without all its helpers the session does not start (the container runs on).
+  if (helpers.ok()) PumpOutput(socket.get(), streams, done);
   done = true;
   if (streams.stdin != nullptr) streams.stdin->StopReading();
   if (streams.resize != nullptr) streams.resize->StopReading();
   for (std::thread& input : inputs) input.join();
   if (streams.stdout != nullptr) streams.stdout->CloseWrite();
   if (streams.stderr != nullptr) streams.stderr->CloseWrite();
-  return absl::OkStatus();
+  return helpers;
 }
 
 }  // namespace crio::stream

@@ -237,6 +237,9 @@ absl::StatusOr<int> RunOverWebSocket(Upgraded upgraded, const CommandOptions& op
 
 // Copies between a local connection and a forwarded one until both directions ended.
 void PumpForward(int local, Channel& data, Channel& error) {
+  // As kubectl: nothing is sent on the error stream; closing our side at once lets the
+  // server forget the stream when it is done, instead of holding it until the session ends.
+  error.CloseWrite();
   std::atomic<bool> stop{false};
   std::thread errors([&] {
     const std::string text = ReadToEnd(error);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -87,15 +88,27 @@ absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecS
   std::atomic<bool> client_gone{false};
   std::vector<std::thread> inputs;
   std::vector<std::thread> outputs;
+  // A helper the budget (or the system) refuses ends the exec: the process is killed and
+  // the client told why.
+  absl::Status helpers = absl::OkStatus();
+  const auto start_helper = [&](std::vector<std::thread>& into, absl::AnyInvocable<void()> body) {
+    if (!helpers.ok()) return;
+    absl::StatusOr<std::thread> thread = StartThread(streams.budget, std::move(body));
+    if (thread.ok()) {
+      into.push_back(std::move(*thread));
+    } else {
+      helpers = thread.status();
+    }
+  };
   const int input_fd = tty ? fds.terminal.get() : fds.in.get();
   if (streams.stdin != nullptr && input_fd >= 0) {
-    inputs.emplace_back([&] {
+    start_helper(inputs, [&] {
       PumpToFd(*streams.stdin, input_fd, exited);
       if (!tty) fds.in.Reset();  // the process sees the end of its input
     });
   }
   if (tty && streams.resize != nullptr) {
-    inputs.emplace_back([&] {
+    start_helper(inputs, [&] {
       ReadResizeEvents(*streams.resize, [&](TerminalSize size) {
         winsize window{.ws_row = size.height, .ws_col = size.width, .ws_xpixel = 0, .ws_ypixel = 0};
         ::ioctl(fds.terminal.get(), TIOCSWINSZ, &window);
@@ -104,7 +117,7 @@ absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecS
   }
   const auto pump_out = [&](int fd, Channel* to) {
     if (fd < 0 || to == nullptr) return;
-    outputs.emplace_back([&, fd, to] {
+    start_helper(outputs, [&, fd, to] {
       if (PumpFromFd(fd, *to, [&] { return exited.load(); }) == PumpEnd::kClientGone) {
         client_gone = true;
       }
@@ -116,7 +129,7 @@ absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecS
   std::optional<int> code;
   bool killed = false;
   while (!(code = process->Wait(kPumpTick))) {
-    if (!killed && (client_gone || streams.client_gone())) {
+    if (!killed && (!helpers.ok() || client_gone || streams.client_gone())) {
       process->Kill();  // nobody is left to read its output or give it input
       killed = true;
     }
@@ -129,6 +142,7 @@ absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecS
   for (std::thread& input : inputs) input.join();
   if (streams.stdout != nullptr) streams.stdout->CloseWrite();
   if (streams.stderr != nullptr) streams.stderr->CloseWrite();
+  if (!helpers.ok()) return helpers;
   return *code;
 }
 

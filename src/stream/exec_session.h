@@ -2,7 +2,9 @@
 // or pipes for the streams the client asked for (/dev/null for the others), starts it
 // through `start`, copies the streams both ways, applies resize events to the terminal,
 // and kills the process when the client goes away. Returns once the process exited and
-// its output was delivered. Runs on the calling thread, with one helper thread per stream.
+// its output was delivered. Runs on the calling thread, with one helper thread per stream
+// (counted against `streams.budget`; when one cannot start, the process is killed and the
+// error returned).
 #pragma once
 
 #include <functional>

@@ -8,6 +8,10 @@
 // (v4.portforward.k8s.io, portforward.k8s.io): the URL's `ports` query lists the ports,
 // port i uses channels 2i (data) and 2i+1 (error), and each channel starts with the port
 // as two little-endian bytes.
+//
+// Every thread a forward needs is counted against the server's StreamBudget (null: not
+// counted); a forward the budget has no thread for is refused with a message on its error
+// stream, and the session goes on.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "stream/budget.h"
 #include "stream/channel.h"
 #include "stream/spdy_connection.h"
 #include "stream/websocket.h"
@@ -36,25 +41,27 @@ const std::vector<std::string>& WebSocketPortForwardProtocols();
 // Serves one forwarded connection: dials, then copies until both directions ended or
 // `client_gone`. Closes both channels.
 void ForwardConnection(Channel& data, Channel& error, int32_t port, const PortDialer& dial,
-                       const std::function<bool()>& client_gone);
+                       const std::function<bool()>& client_gone, StreamBudget* budget);
 
 // Pairs a SPDY client's streams and forwards each pair on its own thread. Thread-safe;
 // the destructor waits for every forward (they end once the connection is closed).
 class SpdyPortForward {
  public:
-  SpdyPortForward(spdy::Connection& connection, PortDialer dial);
-  ~SpdyPortForward();
+  SpdyPortForward(spdy::Connection& connection, PortDialer dial, StreamBudget* budget);
   void OnStream(std::shared_ptr<spdy::Stream> stream);
 
  private:
   struct Pair {
     std::shared_ptr<spdy::Stream> data, error;
   };
+  void Forward(Pair pair, int32_t port);
+
   spdy::Connection& connection_;
   const PortDialer dial_;
+  StreamBudget* const budget_;
   std::mutex mu_;
   std::map<std::string, Pair> pending_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::thread> forwards_ ABSL_GUARDED_BY(mu_);
+  ThreadGroup forwards_;  // last: destroyed (joined) first
 };
 
 // The `ports` query parameter of a WebSocket port-forward URL; INVALID_ARGUMENT when a
@@ -64,6 +71,7 @@ absl::StatusOr<std::vector<int32_t>> ParsePortsQuery(std::string_view target);
 // Forwards one connection per port over `connection` (already running), returning when all
 // ended.
 void ServeWebSocketPortForward(websocket::ChannelConnection& connection,
-                               const std::vector<int32_t>& ports, const PortDialer& dial);
+                               const std::vector<int32_t>& ports, const PortDialer& dial,
+                               StreamBudget* budget);
 
 }  // namespace crio::stream

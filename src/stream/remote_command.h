@@ -24,6 +24,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "stream/budget.h"
 #include "stream/channel.h"
 #include "stream/spdy_connection.h"
 #include "stream/websocket.h"
@@ -55,6 +56,8 @@ struct CommandStreams {
   std::shared_ptr<Channel> stdin, stdout, stderr, error, resize;
   // True once the client's connection is gone.
   std::function<bool()> client_gone = [] { return false; };
+  // What the session's copying threads count against (the server's); null: not counted.
+  StreamBudget* budget = nullptr;
 };
 
 // Gathers the streams a SPDY client opens for a command (its on_stream callback answers

@@ -18,11 +18,13 @@ constexpr size_t kMaxDataFrame = 32 << 10;
 
 }  // namespace
 
-Stream::Stream(Connection& connection, uint32_t id, Headers headers, bool peer_fin)
+Stream::Stream(Connection& connection, uint32_t id, Headers headers, bool peer_fin,
+               StreamBudget::Lease lease)
     : connection_(connection),
       id_(id),
       headers_(std::move(headers)),
-      inbound_(connection.options_.stream_buffer),
+      lease_(std::move(lease)),
+      inbound_(connection.options_.stream_buffer, connection.options_.budget),
       peer_fin_(peer_fin) {
   if (peer_fin) inbound_.Finish();
 }
@@ -88,13 +90,14 @@ bool Stream::WaitReply(std::chrono::milliseconds timeout) {
   return replied_ && !reset_;
 }
 
-void Stream::Deliver(std::string_view data, bool fin) {
+bool Stream::Deliver(std::string_view data, bool fin) {
   // Backpressure: this holds the connection's reader until the consumer makes room.
-  if (!data.empty()) inbound_.Deliver(data);
-  if (!fin) return;
+  if (!data.empty() && !inbound_.Deliver(data)) return false;
+  if (!fin) return true;
   inbound_.Finish();
   std::lock_guard lock(mu_);
   peer_fin_ = true;
+  return true;
 }
 
 void Stream::PeerReset() {
@@ -208,18 +211,23 @@ void Connection::AcceptStream(SynStream syn,
   const bool peer_parity = (syn.stream_id % 2 == 1) == (role_ == Role::kServer);
   std::shared_ptr<Stream> stream;
   uint32_t refuse = 0;
+  absl::StatusOr<StreamBudget::Lease> lease = StreamBudget::Lease();
+  if (options_.budget != nullptr) lease = options_.budget->Take(StreamBudget::Kind::kStream);
   {
     std::lock_guard lock(mu_);
     if (!peer_parity || syn.stream_id <= last_peer_id_) {
       refuse = kProtocolError;
-    } else if (peer_went_away_ || streams_.size() >= options_.max_streams) {
+    } else if (peer_went_away_ || streams_.size() >= options_.max_streams || !lease.ok()) {
       refuse = kRefusedStream;
     } else {
       last_peer_id_ = syn.stream_id;
       stream = std::make_shared<Stream>(*this, syn.stream_id, std::move(syn.headers),
-                                        (syn.flags & kFlagFin) != 0);
+                                        (syn.flags & kFlagFin) != 0, std::move(*lease));
       streams_[syn.stream_id] = stream;
     }
+  }
+  if (!lease.ok()) {
+    log::Debug("spdy: refused stream {}: {}", syn.stream_id, AsStd(lease.status().message()));
   }
   if (refuse != 0) {
     Send(RstStream{.stream_id = syn.stream_id, .status = refuse});
@@ -232,8 +240,13 @@ void Connection::Dispatch(Frame frame,
                           const std::function<void(std::shared_ptr<Stream>)>& on_stream) {
   if (auto* data = std::get_if<DataFrame>(&frame)) {
     if (auto stream = Find(data->stream_id)) {
-      stream->Deliver(data->data, data->fin);
-      if (data->fin && stream->Finished()) Forget(data->stream_id);
+      if (!stream->Deliver(data->data, data->fin)) {
+        log::Debug("spdy: stream {} reset: the streaming budget's buffers are full",
+                   data->stream_id);
+        stream->Reset(kFlowControlError);
+      } else if (data->fin && stream->Finished()) {
+        Forget(data->stream_id);
+      }
     }
   } else if (auto* syn = std::get_if<SynStream>(&frame)) {
     AcceptStream(std::move(*syn), on_stream);

@@ -11,7 +11,12 @@
 //
 // A write that makes no progress for the idle timeout, or a session with no frame in
 // either direction for that long, closes the connection. Close() wakes every blocked
-// reader and writer. Thread-safe. The connection must outlive every use of its streams.
+// reader and writer.
+//
+// With a StreamBudget (the server's), each stream the peer opens holds one of its streams
+// for as long as the Stream object lives, and buffered bytes count against it: a stream
+// past the budget is refused (REFUSED_STREAM), data past it resets its stream
+// (FLOW_CONTROL_ERROR). Thread-safe. The connection must outlive every use of its streams.
 #pragma once
 
 #include <atomic>
@@ -26,6 +31,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "stream/budget.h"
 #include "stream/channel.h"
 #include "stream/inbound_buffer.h"
 #include "stream/spdy_frame.h"
@@ -37,7 +43,8 @@ class Connection;
 
 class Stream final : public Channel {
  public:
-  Stream(Connection& connection, uint32_t id, Headers headers, bool peer_fin);
+  Stream(Connection& connection, uint32_t id, Headers headers, bool peer_fin,
+         StreamBudget::Lease lease = {});
 
   uint32_t id() const { return id_; }
   // The headers of the SYN_STREAM that opened it.
@@ -62,8 +69,8 @@ class Stream final : public Channel {
 
  private:
   friend class Connection;
-  // From the reader thread.
-  void Deliver(std::string_view data, bool fin);
+  // From the reader thread. False when the budget had no room for `data`.
+  bool Deliver(std::string_view data, bool fin);
   void PeerReset();
   void PeerReplied();
   // The connection ended: reads end once drained, WaitReply gives up.
@@ -73,6 +80,7 @@ class Stream final : public Channel {
   Connection& connection_;
   const uint32_t id_;
   const Headers headers_;
+  const StreamBudget::Lease lease_;  // a peer's stream counts against the budget while it lives
   InboundBuffer inbound_;
   std::mutex mu_;
   std::condition_variable changed_;  // replied_ or reset_ changed
@@ -88,7 +96,8 @@ class Connection {
   struct Options {
     std::chrono::milliseconds idle_timeout = std::chrono::hours(4);
     size_t stream_buffer = 256 << 10;
-    size_t max_streams = 1000;  // more concurrent peer streams are refused
+    size_t max_streams = 1000;       // more concurrent peer streams are refused
+    StreamBudget* budget = nullptr;  // shared with other connections; null: unbounded
   };
 
   Connection(sys::UniqueFd socket, Role role, Options options);

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -14,12 +15,15 @@ namespace {
 // A server and a client connected by a socket pair, each reading on its own thread.
 class SpdyConnectionTest : public testing::Test {
  protected:
+  // `options` for both ends, and the server's streams counted against `budget_` if set.
   void Start(std::function<void(std::shared_ptr<Stream>)> on_server_stream,
              Connection::Options options = {}) {
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    server_ =
-        std::make_unique<Connection>(sys::UniqueFd(fds[0]), Connection::Role::kServer, options);
+    Connection::Options server_options = options;
+    server_options.budget = budget_.get();
+    server_ = std::make_unique<Connection>(sys::UniqueFd(fds[0]), Connection::Role::kServer,
+                                           server_options);
     client_ =
         std::make_unique<Connection>(sys::UniqueFd(fds[1]), Connection::Role::kClient, options);
     server_thread_ = std::thread([this, on_server_stream] { server_->Run(on_server_stream); });
@@ -34,6 +38,7 @@ class SpdyConnectionTest : public testing::Test {
     for (std::thread& worker : workers_) worker.join();
   }
 
+  std::unique_ptr<StreamBudget> budget_;  // outlives the connections' streams
   std::unique_ptr<Connection> server_, client_;
   std::thread server_thread_, client_thread_;
   std::vector<std::thread> workers_;
@@ -113,6 +118,66 @@ TEST_F(SpdyConnectionTest, IdleConnectionIsClosed) {
   EXPECT_EQ(ReadToEnd(*server_side), "");  // nothing was sent: the idle timeout ends it
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_TRUE(server_->closed());
+}
+
+TEST_F(SpdyConnectionTest, StreamsPastTheSharedBudgetAreRefusedUntilOneCloses) {
+  budget_ = std::make_unique<StreamBudget>(StreamBudget::Limits{.max_streams = 2});
+  std::mutex mu;
+  std::vector<std::shared_ptr<Stream>> accepted;
+  Start([&](std::shared_ptr<Stream> stream) {
+    stream->Reply();
+    std::lock_guard lock(mu);
+    accepted.push_back(std::move(stream));
+  });
+  const auto open = [&] {
+    auto stream = client_->Open({{"streamType", "data"}});
+    EXPECT_TRUE(stream.ok());
+    return (*stream)->WaitReply(std::chrono::seconds(5));
+  };
+  EXPECT_TRUE(open());
+  EXPECT_TRUE(open());
+  EXPECT_FALSE(open());  // refused (REFUSED_STREAM): the budget holds two
+  EXPECT_EQ(budget_->usage().streams, 2u);
+  {
+    std::lock_guard lock(mu);
+    accepted.front()->Reset();  // the server is done with one: its slot is free again
+    accepted.erase(accepted.begin());
+  }
+  EXPECT_EQ(budget_->usage().streams, 1u);
+  EXPECT_TRUE(open());  // the connection serves on
+}
+
+TEST_F(SpdyConnectionTest, DataPastTheSharedBudgetResetsItsStream) {
+  budget_ = std::make_unique<StreamBudget>(StreamBudget::Limits{.max_bytes = 64 << 10});
+  std::mutex mu;
+  std::vector<std::shared_ptr<Stream>> accepted;
+  Start(
+      [&](std::shared_ptr<Stream> stream) {
+        stream->Reply();
+        std::lock_guard lock(mu);
+        accepted.push_back(std::move(stream));  // never read
+      },
+      {.stream_buffer = 1 << 20});  // the stream's own bound is not what stops it
+  auto stream = client_->Open({{"streamType", "data"}});
+  ASSERT_TRUE(stream.ok());
+  ASSERT_TRUE((*stream)->WaitReply(std::chrono::seconds(5)));
+  (*stream)->Write(std::string(256 << 10, 'z'));
+  bool reset = false;  // the server resets the stream: later writes fail
+  for (int i = 0; i < 500 && !reset; ++i) {
+    reset = !(*stream)->Write("z");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(reset);
+  EXPECT_LE(budget_->usage().bytes, 64u << 10);
+  EXPECT_FALSE(server_->closed());  // only that stream ended
+  auto next = client_->Open({{"streamType", "data"}});
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE((*next)->WaitReply(std::chrono::seconds(5)));
+  {
+    std::lock_guard lock(mu);
+    for (auto& held : accepted) held->Reset();  // what the reset stream held was given back
+  }
+  EXPECT_EQ(budget_->usage().bytes, 0u);
 }
 
 TEST_F(SpdyConnectionTest, RefusesStreamsWithTheWrongParity) {

@@ -33,6 +33,7 @@ inline constexpr uint8_t kFlagUnidirectional = 0x02;
 inline constexpr uint32_t kProtocolError = 1;
 inline constexpr uint32_t kRefusedStream = 3;
 inline constexpr uint32_t kCancel = 5;
+inline constexpr uint32_t kFlowControlError = 7;
 
 struct DataFrame {
   uint32_t stream_id = 0;

@@ -145,6 +145,7 @@ StreamServer::StreamServer(Options options, StreamBackend& backend, sys::UniqueF
       listener_(std::move(listener)),
       port_(sys::BoundPort(listener_.get())),
       tokens_(options_.tokens),
+      budget_(options_.limits),
       acceptor_([this] { AcceptLoop(); }) {}
 
 StreamServer::~StreamServer() {
@@ -191,26 +192,50 @@ void StreamServer::AcceptLoop() {
     if (!socket) continue;
     std::lock_guard lock(mu_);
     ReapFinished();
-    if (sessions_.size() >= options_.max_connections) {
-      log::Warn("streaming server: refusing a connection ({} open)", sessions_.size());
-      continue;
-    }
-    Session& session = sessions_.emplace_back();
+    StartSession(std::move(socket));
+  }
+}
+
+void StreamServer::StartSession(sys::UniqueFd socket) {
+  absl::StatusOr<StreamBudget::Lease> lease = budget_.Take(StreamBudget::Kind::kConnection);
+  Session& session = sessions_.emplace_back();
+  absl::StatusOr<std::thread> thread = absl::InternalError("not started");
+  if (lease.ok()) {
     session.control.Reset(::fcntl(socket.get(), F_DUPFD_CLOEXEC, 0));
-    session.thread = std::thread([this, &session, socket = std::move(socket)]() mutable {
-      if (options_.tls != nullptr) {
-        std::jthread relay;  // joined once the session closed its end
-        absl::StatusOr<sys::UniqueFd> plain =
-            tls::StartTlsRelay(options_.tls->Current(), std::move(socket), /*server=*/true, relay);
-        if (plain.ok()) Serve(std::move(*plain));
-      } else {
-        Serve(std::move(socket));
-      }
+    thread = StartThread(&budget_, [this, &session, lease = std::move(*lease),
+                                    socket = std::move(socket)]() mutable {
+      ServeSession(std::move(socket));
+      lease = {};  // before the next accept sees `finished`
       std::lock_guard ended(mu_);
       session.control.Reset();
       session.finished = true;
     });
   }
+  if (thread.ok()) {
+    session.thread = std::move(*thread);
+    return;
+  }
+  // The thread's function, with the socket and the lease, is gone; answer on the duplicate.
+  const absl::Status refused = lease.ok() ? thread.status() : lease.status();
+  log::Warn("{}: refusing a connection", AsStd(refused.message()));
+  const int fd = session.control ? session.control.get() : socket.get();
+  if (options_.tls == nullptr) {
+    // A short answer fits an idle socket's buffer: this never blocks the accept loop.
+    Reply(fd, 503, "Service Unavailable", std::string(AsStd(refused.message())) + "\n",
+          {"Retry-After: 1"});
+  }
+  sessions_.pop_back();
+}
+
+void StreamServer::ServeSession(sys::UniqueFd socket) {
+  if (options_.tls == nullptr) {
+    Serve(std::move(socket));
+    return;
+  }
+  std::jthread relay;  // joined once the session closed its end
+  absl::StatusOr<sys::UniqueFd> plain =
+      tls::StartTlsRelay(options_.tls->Current(), std::move(socket), /*server=*/true, relay);
+  if (plain.ok()) Serve(std::move(*plain));
 }
 
 void StreamServer::Serve(sys::UniqueFd socket) {
@@ -273,20 +298,25 @@ void StreamServer::ServeSpdy(sys::UniqueFd socket, const HttpUpgrade& upgrade,
                                    forward ? SpdyPortForwardProtocols() : SpdyCommandProtocols());
   if (!protocol) return;
   spdy::Connection connection(std::move(socket), spdy::Connection::Role::kServer,
-                              {.idle_timeout = options_.idle_timeout});
+                              {.idle_timeout = options_.idle_timeout, .budget = &budget_});
   if (forward) {
     const std::string pod_id = std::get<PortForwardTarget>(target).pod_id;
     SpdyPortForward forwarder(
-        connection, [this, pod_id](int32_t port) { return backend_.DialPort(pod_id, port); });
+        connection, [this, pod_id](int32_t port) { return backend_.DialPort(pod_id, port); },
+        &budget_);
     connection.Run(
         [&](std::shared_ptr<spdy::Stream> stream) { forwarder.OnStream(std::move(stream)); });
     return;  // the forwarder's destructor waits for its forwards, which end with the connection
   }
   SpdyCommandStreams collector(CommandProtocolNamed(*protocol), OptionsOf(target));
-  std::thread reader([&] {
+  absl::StatusOr<std::thread> reader = StartThread(&budget_, [&] {
     connection.Run(
         [&](std::shared_ptr<spdy::Stream> stream) { collector.OnStream(std::move(stream)); });
   });
+  if (!reader.ok()) {
+    log::Warn("{}: closing a session", AsStd(reader.status().message()));
+    return;  // the client sees its connection end before any stream was answered
+  }
   absl::StatusOr<CommandStreams> streams =
       collector.Wait(options_.stream_creation_timeout, connection);
   if (streams.ok()) {
@@ -295,7 +325,7 @@ void StreamServer::ServeSpdy(sys::UniqueFd socket, const HttpUpgrade& upgrade,
     log::Debug("streaming: {}", AsStd(streams.status().message()));
   }
   connection.Close();
-  reader.join();
+  reader->join();
 }
 
 void StreamServer::ServeWebSocket(sys::UniqueFd socket, const HttpUpgrade& upgrade,
@@ -322,23 +352,30 @@ void StreamServer::ServeWebSocket(sys::UniqueFd socket, const HttpUpgrade& upgra
                                           {.server = true,
                                            .base64 = *protocol == "base64.channel.k8s.io",
                                            .close_signal = *protocol == "v5.channel.k8s.io",
-                                           .idle_timeout = options_.idle_timeout});
-  std::thread reader([&] { connection.Run(); });
+                                           .idle_timeout = options_.idle_timeout,
+                                           .budget = &budget_});
+  absl::StatusOr<std::thread> reader = StartThread(&budget_, [&] { connection.Run(); });
+  if (!reader.ok()) {
+    log::Warn("{}: closing a session", AsStd(reader.status().message()));
+    connection.Close();
+    return;
+  }
   if (forward) {
     const std::string pod_id = std::get<PortForwardTarget>(target).pod_id;
-    ServeWebSocketPortForward(connection, ports, [this, pod_id](int32_t port) {
-      return backend_.DialPort(pod_id, port);
-    });
+    ServeWebSocketPortForward(
+        connection, ports, [this, pod_id](int32_t port) { return backend_.DialPort(pod_id, port); },
+        &budget_);
   } else {
     const CommandProtocol version =
         protocol->empty() ? CommandProtocol::kV4 : CommandProtocolNamed(*protocol);
     RunCommand(target, WebSocketCommandStreams(connection, version, OptionsOf(target)));
   }
   connection.Close();
-  reader.join();
+  reader->join();
 }
 
-void StreamServer::RunCommand(const StreamTarget& target, const CommandStreams& streams) {
+void StreamServer::RunCommand(const StreamTarget& target, CommandStreams streams) {
+  streams.budget = &budget_;
   if (const auto* exec = std::get_if<ExecTarget>(&target)) {
     ReportResult(streams, backend_.Exec(*exec, streams));
     return;

@@ -4,9 +4,12 @@
 // version and run the session through the StreamBackend. Tokens are single-use and expire
 // (TokenCache).
 //
-// One accept thread; one thread per connection (at most `max_connections`; more are
-// refused), each ending when its session does. Destroying the server closes every
-// connection (ending its session: an exec's process is killed) and joins every thread.
+// One accept thread; one thread per connection, each ending when its session does. All
+// connections draw on one StreamBudget (`limits`): connections, client streams, threads
+// and buffered bytes. A connection past it is answered 503; a stream past it is refused
+// on its own (see spdy::Connection, SpdyPortForward) while the rest go on. Destroying the
+// server closes every connection (ending its session: an exec's process is killed) and
+// joins every thread.
 #pragma once
 
 #include <atomic>
@@ -21,6 +24,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "stream/budget.h"
 #include "stream/remote_command.h"
 #include "stream/requests.h"
 #include "stream/token_cache.h"
@@ -50,7 +54,7 @@ class StreamServer {
     int port = 0;  // 0: a free port
     std::chrono::milliseconds idle_timeout = std::chrono::hours(4);
     std::chrono::milliseconds stream_creation_timeout = std::chrono::seconds(30);
-    size_t max_connections = 512;
+    StreamBudget::Limits limits;
     TokenCache::Options tokens;
     std::shared_ptr<tls::TlsServerConfig> tls;  // null: plain HTTP
   };
@@ -64,14 +68,18 @@ class StreamServer {
   // A one-time URL for `target`: http://ADDRESS:PORT/{exec,attach,portforward}/TOKEN.
   absl::StatusOr<std::string> UrlFor(StreamTarget target);
   int port() const { return port_; }
+  // What the sessions use now.
+  StreamBudget::Usage usage() const { return budget_.usage(); }
 
  private:
   StreamServer(Options options, StreamBackend& backend, sys::UniqueFd listener);
   void AcceptLoop();
+  void StartSession(sys::UniqueFd socket) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ServeSession(sys::UniqueFd socket);
   void Serve(sys::UniqueFd socket);
   void ServeSpdy(sys::UniqueFd socket, const HttpUpgrade& upgrade, StreamTarget target);
   void ServeWebSocket(sys::UniqueFd socket, const HttpUpgrade& upgrade, StreamTarget target);
-  void RunCommand(const StreamTarget& target, const CommandStreams& streams);
+  void RunCommand(const StreamTarget& target, CommandStreams streams);
   void ReapFinished() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
@@ -79,6 +87,7 @@ class StreamServer {
   sys::UniqueFd listener_;
   int port_ = 0;
   TokenCache tokens_;
+  StreamBudget budget_;
   std::atomic<bool> stopping_{false};
 
   struct Session {

@@ -121,7 +121,7 @@ std::shared_ptr<ChannelStream> ChannelConnection::channel(uint8_t number) {
   std::lock_guard lock(mu_);
   auto& slot = channels_[number];
   if (slot == nullptr) {
-    slot = std::make_shared<ChannelStream>(*this, number, options_.channel_buffer);
+    slot = std::make_shared<ChannelStream>(*this, number, options_.channel_buffer, options_.budget);
     if (closed_) slot->inbound_.Abort();  // Close() has passed already
   }
   return slot;
@@ -150,21 +150,21 @@ bool ChannelConnection::SendMessage(uint8_t channel, std::string_view data) {
   return SendFrame(frame);
 }
 
-void ChannelConnection::Deliver(const std::string& message, bool text) {
-  if (message.empty()) return;
+bool ChannelConnection::Deliver(const std::string& message, bool text) {
+  if (message.empty()) return true;
   uint8_t number = static_cast<uint8_t>(message[0]);
   std::string data = message.substr(1);
   if (text || options_.base64) {
     number = static_cast<uint8_t>(message[0] - '0');
     auto decoded = Base64Decode(data);
-    if (!decoded) return;
+    if (!decoded) return true;
     data = std::move(*decoded);
   }
   if (options_.close_signal && number == kCloseSignalChannel) {
     if (!data.empty()) channel(static_cast<uint8_t>(data[0]))->inbound_.Finish();
-    return;
+    return true;
   }
-  if (!data.empty()) channel(number)->inbound_.Deliver(data);
+  return data.empty() || channel(number)->inbound_.Deliver(data);
 }
 
 void ChannelConnection::Close() {
@@ -218,7 +218,11 @@ void ChannelConnection::Run() {
             break;
           }
           if (f.fin) {
-            Deliver(message, message_opcode == kText);
+            if (!Deliver(message, message_opcode == kText)) {
+              log::Debug("websocket: closing: the streaming budget's buffers are full");
+              done = true;
+              break;
+            }
             message.clear();
           }
           break;

@@ -7,7 +7,9 @@
 // We frame ourselves rather than use Beast's websocket stream: its synchronous read answers
 // pings by writing, which would race with the writes other threads make to the same
 // socket; here every write, pongs included, takes one lock. Inbound channels are bounded
-// as in spdy::Connection. Thread-safe; the connection must outlive its channels' users.
+// as in spdy::Connection, and count against the server's StreamBudget: a message the
+// budget has no room for closes the connection (a WebSocket channel cannot be reset alone).
+// Thread-safe; the connection must outlive its channels' users.
 #pragma once
 
 #include <atomic>
@@ -21,6 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "stream/budget.h"
 #include "stream/channel.h"
 #include "stream/inbound_buffer.h"
 #include "sys/unique_fd.h"
@@ -59,8 +62,8 @@ class ChannelConnection;
 
 class ChannelStream final : public Channel {
  public:
-  ChannelStream(ChannelConnection& connection, uint8_t number, size_t buffer)
-      : connection_(connection), number_(number), inbound_(buffer) {}
+  ChannelStream(ChannelConnection& connection, uint8_t number, size_t buffer, StreamBudget* budget)
+      : connection_(connection), number_(number), inbound_(buffer, budget) {}
   size_t Read(char* data, size_t size) override { return inbound_.Read(data, size); }
   bool Write(std::string_view data) override;
   void CloseWrite() override;
@@ -82,6 +85,7 @@ class ChannelConnection {
     bool close_signal = false;  // v5: channel 255 ends a channel
     std::chrono::milliseconds idle_timeout = std::chrono::hours(4);
     size_t channel_buffer = 256 << 10;
+    StreamBudget* budget = nullptr;  // shared with other connections; null: unbounded
   };
 
   ChannelConnection(sys::UniqueFd socket, Options options);
@@ -103,7 +107,8 @@ class ChannelConnection {
   friend class ChannelStream;
   bool SendMessage(uint8_t channel, std::string_view data);
   bool SendFrame(const Frame& frame);
-  void Deliver(const std::string& message, bool text);
+  // False when the budget had no room for it.
+  bool Deliver(const std::string& message, bool text);
 
   sys::UniqueFd socket_;
   const Options options_;

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 #include "common/errno_status.h"
@@ -90,7 +91,7 @@ absl::StatusOr<UniqueFd> ConnectLocalPortIn(const std::string& netns_path, int p
   }
   absl::StatusOr<UniqueFd> connected = absl::UnknownError("not connected");
   // A thread of its own enters the namespace; it ends there, so no other work runs in it.
-  std::thread dialer([&] {
+  const auto dial = [&] {
     if (netns && ::setns(netns.get(), CLONE_NEWNET) != 0) {
       connected = ErrnoToStatus(errno, "enter " + netns_path);
       return;
@@ -115,8 +116,14 @@ absl::StatusOr<UniqueFd> ConnectLocalPortIn(const std::string& netns_path, int p
       if (error == 0) error = errno;
     }
     connected = ErrnoToStatus(error, fmt::format("connect to localhost:{}", port));
-  });
-  dialer.join();
+  };
+  try {
+    std::thread(dial).join();
+  } catch (const std::system_error& refused) {
+    // No thread to spare (EAGAIN): this dial fails, the daemon does not abort.
+    return absl::ResourceExhaustedError(
+        fmt::format("connect to localhost:{}: cannot start a thread: {}", port, refused.what()));
+  }
   return connected;
 }
 

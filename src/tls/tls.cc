@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -243,15 +244,21 @@ absl::StatusOr<sys::UniqueFd> StartTlsRelay(SslContext context, sys::UniqueFd so
   sys::UniqueFd theirs(pair[1]);
   SetNonBlocking(socket.get());
   SetNonBlocking(ours.get());
-  relay = std::jthread(
-      [context = std::move(context), socket = std::move(socket), ours = std::move(ours), server]() {
-        std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
-        if (ssl == nullptr) return;
-        SSL_set_fd(ssl.get(), socket.get());
-        server ? SSL_set_accept_state(ssl.get()) : SSL_set_connect_state(ssl.get());
-        Relay session(ssl.get(), socket.get(), ours.get());
-        if (session.Handshake()) session.Run();
-      });
+  try {
+    relay = std::jthread([context = std::move(context), socket = std::move(socket),
+                          ours = std::move(ours), server]() {
+      std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
+      if (ssl == nullptr) return;
+      SSL_set_fd(ssl.get(), socket.get());
+      server ? SSL_set_accept_state(ssl.get()) : SSL_set_connect_state(ssl.get());
+      Relay session(ssl.get(), socket.get(), ours.get());
+      if (session.Handshake()) session.Run();
+    });
+  } catch (const std::system_error& refused) {
+    // No thread to spare (EAGAIN): this connection fails, the process does not abort.
+    return absl::ResourceExhaustedError(
+        fmt::format("TLS relay: cannot start a thread: {}", refused.what()));
+  }
   return theirs;
 }
 
