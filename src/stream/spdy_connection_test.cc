@@ -177,6 +177,10 @@ TEST_F(SpdyConnectionTest, DataPastTheSharedBudgetResetsItsStream) {
     std::lock_guard lock(mu);
     for (auto& held : accepted) held->Reset();  // what the reset stream held was given back
   }
+  // The connection's thread gives the bytes back as it handles the resets.
+  for (int i = 0; i < 500 && budget_->usage().bytes != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(budget_->usage().bytes, 0u);
 }
 
