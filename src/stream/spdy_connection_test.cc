@@ -125,9 +125,11 @@ TEST_F(SpdyConnectionTest, StreamsPastTheSharedBudgetAreRefusedUntilOneCloses) {
   std::mutex mu;
   std::vector<std::shared_ptr<Stream>> accepted;
   Start([&](std::shared_ptr<Stream> stream) {
+    {  // kept before the reply, so the test sees every stream it got an answer for
+      std::lock_guard lock(mu);
+      accepted.push_back(stream);
+    }
     stream->Reply();
-    std::lock_guard lock(mu);
-    accepted.push_back(std::move(stream));
   });
   const auto open = [&] {
     auto stream = client_->Open({{"streamType", "data"}});
@@ -153,9 +155,11 @@ TEST_F(SpdyConnectionTest, DataPastTheSharedBudgetResetsItsStream) {
   std::vector<std::shared_ptr<Stream>> accepted;
   Start(
       [&](std::shared_ptr<Stream> stream) {
+        {  // kept (never read) before the reply lets the test body go on and end
+          std::lock_guard lock(mu);
+          accepted.push_back(stream);
+        }
         stream->Reply();
-        std::lock_guard lock(mu);
-        accepted.push_back(std::move(stream));  // never read
       },
       {.stream_buffer = 1 << 20});  // the stream's own bound is not what stops it
   auto stream = client_->Open({{"streamType", "data"}});

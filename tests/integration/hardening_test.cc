@@ -2,6 +2,7 @@
 // symlinks into /proc, requests that reach for the host, a call stuck past the shutdown
 // bound, and a storage root that belongs to another tool. Each must get a clear error,
 // leave crio serving and leave nothing behind (docs/security.md lists which test proves what).
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -255,6 +256,8 @@ TEST_F(StorageRootTest, ARootHoldingContainersStorageIsRefusedAndKept) {
   ASSERT_TRUE(registry.running());
   registry.Push("test/busybox", "latest", {BusyboxLayer()});
   const std::string root = dir_.Join("storage"), runroot = dir_.Join("storage-run");
+  // containers/storage's overlay driver bind-mounts ROOT/overlay onto itself.
+  absl::Cleanup unmount = [&] { ::umount2((root + "/overlay").c_str(), MNT_DETACH); };
   const RunResult copied = RunCommand(
       {"skopeo", "copy", "--src-tls-verify=false",
        "docker://" + registry.host() + "/test/busybox:latest",
