@@ -49,20 +49,13 @@ absl::Status RunAttach(const CommandStreams& streams, sys::UniqueFd socket,
   std::atomic<bool> done{false};
   std::vector<std::thread> inputs;
   absl::Status helpers = absl::OkStatus();
-  const auto start_helper = [&](absl::AnyInvocable<void()> body) {
-    if (!helpers.ok()) return;
-    absl::StatusOr<std::thread> thread = StartThread(streams.budget, std::move(body));
-    if (thread.ok()) {
-      inputs.push_back(std::move(*thread));
-    } else {
-      helpers = thread.status();
-    }
-  };
   if (streams.stdin != nullptr) {
-    start_helper([&] { PumpStdin(*streams.stdin, socket.get(), done); });
+    StartHelperThread(streams.budget, inputs, helpers,
+                      [&] { PumpStdin(*streams.stdin, socket.get(), done); });
   }
   if (streams.resize != nullptr) {
-    start_helper([&] { ReadResizeEvents(*streams.resize, resize); });
+    StartHelperThread(streams.budget, inputs, helpers,
+                      [&] { ReadResizeEvents(*streams.resize, resize); });
   }
   // Without all its helpers the session does not start (the container runs on).
   if (helpers.ok()) PumpOutput(socket.get(), streams, done);

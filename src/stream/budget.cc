@@ -107,6 +107,17 @@ absl::StatusOr<std::thread> StartThread(StreamBudget* budget, absl::AnyInvocable
   }
 }
 
+void StartHelperThread(StreamBudget* budget, std::vector<std::thread>& into,
+                       absl::Status& first_error, absl::AnyInvocable<void()> body) {
+  if (!first_error.ok()) return;
+  absl::StatusOr<std::thread> thread = StartThread(budget, std::move(body));
+  if (thread.ok()) {
+    into.push_back(std::move(*thread));
+  } else {
+    first_error = thread.status();
+  }
+}
+
 ThreadGroup::~ThreadGroup() {
   std::list<Member> members;
   {

@@ -17,6 +17,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
@@ -81,6 +82,11 @@ class StreamBudget {
 // Runs `body` on a new thread counted against `budget` (null: uncounted) until `body`
 // returns. RESOURCE_EXHAUSTED when the budget has no thread left or the system refused one.
 absl::StatusOr<std::thread> StartThread(StreamBudget* budget, absl::AnyInvocable<void()> body);
+
+// For a session that needs all of its helper threads: starts `body` into `into` unless an
+// earlier start already failed (`first_error` not OK); a refusal is kept in `first_error`.
+void StartHelperThread(StreamBudget* budget, std::vector<std::thread>& into,
+                       absl::Status& first_error, absl::AnyInvocable<void()> body);
 
 // Threads that end on their own (a port-forward's connections): finished ones are joined
 // whenever another starts, so a long session does not pile up ended threads; the

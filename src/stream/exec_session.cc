@@ -92,13 +92,7 @@ absl::StatusOr<int> RunExec(const CommandStreams& streams, bool tty, const ExecS
   // the client told why.
   absl::Status helpers = absl::OkStatus();
   const auto start_helper = [&](std::vector<std::thread>& into, absl::AnyInvocable<void()> body) {
-    if (!helpers.ok()) return;
-    absl::StatusOr<std::thread> thread = StartThread(streams.budget, std::move(body));
-    if (thread.ok()) {
-      into.push_back(std::move(*thread));
-    } else {
-      helpers = thread.status();
-    }
+    StartHelperThread(streams.budget, into, helpers, std::move(body));
   };
   const int input_fd = tty ? fds.terminal.get() : fds.in.get();
   if (streams.stdin != nullptr && input_fd >= 0) {
