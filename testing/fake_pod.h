@@ -1,8 +1,12 @@
 // Fakes for the pod lifecycle's seams: a PodNetwork that hands out one fixed IP and
 // records calls, and a PodIsolation that pins and mounts nothing but remembers what it
-// would hold. Header-only; not thread-safe (tests drive them from one thread).
+// would hold. Header-only. FakeNetwork's Attach may run on several threads (retry tests);
+// the rest is driven from one thread at a time.
 #pragma once
 
+#include <algorithm>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,20 +19,45 @@ namespace crio::testing {
 class FakeNetwork final : public network::PodNetwork {
  public:
   absl::StatusOr<network::AttachResult> Attach(const network::Attachment& attachment) override {
-    attached.push_back(attachment);
+    {
+      std::lock_guard lock(mu_);
+      attached.push_back(attachment);
+    }
+    if (on_attach) on_attach();
     if (!fail_with.ok()) return fail_with;
     return network::AttachResult{.network = "fake", .ips = {"10.9.0.2"}};
   }
   absl::Status Detach(const network::Attachment& attachment) override {
+    detach_calls.push_back(attachment.pod_id);
+    if (!detach_result.ok()) return detach_result;
     detached.push_back(attachment.pod_id);
-    return detach_result;
+    return absl::OkStatus();
   }
   absl::Status Check(const network::Attachment&) override { return absl::OkStatus(); }
+  std::vector<network::Attachment> Recorded() const override {
+    std::vector<network::Attachment> recorded;
+    for (const network::Attachment& attachment : attached) {
+      if (std::find(detached.begin(), detached.end(), attachment.pod_id) == detached.end()) {
+        recorded.push_back(attachment);
+      }
+    }
+    return recorded;
+  }
+
+  size_t attached_count() const {
+    std::lock_guard lock(mu_);
+    return attached.size();
+  }
 
   absl::Status fail_with;
   absl::Status detach_result;
+  std::function<void()> on_attach;  // runs inside Attach, e.g. to hold it up
   std::vector<network::Attachment> attached;
-  std::vector<std::string> detached;
+  std::vector<std::string> detached;      // successful Detach calls
+  std::vector<std::string> detach_calls;  // every Detach call
+
+ private:
+  mutable std::mutex mu_;
 };
 
 class FakeIsolation final : public sandbox::PodIsolation {
@@ -55,6 +84,14 @@ class FakeIsolation final : public sandbox::PodIsolation {
   absl::Status Unmount(const std::string& path) override {
     mounts.erase(path);
     return absl::OkStatus();
+  }
+  bool IsPinned(const std::string& path) override { return pins.contains(path); }
+  std::vector<std::string> ListPins(const std::string& dir) override {
+    std::vector<std::string> listed;
+    for (const std::string& pin : pins) {
+      if (pin.starts_with(dir + "/")) listed.push_back(pin);
+    }
+    return listed;
   }
 
   std::vector<sys::PinRequest> requests;

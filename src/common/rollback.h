@@ -2,16 +2,22 @@
 //
 //   Rollback rollback;
 //   RETURN_IF_ERROR(MakeDir(dir));
-//   rollback.Add([&] { RemoveDir(dir); });
+//   rollback.Add("remove " + dir, [&] { return RemoveDir(dir); });
 //   ...
 //   rollback.Commit();  // success: nothing is undone
 //
-// Going out of scope uncommitted runs every step, newest first. Not thread-safe.
+// Going out of scope uncommitted runs every step, newest first. A step that fails is logged
+// with what it leaves behind. AddForget registers the step that drops the operation's intent
+// record: it runs only when every newer step undid cleanly, so whatever a failed step left
+// stays recorded and start-up reconciliation removes it later. Not thread-safe.
 #pragma once
 
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/status/status.h"
 
 namespace crio {
 
@@ -20,15 +26,26 @@ class Rollback {
   Rollback() = default;
   Rollback(const Rollback&) = delete;
   Rollback& operator=(const Rollback&) = delete;
-  ~Rollback() {
-    for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) (*step)();
-  }
+  ~Rollback() { Run(); }
 
-  void Add(std::function<void()> undo) { steps_.push_back(std::move(undo)); }
+  // `what` says what `undo` does ("unmount the rootfs of container ID"), for the log.
+  void Add(std::string what, std::function<absl::Status()> undo) {
+    steps_.push_back({std::move(what), std::move(undo), /*forget=*/false});
+  }
+  void AddForget(std::string what, std::function<absl::Status()> forget) {
+    steps_.push_back({std::move(what), std::move(forget), /*forget=*/true});
+  }
   void Commit() { steps_.clear(); }
 
  private:
-  std::vector<std::function<void()>> steps_;
+  struct Step {
+    std::string what;
+    std::function<absl::Status()> undo;
+    bool forget;
+  };
+  void Run();
+
+  std::vector<Step> steps_;
 };
 
 }  // namespace crio

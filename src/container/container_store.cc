@@ -46,6 +46,7 @@ json EncodeMounts(const std::vector<MountRequest>& mounts) {
     out.push_back({{"container_path", mount.container_path},
                    {"host_path", mount.host_path},
                    {"readonly", mount.readonly},
+                   {"recursive_read_only", mount.recursive_read_only},
                    {"propagation", static_cast<int>(mount.propagation)}});
   }
   return out;
@@ -57,18 +58,52 @@ std::vector<MountRequest> DecodeMounts(const json& mounts) {
     out.push_back({.container_path = mount.at("container_path"),
                    .host_path = mount.at("host_path"),
                    .readonly = mount.at("readonly"),
+                   .recursive_read_only = mount.value("recursive_read_only", false),
                    .propagation = static_cast<Propagation>(mount.at("propagation").get<int>())});
   }
   return out;
 }
 
-// What status and list need after creation; the full request stays in config_blob.
+json EncodeDevices(const std::vector<DeviceRequest>& devices) {
+  json out = json::array();
+  for (const DeviceRequest& device : devices) {
+    out.push_back({{"container_path", device.container_path},
+                   {"host_path", device.host_path},
+                   {"permissions", device.permissions}});
+  }
+  return out;
+}
+
+std::vector<DeviceRequest> DecodeDevices(const json& devices) {
+  std::vector<DeviceRequest> out;
+  if (!devices.is_array()) return out;
+  for (const json& device : devices) {
+    out.push_back({.container_path = device.at("container_path"),
+                   .host_path = device.at("host_path"),
+                   .permissions = device.at("permissions")});
+  }
+  return out;
+}
+
+json Optional(const std::optional<int64_t>& value) { return value ? json(*value) : json(nullptr); }
+
+std::optional<int64_t> DecodeOptional(const json& body, const char* key) {
+  if (!body.contains(key) || body[key].is_null()) return std::nullopt;
+  return body[key].get<int64_t>();
+}
+
+// Every field of the request: restore, status and exec need them as they were created.
 json EncodeRequest(const ContainerRequest& request) {
   return {{"pod_id", request.pod_id},
           {"name", request.name},
           {"attempt", request.attempt},
           {"image", request.image},
+          {"command", request.command},
+          {"args", request.args},
+          {"working_dir", request.working_dir},
+          {"env", request.env},
           {"mounts", EncodeMounts(request.mounts)},
+          {"devices", EncodeDevices(request.devices)},
           {"labels", request.labels},
           {"annotations", request.annotations},
           {"log_path", request.log_path},
@@ -77,16 +112,40 @@ json EncodeRequest(const ContainerRequest& request) {
           {"tty", request.tty},
           {"resources", EncodeResources(request.resources)},
           {"oom_score_adj", request.oom_score_adj},
+          {"privileged", request.privileged},
+          {"readonly_rootfs", request.readonly_rootfs},
+          {"add_capabilities", request.add_capabilities},
+          {"drop_capabilities", request.drop_capabilities},
+          {"run_as_user", Optional(request.run_as_user)},
+          {"run_as_username", request.run_as_username},
+          {"run_as_group", Optional(request.run_as_group)},
+          {"supplemental_groups", request.supplemental_groups},
+          {"strict_supplemental_groups", request.strict_supplemental_groups},
+          {"no_new_privs", request.no_new_privs},
+          {"masked_paths", request.masked_paths},
+          {"readonly_paths", request.readonly_paths},
+          {"pid_mode", static_cast<int>(request.pid_mode)},
+          {"pid_target", request.pid_target},
+          {"stop_signal", request.stop_signal},
+          {"seccomp_profile", request.seccomp_profile},
+          {"apparmor_profile", request.apparmor_profile},
           {"config", Base64Encode(request.config_blob)}};
 }
 
+// Fields added after the first rows were written are read with their defaults.
 ContainerRequest DecodeRequest(const json& body) {
+  using Strings = std::vector<std::string>;
   ContainerRequest request;
   request.pod_id = body.at("pod_id");
   request.name = body.at("name");
   request.attempt = body.at("attempt");
   request.image = body.at("image");
+  request.command = body.value("command", Strings());
+  request.args = body.value("args", Strings());
+  request.working_dir = body.value("working_dir", "");
+  request.env = body.value("env", Strings());
   request.mounts = DecodeMounts(body.at("mounts"));
+  request.devices = DecodeDevices(body.value("devices", json()));
   request.labels = body.at("labels");
   request.annotations = body.at("annotations");
   request.log_path = body.at("log_path");
@@ -95,6 +154,24 @@ ContainerRequest DecodeRequest(const json& body) {
   request.tty = body.at("tty");
   request.resources = DecodeResources(body.value("resources", json()));
   request.oom_score_adj = body.value("oom_score_adj", int64_t{0});
+  request.privileged = body.value("privileged", false);
+  request.readonly_rootfs = body.value("readonly_rootfs", false);
+  request.add_capabilities = body.value("add_capabilities", Strings());
+  request.drop_capabilities = body.value("drop_capabilities", Strings());
+  request.run_as_user = DecodeOptional(body, "run_as_user");
+  request.run_as_username = body.value("run_as_username", "");
+  request.run_as_group = DecodeOptional(body, "run_as_group");
+  request.supplemental_groups = body.value("supplemental_groups", std::vector<int64_t>());
+  request.strict_supplemental_groups = body.value("strict_supplemental_groups", false);
+  request.no_new_privs = body.value("no_new_privs", false);
+  request.masked_paths = body.value("masked_paths", Strings());
+  request.readonly_paths = body.value("readonly_paths", Strings());
+  request.pid_mode = static_cast<sandbox::NamespaceMode>(
+      body.value("pid_mode", static_cast<int>(sandbox::NamespaceMode::kContainer)));
+  request.pid_target = body.value("pid_target", "");
+  request.stop_signal = body.value("stop_signal", "");
+  request.seccomp_profile = body.value("seccomp_profile", "");
+  request.apparmor_profile = body.value("apparmor_profile", "");
   request.config_blob = Base64Decode(body.at("config").get<std::string>()).value_or("");
   return request;
 }

@@ -18,6 +18,7 @@
 #include "common/random_id.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "common/step_hooks.h"
 #include "common/strings.h"
 #include "container/devices.h"
 #include "container/hooks.h"
@@ -148,12 +149,12 @@ absl::StatusOr<std::optional<nlohmann::json>> SeccompFromFile(
 
 Containers::Containers(ContainersOptions options, ContainerStore& store,
                        sandbox::Sandboxes& sandboxes, ImageSource& images,
-                       storage::ContainerLayers& layers, oci::RuntimeHandlers& runtimes)
+                       storage::ContainerRootfs& rootfs, oci::RuntimeHandlers& runtimes)
     : options_(std::move(options)),
       store_(store),
       sandboxes_(sandboxes),
       images_(images),
-      layers_(layers),
+      rootfs_(rootfs),
       runtimes_(runtimes) {}
 
 absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
@@ -222,19 +223,16 @@ int64_t Containers::Now() const {
       .count();
 }
 
-absl::Status Containers::Reserve(const std::string& name, const std::string& id) {
-  std::unique_lock lock(mu_);
-  auto [existing, inserted] = names_.emplace(name, id);
-  if (!inserted) {
-    return absl::AlreadyExistsError(fmt::format(
-        "container with name \"{}\" already exists with ID {}", name, existing->second));
+void Containers::RemoveUnclaimed() {
+  for (const std::string& id : names_.Unclaimed()) {
+    log::Warn(
+        "Removing container {}: it was created for a CreateContainer whose caller went "
+        "away, and no retry claimed it in time",
+        id);
+    if (absl::Status removed = Remove(id); !removed.ok()) {
+      log::Error("Container {}: removal failed: {}", id, AsStd(removed.message()));
+    }
   }
-  return absl::OkStatus();
-}
-
-void Containers::Release(const std::string& name) {
-  std::unique_lock lock(mu_);
-  names_.erase(name);
 }
 
 std::shared_ptr<Containers::Entry> Containers::Find(const std::string& id_or_prefix,
@@ -388,29 +386,44 @@ spec::Resources Containers::ForHost(spec::Resources resources) const {
   return resources;
 }
 
-absl::StatusOr<Container> Containers::Create(ContainerRequest request) {
+absl::StatusOr<Container> Containers::Create(ContainerRequest request, const Caller& caller) {
+  RemoveUnclaimed();
   RETURN_IF_ERROR(ValidateRequest(request));
   RETURN_IF_ERROR(ValidateResources(request.resources));
-  ASSIGN_OR_RETURN(const sandbox::Sandbox pod, sandboxes_.Get(request.pod_id));
-  if (!pod.ready()) {
+  // Held until the container exists: a StopPodSandbox waits for it, then stops it.
+  auto hold = sandboxes_.Hold(request.pod_id, /*ready=*/true);
+  if (absl::IsFailedPrecondition(hold.status())) {
     return absl::FailedPreconditionError(
-        fmt::format("pod sandbox {} is not ready; cannot create containers in it", pod.id));
+        fmt::format("{}; cannot create containers in it", AsStd(hold.status().message())));
   }
-  RETURN_IF_ERROR(ValidateForPod(request, pod));
-  return CreateIn(std::move(request), pod, /*infra=*/false);
+  if (!hold.ok()) return hold.status();
+  RETURN_IF_ERROR(ValidateForPod(request, hold->pod()));
+  return CreateIn(std::move(request), hold->pod(), /*infra=*/false, caller);
 }
 
 absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
-                                               const sandbox::Sandbox& pod, bool infra) {
+                                               const sandbox::Sandbox& pod, bool infra,
+                                               const Caller& caller) {
   request.pod_id = pod.id;
   Container container{.id = NewRandomId(), .request = std::move(request)};
   container.infra = infra;
   container.created_at = Now();
   container.boot_id = options_.boot_id;
   const std::string name = ContainerName(container.request, pod.spec.metadata);
-  RETURN_IF_ERROR(Reserve(name, container.id));
+  ASSIGN_OR_RETURN(const std::optional<std::string> kept,
+                   names_.Reserve(name, container.id, caller));
+  if (kept) {
+    log::Info(
+        "CreateContainer for {} retried: returning container {}, created for the earlier "
+        "request",
+        name, *kept);
+    return Get(*kept);
+  }
   Rollback rollback;
-  rollback.Add([this, name] { Release(name); });
+  rollback.Add("release the container name " + name, [this, name] {
+    names_.Release(name);
+    return absl::OkStatus();
+  });
 
   auto entry = std::make_shared<Entry>();
   entry->infra = infra;
@@ -419,7 +432,9 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   container.runtime_handler = pod.spec.runtime_handler;
   container.creating = true;  // the intent: Restore tears down what Build left if crio exits
   RETURN_IF_ERROR(store_.Save(container, name));
-  rollback.Add([this, id = container.id] { (void)store_.Delete(id); });
+  rollback.AddForget(fmt::format("forget container {}", container.id),
+                     [this, id = container.id] { return store_.Delete(id); });
+  AfterStep("container.intent");
   RETURN_IF_ERROR(Build(container, pod, rollback));
   container.creating = false;
   {
@@ -428,10 +443,12 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
     entry->name = name;
   }
   RETURN_IF_ERROR(Persist(*entry));
+  AfterStep("container.created");
   {
     std::unique_lock lock(mu_);
     by_id_.emplace(container.id, entry);
   }
+  names_.Created(name, caller.Gone());
   rollback.Commit();
   log::Info("Created container {} ({}) in pod sandbox {}", container.id, name, pod.id);
   Publish(container, EventType::kCreated);
@@ -466,12 +483,16 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   for (const std::string* dir : {&container.persist_dir, &container.bundle}) {
     RETURN_IF_ERROR(sys::MakeDirs(*dir, 0700));
   }
-  rollback.Add([bundle = container.bundle] {
-    std::error_code ignored;
-    fs::remove_all(fs::path(bundle).parent_path(), ignored);
+  rollback.Add("remove the bundle dir " + container.bundle, [bundle = container.bundle] {
+    const fs::path dir = fs::path(bundle).parent_path();
+    std::error_code error;
+    fs::remove_all(dir, error);
+    return error ? ErrnoToStatus(error.value(), "remove " + dir.string()) : absl::OkStatus();
   });
-  ASSIGN_OR_RETURN(container.rootfs, layers_.Mount(container.id, image->layers));
-  rollback.Add([this, id = container.id] { (void)layers_.Remove(id); });
+  ASSIGN_OR_RETURN(container.rootfs, rootfs_.Mount(container.id, image->layers));
+  rollback.Add("remove the rootfs of container " + container.id,
+               [this, id = container.id] { return rootfs_.Remove(id); });
+  AfterStep("container.rootfs");
 
   ASSIGN_OR_RETURN(const spec::ContainerSpecInput input, SpecInput(container, pod, image_config));
   container.uid = input.uid;
@@ -482,6 +503,7 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   InjectHooks(LoadHooks(options_.hooks_dirs, &skipped), oci_spec);
   for (const std::string& why : skipped) log::Warn("Skipping OCI hook {}", why);
   RETURN_IF_ERROR(WriteFileAtomically(container.bundle + "/config.json", oci_spec.dump(), 0600));
+  AfterStep("container.spec");
   container.log_path = fmt::format(
       "{}/{}", pod.spec.log_directory,
       container.request.log_path.empty() ? container.id + ".log" : container.request.log_path);
@@ -498,7 +520,9 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
                                     .tty = container.request.tty,
                                     .stdin = container.request.stdin,
                                     .stdin_once = container.request.stdin_once}));
-  rollback.Add([runtime, id = container.id] { (void)runtime->Delete(id); });
+  rollback.Add("delete the runtime's container " + container.id,
+               [runtime, id = container.id] { return runtime->Delete(id); });
+  AfterStep("container.runtime");
   container.pid = created.pid;
   container.state = ContainerState::kCreated;
   return absl::OkStatus();
@@ -644,6 +668,9 @@ absl::Status Containers::Start(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return error;
+  // Held while it starts: a StopPodSandbox waits for it, then stops it.
+  ASSIGN_OR_RETURN(const sandbox::PodHold hold,
+                   sandboxes_.Hold(entry->Copy().request.pod_id, /*ready=*/false));
   return StartEntry(*entry);
 }
 
@@ -659,6 +686,7 @@ absl::Status Containers::StartEntry(Entry& entry_ref) {
   // Taken before the call: a quick process may have exited (and been recorded) by its end.
   const int64_t started_at = Now();
   RETURN_IF_ERROR(runtime->Start(container.id));
+  AfterStep("container.started");
   {
     std::lock_guard data(entry->mu);
     if (entry->container.started_at == 0) entry->container.started_at = started_at;
@@ -813,7 +841,7 @@ bool Containers::RecordExit(Entry& entry) {
   if (auto saved = Persist(entry); !saved.ok()) {
     log::Error("Container {}: cannot record its exit: {}", container.id, AsStd(saved.message()));
   }
-  (void)layers_.Unmount(container.id);
+  (void)rootfs_.Unmount(container.id);
   log::Info("Container {} exited with code {}{}", container.id, *code,
             oom ? " (killed: out of memory)" : "");
   Publish(container, EventType::kStopped);
@@ -878,21 +906,21 @@ absl::Status Containers::Remove(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
-  return RemoveEntry(*entry);
+  return RemoveEntry(*entry, kPodStopTimeoutSeconds);
 }
 
-absl::Status Containers::RemoveEntry(Entry& entry_ref) {
+absl::Status Containers::RemoveEntry(Entry& entry_ref, int64_t stop_timeout_seconds) {
   Entry* const entry = &entry_ref;
   std::lock_guard operation(entry->operation);
   {
     std::lock_guard data(entry->mu);
     if (entry->removed) return absl::OkStatus();
   }
-  RETURN_IF_ERROR(StopLocked(*entry, kPodStopTimeoutSeconds));
+  RETURN_IF_ERROR(StopLocked(*entry, stop_timeout_seconds));
   const Container container = entry->Copy();
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   RETURN_IF_ERROR(runtime->Delete(container.id));
-  RETURN_IF_ERROR(layers_.Remove(container.id));
+  RETURN_IF_ERROR(rootfs_.Remove(container.id));
   std::error_code ignored;
   fs::remove_all(fs::path(container.bundle).parent_path(), ignored);
   fs::remove(options_.exits_dir + "/" + container.id, ignored);
@@ -906,8 +934,8 @@ absl::Status Containers::RemoveEntry(Entry& entry_ref) {
   {
     std::unique_lock lock(mu_);
     by_id_.erase(container.id);
-    names_.erase(name);
   }
+  names_.Release(name);
   log::Info("Removed container {}", container.id);
   Publish(container, EventType::kDeleted);
   return absl::OkStatus();
@@ -954,7 +982,7 @@ absl::Status Containers::StopPodMembers(const std::string& pod_id) {
 
 absl::Status Containers::RemovePodMembers(const std::string& pod_id) {
   for (const auto& entry : EntriesInPod(pod_id, /*infra=*/true)) {
-    RETURN_IF_ERROR(RemoveEntry(*entry));
+    RETURN_IF_ERROR(RemoveEntry(*entry, kPodStopTimeoutSeconds));
   }
   return absl::OkStatus();
 }
@@ -973,12 +1001,16 @@ absl::StatusOr<sandbox::InfraProcess> Containers::StartInfra(const sandbox::Sand
   request.oom_score_adj = -998;
   request.resources.cpu_shares = 2;
   request.labels = pod.spec.labels;
-  ASSIGN_OR_RETURN(const Container infra, CreateIn(std::move(request), pod, /*infra=*/true));
+  ASSIGN_OR_RETURN(const Container infra,
+                   CreateIn(std::move(request), pod, /*infra=*/true, Caller{}));
   absl::Status error;
   auto entry = Find(infra.id, &error, /*infra=*/true);
   if (entry == nullptr) return error;
   if (auto started = StartEntry(*entry); !started.ok()) {
-    (void)RemoveEntry(*entry);
+    if (absl::Status removed = RemoveEntry(*entry, 0); !removed.ok()) {
+      log::Error("Infra container {} failed to start and is left behind: {}", infra.id,
+                 AsStd(removed.message()));
+    }
     return started;
   }
   return sandbox::InfraProcess{.id = infra.id, .pid = entry->Copy().pid};
@@ -988,7 +1020,7 @@ absl::Status Containers::RemoveInfra(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error, /*infra=*/true);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
-  return RemoveEntry(*entry);
+  return RemoveEntry(*entry, kPodStopTimeoutSeconds);
 }
 
 void Containers::AbandonCreation(const Container& container) {
@@ -997,7 +1029,7 @@ void Containers::AbandonCreation(const Container& container) {
   if (auto runtime = runtimes_.Get(container.runtime_handler); runtime.ok()) {
     undone.Update((*runtime)->Delete(container.id));
   }
-  undone.Update(layers_.Remove(container.id));
+  undone.Update(rootfs_.Remove(container.id));
   for (const std::string& dir : {container.bundle, container.persist_dir}) {
     std::error_code error;
     fs::remove_all(fs::path(dir).parent_path(), error);
@@ -1014,25 +1046,38 @@ void Containers::AbandonCreation(const Container& container) {
 absl::Status Containers::Restore() {
   std::vector<std::string> corrupt;
   ASSIGN_OR_RETURN(std::vector<Container> stored, store_.LoadAll(&corrupt));
-  for (const std::string& why : corrupt) log::Error("Skipping unreadable container row {}", why);
+  std::set<std::string> known;
+  for (const std::string& why : corrupt) {
+    log::Error("Skipping unreadable container row {}", why);
+    known.insert(why.substr(0, why.find(':')));  // never swept: its files may matter
+  }
+  std::vector<std::shared_ptr<Entry>> orphans;
+  size_t restored = 0;
   for (Container& container : stored) {
+    known.insert(container.id);
     if (container.creating) {
       AbandonCreation(container);
       continue;
     }
     auto pod = sandboxes_.Get(container.request.pod_id);
+    const std::string name =
+        pod.ok() ? ContainerName(container.request, pod->spec.metadata) : "orphan_" + container.id;
     auto entry = std::make_shared<Entry>();
     entry->infra = container.infra;
     {
       std::lock_guard data(entry->mu);
       entry->container = container;
-      entry->name = pod.ok() ? ContainerName(container.request, pod->spec.metadata)
-                             : "orphan_" + container.id;
+      entry->name = name;
     }
+    names_.Restore(name, container.id);
     {
       std::unique_lock lock(mu_);
-      names_.emplace(entry->name, container.id);
       by_id_.emplace(container.id, entry);
+    }
+    ++restored;
+    if (absl::IsNotFound(pod.status()) && !sandboxes_.Unreadable(container.request.pod_id)) {
+      orphans.push_back(entry);  // its pod's creation was undone, or its row is gone
+      continue;
     }
     if (container.state == ContainerState::kExited || RecordExit(*entry)) continue;
     const bool rebooted = container.boot_id != options_.boot_id;
@@ -1046,11 +1091,79 @@ absl::Status Containers::Restore() {
       entry->container.finished_at = Now();
       entry->container.reason = "Error";
       entry->container.message = rebooted ? "the host rebooted" : "the container's exit was lost";
+    } else if (container.state == ContainerState::kCreated && state->status == "running") {
+      // Started, but crio was killed before it recorded that.
+      std::lock_guard data(entry->mu);
+      entry->container.state = ContainerState::kRunning;
+      entry->container.started_at = Now();
     }
     (void)Persist(*entry);
   }
-  if (!stored.empty()) log::Info("Restored {} containers", stored.size());
+  if (restored > 0) log::Info("Restored {} containers", restored);
+  for (const auto& orphan : orphans) {
+    const Container container = orphan->Copy();
+    log::Warn("Removing container {}: its pod sandbox {} no longer exists", container.id,
+              container.request.pod_id);
+    if (absl::Status removed = RemoveEntry(*orphan, 0); !removed.ok()) {
+      log::Error("Container {}: removal failed: {}", container.id, AsStd(removed.message()));
+    }
+  }
+  SweepOrphans(known);
   return absl::OkStatus();
+}
+
+void Containers::SweepOrphans(const std::set<std::string>& known) {
+  auto orphan = [&](const std::string& id) {
+    return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string::npos &&
+           !known.contains(id);
+  };
+  size_t swept = 0;
+  // Runtime containers whose bundle crio made: only those under run_root are crio's.
+  const std::string bundles = options_.run_root + "/overlay-containers/";
+  for (oci::OciRuntime* runtime : runtimes_.All()) {
+    auto listed = runtime->List();
+    if (!listed.ok()) {
+      log::Warn("Cannot list the runtime's containers: {}", AsStd(listed.status().message()));
+      continue;
+    }
+    for (const oci::RuntimeContainer& leftover : *listed) {
+      if (!orphan(leftover.id) || !leftover.bundle.starts_with(bundles)) continue;
+      log::Warn("Deleting runtime container {}, which crio no longer knows", leftover.id);
+      if (absl::Status deleted = runtime->Delete(leftover.id); !deleted.ok()) {
+        log::Error("Cannot delete runtime container {}: {}", leftover.id, AsStd(deleted.message()));
+      }
+      ++swept;
+    }
+  }
+  // Container dirs (the rootfs and the persist dir; the bundle) in crio's own storage root,
+  // which is never a containers/storage root (storage/foreign_store.h refuses one).
+  for (const std::string& root : {options_.root, options_.run_root}) {
+    std::error_code error;
+    for (const auto& dir : fs::directory_iterator(root + "/overlay-containers", error)) {
+      const std::string id = dir.path().filename().string();
+      if (!orphan(id)) continue;
+      log::Warn("Removing {}, left by a container crio no longer knows", dir.path().string());
+      if (absl::Status removed = rootfs_.Remove(id); !removed.ok()) {
+        log::Error("Cannot remove the rootfs of {}: {}", id, AsStd(removed.message()));
+        continue;
+      }
+      std::error_code removed;
+      fs::remove_all(dir.path(), removed);
+      ++swept;
+    }
+  }
+  // Exit files: the runtime's delete of an unknown id also drops the monitor's other files.
+  auto runtime = runtimes_.Get("");
+  std::error_code error;
+  for (const auto& file : fs::directory_iterator(options_.exits_dir, error)) {
+    const std::string id = file.path().filename().string();
+    if (!orphan(id)) continue;
+    if (runtime.ok()) (void)(*runtime)->Delete(id);
+    std::error_code removed;
+    fs::remove(file.path(), removed);
+    ++swept;
+  }
+  if (swept > 0) log::Warn("Start-up reconciliation removed {} container leftovers", swept);
 }
 
 }  // namespace crio::container

@@ -1,10 +1,14 @@
 // Containers: the containers crio runs and their lifecycle (create, start, stop, remove,
 // exit, look up, list, restore after a restart).
 //
-// Create reserves the name, mounts the rootfs over the image's layers, resolves the user
-// inside it, writes the OCI spec into the bundle and has the runtime (under conmon) create
-// the container, undoing every step on failure. Exits arrive from the ExitWatcher
-// (OnExit): conmon's exit file gives the code, its oom file the reason.
+// Create holds the pod against stop and remove (Sandboxes::Hold), reserves the name, writes
+// the container's row marked `creating` (the intent), mounts the rootfs over the image's
+// layers, resolves the user inside it, writes the OCI spec into the bundle and has the
+// runtime (under conmon) create the container, undoing every step on failure. A crio killed
+// in between finds the intent at start-up and undoes the steps (Restore). As for pods, a
+// kubelet retry after its deadline gets the container its first request created
+// (NameRegistry). Exits arrive from the ExitWatcher (OnExit): conmon's exit file gives the
+// code, its oom file the reason.
 //
 // Thread-safety: as Sandboxes: the index (`mu_`) is held only to find, add or drop entries;
 // each container has an operation mutex serializing create/start/stop/remove (held across
@@ -25,6 +29,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "common/caller.h"
+#include "common/name_registry.h"
 #include "common/rollback.h"
 #include "container/container.h"
 #include "container/container_store.h"
@@ -35,7 +41,7 @@
 #include "oci/runtime_handlers.h"
 #include "sandbox/sandboxes.h"
 #include "spec/apparmor.h"
-#include "storage/container_layers.h"
+#include "storage/container_rootfs.h"
 
 namespace crio::container {
 
@@ -96,13 +102,16 @@ struct ContainerFilter {
 class Containers final : public sandbox::PodMembers {
  public:
   Containers(ContainersOptions options, ContainerStore& store, sandbox::Sandboxes& sandboxes,
-             ImageSource& images, storage::ContainerLayers& layers, oci::RuntimeHandlers& runtimes);
+             ImageSource& images, storage::ContainerRootfs& rootfs, oci::RuntimeHandlers& runtimes);
 
   // Loads the stored containers; those whose process ended while crio was away get their
-  // exit code, those from an earlier boot are EXITED. Call before the ExitWatcher starts.
+  // exit code, those from an earlier boot are EXITED. A creation cut short is undone, a
+  // container whose pod is gone is removed, and what is left of containers without a row
+  // (runtime containers with their bundle under run_root, overlay-containers dirs, exit
+  // files) goes. Call after Sandboxes::Restore, before the ExitWatcher starts.
   absl::Status Restore();
 
-  absl::StatusOr<Container> Create(ContainerRequest request);
+  absl::StatusOr<Container> Create(ContainerRequest request, const Caller& caller = {});
   absl::Status Start(const std::string& id);
   // Stop signal, then SIGKILL after `timeout_seconds`; OK for unknown or exited ones.
   absl::Status Stop(const std::string& id, int64_t timeout_seconds);
@@ -183,7 +192,7 @@ class Containers final : public sandbox::PodMembers {
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error,
                               bool infra = false) const;
   absl::StatusOr<Container> CreateIn(ContainerRequest request, const sandbox::Sandbox& pod,
-                                     bool infra);
+                                     bool infra, const Caller& caller);
   absl::Status StartEntry(Entry& entry);
   // OK when `container` is created or running, else FAILED_PRECONDITION.
   static absl::Status CheckCreatedOrRunning(const Container& container);
@@ -191,9 +200,11 @@ class Containers final : public sandbox::PodMembers {
   absl::StatusOr<std::string> ExecProcessJson(const Container& container,
                                               const std::vector<std::string>& command,
                                               bool tty) const;
-  absl::Status RemoveEntry(Entry& entry);
-  absl::Status Reserve(const std::string& name, const std::string& id);
-  void Release(const std::string& name);
+  absl::Status RemoveEntry(Entry& entry, int64_t stop_timeout_seconds);
+  // Removes the containers kept for a retry that nobody claimed in time.
+  void RemoveUnclaimed();
+  // Start-up: removes what is left of container ids without a row (see Restore).
+  void SweepOrphans(const std::set<std::string>& known);
   absl::Status Build(Container& container, const sandbox::Sandbox& pod, Rollback& rollback);
   // The container's bundle and persist dirs, derived from its id.
   void SetPaths(Container& container) const;
@@ -235,12 +246,12 @@ class Containers final : public sandbox::PodMembers {
   ContainerStore& store_;
   sandbox::Sandboxes& sandboxes_;
   ImageSource& images_;
-  storage::ContainerLayers& layers_;
+  storage::ContainerRootfs& rootfs_;
   oci::RuntimeHandlers& runtimes_;
 
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> by_id_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);
+  NameRegistry names_{"container"};
 };
 
 }  // namespace crio::container

@@ -338,4 +338,33 @@ absl::Status CniPodNetwork::Check(const Attachment& attachment) {
   return absl::OkStatus();
 }
 
+std::vector<Attachment> CniPodNetwork::Recorded() const {
+  std::vector<Attachment> recorded;
+  std::error_code error;
+  for (const auto& file : fs::directory_iterator(options_.cache_dir + "/results", error)) {
+    auto text = ReadFileToString(file.path(), kMaxCacheBytes);
+    if (!text.ok()) continue;
+    const json entry = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_object() || !entry.contains("containerId") || !entry["containerId"].is_string()) {
+      continue;
+    }
+    Attachment attachment{.pod_id = entry["containerId"].get<std::string>(),
+                          .netns = entry.value("netns", ""),
+                          .interface = entry.value("ifName", "eth0")};
+    if (entry.contains("cniArgs") && entry["cniArgs"].is_array()) {
+      for (const json& pair : entry["cniArgs"]) {
+        if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+          continue;
+        }
+        const std::string key = pair[0].get<std::string>(), value = pair[1].get<std::string>();
+        if (key == "K8S_POD_NAME") attachment.pod_name = value;
+        if (key == "K8S_POD_NAMESPACE") attachment.pod_namespace = value;
+        if (key == "K8S_POD_UID") attachment.pod_uid = value;
+      }
+    }
+    recorded.push_back(std::move(attachment));
+  }
+  return recorded;
+}
+
 }  // namespace crio::network

@@ -34,6 +34,7 @@ class CniPodNetwork final : public PodNetwork {
   absl::StatusOr<AttachResult> Attach(const Attachment& attachment) override;
   absl::Status Detach(const Attachment& attachment) override;
   absl::Status Check(const Attachment& attachment) override;
+  std::vector<Attachment> Recorded() const override;
 
  private:
   const CniOptions options_;

@@ -55,6 +55,9 @@ class PodNetwork {
   virtual absl::Status Detach(const Attachment& attachment) = 0;
   // Asks the plugins whether the pod's attachment is still as they made it.
   virtual absl::Status Check(const Attachment& attachment) = 0;
+  // The attachments Attach recorded and Detach has not yet removed (pod id, netns and the
+  // pod's name, namespace and uid), for start-up reconciliation.
+  virtual std::vector<Attachment> Recorded() const = 0;
 };
 
 }  // namespace crio::network

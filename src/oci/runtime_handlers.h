@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "oci/oci_runtime.h"
@@ -24,6 +25,13 @@ class RuntimeHandlers {
       return absl::NotFoundError("runtime handler \"" + name + "\" is not configured");
     }
     return found->second.get();
+  }
+
+  // Every configured handler once, the default included.
+  std::vector<OciRuntime*> All() const {
+    std::vector<OciRuntime*> all;
+    for (const auto& [name, runtime] : handlers_) all.push_back(runtime.get());
+    return all;
   }
 
  private:

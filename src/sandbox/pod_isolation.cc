@@ -1,5 +1,7 @@
 #include "sandbox/pod_isolation.h"
 
+#include <filesystem>
+
 #include "fmt/format.h"
 #include "sys/mounts.h"
 
@@ -18,5 +20,18 @@ absl::Status KernelPodIsolation::MountShm(const std::string& path, uint64_t size
 }
 
 absl::Status KernelPodIsolation::Unmount(const std::string& path) { return sys::Unmount(path); }
+
+std::vector<std::string> KernelPodIsolation::ListPins(const std::string& dir) {
+  std::vector<std::string> pins;
+  for (const char* kind : {"netns", "ipcns", "utsns"}) {
+    std::error_code error;
+    for (const auto& pin : std::filesystem::directory_iterator(dir + "/" + kind, error)) {
+      pins.push_back(pin.path().string());
+    }
+  }
+  return pins;
+}
+
+bool KernelPodIsolation::IsPinned(const std::string& path) { return sys::IsPinnedNamespace(path); }
 
 }  // namespace crio::sandbox

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "sys/namespaces.h"
@@ -20,6 +21,10 @@ class PodIsolation {
   virtual absl::Status MountShm(const std::string& path, uint64_t size_bytes) = 0;
   // OK when nothing is mounted there.
   virtual absl::Status Unmount(const std::string& path) = 0;
+  // The pins under `dir` (DIR/{net,ipc,uts}ns/NAME), whoever made them.
+  virtual std::vector<std::string> ListPins(const std::string& dir) = 0;
+  // Whether `path` still pins a namespace.
+  virtual bool IsPinned(const std::string& path) = 0;
 };
 
 class KernelPodIsolation final : public PodIsolation {
@@ -28,6 +33,8 @@ class KernelPodIsolation final : public PodIsolation {
   absl::Status Unpin(const std::string& path) override;
   absl::Status MountShm(const std::string& path, uint64_t size_bytes) override;
   absl::Status Unmount(const std::string& path) override;
+  std::vector<std::string> ListPins(const std::string& dir) override;
+  bool IsPinned(const std::string& path) override;
 };
 
 }  // namespace crio::sandbox

@@ -79,6 +79,14 @@ struct Sandbox {
 
   std::string network;           // CNI network name; empty with host network
   std::vector<std::string> ips;  // IPv4 first
+  // The CNI attachment exists (ADD done, DEL not yet done): StopPodSandbox, RemovePodSandbox
+  // and a start-up after a reboot detach it, and retry until DEL succeeds.
+  bool network_attached = false;
+
+  // RunPodSandbox's intent: the row is written before the first side effect and marked
+  // done after the last, so a crio killed in between finds it at start-up and undoes every
+  // step (each is derived from the id).
+  bool creating = false;
 
   // The infra (pause) container holding the pod's PID namespace, for pods in POD pid mode;
   // empty otherwise (drop_infra_ctr: no process is needed for the other namespaces).

@@ -105,6 +105,8 @@ std::string EncodeSandbox(const Sandbox& sandbox) {
                      {"hosts_file", sandbox.hosts_path},
                      {"network", sandbox.network},
                      {"ips", sandbox.ips},
+                     {"network_attached", sandbox.network_attached},
+                     {"creating", sandbox.creating},
                      {"infra_id", sandbox.infra_id},
                      {"infra_pid", sandbox.infra_pid}};
   // Strings from CRI are valid UTF-8 (proto3 checks); replace anything else rather than throw.
@@ -115,23 +117,28 @@ absl::StatusOr<Sandbox> DecodeSandbox(const std::string& text) {
   const json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) return absl::DataLossError("pod row is not a JSON object");
   try {
-    return Sandbox{.id = body.at("id"),
-                   .spec = DecodeSpec(body.at("spec")),
-                   .state = static_cast<SandboxState>(body.at("state").get<int>()),
-                   .created_at = body.at("created_at"),
-                   .boot_id = body.at("boot_id"),
-                   .run_dir = body.at("run_dir"),
-                   .netns_path = body.at("netns"),
-                   .ipcns_path = body.at("ipcns"),
-                   .utsns_path = body.at("utsns"),
-                   .shm_path = body.at("shm"),
-                   .hostname_path = body.at("hostname_file"),
-                   .resolv_path = body.at("resolv_file"),
-                   .hosts_path = body.at("hosts_file"),
-                   .network = body.at("network"),
-                   .ips = body.at("ips"),
-                   .infra_id = body.value("infra_id", ""),
-                   .infra_pid = body.value("infra_pid", 0)};
+    Sandbox sandbox{.id = body.at("id"),
+                    .spec = DecodeSpec(body.at("spec")),
+                    .state = static_cast<SandboxState>(body.at("state").get<int>()),
+                    .created_at = body.at("created_at"),
+                    .boot_id = body.at("boot_id"),
+                    .run_dir = body.at("run_dir"),
+                    .netns_path = body.at("netns"),
+                    .ipcns_path = body.at("ipcns"),
+                    .utsns_path = body.at("utsns"),
+                    .shm_path = body.at("shm"),
+                    .hostname_path = body.at("hostname_file"),
+                    .resolv_path = body.at("resolv_file"),
+                    .hosts_path = body.at("hosts_file"),
+                    .network = body.at("network"),
+                    .ips = body.at("ips"),
+                    .infra_id = body.value("infra_id", ""),
+                    .infra_pid = body.value("infra_pid", 0)};
+    // Rows from before these fields: a READY pod on a pod network is attached.
+    sandbox.network_attached = body.value(
+        "network_attached", sandbox.state == SandboxState::kReady && !sandbox.network.empty());
+    sandbox.creating = body.value("creating", false);
+    return sandbox;
   } catch (const json::exception& error) {  // a field missing or of the wrong type
     return absl::DataLossError(std::string("pod row: ") + error.what());
   }

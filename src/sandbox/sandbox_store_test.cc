@@ -1,6 +1,7 @@
 #include "sandbox/sandbox_store.h"
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace crio::sandbox {
 namespace {
@@ -19,6 +20,8 @@ Sandbox Example() {
   sandbox.created_at = 1234567890123;
   sandbox.netns_path = "/run/netns/x";
   sandbox.ips = {"10.85.0.2", "fd00::2"};
+  sandbox.network_attached = true;  // a NOTREADY pod whose DEL failed
+  sandbox.creating = true;
   return sandbox;
 }
 
@@ -35,8 +38,27 @@ TEST(SandboxStoreTest, RowsRoundTrip) {
   ASSERT_EQ(loaded->size(), 1u);
   EXPECT_EQ(EncodeSandbox((*loaded)[0]), EncodeSandbox(sandbox));
   EXPECT_EQ((*loaded)[0].spec.config_blob, sandbox.spec.config_blob);
+  EXPECT_TRUE((*loaded)[0].network_attached);
+  EXPECT_TRUE((*loaded)[0].creating);
   ASSERT_TRUE((*store)->Delete(sandbox.id).ok());
   EXPECT_TRUE((*store)->LoadAll(nullptr)->empty());
+}
+
+TEST(SandboxStoreTest, RowsFromBeforeTheAttachmentFlagReadAsAttachedWhenReady) {
+  Sandbox ready = Example();
+  ready.state = SandboxState::kReady;
+  ready.network = "crio";
+  nlohmann::json old = nlohmann::json::parse(EncodeSandbox(ready));
+  old.erase("network_attached");
+  old.erase("creating");
+  auto decoded = DecodeSandbox(old.dump());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(decoded->network_attached);
+  EXPECT_FALSE(decoded->creating);
+  ready.state = SandboxState::kNotReady;
+  old = nlohmann::json::parse(EncodeSandbox(ready));
+  old.erase("network_attached");
+  EXPECT_FALSE(DecodeSandbox(old.dump())->network_attached);
 }
 
 TEST(SandboxStoreTest, CorruptRowsAreReportedNotFatal) {

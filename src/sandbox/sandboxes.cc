@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "common/errno_status.h"
 #include "common/log.h"
 #include "common/random_id.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "common/step_hooks.h"
 #include "common/strings.h"
 #include "fmt/format.h"
 #include "sandbox/pod_files.h"
@@ -27,6 +29,16 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr uint64_t kMaxHostFileBytes = 1 << 20;
+// CNI DEL is tried this often, with these pauses, before Stop reports the failure.
+constexpr std::chrono::milliseconds kDetachPauses[] = {std::chrono::milliseconds(200),
+                                                       std::chrono::milliseconds(1000)};
+
+// The names crio gives pods: 64 hex digits. Leftovers are swept only under such names.
+bool IsPodId(std::string_view name) {
+  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 bool MatchesFilter(const Sandbox& sandbox, const SandboxFilter& filter) {
   if (!sandbox.id.starts_with(filter.id_prefix)) return false;
@@ -70,19 +82,16 @@ void Sandboxes::SetPodCidr(const std::string& cidr) {
   pod_cidr_ = cidr;
 }
 
-absl::Status Sandboxes::Reserve(const std::string& name, const std::string& id) {
-  std::unique_lock lock(mu_);
-  auto [existing, inserted] = names_.emplace(name, id);
-  if (!inserted) {
-    return absl::AlreadyExistsError(fmt::format(
-        "pod sandbox with name \"{}\" already exists with ID {}", name, existing->second));
+void Sandboxes::RemoveExpired() {
+  for (const std::string& id : names_.Unclaimed()) {
+    log::Warn(
+        "Removing pod sandbox {}: it was built for a RunPodSandbox whose caller went away, "
+        "and no retry claimed it in time",
+        id);
+    if (absl::Status removed = Remove(id); !removed.ok()) {
+      log::Error("Pod sandbox {}: removal failed: {}", id, AsStd(removed.message()));
+    }
   }
-  return absl::OkStatus();
-}
-
-void Sandboxes::Release(const std::string& name) {
-  std::unique_lock lock(mu_);
-  names_.erase(name);
 }
 
 std::shared_ptr<Sandboxes::Entry> Sandboxes::Find(const std::string& id_or_prefix,
@@ -113,6 +122,23 @@ absl::StatusOr<Sandbox> Sandboxes::Get(const std::string& id_or_prefix) const {
   auto entry = Find(id_or_prefix, &error);
   if (entry == nullptr) return error;
   return entry->Copy();
+}
+
+absl::StatusOr<PodHold> Sandboxes::Hold(const std::string& id, bool ready) const {
+  absl::Status error;
+  auto entry = Find(id, &error);
+  if (entry == nullptr) return error;
+  std::shared_lock fence(entry->operation);
+  Sandbox pod;
+  {
+    std::lock_guard data(entry->mu);
+    if (entry->removed) return absl::NotFoundError(fmt::format("pod sandbox {} not found", id));
+    pod = entry->sandbox;
+  }
+  if (ready && !pod.ready()) {
+    return absl::FailedPreconditionError(fmt::format("pod sandbox {} is not ready", pod.id));
+  }
+  return PodHold(std::move(pod), std::move(entry), std::move(fence));
 }
 
 std::vector<Sandbox> Sandboxes::List(const SandboxFilter& filter) const {
@@ -149,7 +175,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sandboxes::Sysc
   return sysctls;
 }
 
-absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec) {
+absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec, const Caller& caller) {
+  RemoveExpired();
   RETURN_IF_ERROR(ValidateSpec(spec));
   if (!spec.runtime_handler.empty() && !options_.runtime_handlers.contains(spec.runtime_handler)) {
     return absl::InvalidArgumentError(
@@ -161,14 +188,32 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec) {
   sandbox.created_at = Now();
   sandbox.boot_id = options_.boot_id;
   const std::string name = PodName(sandbox.spec.metadata);
-  RETURN_IF_ERROR(Reserve(name, sandbox.id));
+  ASSIGN_OR_RETURN(const std::optional<std::string> kept, names_.Reserve(name, sandbox.id, caller));
+  if (kept) {
+    log::Info(
+        "RunPodSandbox for {} retried: returning pod sandbox {}, built for the earlier "
+        "request",
+        name, *kept);
+    return Get(*kept);
+  }
   Rollback rollback;
-  rollback.Add([this, name] { Release(name); });
+  rollback.Add("release the pod name " + name, [this, name] {
+    names_.Release(name);
+    return absl::OkStatus();
+  });
 
   auto entry = std::make_shared<Entry>();
-  std::lock_guard operation(entry->operation);
-  RETURN_IF_ERROR(Build(sandbox, rollback));
+  std::unique_lock operation(entry->operation);
+  SetPaths(sandbox);
+  sandbox.creating = true;
   RETURN_IF_ERROR(store_.Save(sandbox));
+  rollback.AddForget(fmt::format("forget pod sandbox {}", sandbox.id),
+                     [this, id = sandbox.id] { return store_.Delete(id); });
+  AfterStep("pod.intent");
+  RETURN_IF_ERROR(Build(sandbox, rollback));
+  sandbox.creating = false;
+  RETURN_IF_ERROR(store_.Save(sandbox));
+  AfterStep("pod.created");
   {
     std::lock_guard data(entry->mu);
     entry->sandbox = sandbox;
@@ -177,20 +222,35 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec) {
     std::unique_lock lock(mu_);
     by_id_.emplace(sandbox.id, entry);
   }
+  const bool caller_gone = caller.Gone();
+  names_.Created(name, caller_gone);
   rollback.Commit();
   log::Info("Ran pod sandbox {} ({}/{}) with IPs [{}]", sandbox.id,
             sandbox.spec.metadata.namespace_, sandbox.spec.metadata.name,
             fmt::join(sandbox.ips, ", "));
+  if (caller_gone) {
+    log::Warn("Pod sandbox {}: its RunPodSandbox caller went away; kept for a retry", sandbox.id);
+  }
   return sandbox;
+}
+
+void Sandboxes::SetPaths(Sandbox& sandbox) const {
+  sandbox.run_dir = fmt::format("{}/pods/{}", options_.run_root, sandbox.id);
+  sandbox.hostname_path = sandbox.run_dir + "/hostname";
+  sandbox.resolv_path = sandbox.run_dir + "/resolv.conf";
+  sandbox.hosts_path = sandbox.run_dir + "/hosts";
+  sandbox.shm_path = sandbox.spec.host_ipc() ? "/dev/shm" : sandbox.run_dir + "/shm";
 }
 
 absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
   RETURN_IF_ERROR(MakeFiles(sandbox, rollback));
+  AfterStep("pod.files");
   const auto network_started = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(MakeNamespaces(sandbox, rollback));
+  AfterStep("pod.namespaces");
   RETURN_IF_ERROR(AttachNetwork(sandbox, rollback));
+  AfterStep("pod.network");
   if (!sandbox.spec.host_network()) TimeStep("network_setup_overall", network_started);
-  sandbox.hosts_path = sandbox.run_dir + "/hosts";
   if (sandbox.spec.host_network()) {
     ASSIGN_OR_RETURN(const std::string hosts,
                      ReadFileToString(options_.host_hosts, kMaxHostFileBytes));
@@ -198,7 +258,9 @@ absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
   } else {
     RETURN_IF_ERROR(WriteText(sandbox.hosts_path, HostsFile(sandbox.spec.hostname, sandbox.ips)));
   }
-  return StartInfra(sandbox, rollback);
+  RETURN_IF_ERROR(StartInfra(sandbox, rollback));
+  if (!sandbox.infra_id.empty()) AfterStep("pod.infra");
+  return absl::OkStatus();
 }
 
 absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
@@ -213,16 +275,17 @@ absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
   }
   sandbox.infra_id = infra->id;
   sandbox.infra_pid = infra->pid;
-  rollback.Add([this, id = infra->id] { (void)members_->RemoveInfra(id); });
+  rollback.Add("remove the infra container " + infra->id,
+               [this, id = infra->id] { return members_->RemoveInfra(id); });
   return absl::OkStatus();
 }
 
 absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {
-  sandbox.run_dir = fmt::format("{}/pods/{}", options_.run_root, sandbox.id);
   RETURN_IF_ERROR(sys::MakeDirs(sandbox.run_dir, 0711));
-  rollback.Add([dir = sandbox.run_dir] {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
+  rollback.Add("remove " + sandbox.run_dir, [dir = sandbox.run_dir] {
+    std::error_code error;
+    fs::remove_all(dir, error);
+    return error ? ErrnoToStatus(error.value(), "remove " + dir) : absl::OkStatus();
   });
   if (sandbox.spec.hostname.empty()) {
     char host[256] = {};
@@ -232,25 +295,20 @@ absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {
       sandbox.spec.hostname = sandbox.id.substr(0, 12);
     }
   }
-  sandbox.hostname_path = sandbox.run_dir + "/hostname";
   RETURN_IF_ERROR(WriteText(sandbox.hostname_path, HostnameFile(sandbox.spec.hostname)));
   std::string host_resolv;
   if (sandbox.spec.dns.empty()) {
     ASSIGN_OR_RETURN(host_resolv, ReadFileToString(options_.host_resolv_conf, kMaxHostFileBytes));
   }
-  sandbox.resolv_path = sandbox.run_dir + "/resolv.conf";
   RETURN_IF_ERROR(WriteText(sandbox.resolv_path, ResolvConfFile(sandbox.spec.dns, host_resolv)));
   if (sandbox.spec.log_directory.empty()) {
     sandbox.spec.log_directory = fmt::format("{}/{}", options_.log_dir, sandbox.id);
   }
   RETURN_IF_ERROR(sys::MakeDirs(sandbox.spec.log_directory, 0700));
-  if (sandbox.spec.host_ipc()) {
-    sandbox.shm_path = "/dev/shm";
-    return absl::OkStatus();
-  }
-  sandbox.shm_path = sandbox.run_dir + "/shm";
+  if (sandbox.spec.host_ipc()) return absl::OkStatus();
   RETURN_IF_ERROR(isolation_.MountShm(sandbox.shm_path, options_.shm_size_bytes));
-  rollback.Add([this, path = sandbox.shm_path] { (void)isolation_.Unmount(path); });
+  rollback.Add("unmount " + sandbox.shm_path,
+               [this, path = sandbox.shm_path] { return isolation_.Unmount(path); });
   return absl::OkStatus();
 }
 
@@ -267,10 +325,12 @@ absl::Status Sandboxes::MakeNamespaces(Sandbox& sandbox, Rollback& rollback) {
   sandbox.netns_path = pinned.net;
   sandbox.ipcns_path = pinned.ipc;
   sandbox.utsns_path = pinned.uts;
-  rollback.Add([this, pinned] {
+  rollback.Add("unpin the namespaces of pod sandbox " + sandbox.id, [this, pinned] {
+    absl::Status unpinned;
     for (const std::string& path : {pinned.net, pinned.ipc, pinned.uts}) {
-      if (!path.empty()) (void)isolation_.Unpin(path);
+      if (!path.empty()) unpinned.Update(isolation_.Unpin(path));
     }
+    return unpinned;
   });
   return absl::OkStatus();
 }
@@ -329,7 +389,9 @@ absl::Status Sandboxes::AttachNetwork(Sandbox& sandbox, Rollback& rollback) {
   }
   sandbox.network = attached->network;
   sandbox.ips = attached->ips;
-  rollback.Add([this, attachment] { (void)network_.Detach(attachment); });
+  sandbox.network_attached = true;
+  rollback.Add("detach the network of pod sandbox " + sandbox.id,
+               [this, attachment] { return network_.Detach(attachment); });
   return absl::OkStatus();
 }
 
@@ -344,23 +406,42 @@ absl::Status Sandboxes::Stop(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
-  if (members_ != nullptr) RETURN_IF_ERROR(members_->StopPodMembers(entry->Copy().id));
-  std::lock_guard operation(entry->operation);
+  std::unique_lock operation(entry->operation);
+  const std::string pod_id = entry->Copy().id;
+  if (members_ != nullptr) RETURN_IF_ERROR(members_->StopPodMembers(pod_id));
+  AfterStep("pod.stop.members");
   return StopLocked(*entry);
+}
+
+absl::Status Sandboxes::DetachNetwork(const Sandbox& sandbox) {
+  const network::Attachment attachment = AttachmentOf(sandbox);
+  absl::Status detached = network_.Detach(attachment);
+  for (const auto pause : kDetachPauses) {
+    if (detached.ok()) break;
+    log::Warn("Pod sandbox {}: network teardown failed, retrying: {}", sandbox.id,
+              AsStd(detached.message()));
+    std::this_thread::sleep_for(pause);
+    detached = network_.Detach(attachment);
+  }
+  return detached;
 }
 
 absl::Status Sandboxes::StopLocked(Entry& entry) {
   Sandbox sandbox = entry.Copy();
-  if (sandbox.state == SandboxState::kNotReady) return absl::OkStatus();
-  if (!sandbox.netns_path.empty() && !sandbox.network.empty()) {
-    if (auto detached = network_.Detach(AttachmentOf(sandbox)); !detached.ok()) {
-      log::Warn("Pod sandbox {}: network teardown failed, removing its namespace anyway: {}",
-                sandbox.id, AsStd(detached.message()));
-    }
+  if (sandbox.state == SandboxState::kNotReady && !sandbox.network_attached) {
+    return absl::OkStatus();
   }
+  absl::Status detached;
+  if (sandbox.network_attached) {
+    detached = DetachNetwork(sandbox);
+    if (detached.ok()) sandbox.network_attached = false;
+  }
+  AfterStep("pod.stop.network");
+  // The namespaces and shm go even when DEL failed: a retried DEL needs neither.
   for (const std::string& path : {sandbox.netns_path, sandbox.ipcns_path, sandbox.utsns_path}) {
     if (!path.empty()) RETURN_IF_ERROR(isolation_.Unpin(path));
   }
+  AfterStep("pod.stop.namespaces");
   if (!sandbox.spec.host_ipc() && !sandbox.shm_path.empty()) {
     RETURN_IF_ERROR(isolation_.Unmount(sandbox.shm_path));
   }
@@ -369,6 +450,15 @@ absl::Status Sandboxes::StopLocked(Entry& entry) {
   {
     std::lock_guard data(entry.mu);
     entry.sandbox.state = SandboxState::kNotReady;
+    entry.sandbox.network_attached = sandbox.network_attached;
+  }
+  if (!detached.ok()) {
+    log::Error(
+        "Pod sandbox {}: network teardown failed; StopPodSandbox and RemovePodSandbox "
+        "retry it: {}",
+        sandbox.id, AsStd(detached.message()));
+    return absl::Status(detached.code(),
+                        fmt::format("tear down the pod network: {}", AsStd(detached.message())));
   }
   log::Info("Stopped pod sandbox {}", sandbox.id);
   return absl::OkStatus();
@@ -378,20 +468,23 @@ absl::Status Sandboxes::Remove(const std::string& id) {
   absl::Status error;
   auto entry = Find(id, &error);
   if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
-  if (members_ != nullptr) RETURN_IF_ERROR(members_->RemovePodMembers(entry->Copy().id));
-  std::lock_guard operation(entry->operation);
+  std::unique_lock operation(entry->operation);
   Sandbox sandbox = entry->Copy();
   {
     std::lock_guard data(entry->mu);
     if (entry->removed) return absl::OkStatus();
   }
+  if (members_ != nullptr) RETURN_IF_ERROR(members_->RemovePodMembers(sandbox.id));
+  AfterStep("pod.remove.members");
   RETURN_IF_ERROR(StopLocked(*entry));
+  AfterStep("pod.remove.stopped");
   std::error_code remove_error;
   fs::remove_all(sandbox.run_dir, remove_error);
   if (remove_error) {
     return absl::InternalError(
         fmt::format("remove {}: {}", sandbox.run_dir, remove_error.message()));
   }
+  AfterStep("pod.remove.files");
   RETURN_IF_ERROR(store_.Delete(sandbox.id));
   {
     std::lock_guard data(entry->mu);
@@ -400,8 +493,8 @@ absl::Status Sandboxes::Remove(const std::string& id) {
   {
     std::unique_lock lock(mu_);
     by_id_.erase(sandbox.id);
-    names_.erase(PodName(sandbox.spec.metadata));
   }
+  names_.Release(PodName(sandbox.spec.metadata));
   log::Info("Removed pod sandbox {}", sandbox.id);
   return absl::OkStatus();
 }
@@ -420,32 +513,132 @@ void Sandboxes::InfraExited(const std::string& id) {
 absl::Status Sandboxes::Restore() {
   std::vector<std::string> corrupt;
   ASSIGN_OR_RETURN(std::vector<Sandbox> stored, store_.LoadAll(&corrupt));
-  for (const std::string& why : corrupt) log::Error("Skipping unreadable pod row {}", why);
+  std::set<std::string> known;
+  for (const std::string& why : corrupt) {
+    log::Error("Skipping unreadable pod row {}", why);
+    unreadable_.insert(why.substr(0, why.find(':')));
+  }
+  known.insert(unreadable_.begin(), unreadable_.end());
+  size_t restored = 0;
   for (Sandbox& sandbox : stored) {
+    known.insert(sandbox.id);
+    if (sandbox.creating) {
+      AbandonCreation(sandbox);
+      continue;
+    }
     const bool rebooted = sandbox.boot_id != options_.boot_id;
     const bool lost_netns =
-        !sandbox.netns_path.empty() && !sys::IsPinnedNamespace(sandbox.netns_path);
-    if (sandbox.state == SandboxState::kReady && (rebooted || lost_netns)) {
-      log::Warn("Pod sandbox {} lost its namespaces ({}); it is NOTREADY", sandbox.id,
-                rebooted ? "the host rebooted" : "its network namespace is gone");
-      for (const std::string& path : {sandbox.netns_path, sandbox.ipcns_path, sandbox.utsns_path}) {
-        if (!path.empty()) (void)isolation_.Unpin(path);
-      }
-      sandbox.state = SandboxState::kNotReady;
-      sandbox.boot_id = options_.boot_id;
-      RETURN_IF_ERROR(store_.Save(sandbox));
+        !sandbox.netns_path.empty() && !isolation_.IsPinned(sandbox.netns_path);
+    if ((sandbox.state == SandboxState::kReady && (rebooted || lost_netns)) ||
+        (rebooted && sandbox.network_attached)) {
+      RETURN_IF_ERROR(RestoreLost(sandbox, rebooted));
     }
     auto entry = std::make_shared<Entry>();
     {
       std::lock_guard data(entry->mu);
       entry->sandbox = sandbox;
     }
+    names_.Restore(PodName(sandbox.spec.metadata), sandbox.id);
     std::unique_lock lock(mu_);
-    names_.emplace(PodName(sandbox.spec.metadata), sandbox.id);
     by_id_.emplace(sandbox.id, std::move(entry));
+    ++restored;
   }
-  if (!stored.empty()) log::Info("Restored {} pod sandboxes", stored.size());
+  if (restored > 0) log::Info("Restored {} pod sandboxes", restored);
+  SweepOrphans(known);
   return absl::OkStatus();
+}
+
+absl::Status Sandboxes::RestoreLost(Sandbox& sandbox, bool rebooted) {
+  log::Warn("Pod sandbox {} lost its namespaces ({}); it is NOTREADY", sandbox.id,
+            rebooted ? "the host rebooted" : "its network namespace is gone");
+  if (sandbox.network_attached) {
+    // The plugins release what they hold for the pod (its IP above all) from their cache.
+    if (absl::Status detached = DetachNetwork(sandbox); detached.ok()) {
+      sandbox.network_attached = false;
+    } else {
+      log::Error("Pod sandbox {}: network teardown failed; StopPodSandbox retries it: {}",
+                 sandbox.id, AsStd(detached.message()));
+    }
+  }
+  for (const std::string& path : {sandbox.netns_path, sandbox.ipcns_path, sandbox.utsns_path}) {
+    if (!path.empty()) (void)isolation_.Unpin(path);
+  }
+  if (!sandbox.spec.host_ipc() && !sandbox.shm_path.empty()) {
+    (void)isolation_.Unmount(sandbox.shm_path);
+  }
+  sandbox.state = SandboxState::kNotReady;
+  sandbox.boot_id = options_.boot_id;
+  return store_.Save(sandbox);
+}
+
+void Sandboxes::AbandonCreation(const Sandbox& sandbox) {
+  log::Warn("Removing pod sandbox {}: crio stopped while running it", sandbox.id);
+  const sys::PinnedNamespaces pins = sys::PinPaths(options_.namespaces_dir, sandbox.id);
+  absl::Status undone;
+  if (!sandbox.spec.host_network()) {
+    Sandbox attached = sandbox;
+    attached.netns_path = pins.net;
+    undone.Update(network_.Detach(AttachmentOf(attached)));
+  }
+  for (const std::string& path : {pins.net, pins.ipc, pins.uts}) {
+    undone.Update(isolation_.Unpin(path));
+  }
+  if (!sandbox.spec.host_ipc() && !sandbox.shm_path.empty()) {
+    undone.Update(isolation_.Unmount(sandbox.shm_path));
+  }
+  if (!sandbox.run_dir.empty()) {
+    std::error_code error;
+    fs::remove_all(sandbox.run_dir, error);
+    if (error) undone.Update(ErrnoToStatus(error.value(), "remove " + sandbox.run_dir));
+  }
+  // The row stays while anything is left, so the next start tries again.
+  if (undone.ok()) undone = store_.Delete(sandbox.id);
+  if (!undone.ok()) {
+    log::Error("Half-built pod sandbox {} not fully removed: {}", sandbox.id,
+               AsStd(undone.message()));
+  }
+}
+
+void Sandboxes::SweepOrphans(const std::set<std::string>& known) {
+  auto orphan = [&](const std::string& id) { return IsPodId(id) && !known.contains(id); };
+  size_t swept = 0;
+  // Network first, while the namespace still exists for the plugins to clean inside.
+  for (network::Attachment& attachment : network_.Recorded()) {
+    if (!orphan(attachment.pod_id) ||
+        attachment.netns != sys::PinPaths(options_.namespaces_dir, attachment.pod_id).net) {
+      continue;  // not one of crio's pods, or one it still knows
+    }
+    log::Warn("Detaching the network of pod sandbox {}, which crio no longer knows",
+              attachment.pod_id);
+    if (absl::Status detached = network_.Detach(attachment); !detached.ok()) {
+      log::Error("Pod sandbox {}: network teardown failed: {}", attachment.pod_id,
+                 AsStd(detached.message()));
+    }
+    ++swept;
+  }
+  for (const std::string& pin : isolation_.ListPins(options_.namespaces_dir)) {
+    if (!orphan(fs::path(pin).filename().string())) continue;
+    log::Warn("Removing the namespace pin {} of a pod sandbox crio no longer knows", pin);
+    if (absl::Status unpinned = isolation_.Unpin(pin); !unpinned.ok()) {
+      log::Error("Cannot remove {}: {}", pin, AsStd(unpinned.message()));
+    }
+    ++swept;
+  }
+  std::error_code error;
+  for (const auto& dir : fs::directory_iterator(options_.run_root + "/pods", error)) {
+    if (!orphan(dir.path().filename().string())) continue;
+    log::Warn("Removing {}, the run dir of a pod sandbox crio no longer knows",
+              dir.path().string());
+    const std::string shm = dir.path().string() + "/shm";
+    if (absl::Status unmounted = isolation_.Unmount(shm); !unmounted.ok()) {
+      log::Error("Cannot unmount {}: {}", shm, AsStd(unmounted.message()));
+      continue;
+    }
+    std::error_code removed;
+    fs::remove_all(dir.path(), removed);
+    ++swept;
+  }
+  if (swept > 0) log::Warn("Start-up reconciliation removed {} pod leftovers", swept);
 }
 
 }  // namespace crio::sandbox

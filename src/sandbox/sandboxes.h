@@ -1,15 +1,28 @@
 // Sandboxes: the pods crio runs, and their lifecycle (run, stop, remove, look up, list,
 // restore after a restart).
 //
-// Run validates the request, reserves the pod's name, then builds the pod step by step
-// (run dir and files, /dev/shm, namespaces with sysctls and hostname, CNI attachment,
-// /etc/hosts, the database row), registering an undo per step so a failure leaves nothing.
-// Stop detaches the network (best effort) and always releases the namespaces and shm.
+// Run validates the request, reserves the pod's name, writes the pod's row marked
+// `creating` (the intent), then builds the pod step by step (run dir and files, /dev/shm,
+// namespaces with sysctls and hostname, CNI attachment, /etc/hosts, the infra container),
+// registering an undo per step so a failure leaves nothing, and marks the row done. A crio
+// killed in between finds the intent at start-up and undoes every step (Restore).
+// Stop detaches the network (DEL retried; a failure is returned and the next Stop or Remove
+// retries it) and always releases the namespaces and shm.
+//
+// Restore also reconciles: pods from an earlier boot get their CNI DEL, and pins, run dirs
+// and CNI attachments named after a pod id that has no row are removed (only in crio's own
+// directories and only names crio makes: 64 hex digits).
+//
+// Kubelet retries: when the caller of Run has gone away by the time the pod is built, the
+// pod is kept for a retry of the same request (NameRegistry: 2 minutes, then it is
+// removed); a retry that arrives while the first is still building waits for it.
 //
 // Thread-safety: the index (`mu_`) is held only to find, add or drop entries. Each pod has
-// an operation mutex serializing run/stop/remove of that pod (held across CNI and mounts,
-// so never taken while `mu_` is held) and a data mutex for its Sandbox value, which readers
-// copy out. Status and List never wait for a Stop in flight.
+// a lifecycle fence (`operation`): run/stop/remove hold it exclusively (across CNI and
+// mounts, so never while `mu_` is held), creating or starting a container in the pod holds
+// it shared (Hold), so a container create racing StopPodSandbox either ends before the stop
+// begins (and is stopped by it) or finds the pod stopped. A data mutex guards the Sandbox
+// value, which readers copy out. Status and List never wait for a Stop in flight.
 #pragma once
 
 #include <chrono>
@@ -26,6 +39,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "common/caller.h"
+#include "common/name_registry.h"
 #include "common/rollback.h"
 #include "network/pod_network.h"
 #include "sandbox/pod_isolation.h"
@@ -72,6 +87,20 @@ struct SandboxesOptions {
   std::function<void(std::string_view step, double seconds)> step_timed;
 };
 
+// A pod held shared (see Sandboxes::Hold): it is not stopped or removed while this lives.
+class PodHold {
+ public:
+  const Sandbox& pod() const { return pod_; }
+
+ private:
+  friend class Sandboxes;
+  PodHold(Sandbox pod, std::shared_ptr<void> keep, std::shared_lock<std::shared_mutex> fence)
+      : pod_(std::move(pod)), keep_(std::move(keep)), fence_(std::move(fence)) {}
+  Sandbox pod_;
+  std::shared_ptr<void> keep_;  // the pod's entry, which owns the fence's mutex
+  std::shared_lock<std::shared_mutex> fence_;
+};
+
 struct SandboxFilter {
   std::string id_prefix;
   std::optional<SandboxState> state;
@@ -83,21 +112,28 @@ class Sandboxes {
   Sandboxes(SandboxesOptions options, SandboxStore& store, network::PodNetwork& network,
             PodIsolation& isolation);
 
-  // Reads the stored pods (once, before serving). Pods from an earlier boot come back
-  // NOTREADY with their stale namespace files removed; so does a READY pod whose network
-  // namespace is no longer pinned.
+  // Reads the stored pods (once, before serving). A pod whose creation was cut short is
+  // undone; pods from an earlier boot come back NOTREADY with their network detached and
+  // their stale namespace files removed; so does a READY pod whose network namespace is no
+  // longer pinned. Then leftovers without a row are removed (see above).
   absl::Status Restore();
 
-  absl::StatusOr<Sandbox> Run(SandboxSpec spec);
-  // OK for an unknown id (CRI semantics) and for a pod already stopped.
+  // Runs the pod; a retry of a request whose caller went away gets the kept pod.
+  absl::StatusOr<Sandbox> Run(SandboxSpec spec, const Caller& caller = {});
+  // OK for an unknown id (CRI semantics) and for a pod already stopped and detached.
   absl::Status Stop(const std::string& id);
   // Stops the pod if needed and forgets it; OK for an unknown id.
   absl::Status Remove(const std::string& id);
 
   // By full id or unique prefix: NOT_FOUND, or INVALID_ARGUMENT when ambiguous.
   absl::StatusOr<Sandbox> Get(const std::string& id_or_prefix) const;
+  // The pod `id`, held against stop and remove until the hold is destroyed (for container
+  // create and start). With `ready`: FAILED_PRECONDITION unless the pod is ready.
+  absl::StatusOr<PodHold> Hold(const std::string& id, bool ready) const;
   // Matching pods, oldest first.
   std::vector<Sandbox> List(const SandboxFilter& filter) const;
+  // A pod whose row Restore could not read: its containers are kept, not swept.
+  bool Unreadable(const std::string& id) const { return unreadable_.contains(id); }
   // From the pod's members: its infra process died, so the pod reports NOTREADY.
   void InfraExited(const std::string& id);
 
@@ -113,7 +149,8 @@ class Sandboxes {
 
  private:
   struct Entry {
-    std::mutex operation;  // run/stop/remove of this pod, one at a time
+    // The lifecycle fence: run/stop/remove exclusive, container create/start shared.
+    mutable std::shared_mutex operation;
     mutable std::mutex mu;
     Sandbox sandbox ABSL_GUARDED_BY(mu);
     bool removed ABSL_GUARDED_BY(mu) = false;
@@ -123,8 +160,19 @@ class Sandboxes {
     }
   };
 
-  absl::Status Reserve(const std::string& name, const std::string& id);
-  void Release(const std::string& name);
+  // Removes the pods kept for a retry that nobody claimed in time.
+  void RemoveExpired();
+  // The run dir and file paths, derived from the id.
+  void SetPaths(Sandbox& sandbox) const;
+  // Start-up: undoes every step a Run cut short may have done (each derived from the id)
+  // and forgets the row; keeps it when something could not be undone.
+  void AbandonCreation(const Sandbox& sandbox);
+  // Start-up: a pod whose namespaces went away (reboot) is detached and NOTREADY.
+  absl::Status RestoreLost(Sandbox& sandbox, bool rebooted);
+  // Start-up: removes pins, run dirs and CNI attachments of pod ids without a row.
+  void SweepOrphans(const std::set<std::string>& known);
+  // Detaches the pod's network, retrying DEL.
+  absl::Status DetachNetwork(const Sandbox& sandbox);
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error) const;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sysctls(
       const SandboxSpec& spec) const;
@@ -148,8 +196,9 @@ class Sandboxes {
 
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> by_id_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);  // reserved name → id
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);
+  NameRegistry names_{"pod sandbox"};
+  std::set<std::string> unreadable_;  // written by Restore only, before serving
 };
 
 }  // namespace crio::sandbox

@@ -1,8 +1,12 @@
 #include "sandbox/sandboxes.h"
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "testing/fake_pod.h"
@@ -161,18 +165,39 @@ TEST_F(SandboxesTest, HostNetworkSkipsCniAndSharesHostFiles) {
   EXPECT_TRUE(isolation_.requests[0].sysctls.empty());  // the net default does not apply
 }
 
-TEST_F(SandboxesTest, StopReleasesEvenWhenCniDelFails) {
+TEST_F(SandboxesTest, StopReleasesEverythingAndRetriesAFailedCniDel) {
   auto pod = sandboxes_->Run(Spec("web"));
   ASSERT_TRUE(pod.ok());
   network_.detach_result = absl::InternalError("DEL failed");
-  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());
-  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+  const absl::Status stopped = sandboxes_->Stop(pod->id);
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(stopped.message().find("tear down the pod network: DEL failed"), std::string::npos);
+  EXPECT_EQ(network_.detach_calls.size(), 3u);  // tried, then retried twice
   EXPECT_TRUE(isolation_.pins.empty());
   EXPECT_TRUE(isolation_.mounts.empty());
   EXPECT_EQ(sandboxes_->Get(pod->id)->state, SandboxState::kNotReady);
-  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());  // idempotent: no second DEL
-  EXPECT_EQ(network_.detached.size(), 1u);
+  EXPECT_TRUE(sandboxes_->Get(pod->id)->network_attached);
+
+  network_.detach_result = absl::OkStatus();
+  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());  // the kubelet's retry: DEL again
+  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+  EXPECT_FALSE(sandboxes_->Get(pod->id)->network_attached);
+  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());  // idempotent: no further DEL
+  EXPECT_EQ(network_.detach_calls.size(), 4u);
   EXPECT_TRUE(sandboxes_->Stop("unknown").ok());
+}
+
+TEST_F(SandboxesTest, RemoveRetriesAFailedCniDel) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  network_.detach_result = absl::InternalError("DEL failed");
+  EXPECT_FALSE(sandboxes_->Stop(pod->id).ok());
+  EXPECT_FALSE(sandboxes_->Remove(pod->id).ok());  // the attachment is not forgotten
+  EXPECT_TRUE(sandboxes_->Get(pod->id).ok());
+  network_.detach_result = absl::OkStatus();
+  ASSERT_TRUE(sandboxes_->Remove(pod->id).ok());
+  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+  EXPECT_TRUE(store_->LoadAll(nullptr)->empty());
 }
 
 TEST_F(SandboxesTest, RemoveForgetsThePod) {
@@ -219,6 +244,11 @@ TEST_F(SandboxesTest, RestoreAfterRebootMarksPodsNotReady) {
   EXPECT_EQ(restored->state, SandboxState::kNotReady);
   EXPECT_EQ(restored->ips, pod->ips);
   EXPECT_TRUE(isolation_.pins.empty());  // stale pins removed
+  // CNI DEL from the cached attachment releases the pod's IP.
+  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+  EXPECT_FALSE(restored->network_attached);
+  EXPECT_TRUE(restarted->Stop(pod->id).ok());
+  EXPECT_EQ(network_.detach_calls.size(), 1u);  // nothing left to detach
   EXPECT_EQ(restarted->Run(Spec("web")).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(restarted->Remove(pod->id).ok());
 }
@@ -264,6 +294,139 @@ TEST_F(SandboxesTest, KeepingInfraContainersGivesEveryPodOne) {
   auto pod = sandboxes->Run(Spec("plain"));  // pid mode CONTAINER
   ASSERT_TRUE(pod.ok()) << pod.status();
   EXPECT_EQ(pod->infra_id, "infra-" + pod->id);
+}
+
+TEST_F(SandboxesTest, RebootWithAFailingDelLeavesItToStop) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  network_.detach_result = absl::InternalError("plugin missing");
+  auto restarted = Make("boot-2");
+  ASSERT_TRUE(restarted->Restore().ok());
+  EXPECT_EQ(restarted->Get(pod->id)->state, SandboxState::kNotReady);
+  EXPECT_TRUE(restarted->Get(pod->id)->network_attached);
+  network_.detach_result = absl::OkStatus();
+  EXPECT_TRUE(restarted->Stop(pod->id).ok());
+  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+}
+
+// A row still marked `creating` is what a crio killed inside RunPodSandbox leaves.
+TEST_F(SandboxesTest, RestoreUndoesARunCutShort) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  Sandbox intent = *pod;
+  intent.creating = true;
+  intent.netns_path.clear();  // the pins were made, but not yet recorded
+  ASSERT_TRUE(store_->Save(intent).ok());
+  auto restarted = Make("boot-1");
+  ASSERT_TRUE(restarted->Restore().ok());
+  EXPECT_EQ(restarted->Get(pod->id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(isolation_.pins.empty());
+  EXPECT_TRUE(isolation_.mounts.empty());
+  EXPECT_EQ(network_.detached, std::vector<std::string>{pod->id});
+  EXPECT_FALSE(std::filesystem::exists(pod->run_dir));
+  EXPECT_TRUE(store_->LoadAll(nullptr)->empty());
+  EXPECT_TRUE(restarted->Run(Spec("web")).ok());  // the name is free
+}
+
+TEST_F(SandboxesTest, RestoreKeepsTheIntentWhileSomethingCannotBeUndone) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  Sandbox intent = *pod;
+  intent.creating = true;
+  ASSERT_TRUE(store_->Save(intent).ok());
+  network_.detach_result = absl::InternalError("DEL failed");
+  ASSERT_TRUE(Make("boot-1")->Restore().ok());
+  ASSERT_EQ(store_->LoadAll(nullptr)->size(), 1u);  // the next start-up tries again
+  network_.detach_result = absl::OkStatus();
+  ASSERT_TRUE(Make("boot-1")->Restore().ok());
+  EXPECT_TRUE(store_->LoadAll(nullptr)->empty());
+}
+
+TEST_F(SandboxesTest, RestoreSweepsLeftoversOfUnknownPodsOnly) {
+  const std::string lost(64, 'a');
+  isolation_.pins = {dir_.Join("ns/netns/" + lost), dir_.Join("ns/utsns/" + lost),
+                     dir_.Join("ns/netns/cni-1234-other-runtime")};
+  network_.attached.push_back({.pod_id = lost, .netns = dir_.Join("ns/netns/" + lost)});
+  network_.attached.push_back({.pod_id = std::string(64, 'b'), .netns = "/var/run/netns/x"});
+  dir_.WriteFile("run/pods/" + lost + "/hostname", "lost\n");
+  dir_.WriteFile("run/pods/not-a-pod/keep", "");
+  auto kept = sandboxes_->Run(Spec("kept"));
+  ASSERT_TRUE(kept.ok());
+
+  auto restarted = Make("boot-1");
+  ASSERT_TRUE(restarted->Restore().ok());
+  EXPECT_EQ(isolation_.pins.size(), 4u);  // the kept pod's three and the foreign one
+  EXPECT_TRUE(isolation_.pins.contains(dir_.Join("ns/netns/cni-1234-other-runtime")));
+  EXPECT_FALSE(isolation_.pins.contains(dir_.Join("ns/netns/" + lost)));
+  EXPECT_EQ(network_.detached, std::vector<std::string>{lost});  // not the foreign netns
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("run/pods/" + lost)));
+  EXPECT_TRUE(std::filesystem::exists(dir_.Join("run/pods/not-a-pod/keep")));
+  EXPECT_EQ(restarted->Get(kept->id)->state, SandboxState::kReady);
+}
+
+TEST_F(SandboxesTest, ARetryGetsThePodItsCallerNeverReceived) {
+  const Caller gone{.gone = [] { return true; }};
+  auto first = sandboxes_->Run(Spec("web"), gone);
+  ASSERT_TRUE(first.ok());
+  auto retry = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->id, first->id);
+  EXPECT_EQ(network_.attached.size(), 1u);  // built once
+  // Handed over once: the name is taken from now on.
+  EXPECT_EQ(sandboxes_->Run(Spec("web")).status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(SandboxesTest, ARetryWaitsForItsInFlightTwin) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  network_.on_attach = [released] { released.wait(); };
+  std::atomic<bool> first_returned = false;
+  auto first = std::async(std::launch::async, [&] {
+    auto pod = sandboxes_->Run(Spec("web"), Caller{.gone = [&] { return true; }});
+    first_returned = true;
+    return pod;
+  });
+  auto retry = std::async(std::launch::async, [&] {
+    while (network_.attached_count() == 0) std::this_thread::yield();  // the first is in flight
+    return sandboxes_->Run(Spec("web"));
+  });
+  EXPECT_EQ(retry.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  release.set_value();
+  auto built = first.get();
+  auto retried = retry.get();
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->id, built->id);
+}
+
+TEST_F(SandboxesTest, ARetryGivesUpAtItsDeadline) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  network_.on_attach = [released] { released.wait(); };
+  auto first = std::async(std::launch::async, [&] { return sandboxes_->Run(Spec("web")); });
+  while (network_.attached_count() == 0) std::this_thread::yield();
+  auto retry = sandboxes_->Run(Spec("web"), Caller{.deadline = std::chrono::steady_clock::now() +
+                                                               std::chrono::milliseconds(50)});
+  EXPECT_EQ(retry.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(retry.status().message().find("is still being created"), std::string::npos);
+  release.set_value();
+  EXPECT_TRUE(first.get().ok());
+}
+
+TEST_F(SandboxesTest, AHeldPodIsStoppedOnlyAfterTheHoldEnds) {
+  auto pod = sandboxes_->Run(Spec("web"));
+  ASSERT_TRUE(pod.ok());
+  auto held = sandboxes_->Hold(pod->id, /*ready=*/true);
+  ASSERT_TRUE(held.ok()) << held.status();
+  std::optional<PodHold> hold(std::move(*held));
+  auto stop = std::async(std::launch::async, [&] { return sandboxes_->Stop(pod->id); });
+  EXPECT_EQ(stop.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  EXPECT_EQ(sandboxes_->Get(pod->id)->state, SandboxState::kReady);  // status does not wait
+  hold.reset();
+  EXPECT_TRUE(stop.get().ok());
+  EXPECT_EQ(sandboxes_->Hold(pod->id, /*ready=*/true).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(sandboxes_->Hold(pod->id, /*ready=*/false).ok());
 }
 
 TEST_F(SandboxesTest, UnknownRuntimeHandlerIsRefused) {

@@ -22,7 +22,9 @@ bool HasControlOrSpace(const std::string& text) {
 
 // Pod name, namespace and UID reach CNI plugins in CNI_ARGS ("K8S_POD_NAME=x;…"), where a
 // ';' or '=' would add arguments of the pod's choosing.
-bool InjectsCniArgs(const std::string& text) { return text.find_first_of(";=") != std::string::npos; }
+bool InjectsCniArgs(const std::string& text) {
+  return text.find_first_of(";=") != std::string::npos;
+}
 
 absl::Status CheckName(const char* field, const std::string& value) {
   if (value.empty()) {

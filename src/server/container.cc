@@ -1,6 +1,7 @@
 // RuntimeService's container rpcs: CreateContainer, StartContainer, StopContainer,
 // RemoveContainer, ContainerStatus, ListContainers and StreamContainers.
 #include "common/status_macros.h"
+#include "server/caller_of.h"
 #include "server/container_convert.h"
 #include "server/runtime_service.h"
 
@@ -17,18 +18,19 @@ absl::Status NeedId(const std::string& id) {
 
 }  // namespace
 
-grpc::Status RuntimeService::CreateContainer(grpc::ServerContext*,
+grpc::Status RuntimeService::CreateContainer(grpc::ServerContext* context,
                                              const v1::CreateContainerRequest* request,
                                              v1::CreateContainerResponse* response) {
   return edge_.Serve(
       "CreateContainer", *request, response,
-      [this](const v1::CreateContainerRequest& in, v1::CreateContainerResponse* out) {
+      [this, context](const v1::CreateContainerRequest& in, v1::CreateContainerResponse* out) {
         if (in.pod_sandbox_id().empty()) {
           return absl::InvalidArgumentError("PodSandboxId should not be empty");
         }
         if (!in.has_config()) return absl::InvalidArgumentError("ContainerConfig is missing");
         ASSIGN_OR_RETURN(const container::Container created,
-                         containers_.Create(RequestFromConfig(in.pod_sandbox_id(), in.config())));
+                         containers_.Create(RequestFromConfig(in.pod_sandbox_id(), in.config()),
+                                            CallerOf(context)));
         out->set_container_id(created.id);
         return absl::OkStatus();
       });

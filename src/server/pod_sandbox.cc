@@ -1,6 +1,7 @@
 // RuntimeService's pod sandbox rpcs: RunPodSandbox, StopPodSandbox, RemovePodSandbox,
 // PodSandboxStatus, ListPodSandbox, StreamPodSandboxes and UpdateRuntimeConfig.
 #include "common/status_macros.h"
+#include "server/caller_of.h"
 #include "server/pod_sandbox_convert.h"
 #include "server/runtime_service.h"
 
@@ -17,20 +18,21 @@ absl::Status NeedId(const std::string& id) {
 
 }  // namespace
 
-grpc::Status RuntimeService::RunPodSandbox(grpc::ServerContext*,
+grpc::Status RuntimeService::RunPodSandbox(grpc::ServerContext* context,
                                            const v1::RunPodSandboxRequest* request,
                                            v1::RunPodSandboxResponse* response) {
-  return edge_.Serve("RunPodSandbox", *request, response,
-                     [this](const v1::RunPodSandboxRequest& in, v1::RunPodSandboxResponse* out) {
-                       if (!in.has_config()) {
-                         return absl::InvalidArgumentError("PodSandboxConfig is missing");
-                       }
-                       ASSIGN_OR_RETURN(
-                           const sandbox::Sandbox pod,
-                           sandboxes_.Run(SpecFromConfig(in.config(), in.runtime_handler())));
-                       out->set_pod_sandbox_id(pod.id);
-                       return absl::OkStatus();
-                     });
+  return edge_.Serve(
+      "RunPodSandbox", *request, response,
+      [this, context](const v1::RunPodSandboxRequest& in, v1::RunPodSandboxResponse* out) {
+        if (!in.has_config()) {
+          return absl::InvalidArgumentError("PodSandboxConfig is missing");
+        }
+        ASSIGN_OR_RETURN(
+            const sandbox::Sandbox pod,
+            sandboxes_.Run(SpecFromConfig(in.config(), in.runtime_handler()), CallerOf(context)));
+        out->set_pod_sandbox_id(pod.id);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status RuntimeService::StopPodSandbox(grpc::ServerContext*,

@@ -13,22 +13,24 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/container_rootfs.h"
 #include "storage/usage.h"
 
 namespace crio::storage {
 
-class ContainerLayers {
+class ContainerLayers final : public ContainerRootfs {
  public:
   // `root`: the storage root; `layer_dir(chain_id)` gives a layer's diff dir under it.
   explicit ContainerLayers(std::string root) : root_(std::move(root)) {}
 
   // Creates the container's writable layer and mounts the overlay of `layers` (chain ids,
   // bottom first) under it; returns the mount point. On error nothing is left.
-  absl::StatusOr<std::string> Mount(const std::string& id, const std::vector<std::string>& layers);
+  absl::StatusOr<std::string> Mount(const std::string& id,
+                                    const std::vector<std::string>& layers) override;
   // Unmounts the container's rootfs; OK when it is not mounted.
-  absl::Status Unmount(const std::string& id);
+  absl::Status Unmount(const std::string& id) override;
   // Unmounts and deletes the writable layer; OK when it is gone.
-  absl::Status Remove(const std::string& id);
+  absl::Status Remove(const std::string& id) override;
 
   std::string MountPoint(const std::string& id) const;
   bool IsMounted(const std::string& id) const;

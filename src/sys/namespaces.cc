@@ -107,9 +107,13 @@ std::string SysctlPath(const std::string& key) {
   return path;
 }
 
+std::string PinDir(const std::string& dir, const std::string& kind) {
+  return fmt::format("{}/{}ns", dir, kind);
+}
+
 // Bind-mounts /proc/PID/ns/KIND onto DIR/KINDns/NAME (an empty file created here).
 absl::StatusOr<std::string> Pin(pid_t pid, const std::string& kind, const PinRequest& request) {
-  const std::string dir = fmt::format("{}/{}ns", request.dir, kind);
+  const std::string dir = PinDir(request.dir, kind);
   if (auto made = MakeDirs(dir, 0755); !made.ok()) return made;
   const std::string path = fmt::format("{}/{}", dir, request.name);
   UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
@@ -152,6 +156,12 @@ absl::Status DescribeFailure(const Report& report, const PinRequest& request) {
 }
 
 }  // namespace
+
+PinnedNamespaces PinPaths(const std::string& dir, const std::string& name) {
+  return {.net = PinDir(dir, "net") + "/" + name,
+          .ipc = PinDir(dir, "ipc") + "/" + name,
+          .uts = PinDir(dir, "uts") + "/" + name};
+}
 
 absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   ChildPlan plan;

@@ -35,6 +35,9 @@ struct PinnedNamespaces {
   std::string uts;
 };
 
+// Where PinNamespaces pins NAME's namespaces under `dir`, whether or not they exist.
+PinnedNamespaces PinPaths(const std::string& dir, const std::string& name);
+
 // Creates and pins the namespaces `request` asks for. On error nothing stays pinned.
 absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request);
 

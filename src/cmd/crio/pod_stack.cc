@@ -1,5 +1,6 @@
 #include "cmd/crio/pod_stack.h"
 
+#include <cstdlib>
 #include <mutex>
 
 #include "cmd/crio/host_probe.h"
@@ -110,7 +111,10 @@ std::map<std::string, std::vector<std::string>> AllowedAnnotations(const config:
 }  // namespace
 
 std::string BootId() {
-  auto id = ReadFileToString("/proc/sys/kernel/random/boot_id", 128);
+  // CRIO_TEST_BOOT_ID_FILE stands in for the kernel's file in the reboot tests.
+  const char* stand_in = std::getenv("CRIO_TEST_BOOT_ID_FILE");
+  auto id =
+      ReadFileToString(stand_in != nullptr ? stand_in : "/proc/sys/kernel/random/boot_id", 128);
   if (!id.ok()) return "";
   while (!id->empty() && id->back() == '\n') id->pop_back();
   return *id;

@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                                                         image::Images& images,
                                                         PodStackObservers observers = {});
 
-// This boot's id (/proc/sys/kernel/random/boot_id).
+// This boot's id (/proc/sys/kernel/random/boot_id, or the file CRIO_TEST_BOOT_ID_FILE names).
 std::string BootId();
 
 }  // namespace crio

@@ -1,0 +1,28 @@
+#include "common/rollback.h"
+
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace crio {
+
+void Rollback::Run() {
+  bool clean = true;
+  for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) {
+    if (step->forget && !clean) {
+      log::Error(
+          "Rollback: kept the record ({}) of what could not be undone; crio's next "
+          "start-up removes it",
+          step->what);
+      continue;
+    }
+    const absl::Status undone = step->undo();
+    if (!undone.ok()) {
+      clean = false;
+      log::Error("Rollback: could not {}, it is left behind: {}", step->what,
+                 AsStd(undone.message()));
+    }
+  }
+  steps_.clear();
+}
+
+}  // namespace crio
