@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ using nlohmann::json;
 
 constexpr size_t kMaxSyncMessage = 64 * 1024;
 constexpr auto kRuntimeCallTimeout = std::chrono::seconds(60);
+// `RUNTIME list` prints about 300 bytes per container.
+constexpr size_t kMaxListOutput = 32 << 20;
 
 // A pipe of which conmon gets one end (its sync or start pipe).
 struct ChildPipe {
@@ -98,6 +101,32 @@ bool MeansGone(const std::string& message) {
     if (message.find(phrase) != std::string::npos) return true;
   }
   return false;
+}
+
+// `RUNTIME list --format json`: an array of {"id", "pid", "status", "bundle", "rootfs",
+// "created", "owner"} objects, or null when there are none.
+absl::StatusOr<std::vector<RuntimeContainer>> ParseRuntimeList(const std::string& out) {
+  const json list = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (list.is_null()) return std::vector<RuntimeContainer>{};
+  if (!list.is_array()) return absl::InternalError("runtime list: not a JSON array: " + out);
+  std::vector<RuntimeContainer> containers;
+  for (const json& entry : list) {
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
+      return absl::InternalError("runtime list: an entry without an id: " + entry.dump());
+    }
+    RuntimeContainer& container = containers.emplace_back();
+    container.id = entry["id"].get<std::string>();
+    if (auto bundle = entry.find("bundle"); bundle != entry.end() && bundle->is_string()) {
+      container.bundle = bundle->get<std::string>();
+    }
+    if (auto status = entry.find("status"); status != entry.end() && status->is_string()) {
+      container.status = status->get<std::string>();
+    }
+    if (auto pid = entry.find("pid"); pid != entry.end() && pid->is_number_integer()) {
+      container.pid = pid->get<pid_t>();
+    }
+  }
+  return containers;
 }
 
 }  // namespace
@@ -168,7 +197,8 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
 }
 
 absl::StatusOr<std::string> ConmonRuntime::RunRuntime(const std::vector<std::string>& args,
-                                                      const std::string& stdin_data) const {
+                                                      const std::string& stdin_data,
+                                                      size_t max_output) const {
   std::vector<std::string> argv = {options_.runtime_path, "--root", options_.runtime_root};
   if (options_.systemd_cgroup) argv.push_back("--systemd-cgroup");
   argv.insert(argv.end(), args.begin(), args.end());
@@ -178,7 +208,8 @@ absl::StatusOr<std::string> ConmonRuntime::RunRuntime(const std::vector<std::str
                                     .env = {std::string("PATH=") +
                                             (path != nullptr ? path : "/usr/sbin:/usr/bin")},
                                     .stdin_data = stdin_data,
-                                    .timeout = kRuntimeCallTimeout}));
+                                    .timeout = kRuntimeCallTimeout,
+                                    .max_output = max_output}));
   if (result.timed_out) {
     return absl::DeadlineExceededError(fmt::format("runtime {}: timed out", args.front()));
   }
@@ -206,6 +237,18 @@ absl::Status ConmonRuntime::Delete(const std::string& id) {
   auto deleted = RunRuntime({"delete", "--force", id});
   if (absl::IsNotFound(deleted.status())) return absl::OkStatus();
   return deleted.status();
+}
+
+absl::StatusOr<std::vector<RuntimeContainer>> ConmonRuntime::List() {
+  // The runtime makes its root with its first container; before that there is none.
+  struct stat info {};
+  if (::stat(options_.runtime_root.c_str(), &info) != 0) {
+    if (errno == ENOENT) return std::vector<RuntimeContainer>{};
+    return ErrnoToStatus(errno, "runtime list: stat " + options_.runtime_root);
+  }
+  ASSIGN_OR_RETURN(const std::string out,
+                   RunRuntime({"list", "--format", "json"}, "", kMaxListOutput));
+  return ParseRuntimeList(out);
 }
 
 absl::StatusOr<RuntimeState> ConmonRuntime::State(const std::string& id) {

@@ -41,6 +41,7 @@ class ConmonRuntime final : public OciRuntime {
   absl::Status Kill(const std::string& id, int signal, bool all) override;
   absl::Status Delete(const std::string& id) override;
   absl::StatusOr<RuntimeState> State(const std::string& id) override;
+  absl::StatusOr<std::vector<RuntimeContainer>> List() override;
   absl::Status Update(const std::string& id, const std::string& resources_json) override;
   absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) override;
   absl::StatusOr<std::unique_ptr<ExecProcess>> StartExec(const ExecRequest& request,
@@ -59,7 +60,8 @@ class ConmonRuntime final : public OciRuntime {
 
  private:
   absl::StatusOr<std::string> RunRuntime(const std::vector<std::string>& args,
-                                         const std::string& stdin_data = "") const;
+                                         const std::string& stdin_data = "",
+                                         size_t max_output = 1 << 20) const;
 
   const ConmonOptions options_;
 };

@@ -1,6 +1,11 @@
 #include "oci/conmon_runtime.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
@@ -72,6 +77,95 @@ TEST(ConmonRuntimeTest, RuntimeErrorsAboutMissingContainersAreNotFound) {
   ConmonRuntime runtime(options);
   EXPECT_EQ(runtime.State("no-such-container").status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(runtime.Delete("no-such-container").ok());
+}
+
+namespace fs = std::filesystem;
+
+std::string Read(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// A runtime standing in for runc: appends its arguments to DIR/calls and answers each verb
+// as `verbs` (shell `case` branches on $VERB, with $ID the last argument) says; other
+// verbs succeed silently.
+std::string FakeRuntime(const testing::TempDir& dir, const std::string& verbs) {
+  const std::string path =
+      dir.WriteFile("runtime", "#!/bin/sh\necho \"$*\" >> " + dir.Join("calls") +
+                                   "\nwhile [ \"${1#--}\" != \"$1\" ]; do\n"
+                                   "  case \"$1\" in --root) shift 2 ;; *) shift ;; esac\n"
+                                   "done\nVERB=$1\nfor ID; do :; done\ncase \"$VERB\" in\n" +
+                                   verbs + "\nesac\nexit 0\n");
+  ::chmod(path.c_str(), 0755);
+  return path;
+}
+
+ConmonOptions FakeOptions(const testing::TempDir& dir, const std::string& verbs) {
+  ConmonOptions options = Options();
+  options.runtime_path = FakeRuntime(dir, verbs);
+  options.runtime_root = dir.Join("root");
+  options.exits_dir = dir.Join("exits");
+  options.attach_socket_dir = dir.Join("attach");
+  fs::create_directories(options.runtime_root);
+  fs::create_directories(options.exits_dir);
+  fs::create_directories(options.attach_socket_dir);
+  return options;
+}
+
+TEST(ConmonRuntimeTest, ListParsesTheRuntimesJson) {
+  testing::TempDir dir;
+  dir.WriteFile("list.json", R"([
+    {"ociVersion":"1.0.2-dev","id":"a1","pid":4242,"status":"running",
+     "bundle":"/run/crio/a1/userdata","rootfs":"/var/lib/crio/a1/merged",
+     "created":"2026-12-01T10:00:00.000000001Z","owner":"root"},
+    {"ociVersion":"1.0.2-dev","id":"b2","pid":0,"status":"stopped",
+     "bundle":"/run/crio/b2/userdata","rootfs":"/var/lib/crio/b2/merged",
+     "created":"2026-12-01T10:00:01Z","owner":"root"}]
+)");
+  ConmonRuntime runtime(FakeOptions(dir, "list) cat " + dir.Join("list.json") + " ;;"));
+  const auto listed = runtime.List();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "a1");
+  EXPECT_EQ((*listed)[0].pid, 4242);
+  EXPECT_EQ((*listed)[0].status, "running");
+  EXPECT_EQ((*listed)[0].bundle, "/run/crio/a1/userdata");
+  EXPECT_EQ((*listed)[1].id, "b2");
+  EXPECT_EQ((*listed)[1].pid, 0);
+  EXPECT_EQ((*listed)[1].status, "stopped");
+  EXPECT_NE(Read(dir.Join("calls")).find("--root " + dir.Join("root") + " list --format json"),
+            std::string::npos);
+}
+
+TEST(ConmonRuntimeTest, ListOfNoContainers) {
+  testing::TempDir dir;
+  ConmonOptions options = FakeOptions(dir, "list) echo null ;;");
+  ConmonRuntime runtime(options);
+  auto listed = runtime.List();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_TRUE(listed->empty());
+  // A root the runtime has not made yet: nothing to ask it.
+  fs::remove(options.runtime_root);
+  std::ofstream(dir.Join("calls"), std::ios::trunc).flush();
+  listed = runtime.List();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_TRUE(listed->empty());
+  EXPECT_EQ(Read(dir.Join("calls")), "");
+}
+
+TEST(ConmonRuntimeTest, ListRefusesWhatIsNotTheRuntimesJson) {
+  testing::TempDir dir;
+  ConmonRuntime garbage(FakeOptions(dir, "list) echo 'ID PID STATUS' ;;"));
+  EXPECT_EQ(garbage.List().status().code(), absl::StatusCode::kInternal);
+  testing::TempDir dir2;
+  ConmonRuntime no_id(FakeOptions(dir2, R"(list) echo '[{"pid": 1}]' ;;)"));
+  EXPECT_EQ(no_id.List().status().code(), absl::StatusCode::kInternal);
+  testing::TempDir dir3;
+  ConmonRuntime failing(
+      FakeOptions(dir3, "list) echo 'open /run/x: permission denied' >&2; exit 1 ;;"));
+  EXPECT_EQ(failing.List().status().code(), absl::StatusCode::kInternal);
 }
 
 }  // namespace
