@@ -20,6 +20,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "oci/cri_log.h"
+#include "oci/monitor.h"
 #include "oci/spawn.h"
 #include "sys/process.h"
 #include "sys/spawn.h"
@@ -32,6 +33,9 @@ using nlohmann::json;
 
 constexpr size_t kMaxSyncMessage = 64 * 1024;
 constexpr auto kRuntimeCallTimeout = std::chrono::seconds(60);
+// How long conmon may take to record the exit of a container `delete --force` killed and
+// exit, or to exit once SIGKILLed.
+constexpr auto kMonitorExitWait = std::chrono::seconds(5);
 // `RUNTIME list` prints about 300 bytes per container.
 constexpr size_t kMaxListOutput = 32 << 20;
 
@@ -234,9 +238,18 @@ absl::Status ConmonRuntime::Kill(const std::string& id, int signal, bool all) {
 }
 
 absl::Status ConmonRuntime::Delete(const std::string& id) {
+  // Found before the runtime kills the container: conmon records that exit afterwards.
+  std::optional<Monitor> monitor;
+  if (const std::optional<std::string> bundle = LinkedBundle(options_.attach_socket_dir, id)) {
+    monitor = Monitor::Find(*bundle + "/conmon-pidfile", options_.conmon_path, id);
+  }
   auto deleted = RunRuntime({"delete", "--force", id});
-  if (absl::IsNotFound(deleted.status())) return absl::OkStatus();
-  return deleted.status();
+  if (!deleted.ok() && !absl::IsNotFound(deleted.status())) return deleted.status();
+  // With its container gone conmon has nothing left to watch; one that does not exit
+  // would write the exit file after it was removed.
+  if (monitor && !monitor->WaitExit(kMonitorExitWait)) monitor->Kill(kMonitorExitWait);
+  return Annotate(RemoveMonitorEntries(options_.attach_socket_dir, options_.exits_dir, id),
+                  "delete container " + id);
 }
 
 absl::StatusOr<std::vector<RuntimeContainer>> ConmonRuntime::List() {

@@ -5,9 +5,11 @@
 // Create follows conmon's protocol: conmon gets a sync pipe (fd 3, _OCI_SYNCPIPE) and a
 // start pipe (fd 4, _OCI_STARTPIPE); crio writes to the start pipe, conmon daemonizes (its
 // first process exits), runs `RUNTIME create` and answers {"pid": N} (or pid -1 and a
-// message) on the sync pipe. ExecSync runs conmon in exec mode (--sync: it does not
-// daemonize) with the process spec in a private temp dir, reads {"exit_code": N} from the
-// sync pipe and the output from the CRI log conmon wrote, capped per stream. Thread-safe.
+// message) on the sync pipe. Delete also removes what conmon left for the container (its
+// attach socket dir link and exit file; see monitor.h). ExecSync runs conmon in exec mode
+// (--sync: it does not daemonize) with the process spec in a private temp dir, reads
+// {"exit_code": N} from the sync pipe and the output from the CRI log conmon wrote, capped
+// per stream. Thread-safe.
 #pragma once
 
 #include <chrono>

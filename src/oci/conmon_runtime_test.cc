@@ -1,8 +1,12 @@
 #include "oci/conmon_runtime.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -112,6 +116,82 @@ ConmonOptions FakeOptions(const testing::TempDir& dir, const std::string& verbs)
   fs::create_directories(options.exits_dir);
   fs::create_directories(options.attach_socket_dir);
   return options;
+}
+
+// What conmon leaves for container `id`: its attach dir link to the bundle, its exit file.
+void LeaveMonitorEntries(const ConmonOptions& options, const std::string& id) {
+  fs::create_directory_symlink("/nonexistent/bundle/" + id, options.attach_socket_dir + "/" + id);
+  std::ofstream(options.exits_dir + "/" + id) << "0";
+}
+
+bool Exists(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+TEST(ConmonRuntimeTest, DeleteRemovesTheAttachLinkAndTheExitFile) {
+  testing::TempDir dir;
+  const ConmonOptions options = FakeOptions(dir, "");
+  LeaveMonitorEntries(options, "gone");
+  LeaveMonitorEntries(options, "other");
+  ConmonRuntime runtime(options);
+  ASSERT_TRUE(runtime.Delete("gone").ok());
+  EXPECT_NE(Read(dir.Join("calls")).find("delete --force gone"), std::string::npos);
+  EXPECT_FALSE(Exists(options.attach_socket_dir + "/gone"));
+  EXPECT_FALSE(Exists(options.exits_dir + "/gone"));
+  EXPECT_TRUE(Exists(options.attach_socket_dir + "/other"));
+  EXPECT_TRUE(Exists(options.exits_dir + "/other"));
+  EXPECT_TRUE(runtime.Delete("gone").ok());  // nothing left to remove is fine
+}
+
+TEST(ConmonRuntimeTest, DeleteOfAContainerTheRuntimeNoLongerKnowsStillCleansUp) {
+  testing::TempDir dir;
+  const ConmonOptions options =
+      FakeOptions(dir, R"(delete) echo "container \"$ID\" does not exist" >&2; exit 1 ;;)");
+  LeaveMonitorEntries(options, "forgotten");
+  ConmonRuntime runtime(options);
+  ASSERT_TRUE(runtime.Delete("forgotten").ok());
+  EXPECT_FALSE(Exists(options.attach_socket_dir + "/forgotten"));
+  EXPECT_FALSE(Exists(options.exits_dir + "/forgotten"));
+}
+
+TEST(ConmonRuntimeTest, AFailedDeleteKeepsTheEntries) {
+  testing::TempDir dir;
+  const ConmonOptions options =
+      FakeOptions(dir, R"(delete) echo "cannot remove cgroup: device busy" >&2; exit 1 ;;)");
+  LeaveMonitorEntries(options, "stuck");
+  ConmonRuntime runtime(options);
+  const absl::Status deleted = runtime.Delete("stuck");
+  EXPECT_EQ(deleted.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(deleted.message().find("device busy"), absl::string_view::npos);
+  EXPECT_TRUE(Exists(options.attach_socket_dir + "/stuck"));
+  EXPECT_TRUE(Exists(options.exits_dir + "/stuck"));
+}
+
+TEST(ConmonRuntimeTest, DeleteRemovesOnlySymlinksAndSocketsFromTheAttachDir) {
+  testing::TempDir dir;
+  const ConmonOptions options = FakeOptions(dir, "");
+  // The attach dir is crio's run dir by default: a file or dir named like a container
+  // there is not conmon's.
+  std::ofstream(options.attach_socket_dir + "/file") << "keep";
+  fs::create_directory(options.attach_socket_dir + "/dir");
+  // A socket conmon might leave (its attach socket where the dir holds it directly).
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string socket_path = options.attach_socket_dir + "/sock";
+  ASSERT_LT(socket_path.size(), sizeof address.sun_path);
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ::close(sock);
+  ConmonRuntime runtime(options);
+  EXPECT_TRUE(runtime.Delete("file").ok());
+  EXPECT_TRUE(runtime.Delete("dir").ok());
+  EXPECT_TRUE(runtime.Delete("sock").ok());
+  EXPECT_TRUE(Exists(options.attach_socket_dir + "/file"));
+  EXPECT_TRUE(fs::is_directory(options.attach_socket_dir + "/dir"));
+  EXPECT_FALSE(Exists(socket_path));
 }
 
 TEST(ConmonRuntimeTest, ListParsesTheRuntimesJson) {

@@ -93,7 +93,8 @@ class OciRuntime {
   // Sends `signal` to the init process, or to every process with `all`. NOT_FOUND when the
   // container (or its process) is gone.
   virtual absl::Status Kill(const std::string& id, int signal, bool all) = 0;
-  // Forgets the container (--force: even if it runs). OK when it is already gone.
+  // Forgets the container (--force: even if it runs) and removes what its monitor kept for
+  // it. OK when it is already gone.
   virtual absl::Status Delete(const std::string& id) = 0;
   virtual absl::StatusOr<RuntimeState> State(const std::string& id) = 0;
   // Every container under the runtime's root; none when the root does not exist yet.
