@@ -17,6 +17,7 @@
 #include "common/errno_status.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "oci/cri_log.h"
@@ -75,7 +76,9 @@ absl::StatusOr<pid_t> ReadSyncAnswer(int fd, std::chrono::milliseconds timeout) 
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      return absl::DeadlineExceededError("conmon did not report the container's pid in time");
+      return absl::DeadlineExceededError(
+          fmt::format("conmon did not report the container's pid within {:g}s",
+                      std::chrono::duration<double>(timeout).count()));
     }
     pollfd readable{fd, POLLIN, 0};
     const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
@@ -192,12 +195,25 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
   int status = 0;
   while (::waitpid(conmon, &status, 0) < 0 && errno == EINTR) {
   }
-  ASSIGN_OR_RETURN(const pid_t pid, ReadSyncAnswer(sync.parent.get(), options_.create_timeout));
-  Created created{.pid = pid, .monitor_pid = 0};
-  if (auto text = ReadFileToString(request.bundle + "/conmon-pidfile", 64); text.ok()) {
-    created.monitor_pid = std::atoi(text->c_str());
+  const absl::StatusOr<pid_t> pid = ReadSyncAnswer(sync.parent.get(), options_.create_timeout);
+  if (!pid.ok()) return AbandonCreate(request, pid.status());
+  return Created{.pid = *pid,
+                 .monitor_pid = ReadPidFile(request.bundle + "/conmon-pidfile").value_or(0)};
+}
+
+absl::Status ConmonRuntime::AbandonCreate(const CreateRequest& request, const absl::Status& error) {
+  std::string cleanup;
+  if (std::optional<Monitor> monitor =
+          Monitor::Find(request.bundle + "/conmon-pidfile", options_.conmon_path, request.id)) {
+    if (!monitor->Kill(kMonitorExitWait)) {
+      cleanup = fmt::format("; conmon (pid {}) still runs after SIGKILL", monitor->pid());
+    }
   }
-  return created;
+  if (absl::Status deleted = Delete(request.id); !deleted.ok()) {
+    cleanup += fmt::format("; then {}", AsStd(deleted.message()));
+  }
+  return absl::Status(error.code(), fmt::format("create container {}: {}{}", request.id,
+                                                AsStd(error.message()), cleanup));
 }
 
 absl::StatusOr<std::string> ConmonRuntime::RunRuntime(const std::vector<std::string>& args,

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
@@ -246,6 +248,90 @@ TEST(ConmonRuntimeTest, ListRefusesWhatIsNotTheRuntimesJson) {
   ConmonRuntime failing(
       FakeOptions(dir3, "list) echo 'open /run/x: permission denied' >&2; exit 1 ;;"));
   EXPECT_EQ(failing.List().status().code(), absl::StatusCode::kInternal);
+}
+
+// Create under the real conmon (root: conmon makes its cgroup and runs as the caller).
+class ConmonCreateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    if (!fs::exists("/usr/bin/conmon")) GTEST_SKIP() << "conmon is not installed";
+  }
+
+  CreateRequest Request(const std::string& id) const {
+    fs::create_directories(dir_.Join("bundle"));
+    fs::create_directories(dir_.Join("persist"));
+    std::ofstream(dir_.Join("bundle/config.json")) << "{}";
+    return {.id = id,
+            .name = "k8s_" + id,
+            .bundle = dir_.Join("bundle"),
+            .persist_dir = dir_.Join("persist"),
+            .log_path = dir_.Join("ctr.log")};
+  }
+
+  // True while `pid` runs (a zombie waiting for init to reap it has ended).
+  static bool Running(pid_t pid) {
+    const std::string stat = Read("/proc/" + std::to_string(pid) + "/stat");
+    const size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+  }
+
+  // Waits (bounded) until `pid` has ended; true if it did.
+  static bool Ended(pid_t pid) {
+    for (int i = 0; i < 50 && Running(pid); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return !Running(pid);
+  }
+
+  static pid_t PidIn(const std::string& path) {
+    const std::string text = Read(path);
+    return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(ConmonCreateTest, ACreateThatTimesOutLeavesNothingRunning) {
+  ConmonOptions options =
+      FakeOptions(dir_, "create) sleep 600 & echo $! > " + dir_.Join("sleep.pid") + "; wait ;;");
+  options.create_timeout = std::chrono::seconds(2);
+  ConmonRuntime runtime(options);
+  const auto start = std::chrono::steady_clock::now();
+  const auto created = runtime.Create(Request("hangs"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(created.status().message().find("create container hangs: "), absl::string_view::npos)
+      << created.status();
+  EXPECT_GE(took, std::chrono::seconds(2));
+  EXPECT_LT(took, std::chrono::seconds(10));
+
+  const pid_t conmon = PidIn(dir_.Join("bundle/conmon-pidfile"));
+  const pid_t sleeper = PidIn(dir_.Join("sleep.pid"));
+  ASSERT_GT(conmon, 0);
+  ASSERT_GT(sleeper, 0) << "the runtime's create never ran";
+  EXPECT_TRUE(Ended(conmon)) << "conmon " << conmon << " still runs";
+  EXPECT_TRUE(Ended(sleeper)) << "the runtime's sleep " << sleeper << " still runs";
+  EXPECT_NE(Read(dir_.Join("calls")).find("delete --force hangs"), std::string::npos)
+      << Read(dir_.Join("calls"));
+  EXPECT_FALSE(Exists(options.attach_socket_dir + "/hangs"));
+}
+
+TEST_F(ConmonCreateTest, ACreateTheRuntimeRefusesLeavesNothingRunning) {
+  ConmonOptions options = FakeOptions(dir_, R"(create) echo "bad config.json" >&2; exit 1 ;;)");
+  ConmonRuntime runtime(options);
+  const auto created = runtime.Create(Request("refused"));
+  ASSERT_FALSE(created.ok());
+  EXPECT_NE(created.status().message().find("create container refused: "), absl::string_view::npos)
+      << created.status();
+  const pid_t conmon = PidIn(dir_.Join("bundle/conmon-pidfile"));
+  ASSERT_GT(conmon, 0);
+  EXPECT_TRUE(Ended(conmon)) << "conmon " << conmon << " still runs";
+  EXPECT_NE(Read(dir_.Join("calls")).find("delete --force refused"), std::string::npos)
+      << Read(dir_.Join("calls"));
+  EXPECT_FALSE(Exists(options.attach_socket_dir + "/refused"));
+  EXPECT_FALSE(Exists(options.exits_dir + "/refused"));
 }
 
 }  // namespace
