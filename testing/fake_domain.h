@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "container/containers.h"
 #include "oci/oci_runtime.h"
@@ -23,17 +24,27 @@ class FakeOciRuntime final : public oci::OciRuntime {
  public:
   absl::StatusOr<oci::Created> Create(const oci::CreateRequest& request) override {
     created.push_back(request.id);
+    listed.push_back(
+        {.id = request.id, .bundle = request.bundle, .status = "created", .pid = 4242});
     return oci::Created{.pid = 4242, .monitor_pid = 4241};
   }
   absl::Status Start(const std::string& id) override {
     started.push_back(id);
+    for (oci::RuntimeContainer& container : listed) {
+      if (container.id == id) container.status = "running";
+    }
     return absl::OkStatus();
   }
   absl::Status Kill(const std::string&, int, bool) override { return absl::OkStatus(); }
-  absl::Status Delete(const std::string&) override { return absl::OkStatus(); }
+  absl::Status Delete(const std::string& id) override {
+    std::erase_if(listed,
+                  [&id](const oci::RuntimeContainer& container) { return container.id == id; });
+    return absl::OkStatus();
+  }
   absl::StatusOr<oci::RuntimeState> State(const std::string&) override {
     return oci::RuntimeState{.status = "running", .pid = 4242};
   }
+  absl::StatusOr<std::vector<oci::RuntimeContainer>> List() override { return listed; }
   absl::Status Update(const std::string&, const std::string&) override { return absl::OkStatus(); }
   absl::Status Pause(const std::string&) override { return absl::OkStatus(); }
   absl::Status Resume(const std::string&) override { return absl::OkStatus(); }
@@ -54,6 +65,7 @@ class FakeOciRuntime final : public oci::OciRuntime {
 
   std::vector<std::string> created;
   std::vector<std::string> started;
+  std::vector<oci::RuntimeContainer> listed;  // created and not deleted yet
 };
 
 // A streaming backend with nothing behind it: every session fails.

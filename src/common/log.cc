@@ -16,6 +16,7 @@ namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
 std::atomic<Format> g_format{Format::kText};
+std::atomic<Sink*> g_sink{nullptr};
 
 constexpr std::string_view kLevelNames[] = {"trace", "debug", "info", "warning",
                                             "error", "fatal", "panic"};
@@ -79,9 +80,16 @@ std::string FormatLine(Format format, Level level, std::chrono::system_clock::ti
                      Quote(message));
 }
 
+void SetSink(Sink* sink) { g_sink.store(sink, std::memory_order_release); }
+
 void Write(Level level, std::string_view message) {
-  WriteAll(FormatLine(g_format.load(std::memory_order_relaxed), level,
-                      std::chrono::system_clock::now(), message));
+  const std::string line = FormatLine(g_format.load(std::memory_order_relaxed), level,
+                                      std::chrono::system_clock::now(), message);
+  if (Sink* sink = g_sink.load(std::memory_order_acquire); sink != nullptr) {
+    sink->Write(level, line);
+  } else {
+    WriteAll(line);
+  }
   if (level == Level::kFatal) std::exit(1);
   if (level == Level::kPanic) std::abort();
 }

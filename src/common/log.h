@@ -2,7 +2,7 @@
 //   time="2026-11-24T01:51:40.123456789Z" level=info msg="Started crio"
 //   {"level":"info","msg":"Started crio","time":"2026-11-24T01:51:40.123456789Z"}
 //
-// Thread-safe: level and format are atomics (SIGHUP may change the level while
+// Thread-safe: level, format and sink are atomics (SIGHUP may change the level while
 // rpcs log), and each line reaches stderr in a single write(2).
 #pragma once
 
@@ -32,6 +32,19 @@ bool Enabled(Level level);
 // One formatted line (with trailing newline) for `message` at `level` and time `when`.
 std::string FormatLine(Format format, Level level, std::chrono::system_clock::time_point when,
                        std::string_view message);
+
+// Where lines go instead of stderr: a capture in tests, say.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // `line` is one formatted line, newline included. Called from any thread.
+  virtual void Write(Level level, std::string_view line) = 0;
+};
+
+// Sends every line to `sink` from now on; nullptr sends them to stderr again.
+// REQUIRES: `sink` outlives every Write that may still reach it (no thread logs while it is
+// replaced and destroyed).
+void SetSink(Sink* sink);
 
 // Writes `message` at `level` if enabled. Level kFatal exits the process with status 1
 // after writing; kPanic aborts.

@@ -1,6 +1,7 @@
 #include "common/log.h"
 
 #include "gtest/gtest.h"
+#include "testing/log_capture.h"
 
 namespace crio::log {
 namespace {
@@ -48,6 +49,24 @@ TEST(LogTest, LevelGatesOutput) {
   EXPECT_TRUE(Enabled(Level::kWarn));
   EXPECT_TRUE(Enabled(Level::kError));
   SetLevel(before);
+}
+
+TEST(LogTest, SinkTakesTheLinesInsteadOfStderr) {
+  {
+    testing::LogCapture capture(Level::kInfo);
+    Warn("disk {} is {}% full", "/var", 93);
+    Debug("not at this level");
+    const auto lines = capture.Matching("disk /var is 93% full");
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].level, Level::kWarn);
+    EXPECT_NE(lines[0].text.find("level=warning msg=\"disk /var is 93% full\"\n"),
+              std::string::npos)
+        << lines[0].text;
+    EXPECT_TRUE(capture.Matching("not at this level").empty());
+  }
+  testing::LogCapture later;
+  Info("after the first capture");
+  EXPECT_EQ(later.Matching("after the first capture").size(), 1u);
 }
 
 }  // namespace

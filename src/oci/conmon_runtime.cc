@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,9 +17,11 @@
 #include "common/errno_status.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "oci/cri_log.h"
+#include "oci/monitor.h"
 #include "oci/spawn.h"
 #include "sys/process.h"
 #include "sys/spawn.h"
@@ -31,6 +34,11 @@ using nlohmann::json;
 
 constexpr size_t kMaxSyncMessage = 64 * 1024;
 constexpr auto kRuntimeCallTimeout = std::chrono::seconds(60);
+// How long conmon may take to record the exit of a container `delete --force` killed and
+// exit, or to exit once SIGKILLed.
+constexpr auto kMonitorExitWait = std::chrono::seconds(5);
+// `RUNTIME list` prints about 300 bytes per container.
+constexpr size_t kMaxListOutput = 32 << 20;
 
 // A pipe of which conmon gets one end (its sync or start pipe).
 struct ChildPipe {
@@ -68,7 +76,9 @@ absl::StatusOr<pid_t> ReadSyncAnswer(int fd, std::chrono::milliseconds timeout) 
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      return absl::DeadlineExceededError("conmon did not report the container's pid in time");
+      return absl::DeadlineExceededError(
+          fmt::format("conmon did not report the container's pid within {:g}s",
+                      std::chrono::duration<double>(timeout).count()));
     }
     pollfd readable{fd, POLLIN, 0};
     const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
@@ -98,6 +108,32 @@ bool MeansGone(const std::string& message) {
     if (message.find(phrase) != std::string::npos) return true;
   }
   return false;
+}
+
+// `RUNTIME list --format json`: an array of {"id", "pid", "status", "bundle", "rootfs",
+// "created", "owner"} objects, or null when there are none.
+absl::StatusOr<std::vector<RuntimeContainer>> ParseRuntimeList(const std::string& out) {
+  const json list = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (list.is_null()) return std::vector<RuntimeContainer>{};
+  if (!list.is_array()) return absl::InternalError("runtime list: not a JSON array: " + out);
+  std::vector<RuntimeContainer> containers;
+  for (const json& entry : list) {
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
+      return absl::InternalError("runtime list: an entry without an id: " + entry.dump());
+    }
+    RuntimeContainer& container = containers.emplace_back();
+    container.id = entry["id"].get<std::string>();
+    if (auto bundle = entry.find("bundle"); bundle != entry.end() && bundle->is_string()) {
+      container.bundle = bundle->get<std::string>();
+    }
+    if (auto status = entry.find("status"); status != entry.end() && status->is_string()) {
+      container.status = status->get<std::string>();
+    }
+    if (auto pid = entry.find("pid"); pid != entry.end() && pid->is_number_integer()) {
+      container.pid = pid->get<pid_t>();
+    }
+  }
+  return containers;
 }
 
 }  // namespace
@@ -159,16 +195,30 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
   int status = 0;
   while (::waitpid(conmon, &status, 0) < 0 && errno == EINTR) {
   }
-  ASSIGN_OR_RETURN(const pid_t pid, ReadSyncAnswer(sync.parent.get(), options_.create_timeout));
-  Created created{.pid = pid, .monitor_pid = 0};
-  if (auto text = ReadFileToString(request.bundle + "/conmon-pidfile", 64); text.ok()) {
-    created.monitor_pid = std::atoi(text->c_str());
+  const absl::StatusOr<pid_t> pid = ReadSyncAnswer(sync.parent.get(), options_.create_timeout);
+  if (!pid.ok()) return AbandonCreate(request, pid.status());
+  return Created{.pid = *pid,
+                 .monitor_pid = ReadPidFile(request.bundle + "/conmon-pidfile").value_or(0)};
+}
+
+absl::Status ConmonRuntime::AbandonCreate(const CreateRequest& request, const absl::Status& error) {
+  std::string cleanup;
+  if (std::optional<Monitor> monitor =
+          Monitor::Find(request.bundle + "/conmon-pidfile", options_.conmon_path, request.id)) {
+    if (!monitor->Kill(kMonitorExitWait)) {
+      cleanup = fmt::format("; conmon (pid {}) still runs after SIGKILL", monitor->pid());
+    }
   }
-  return created;
+  if (absl::Status deleted = Delete(request.id); !deleted.ok()) {
+    cleanup += fmt::format("; then {}", AsStd(deleted.message()));
+  }
+  return absl::Status(error.code(), fmt::format("create container {}: {}{}", request.id,
+                                                AsStd(error.message()), cleanup));
 }
 
 absl::StatusOr<std::string> ConmonRuntime::RunRuntime(const std::vector<std::string>& args,
-                                                      const std::string& stdin_data) const {
+                                                      const std::string& stdin_data,
+                                                      size_t max_output) const {
   std::vector<std::string> argv = {options_.runtime_path, "--root", options_.runtime_root};
   if (options_.systemd_cgroup) argv.push_back("--systemd-cgroup");
   argv.insert(argv.end(), args.begin(), args.end());
@@ -178,7 +228,8 @@ absl::StatusOr<std::string> ConmonRuntime::RunRuntime(const std::vector<std::str
                                     .env = {std::string("PATH=") +
                                             (path != nullptr ? path : "/usr/sbin:/usr/bin")},
                                     .stdin_data = stdin_data,
-                                    .timeout = kRuntimeCallTimeout}));
+                                    .timeout = kRuntimeCallTimeout,
+                                    .max_output = max_output}));
   if (result.timed_out) {
     return absl::DeadlineExceededError(fmt::format("runtime {}: timed out", args.front()));
   }
@@ -203,9 +254,30 @@ absl::Status ConmonRuntime::Kill(const std::string& id, int signal, bool all) {
 }
 
 absl::Status ConmonRuntime::Delete(const std::string& id) {
+  // Found before the runtime kills the container: conmon records that exit afterwards.
+  std::optional<Monitor> monitor;
+  if (const std::optional<std::string> bundle = LinkedBundle(options_.attach_socket_dir, id)) {
+    monitor = Monitor::Find(*bundle + "/conmon-pidfile", options_.conmon_path, id);
+  }
   auto deleted = RunRuntime({"delete", "--force", id});
-  if (absl::IsNotFound(deleted.status())) return absl::OkStatus();
-  return deleted.status();
+  if (!deleted.ok() && !absl::IsNotFound(deleted.status())) return deleted.status();
+  // With its container gone conmon has nothing left to watch; one that does not exit
+  // would write the exit file after it was removed.
+  if (monitor && !monitor->WaitExit(kMonitorExitWait)) monitor->Kill(kMonitorExitWait);
+  return Annotate(RemoveMonitorEntries(options_.attach_socket_dir, options_.exits_dir, id),
+                  "delete container " + id);
+}
+
+absl::StatusOr<std::vector<RuntimeContainer>> ConmonRuntime::List() {
+  // The runtime makes its root with its first container; before that there is none.
+  struct stat info {};
+  if (::stat(options_.runtime_root.c_str(), &info) != 0) {
+    if (errno == ENOENT) return std::vector<RuntimeContainer>{};
+    return ErrnoToStatus(errno, "runtime list: stat " + options_.runtime_root);
+  }
+  ASSIGN_OR_RETURN(const std::string out,
+                   RunRuntime({"list", "--format", "json"}, "", kMaxListOutput));
+  return ParseRuntimeList(out);
 }
 
 absl::StatusOr<RuntimeState> ConmonRuntime::State(const std::string& id) {

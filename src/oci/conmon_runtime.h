@@ -5,7 +5,10 @@
 // Create follows conmon's protocol: conmon gets a sync pipe (fd 3, _OCI_SYNCPIPE) and a
 // start pipe (fd 4, _OCI_STARTPIPE); crio writes to the start pipe, conmon daemonizes (its
 // first process exits), runs `RUNTIME create` and answers {"pid": N} (or pid -1 and a
-// message) on the sync pipe. ExecSync runs conmon in exec mode (--sync: it does not
+// message) on the sync pipe. A create that fails or times out leaves nothing running:
+// conmon and its process group are killed and the runtime's container deleted. Delete
+// also removes what conmon left for the container (its attach socket dir link and exit
+// file; see monitor.h). ExecSync runs conmon in exec mode (--sync: it does not
 // daemonize) with the process spec in a private temp dir, reads {"exit_code": N} from the
 // sync pipe and the output from the CRI log conmon wrote, capped per stream. Thread-safe.
 #pragma once
@@ -41,6 +44,7 @@ class ConmonRuntime final : public OciRuntime {
   absl::Status Kill(const std::string& id, int signal, bool all) override;
   absl::Status Delete(const std::string& id) override;
   absl::StatusOr<RuntimeState> State(const std::string& id) override;
+  absl::StatusOr<std::vector<RuntimeContainer>> List() override;
   absl::Status Update(const std::string& id, const std::string& resources_json) override;
   absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) override;
   absl::StatusOr<std::unique_ptr<ExecProcess>> StartExec(const ExecRequest& request,
@@ -59,7 +63,11 @@ class ConmonRuntime final : public OciRuntime {
 
  private:
   absl::StatusOr<std::string> RunRuntime(const std::vector<std::string>& args,
-                                         const std::string& stdin_data = "") const;
+                                         const std::string& stdin_data = "",
+                                         size_t max_output = 1 << 20) const;
+  // After `error` in Create once conmon was started: kills conmon (and the runtime's
+  // create under it) and deletes the container from the runtime. `error` with context.
+  absl::Status AbandonCreate(const CreateRequest& request, const absl::Status& error);
 
   const ConmonOptions options_;
 };

@@ -39,6 +39,14 @@ struct RuntimeState {
   pid_t pid = 0;
 };
 
+// A container as `runtime list` shows it.
+struct RuntimeContainer {
+  std::string id;
+  std::string bundle;
+  std::string status;  // as RuntimeState's
+  pid_t pid = 0;       // the init process; 0 once stopped
+};
+
 struct ExecRequest {
   std::string id;
   std::string process_json;  // the OCI process to run (the container's, with new args)
@@ -85,9 +93,12 @@ class OciRuntime {
   // Sends `signal` to the init process, or to every process with `all`. NOT_FOUND when the
   // container (or its process) is gone.
   virtual absl::Status Kill(const std::string& id, int signal, bool all) = 0;
-  // Forgets the container (--force: even if it runs). OK when it is already gone.
+  // Forgets the container (--force: even if it runs) and removes what its monitor kept for
+  // it. OK when it is already gone.
   virtual absl::Status Delete(const std::string& id) = 0;
   virtual absl::StatusOr<RuntimeState> State(const std::string& id) = 0;
+  // Every container under the runtime's root; none when the root does not exist yet.
+  virtual absl::StatusOr<std::vector<RuntimeContainer>> List() = 0;
   // Runs a process in the running container and waits for it. DEADLINE_EXCEEDED when the
   // timeout passed (the process is killed).
   virtual absl::StatusOr<ExecResult> ExecSync(const ExecRequest& request) = 0;

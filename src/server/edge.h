@@ -2,10 +2,13 @@
 //
 // RpcEdge::Serve() refuses calls with UNAVAILABLE until start-up has finished and once
 // shutdown has begun, counts the calls in flight so shutdown can wait for them, runs the
-// handler, converts its absl::Status to a grpc::Status, and logs the call once: one debug
-// line with code and latency, plus request and response bodies at trace with credentials
-// (auth, password, identity_token, registry_token) redacted. Handlers never log errors
-// themselves; the edge does, once.
+// handler, converts its absl::Status to a grpc::Status, and logs the call once: a success
+// as one debug line with its latency, a failure as one line with method, code name,
+// latency and message, at error for INTERNAL, UNKNOWN, DATA_LOSS and UNAVAILABLE and at
+// warning for the other codes (NOT_FOUND from the polled status and stats rpcs only at
+// debug); request and response bodies at trace. Credentials (auth, password,
+// identity_token, registry_token) are redacted from bodies and scrubbed from messages.
+// Handlers never log errors themselves; the edge does, once.
 //
 // Thread-safe.
 #pragma once
@@ -27,6 +30,10 @@ namespace crio::server {
 
 // Text form of `message` with credential fields replaced by "[REDACTED]".
 std::string RedactedText(const google::protobuf::Message& message);
+
+// `text` with every credential value `request` carries (and the password inside a base64
+// `auth`) replaced by "[REDACTED]".
+std::string ScrubCredentials(std::string text, const google::protobuf::Message& request);
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
@@ -59,7 +66,7 @@ class RpcEdge {
       Leave(method);
     }
     const auto latency = std::chrono::steady_clock::now() - start;
-    LogResult(method, status, *response, latency);
+    LogResult(method, status, request, *response, latency);
     if (metrics_ != nullptr) {
       metrics_->CountOperation(method, status.code(),
                                std::chrono::duration<double>(latency).count());
@@ -75,6 +82,7 @@ class RpcEdge {
 
   static void LogRequest(std::string_view method, const google::protobuf::Message& request);
   static void LogResult(std::string_view method, const absl::Status& status,
+                        const google::protobuf::Message& request,
                         const google::protobuf::Message& response,
                         std::chrono::steady_clock::duration latency);
 

@@ -5,6 +5,7 @@
 #include "absl/synchronization/notification.h"
 #include "cri_api.h"
 #include "gtest/gtest.h"
+#include "testing/log_capture.h"
 
 namespace crio::server {
 namespace {
@@ -97,6 +98,112 @@ TEST(RpcEdgeTest, UnimplementedNamesTheFeature) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(status.error_message(),
             "PullImage is not implemented yet: it arrives with images support");
+}
+
+// Serves `method` with a handler failing with `status`; the lines it logged.
+std::vector<testing::LogCapture::Line> LogOfFailure(const std::string& method,
+                                                    const absl::Status& status) {
+  testing::LogCapture capture;
+  RpcEdge edge;
+  edge.SetReady();
+  v1::VersionResponse response;
+  edge.Serve(method, v1::VersionRequest(), &response,
+             [&status](const auto&, auto*) { return status; });
+  return capture.Matching(method + " " + absl::StatusCodeToString(status.code()));
+}
+
+TEST(RpcEdgeTest, FailedRpcsAreLoggedOnceAtWarning) {
+  for (const absl::StatusCode code :
+       {absl::StatusCode::kInvalidArgument, absl::StatusCode::kNotFound,
+        absl::StatusCode::kAlreadyExists, absl::StatusCode::kFailedPrecondition,
+        absl::StatusCode::kOutOfRange, absl::StatusCode::kDeadlineExceeded,
+        absl::StatusCode::kCancelled, absl::StatusCode::kResourceExhausted,
+        absl::StatusCode::kUnimplemented, absl::StatusCode::kAborted,
+        absl::StatusCode::kUnauthenticated, absl::StatusCode::kPermissionDenied}) {
+    const auto lines = LogOfFailure("RemoveContainer", absl::Status(code, "container abc: why"));
+    ASSERT_EQ(lines.size(), 1u) << absl::StatusCodeToString(code);
+    EXPECT_EQ(lines[0].level, log::Level::kWarn) << lines[0].text;
+    EXPECT_NE(lines[0].text.find("RemoveContainer " + absl::StatusCodeToString(code) + " ("),
+              std::string::npos)
+        << lines[0].text;
+    EXPECT_NE(lines[0].text.find("container abc: why"), std::string::npos) << lines[0].text;
+  }
+}
+
+TEST(RpcEdgeTest, FailuresOfCrioOrTheHostAreLoggedAtError) {
+  for (const absl::StatusCode code :
+       {absl::StatusCode::kInternal, absl::StatusCode::kUnknown, absl::StatusCode::kDataLoss,
+        absl::StatusCode::kUnavailable}) {
+    const auto lines = LogOfFailure("CreateContainer", absl::Status(code, "runc create: boom"));
+    ASSERT_EQ(lines.size(), 1u) << absl::StatusCodeToString(code);
+    EXPECT_EQ(lines[0].level, log::Level::kError) << lines[0].text;
+    EXPECT_NE(lines[0].text.find("CreateContainer " + absl::StatusCodeToString(code)),
+              std::string::npos)
+        << lines[0].text;
+    EXPECT_NE(lines[0].text.find("runc create: boom"), std::string::npos) << lines[0].text;
+  }
+}
+
+TEST(RpcEdgeTest, NotFoundFromPolledStatusRpcsStaysAtDebug) {
+  for (const std::string method : {"ContainerStatus", "PodSandboxStatus", "ImageStatus",
+                                   "ContainerStats", "PodSandboxStats"}) {
+    const auto lines = LogOfFailure(method, absl::NotFoundError("no such object"));
+    ASSERT_EQ(lines.size(), 1u) << method;
+    EXPECT_EQ(lines[0].level, log::Level::kDebug) << lines[0].text;
+    const auto other = LogOfFailure(method, absl::InternalError("broken"));
+    ASSERT_EQ(other.size(), 1u) << method;
+    EXPECT_EQ(other[0].level, log::Level::kError) << other[0].text;
+  }
+  const auto removed = LogOfFailure("RemovePodSandbox", absl::NotFoundError("no such pod"));
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].level, log::Level::kWarn);
+}
+
+TEST(RpcEdgeTest, SuccessesStayAtDebug) {
+  testing::LogCapture capture;
+  RpcEdge edge;
+  edge.SetReady();
+  v1::VersionResponse response;
+  edge.Serve("Version", v1::VersionRequest(), &response,
+             [](const auto&, auto*) { return absl::OkStatus(); });
+  const auto lines = capture.Matching("Version OK");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].level, log::Level::kDebug);
+}
+
+TEST(RpcEdgeTest, LoggedFailuresHaveTheRequestsCredentialsScrubbed) {
+  testing::LogCapture capture;
+  RpcEdge edge;
+  edge.SetReady();
+  v1::PullImageRequest request;
+  request.mutable_image()->set_image("registry.example/app:1");
+  request.mutable_auth()->set_username("alice");
+  request.mutable_auth()->set_password("s3cret");
+  request.mutable_auth()->set_auth("Ym9iOmh1bnRlcjI=");  // bob:hunter2
+  request.mutable_auth()->set_registry_token("tok-123");
+  v1::PullImageResponse response;
+  const grpc::Status status = edge.Serve("PullImage", request, &response, [](const auto&, auto*) {
+    return absl::UnauthenticatedError(
+        "pull registry.example/app:1: login alice:s3cret, bob:hunter2 "
+        "(Ym9iOmh1bnRlcjI=) and token tok-123 refused");
+  });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  const auto lines = capture.Matching("PullImage UNAUTHENTICATED");
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string& text = lines[0].text;
+  EXPECT_EQ(lines[0].level, log::Level::kWarn);
+  for (const char* secret : {"s3cret", "hunter2", "Ym9iOmh1bnRlcjI=", "tok-123"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << text;
+  }
+  EXPECT_NE(text.find("registry.example/app:1: login alice:[REDACTED], [REDACTED]"),
+            std::string::npos)
+      << text;
+}
+
+TEST(ScrubCredentialsTest, LeavesMessagesWithoutCredentialsAlone) {
+  v1::PullImageRequest request;
+  request.mutable_image()->set_image("app:1");
+  EXPECT_EQ(ScrubCredentials("pull app:1: not found", request), "pull app:1: not found");
 }
 
 }  // namespace
