@@ -8,10 +8,10 @@ namespace crio {
 void Rollback::Run() {
   bool clean = true;
   for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) {
-    if (step->forget && !clean) {
+    if (step->if_clean && !clean) {
       log::Error(
-          "Rollback: kept the record ({}) of what could not be undone; crio's next "
-          "start-up removes it",
+          "Rollback: did not {}, since a later step could not be undone; crio's next "
+          "start-up finishes it",
           step->what);
       continue;
     }

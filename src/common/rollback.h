@@ -7,9 +7,10 @@
 //   rollback.Commit();  // success: nothing is undone
 //
 // Going out of scope uncommitted runs every step, newest first. A step that fails is logged
-// with what it leaves behind. AddForget registers the step that drops the operation's intent
-// record: it runs only when every newer step undid cleanly, so whatever a failed step left
-// stays recorded and start-up reconciliation removes it later. Not thread-safe.
+// with what it leaves behind. AddIfClean registers a step that runs only when every newer
+// step undid cleanly: dropping the operation's intent record (so whatever a failed step left
+// stays recorded, and start-up reconciliation removes it later), or removing a directory
+// that may still hold a mount a failed step left. Not thread-safe.
 #pragma once
 
 #include <functional>
@@ -30,10 +31,10 @@ class Rollback {
 
   // `what` says what `undo` does ("unmount the rootfs of container ID"), for the log.
   void Add(std::string what, std::function<absl::Status()> undo) {
-    steps_.push_back({std::move(what), std::move(undo), /*forget=*/false});
+    steps_.push_back({std::move(what), std::move(undo), /*if_clean=*/false});
   }
-  void AddForget(std::string what, std::function<absl::Status()> forget) {
-    steps_.push_back({std::move(what), std::move(forget), /*forget=*/true});
+  void AddIfClean(std::string what, std::function<absl::Status()> undo) {
+    steps_.push_back({std::move(what), std::move(undo), /*if_clean=*/true});
   }
   void Commit() { steps_.clear(); }
 
@@ -41,7 +42,7 @@ class Rollback {
   struct Step {
     std::string what;
     std::function<absl::Status()> undo;
-    bool forget;
+    bool if_clean;
   };
   void Run();
 

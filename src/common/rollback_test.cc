@@ -37,11 +37,11 @@ TEST(RollbackTest, CommitUndoesNothing) {
   EXPECT_FALSE(ran);
 }
 
-TEST(RollbackTest, KeepsTheRecordWhenANewerStepFails) {
+TEST(RollbackTest, AnIfCleanStepWaitsForANewerStepThatFailed) {
   std::vector<std::string> undone;
   {
     Rollback rollback;
-    rollback.AddForget("forget the record", [&] {
+    rollback.AddIfClean("forget the record", [&] {
       undone.push_back("forget");
       return absl::OkStatus();
     });
@@ -58,11 +58,11 @@ TEST(RollbackTest, KeepsTheRecordWhenANewerStepFails) {
   EXPECT_EQ(undone, (std::vector<std::string>{"remove", "unmount"}));
 }
 
-TEST(RollbackTest, ForgetsTheRecordAfterACleanUndo) {
+TEST(RollbackTest, AnIfCleanStepRunsAfterACleanUndo) {
   std::vector<std::string> undone;
   {
     Rollback rollback;
-    rollback.AddForget("forget the record", [&] {
+    rollback.AddIfClean("forget the record", [&] {
       undone.push_back("forget");
       return absl::OkStatus();
     });
@@ -74,7 +74,7 @@ TEST(RollbackTest, ForgetsTheRecordAfterACleanUndo) {
   EXPECT_EQ(undone, (std::vector<std::string>{"unmount", "forget"}));
 }
 
-TEST(RollbackTest, AFailedStepBeforeTheRecordDoesNotKeepIt) {
+TEST(RollbackTest, AnOlderFailedStepDoesNotHoldAnIfCleanStep) {
   // Steps registered before the record (older) run after it; their failure cannot matter.
   std::vector<std::string> undone;
   {
@@ -83,7 +83,7 @@ TEST(RollbackTest, AFailedStepBeforeTheRecordDoesNotKeepIt) {
       undone.push_back("release");
       return absl::InternalError("no");
     });
-    rollback.AddForget("forget the record", [&] {
+    rollback.AddIfClean("forget the record", [&] {
       undone.push_back("forget");
       return absl::OkStatus();
     });

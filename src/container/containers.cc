@@ -145,6 +145,41 @@ absl::StatusOr<std::optional<nlohmann::json>> SeccompFromFile(
   return *parsed;
 }
 
+// The runtime's view of the restored containers: one `runtime list` per handler rather than
+// a `runtime state` per container (a few ms each, so a node's 200 containers would take a
+// second), falling back to `state` when a runtime cannot list.
+class RuntimeStates {
+ public:
+  explicit RuntimeStates(const oci::RuntimeHandlers& runtimes) : runtimes_(runtimes) {}
+
+  // "created", "running", "paused" or "stopped"; NOT_FOUND when the runtime has no such
+  // container.
+  absl::StatusOr<std::string> Of(const Container& container) {
+    ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+    auto [listed, first] = listed_.try_emplace(runtime);
+    if (first) {
+      if (auto all = runtime->List(); all.ok()) {
+        std::map<std::string, std::string> states;
+        for (const oci::RuntimeContainer& entry : *all) states.emplace(entry.id, entry.status);
+        listed->second = std::move(states);
+      }
+    }
+    if (!listed->second) {
+      ASSIGN_OR_RETURN(const oci::RuntimeState state, runtime->State(container.id));
+      return state.status;
+    }
+    auto found = listed->second->find(container.id);
+    if (found == listed->second->end()) {
+      return absl::NotFoundError(fmt::format("container {} does not exist", container.id));
+    }
+    return found->second;
+  }
+
+ private:
+  const oci::RuntimeHandlers& runtimes_;
+  std::map<oci::OciRuntime*, std::optional<std::map<std::string, std::string>>> listed_;
+};
+
 }  // namespace
 
 Containers::Containers(ContainersOptions options, ContainerStore& store,
@@ -432,8 +467,8 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   container.runtime_handler = pod.spec.runtime_handler;
   container.creating = true;  // the intent: Restore tears down what Build left if crio exits
   RETURN_IF_ERROR(store_.Save(container, name));
-  rollback.AddForget(fmt::format("forget container {}", container.id),
-                     [this, id = container.id] { return store_.Delete(id); });
+  rollback.AddIfClean(fmt::format("forget container {}", container.id),
+                      [this, id = container.id] { return store_.Delete(id); });
   AfterStep("container.intent");
   RETURN_IF_ERROR(Build(container, pod, rollback));
   container.creating = false;
@@ -483,12 +518,19 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
   for (const std::string* dir : {&container.persist_dir, &container.bundle}) {
     RETURN_IF_ERROR(sys::MakeDirs(*dir, 0700));
   }
-  rollback.Add("remove the bundle dir " + container.bundle, [bundle = container.bundle] {
-    const fs::path dir = fs::path(bundle).parent_path();
-    std::error_code error;
-    fs::remove_all(dir, error);
-    return error ? ErrnoToStatus(error.value(), "remove " + dir.string()) : absl::OkStatus();
-  });
+  // Only once the rootfs is unmounted: never a recursive removal through a mount.
+  rollback.AddIfClean("remove the bundle and persist dirs of container " + container.id,
+                      [bundle = container.bundle, persist = container.persist_dir] {
+                        absl::Status removed;
+                        for (const std::string& made : {bundle, persist}) {
+                          const fs::path dir = fs::path(made).parent_path();
+                          std::error_code error;
+                          fs::remove_all(dir, error);
+                          if (error)
+                            removed.Update(ErrnoToStatus(error.value(), "remove " + dir.string()));
+                        }
+                        return removed;
+                      });
   ASSIGN_OR_RETURN(container.rootfs, rootfs_.Mount(container.id, image->layers));
   rollback.Add("remove the rootfs of container " + container.id,
                [this, id = container.id] { return rootfs_.Remove(id); });
@@ -921,9 +963,10 @@ absl::Status Containers::RemoveEntry(Entry& entry_ref, int64_t stop_timeout_seco
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   RETURN_IF_ERROR(runtime->Delete(container.id));
   RETURN_IF_ERROR(rootfs_.Remove(container.id));
-  std::error_code ignored;
-  fs::remove_all(fs::path(container.bundle).parent_path(), ignored);
-  fs::remove(options_.exits_dir + "/" + container.id, ignored);
+  for (const std::string& dir : {container.bundle, container.persist_dir}) {
+    std::error_code ignored;
+    fs::remove_all(fs::path(dir).parent_path(), ignored);
+  }
   RETURN_IF_ERROR(store_.Delete(container.id));
   std::string name;
   {
@@ -1030,7 +1073,9 @@ void Containers::AbandonCreation(const Container& container) {
     undone.Update((*runtime)->Delete(container.id));
   }
   undone.Update(rootfs_.Remove(container.id));
+  // Only once the rootfs is unmounted: never a recursive removal through a mount.
   for (const std::string& dir : {container.bundle, container.persist_dir}) {
+    if (!undone.ok()) break;
     std::error_code error;
     fs::remove_all(fs::path(dir).parent_path(), error);
     if (error) undone.Update(ErrnoToStatus(error.value(), "remove " + dir));
@@ -1052,6 +1097,7 @@ absl::Status Containers::Restore() {
     known.insert(why.substr(0, why.find(':')));  // never swept: its files may matter
   }
   std::vector<std::shared_ptr<Entry>> orphans;
+  RuntimeStates runtime_states(runtimes_);
   size_t restored = 0;
   for (Container& container : stored) {
     known.insert(container.id);
@@ -1081,17 +1127,15 @@ absl::Status Containers::Restore() {
     }
     if (container.state == ContainerState::kExited || RecordExit(*entry)) continue;
     const bool rebooted = container.boot_id != options_.boot_id;
-    auto runtime = runtimes_.Get(container.runtime_handler);
-    auto state = runtime.ok() ? (*runtime)->State(container.id)
-                              : absl::StatusOr<oci::RuntimeState>(runtime.status());
-    if (rebooted || !state.ok() || state->status == "stopped") {
+    const absl::StatusOr<std::string> state = runtime_states.Of(container);
+    if (rebooted || !state.ok() || *state == "stopped") {
       std::lock_guard data(entry->mu);
       entry->container.state = ContainerState::kExited;
       entry->container.exit_code = 255;
       entry->container.finished_at = Now();
       entry->container.reason = "Error";
       entry->container.message = rebooted ? "the host rebooted" : "the container's exit was lost";
-    } else if (container.state == ContainerState::kCreated && state->status == "running") {
+    } else if (container.state == ContainerState::kCreated && *state == "running") {
       // Started, but crio was killed before it recorded that.
       std::lock_guard data(entry->mu);
       entry->container.state = ContainerState::kRunning;
@@ -1152,15 +1196,15 @@ void Containers::SweepOrphans(const std::set<std::string>& known) {
       ++swept;
     }
   }
-  // Exit files: the runtime's delete of an unknown id also drops the monitor's other files.
+  // Exit files: the runtime's delete of an unknown id drops what its monitor left.
   auto runtime = runtimes_.Get("");
   std::error_code error;
   for (const auto& file : fs::directory_iterator(options_.exits_dir, error)) {
     const std::string id = file.path().filename().string();
-    if (!orphan(id)) continue;
-    if (runtime.ok()) (void)(*runtime)->Delete(id);
-    std::error_code removed;
-    fs::remove(file.path(), removed);
+    if (!orphan(id) || !runtime.ok()) continue;
+    if (absl::Status deleted = (*runtime)->Delete(id); !deleted.ok()) {
+      log::Error("Cannot remove what container {} left: {}", id, AsStd(deleted.message()));
+    }
     ++swept;
   }
   if (swept > 0) log::Warn("Start-up reconciliation removed {} container leftovers", swept);

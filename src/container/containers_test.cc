@@ -93,9 +93,12 @@ class ScriptedRuntime final : public oci::OciRuntime {
     }
     return absl::OkStatus();
   }
+  // As conmon's runtime: the exit file goes with the container.
   absl::Status Delete(const std::string& id) override {
     deleted.push_back(id);
     states.erase(id);
+    std::error_code ignored;
+    fs::remove(exits_dir_ + "/" + id, ignored);
     return absl::OkStatus();
   }
   absl::StatusOr<oci::RuntimeState> State(const std::string& id) override {

@@ -207,8 +207,8 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec, const Caller& caller) {
   SetPaths(sandbox);
   sandbox.creating = true;
   RETURN_IF_ERROR(store_.Save(sandbox));
-  rollback.AddForget(fmt::format("forget pod sandbox {}", sandbox.id),
-                     [this, id = sandbox.id] { return store_.Delete(id); });
+  rollback.AddIfClean(fmt::format("forget pod sandbox {}", sandbox.id),
+                      [this, id = sandbox.id] { return store_.Delete(id); });
   AfterStep("pod.intent");
   RETURN_IF_ERROR(Build(sandbox, rollback));
   sandbox.creating = false;
@@ -282,7 +282,8 @@ absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
 
 absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {
   RETURN_IF_ERROR(sys::MakeDirs(sandbox.run_dir, 0711));
-  rollback.Add("remove " + sandbox.run_dir, [dir = sandbox.run_dir] {
+  // Only once the shm tmpfs in it is unmounted: never a recursive removal through a mount.
+  rollback.AddIfClean("remove " + sandbox.run_dir, [dir = sandbox.run_dir] {
     std::error_code error;
     fs::remove_all(dir, error);
     return error ? ErrnoToStatus(error.value(), "remove " + dir) : absl::OkStatus();
@@ -527,8 +528,7 @@ absl::Status Sandboxes::Restore() {
       continue;
     }
     const bool rebooted = sandbox.boot_id != options_.boot_id;
-    const bool lost_netns =
-        !sandbox.netns_path.empty() && !isolation_.IsPinned(sandbox.netns_path);
+    const bool lost_netns = !sandbox.netns_path.empty() && !isolation_.IsPinned(sandbox.netns_path);
     if ((sandbox.state == SandboxState::kReady && (rebooted || lost_netns)) ||
         (rebooted && sandbox.network_attached)) {
       RETURN_IF_ERROR(RestoreLost(sandbox, rebooted));
@@ -586,7 +586,7 @@ void Sandboxes::AbandonCreation(const Sandbox& sandbox) {
   if (!sandbox.spec.host_ipc() && !sandbox.shm_path.empty()) {
     undone.Update(isolation_.Unmount(sandbox.shm_path));
   }
-  if (!sandbox.run_dir.empty()) {
+  if (!sandbox.run_dir.empty() && undone.ok()) {  // never through a mount left in it
     std::error_code error;
     fs::remove_all(sandbox.run_dir, error);
     if (error) undone.Update(ErrnoToStatus(error.value(), "remove " + sandbox.run_dir));

@@ -34,6 +34,10 @@ std::string StepName(const ::testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
+// A container that ends at its stop signal (PID 1 gets no default action for SIGTERM).
+const std::vector<std::string> kPolite = {"sh", "-c",
+                                          "trap 'exit 0' TERM; while true; do sleep 0.2; done"};
+
 bool IsCrioId(const std::string& name) {
   return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
@@ -270,7 +274,7 @@ class PodTeardownCrashTest : public CrashTest, public ::testing::WithParamInterf
 
 TEST_P(PodTeardownCrashTest, TheRetriedRpcFinishesTheJob) {
   const std::string step = GetParam();
-  const std::string member = Create(Config("member", {"sleep", "600"}));
+  const std::string member = Create(Config("member", kPolite));
   ASSERT_TRUE(Start(member).ok());
   RestartWith("CRIO_TEST_KILL_AFTER", step);
   const bool removing = step.starts_with("pod.remove.");
@@ -298,7 +302,7 @@ INSTANTIATE_TEST_SUITE_P(Steps, PodTeardownCrashTest,
 // tmpfs dirs (runroot, namespaces, exits, the version file) are empty, and the boot id
 // changes; the CNI plugins' leases and cache, on disk, stay.
 TEST_F(CrashTest, AfterARebootPodsAreNotReadyAndTheirIpsReleased) {
-  const std::string member = Create(Config("member", {"sleep", "600"}));
+  const std::string member = Create(Config("member", kPolite));
   ASSERT_TRUE(Start(member).ok());
   crio_->dir().WriteFile("crio.conf.d/60-wipe.conf", "[crio]\ninternal_wipe = false\n");
   ASSERT_FALSE(Leftovers().empty());  // the pod's lease, pins, veth...
