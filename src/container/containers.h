@@ -10,6 +10,10 @@
 // (NameRegistry). Exits arrive from the ExitWatcher (OnExit): conmon's exit file gives the
 // code, its oom file the reason.
 //
+// The class's code is in four files: containers.cc (the index and the lifecycle),
+// containers_spec.cc (the OCI spec's input), containers_io.cc (exec, attach, logs,
+// updates, the status API) and containers_restore.cc (start-up restore and reconciliation).
+//
 // Thread-safety: as Sandboxes: the index (`mu_`) is held only to find, add or drop entries;
 // each container has an operation mutex serializing create/start/stop/remove (held across
 // runtime calls, never while `mu_` is held) and a data mutex for its Container value.
