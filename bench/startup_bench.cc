@@ -150,8 +150,20 @@ bool Fill(Daemon& daemon, const std::string& image, int pods) {
   return true;
 }
 
+// Every container killed at once (`sleep` as PID 1 ignores SIGTERM), then every pod removed.
 void RemoveAll(Daemon& daemon) {
   auto stub = daemon.Stub();
+  v1::ListContainersResponse containers;
+  grpc::ClientContext containers_context;
+  stub->ListContainers(&containers_context, v1::ListContainersRequest(), &containers);
+  for (const v1::Container& container : containers.containers()) {
+    v1::StopContainerRequest stop;
+    stop.set_container_id(container.id());
+    stop.set_timeout(0);
+    v1::StopContainerResponse stopped;
+    grpc::ClientContext context;
+    stub->StopContainer(&context, stop, &stopped);
+  }
   v1::ListPodSandboxResponse pods;
   grpc::ClientContext list_context;
   stub->ListPodSandbox(&list_context, v1::ListPodSandboxRequest(), &pods);

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "common/errno_status.h"
@@ -32,6 +35,30 @@ constexpr uint64_t kMaxHostFileBytes = 1 << 20;
 // CNI DEL is tried this often, with these pauses, before Stop reports the failure.
 constexpr std::chrono::milliseconds kDetachPauses[] = {std::chrono::milliseconds(200),
                                                        std::chrono::milliseconds(1000)};
+
+// Pods restored at once after a reboot (each runs its CNI DEL).
+constexpr size_t kRestoreWorkers = 8;
+
+// Runs work(0) ... work(count - 1) on up to `workers` threads; the first error, if any.
+absl::Status ForEachConcurrently(size_t count, size_t workers,
+                                 const std::function<absl::Status(size_t)>& work) {
+  std::atomic<size_t> next = 0;
+  std::mutex mu;
+  absl::Status first_error;
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < std::min(workers, count); ++w) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < count; i = next++) {
+        if (absl::Status done = work(i); !done.ok()) {
+          std::lock_guard lock(mu);
+          first_error.Update(done);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return first_error;
+}
 
 // The names crio gives pods: 64 hex digits. Leftovers are swept only under such names.
 bool IsPodId(std::string_view name) {
@@ -520,29 +547,38 @@ absl::Status Sandboxes::Restore() {
     unreadable_.insert(why.substr(0, why.find(':')));
   }
   known.insert(unreadable_.begin(), unreadable_.end());
-  size_t restored = 0;
+  std::vector<Sandbox*> kept;
   for (Sandbox& sandbox : stored) {
     known.insert(sandbox.id);
     if (sandbox.creating) {
       AbandonCreation(sandbox);
-      continue;
+    } else {
+      kept.push_back(&sandbox);
     }
+  }
+  // A reboot leaves every pod to detach: one CNI DEL is some 50 ms of plugin runs, so they
+  // run kRestoreWorkers at a time.
+  RETURN_IF_ERROR(ForEachConcurrently(kept.size(), kRestoreWorkers, [&](size_t i) {
+    Sandbox& sandbox = *kept[i];
     const bool rebooted = sandbox.boot_id != options_.boot_id;
     const bool lost_netns = !sandbox.netns_path.empty() && !isolation_.IsPinned(sandbox.netns_path);
     if ((sandbox.state == SandboxState::kReady && (rebooted || lost_netns)) ||
         (rebooted && sandbox.network_attached)) {
-      RETURN_IF_ERROR(RestoreLost(sandbox, rebooted));
+      return RestoreLost(sandbox, rebooted);
     }
+    return absl::OkStatus();
+  }));
+  for (const Sandbox* sandbox : kept) {
     auto entry = std::make_shared<Entry>();
     {
       std::lock_guard data(entry->mu);
-      entry->sandbox = sandbox;
+      entry->sandbox = *sandbox;
     }
-    names_.Restore(PodName(sandbox.spec.metadata), sandbox.id);
+    names_.Restore(PodName(sandbox->spec.metadata), sandbox->id);
     std::unique_lock lock(mu_);
-    by_id_.emplace(sandbox.id, std::move(entry));
-    ++restored;
+    by_id_.emplace(sandbox->id, std::move(entry));
   }
+  const size_t restored = kept.size();
   if (restored > 0) log::Info("Restored {} pod sandboxes", restored);
   SweepOrphans(known);
   return absl::OkStatus();
