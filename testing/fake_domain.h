@@ -62,6 +62,11 @@ class FakeOciRuntime final : public oci::OciRuntime {
   absl::Status ResizeTerminal(const std::string&, uint16_t, uint16_t) override {
     return absl::OkStatus();
   }
+  absl::StatusOr<oci::RecordedExit> ExitOf(const std::string& id, const std::string&,
+                                           const std::string&) override {
+    return absl::NotFoundError("container " + id + " runs until deleted");
+  }
+  absl::Status ReopenLog(const std::string&) override { return absl::OkStatus(); }
 
   std::vector<std::string> created;
   std::vector<std::string> started;

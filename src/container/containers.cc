@@ -1,7 +1,6 @@
 #include "container/containers.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <charconv>
@@ -21,7 +20,6 @@
 #include "fmt/format.h"
 #include "image/image_config.h"
 #include "nlohmann/json.hpp"
-#include "oci/exit_watcher.h"
 #include "sys/unix_socket.h"
 
 namespace crio::container {
@@ -404,16 +402,13 @@ std::string Containers::OomName(const Container& container) const {
 bool Containers::RecordExit(Entry& entry) {
   const Container container = entry.Copy();
   if (container.state == ContainerState::kExited) return true;
-  auto code = oci::ReadExitCode(options_.exits_dir, container.id);
-  if (!code.ok()) return false;
-  struct stat info {};
-  const std::string exit_file = options_.exits_dir + "/" + container.id;
-  const int64_t finished =
-      ::stat(exit_file.c_str(), &info) == 0
-          ? static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec
-          : Now();
-  const bool oom =
-      fs::exists(container.persist_dir + "/oom") || fs::exists(container.bundle + "/oom");
+  auto runtime = runtimes_.Get(container.runtime_handler);
+  if (!runtime.ok()) return false;
+  const auto recorded = (*runtime)->ExitOf(container.id, container.bundle, container.persist_dir);
+  if (!recorded.ok()) return false;
+  const int64_t finished = recorded->finished_at > 0 ? recorded->finished_at : Now();
+  const bool oom = recorded->oom;
+  const int32_t code = recorded->code;
   const std::string oom_name = oom && options_.oom_killed ? OomName(container) : "";
   {
     std::lock_guard data(entry.mu);
@@ -421,10 +416,10 @@ bool Containers::RecordExit(Entry& entry) {
     // Counted before anyone can see the exit, and once.
     if (!oom_name.empty()) options_.oom_killed(oom_name);
     entry.container.state = ContainerState::kExited;
-    entry.container.exit_code = *code;
+    entry.container.exit_code = code;
     // The exit file's mtime is coarse; never report an end before the start.
     entry.container.finished_at = std::max(finished, entry.container.started_at);
-    entry.container.reason = oom ? "OOMKilled" : (*code == 0 ? "Completed" : "Error");
+    entry.container.reason = oom ? "OOMKilled" : (code == 0 ? "Completed" : "Error");
     entry.container.pid = 0;
   }
   entry.exited.notify_all();
@@ -432,7 +427,7 @@ bool Containers::RecordExit(Entry& entry) {
     log::Error("Container {}: cannot record its exit: {}", container.id, AsStd(saved.message()));
   }
   (void)rootfs_.Unmount(container.id);
-  log::Info("Container {} exited with code {}{}", container.id, *code,
+  log::Info("Container {} exited with code {}{}", container.id, code,
             oom ? " (killed: out of memory)" : "");
   Publish(container, EventType::kStopped);
   if (container.infra) sandboxes_.InfraExited(container.request.pod_id);

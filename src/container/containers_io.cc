@@ -137,14 +137,8 @@ absl::Status Containers::ReopenLog(const std::string& id) {
   // The kubelet renames the log before asking: the call returns once conmon has created the
   // new file, so the caller can read it at once (as CRI-O does).
   const bool log_moved = !container.log_path.empty() && !fs::exists(container.log_path);
-  // conmon's control fifo: "2 0 0" asks it to reopen the log file.
-  const std::string ctl = container.bundle + "/ctl";
-  sys::UniqueFd fifo(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fifo) return ErrnoToStatus(errno, "open conmon's control fifo " + ctl);
-  constexpr std::string_view kReopen = "2 0 0\n";
-  if (::write(fifo.get(), kReopen.data(), kReopen.size()) != static_cast<ssize_t>(kReopen.size())) {
-    return ErrnoToStatus(errno, "write to " + ctl);
-  }
+  ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  RETURN_IF_ERROR(runtime->ReopenLog(container.bundle));
   if (!log_moved) return absl::OkStatus();
   return sys::WaitForFile(container.log_path, kReopenLogTimeout);
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -30,17 +31,29 @@ absl::StatusOr<sys::UniqueFd> ConmonRuntime::ConnectAttach(const std::string& id
   return socket;
 }
 
-absl::Status ConmonRuntime::ResizeTerminal(const std::string& bundle, uint16_t width,
-                                           uint16_t height) {
-  // conmon's control fifo: "1 ROWS COLUMNS" resizes the container's terminal.
+namespace {
+
+// Writes `message` to conmon's control fifo in `bundle`: "1 ROWS COLUMNS" resizes the
+// terminal, "2 0 0" reopens the log file.
+absl::Status TellMonitor(const std::string& bundle, const std::string& message) {
   const std::string ctl = bundle + "/ctl";
   sys::UniqueFd fifo(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo) return ErrnoToStatus(errno, "open conmon's control fifo " + ctl);
-  const std::string message = fmt::format("1 {} {}\n", height, width);
   if (::write(fifo.get(), message.data(), message.size()) != static_cast<ssize_t>(message.size())) {
     return ErrnoToStatus(errno, "write to " + ctl);
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ConmonRuntime::ResizeTerminal(const std::string& bundle, uint16_t width,
+                                           uint16_t height) {
+  return TellMonitor(bundle, fmt::format("1 {} {}\n", height, width));
+}
+
+absl::Status ConmonRuntime::ReopenLog(const std::string& bundle) {
+  return TellMonitor(bundle, "2 0 0\n");
 }
 
 }  // namespace crio::oci

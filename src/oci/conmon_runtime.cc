@@ -21,6 +21,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "oci/cri_log.h"
+#include "oci/exit_watcher.h"
 #include "oci/monitor.h"
 #include "oci/spawn.h"
 #include "sys/process.h"
@@ -60,9 +61,8 @@ absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
                                   const std::string& cwd) {
   return sys::Spawn({.argv = argv,
                      .env = env,
-                     .fds = {sys::DevNull(O_RDONLY), sys::DevNull(O_WRONLY),
-                             sys::DevNull(O_WRONLY), sys::ParentFd{sync_fd},
-                             sys::ParentFd{start_fd}},
+                     .fds = {sys::DevNull(O_RDONLY), sys::DevNull(O_WRONLY), sys::DevNull(O_WRONLY),
+                             sys::ParentFd{sync_fd}, sys::ParentFd{start_fd}},
                      .cwd = cwd,
                      .group = sys::ChildGroup::kNewSession});
 }
@@ -266,6 +266,24 @@ absl::Status ConmonRuntime::Delete(const std::string& id) {
   if (monitor && !monitor->WaitExit(kMonitorExitWait)) monitor->Kill(kMonitorExitWait);
   return Annotate(RemoveMonitorEntries(options_.attach_socket_dir, options_.exits_dir, id),
                   "delete container " + id);
+}
+
+absl::StatusOr<RecordedExit> ConmonRuntime::ExitOf(const std::string& id, const std::string& bundle,
+                                                   const std::string& persist_dir) {
+  ASSIGN_OR_RETURN(const int code, ReadExitCode(options_.exits_dir, id));
+  RecordedExit recorded{.code = code};
+  // conmon writes the file when the container ends: its mtime is the end.
+  struct stat info {};
+  const std::string exit_file = options_.exits_dir + "/" + id;
+  if (::stat(exit_file.c_str(), &info) == 0) {
+    recorded.finished_at =
+        static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+  }
+  // conmon marks an OOM kill with an "oom" file in its persist dir (older ones: the bundle).
+  for (const std::string& dir : {persist_dir, bundle}) {
+    if (::access((dir + "/oom").c_str(), F_OK) == 0) recorded.oom = true;
+  }
+  return recorded;
 }
 
 absl::StatusOr<std::vector<RuntimeContainer>> ConmonRuntime::List() {

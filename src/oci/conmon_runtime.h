@@ -50,6 +50,9 @@ class ConmonRuntime final : public OciRuntime {
   absl::StatusOr<std::unique_ptr<ExecProcess>> StartExec(const ExecRequest& request,
                                                          const ExecStdio& stdio) override;
   absl::StatusOr<sys::UniqueFd> ConnectAttach(const std::string& id) override;
+  absl::StatusOr<RecordedExit> ExitOf(const std::string& id, const std::string& bundle,
+                                      const std::string& persist_dir) override;
+  absl::Status ReopenLog(const std::string& bundle) override;
   absl::Status ResizeTerminal(const std::string& bundle, uint16_t width, uint16_t height) override;
   absl::Status Pause(const std::string& id) override;
   absl::Status Resume(const std::string& id) override;

@@ -1,5 +1,6 @@
 #include "oci/conmon_runtime.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -129,6 +130,36 @@ void LeaveMonitorEntries(const ConmonOptions& options, const std::string& id) {
 bool Exists(const std::string& path) {
   struct stat info {};
   return ::lstat(path.c_str(), &info) == 0;
+}
+
+TEST(ConmonRuntimeTest, ExitOfReadsWhatConmonRecorded) {
+  testing::TempDir dir;
+  ConmonRuntime runtime(FakeOptions(dir, ""));
+  const std::string id(64, 'a');
+  EXPECT_EQ(runtime.ExitOf(id, dir.Join("bundle"), dir.Join("persist")).status().code(),
+            absl::StatusCode::kNotFound);  // still running
+  dir.WriteFile("exits/" + id, "137");
+  auto ended = runtime.ExitOf(id, dir.Join("bundle"), dir.Join("persist"));
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->code, 137);
+  EXPECT_GT(ended->finished_at, 0);
+  EXPECT_FALSE(ended->oom);
+  dir.WriteFile("persist/oom", "");
+  EXPECT_TRUE(runtime.ExitOf(id, dir.Join("bundle"), dir.Join("persist"))->oom);
+}
+
+TEST(ConmonRuntimeTest, ReopenLogWritesConmonsControlMessage) {
+  testing::TempDir dir;
+  ConmonRuntime runtime(FakeOptions(dir, ""));
+  fs::create_directories(dir.Join("bundle"));
+  ASSERT_EQ(::mkfifo(dir.Join("bundle/ctl").c_str(), 0600), 0);
+  const int reader = ::open(dir.Join("bundle/ctl").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  ASSERT_TRUE(runtime.ReopenLog(dir.Join("bundle")).ok());
+  char message[16] = {};
+  EXPECT_EQ(::read(reader, message, sizeof message - 1), 6);
+  EXPECT_STREQ(message, "2 0 0\n");
+  ::close(reader);
 }
 
 TEST(ConmonRuntimeTest, DeleteRemovesTheAttachLinkAndTheExitFile) {

@@ -47,6 +47,13 @@ struct RuntimeContainer {
   pid_t pid = 0;       // the init process; 0 once stopped
 };
 
+// How a container ended, as its monitor recorded it.
+struct RecordedExit {
+  int32_t code = 0;
+  int64_t finished_at = 0;  // ns since the epoch; 0 when unknown
+  bool oom = false;         // the kernel killed it for running out of memory
+};
+
 struct ExecRequest {
   std::string id;
   std::string process_json;  // the OCI process to run (the container's, with new args)
@@ -110,6 +117,13 @@ class OciRuntime {
   // the container's output as packets of at most kAttachPacket bytes whose first byte is
   // kAttachStdout or kAttachStderr, and takes raw stdin bytes (when created with stdin).
   virtual absl::StatusOr<sys::UniqueFd> ConnectAttach(const std::string& id) = 0;
+  // How container `id` (created with `bundle` and `persist_dir`) ended, once its monitor
+  // recorded that; NOT_FOUND until then.
+  virtual absl::StatusOr<RecordedExit> ExitOf(const std::string& id, const std::string& bundle,
+                                              const std::string& persist_dir) = 0;
+  // Asks the monitor of a running container to reopen its log file (the kubelet rotated
+  // it); bundle: its bundle dir.
+  virtual absl::Status ReopenLog(const std::string& bundle) = 0;
   // Resizes the terminal of a container created with a TTY (bundle: its bundle dir).
   virtual absl::Status ResizeTerminal(const std::string& bundle, uint16_t width,
                                       uint16_t height) = 0;
