@@ -56,9 +56,9 @@ absl::StatusOr<ChildPipe> MakeChildPipe(bool child_reads) {
 }
 
 // conmon with /dev/null as stdio and the sync and start pipes as fds 3 and 4, its only fds.
-absl::StatusOr<pid_t> SpawnConmon(const std::vector<std::string>& argv,
-                                  const std::vector<std::string>& env, int sync_fd, int start_fd,
-                                  const std::string& cwd) {
+absl::StatusOr<sys::Child> SpawnConmon(const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env, int sync_fd,
+                                       int start_fd, const std::string& cwd) {
   return sys::Spawn({.argv = argv,
                      .env = env,
                      .fds = {sys::DevNull(O_RDONLY), sys::DevNull(O_WRONLY), sys::DevNull(O_WRONLY),
@@ -185,16 +185,14 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
   ASSIGN_OR_RETURN(ChildPipe start, MakeChildPipe(/*child_reads=*/true));
   std::vector<std::string> env = options_.monitor_env;
   env.insert(env.end(), {"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"});
-  ASSIGN_OR_RETURN(const pid_t conmon, SpawnConmon(ConmonArgs(request), env, sync.child.get(),
-                                                   start.child.get(), request.bundle));
+  ASSIGN_OR_RETURN(sys::Child conmon, SpawnConmon(ConmonArgs(request), env, sync.child.get(),
+                                                  start.child.get(), request.bundle));
   sync.child.Reset();
   start.child.Reset();
   // Go: conmon forks its monitor and this first process exits.
   (void)!::write(start.parent.get(), "0", 1);
   start.parent.Reset();
-  int status = 0;
-  while (::waitpid(conmon, &status, 0) < 0 && errno == EINTR) {
-  }
+  conmon.Wait();
   const absl::StatusOr<pid_t> pid = ReadSyncAnswer(sync.parent.get(), options_.create_timeout);
   if (!pid.ok()) return AbandonCreate(request, pid.status());
   return Created{.pid = *pid,
@@ -356,13 +354,13 @@ constexpr auto kKillWait = std::chrono::seconds(10);
 // its reaper, still runs; conmon reaps it and exits. So when the caller hears of the
 // timeout, the process is gone, not a zombie waiting for an init to reap it. Without a
 // pid (the runtime never started it) conmon itself is killed.
-void KillTimedOutExec(pid_t conmon, const std::string& pid_file) {
+void KillTimedOutExec(sys::Child& conmon, const std::string& pid_file) {
   if (const std::optional<pid_t> pid = ReadPidFile(pid_file)) {
     ::kill(*pid, SIGKILL);
-    if (WaitChild(conmon, kKillWait)) return;
+    if (conmon.Wait(kKillWait)) return;
   }
-  ::kill(conmon, SIGKILL);
-  WaitChild(conmon, std::chrono::milliseconds(-1));
+  conmon.Kill(SIGKILL);
+  conmon.Wait();
 }
 
 }  // namespace
@@ -374,14 +372,14 @@ absl::StatusOr<ExecResult> ConmonRuntime::ExecSync(const ExecRequest& request) {
   ASSIGN_OR_RETURN(ChildPipe unused_start, MakeChildPipe(/*child_reads=*/true));
   std::vector<std::string> env = options_.monitor_env;
   env.push_back("_OCI_SYNCPIPE=3");
-  ASSIGN_OR_RETURN(const pid_t conmon, SpawnConmon(ExecArgs(request, dir), env, sync.child.get(),
-                                                   unused_start.child.get(), dir));
+  ASSIGN_OR_RETURN(sys::Child conmon, SpawnConmon(ExecArgs(request, dir), env, sync.child.get(),
+                                                  unused_start.child.get(), dir));
   sync.child.Reset();
   unused_start.child.Reset();
   const auto timeout = request.timeout_seconds > 0
                            ? std::chrono::milliseconds(request.timeout_seconds * 1000)
                            : std::chrono::milliseconds(-1);
-  if (!WaitChild(conmon, timeout)) {
+  if (!conmon.Wait(timeout)) {
     KillTimedOutExec(conmon, dir + "/pid");
     return absl::DeadlineExceededError(
         fmt::format("command timed out after {}s", request.timeout_seconds));

@@ -65,7 +65,7 @@ TEST(MonitorTest, KillEndsTheMonitorAndItsProcessGroup) {
                   .fds = {sys::DevNull(O_RDONLY), sys::DevNull(O_WRONLY), sys::DevNull(O_WRONLY)},
                   .group = sys::ChildGroup::kNewSession});
   ASSERT_TRUE(started.ok()) << started.status();
-  const pid_t shell = *started;
+  const pid_t shell = started->pid();
   for (int i = 0; i < 250 && Read(dir.Join("child")).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -81,9 +81,7 @@ TEST(MonitorTest, KillEndsTheMonitorAndItsProcessGroup) {
   EXPECT_EQ(monitor->pid(), shell);
   EXPECT_FALSE(monitor->WaitExit(std::chrono::milliseconds(0)));
   EXPECT_TRUE(monitor->Kill(std::chrono::seconds(5)));
-  int status = 0;
-  ASSERT_EQ(::waitpid(shell, &status, 0), shell);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_EQ(started->Wait(), 128 + SIGKILL);
   for (int i = 0; i < 250 && Running(child); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

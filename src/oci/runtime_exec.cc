@@ -18,21 +18,19 @@ constexpr auto kReapWait = std::chrono::seconds(10);
 
 class RuntimeExecProcess final : public ExecProcess {
  public:
-  RuntimeExecProcess(pid_t runtime, std::string dir) : runtime_(runtime), dir_(std::move(dir)) {}
+  RuntimeExecProcess(sys::Child runtime, std::string dir)
+      : runtime_(std::move(runtime)), dir_(std::move(dir)) {}
 
   ~RuntimeExecProcess() override {
     if (!exit_code_) {
       Kill();
-      if (!Wait(kReapWait)) {
-        ::kill(runtime_, SIGKILL);
-        Wait(std::chrono::milliseconds(-1));
-      }
+      if (!Wait(kReapWait)) runtime_.Kill(SIGKILL);  // runtime_ reaps it when it goes
     }
     RemoveExecDir(dir_);
   }
 
   std::optional<int> Wait(std::chrono::milliseconds timeout) override {
-    if (!exit_code_) exit_code_ = WaitChild(runtime_, timeout);
+    if (!exit_code_) exit_code_ = runtime_.Wait(timeout);
     return exit_code_;
   }
 
@@ -41,17 +39,18 @@ class RuntimeExecProcess final : public ExecProcess {
     if (const std::optional<pid_t> pid = ReadPidFile(dir_ + "/pid")) {
       ::kill(*pid, SIGKILL);
     } else {
-      ::kill(runtime_, SIGKILL);  // the process never started
+      runtime_.Kill(SIGKILL);  // the process never started
     }
   }
 
  private:
-  const pid_t runtime_;
+  sys::Child runtime_;
   const std::string dir_;
   std::optional<int> exit_code_;
 };
 
-absl::StatusOr<pid_t> SpawnRuntime(const std::vector<std::string>& argv, const ExecStdio& stdio) {
+absl::StatusOr<sys::Child> SpawnRuntime(const std::vector<std::string>& argv,
+                                        const ExecStdio& stdio) {
   std::vector<sys::ChildFd> fds;
   if (!stdio.terminal.empty()) {
     // After setsid, opening the pty slave makes it the session's controlling terminal:
@@ -84,12 +83,12 @@ std::vector<std::string> ConmonRuntime::RuntimeExecArgs(const std::string& id,
 absl::StatusOr<std::unique_ptr<ExecProcess>> ConmonRuntime::StartExec(const ExecRequest& request,
                                                                       const ExecStdio& stdio) {
   ASSIGN_OR_RETURN(const std::string dir, MakeExecDir(request.process_json));
-  absl::StatusOr<pid_t> started = SpawnRuntime(RuntimeExecArgs(request.id, dir), stdio);
+  absl::StatusOr<sys::Child> started = SpawnRuntime(RuntimeExecArgs(request.id, dir), stdio);
   if (!started.ok()) {
     RemoveExecDir(dir);
     return started.status();
   }
-  return std::make_unique<RuntimeExecProcess>(*started, dir);
+  return std::make_unique<RuntimeExecProcess>(*std::move(started), dir);
 }
 
 }  // namespace crio::oci

@@ -15,21 +15,6 @@
 #include "sys/unique_fd.h"
 
 namespace crio::oci {
-std::optional<int> WaitChild(pid_t pid, std::chrono::milliseconds timeout) {
-  sys::UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  if (exited) {
-    pollfd ready{.fd = exited.get(), .events = POLLIN, .revents = 0};
-    int polled;
-    while ((polled = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
-    }
-    if (polled == 0) return std::nullopt;
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::optional<pid_t> ReadPidFile(const std::string& path) {
   auto text = ReadFileToString(path, 64);
   pid_t pid = 0;

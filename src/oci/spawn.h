@@ -1,6 +1,6 @@
-// The children crio runs for containers (conmon, a runtime's exec), once started by
-// sys::Spawn in a session of their own: waiting for them, reading the pid a runtime wrote,
-// and the private dir an exec's process spec and pid file live in.
+// For the children crio runs for containers (conmon, a runtime's exec), started by
+// sys::Spawn in a session of their own: reading the pid a runtime wrote, and the private
+// dir an exec's process spec and pid file live in.
 #pragma once
 
 #include <sys/types.h>
@@ -12,10 +12,6 @@
 #include "absl/status/statusor.h"
 
 namespace crio::oci {
-
-// Waits for our child `pid` up to `timeout` (negative: no limit) and reaps it; its exit
-// code (128+signal when killed), or nullopt while it still runs.
-std::optional<int> WaitChild(pid_t pid, std::chrono::milliseconds timeout);
 
 // The positive pid written in `path` (a runtime's --pid-file), if any.
 std::optional<pid_t> ReadPidFile(const std::string& path);

@@ -27,12 +27,6 @@ absl::StatusOr<Pipe> MakePipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-int DecodeWaitStatus(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
 // Feeds stdin and drains stdout/stderr until both close or the deadline passes.
 // Returns false on timeout.
 bool Exchange(const ProcessRequest& request, UniqueFd in, UniqueFd out, UniqueFd err,
@@ -84,26 +78,23 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessRequest& request) {
   if (!out.ok()) return out.status();
   if (!err.ok()) return err.status();
   // Its own process group, so a timeout kills whatever it started too.
-  auto pid = Spawn({.argv = request.argv,
-                    .env = request.env,
-                    .fds = {ParentFd{in->read.get()}, ParentFd{out->write.get()},
-                            ParentFd{err->write.get()}},
-                    .cwd = "",
-                    .group = ChildGroup::kNewProcessGroup});
-  if (!pid.ok()) return pid.status();
+  auto child = Spawn(
+      {.argv = request.argv,
+       .env = request.env,
+       .fds = {ParentFd{in->read.get()}, ParentFd{out->write.get()}, ParentFd{err->write.get()}},
+       .cwd = "",
+       .group = ChildGroup::kNewProcessGroup});
+  if (!child.ok()) return child.status();
   in->read.Reset();
   out->write.Reset();
   err->write.Reset();
   ProcessResult result;
   if (!Exchange(request, std::move(in->write), std::move(out->read), std::move(err->read),
                 result)) {
-    ::kill(-*pid, SIGKILL);
+    child->Kill(SIGKILL);
     result.timed_out = true;
   }
-  int status = 0;
-  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = DecodeWaitStatus(status);
+  result.exit_code = *child->Wait();
   return result;
 }
 

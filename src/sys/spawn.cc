@@ -1,9 +1,14 @@
 #include "sys/spawn.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "absl/cleanup/cleanup.h"
 #include "common/errno_status.h"
@@ -44,13 +49,13 @@ absl::Status AddFileActions(const SpawnRequest& request, posix_spawn_file_action
   const int count = static_cast<int>(request.fds.size());
   for (int target = 0; target < count; ++target) {
     if (const auto* file = std::get_if<OpenFile>(&request.fds[target])) {
-      RETURN_IF_ERROR(ActionError(posix_spawn_file_actions_addopen(
-                                      &actions, target, file->path.c_str(), file->flags, 0),
-                                  "plan a child's open"));
+      RETURN_IF_ERROR(ActionError(
+          posix_spawn_file_actions_addopen(&actions, target, file->path.c_str(), file->flags, 0),
+          "plan a child's open"));
       continue;
     }
-    ASSIGN_OR_RETURN(const int source, SafeSource(std::get<ParentFd>(request.fds[target]).fd,
-                                                  target, count, copies));
+    ASSIGN_OR_RETURN(const int source,
+                     SafeSource(std::get<ParentFd>(request.fds[target]).fd, target, count, copies));
     RETURN_IF_ERROR(ActionError(posix_spawn_file_actions_adddup2(&actions, source, target),
                                 "plan a child's dup2"));
   }
@@ -85,7 +90,44 @@ void SetAttributes(ChildGroup group, posix_spawnattr_t& attributes) {
 
 }  // namespace
 
-absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) {
+Child& Child::operator=(Child&& other) noexcept {
+  if (this != &other) {
+    Abandon();
+    pid_ = std::exchange(other.pid_, -1);
+    exit_code_ = std::exchange(other.exit_code_, std::nullopt);
+  }
+  return *this;
+}
+
+std::optional<int> Child::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_ || pid_ <= 0) return exit_code_;
+  if (timeout.count() >= 0) {
+    UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+    if (!exited) return std::nullopt;  // not ours to wait for
+    pollfd ready{.fd = exited.get(), .events = POLLIN, .revents = 0};
+    int polled;
+    while ((polled = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
+    }
+    if (polled == 0) return std::nullopt;
+  }
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
+}
+
+void Child::Kill(int signal) {
+  if (pid_ > 0 && !exit_code_) ::kill(-pid_, signal);
+}
+
+void Child::Abandon() {
+  if (pid_ <= 0 || exit_code_) return;
+  Kill(SIGKILL);
+  Wait();
+}
+
+absl::StatusOr<Child> Spawn(const SpawnRequest& request) {
   if (request.argv.empty()) return absl::InvalidArgumentError("no program to run");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -101,7 +143,7 @@ absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) {
   pid_t pid = -1;
   const int error = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
   if (error != 0) return ErrnoToStatus(error, "start " + request.argv[0]);
-  return pid;
+  return Child(pid);
 }
 
 }  // namespace crio::sys

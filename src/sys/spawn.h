@@ -1,4 +1,5 @@
-// Spawn: the one way crio starts a child (conmon, a runtime's CLI, a CNI plugin, a parser).
+// Spawn: the one way crio starts a child (conmon, a runtime's CLI, a CNI plugin, a parser),
+// which it owns as a Child.
 //
 // posix_spawn only (no fork without exec in a threaded daemon). The child gets exactly the
 // descriptors the caller lists, as fds 0..n-1, and nothing else: every other fd is closed in
@@ -9,8 +10,11 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -46,9 +50,39 @@ struct SpawnRequest {
   ChildGroup group = ChildGroup::kNewProcessGroup;
 };
 
-// Starts `request`; the child's pid, which the caller must reap. NOT_FOUND for a missing
-// binary.
-absl::StatusOr<pid_t> Spawn(const SpawnRequest& request);
+// A child crio started, owned: Wait reaps it, Kill signals its process group (it leads one,
+// see ChildGroup), Detach gives it up. Destroying a Child that was neither reaped nor
+// detached SIGKILLs its group and reaps it, so no error path leaks a process or a zombie.
+// Move-only; used from one thread at a time.
+class Child {
+ public:
+  Child() = default;
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(Child&& other) noexcept { *this = std::move(other); }
+  Child& operator=(Child&& other) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() { Abandon(); }
+
+  pid_t pid() const { return pid_; }
+  // Waits up to `timeout` (negative: no limit) and reaps it: its exit code (128+signal when
+  // killed), or nullopt while it still runs. Once reaped, the same code again.
+  std::optional<int> Wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
+  // Sends `signal` to its process group; nothing once it is reaped.
+  void Kill(int signal = SIGKILL);
+  // Gives it up (a monitor that outlives the call): neither killed nor reaped here.
+  void Detach() { pid_ = -1; }
+
+ private:
+  // Kills and reaps what is still ours.
+  void Abandon();
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// Starts `request`. NOT_FOUND for a missing binary.
+absl::StatusOr<Child> Spawn(const SpawnRequest& request);
 
 // /dev/null for the child, read-only or write-only.
 inline ChildFd DevNull(int flags) { return OpenFile{.path = "/dev/null", .flags = flags}; }
