@@ -261,6 +261,10 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec, const Caller& caller) {
   return sandbox;
 }
 
+std::string Sandboxes::DefaultLogDirectory(const std::string& id) const {
+  return fmt::format("{}/{}", options_.log_dir, id);
+}
+
 void Sandboxes::SetPaths(Sandbox& sandbox) const {
   sandbox.run_dir = fmt::format("{}/pods/{}", options_.run_root, sandbox.id);
   sandbox.hostname_path = sandbox.run_dir + "/hostname";
@@ -330,7 +334,7 @@ absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {
   }
   RETURN_IF_ERROR(WriteText(sandbox.resolv_path, ResolvConfFile(sandbox.spec.dns, host_resolv)));
   if (sandbox.spec.log_directory.empty()) {
-    sandbox.spec.log_directory = fmt::format("{}/{}", options_.log_dir, sandbox.id);
+    sandbox.spec.log_directory = DefaultLogDirectory(sandbox.id);
   }
   RETURN_IF_ERROR(sys::MakeDirs(sandbox.spec.log_directory, 0700));
   if (sandbox.spec.host_ipc()) return absl::OkStatus();
@@ -511,6 +515,11 @@ absl::Status Sandboxes::Remove(const std::string& id) {
   if (remove_error) {
     return absl::InternalError(
         fmt::format("remove {}: {}", sandbox.run_dir, remove_error.message()));
+  }
+  // The log dir crio made because the request named none; one the kubelet named is its own.
+  if (sandbox.spec.log_directory == DefaultLogDirectory(sandbox.id)) {
+    std::error_code ignored;  // logs only: a leftover is no reason to keep the pod
+    fs::remove_all(sandbox.spec.log_directory, ignored);
   }
   AfterStep("pod.remove.files");
   RETURN_IF_ERROR(store_.Delete(sandbox.id));

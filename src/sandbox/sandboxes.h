@@ -162,6 +162,8 @@ class Sandboxes {
 
   // Removes the pods kept for a retry that nobody claimed in time.
   void RemoveExpired();
+  // Where a pod's logs go when its request names no log_directory: LOG_DIR/ID.
+  std::string DefaultLogDirectory(const std::string& id) const;
   // The run dir and file paths, derived from the id.
   void SetPaths(Sandbox& sandbox) const;
   // Start-up: undoes every step a Run cut short may have done (each derived from the id)

@@ -203,13 +203,24 @@ TEST_F(SandboxesTest, RemoveRetriesAFailedCniDel) {
 TEST_F(SandboxesTest, RemoveForgetsThePod) {
   auto pod = sandboxes_->Run(Spec("web"));
   ASSERT_TRUE(pod.ok());
+  ASSERT_TRUE(std::filesystem::is_directory(dir_.Join("logs/" + pod->id)));
   ASSERT_TRUE(sandboxes_->Remove(pod->id).ok());  // stops first
   EXPECT_TRUE(isolation_.pins.empty());
   EXPECT_FALSE(std::filesystem::exists(pod->run_dir));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("logs/" + pod->id)));  // crio made it
   EXPECT_EQ(sandboxes_->Get(pod->id).status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(store_->LoadAll(nullptr)->empty());
   EXPECT_TRUE(sandboxes_->Remove(pod->id).ok());
   EXPECT_TRUE(sandboxes_->Run(Spec("web")).ok());
+}
+
+TEST_F(SandboxesTest, RemoveKeepsALogDirectoryTheKubeletNamed) {
+  SandboxSpec spec = Spec("web");
+  spec.log_directory = dir_.Join("kubelet-logs/web");
+  auto pod = sandboxes_->Run(spec);
+  ASSERT_TRUE(pod.ok());
+  ASSERT_TRUE(sandboxes_->Remove(pod->id).ok());
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.Join("kubelet-logs/web")));
 }
 
 TEST_F(SandboxesTest, LookupByPrefixAndFilters) {
