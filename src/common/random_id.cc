@@ -20,4 +20,8 @@ std::string NewRandomId() {
   return id;
 }
 
+bool IsRandomId(std::string_view name) {
+  return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 }  // namespace crio

@@ -2,9 +2,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace crio {
 
 std::string NewRandomId();
+
+// Whether `name` has the form NewRandomId gives: what crio named, as far as a name tells.
+bool IsRandomId(std::string_view name);
 
 }  // namespace crio

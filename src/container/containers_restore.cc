@@ -7,6 +7,7 @@
 
 #include "common/errno_status.h"
 #include "common/log.h"
+#include "common/random_id.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "container/containers.h"
@@ -145,10 +146,8 @@ absl::Status Containers::Restore() {
 }
 
 void Containers::SweepOrphans(const std::set<std::string>& known) {
-  auto orphan = [&](const std::string& id) {
-    return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string::npos &&
-           !known.contains(id);
-  };
+  // Leftovers are swept only under the names crio gives.
+  auto orphan = [&](const std::string& id) { return IsRandomId(id) && !known.contains(id); };
   size_t swept = 0;
   // Runtime containers whose bundle crio made: only those under run_root are crio's.
   const std::string bundles = options_.run_root + "/overlay-containers/";

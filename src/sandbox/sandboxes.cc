@@ -60,13 +60,6 @@ absl::Status ForEachConcurrently(size_t count, size_t workers,
   return first_error;
 }
 
-// The names crio gives pods: 64 hex digits. Leftovers are swept only under such names.
-bool IsPodId(std::string_view name) {
-  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 bool MatchesFilter(const Sandbox& sandbox, const SandboxFilter& filter) {
   if (!sandbox.id.starts_with(filter.id_prefix)) return false;
   if (filter.state &&
@@ -645,7 +638,8 @@ void Sandboxes::AbandonCreation(const Sandbox& sandbox) {
 }
 
 void Sandboxes::SweepOrphans(const std::set<std::string>& known) {
-  auto orphan = [&](const std::string& id) { return IsPodId(id) && !known.contains(id); };
+  // Leftovers are swept only under the names crio gives.
+  auto orphan = [&](const std::string& id) { return IsRandomId(id) && !known.contains(id); };
   size_t swept = 0;
   // Network first, while the namespace still exists for the plugins to clean inside.
   for (network::Attachment& attachment : network_.Recorded()) {

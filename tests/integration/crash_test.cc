@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/random_id.h"
 #include "cri_api.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -37,10 +38,6 @@ std::string StepName(const ::testing::TestParamInfo<std::string>& info) {
 // A container that ends at its stop signal (PID 1 gets no default action for SIGTERM).
 const std::vector<std::string> kPolite = {"sh", "-c",
                                           "trap 'exit 0' TERM; while true; do sleep 0.2; done"};
-
-bool IsCrioId(const std::string& name) {
-  return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 std::vector<std::string> Entries(const std::string& dir) {
   std::vector<std::string> entries;
@@ -186,7 +183,7 @@ class CrashTest : public ContainerTest {
       }
     }
     for (const std::string& entry : Entries(crio_->dir().Join("run"))) {
-      if (IsCrioId(entry)) left.push_back("attach socket dir entry: " + entry);
+      if (IsRandomId(entry)) left.push_back("attach socket dir entry: " + entry);
     }
     const RunResult runc = RunCommand({"runc", "--root", crio_->dir().Join("runc"), "list", "-q"});
     if (!runc.out.empty()) left.push_back("runc containers: " + runc.out);
