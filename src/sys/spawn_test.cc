@@ -175,14 +175,18 @@ TEST(ChildTest, KillReachesTheWholeGroup) {
   EXPECT_NE(::kill(grandchild, 0), 0);  // gone (init reaps it)
 }
 
+absl::StatusOr<Child> SpawnSleeper() {
+  return Spawn({.argv = {"/bin/sleep", "600"},
+                .env = {},
+                .fds = {DevNull(O_RDONLY), DevNull(O_WRONLY), DevNull(O_WRONLY)},
+                .cwd = "",
+                .group = ChildGroup::kNewProcessGroup});
+}
+
 TEST(ChildTest, DestroyingAnAttachedChildKillsAndReapsIt) {
   pid_t pid = -1;
   {
-    auto child = Spawn({.argv = {"/bin/sleep", "600"},
-                        .env = {},
-                        .fds = {DevNull(O_RDONLY), DevNull(O_WRONLY), DevNull(O_WRONLY)},
-                        .cwd = "",
-                        .group = ChildGroup::kNewProcessGroup});
+    auto child = SpawnSleeper();
     ASSERT_TRUE(child.ok()) << child.status();
     pid = child->pid();
   }
@@ -194,11 +198,7 @@ TEST(ChildTest, DestroyingAnAttachedChildKillsAndReapsIt) {
 TEST(ChildTest, ADetachedChildIsLeftAlone) {
   pid_t pid = -1;
   {
-    auto child = Spawn({.argv = {"/bin/sleep", "600"},
-                        .env = {},
-                        .fds = {DevNull(O_RDONLY), DevNull(O_WRONLY), DevNull(O_WRONLY)},
-                        .cwd = "",
-                        .group = ChildGroup::kNewProcessGroup});
+    auto child = SpawnSleeper();
     ASSERT_TRUE(child.ok()) << child.status();
     pid = child->pid();
     child->Detach();

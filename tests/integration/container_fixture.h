@@ -118,12 +118,7 @@ class ContainerTest : public ::testing::Test {
     if (!crio_ || crio_->pid() < 0) return;
     v1::ListPodSandboxResponse pods;
     stub_->ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods);
-    for (const v1::PodSandbox& pod : pods.items()) {
-      v1::RemovePodSandboxRequest request;
-      request.set_pod_sandbox_id(pod.id());
-      v1::RemovePodSandboxResponse response;
-      stub_->RemovePodSandbox(Context().get(), request, &response);
-    }
+    for (const v1::PodSandbox& pod : pods.items()) RemovePod(pod.id());
     crio_.reset();
     network_.reset();
   }
@@ -195,6 +190,41 @@ class ContainerTest : public ::testing::Test {
     request.set_container_id(id);
     v1::StartContainerResponse response;
     return stub_->StartContainer(Context().get(), request, &response);
+  }
+
+  std::vector<v1::PodSandbox> Pods() {
+    v1::ListPodSandboxResponse pods;
+    EXPECT_TRUE(stub_->ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods).ok());
+    return {pods.items().begin(), pods.items().end()};
+  }
+
+  std::vector<v1::Container> Containers() {
+    v1::ListContainersResponse containers;
+    EXPECT_TRUE(
+        stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &containers).ok());
+    return {containers.containers().begin(), containers.containers().end()};
+  }
+
+  grpc::Status StopPod(const std::string& id) {
+    v1::StopPodSandboxRequest request;
+    request.set_pod_sandbox_id(id);
+    v1::StopPodSandboxResponse response;
+    return stub_->StopPodSandbox(Context().get(), request, &response);
+  }
+
+  grpc::Status RemovePod(const std::string& id) {
+    v1::RemovePodSandboxRequest request;
+    request.set_pod_sandbox_id(id);
+    v1::RemovePodSandboxResponse response;
+    return stub_->RemovePodSandbox(Context().get(), request, &response);
+  }
+
+  v1::PodSandboxStatus PodStatus(const std::string& id) {
+    v1::PodSandboxStatusRequest request;
+    request.set_pod_sandbox_id(id);
+    v1::PodSandboxStatusResponse response;
+    EXPECT_TRUE(stub_->PodSandboxStatus(Context().get(), request, &response).ok());
+    return response.status();
   }
 
   grpc::Status Stop(const std::string& id, int64_t timeout) {

@@ -93,41 +93,6 @@ class CrashTest : public ContainerTest {
     return status;
   }
 
-  std::vector<v1::PodSandbox> Pods() {
-    v1::ListPodSandboxResponse pods;
-    EXPECT_TRUE(stub_->ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods).ok());
-    return {pods.items().begin(), pods.items().end()};
-  }
-
-  std::vector<v1::Container> Containers() {
-    v1::ListContainersResponse containers;
-    EXPECT_TRUE(
-        stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &containers).ok());
-    return {containers.containers().begin(), containers.containers().end()};
-  }
-
-  grpc::Status StopPod(const std::string& id) {
-    v1::StopPodSandboxRequest request;
-    request.set_pod_sandbox_id(id);
-    v1::StopPodSandboxResponse response;
-    return stub_->StopPodSandbox(Context().get(), request, &response);
-  }
-
-  grpc::Status RemovePod(const std::string& id) {
-    v1::RemovePodSandboxRequest request;
-    request.set_pod_sandbox_id(id);
-    v1::RemovePodSandboxResponse response;
-    return stub_->RemovePodSandbox(Context().get(), request, &response);
-  }
-
-  v1::PodSandboxStatus PodStatus(const std::string& id) {
-    v1::PodSandboxStatusRequest request;
-    request.set_pod_sandbox_id(id);
-    v1::PodSandboxStatusResponse response;
-    EXPECT_TRUE(stub_->PodSandboxStatus(Context().get(), request, &response).ok());
-    return response.status();
-  }
-
   // A container that works: it runs, answers an exec, and stops.
   void ExpectWorking(const std::string& id) {
     if (Status(id).status().state() == v1::CONTAINER_CREATED) {
