@@ -59,8 +59,10 @@ class FakeRootfs final : public storage::ContainerRootfs {
     fs::remove_all(dir_ + "/" + id, ignored);
     return absl::OkStatus();
   }
+  absl::StatusOr<std::set<std::string>> OtherToolsContainers() override { return others; }
 
   absl::Status mount_result;
+  std::set<std::string> others;
   absl::Status remove_result;
   std::set<std::string> mounted;
 
@@ -325,6 +327,9 @@ TEST_F(ContainersTest, RestoreSweepsRuntimeContainersAndDirsWithoutARow) {
   runtime_->states[lost] = "running";
   fs::create_directories(dir_.Join("lib/overlay-containers/" + lost + "/userdata"));
   fs::create_directories(dir_.Join("lib/overlay-containers/not-crios"));
+  const std::string podmans(64, 'f');  // a podman container in the shared storage root
+  fs::create_directories(dir_.Join("lib/overlay-containers/" + podmans + "/userdata"));
+  rootfs_.others = {podmans};
   dir_.WriteFile("exits/" + lost, "0");
   auto kept = containers_->Create(Request("kept"));
   ASSERT_TRUE(kept.ok());
@@ -334,6 +339,7 @@ TEST_F(ContainersTest, RestoreSweepsRuntimeContainersAndDirsWithoutARow) {
   EXPECT_FALSE(fs::exists(dir_.Join("lib/overlay-containers/" + lost)));
   EXPECT_FALSE(fs::exists(dir_.Join("exits/" + lost)));
   EXPECT_TRUE(fs::exists(dir_.Join("lib/overlay-containers/not-crios")));
+  EXPECT_TRUE(fs::exists(dir_.Join("lib/overlay-containers/" + podmans + "/userdata")));
   EXPECT_TRUE(runtime_->states.contains(kept->id));
   EXPECT_TRUE(restarted->Get(kept->id).ok());
 }

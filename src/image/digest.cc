@@ -19,12 +19,13 @@ absl::Status VerifyBlob(std::string_view data, std::string_view digest, int64_t 
   return absl::OkStatus();
 }
 
-std::vector<std::string> ChainIds(const std::vector<std::string>& diff_ids) {
-  std::vector<std::string> chain;
+std::vector<std::string> LayerIds(const std::vector<std::string>& diff_ids) {
+  std::vector<std::string> ids;
   for (const std::string& diff_id : diff_ids) {
-    chain.push_back(chain.empty() ? diff_id : Sha256Digest(chain.back() + " " + diff_id));
+    const std::string hex = diff_id.substr(diff_id.find(':') + 1);
+    ids.push_back(ids.empty() ? hex : Sha256Digest(ids.back() + "+" + hex).substr(7));
   }
-  return chain;
+  return ids;
 }
 
 }  // namespace crio::image

@@ -15,18 +15,18 @@ class ImagesTest : public ::testing::Test {
     Registries registries;
     ASSERT_TRUE(registries.Apply("unqualified-search-registries = [\"docker.io\"]\n", "t").ok());
     registries_.Replace(registries);
-    const storage::LayerRecord layer{
-        .chain_id = Sha256Digest("l"), .diff_id = Sha256Digest("l"), .parent = "", .size = 1};
-    ASSERT_TRUE(store_->CommitLayer(layer, *store_->NewLayerStaging(layer.chain_id)).ok());
+    const storage::LayerRecord layer{.id = Sha256Digest("l").substr(7),
+                                     .diff_digest = Sha256Digest("l")};
+    ASSERT_TRUE(store_->CommitLayer(layer, *store_->NewLayerStaging(layer.id)).ok());
     busybox_ = {.id = Sha256Digest("busybox").substr(7),
                 .repo_tags = {"docker.io/library/busybox:latest", "docker.io/library/busybox:1"},
                 .repo_digests = {"docker.io/library/busybox@" + Sha256Digest("m")},
-                .layers = {layer.chain_id},
+                .layers = {layer.id},
                 .size = 10,
                 .manifest_digest = Sha256Digest("m"),
                 .user = "",
                 .pulled_at = 0};
-    ASSERT_TRUE(store_->PutImage(busybox_, "{}", "{}").ok());
+    ASSERT_TRUE(store_->PutImage(busybox_, "{}", {{Sha256Digest("m"), "{}"}}).ok());
   }
 
   testing::TempDir dir_;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "image/digest.h"
 #include "image/image_config.h"
 #include "storage/layer_unpack.h"
+#include "storage/tar_split.h"
 #include "sys/unique_fd.h"
 
 namespace crio::image {
@@ -124,6 +126,7 @@ absl::StatusOr<Puller::Resolved> Puller::ResolveManifest(const PullSource& sourc
     resolved.body = std::move(fetched.body);
     return resolved;
   }
+  resolved.index_body = std::move(fetched.body);
   ASSIGN_OR_RETURN(const Descriptor chosen,
                    SelectPlatform(std::get<Index>(parsed), options_.platform));
   ASSIGN_OR_RETURN(FetchedManifest instance,
@@ -139,12 +142,26 @@ absl::StatusOr<Puller::Resolved> Puller::ResolveManifest(const PullSource& sourc
   return resolved;
 }
 
+// containers/storage's record of how the blob was compressed.
+storage::BlobCompression StoredCompression(Compression compression) {
+  switch (compression) {
+    case Compression::kNone:
+      return storage::BlobCompression::kNone;
+    case Compression::kGzip:
+      return storage::BlobCompression::kGzip;
+    case Compression::kZstd:
+      return storage::BlobCompression::kZstd;
+  }
+  return storage::BlobCompression::kNone;
+}
+
 absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& credentials,
-                                const Descriptor& blob, const std::string& diff_id,
-                                const std::string& chain_id, const std::string& parent,
+                                const LayerToStore& layer,
+                                const std::function<absl::Status()>& parent_stored,
                                 storage::ByteBudget& budget) {
+  const Descriptor& blob = layer.blob;
   ASSIGN_OR_RETURN(const Compression compression, LayerCompression(blob.media_type));
-  ASSIGN_OR_RETURN(const std::string staging, store_.NewLayerStaging(chain_id));
+  ASSIGN_OR_RETURN(const std::string staging, store_.NewLayerStaging(layer.id));
   auto discard = [&](absl::Status status) {
     if (auto discarded = store_.DiscardLayerStaging(staging); !discarded.ok()) {
       log::Warn("{} (crio removes it at its next start)", AsStd(discarded.message()));
@@ -161,6 +178,7 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
   sys::UniqueFd download_end(ends[0]);
   sys::UniqueFd unpack_end(ends[1]);
   absl::StatusOr<storage::UnpackStats> unpacked = absl::UnknownError("not unpacked");
+  storage::TarSplitRecorder tar_split;
   std::thread unpacker([&] {
     const storage::LayerReader read = [&](char* buffer, size_t size) -> absl::StatusOr<size_t> {
       ssize_t n;
@@ -170,7 +188,8 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
       return static_cast<size_t>(n);
     };
     unpacked = storage::UnpackLayerFrom(read, compression, staging,
-                                        {.max_bytes = budget.limit(), .image_budget = &budget});
+                                        {.max_bytes = budget.limit(), .image_budget = &budget},
+                                        &tar_split);
     unpack_end.Reset();  // a download still sending learns the unpacker has given up
   });
   bool unpacker_gone = false;
@@ -203,45 +222,70 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
                                        AsStd(unpacked.status().message()))));
   }
   if (!fetched.ok()) return discard(fetched);
-  if (unpacked->diff_id != diff_id) {
+  if (unpacked->diff_id != layer.diff_id) {
     return discard(
         absl::DataLossError(fmt::format("layer {} unpacks to {}, but the image config says {}",
-                                        blob.digest, unpacked->diff_id, diff_id)));
+                                        blob.digest, unpacked->diff_id, layer.diff_id)));
   }
-  return store_.CommitLayer(
-      {.chain_id = chain_id, .diff_id = diff_id, .parent = parent, .size = unpacked->bytes},
-      staging);
+  auto split = tar_split.Finish();
+  if (!split.ok()) return discard(split.status());
+  if (absl::Status below = parent_stored(); !below.ok()) return discard(below);
+  return store_.CommitLayer({.id = layer.id,
+                             .parent = layer.parent,
+                             .diff_digest = layer.diff_id,
+                             .diff_size = unpacked->tar_bytes,
+                             .compressed_digest = blob.digest,
+                             .compressed_size = static_cast<int64_t>(transferred),
+                             .compression = StoredCompression(compression),
+                             .uids = tar_split.uids(),
+                             .gids = tar_split.gids(),
+                             .tar_split = std::move(*split)},
+                            staging);
 }
 
 absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credentials& credentials,
                                         const Manifest& manifest,
                                         const std::vector<std::string>& diff_ids,
-                                        const std::vector<std::string>& chain_ids,
+                                        const std::vector<std::string>& layer_ids,
                                         storage::ByteBudget& budget) {
+  const size_t count = manifest.layers.size();
+  // Layer i is committed once layer i-1 is: a worker only waits for a layer handed out
+  // before its own, so the waits cannot form a cycle.
+  std::vector<std::promise<absl::Status>> stored_promises(count);
+  std::vector<std::shared_future<absl::Status>> stored(count);
+  for (size_t i = 0; i < count; ++i) stored[i] = stored_promises[i].get_future().share();
   std::atomic<size_t> next{0};
   std::mutex mu;
   absl::Status first_error;
   auto worker = [&] {
-    for (size_t i; (i = next++) < manifest.layers.size();) {
-      absl::Status stored = layer_pulls_.Do(chain_ids[i], [&] {
+    for (size_t i; (i = next++) < count;) {
+      absl::Status result = layer_pulls_.Do(layer_ids[i], [&] {
         // Present already, or stored by another pull while this one waited.
-        auto present = store_.HasLayer(chain_ids[i]);
+        auto present = store_.HasLayer(layer_ids[i]);
         if (present.ok() && *present && options_.observer.layer_reused) {
           options_.observer.layer_reused(manifest.layers[i]);
         }
         if (!present.ok() || *present) return present.status();
-        return StoreLayer(source, credentials, manifest.layers[i], diff_ids[i], chain_ids[i],
-                          i == 0 ? "" : chain_ids[i - 1], budget);
+        const auto parent_stored = [&] {
+          return i == 0 ? absl::OkStatus() : stored[i - 1].get();
+        };
+        return StoreLayer(source, credentials,
+                          {.blob = manifest.layers[i],
+                           .diff_id = diff_ids[i],
+                           .id = layer_ids[i],
+                           .parent = i == 0 ? "" : layer_ids[i - 1]},
+                          parent_stored, budget);
       });
-      if (!stored.ok()) {
+      stored_promises[i].set_value(result);
+      if (!result.ok()) {
         std::lock_guard lock(mu);
-        if (first_error.ok()) first_error = std::move(stored);
-        next = manifest.layers.size();  // no new layers once one failed
+        if (first_error.ok()) first_error = std::move(result);
+        next = count;  // no new layers once one failed
       }
     }
   };
   const size_t threads =
-      std::min(static_cast<size_t>(std::max(1, options_.max_parallel)), manifest.layers.size());
+      std::min(static_cast<size_t>(std::max(1, options_.max_parallel)), count);
   std::vector<std::thread> workers;
   for (size_t t = 1; t < threads; ++t) workers.emplace_back(worker);
   worker();
@@ -279,16 +323,16 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
         fmt::format("invalid image: {} layers in the manifest, {} in the config",
                     manifest.layers.size(), config.diff_ids.size()));
   }
-  const std::vector<std::string> chain_ids = ChainIds(config.diff_ids);
+  const std::vector<std::string> layer_ids = LayerIds(config.diff_ids);
   int64_t size = manifest.config.size;
   for (const Descriptor& layer : manifest.layers) size += layer.size;
   storage::ByteBudget budget(options_.max_image_bytes);
   RETURN_IF_ERROR(
-      StoreMissingLayers(source, credentials, manifest, config.diff_ids, chain_ids, budget));
+      StoreMissingLayers(source, credentials, manifest, config.diff_ids, layer_ids, budget));
   storage::ImageRecord record{.id = manifest.config.digest.substr(7),
                               .repo_tags = {},
                               .repo_digests = {},
-                              .layers = chain_ids,
+                              .layers = layer_ids,
                               .size = size,
                               .manifest_digest = resolved.digests.back(),
                               .user = config.user,
@@ -297,7 +341,12 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
   for (const std::string& digest : resolved.digests) {
     record.repo_digests.push_back(candidate.Name() + "@" + digest);
   }
-  RETURN_IF_ERROR(store_.PutImage(record, config_json, resolved.body));
+  std::vector<storage::StoredManifest> manifests;
+  if (!resolved.index_body.empty()) {
+    manifests.push_back({resolved.digests.front(), resolved.index_body});
+  }
+  manifests.push_back({resolved.digests.back(), resolved.body});
+  RETURN_IF_ERROR(store_.PutImage(record, config_json, manifests));
   return record.id;
 }
 

@@ -89,24 +89,34 @@ class Puller {
                                        const Credentials& credentials,
                                        const std::vector<Requirement>& signed_by);
   // The image manifest for this platform, its body, and the digests of every manifest
-  // fetched on the way (the index's, then the instance's).
+  // fetched on the way (the index's, then the instance's), with the index's body if any.
   struct Resolved {
     Manifest manifest;
     std::string body;
     std::vector<std::string> digests;
+    std::string index_body;
   };
   absl::StatusOr<Resolved> ResolveManifest(const PullSource& source,
                                            const Credentials& credentials);
   // Fetches and stores every layer of `manifest` not yet stored, up to options_.max_parallel at
-  // once, their decompressed bytes charged to `budget`.
+  // once, their decompressed bytes charged to `budget`. Layers download and unpack in
+  // parallel; each is committed once the layer below it is (the store requires it).
   absl::Status StoreMissingLayers(const PullSource& source, const Credentials& credentials,
                                   const Manifest& manifest,
                                   const std::vector<std::string>& diff_ids,
-                                  const std::vector<std::string>& chain_ids,
+                                  const std::vector<std::string>& layer_ids,
                                   storage::ByteBudget& budget);
+  // One layer to store: its blob, diff ID, layer ID and the ID of the layer below it.
+  struct LayerToStore {
+    const Descriptor& blob;
+    const std::string& diff_id;
+    const std::string& id;
+    std::string parent;
+  };
+  // Downloads and unpacks `layer`, waits for `parent_stored`, then commits it.
   absl::Status StoreLayer(const PullSource& source, const Credentials& credentials,
-                          const Descriptor& blob, const std::string& diff_id,
-                          const std::string& chain_id, const std::string& parent,
+                          const LayerToStore& layer,
+                          const std::function<absl::Status()>& parent_stored,
                           storage::ByteBudget& budget);
 
   RegistryClient& client_;
@@ -116,7 +126,7 @@ class Puller {
   const AuthFile& auth_file_;
   const PullerOptions options_;
   SingleFlight<absl::StatusOr<std::string>> image_pulls_;  // by image and credentials
-  SingleFlight<absl::Status> layer_pulls_;                 // by chain ID
+  SingleFlight<absl::Status> layer_pulls_;                 // by layer ID
 };
 
 }  // namespace crio::image

@@ -28,21 +28,25 @@ class ImageServiceTest : public ::testing::Test {
   }
 
   void AddImage(const std::string& seed, std::vector<std::string> tags, const std::string& user) {
-    const storage::LayerRecord layer{
-        .chain_id = Sha256Digest(seed), .diff_id = Sha256Digest(seed), .parent = "", .size = 1};
-    ASSERT_TRUE(store_->CommitLayer(layer, *store_->NewLayerStaging(layer.chain_id)).ok());
+    const storage::LayerRecord layer{.id = Sha256Digest(seed).substr(7),
+                                     .diff_digest = Sha256Digest(seed),
+                                     .diff_size = 42};
+    ASSERT_TRUE(store_->CommitLayer(layer, *store_->NewLayerStaging(layer.id)).ok());
     const storage::ImageRecord record{.id = Sha256Digest("id" + seed).substr(7),
                                       .repo_tags = std::move(tags),
                                       .repo_digests = {},
-                                      .layers = {layer.chain_id},
+                                      .layers = {layer.id},
                                       .size = 42,
                                       .manifest_digest = Sha256Digest(seed),
                                       .user = user,
                                       .pulled_at = 0};
-    ASSERT_TRUE(
-        store_->PutImage(record, R"({"config":{"Labels":{"a":"b"}},"rootfs":{}})", "{}").ok());
+    const nlohmann::json config = {{"config", {{"User", user}, {"Labels", {{"a", "b"}}}}},
+                                   {"rootfs", nlohmann::json::object()}};
+    config_sizes_[record.id] = config.dump().size();
+    ASSERT_TRUE(store_->PutImage(record, config.dump(), {{record.manifest_digest, "{}"}}).ok());
   }
 
+  std::map<std::string, size_t> config_sizes_;
   testing::TempDir dir_;
   RpcEdge edge_;
   std::unique_ptr<config::LiveConfig> config_;
@@ -73,7 +77,8 @@ TEST_F(ImageServiceTest, ListAndStatusDescribeStoredImages) {
       EXPECT_FALSE(image.has_uid());
       EXPECT_EQ(image.username(), "www-data");
     }
-    EXPECT_EQ(image.size(), 42u);
+    // The layer's tar, the config and the manifest (stored twice, by key and by digest).
+    EXPECT_EQ(image.size(), 42u + config_sizes_[image.id()] + 2 * 2);
   }
 
   v1::ImageStatusRequest request;

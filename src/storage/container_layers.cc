@@ -11,6 +11,7 @@
 #include "common/errno_status.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
+#include "storage/record_file.h"
 #include "sys/mounts.h"
 #include "sys/unix_socket.h"
 
@@ -21,13 +22,6 @@ namespace fs = std::filesystem;
 
 // Linux passes mount options in one page.
 constexpr size_t kMaxMountOptions = 4095;
-// Short link names: 26 characters of the layer's hex, as containers/storage's are long.
-constexpr size_t kShortNameLength = 26;
-
-std::string Hex(const std::string& chain_id) {
-  const size_t colon = chain_id.find(':');
-  return colon == std::string::npos ? chain_id : chain_id.substr(colon + 1);
-}
 
 }  // namespace
 
@@ -39,29 +33,10 @@ std::string ContainerLayers::MountPoint(const std::string& id) const {
   return ContainerDir(id) + "/merged";
 }
 
-absl::StatusOr<std::string> ContainerLayers::ShortLink(const std::string& chain_id) const {
-  const std::string hex = Hex(chain_id);
-  if (hex.size() < kShortNameLength) {
-    return absl::InvalidArgumentError("layer id too short: " + chain_id);
-  }
-  const std::string dir = root_ + "/overlay/l";
-  RETURN_IF_ERROR(sys::MakeDirs(dir, 0700));
-  const std::string link = dir + "/" + hex.substr(0, kShortNameLength);
-  const std::string target = "../" + hex + "/diff";
-  if (::symlink(target.c_str(), link.c_str()) != 0 && errno != EEXIST) {
-    return ErrnoToStatus(errno, "link " + link);
-  }
-  return link;
-}
-
 absl::StatusOr<std::string> ContainerLayers::MountOptions(
     const std::string& id, const std::vector<std::string>& layers) const {
   if (layers.empty()) return absl::InvalidArgumentError("the image has no layers");
-  std::string lower;
-  for (auto layer = layers.rbegin(); layer != layers.rend(); ++layer) {  // top first
-    ASSIGN_OR_RETURN(const std::string link, ShortLink(*layer));
-    lower += (lower.empty() ? "" : ":") + link;
-  }
+  ASSIGN_OR_RETURN(const std::string lower, overlay_.LowerDirsOver(layers.back()));
   const std::string dir = ContainerDir(id);
   std::string options =
       fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", lower, dir, dir);
@@ -107,6 +82,15 @@ absl::Status ContainerLayers::Remove(const std::string& id) {
     return absl::InternalError(fmt::format("remove {}: {}", ContainerDir(id), error.message()));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<std::string>> ContainerLayers::OtherToolsContainers() {
+  ASSIGN_OR_RETURN(auto records, RecordFile::Open(root_ + "/overlay-containers/containers.json",
+                                                  root_ + "/overlay-containers/containers.lock"));
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, records->Read());
+  std::set<std::string> ids;
+  for (const nlohmann::json& record : *snapshot.records) ids.insert(record.value("id", ""));
+  return ids;
 }
 
 Usage ContainerLayers::WritableUsage(const std::string& id) const {

@@ -2,11 +2,10 @@
 // a writable layer of its own.
 //
 //   ROOT/overlay-containers/ID/{upper,work,merged}   the writable layer and the mount point
-//   ROOT/overlay/l/NAME -> ../HEX/diff               short names for layer dirs
 //
-// Lower dirs are named through the short links so the overlay option string stays under a
-// page even for deep images (about 60 bytes a layer). Thread-safe: every path is owned by
-// one container id, and links are created with O_EXCL semantics (an existing one is kept).
+// Lower dirs are named through the layers' short links (overlay_dirs.h), so the overlay
+// option string stays under a page even for deep images (about 64 bytes a layer).
+// Thread-safe: every path is owned by one container id.
 #pragma once
 
 #include <string>
@@ -14,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "storage/container_rootfs.h"
+#include "storage/overlay_dirs.h"
 #include "storage/usage.h"
 
 namespace crio::storage {
@@ -21,9 +21,9 @@ namespace crio::storage {
 class ContainerLayers final : public ContainerRootfs {
  public:
   // `root`: the storage root; `layer_dir(chain_id)` gives a layer's diff dir under it.
-  explicit ContainerLayers(std::string root) : root_(std::move(root)) {}
+  explicit ContainerLayers(std::string root) : root_(root), overlay_(std::move(root)) {}
 
-  // Creates the container's writable layer and mounts the overlay of `layers` (chain ids,
+  // Creates the container's writable layer and mounts the overlay of `layers` (layer IDs,
   // bottom first) under it; returns the mount point. On error nothing is left.
   absl::StatusOr<std::string> Mount(const std::string& id,
                                     const std::vector<std::string>& layers) override;
@@ -31,6 +31,8 @@ class ContainerLayers final : public ContainerRootfs {
   absl::Status Unmount(const std::string& id) override;
   // Unmounts and deletes the writable layer; OK when it is gone.
   absl::Status Remove(const std::string& id) override;
+  // The containers recorded in ROOT/overlay-containers/containers.json.
+  absl::StatusOr<std::set<std::string>> OtherToolsContainers() override;
 
   std::string MountPoint(const std::string& id) const;
   bool IsMounted(const std::string& id) const;
@@ -42,9 +44,9 @@ class ContainerLayers final : public ContainerRootfs {
 
  private:
   std::string ContainerDir(const std::string& id) const;
-  absl::StatusOr<std::string> ShortLink(const std::string& chain_id) const;
 
   const std::string root_;
+  const OverlayDirs overlay_;
 };
 
 }  // namespace crio::storage

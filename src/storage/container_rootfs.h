@@ -4,6 +4,7 @@
 // Implementations are thread-safe.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ class ContainerRootfs {
   virtual absl::Status Unmount(const std::string& id) = 0;
   // Unmounts and deletes the writable layer; OK when it is gone.
   virtual absl::Status Remove(const std::string& id) = 0;
+  // The IDs of the containers other tools (podman, buildah) keep in the storage root crio
+  // shares with them: their directories are never crio's to sweep.
+  virtual absl::StatusOr<std::set<std::string>> OtherToolsContainers() = 0;
 };
 
 }  // namespace crio::storage

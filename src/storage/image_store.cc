@@ -1,44 +1,31 @@
 #include "storage/image_store.h"
 
-#include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <set>
 
 #include "common/atomic_file.h"
+#include "common/base64.h"
 #include "common/errno_status.h"
 #include "common/random_id.h"
 #include "common/read_file.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
-#include "storage/foreign_store.h"
 #include "sys/private_dir.h"
-#include "sys/unix_socket.h"
 
 namespace crio::storage {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
-constexpr char kSchema[] = R"(
-CREATE TABLE IF NOT EXISTS layers (
-  chain_id TEXT PRIMARY KEY, diff_id TEXT NOT NULL, parent TEXT NOT NULL, size INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS images (
-  id TEXT PRIMARY KEY, manifest_digest TEXT NOT NULL, size INTEGER NOT NULL,
-  user TEXT NOT NULL, pulled_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS image_layers (
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  position INTEGER NOT NULL, chain_id TEXT NOT NULL REFERENCES layers(chain_id),
-  PRIMARY KEY (image_id, position));
-CREATE TABLE IF NOT EXISTS image_names (
-  name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  is_digest INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS image_layers_by_chain ON image_layers (chain_id);
-CREATE TABLE IF NOT EXISTS intents (path TEXT PRIMARY KEY);
-)";
+constexpr char kStagingDir[] = "crio-staging";
+constexpr uint64_t kMaxBigDataBytes = uint64_t{16} << 20;
 
 std::string Hex(const std::string& digest) {
   const size_t colon = digest.find(':');
@@ -49,317 +36,491 @@ bool IsHex(std::string_view text) {
   return !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-void RemoveQuietly(const std::string& path) {
-  std::error_code ignored;
-  fs::remove_all(path, ignored);
+// RFC 3339 with nanoseconds in UTC, as Go's time.Time marshals.
+std::string NowRfc3339() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  const time_t seconds = static_cast<time_t>(nanos / 1'000'000'000);
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  char date[32];
+  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:09d}Z", date, nanos % 1'000'000'000);
+}
+
+int64_t UnixSeconds(const std::string& rfc3339) {
+  struct tm utc {};
+  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return 0;
+  return static_cast<int64_t>(timegm(&utc));
+}
+
+// containers/storage's file name for a big-data key: the key itself when it is only lower
+// case letters, digits and dots, else "=" and its base64.
+std::string BigDataFileName(const std::string& key) {
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+  });
+  return plain ? key : "=" + Base64Encode(key);
+}
+
+// "docker.io/library/busybox" of "docker.io/library/busybox:1" or "…@sha256:…".
+std::string Repository(const std::string& name) {
+  if (const size_t at = name.find('@'); at != std::string::npos) return name.substr(0, at);
+  const size_t colon = name.rfind(':');
+  if (colon != std::string::npos && name.find('/', colon) == std::string::npos) {
+    return name.substr(0, colon);
+  }
+  return name;
+}
+
+std::vector<std::string> Strings(const json& record, const char* key) {
+  std::vector<std::string> out;
+  if (auto it = record.find(key); it != record.end() && it->is_array()) {
+    for (const json& value : *it) {
+      if (value.is_string()) out.push_back(value.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::string String(const json& record, const char* key) {
+  auto it = record.find(key);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int64_t Int(const json& record, const char* key) {
+  auto it = record.find(key);
+  return it != record.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+// Whether image `record` has the manifest digest `digested` ("repo@sha256:…") names.
+bool HasDigest(const json& record, const std::string& digested) {
+  const std::string digest = digested.substr(digested.find('@') + 1);
+  if (String(record, "digest") == digest) return true;
+  const std::vector<std::string> keys = Strings(record, "big-data-names");
+  return std::find(keys.begin(), keys.end(), "manifest-" + digest) != keys.end();
+}
+
+bool Incomplete(const json& layer) {
+  auto flags = layer.find("flags");
+  return flags != layer.end() && flags->is_object() && flags->value("incomplete", false);
+}
+
+json LayerJson(const LayerRecord& layer) {
+  json record = {{"id", layer.id}, {"created", NowRfc3339()}};
+  if (!layer.parent.empty()) record["parent"] = layer.parent;
+  if (!layer.compressed_digest.empty()) {
+    record["compressed-diff-digest"] = layer.compressed_digest;
+    record["compressed-size"] = layer.compressed_size;
+  }
+  record["diff-digest"] = layer.diff_digest;
+  record["diff-size"] = layer.diff_size;
+  record["compression"] = static_cast<int>(layer.compression);
+  if (!layer.uids.empty()) record["uidset"] = layer.uids;
+  if (!layer.gids.empty()) record["gidset"] = layer.gids;
+  record["flags"] = {{"incomplete", true}};
+  return record;
+}
+
+void Erase(json& records, const std::string& id) {
+  auto& array = records.get_ref<json::array_t&>();
+  std::erase_if(array, [&](const json& record) { return String(record, "id") == id; });
+}
+
+absl::Status RemovePath(const std::string& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (error) return ErrnoToStatus(error.value(), fmt::format("remove {}", path));
+  return absl::OkStatus();
 }
 
 }  // namespace
 
+struct ImageStore::Index {
+  uint64_t layers_generation = 0;
+  uint64_t images_generation = 0;
+  std::vector<ImageRecord> images;
+  std::map<std::string, size_t> by_id;
+  std::map<std::string, size_t> by_name;  // names and repo digests
+};
+
+ImageStore::ImageStore(std::string root, std::unique_ptr<RecordFile> layers,
+                       std::unique_ptr<RecordFile> images, std::unique_ptr<RecordFile> containers)
+    : root_(std::move(root)),
+      overlay_(root_),
+      layers_(std::move(layers)),
+      images_(std::move(images)),
+      containers_(std::move(containers)) {}
+
 absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root) {
-  RETURN_IF_ERROR(CheckNoForeignStore(root));
-  for (const std::string& dir : {root, root + "/overlay", root + "/overlay-images"}) {
-    RETURN_IF_ERROR(sys::MakePrivateDir(dir));
+  for (const char* dir : {"", "/overlay", "/overlay/l", "/overlay-layers", "/overlay-images",
+                          "/overlay-containers", "/crio-staging"}) {
+    RETURN_IF_ERROR(sys::MakePrivateDir(root + dir));
   }
-  ASSIGN_OR_RETURN(auto db, state::Database::Open(root + "/images.db"));
-  RETURN_IF_ERROR(db->Exec(kSchema));
-  return std::unique_ptr<ImageStore>(new ImageStore(root, std::move(db)));
+  ASSIGN_OR_RETURN(auto layers, RecordFile::Open(root + "/overlay-layers/layers.json",
+                                                 root + "/overlay-layers/layers.lock"));
+  ASSIGN_OR_RETURN(auto images, RecordFile::Open(root + "/overlay-images/images.json",
+                                                 root + "/overlay-images/images.lock"));
+  ASSIGN_OR_RETURN(auto containers,
+                   RecordFile::Open(root + "/overlay-containers/containers.json",
+                                    root + "/overlay-containers/containers.lock"));
+  return std::unique_ptr<ImageStore>(
+      new ImageStore(root, std::move(layers), std::move(images), std::move(containers)));
 }
 
-std::string ImageStore::LayerDir(const std::string& chain_id) const {
-  return fmt::format("{}/overlay/{}/diff", root_, Hex(chain_id));
+std::string ImageStore::TarSplitPath(const std::string& layer_id) const {
+  return fmt::format("{}/overlay-layers/{}.tar-split.gz", root_, layer_id);
 }
 
-absl::StatusOr<std::string> ImageStore::NewLayerStaging(const std::string& chain_id) const {
-  const std::string top =
-      fmt::format("{}/overlay/{}.tmp-{}", root_, Hex(chain_id), NewRandomId().substr(0, 12));
-  RETURN_IF_ERROR(RecordIntent(top));
-  if (::mkdir(top.c_str(), 0700) != 0) return ErrnoToStatus(errno, fmt::format("create {}", top));
-  const std::string diff = top + "/diff";
-  if (::mkdir(diff.c_str(), 0755) != 0) return ErrnoToStatus(errno, fmt::format("create {}", diff));
-  return diff;
+absl::Status ImageStore::RemoveLayerFiles(const std::string& layer_id) {
+  RETURN_IF_ERROR(overlay_.Remove(layer_id));
+  return RemovePath(TarSplitPath(layer_id));
+}
+
+std::string ImageStore::ImageDir(const std::string& id) const {
+  return fmt::format("{}/overlay-images/{}", root_, id);
+}
+
+absl::StatusOr<std::string> ImageStore::NewLayerStaging(const std::string& id) const {
+  const std::string staging = fmt::format("{}/{}/{}-{}", root_, kStagingDir, Hex(id),
+                                          NewRandomId().substr(0, 12));
+  if (::mkdir(staging.c_str(), 0755) != 0) {
+    return ErrnoToStatus(errno, fmt::format("create {}", staging));
+  }
+  return staging;
 }
 
 absl::Status ImageStore::DiscardLayerStaging(const std::string& staging) const {
-  const std::string top = fs::path(staging).parent_path().string();
-  std::error_code error;
-  fs::remove_all(top, error);
-  // On failure the intent stays, and Reconcile tries again at the next start.
-  if (error) return ErrnoToStatus(error.value(), fmt::format("remove {}", top));
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  RETURN_IF_ERROR(ClearIntents(*tx, {top}));
-  return tx->Commit();
+  // What stays behind on failure goes at the next start (Reconcile).
+  return RemovePath(staging);
 }
 
-absl::Status ImageStore::RecordIntent(const std::string& path) const {
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  RETURN_IF_ERROR(RecordIntent(*tx, path));
-  return tx->Commit();
-}
-
-absl::Status ImageStore::RecordIntent(state::Database::Transaction& tx, const std::string& path) {
-  ASSIGN_OR_RETURN(auto insert, tx.Prepare("INSERT OR IGNORE INTO intents VALUES (?)"));
-  return insert.Bind(1, path).Run();
-}
-
-absl::Status ImageStore::ClearIntents(state::Database::Transaction& tx,
-                                      const std::vector<std::string>& paths) {
-  for (const std::string& path : paths) {
-    ASSIGN_OR_RETURN(auto remove, tx.Prepare("DELETE FROM intents WHERE path = ?"));
-    RETURN_IF_ERROR(remove.Bind(1, path).Run());
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<bool> ImageStore::HasLayer(const std::string& chain_id) {
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  ASSIGN_OR_RETURN(auto select, tx->Prepare("SELECT 1 FROM layers WHERE chain_id = ?"));
-  return select.Bind(1, chain_id).Step();
+absl::StatusOr<bool> ImageStore::HasLayer(const std::string& id) {
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
+  const json* layer = FindRecord(*layers.records, id);
+  return layer != nullptr && !Incomplete(*layer);
 }
 
 absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string& staging) {
-  const std::string staging_top = fs::path(staging).parent_path().string();
-  const std::string final_top = fs::path(LayerDir(layer.chain_id)).parent_path().string();
-  RETURN_IF_ERROR(RecordIntent(final_top));  // a crash after the rename leaves it to Reconcile
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  RETURN_IF_ERROR(ClearIntents(*tx, {staging_top, final_top}));
-  ASSIGN_OR_RETURN(auto exists, tx->Prepare("SELECT 1 FROM layers WHERE chain_id = ?"));
-  ASSIGN_OR_RETURN(const bool present, exists.Bind(1, layer.chain_id).Step());
-  if (present) {
-    RemoveQuietly(staging_top);
-    return tx->Commit();
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
+  json& records = layers.records();
+  if (const json* present = FindRecord(records, layer.id); present != nullptr) {
+    if (!Incomplete(*present)) return DiscardLayerStaging(staging);
+    // Under the write lock an incomplete layer is one whose writer died (or whose undo
+    // failed): it goes, as start-up would remove it.
+    RETURN_IF_ERROR(RemoveLayerFiles(layer.id));
+    Erase(records, layer.id);
   }
-  RemoveQuietly(final_top);  // a leftover of a crash between rename and commit
-  if (::rename(staging_top.c_str(), final_top.c_str()) != 0) {
-    return ErrnoToStatus(errno, fmt::format("move layer {} into place", layer.chain_id));
+  if (!layer.parent.empty()) {
+    const json* parent = FindRecord(records, layer.parent);
+    if (parent == nullptr || Incomplete(*parent)) {
+      return absl::FailedPreconditionError(
+          fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
+    }
   }
-  ASSIGN_OR_RETURN(auto insert, tx->Prepare("INSERT INTO layers VALUES (?, ?, ?, ?)"));
-  RETURN_IF_ERROR(insert.Bind(1, layer.chain_id)
-                      .Bind(2, layer.diff_id)
-                      .Bind(3, layer.parent)
-                      .Bind(4, layer.size)
-                      .Run());
-  return tx->Commit();
+  // The intent: a crash from here on leaves an incomplete layer, which start-up removes.
+  records.push_back(LayerJson(layer));
+  RETURN_IF_ERROR(layers.Save());
+  absl::Status made = overlay_.Create(layer.id, layer.parent, staging);
+  if (made.ok()) made = WriteFileAtomically(TarSplitPath(layer.id), layer.tar_split, 0600);
+  if (!made.ok()) {
+    // Undone now when possible; else the incomplete record makes the next start finish it.
+    if (RemoveLayerFiles(layer.id).ok()) {
+      Erase(records, layer.id);
+      (void)layers.Save();
+    }
+    return made;
+  }
+  FindRecord(records, layer.id)->erase("flags");
+  return layers.Save();
 }
 
 absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& config_json,
-                                  const std::string& manifest_json) {
-  if (!IsHex(image.id) || image.id.size() != 64) {
-    return absl::InvalidArgumentError(fmt::format("invalid image id \"{}\"", image.id));
+                                  const std::vector<StoredManifest>& manifests) {
+  std::map<std::string, std::string> big_data = {{"sha256:" + image.id, config_json}};
+  for (const StoredManifest& manifest : manifests) {
+    big_data["manifest-" + manifest.digest] = manifest.body;
+    if (manifest.digest == image.manifest_digest) big_data["manifest"] = manifest.body;
   }
-  const std::string dir = fmt::format("{}/overlay-images/{}", root_, image.id);
-  RETURN_IF_ERROR(RecordIntent(dir));
-  RETURN_IF_ERROR(sys::MakeDirs(dir, 0700));
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/config.json", config_json));
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/manifest.json", manifest_json));
-
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  ASSIGN_OR_RETURN(
-      auto upsert,
-      tx->Prepare("INSERT INTO images VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                  "manifest_digest = excluded.manifest_digest, pulled_at = excluded.pulled_at"));
-  RETURN_IF_ERROR(upsert.Bind(1, image.id)
-                      .Bind(2, image.manifest_digest)
-                      .Bind(3, image.size)
-                      .Bind(4, image.user)
-                      .Bind(5, image.pulled_at)
-                      .Run());
-  RETURN_IF_ERROR(ClearIntents(*tx, {dir}));
-  ASSIGN_OR_RETURN(auto clear, tx->Prepare("DELETE FROM image_layers WHERE image_id = ?"));
-  RETURN_IF_ERROR(clear.Bind(1, image.id).Run());
-  for (size_t i = 0; i < image.layers.size(); ++i) {
-    ASSIGN_OR_RETURN(auto insert, tx->Prepare("INSERT INTO image_layers VALUES (?, ?, ?)"));
-    RETURN_IF_ERROR(
-        insert.Bind(1, image.id).Bind(2, static_cast<int64_t>(i)).Bind(3, image.layers[i]).Run());
+  if (!big_data.contains("manifest")) {
+    return absl::InvalidArgumentError("the image's own manifest is missing");
   }
-  for (const auto& [names, is_digest] :
-       {std::pair{&image.repo_tags, 0}, std::pair{&image.repo_digests, 1}}) {
-    for (const std::string& name : *names) {
-      ASSIGN_OR_RETURN(
-          auto name_row,
-          tx->Prepare("INSERT INTO image_names VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                      "image_id = excluded.image_id"));
-      RETURN_IF_ERROR(name_row.Bind(1, name).Bind(2, image.id).Bind(3, int64_t{is_digest}).Run());
+  big_data["signature-" + Hex(image.manifest_digest)] = "";
+  // Layers first, images second: containers/storage's locking order.
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
+  if (!image.layers.empty()) {
+    const json* top = FindRecord(*layers.records, image.layers.back());
+    if (top == nullptr || Incomplete(*top)) {
+      return absl::FailedPreconditionError(
+          fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
     }
   }
-  return tx->Commit();
+  ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
+  RETURN_IF_ERROR(sys::MakePrivateDir(ImageDir(image.id)));
+  for (const auto& [key, value] : big_data) {
+    RETURN_IF_ERROR(WriteFileAtomically(ImageDir(image.id) + "/" + BigDataFileName(key), value));
+  }
+  json& records = images.records();
+  // Names: the tags, and a digested name for a repository the image has no tag in.
+  std::vector<std::string> names = image.repo_tags;
+  for (const std::string& digested : image.repo_digests) {
+    const std::string repository = Repository(digested);
+    if (std::none_of(names.begin(), names.end(),
+                     [&](const std::string& name) { return Repository(name) == repository; })) {
+      names.push_back(digested);
+    }
+  }
+  for (json& other : records) {
+    if (String(other, "id") == image.id) continue;
+    auto kept = Strings(other, "names");
+    std::erase_if(kept, [&](const std::string& name) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    });
+    if (kept.size() != Strings(other, "names").size()) other["names"] = kept;
+  }
+  json* record = FindRecord(records, image.id);
+  if (record == nullptr) {
+    records.push_back({{"id", image.id}, {"created", NowRfc3339()}});
+    record = &records.back();
+  }
+  std::vector<std::string> all_names = Strings(*record, "names");
+  std::vector<std::string> history = names;
+  for (const std::string& name : names) {
+    if (std::find(all_names.begin(), all_names.end(), name) == all_names.end()) {
+      all_names.push_back(name);
+    }
+  }
+  for (const std::string& old : Strings(*record, "names-history")) {
+    if (std::find(history.begin(), history.end(), old) == history.end()) history.push_back(old);
+  }
+  (*record)["names"] = all_names;
+  (*record)["names-history"] = history;
+  if (!image.layers.empty()) (*record)["layer"] = image.layers.back();
+  // As containers/image: the digest the reference resolved to (an index's, if it was one).
+  if (String(*record, "digest").empty()) (*record)["digest"] = manifests.front().digest;
+  if (!record->contains("metadata")) {
+    (*record)["metadata"] =
+        json{{"signatures-sizes", {{image.manifest_digest, json::array()}}}}.dump();
+  }
+  std::vector<std::string> keys = Strings(*record, "big-data-names");
+  json sizes = record->value("big-data-sizes", json::object());
+  json digests = record->value("big-data-digests", json::object());
+  for (const auto& [key, value] : big_data) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    sizes[key] = value.size();
+    digests[key] = Sha256Digest(value);
+  }
+  (*record)["big-data-names"] = keys;
+  (*record)["big-data-sizes"] = sizes;
+  (*record)["big-data-digests"] = digests;
+  return images.Save();
 }
 
-absl::StatusOr<ImageRecord> ImageStore::Load(state::Database::Transaction& tx,
-                                             const std::string& id) {
-  ImageRecord image;
-  ASSIGN_OR_RETURN(auto row, tx.Prepare("SELECT id, manifest_digest, size, user, pulled_at "
-                                        "FROM images WHERE id = ?"));
-  ASSIGN_OR_RETURN(const bool found, row.Bind(1, id).Step());
-  if (!found) return absl::NotFoundError(fmt::format("image {} not found", id));
-  image.id = row.Text(0);
-  image.manifest_digest = row.Text(1);
-  image.size = row.Int(2);
-  image.user = row.Text(3);
-  image.pulled_at = row.Int(4);
-  ASSIGN_OR_RETURN(auto layers, tx.Prepare("SELECT chain_id FROM image_layers WHERE image_id = ? "
-                                           "ORDER BY position"));
-  layers.Bind(1, id);
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, layers.Step());
-    if (!more) break;
-    image.layers.push_back(layers.Text(0));
+absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentIndex() {
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot images, images_->Read());
+  std::map<std::string, std::string> users;
+  {
+    absl::MutexLock lock(&index_mu_);
+    if (index_ != nullptr && index_->layers_generation == layers.generation &&
+        index_->images_generation == images.generation) {
+      return index_;
+    }
+    users = users_;
   }
-  ASSIGN_OR_RETURN(auto names, tx.Prepare("SELECT name, is_digest FROM image_names "
-                                          "WHERE image_id = ? ORDER BY name"));
-  names.Bind(1, id);
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, names.Step());
-    if (!more) break;
-    (names.Int(1) != 0 ? image.repo_digests : image.repo_tags).push_back(names.Text(0));
+  std::map<std::string, const json*> layer_by_id;
+  for (const json& layer : *layers.records) layer_by_id[String(layer, "id")] = &layer;
+  auto index = std::make_shared<Index>();
+  index->layers_generation = layers.generation;
+  index->images_generation = images.generation;
+  for (const json& record : *images.records) {
+    ImageRecord image{.id = String(record, "id")};
+    // The layers, top down, then reversed.
+    std::string layer_id = String(record, "layer");
+    for (size_t depth = 0; !layer_id.empty() && depth < 1000; ++depth) {
+      auto layer = layer_by_id.find(layer_id);
+      if (layer == layer_by_id.end()) break;
+      image.layers.push_back(layer_id);
+      image.size += Int(*layer->second, "diff-size");
+      layer_id = String(*layer->second, "parent");
+    }
+    std::reverse(image.layers.begin(), image.layers.end());
+    const json big_data_sizes = record.value("big-data-sizes", json::object());
+    for (const auto& [key, size] : big_data_sizes.items()) {
+      if (size.is_number_integer()) image.size += size.get<int64_t>();
+    }
+    const json manifest_digests = record.value("big-data-digests", json::object());
+    image.manifest_digest = manifest_digests.value("manifest", String(record, "digest"));
+    image.pulled_at = UnixSeconds(String(record, "created"));
+    std::vector<std::string> digests = {String(record, "digest")};
+    for (const std::string& key : Strings(record, "big-data-names")) {
+      const std::string digest = key.starts_with("manifest-") ? key.substr(9) : "";
+      if (!digest.empty() && std::find(digests.begin(), digests.end(), digest) == digests.end()) {
+        digests.push_back(digest);
+      }
+    }
+    std::vector<std::string> repositories;
+    for (const std::string& name : Strings(record, "names")) {
+      if (name.find('@') == std::string::npos) image.repo_tags.push_back(name);
+      const std::string repository = Repository(name);
+      if (std::find(repositories.begin(), repositories.end(), repository) == repositories.end()) {
+        repositories.push_back(repository);
+      }
+    }
+    for (const std::string& repository : repositories) {
+      for (const std::string& digest : digests) {
+        if (!digest.empty()) image.repo_digests.push_back(repository + "@" + digest);
+      }
+    }
+    if (auto user = users.find(image.id); user != users.end()) {
+      image.user = user->second;
+    } else if (auto config = ReadBigData(image.id, "sha256:" + image.id); config.ok()) {
+      json parsed = json::parse(*config, nullptr, false);
+      if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
+        image.user = parsed["config"].value("User", "");
+      }
+      users[image.id] = image.user;
+    }
+    const size_t position = index->images.size();
+    index->by_id[image.id] = position;
+    for (const std::string& name : Strings(record, "names")) index->by_name[name] = position;
+    for (const std::string& name : image.repo_digests) index->by_name.emplace(name, position);
+    index->images.push_back(std::move(image));
   }
-  return image;
+  absl::MutexLock lock(&index_mu_);
+  users_.merge(users);
+  index_ = index;
+  return std::shared_ptr<const Index>(index);
 }
 
 absl::StatusOr<std::vector<ImageRecord>> ImageStore::List() {
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  ASSIGN_OR_RETURN(auto ids, tx->Prepare("SELECT id FROM images ORDER BY id"));
-  std::vector<std::string> all;
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, ids.Step());
-    if (!more) break;
-    all.push_back(ids.Text(0));
-  }
-  std::vector<ImageRecord> images;
-  for (const std::string& id : all) {
-    ASSIGN_OR_RETURN(ImageRecord image, Load(*tx, id));
-    images.push_back(std::move(image));
-  }
-  return images;
+  ASSIGN_OR_RETURN(auto index, CurrentIndex());
+  return index->images;
 }
 
 absl::StatusOr<std::optional<ImageRecord>> ImageStore::Find(const std::string& key) {
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  ASSIGN_OR_RETURN(auto by_name, tx->Prepare("SELECT image_id FROM image_names WHERE name = ?"));
-  ASSIGN_OR_RETURN(const bool named, by_name.Bind(1, key).Step());
-  if (named) {
-    ASSIGN_OR_RETURN(ImageRecord image, Load(*tx, by_name.Text(0)));
-    return std::optional<ImageRecord>(std::move(image));
-  }
+  ASSIGN_OR_RETURN(auto index, CurrentIndex());
   const std::string hex = key.starts_with("sha256:") ? key.substr(7) : key;
-  if (hex.size() < 3 || !IsHex(hex)) return std::optional<ImageRecord>();
-  ASSIGN_OR_RETURN(auto by_id, tx->Prepare("SELECT id FROM images WHERE id >= ? AND id < ? "
-                                           "ORDER BY id LIMIT 2"));
-  by_id.Bind(1, hex).Bind(2, hex + "g");  // 'g' sorts after every hex digit
-  ASSIGN_OR_RETURN(const bool first, by_id.Step());
-  if (!first) return std::optional<ImageRecord>();
-  const std::string id = by_id.Text(0);
-  ASSIGN_OR_RETURN(const bool ambiguous, by_id.Step());
-  if (ambiguous) {
-    return absl::InvalidArgumentError(fmt::format("image ID prefix \"{}\" is ambiguous", hex));
+  if (auto it = index->by_id.find(hex); it != index->by_id.end()) {
+    return index->images[it->second];
   }
-  ASSIGN_OR_RETURN(ImageRecord image, Load(*tx, id));
-  return std::optional<ImageRecord>(std::move(image));
+  if (auto it = index->by_name.find(key); it != index->by_name.end()) {
+    return index->images[it->second];
+  }
+  if (hex.size() >= 3 && IsHex(hex)) {
+    auto it = index->by_id.lower_bound(hex);
+    if (it != index->by_id.end() && it->first.starts_with(hex)) {
+      auto next = std::next(it);
+      if (next == index->by_id.end() || !next->first.starts_with(hex)) {
+        return index->images[it->second];
+      }
+    }
+  }
+  return std::optional<ImageRecord>();
 }
 
-absl::StatusOr<std::string> ImageStore::ReadConfig(const std::string& image_id) const {
-  return ReadFileToString(fmt::format("{}/overlay-images/{}/config.json", root_, image_id));
+absl::StatusOr<std::string> ImageStore::ReadBigData(const std::string& image_id,
+                                                    const std::string& key) {
+  if (!IsHex(image_id)) return absl::InvalidArgumentError("invalid image id " + image_id);
+  return ReadFileToString(ImageDir(image_id) + "/" + BigDataFileName(key), kMaxBigDataBytes);
 }
 
-absl::StatusOr<std::string> ImageStore::ReadManifest(const std::string& image_id) const {
-  return ReadFileToString(fmt::format("{}/overlay-images/{}/manifest.json", root_, image_id));
+absl::StatusOr<std::string> ImageStore::ReadConfig(const std::string& image_id) {
+  return ReadBigData(image_id, "sha256:" + image_id);
 }
 
-absl::Status ImageStore::DeleteUnusedLayers(state::Database::Transaction& tx,
-                                            std::vector<std::string>& doomed_dirs) {
-  ASSIGN_OR_RETURN(
-      auto unused,
-      tx.Prepare(
-          "SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)"));
-  std::vector<std::string> chain_ids;
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, unused.Step());
-    if (!more) break;
-    chain_ids.push_back(unused.Text(0));
-  }
-  for (const std::string& chain_id : chain_ids) {
-    ASSIGN_OR_RETURN(auto remove, tx.Prepare("DELETE FROM layers WHERE chain_id = ?"));
-    RETURN_IF_ERROR(remove.Bind(1, chain_id).Run());
-    doomed_dirs.push_back(fs::path(LayerDir(chain_id)).parent_path().string());
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::string> ImageStore::ReadManifest(const std::string& image_id) {
+  return ReadBigData(image_id, "manifest");
 }
 
 absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
-  std::string id;
-  bool last = false;
-  {
-    ASSIGN_OR_RETURN(auto tx, db_->Begin());
-    ASSIGN_OR_RETURN(auto owner, tx->Prepare("SELECT image_id FROM image_names WHERE name = ?"));
-    ASSIGN_OR_RETURN(const bool found, owner.Bind(1, name).Step());
-    if (!found) return absl::NotFoundError(fmt::format("image name {} not found", name));
-    id = owner.Text(0);
-    ASSIGN_OR_RETURN(auto remove, tx->Prepare("DELETE FROM image_names WHERE name = ?"));
-    RETURN_IF_ERROR(remove.Bind(1, name).Run());
-    // Repo digests only describe where an image came from: with its last tag gone (or its
-    // digest, for an image pulled by digest alone) the image goes, as in CRI-O.
-    ASSIGN_OR_RETURN(
-        auto left,
-        tx->Prepare("SELECT count(*) FROM image_names WHERE image_id = ? AND is_digest = 0"));
-    ASSIGN_OR_RETURN(const bool counted, left.Bind(1, id).Step());
-    last = counted && left.Int(0) == 0;
-    RETURN_IF_ERROR(tx->Commit());
-  }  // the transaction holds the connection until here
-  if (last) RETURN_IF_ERROR(RemoveImage(id));
-  return last;
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
+  ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
+  const bool digested = name.find('@') != std::string::npos;
+  for (json& record : images.records()) {
+    std::vector<std::string> names = Strings(record, "names");
+    const size_t before = names.size();
+    std::erase_if(names, [&](const std::string& candidate) {
+      return candidate == name ||
+             (digested && Repository(candidate) == Repository(name) && HasDigest(record, name));
+    });
+    if (names.size() == before) continue;
+    if (!names.empty()) {
+      record["names"] = names;
+      RETURN_IF_ERROR(images.Save());
+      return false;
+    }
+    RETURN_IF_ERROR(DeleteImage(layers, images, String(record, "id")));
+    return true;
+  }
+  return absl::NotFoundError(fmt::format("no image is named {}", name));
 }
 
 absl::Status ImageStore::RemoveImage(const std::string& image_id) {
-  std::vector<std::string> doomed = {fmt::format("{}/overlay-images/{}", root_, image_id)};
-  {
-    ASSIGN_OR_RETURN(auto tx, db_->Begin());
-    ASSIGN_OR_RETURN(auto remove, tx->Prepare("DELETE FROM images WHERE id = ?"));
-    RETURN_IF_ERROR(remove.Bind(1, image_id).Run());
-    RETURN_IF_ERROR(DeleteUnusedLayers(*tx, doomed));
-    for (const std::string& dir : doomed) RETURN_IF_ERROR(RecordIntent(*tx, dir));
-    RETURN_IF_ERROR(tx->Commit());
-  }
-  // Files go after the commit: a crash in between leaves intents Reconcile carries out.
-  for (const std::string& dir : doomed) RemoveQuietly(dir);
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  RETURN_IF_ERROR(ClearIntents(*tx, doomed));
-  return tx->Commit();
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
+  ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
+  if (FindRecord(images.records(), image_id) == nullptr) return absl::OkStatus();
+  return DeleteImage(layers, images, image_id);
 }
 
-absl::StatusOr<std::set<std::string>> ImageStore::RecordedPaths(
-    state::Database::Transaction& tx) const {
-  std::set<std::string> paths;
-  ASSIGN_OR_RETURN(auto layers, tx.Prepare("SELECT chain_id FROM layers"));
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, layers.Step());
-    if (!more) break;
-    paths.insert(fs::path(LayerDir(layers.Text(0))).parent_path().string());
+absl::Status ImageStore::DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,
+                                     const std::string& id) {
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot containers, containers_->Read());
+  for (const json& container : *containers.records) {
+    if (String(container, "image") == id) {
+      return absl::FailedPreconditionError(fmt::format(
+          "image {} is in use by container {}", id, String(container, "id")));
+    }
   }
-  ASSIGN_OR_RETURN(auto images, tx.Prepare("SELECT id FROM images"));
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, images.Step());
-    if (!more) break;
-    paths.insert(fmt::format("{}/overlay-images/{}", root_, images.Text(0)));
+  const json* record = FindRecord(images.records(), id);
+  std::string layer_id = record != nullptr ? String(*record, "layer") : "";
+  Erase(images.records(), id);
+  RETURN_IF_ERROR(images.Save());
+  RETURN_IF_ERROR(RemovePath(ImageDir(id)));
+  // The image's layers, top down, while nothing else stands on them.
+  std::vector<std::string> doomed;
+  json& records = layers.records();
+  while (!layer_id.empty()) {
+    const bool used = std::any_of(images.records().begin(), images.records().end(),
+                                  [&](const json& image) { return String(image, "layer") == layer_id; }) ||
+                      std::any_of(records.begin(), records.end(), [&](const json& layer) {
+                        return String(layer, "parent") == layer_id &&
+                               std::find(doomed.begin(), doomed.end(), String(layer, "id")) ==
+                                   doomed.end();
+                      });
+    json* layer = FindRecord(records, layer_id);
+    if (used || layer == nullptr) break;
+    (*layer)["flags"] = {{"incomplete", true}};  // the intent, should a crash interrupt
+    doomed.push_back(layer_id);
+    layer_id = String(*layer, "parent");
   }
-  return paths;
+  if (doomed.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(layers.Save());
+  for (const std::string& layer : doomed) {
+    RETURN_IF_ERROR(RemoveLayerFiles(layer));
+    Erase(records, layer);
+  }
+  return layers.Save();
 }
 
 absl::Status ImageStore::Reconcile() {
-  ASSIGN_OR_RETURN(auto tx, db_->Begin());
-  ASSIGN_OR_RETURN(const std::set<std::string> recorded, RecordedPaths(*tx));
-  std::vector<std::string> intents;
-  ASSIGN_OR_RETURN(auto rows, tx->Prepare("SELECT path FROM intents"));
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool more, rows.Step());
-    if (!more) break;
-    intents.push_back(rows.Text(0));
+  {
+    ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
+    std::vector<std::string> incomplete;
+    for (const json& layer : layers.records()) {
+      if (Incomplete(layer)) incomplete.push_back(String(layer, "id"));
+    }
+    for (const std::string& id : incomplete) {
+      RETURN_IF_ERROR(RemoveLayerFiles(id));
+      Erase(layers.records(), id);
+    }
+    if (!incomplete.empty()) RETURN_IF_ERROR(layers.Save());
   }
-  // Only paths crio recorded before touching them, and that no committed record claims.
-  for (const std::string& path : intents) {
-    if (!recorded.contains(path)) RemoveQuietly(path);
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(root_ + "/" + kStagingDir, error)) {
+    RETURN_IF_ERROR(RemovePath(entry.path().string()));
   }
-  RETURN_IF_ERROR(ClearIntents(*tx, intents));
-  return tx->Commit();
+  return absl::OkStatus();
 }
 
 }  // namespace crio::storage

@@ -1,51 +1,73 @@
-// ImageStore: the images and layers crio keeps under its storage root.
+// ImageStore: the images and layers crio keeps, in containers/storage's on-disk format, so
+// podman, skopeo and buildah share them with crio (and crio runs what they stored):
 //
-//   ROOT/overlay/<chain-id hex>/diff         one unpacked layer, shared by every image using it
-//   ROOT/overlay-images/<image id>/          the image's config.json and manifest.json
-//   ROOT/images.db                           SQLite: layers, images, their names and layers
+//   ROOT/overlay/ID/…                      each layer's files (overlay_dirs.h)
+//   ROOT/overlay-layers/layers.json        the layer records, under layers.lock
+//   ROOT/overlay-layers/ID.tar-split.gz    what rebuilds the layer's tar (tar_split.h)
+//   ROOT/overlay-images/images.json        the image records, under images.lock
+//   ROOT/overlay-images/ID/KEY             the image's "big data": config, manifests
+//   ROOT/crio-staging/                     crio's own: layers being unpacked
 //
-// Images are keyed by their ID (the hex of their config digest) and carry names: repo tags
-// ("docker.io/library/busybox:latest") and repo digests ("docker.io/library/busybox@sha256:…").
-// A name belongs to one image; giving it to another takes it away from the first.
+// Layer IDs are those containers/image gives (LayerIds in image/digest.h), so a layer
+// crio pulls and one skopeo copies are the same layer, stored once. Images are keyed by ID
+// (the hex of their config digest) and carry names: repo tags
+// ("docker.io/library/busybox:latest") and, for images pulled by digest only, digested
+// names. A name belongs to one image; giving it to another takes it away from the first.
 //
-// Crash safety: every directory the store creates or deletes is first recorded as an intent
-// (the `intents` table); the intent is cleared in the transaction that commits the result.
-// A layer is unpacked into ROOT/overlay/<hex>.tmp-*, renamed into place, then recorded; an
-// image's files are written atomically before its row is committed. Reconcile() at start-up
-// removes what an unfinished intent left behind, and nothing else: the store never deletes
-// a path it did not record. Open() refuses a root that holds another tool's
-// containers/storage data (see foreign_store.h). Thread-safe: the database serializes
-// writes; file operations touch only paths owned by the call.
+// Crash safety, as containers/storage's: a layer is recorded with the "incomplete" flag
+// before its directories are made and the flag is cleared when they are; Reconcile (at
+// start-up, like the library on load) removes incomplete layers and crio's staging dirs.
+// An image's big data is written before its record. Reads come from memory, reloaded only
+// when another process wrote (the lock files say). Thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "state/database.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/overlay_dirs.h"
+#include "storage/record_file.h"
 
 namespace crio::storage {
 
+// containers/storage's compression codes for a layer's blob.
+enum class BlobCompression { kNone = 0, kGzip = 2, kZstd = 4 };
+
 struct LayerRecord {
-  std::string chain_id;  // "sha256:<hex>"
-  std::string diff_id;
-  std::string parent;  // chain id of the layer below, or empty
-  int64_t size = 0;    // unpacked content bytes
+  std::string id;      // 64 hex (LayerIds)
+  std::string parent;  // the layer below, or empty
+  std::string diff_digest;  // "sha256:…" of the uncompressed tar: the config's diff ID
+  int64_t diff_size = 0;    // bytes of the uncompressed tar
+  std::string compressed_digest;  // the blob's digest
+  int64_t compressed_size = 0;
+  BlobCompression compression = BlobCompression::kGzip;
+  std::set<uint32_t> uids;
+  std::set<uint32_t> gids;
+  std::string tar_split;  // gzip'd tar-split of the layer's tar
 };
 
 struct ImageRecord {
   std::string id;  // 64 hex, the config digest without "sha256:"
   std::vector<std::string> repo_tags;
   std::vector<std::string> repo_digests;
-  std::vector<std::string> layers;  // chain ids, bottom first
-  int64_t size = 0;                 // compressed layers + config, as pulled
+  std::vector<std::string> layers;  // layer IDs, bottom first
+  int64_t size = 0;  // as containers/storage counts it: the layers' tars and the big data
   std::string manifest_digest;
   std::string user;       // the config's User
   int64_t pulled_at = 0;  // unix seconds
+};
+
+// A manifest kept with an image: its own, or the index it was chosen from.
+struct StoredManifest {
+  std::string digest;  // "sha256:…"
+  std::string body;
 };
 
 class ImageStore {
@@ -54,54 +76,70 @@ class ImageStore {
   static absl::StatusOr<std::unique_ptr<ImageStore>> Open(const std::string& root);
 
   const std::string& root() const { return root_; }
-  // ROOT/overlay/<hex>/diff: where a layer's files live.
-  std::string LayerDir(const std::string& chain_id) const;
-  // A fresh, empty directory to unpack into; CommitLayer renames it into place, or
+  // ROOT/overlay/ID/diff: where a layer's files live.
+  std::string LayerDir(const std::string& id) const { return overlay_.DiffDir(id); }
+  const OverlayDirs& overlay() const { return overlay_; }
+
+  // A fresh, empty directory to unpack layer `id` into; CommitLayer moves it into place, or
   // DiscardLayerStaging removes it.
-  absl::StatusOr<std::string> NewLayerStaging(const std::string& chain_id) const;
+  absl::StatusOr<std::string> NewLayerStaging(const std::string& id) const;
   absl::Status DiscardLayerStaging(const std::string& staging) const;
 
-  absl::StatusOr<bool> HasLayer(const std::string& chain_id);
-  // Moves `staging` (from NewLayerStaging) to LayerDir and records the layer. A layer
-  // already present (another pull won) keeps the first copy; `staging` is removed.
+  // Whether layer `id` is stored complete.
+  absl::StatusOr<bool> HasLayer(const std::string& id);
+  // Moves `staging` (from NewLayerStaging) into place and records the layer. A layer already
+  // present (another pull, or another tool, won) keeps the first copy; `staging` is removed.
   absl::Status CommitLayer(const LayerRecord& layer, const std::string& staging);
 
-  // Records `image` (its layers must be committed), writing config and manifest files.
-  // Names it carries are taken away from other images.
+  // Records `image` (its layers must be stored) with its config and manifests (its own one,
+  // named by image.manifest_digest, and the index it came from, if any). Names it carries
+  // are taken away from other images.
   absl::Status PutImage(const ImageRecord& image, const std::string& config_json,
-                        const std::string& manifest_json);
+                        const std::vector<StoredManifest>& manifests);
 
   absl::StatusOr<std::vector<ImageRecord>> List();
   // By full ID, "sha256:<ID>", unique ID prefix (at least 3 hex), repo tag or repo digest.
   absl::StatusOr<std::optional<ImageRecord>> Find(const std::string& key);
-  absl::StatusOr<std::string> ReadConfig(const std::string& image_id) const;
-  absl::StatusOr<std::string> ReadManifest(const std::string& image_id) const;
+  absl::StatusOr<std::string> ReadConfig(const std::string& image_id);
+  absl::StatusOr<std::string> ReadManifest(const std::string& image_id);
 
-  // Removes a name; the image goes with its last tag. Returns whether the image went.
+  // Removes a name (a repo digest removes every name of its repository); the image goes
+  // with its last name. Returns whether the image went.
   absl::StatusOr<bool> RemoveName(const std::string& name);
-  // Removes the image and every layer no other image uses.
+  // Removes the image and every layer nothing else uses. FAILED_PRECONDITION while a
+  // container (crio's or another tool's) uses it.
   absl::Status RemoveImage(const std::string& image_id);
 
-  // Start-up: removes what unfinished intents left (staging dirs, layers and image dirs
-  // half created or half deleted by a crash); paths the store never recorded stay.
+  // Start-up: removes incomplete layers (what a crash of crio or of another tool left
+  // mid-write) and crio's staging dirs.
   absl::Status Reconcile();
 
  private:
-  ImageStore(std::string root, std::unique_ptr<state::Database> db)
-      : root_(std::move(root)), db_(std::move(db)) {}
-  absl::StatusOr<ImageRecord> Load(state::Database::Transaction& tx, const std::string& id);
-  absl::Status DeleteUnusedLayers(state::Database::Transaction& tx,
-                                  std::vector<std::string>& doomed_dirs);
-  // Intents: paths about to be created or removed, recorded before the change.
-  absl::Status RecordIntent(const std::string& path) const;
-  static absl::Status RecordIntent(state::Database::Transaction& tx, const std::string& path);
-  static absl::Status ClearIntents(state::Database::Transaction& tx,
-                                   const std::vector<std::string>& paths);
-  // The directories committed layers and images own.
-  absl::StatusOr<std::set<std::string>> RecordedPaths(state::Database::Transaction& tx) const;
+  struct Index;
+  ImageStore(std::string root, std::unique_ptr<RecordFile> layers,
+             std::unique_ptr<RecordFile> images, std::unique_ptr<RecordFile> containers);
+
+  // The images as of the record files now, rebuilt only when one of them changed.
+  absl::StatusOr<std::shared_ptr<const Index>> CurrentIndex();
+  std::string ImageDir(const std::string& id) const;
+  std::string TarSplitPath(const std::string& layer_id) const;
+  // Removes a layer's directories and tar-split (not its record).
+  absl::Status RemoveLayerFiles(const std::string& layer_id);
+  absl::StatusOr<std::string> ReadBigData(const std::string& image_id, const std::string& key);
+  // Removes image `id`'s record, big data, and the layers only it used.
+  absl::Status DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,
+                           const std::string& id);
 
   const std::string root_;
-  std::unique_ptr<state::Database> db_;
+  const OverlayDirs overlay_;
+  const std::unique_ptr<RecordFile> layers_;
+  const std::unique_ptr<RecordFile> images_;
+  const std::unique_ptr<RecordFile> containers_;
+
+  absl::Mutex index_mu_;
+  std::shared_ptr<const Index> index_ ABSL_GUARDED_BY(index_mu_);
+  // Config users by image ID: a config never changes, so it is read once.
+  std::map<std::string, std::string> users_ ABSL_GUARDED_BY(index_mu_);
 };
 
 }  // namespace crio::storage

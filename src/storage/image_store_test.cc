@@ -1,182 +1,250 @@
 #include "storage/image_store.h"
 
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "common/base64.h"
+#include "common/read_file.h"
 #include "common/sha256.h"
 #include "gtest/gtest.h"
-#include "state/database.h"
+#include "nlohmann/json.hpp"
 #include "testing/temp_dir.h"
 
 namespace crio::storage {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 std::string Id(std::string_view seed) { return Sha256Digest(seed).substr(7); }
+
+json ReadJson(const std::string& path) {
+  auto content = ReadFileToString(path);
+  return content.ok() ? json::parse(*content) : json();
+}
 
 class ImageStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = ImageStore::Open(dir_.Join("root"));
+    auto store = ImageStore::Open(root());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
 
+  std::string root() const { return dir_.Join("root"); }
+
   // Stages and commits a layer holding one file.
-  LayerRecord AddLayer(const std::string& seed) {
-    const LayerRecord layer{
-        .chain_id = Sha256Digest(seed), .diff_id = Sha256Digest(seed), .parent = "", .size = 5};
-    auto staging = store_->NewLayerStaging(layer.chain_id);
-    EXPECT_TRUE(staging.ok());
+  LayerRecord AddLayer(const std::string& seed, const std::string& parent = "") {
+    const LayerRecord layer{.id = Id(seed),
+                            .parent = parent,
+                            .diff_digest = Sha256Digest(seed),
+                            .diff_size = 2048,
+                            .compressed_digest = Sha256Digest("gz" + seed),
+                            .compressed_size = 100,
+                            .uids = {0, 33},
+                            .gids = {0},
+                            .tar_split = "split of " + seed};
+    auto staging = store_->NewLayerStaging(layer.id);
+    EXPECT_TRUE(staging.ok()) << staging.status();
     std::ofstream(*staging + "/file") << seed;
-    EXPECT_TRUE(store_->CommitLayer(layer, *staging).ok());
+    const absl::Status committed = store_->CommitLayer(layer, *staging);
+    EXPECT_TRUE(committed.ok()) << committed;
     return layer;
   }
 
   ImageRecord Image(const std::string& seed, std::vector<std::string> tags,
                     std::vector<std::string> layers) {
+    // The repo digest in the repository of the first tag, as a pull by tag gives.
+    const std::string repository = tags.empty() ? "quay.io/app" : tags[0].substr(0, tags[0].rfind(':'));
     return ImageRecord{.id = Id(seed),
                        .repo_tags = std::move(tags),
-                       .repo_digests = {"quay.io/app@" + Sha256Digest("m" + seed)},
+                       .repo_digests = {repository + "@" + Sha256Digest("m" + seed)},
                        .layers = std::move(layers),
-                       .size = 100,
-                       .manifest_digest = Sha256Digest("m" + seed),
-                       .user = "1000",
-                       .pulled_at = 1700000000};
+                       .manifest_digest = Sha256Digest("m" + seed)};
+  }
+
+  void Put(const ImageRecord& image) {
+    const absl::Status put = store_->PutImage(
+        image, R"({"config":{"User":"1000"}})", {{image.manifest_digest, "{\"m\":1}"}});
+    ASSERT_TRUE(put.ok()) << put;
   }
 
   testing::TempDir dir_;
   std::unique_ptr<ImageStore> store_;
 };
 
-TEST_F(ImageStoreTest, LayersAreCommittedOnceAndFoundByChainId) {
+TEST_F(ImageStoreTest, LayersTakeTheOverlayDriversLayout) {
+  const LayerRecord base = AddLayer("a");
+  const LayerRecord top = AddLayer("b", base.id);
+  EXPECT_TRUE(*store_->HasLayer(top.id));
+  EXPECT_TRUE(fs::exists(store_->LayerDir(top.id) + "/file"));
+  const std::string base_link = *ReadFileToString(root() + "/overlay/" + base.id + "/link");
+  ASSERT_EQ(base_link.size(), 26u);
+  EXPECT_EQ(fs::read_symlink(root() + "/overlay/l/" + base_link), "../" + base.id + "/diff");
+  EXPECT_TRUE(fs::is_directory(root() + "/overlay/" + base.id + "/empty"));
+  EXPECT_EQ(*ReadFileToString(root() + "/overlay/" + top.id + "/lower"), "l/" + base_link);
+  EXPECT_EQ(*ReadFileToString(root() + "/overlay-layers/" + top.id + ".tar-split.gz"),
+            "split of b");
+
+  const json layers = ReadJson(root() + "/overlay-layers/layers.json");
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[1]["id"], top.id);
+  EXPECT_EQ(layers[1]["parent"], base.id);
+  EXPECT_EQ(layers[1]["diff-digest"], top.diff_digest);
+  EXPECT_EQ(layers[1]["compressed-diff-digest"], top.compressed_digest);
+  EXPECT_EQ(layers[1]["compression"], 2);
+  EXPECT_EQ(layers[1]["uidset"], json::array({0, 33}));
+  EXPECT_FALSE(layers[1].contains("flags")) << "the incomplete flag is cleared";
+  EXPECT_EQ(fs::file_size(root() + "/overlay-layers/layers.lock"), 64u) << "touched";
+}
+
+TEST_F(ImageStoreTest, ALayerStoredTwiceKeepsTheFirstCopy) {
   const LayerRecord layer = AddLayer("a");
-  EXPECT_TRUE(*store_->HasLayer(layer.chain_id));
-  EXPECT_TRUE(fs::exists(store_->LayerDir(layer.chain_id) + "/file"));
-  // A second pull of the same layer keeps the first copy and drops its staging dir.
-  auto staging = store_->NewLayerStaging(layer.chain_id);
+  auto staging = store_->NewLayerStaging(layer.id);
+  ASSERT_TRUE(staging.ok());
   ASSERT_TRUE(store_->CommitLayer(layer, *staging).ok());
-  EXPECT_FALSE(fs::exists(fs::path(*staging).parent_path()));
-  EXPECT_FALSE(*store_->HasLayer(Sha256Digest("other")));
+  EXPECT_FALSE(fs::exists(*staging));
+  EXPECT_EQ(ReadJson(root() + "/overlay-layers/layers.json").size(), 1u);
 }
 
-TEST_F(ImageStoreTest, ImagesAreFoundByIdPrefixTagAndDigest) {
-  const LayerRecord a = AddLayer("a"), b = AddLayer("b");
-  const ImageRecord image = Image("one", {"quay.io/app:1"}, {a.chain_id, b.chain_id});
-  ASSERT_TRUE(store_->PutImage(image, R"({"config":{}})", "{}").ok());
-  for (const std::string& key : {image.id, "sha256:" + image.id, image.id.substr(0, 12),
-                                 std::string("quay.io/app:1"), image.repo_digests[0]}) {
-    auto found = store_->Find(key);
-    ASSERT_TRUE(found.ok()) << found.status();
-    ASSERT_TRUE(found->has_value()) << key;
-    EXPECT_EQ((*found)->id, image.id);
-    EXPECT_EQ((*found)->layers, image.layers);
-    EXPECT_EQ((*found)->repo_tags, image.repo_tags);
-    EXPECT_EQ((*found)->user, "1000");
-  }
-  EXPECT_FALSE(store_->Find("quay.io/app:2")->has_value());
-  EXPECT_FALSE(store_->Find("zz")->has_value());
-  EXPECT_EQ(*store_->ReadConfig(image.id), R"({"config":{}})");
+TEST_F(ImageStoreTest, ALayerNeedsItsParent) {
+  auto staging = store_->NewLayerStaging(Id("b"));
+  ASSERT_TRUE(staging.ok());
+  const absl::Status committed =
+      store_->CommitLayer({.id = Id("b"), .parent = Id("missing")}, *staging);
+  EXPECT_EQ(committed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fs::exists(root() + "/overlay/" + Id("b")));
 }
 
-TEST_F(ImageStoreTest, ATagMovesToTheNewerImage) {
-  const LayerRecord a = AddLayer("a");
-  ASSERT_TRUE(
-      store_->PutImage(Image("old", {"quay.io/app:latest"}, {a.chain_id}), "{}", "{}").ok());
-  ASSERT_TRUE(
-      store_->PutImage(Image("new", {"quay.io/app:latest"}, {a.chain_id}), "{}", "{}").ok());
-  EXPECT_EQ((*store_->Find("quay.io/app:latest"))->id, Id("new"));
-  auto old = store_->Find(Id("old"));
-  ASSERT_TRUE(old->has_value());
-  EXPECT_TRUE((*old)->repo_tags.empty());
-  EXPECT_EQ(store_->List()->size(), 2u);
+TEST_F(ImageStoreTest, ImagesAreRecordedAsContainersStorageRecordsThem) {
+  const LayerRecord layer = AddLayer("a");
+  ImageRecord image = Image("img", {"quay.io/app:1"}, {layer.id});
+  Put(image);
+  const json images = ReadJson(root() + "/overlay-images/images.json");
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0]["id"], image.id);
+  EXPECT_EQ(images[0]["digest"], image.manifest_digest);
+  EXPECT_EQ(images[0]["names"], json::array({"quay.io/app:1"}));
+  EXPECT_EQ(images[0]["layer"], layer.id);
+  const std::string dir = root() + "/overlay-images/" + image.id;
+  EXPECT_EQ(*ReadFileToString(dir + "/manifest"), "{\"m\":1}");
+  // Keys that are not plain lower case are stored under "=" and their base64.
+  EXPECT_TRUE(fs::exists(dir + "/=" + Base64Encode("sha256:" + image.id)));
+  EXPECT_EQ(images[0]["big-data-sizes"]["sha256:" + image.id], 26);
+  EXPECT_EQ(images[0]["big-data-digests"]["manifest"], Sha256Digest("{\"m\":1}"));
+
+  auto found = store_->Find("quay.io/app:1");
+  ASSERT_TRUE(found.ok() && *found);
+  EXPECT_EQ((*found)->id, image.id);
+  EXPECT_EQ((*found)->layers, std::vector<std::string>{layer.id});
+  EXPECT_EQ((*found)->user, "1000");
+  EXPECT_EQ((*found)->repo_digests,
+            std::vector<std::string>{"quay.io/app@" + image.manifest_digest});
+  // The digest as a name of its own is not stored: the tag's repository gives it.
+  EXPECT_EQ(images[0]["names"], json::array({"quay.io/app:1"}));
+  EXPECT_EQ((*found)->size, 2048 + 26 + 2 * 7) << "the tar, the config, the manifest twice";
+  EXPECT_TRUE(store_->Find("quay.io/app@" + image.manifest_digest)->has_value());
+  EXPECT_TRUE(store_->Find("sha256:" + image.id)->has_value());
+  EXPECT_TRUE(store_->Find(image.id.substr(0, 5))->has_value());
+  EXPECT_EQ(*store_->ReadConfig(image.id), R"({"config":{"User":"1000"}})");
 }
 
-TEST_F(ImageStoreTest, RemovingTheLastNameRemovesTheImageAndUnsharedLayers) {
-  const LayerRecord shared = AddLayer("shared"), own = AddLayer("own");
-  ASSERT_TRUE(
-      store_
-          ->PutImage(Image("x", {"quay.io/x:1", "quay.io/x:2"}, {shared.chain_id, own.chain_id}),
-                     "{}", "{}")
-          .ok());
-  ASSERT_TRUE(store_->PutImage(Image("y", {"quay.io/y:1"}, {shared.chain_id}), "{}", "{}").ok());
-
-  EXPECT_FALSE(*store_->RemoveName("quay.io/x:1"));  // x still has names
-  ASSERT_TRUE(store_->RemoveImage(Id("x")).ok());
-  EXPECT_FALSE(store_->Find(Id("x"))->has_value());
-  EXPECT_FALSE(fs::exists(store_->LayerDir(own.chain_id)));
-  EXPECT_TRUE(fs::exists(store_->LayerDir(shared.chain_id)));
-  EXPECT_FALSE(fs::exists(dir_.Join("root/overlay-images/" + Id("x"))));
-
-  // y has one tag (and a repo digest): removing the tag removes the image.
-  EXPECT_TRUE(*store_->RemoveName("quay.io/y:1"));
-  EXPECT_FALSE(fs::exists(store_->LayerDir(shared.chain_id)));
-  EXPECT_TRUE(store_->List()->empty());
-  EXPECT_EQ(store_->RemoveName("quay.io/none:1").status().code(), absl::StatusCode::kNotFound);
+TEST_F(ImageStoreTest, AnImagePulledByDigestOnlyKeepsItsDigestedName) {
+  const LayerRecord layer = AddLayer("a");
+  Put(Image("img", {}, {layer.id}));
+  const json images = ReadJson(root() + "/overlay-images/images.json");
+  EXPECT_EQ(images[0]["names"], json::array({"quay.io/app@" + Sha256Digest("mimg")}));
+  auto listed = store_->List();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].repo_tags.empty());
+  EXPECT_EQ((*listed)[0].repo_digests.size(), 1u);
 }
 
-TEST_F(ImageStoreTest, ImagesNeedCommittedLayers) {
-  EXPECT_FALSE(
-      store_->PutImage(Image("z", {"quay.io/z:1"}, {Sha256Digest("missing")}), "{}", "{}").ok());
-  EXPECT_FALSE(store_->Find("quay.io/z:1")->has_value());
+TEST_F(ImageStoreTest, ANameMovesToTheNewestImage) {
+  const LayerRecord layer = AddLayer("a");
+  Put(Image("old", {"quay.io/app:1", "quay.io/app:old"}, {layer.id}));
+  Put(Image("new", {"quay.io/app:1"}, {layer.id}));
+  EXPECT_EQ((*store_->Find("quay.io/app:1"))->id, Id("new"));
+  EXPECT_EQ((*store_->Find("quay.io/app:old"))->id, Id("old"));
 }
 
-TEST_F(ImageStoreTest, ReconcileUndoesUnfinishedIntentsOnly) {
+TEST_F(ImageStoreTest, TheLastNameTakesTheImageAndTheLayersOnlyItUsed) {
+  const LayerRecord shared = AddLayer("shared");
+  const LayerRecord own = AddLayer("own", shared.id);
+  Put(Image("a", {"quay.io/a:1", "quay.io/a:2"}, {shared.id, own.id}));
+  Put(Image("b", {"quay.io/b:1"}, {shared.id}));
+  EXPECT_FALSE(*store_->RemoveName("quay.io/a:1"));
+  EXPECT_TRUE(*store_->RemoveName("quay.io/a:2"));
+  EXPECT_FALSE(store_->Find(Id("a"))->has_value());
+  EXPECT_FALSE(fs::exists(root() + "/overlay-images/" + Id("a")));
+  EXPECT_FALSE(*store_->HasLayer(own.id));
+  EXPECT_FALSE(fs::exists(root() + "/overlay/" + own.id));
+  EXPECT_TRUE(*store_->HasLayer(shared.id)) << "image b still uses it";
+  EXPECT_EQ(store_->RemoveName("quay.io/a:2").status().code(), absl::StatusCode::kNotFound);
+  // The layers' short links go with them.
+  size_t links = 0;
+  for (const auto& link : fs::directory_iterator(root() + "/overlay/l")) links += !link.path().empty();
+  EXPECT_EQ(links, 1u);
+}
+
+TEST_F(ImageStoreTest, AnImageAContainerUsesStays) {
+  const LayerRecord layer = AddLayer("a");
+  const ImageRecord image = Image("a", {"quay.io/a:1"}, {layer.id});
+  Put(image);
+  std::ofstream(root() + "/overlay-containers/containers.json")
+      << json::array({{{"id", Id("podman-ctr")}, {"image", image.id}}}).dump();
+  const absl::Status removed = store_->RemoveImage(image.id);
+  EXPECT_EQ(removed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(removed.message().find(Id("podman-ctr")), std::string::npos);
+  EXPECT_TRUE(store_->Find(image.id)->has_value());
+  EXPECT_TRUE(*store_->HasLayer(layer.id));
+}
+
+TEST_F(ImageStoreTest, AnotherWritersChangesAreSeen) {
+  const LayerRecord layer = AddLayer("a");
+  ASSERT_TRUE(store_->List()->empty());
+  auto other = ImageStore::Open(root());  // as podman would, through the same files
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->PutImage(Image("x", {"quay.io/x:1"}, {layer.id}), "{}",
+                                 {{Sha256Digest("mx"), "{}"}})
+                  .ok());
+  EXPECT_EQ(store_->List()->size(), 1u);
+}
+
+TEST_F(ImageStoreTest, FieldsAndRecordsOfOtherToolsAreKept) {
+  const LayerRecord layer = AddLayer("a");
+  json layers = ReadJson(root() + "/overlay-layers/layers.json");
+  layers[0]["podman-only"] = {{"x", 1}};
+  layers.push_back({{"id", Id("theirs")}, {"diff-digest", "sha256:0"}});
+  std::ofstream(root() + "/overlay-layers/layers.json") << layers.dump();
+  // Whoever wrote it touched the lock file.
+  std::ofstream(root() + "/overlay-layers/layers.lock") << std::string(64, 'p');
+  AddLayer("b");
+  layers = ReadJson(root() + "/overlay-layers/layers.json");
+  ASSERT_EQ(layers.size(), 3u);
+  EXPECT_EQ(layers[0]["podman-only"]["x"], 1);
+  EXPECT_EQ(layers[1]["id"], Id("theirs"));
+}
+
+TEST_F(ImageStoreTest, ReconcileRemovesIncompleteLayersAndStagingOnly) {
   const LayerRecord kept = AddLayer("kept");
-  ASSERT_TRUE(store_->PutImage(Image("p", {"quay.io/p:1"}, {kept.chain_id}), "{}", "{}").ok());
-  auto staging = store_->NewLayerStaging(Sha256Digest("interrupted"));
-  ASSERT_TRUE(staging.ok());
-  // A removal that crashed after its commit: the intent is recorded, the files are still there.
-  const std::string half_removed = dir_.Join("root/overlay-images/" + Id("removed"));
-  fs::create_directories(half_removed);
-  // Files crio never recorded (another tool's, or an operator's) are never touched.
-  const std::string unrecorded = dir_.Join("root/overlay/" + Id("unrecorded") + "/diff");
-  fs::create_directories(unrecorded);
-  store_.reset();
-  {
-    auto db = state::Database::Open(dir_.Join("root/images.db"));
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("INSERT INTO intents VALUES ('" + half_removed + "')").ok());
-    ASSERT_TRUE((*db)->Exec("INSERT INTO intents VALUES ('" +
-                            dir_.Join("root/overlay/" + kept.chain_id.substr(7)) + "')")
-                    .ok());
-  }
-  auto reopened = ImageStore::Open(dir_.Join("root"));
-  ASSERT_TRUE(reopened.ok()) << reopened.status();
-  ASSERT_TRUE((*reopened)->Reconcile().ok());
-  EXPECT_FALSE(fs::exists(fs::path(*staging).parent_path()));
-  EXPECT_FALSE(fs::exists(half_removed));
-  EXPECT_TRUE(fs::exists(unrecorded));
-  EXPECT_TRUE(fs::exists((*reopened)->LayerDir(kept.chain_id)));  // its intent was finished
-  EXPECT_TRUE((*reopened)->Find("quay.io/p:1")->has_value());
-}
+  const LayerRecord dead = AddLayer("dead");
+  json layers = ReadJson(root() + "/overlay-layers/layers.json");
+  layers[1]["flags"] = {{"incomplete", true}};
+  std::ofstream(root() + "/overlay-layers/layers.json") << layers.dump();
+  std::ofstream(root() + "/overlay-layers/layers.lock") << std::string(64, 'k');
+  ASSERT_TRUE(store_->NewLayerStaging(Id("c")).ok());
 
-TEST_F(ImageStoreTest, ADiscardedStagingDirLeavesNothing) {
-  auto staging = store_->NewLayerStaging(Sha256Digest("failed"));
-  ASSERT_TRUE(staging.ok());
-  std::ofstream(*staging + "/partial") << "x";
-  ASSERT_TRUE(store_->DiscardLayerStaging(*staging).ok());
-  EXPECT_FALSE(fs::exists(fs::path(*staging).parent_path()));
-}
-
-TEST_F(ImageStoreTest, StateIsRootsAlone) {
-  struct stat info {};
-  ASSERT_EQ(::stat(dir_.Join("root").c_str(), &info), 0);
-  EXPECT_EQ(info.st_mode & 0777, 0700u);
-  ASSERT_EQ(::stat(dir_.Join("root/images.db").c_str(), &info), 0);
-  EXPECT_EQ(info.st_mode & 0777, 0600u);
-}
-
-TEST_F(ImageStoreTest, SurvivesReopening) {
-  const LayerRecord a = AddLayer("a");
-  ASSERT_TRUE(store_->PutImage(Image("p", {"quay.io/p:1"}, {a.chain_id}), "{}", "{}").ok());
-  store_.reset();
-  auto reopened = ImageStore::Open(dir_.Join("root"));
-  ASSERT_TRUE(reopened.ok());
-  EXPECT_TRUE((*reopened)->Find("quay.io/p:1")->has_value());
+  ASSERT_TRUE(store_->Reconcile().ok());
+  EXPECT_TRUE(*store_->HasLayer(kept.id));
+  EXPECT_FALSE(*store_->HasLayer(dead.id));
+  EXPECT_FALSE(fs::exists(root() + "/overlay/" + dead.id));
+  EXPECT_FALSE(fs::exists(root() + "/overlay-layers/" + dead.id + ".tar-split.gz"));
+  EXPECT_TRUE(fs::is_empty(root() + "/crio-staging"));
+  EXPECT_EQ(ReadJson(root() + "/overlay-layers/layers.json").size(), 1u);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "common/errno_status.h"
 #include "common/sha256.h"
+#include "storage/tar_split.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "fmt/format.h"
@@ -299,6 +300,7 @@ struct DecompressedSource {
   archive* raw;
   int root;
   const UnpackLimits& limits;
+  TarSplitRecorder* tar_split;  // may be null
   Sha256 hash = {};
   int64_t bytes = 0;        // decompressed so far
   int64_t nonzero_end = 0;  // offset just past the last non-zero byte so far
@@ -352,6 +354,7 @@ la_ssize_t ReadDecompressed(archive*, void* user, const void** data) {
   }
   const std::string_view chunk(source->buffer, static_cast<size_t>(n));
   source->hash.Update(chunk);
+  if (source->tar_split != nullptr) source->tar_split->Feed(chunk);
   if (const size_t last = chunk.find_last_not_of('\0'); last != std::string_view::npos) {
     source->nonzero_end = source->bytes + static_cast<int64_t>(last) + 1;
   }
@@ -439,7 +442,8 @@ absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compres
 
 absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression compression,
                                             const std::string& target_dir,
-                                            const UnpackLimits& limits) {
+                                            const UnpackLimits& limits,
+                                            TarSplitRecorder* tar_split) {
   sys::UniqueFd root(::open(target_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return ErrnoToStatus(errno, fmt::format("open {}", target_dir));
 
@@ -457,7 +461,8 @@ absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression
   }
   RETURN_IF_ERROR(CheckDecompressor(raw.get(), compression));
 
-  DecompressedSource source{.raw = raw.get(), .root = root.get(), .limits = limits};
+  DecompressedSource source{
+      .raw = raw.get(), .root = root.get(), .limits = limits, .tar_split = tar_split};
   // The first error is the one to report: the download's, then a bound's, then the tar's.
   const auto first_error = [&](absl::Status fallback) {
     if (!compressed.error.ok()) return compressed.error;
@@ -482,6 +487,7 @@ absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression
   }
   if (absl::Status rest = ReadToEnd(tar.get(), source); !rest.ok()) return first_error(rest);
   stats.diff_id = source.hash.Finish();
+  stats.tar_bytes = source.bytes;
   return stats;
 }
 

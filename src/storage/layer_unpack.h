@@ -29,6 +29,8 @@
 
 namespace crio::storage {
 
+class TarSplitRecorder;
+
 // How a layer blob is compressed (its media type says).
 enum class Compression { kNone, kGzip, kZstd };
 
@@ -65,7 +67,8 @@ struct UnpackLimits {
 
 struct UnpackStats {
   int64_t entries = 0;
-  int64_t bytes = 0;    // content bytes written
+  int64_t bytes = 0;      // content bytes written
+  int64_t tar_bytes = 0;  // bytes of the uncompressed tar stream
   std::string diff_id;  // sha256 of the uncompressed tar stream, "sha256:<hex>"
 };
 
@@ -77,10 +80,11 @@ using LayerReader = std::function<absl::StatusOr<size_t>(char* buffer, size_t si
 // (which must exist and be empty), as the bytes arrive: a layer being downloaded is unpacked
 // while it downloads. INVALID_ARGUMENT for hostile or malformed input (including data not
 // compressed as declared, or non-zero data after the tar's end); RESOURCE_EXHAUSTED when a
-// bound or the free space runs out.
+// bound or the free space runs out. `tar_split`, when given, is fed the uncompressed stream.
 absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression compression,
                                             const std::string& target_dir,
-                                            const UnpackLimits& limits = {});
+                                            const UnpackLimits& limits = {},
+                                            TarSplitRecorder* tar_split = nullptr);
 
 // The same from the layer file `archive_path`.
 absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compression compression,

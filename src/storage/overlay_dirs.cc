@@ -1,0 +1,159 @@
+#include "storage/overlay_dirs.h"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_split.h"
+#include "common/atomic_file.h"
+#include "common/errno_status.h"
+#include "common/read_file.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "fmt/format.h"
+#include "sys/unix_socket.h"
+
+namespace crio::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kShortNameLength = 26;
+// Linux passes mount options in one page.
+constexpr size_t kMaxMountOptions = 4095;
+
+absl::Status MakeDir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return ErrnoToStatus(errno, fmt::format("create {}", path));
+  }
+  return absl::OkStatus();
+}
+
+bool IsShortName(std::string_view name) {
+  return name.size() == kShortNameLength &&
+         name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string NewShortLinkName() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  unsigned char random[kShortNameLength];
+  size_t filled = 0;
+  while (filled < sizeof(random)) {
+    const ssize_t n = ::getrandom(random + filled, sizeof(random) - filled, 0);
+    if (n > 0) filled += static_cast<size_t>(n);
+  }
+  std::string name;
+  for (unsigned char byte : random) name.push_back(kAlphabet[byte % 32]);
+  return name;
+}
+
+absl::StatusOr<std::string> OverlayDirs::ReadLink(const std::string& id) const {
+  ASSIGN_OR_RETURN(std::string name, ReadFileToString(LayerDir(id) + "/link", 64));
+  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  if (!IsShortName(name)) {
+    return absl::DataLossError(fmt::format("layer {} has a malformed link file", id));
+  }
+  return name;
+}
+
+absl::StatusOr<std::string> OverlayDirs::LowerFor(const std::string& parent) const {
+  if (parent.empty()) return std::string();
+  ASSIGN_OR_RETURN(const std::string link, ReadLink(parent));
+  auto lower = ReadFileToString(LayerDir(parent) + "/lower", 1 << 16);
+  if (absl::IsNotFound(lower.status())) return "l/" + link;
+  RETURN_IF_ERROR(lower.status());
+  return lower->empty() ? "l/" + link : "l/" + link + ":" + *lower;
+}
+
+absl::Status OverlayDirs::Create(const std::string& id, const std::string& parent,
+                                 const std::string& staged_diff) const {
+  RETURN_IF_ERROR(MakeDir(Home(), 0700));
+  RETURN_IF_ERROR(MakeDir(Home() + "/l", 0700));
+  // A layer dir already there is another layer's (or what a crash left, which the layer
+  // records' start-up repair removes): never undo into it.
+  if (::mkdir(LayerDir(id).c_str(), 0700) != 0) {
+    return ErrnoToStatus(errno, fmt::format("create {}", LayerDir(id)));
+  }
+  if (absl::Status created = CreateDirs(id, parent, staged_diff); !created.ok()) {
+    if (absl::Status removed = Remove(id); !removed.ok()) {
+      return absl::Status(created.code(), fmt::format("{} (and undoing it: {})", AsStd(created.message()),
+                                                      AsStd(removed.message())));
+    }
+    return created;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OverlayDirs::CreateDirs(const std::string& id, const std::string& parent,
+                                     const std::string& staged_diff) const {
+  ASSIGN_OR_RETURN(const std::string lower, LowerFor(parent));
+  const std::string dir = LayerDir(id);
+  const std::string link = NewShortLinkName();
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/link", link, 0644));
+  const std::string link_path = Home() + "/l/" + link;
+  if (::symlink(("../" + id + "/diff").c_str(), link_path.c_str()) != 0) {
+    return ErrnoToStatus(errno, fmt::format("link {}", link_path));
+  }
+  if (lower.empty()) {
+    RETURN_IF_ERROR(MakeDir(dir + "/empty", 0700));
+  } else {
+    RETURN_IF_ERROR(WriteFileAtomically(dir + "/lower", lower, 0644));
+  }
+  RETURN_IF_ERROR(MakeDir(dir + "/work", 0700));
+  RETURN_IF_ERROR(MakeDir(dir + "/merged", 0700));
+  if (staged_diff.empty()) return MakeDir(DiffDir(id), 0755);
+  if (::rename(staged_diff.c_str(), DiffDir(id).c_str()) != 0) {
+    return ErrnoToStatus(errno, fmt::format("move {} to {}", staged_diff, DiffDir(id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OverlayDirs::Remove(const std::string& id) const {
+  if (auto link = ReadLink(id); link.ok()) {
+    const std::string link_path = Home() + "/l/" + *link;
+    if (::unlink(link_path.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoToStatus(errno, fmt::format("remove {}", link_path));
+    }
+  }
+  std::error_code error;
+  fs::remove_all(LayerDir(id), error);
+  if (error) return ErrnoToStatus(error.value(), fmt::format("remove {}", LayerDir(id)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> OverlayDirs::LowerDirsOver(const std::string& top) const {
+  ASSIGN_OR_RETURN(const std::string lower, LowerFor(top));
+  std::string lowerdir;
+  for (absl::string_view entry : absl::StrSplit(lower, ':', absl::SkipEmpty())) {
+    lowerdir += fmt::format("{}{}/{}", lowerdir.empty() ? "" : ":", Home(), std::string(entry));
+  }
+  return lowerdir;
+}
+
+absl::StatusOr<std::string> OverlayDirs::MountOptions(const std::string& id) const {
+  auto lower = ReadFileToString(LayerDir(id) + "/lower", 1 << 16);
+  std::string lowerdir;
+  if (lower.ok()) {
+    for (absl::string_view entry : absl::StrSplit(*lower, ':', absl::SkipEmpty())) {
+      lowerdir += fmt::format("{}{}/{}", lowerdir.empty() ? "" : ":", Home(), std::string(entry));
+    }
+  } else if (absl::IsNotFound(lower.status())) {
+    lowerdir = LayerDir(id) + "/empty";
+  } else {
+    return lower.status();
+  }
+  std::string options = fmt::format("lowerdir={},upperdir={},workdir={}/work", lowerdir,
+                                    DiffDir(id), LayerDir(id));
+  if (options.size() > kMaxMountOptions) {
+    return absl::ResourceExhaustedError(
+        fmt::format("layer {} has too many layers below it to mount", id));
+  }
+  return options;
+}
+
+}  // namespace crio::storage

@@ -1,0 +1,62 @@
+// OverlayDirs: the overlay driver's directories under the storage root, laid out as
+// containers/storage lays them out, so podman, skopeo and buildah use crio's layers and
+// crio uses theirs:
+//
+//   ROOT/overlay/ID/diff     the layer's files (for a container's layer: its writable upper)
+//   ROOT/overlay/ID/link     the layer's short name: 26 characters of [A-Z2-7]
+//   ROOT/overlay/l/SHORT     -> ../ID/diff, so mount options name each layer in 28 bytes
+//   ROOT/overlay/ID/lower    the layers below, nearest first: "l/SHORT1:l/SHORT2" (absent
+//                            for a base layer, which has an empty ROOT/overlay/ID/empty)
+//   ROOT/overlay/ID/work     overlayfs's work dir, and ROOT/overlay/ID/merged its mount point
+//
+// Thread-safe: every path belongs to one layer ID; callers keep two calls for one ID apart
+// (the layer records' lock does).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace crio::storage {
+
+class OverlayDirs {
+ public:
+  // `root`: the storage root (graphroot).
+  explicit OverlayDirs(std::string root) : root_(std::move(root)) {}
+
+  std::string Home() const { return root_ + "/overlay"; }
+  std::string LayerDir(const std::string& id) const { return Home() + "/" + id; }
+  std::string DiffDir(const std::string& id) const { return LayerDir(id) + "/diff"; }
+  std::string MergedDir(const std::string& id) const { return LayerDir(id) + "/merged"; }
+
+  // Creates layer `id` on top of `parent` (empty for a base layer). Its files are
+  // `staged_diff`, renamed into place; an empty diff dir when `staged_diff` is empty.
+  // On error what was made is removed again.
+  absl::Status Create(const std::string& id, const std::string& parent,
+                      const std::string& staged_diff) const;
+  // Removes the layer's directories and short link; OK when they are gone.
+  absl::Status Remove(const std::string& id) const;
+
+  // Overlay mount options for layer `id`, whose diff becomes the writable upper over its
+  // lower layers (named by short link, about 64 bytes a layer). RESOURCE_EXHAUSTED when
+  // they do not fit the kernel's page.
+  absl::StatusOr<std::string> MountOptions(const std::string& id) const;
+  // The lowerdir= value for mounting over layer `top` and the layers below it: absolute
+  // paths through the short links, `top` first.
+  absl::StatusOr<std::string> LowerDirsOver(const std::string& top) const;
+
+ private:
+  absl::StatusOr<std::string> ReadLink(const std::string& id) const;
+  // The `lower` of a layer on top of `parent`: the parent's link, then the parent's lower.
+  absl::StatusOr<std::string> LowerFor(const std::string& parent) const;
+  absl::Status CreateDirs(const std::string& id, const std::string& parent,
+                          const std::string& staged_diff) const;
+
+  const std::string root_;
+};
+
+// A new random short link name.
+std::string NewShortLinkName();
+
+}  // namespace crio::storage

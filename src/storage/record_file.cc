@@ -1,0 +1,83 @@
+#include "storage/record_file.h"
+
+#include "common/atomic_file.h"
+#include "common/read_file.h"
+#include "common/status_macros.h"
+#include "fmt/format.h"
+
+namespace crio::storage {
+namespace {
+
+// Record files grow with the store: a layer's record is about 500 bytes.
+constexpr uint64_t kMaxRecordFileBytes = uint64_t{256} << 20;
+
+absl::StatusOr<nlohmann::json> Load(const std::string& path) {
+  auto content = ReadFileToString(path, kMaxRecordFileBytes);
+  if (absl::IsNotFound(content.status())) return nlohmann::json::array();
+  RETURN_IF_ERROR(content.status());
+  if (content->empty()) return nlohmann::json::array();
+  nlohmann::json records = nlohmann::json::parse(*content, nullptr, /*allow_exceptions=*/false);
+  if (!records.is_array()) {
+    return absl::DataLossError(fmt::format("{} is not a JSON array of records", path));
+  }
+  for (const nlohmann::json& record : records) {
+    if (!record.is_object() || !record.contains("id") || !record["id"].is_string()) {
+      return absl::DataLossError(fmt::format("{} holds a record without an id", path));
+    }
+  }
+  return records;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RecordFile>> RecordFile::Open(std::string json_path,
+                                                             const std::string& lock_path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock, LockFile::Open(lock_path));
+  return std::unique_ptr<RecordFile>(new RecordFile(std::move(json_path), std::move(lock)));
+}
+
+absl::Status RecordFile::Refresh(LockFile::Held& held) {
+  ASSIGN_OR_RETURN(const bool modified, held.Modified());
+  if (!modified && records_ != nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(nlohmann::json records, Load(json_path_));
+  records_ = std::make_shared<const nlohmann::json>(std::move(records));
+  ++generation_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecordFile::Snapshot> RecordFile::Read() {
+  ASSIGN_OR_RETURN(LockFile::Held held, lock_->Lock(/*write=*/false));
+  RETURN_IF_ERROR(Refresh(held));
+  return Snapshot{.records = records_, .generation = generation_};
+}
+
+absl::StatusOr<RecordFile::Writing> RecordFile::Write() {
+  ASSIGN_OR_RETURN(LockFile::Held held, lock_->Lock(/*write=*/true));
+  RETURN_IF_ERROR(Refresh(held));
+  nlohmann::json copy = *records_;
+  return Writing(*this, std::move(held), std::move(copy));
+}
+
+absl::Status RecordFile::Writing::Save() {
+  RETURN_IF_ERROR(WriteFileAtomically(file_.json_path_, records_.dump(), 0600));
+  RETURN_IF_ERROR(held_.Touch());
+  file_.records_ = std::make_shared<const nlohmann::json>(records_);
+  ++file_.generation_;
+  return absl::OkStatus();
+}
+
+nlohmann::json* FindRecord(nlohmann::json& records, const std::string& id) {
+  for (nlohmann::json& record : records) {
+    if (record.value("id", std::string()) == id) return &record;
+  }
+  return nullptr;
+}
+
+const nlohmann::json* FindRecord(const nlohmann::json& records, const std::string& id) {
+  for (const nlohmann::json& record : records) {
+    if (record.value("id", std::string()) == id) return &record;
+  }
+  return nullptr;
+}
+
+}  // namespace crio::storage

@@ -1,0 +1,68 @@
+// TarSplitRecorder: records the parts of a layer's tar stream that unpacking throws away, in
+// containers/storage's tar-split form, so the exact tar (and so its diff ID) can be rebuilt
+// later from the unpacked files: `podman save`, `podman push` and `skopeo copy
+// containers-storage:…` read it from overlay-layers/<layer id>.tar-split.gz.
+//
+// The file is gzip'd JSON lines, one entry each, numbered by "position" from 0:
+//   {"type":2,"payload":"<base64 raw bytes>","position":N}       a segment: header blocks
+//                                    (with PAX/GNU long-name records), padding, the archive's end
+//   {"type":1,"name":"./etc/hello","size":6,"payload":"<base64 of the 8-byte CRC-64/ISO of
+//    the content>","position":N}                                  one entry's content, whose bytes
+//                                    are read back from the unpacked file of that name
+// An entry without content (a directory, a link, an empty file) has "payload":null and no
+// "size". Concatenating each segment's bytes and each file entry's content, in order,
+// reproduces the tar stream byte for byte.
+//
+// Headers are read as Go's archive/tar reads them, and the stream is cut where Go's tar-split
+// cuts it: each entry's segment holds everything since the previous entry's content (its
+// padding, PAX and GNU long-name headers with their data, the entry's own header); a PAX global
+// header is an entry of its own; what follows the end-of-archive marker is kept in segments of
+// at most 1 MiB, and the file ends with an empty segment.
+//
+// While it parses the headers it also collects the uids and gids the layer's entries own
+// (containers/storage's "uidset"/"gidset", which leave whiteouts out).
+//
+// Feed it every decompressed byte in order; content is checksummed as it passes, never kept,
+// so memory stays bounded whatever the layer's size (save the compressed output). It never
+// fails on what it does not understand (the unpacker is the judge of a tar's validity): past a
+// header it cannot parse (or a sparse file's), the rest of the stream is kept as raw segments.
+// Only a stream that ends inside an entry's content cannot be recorded. Not thread-safe; one
+// per layer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace crio::storage {
+
+class TarSplitRecorder {
+ public:
+  TarSplitRecorder();
+  ~TarSplitRecorder();
+  TarSplitRecorder(const TarSplitRecorder&) = delete;
+  TarSplitRecorder& operator=(const TarSplitRecorder&) = delete;
+
+  // The next decompressed bytes of the tar stream.
+  void Feed(std::string_view bytes);
+  // Ends the stream; returns the gzip'd JSON lines. INVALID_ARGUMENT when the stream ended
+  // inside an entry's content. The recorder is spent afterwards (Feed does nothing).
+  absl::StatusOr<std::string> Finish();
+
+  const std::set<uint32_t>& uids() const;
+  const std::set<uint32_t>& gids() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Rebuilds the tar stream from `tar_split` (the gzip'd JSON lines Finish returned) and the
+// files under `diff_dir`, checking each file's CRC-64; for tests and for `crio check`.
+absl::StatusOr<std::string> RebuildTar(std::string_view tar_split, const std::string& diff_dir);
+
+}  // namespace crio::storage
