@@ -35,8 +35,8 @@ struct RuntimeHandler {
 
 // [crio]
 struct RootConfig {
-  std::string root = "/var/lib/crio/storage";
-  std::string runroot = "/run/crio/storage";
+  std::string root = "/var/lib/containers/storage";
+  std::string runroot = "/run/containers/storage";
   std::string imagestore;
   std::string storage_driver = "overlay";
   std::vector<std::string> storage_option;

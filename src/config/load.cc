@@ -272,6 +272,12 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
 absl::StatusOr<Loaded> Load(const Sources& sources, const FlagSet* flags) {
   Loaded loaded;
   std::error_code error;
+  if (!sources.storage_conf.empty() && fs::exists(sources.storage_conf, error)) {
+    auto text = ReadFileToString(sources.storage_conf);
+    if (!text.ok()) return text.status();
+    RETURN_IF_ERROR(
+        ApplyStorageConf(*text, sources.storage_conf, loaded.config, loaded.warnings));
+  }
   if (fs::exists(sources.config_file, error)) {
     if (auto applied = ApplyFile(sources.config_file, loaded.config, loaded.warnings);
         !applied.ok()) {

@@ -1,4 +1,5 @@
-// Loading crio's configuration: defaults, then the main file, then the drop-in directory's
+// Loading crio's configuration: defaults, then containers/storage's storage.conf for the
+// storage keys (storage_conf.h), then the main file, then the drop-in directory's
 // *.conf files in lexical order, then command-line flags; each later source overrides only
 // the keys it sets. Unknown keys and tables become warnings; an invalid value is an error
 // naming the file (or flag), the table and key, and the allowed values. Loading reads files
@@ -10,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "config/storage_conf.h"
 
 namespace crio::config {
 
@@ -20,6 +22,8 @@ struct Sources {
   std::string config_dir = "/etc/crio/crio.conf.d";
   // Set when the operator named config_file: then it must exist.
   bool config_file_required = false;
+  // containers/storage's configuration; empty: none.
+  std::string storage_conf = StorageConfPath();
 };
 
 struct Loaded {

@@ -65,7 +65,7 @@ TEST(RenderTest, JsonMirrorsTheTables) {
   const nlohmann::json json = ToJson(Config{});
   EXPECT_EQ(json["crio"]["api"]["listen"], "/var/run/crio/crio.sock");
   EXPECT_EQ(json["crio"]["runtime"]["runtimes"]["runc"]["runtime_root"], "/run/runc");
-  EXPECT_EQ(json["crio"]["root"], "/var/lib/crio/storage");
+  EXPECT_EQ(json["crio"]["root"], "/var/lib/containers/storage");
   EXPECT_EQ(json["crio"]["metrics"]["metrics_port"], 9090);
 }
 

@@ -100,6 +100,18 @@ TEST_F(ImageStoreTest, LayersTakeTheOverlayDriversLayout) {
   EXPECT_EQ(fs::file_size(root() + "/overlay-layers/layers.lock"), 64u) << "touched";
 }
 
+TEST_F(ImageStoreTest, StateIsRootsAlone) {
+  const LayerRecord layer = AddLayer("a");
+  Put(Image("img", {"quay.io/app:1"}, {layer.id}));
+  auto mode = [](const std::string& path) { return fs::status(path).permissions() & fs::perms::all; };
+  EXPECT_EQ(mode(root()), fs::perms::owner_all);
+  EXPECT_EQ(mode(root() + "/overlay-layers/layers.json"), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(mode(root() + "/overlay-images/images.json"), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(mode(root() + "/overlay-images/" + Id("img")), fs::perms::owner_all);
+  EXPECT_EQ(mode(root() + "/overlay-images/" + Id("img") + "/manifest"),
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST_F(ImageStoreTest, ALayerStoredTwiceKeepsTheFirstCopy) {
   const LayerRecord layer = AddLayer("a");
   auto staging = store_->NewLayerStaging(layer.id);

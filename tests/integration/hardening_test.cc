@@ -251,29 +251,6 @@ class StorageRootTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(StorageRootTest, ARootHoldingContainersStorageIsRefusedAndKept) {
-  LocalRegistry registry;
-  ASSERT_TRUE(registry.running());
-  registry.Push("test/busybox", "latest", {BusyboxLayer()});
-  const std::string root = dir_.Join("storage"), runroot = dir_.Join("storage-run");
-  // containers/storage's overlay driver bind-mounts ROOT/overlay onto itself.
-  absl::Cleanup unmount = [&] { ::umount2((root + "/overlay").c_str(), MNT_DETACH); };
-  const RunResult copied = RunCommand(
-      {"skopeo", "copy", "--src-tls-verify=false",
-       "docker://" + registry.host() + "/test/busybox:latest",
-       "containers-storage:[overlay@" + root + "+" + runroot + "]test/busybox:latest"},
-      std::chrono::seconds(60));
-  ASSERT_EQ(copied.exit_code, 0) << copied.err;
-  const auto before = Listing(root);
-
-  CrioDaemon crio("[crio]\nroot = \"" + root + "\"\n");
-  EXPECT_FALSE(crio.Start());
-  EXPECT_NE(crio.Log().find("holds containers/storage data that crio did not create"),
-            std::string::npos)
-      << crio.Log();
-  EXPECT_EQ(Listing(root), before);  // podman's and skopeo's images are all still there
-}
-
 TEST_F(StorageRootTest, StateIsReadableByRootOnlyEvenInAPreCreatedOpenRoot) {
   CrioDaemon crio;
   const std::string root = crio.dir().Join("lib");

@@ -1,0 +1,132 @@
+// crio shares containers/storage with podman and skopeo (Debian's podman 4.3.1 and skopeo
+// 1.9.3, which use the containers/storage library): what one stores, the others see and use,
+// as an operator who preloads images with skopeo or inspects crio's images with podman
+// expects.
+#include <sys/mount.h>
+
+#include <filesystem>
+
+#include "nlohmann/json.hpp"
+#include "testing/tar_builder.h"
+#include "tests/integration/container_fixture.h"
+
+namespace crio::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class StoragePeersTest : public ContainerTest {
+ protected:
+  std::string Root() const { return crio_->dir().Join("lib"); }
+  std::string RunRoot() const { return crio_->dir().Join("run/storage"); }
+  // containers-storage:[overlay@ROOT+RUNROOT]NAME, skopeo's name for an image in crio's store.
+  std::string InStore(const std::string& name) const {
+    return "containers-storage:[overlay@" + Root() + "+" + RunRoot() + "]" + name;
+  }
+
+  RunResult Skopeo(std::vector<std::string> args) const {
+    args.insert(args.begin(), "skopeo");
+    return RunCommand(args, std::chrono::seconds(120));
+  }
+
+  RunResult Podman(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"podman", "--root", Root(), "--runroot", RunRoot(),
+                               "--storage-driver", "overlay", "--tmpdir",
+                               crio_->dir().Join("podman-tmp"), "--events-backend", "none",
+                               "--cgroup-manager", "cgroupfs"});
+    return RunCommand(args, std::chrono::seconds(120));
+  }
+
+  void SetUp() override {
+    ContainerTest::SetUp();
+    // containers/storage's overlay driver leaves ROOT/overlay bind-mounted onto itself.
+    if (crio_) peer_mounts_ = {Root() + "/overlay"};
+  }
+  void TearDown() override {
+    for (auto mount = peer_mounts_.rbegin(); mount != peer_mounts_.rend(); ++mount) {
+      ::umount2(mount->c_str(), MNT_DETACH);
+    }
+    ContainerTest::TearDown();
+  }
+
+  v1::ImageStatusResponse ImageStatus(const std::string& name) {
+    v1::ImageStatusRequest request;
+    request.mutable_image()->set_image(name);
+    v1::ImageStatusResponse response;
+    const grpc::Status status = images_->ImageStatus(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  std::vector<std::string> peer_mounts_;
+};
+
+TEST_F(StoragePeersTest, ImagesCrioPullsAreImagesPodmanAndSkopeoUse) {
+  const v1::Image pulled = ImageStatus(image_).image();
+  ASSERT_FALSE(pulled.id().empty());
+
+  const RunResult inspected = Skopeo({"inspect", InStore(image_)});
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
+  const json manifest = json::parse(inspected.out);
+  ASSERT_EQ(pulled.repo_digests_size(), 1);
+  EXPECT_EQ(pulled.repo_digests(0), registry_.host() + "/test/busybox@" +
+                                        manifest["Digest"].get<std::string>());
+
+  const RunResult images = Podman({"images", "--format", "json"});
+  ASSERT_EQ(images.exit_code, 0) << images.err;
+  const json listed = json::parse(images.out);
+  ASSERT_EQ(listed.size(), 1u) << images.out;
+  EXPECT_EQ(listed[0]["Id"], pulled.id());
+
+  const RunResult mounted = Podman({"image", "mount", image_});
+  ASSERT_EQ(mounted.exit_code, 0) << mounted.err;
+  const std::string path = mounted.out.substr(0, mounted.out.find('\n'));
+  peer_mounts_.push_back(path);
+  EXPECT_TRUE(fs::exists(path + "/bin/busybox")) << path;
+  EXPECT_EQ(Podman({"image", "unmount", image_}).exit_code, 0);
+
+  // podman save rebuilds each layer's tar from the files and crio's tar-split: the archive's
+  // layers must be byte for byte the ones the image's config names.
+  const RunResult config = Skopeo({"inspect", "--config", InStore(image_)});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  const std::string archive = dir_.Join("saved.tar");
+  const RunResult saved = Podman({"save", "-o", archive, image_});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  const RunResult archived = Skopeo({"inspect", "docker-archive:" + archive});
+  ASSERT_EQ(archived.exit_code, 0) << archived.err;
+  EXPECT_EQ(json::parse(archived.out)["Layers"], json::parse(config.out)["rootfs"]["diff_ids"]);
+}
+
+TEST_F(StoragePeersTest, ImagesSkopeoStoresRunWithoutAPull) {
+  const std::string extra = BuildTar({{.name = "etc/", .type = kTarDir, .mode = 0755},
+                                      {.name = "etc/preloaded", .content = "by skopeo\n"}},
+                                     /*gzip=*/true);
+  const PushedImage pushed = registry_.Push("test/preloaded", "1", {BusyboxLayer(), extra});
+  const std::string name = registry_.host() + "/test/preloaded:1";
+  // Copied into crio's store while crio runs, as an operator preloads a node.
+  const RunResult copied =
+      Skopeo({"copy", "--src-tls-verify=false", "docker://" + name, InStore(name)});
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+
+  EXPECT_EQ(ImageStatus(name).image().id(), pushed.id);
+  v1::ContainerConfig config = Config("preloaded", {"cat", "/etc/preloaded"});
+  config.mutable_image()->set_image(name);  // never pulled by crio
+  const std::string id = Create(config);
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(Start(id).ok());
+  const v1::ContainerStatus status = WaitForExit(id);
+  EXPECT_EQ(status.exit_code(), 0);
+  EXPECT_NE(ReadText(status.log_path()).find(" stdout F by skopeo\n"), std::string::npos);
+  ASSERT_TRUE(Remove(id).ok());
+
+  // A restart of crio keeps what skopeo stored, and skopeo still reads it.
+  crio_->Stop();
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  EXPECT_EQ(ImageStatus(name).image().id(), pushed.id);
+  EXPECT_EQ(Skopeo({"inspect", InStore(name)}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace crio::testing
