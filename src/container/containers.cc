@@ -238,7 +238,7 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   rollback.AddIfClean(fmt::format("forget container {}", container.id),
                       [this, id = container.id] { return store_.Delete(id); });
   AfterStep("container.intent");
-  RETURN_IF_ERROR(Build(container, pod, rollback));
+  RETURN_IF_ERROR(Build(container, name, pod, rollback));
   container.creating = false;
   {
     std::lock_guard data(entry->mu);
@@ -265,8 +265,26 @@ void Containers::SetPaths(Container& container) const {
       fmt::format("{}/overlay-containers/{}/userdata", options_.run_root, container.id);
 }
 
-absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod,
-                               Rollback& rollback) {
+// CRI-O's RuntimeContainerMetadata, which it keeps in the container's containers/storage
+// record: how podman and CRI-O itself tell whose container it is.
+std::string StorageMetadata(const Container& container, const std::string& name,
+                            const sandbox::Sandbox& pod) {
+  nlohmann::json metadata = {{"pod-name", sandbox::PodName(pod.spec.metadata)},
+                             {"pod-id", pod.id},
+                             {"image-name", container.image_name},
+                             {"image-id", container.image_id},
+                             {"name", name},
+                             {"metadata-name", container.request.name},
+                             {"uid", pod.spec.metadata.uid},
+                             {"namespace", pod.spec.metadata.namespace_},
+                             {"created-at", container.created_at / 1'000'000'000},
+                             {"attempt", container.request.attempt}};
+  if (container.infra) metadata["pod"] = true;
+  return metadata.dump();
+}
+
+absl::Status Containers::Build(Container& container, const std::string& name,
+                               const sandbox::Sandbox& pod, Rollback& rollback) {
   ASSIGN_OR_RETURN(const auto image, images_.Find(container.request.image));
   if (!image) {
     return absl::NotFoundError(
@@ -299,7 +317,12 @@ absl::Status Containers::Build(Container& container, const sandbox::Sandbox& pod
                         }
                         return removed;
                       });
-  ASSIGN_OR_RETURN(container.rootfs, rootfs_.Mount(container.id, image->layers));
+  ASSIGN_OR_RETURN(container.rootfs,
+                   rootfs_.Mount({.id = container.id,
+                                  .name = name,
+                                  .image_id = image->id,
+                                  .layers = image->layers,
+                                  .metadata = StorageMetadata(container, name, pod)}));
   rollback.Add("remove the rootfs of container " + container.id,
                [this, id = container.id] { return rootfs_.Remove(id); });
   AfterStep("container.rootfs");

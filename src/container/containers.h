@@ -209,7 +209,8 @@ class Containers final : public sandbox::PodMembers {
   void RemoveUnclaimed();
   // Start-up: removes what is left of container ids without a row (see Restore).
   void SweepOrphans(const std::set<std::string>& known);
-  absl::Status Build(Container& container, const sandbox::Sandbox& pod, Rollback& rollback);
+  absl::Status Build(Container& container, const std::string& name, const sandbox::Sandbox& pod,
+                     Rollback& rollback);
   // The container's bundle and persist dirs, derived from its id.
   void SetPaths(Container& container) const;
   // Start-up: undoes what a CreateContainer that crio's exit cut short left behind (the

@@ -168,17 +168,25 @@ void Containers::SweepOrphans(const std::set<std::string>& known) {
   }
   // Container dirs (the rootfs and the persist dir; the bundle). The storage roots are
   // shared with podman and buildah, whose containers have dirs there too: theirs stay.
-  auto others = rootfs_.OtherToolsContainers();
-  if (!others.ok()) {
+  auto recorded = rootfs_.Recorded();
+  if (!recorded.ok()) {
     log::Warn("Cannot read the storage's container records, so no container dir is swept: {}",
-              AsStd(others.status().message()));
+              AsStd(recorded.status().message()));
+  }
+  for (const std::string& id : recorded.ok() ? recorded->crios : std::set<std::string>()) {
+    if (!orphan(id)) continue;
+    log::Warn("Removing the root filesystem of {}, a container crio no longer knows", id);
+    if (absl::Status removed = rootfs_.Remove(id); !removed.ok()) {
+      log::Error("Cannot remove the rootfs of {}: {}", id, AsStd(removed.message()));
+    }
+    ++swept;
   }
   for (const std::string& root : {options_.root, options_.run_root}) {
-    if (!others.ok()) break;
+    if (!recorded.ok()) break;
     std::error_code error;
     for (const auto& dir : fs::directory_iterator(root + "/overlay-containers", error)) {
       const std::string id = dir.path().filename().string();
-      if (!orphan(id) || !dir.is_directory() || others->contains(id)) continue;
+      if (!orphan(id) || !dir.is_directory() || recorded->others.contains(id)) continue;
       log::Warn("Removing {}, left by a container crio no longer knows", dir.path().string());
       if (absl::Status removed = rootfs_.Remove(id); !removed.ok()) {
         log::Error("Cannot remove the rootfs of {}: {}", id, AsStd(removed.message()));

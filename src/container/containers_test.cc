@@ -40,9 +40,9 @@ class FakeImages final : public ImageSource {
 class FakeRootfs final : public storage::ContainerRootfs {
  public:
   explicit FakeRootfs(std::string dir) : dir_(std::move(dir)) {}
-  absl::StatusOr<std::string> Mount(const std::string& id,
-                                    const std::vector<std::string>&) override {
+  absl::StatusOr<std::string> Mount(const storage::RootfsRequest& request) override {
     if (!mount_result.ok()) return mount_result;
+    const std::string& id = request.id;
     const std::string path = dir_ + "/" + id;
     fs::create_directories(path);
     mounted.insert(id);
@@ -59,7 +59,9 @@ class FakeRootfs final : public storage::ContainerRootfs {
     fs::remove_all(dir_ + "/" + id, ignored);
     return absl::OkStatus();
   }
-  absl::StatusOr<std::set<std::string>> OtherToolsContainers() override { return others; }
+  absl::StatusOr<storage::RecordedContainers> Recorded() override {
+    return storage::RecordedContainers{.crios = {}, .others = others};
+  }
 
   absl::Status mount_result;
   std::set<std::string> others;

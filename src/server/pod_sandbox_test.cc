@@ -61,8 +61,9 @@ class PodSandboxRpcTest : public ::testing::Test {
                                 isolation_};
   std::unique_ptr<container::ContainerStore> container_store_ =
       *container::ContainerStore::Open(*db_);
-  std::unique_ptr<storage::ImageStore> images_ = *storage::ImageStore::Open(dir_.Join("storage"));
-  storage::ContainerLayers layers_{dir_.Join("storage")};
+  std::unique_ptr<storage::ImageStore> images_ =
+      *storage::ImageStore::Open(dir_.Join("storage"), dir_.Join("storage-run"));
+  storage::ContainerLayers layers_{images_->files()};
   oci::RuntimeHandlers runtimes_ = testing::FakeHandlers();
   testing::StoreImageSource image_source_{*images_};
   container::Containers containers_{{},      *container_store_, sandboxes_, image_source_,

@@ -9,7 +9,8 @@ namespace {
 class ContainerStatsCollectorTest : public ::testing::Test {
  protected:
   ContainerStatsCollectorTest()
-      : layers_(storage_.path()),
+      : files_(*storage::StoreFiles::Open(storage_.path(), storage_.Join("run"))),
+        layers_(*files_),
         collector_({.cgroup_root = cgroups_.path(),
                     .proc_root = proc_.path(),
                     .now_ns = [this] { return now_; }},
@@ -30,6 +31,7 @@ class ContainerStatsCollectorTest : public ::testing::Test {
   }
 
   testing::TempDir storage_, proc_, cgroups_;
+  std::unique_ptr<storage::StoreFiles> files_;
   storage::ContainerLayers layers_;
   int64_t now_ = 1'000'000'000;
   ContainerStatsCollector collector_;
@@ -66,7 +68,8 @@ TEST_F(ContainerStatsCollectorTest, SamplesThatSkipTheRateLeaveItAlone) {
 }
 
 TEST_F(ContainerStatsCollectorTest, WritableLayerIsCounted) {
-  storage_.WriteFile("overlay-containers/abc/upper/data", std::string(1000, 'x'));
+  storage_.WriteFile("overlay/" + storage::ContainerLayers::LayerId("abc") + "/diff/data",
+                     std::string(1000, 'x'));
   ContainerUsage usage = collector_.Collect(Running());
   EXPECT_EQ(usage.writable_layer.bytes, 1000u);
   EXPECT_EQ(usage.writable_layer.inodes, 1u);

@@ -1,100 +1,148 @@
 #include "storage/container_layers.h"
 
 #include <sys/mount.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <filesystem>
-#include <fstream>
 
 #include "common/errno_status.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
-#include "storage/record_file.h"
 #include "sys/mounts.h"
-#include "sys/unix_socket.h"
 
 namespace crio::storage {
 namespace {
 
-namespace fs = std::filesystem;
+using nlohmann::json;
 
-// Linux passes mount options in one page.
-constexpr size_t kMaxMountOptions = 4095;
+// CRI-O's metadata names the container's pod; podman's and buildah's do not.
+bool IsCrios(const json& container) {
+  const json metadata = json::parse(StringField(container, "metadata"), nullptr, false);
+  return metadata.is_object() && metadata.contains("pod-id");
+}
 
 }  // namespace
 
-std::string ContainerLayers::ContainerDir(const std::string& id) const {
-  return fmt::format("{}/overlay-containers/{}", root_, id);
+std::string ContainerLayers::LayerId(const std::string& id) {
+  return Sha256Digest("crio container layer " + id).substr(7);
 }
 
 std::string ContainerLayers::MountPoint(const std::string& id) const {
-  return ContainerDir(id) + "/merged";
-}
-
-absl::StatusOr<std::string> ContainerLayers::MountOptions(
-    const std::string& id, const std::vector<std::string>& layers) const {
-  if (layers.empty()) return absl::InvalidArgumentError("the image has no layers");
-  ASSIGN_OR_RETURN(const std::string lower, overlay_.LowerDirsOver(layers.back()));
-  const std::string dir = ContainerDir(id);
-  std::string options =
-      fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", lower, dir, dir);
-  if (options.size() > kMaxMountOptions) {
-    return absl::ResourceExhaustedError(
-        fmt::format("the image has too many layers ({}) to mount", layers.size()));
-  }
-  return options;
-}
-
-absl::StatusOr<std::string> ContainerLayers::Mount(const std::string& id,
-                                                   const std::vector<std::string>& layers) {
-  const std::string dir = ContainerDir(id);
-  ASSIGN_OR_RETURN(const std::string options, MountOptions(id, layers));
-  for (const char* sub : {"upper", "work", "merged"}) {
-    if (auto made = sys::MakeDirs(dir + "/" + sub, 0755); !made.ok()) {
-      (void)Remove(id);
-      return made;
-    }
-  }
-  const std::string merged = MountPoint(id);
-  if (::mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
-    const absl::Status error = ErrnoToStatus(errno, "mount the overlay at " + merged);
-    (void)Remove(id);
-    return error;
-  }
-  return merged;
+  return files_.overlay.MergedDir(LayerId(id));
 }
 
 bool ContainerLayers::IsMounted(const std::string& id) const {
   return sys::IsMountPoint(MountPoint(id));
 }
 
+Usage ContainerLayers::WritableUsage(const std::string& id) const {
+  return DirectoryUsage(files_.overlay.DiffDir(LayerId(id)));
+}
+
+absl::Status ContainerLayers::CreateRecords(const RootfsRequest& request) {
+  const std::string layer = LayerId(request.id);
+  const std::string& parent = request.layers.back();
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
+  json& records = layers.records();
+  if (const json* present = FindRecord(records, layer); present == nullptr || IsIncomplete(*present)) {
+    const json* below = FindRecord(records, parent);
+    if (below == nullptr || IsIncomplete(*below)) {
+      return absl::FailedPreconditionError(
+          fmt::format("the image's top layer {} is not stored", parent));
+    }
+    RETURN_IF_ERROR(files_.overlay.Remove(layer));  // what a dead writer left
+    EraseRecord(records, layer);
+    json record = {{"id", layer}, {"parent", parent}, {"created", Rfc3339Now()}};
+    MarkIncomplete(record);
+    records.push_back(std::move(record));
+    RETURN_IF_ERROR(layers.Save());
+    RETURN_IF_ERROR(files_.overlay.Create(layer, parent, ""));
+    FindRecord(records, layer)->erase("flags");
+    RETURN_IF_ERROR(layers.Save());
+  }
+  ASSIGN_OR_RETURN(RecordFile::Writing containers, files_.containers->Write());
+  if (FindRecord(containers.records(), request.id) != nullptr) return absl::OkStatus();
+  containers.records().push_back({{"id", request.id},
+                                  {"names", {request.name}},
+                                  {"image", request.image_id},
+                                  {"layer", layer},
+                                  {"metadata", request.metadata},
+                                  {"created", Rfc3339Now()},
+                                  {"flags", {{"MountLabel", ""}, {"ProcessLabel", ""}}}});
+  return containers.Save();
+}
+
+absl::Status ContainerLayers::RecordMount(const std::string& layer, const std::string& path,
+                                          bool mounted) {
+  ASSIGN_OR_RETURN(RecordFile::Writing mountpoints, files_.mountpoints->Write());
+  const bool present = FindRecord(mountpoints.records(), layer) != nullptr;
+  if (present == mounted) return absl::OkStatus();
+  EraseRecord(mountpoints.records(), layer);
+  if (mounted) mountpoints.records().push_back({{"id", layer}, {"path", path}, {"count", 1}});
+  return mountpoints.Save();
+}
+
+absl::StatusOr<std::string> ContainerLayers::Mount(const RootfsRequest& request) {
+  if (request.layers.empty()) return absl::InvalidArgumentError("the image has no layers");
+  RETURN_IF_ERROR(CreateRecords(request));
+  const std::string layer = LayerId(request.id);
+  const std::string merged = MountPoint(request.id);
+  // As the library mounts: under the graph lock, inside the driver's home mount (which
+  // another tool that found nothing mounted may have let go of since crio's start).
+  ASSIGN_OR_RETURN(LockFile::Held graph, files_.graph_lock->Lock(/*write=*/true));
+  RETURN_IF_ERROR(MountHome());
+  if (!sys::IsMountPoint(merged)) {
+    ASSIGN_OR_RETURN(const std::string options, files_.overlay.MountOptions(layer));
+    if (::mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
+      return ErrnoToStatus(errno, "mount the overlay at " + merged);
+    }
+  }
+  RETURN_IF_ERROR(RecordMount(layer, merged, true));
+  return merged;
+}
+
 absl::Status ContainerLayers::Unmount(const std::string& id) {
-  return sys::Unmount(MountPoint(id));
+  RETURN_IF_ERROR(sys::Unmount(MountPoint(id)));
+  return RecordMount(LayerId(id), MountPoint(id), false);
 }
 
 absl::Status ContainerLayers::Remove(const std::string& id) {
   RETURN_IF_ERROR(Unmount(id));
-  std::error_code error;
-  fs::remove_all(ContainerDir(id), error);
-  if (error) {
-    return absl::InternalError(fmt::format("remove {}: {}", ContainerDir(id), error.message()));
+  const std::string layer = LayerId(id);
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
+  ASSIGN_OR_RETURN(RecordFile::Writing containers, files_.containers->Write());
+  if (FindRecord(containers.records(), id) != nullptr) {
+    EraseRecord(containers.records(), id);
+    RETURN_IF_ERROR(containers.Save());
   }
-  return absl::OkStatus();
+  if (json* record = FindRecord(layers.records(), layer); record != nullptr) {
+    MarkIncomplete(*record);  // the intent, should a crash interrupt
+    RETURN_IF_ERROR(layers.Save());
+  }
+  RETURN_IF_ERROR(files_.overlay.Remove(layer));
+  if (FindRecord(layers.records(), layer) == nullptr) return absl::OkStatus();
+  EraseRecord(layers.records(), layer);
+  return layers.Save();
 }
 
-absl::StatusOr<std::set<std::string>> ContainerLayers::OtherToolsContainers() {
-  ASSIGN_OR_RETURN(auto records, RecordFile::Open(root_ + "/overlay-containers/containers.json",
-                                                  root_ + "/overlay-containers/containers.lock"));
-  ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, records->Read());
-  std::set<std::string> ids;
-  for (const nlohmann::json& record : *snapshot.records) ids.insert(record.value("id", ""));
-  return ids;
+absl::Status ContainerLayers::MountHome() {
+  return sys::MakePrivateMountPoint(files_.overlay.Home());
 }
 
-Usage ContainerLayers::WritableUsage(const std::string& id) const {
-  return DirectoryUsage(ContainerDir(id) + "/upper");
+absl::Status ContainerLayers::UnmountHomeIfIdle() {
+  ASSIGN_OR_RETURN(LockFile::Held graph, files_.graph_lock->Lock(/*write=*/true));
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot mounts, files_.mountpoints->Read());
+  if (!mounts.records->empty()) return absl::OkStatus();
+  return sys::Unmount(files_.overlay.Home());
+}
+
+absl::StatusOr<RecordedContainers> ContainerLayers::Recorded() {
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, files_.containers->Read());
+  RecordedContainers recorded;
+  for (const json& container : *snapshot.records) {
+    (IsCrios(container) ? recorded.crios : recorded.others).insert(StringField(container, "id"));
+  }
+  return recorded;
 }
 
 }  // namespace crio::storage

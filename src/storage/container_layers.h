@@ -1,52 +1,56 @@
-// ContainerLayers: each container's root filesystem, an overlay of its image's layers with
-// a writable layer of its own.
+// ContainerLayers: each container's root filesystem as containers/storage keeps it, so
+// podman and buildah see crio's containers (`podman ps --external`) and refuse to remove an
+// image one of them uses:
 //
-//   ROOT/overlay-containers/ID/{upper,work,merged}   the writable layer and the mount point
+//   layers.json      a writable layer on the image's top layer; its ID is derived from the
+//                    container's, so a crash at any step leaves nothing Remove cannot find
+//   ROOT/overlay/LAYER/{diff,work,merged,link,lower}   its upper dir, work dir, mount point
+//   containers.json  the container: its name, image, layer and CRI-O's metadata
+//   RUNROOT/overlay-layers/mountpoints.json            where the layer is mounted
 //
-// Lower dirs are named through the layers' short links (overlay_dirs.h), so the overlay
-// option string stays under a page even for deep images (about 64 bytes a layer).
-// Thread-safe: every path is owned by one container id.
+// The layer is recorded "incomplete" while its dirs are made, as the library does.
+// Thread-safe: the record files' locks serialize the records; every path belongs to one
+// container.
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "storage/container_rootfs.h"
-#include "storage/overlay_dirs.h"
+#include "storage/store_files.h"
 #include "storage/usage.h"
 
 namespace crio::storage {
 
 class ContainerLayers final : public ContainerRootfs {
  public:
-  // `root`: the storage root; `layer_dir(chain_id)` gives a layer's diff dir under it.
-  explicit ContainerLayers(std::string root) : root_(root), overlay_(std::move(root)) {}
+  // REQUIRES: `files` has a runroot (mountpoints), and outlives this object.
+  explicit ContainerLayers(StoreFiles& files) : files_(files) {}
 
-  // Creates the container's writable layer and mounts the overlay of `layers` (layer IDs,
-  // bottom first) under it; returns the mount point. On error nothing is left.
-  absl::StatusOr<std::string> Mount(const std::string& id,
-                                    const std::vector<std::string>& layers) override;
-  // Unmounts the container's rootfs; OK when it is not mounted.
+  absl::StatusOr<std::string> Mount(const RootfsRequest& request) override;
   absl::Status Unmount(const std::string& id) override;
-  // Unmounts and deletes the writable layer; OK when it is gone.
   absl::Status Remove(const std::string& id) override;
-  // The containers recorded in ROOT/overlay-containers/containers.json.
-  absl::StatusOr<std::set<std::string>> OtherToolsContainers() override;
+  absl::StatusOr<RecordedContainers> Recorded() override;
 
+  // At start-up, before any container is mounted: ROOT/overlay becomes a private mount point
+  // of its own, as containers/storage's overlay driver makes it. Were it not one, the first
+  // podman or buildah to start would bind-mount it over crio's container mounts and hide them.
+  absl::Status MountHome();
+  // At a clean shutdown: lets go of that mount when no layer is mounted, as the library does.
+  absl::Status UnmountHomeIfIdle();
+
+  // The container's writable layer: its ID, mount point and usage.
+  static std::string LayerId(const std::string& id);
   std::string MountPoint(const std::string& id) const;
   bool IsMounted(const std::string& id) const;
-  // Bytes and inodes used by the container's writable layer.
   Usage WritableUsage(const std::string& id) const;
-  // The overlay mount options for `layers`, exposed for tests.
-  absl::StatusOr<std::string> MountOptions(const std::string& id,
-                                           const std::vector<std::string>& layers) const;
 
  private:
-  std::string ContainerDir(const std::string& id) const;
+  // The writable layer and the container's record, each made unless present.
+  absl::Status CreateRecords(const RootfsRequest& request);
+  absl::Status RecordMount(const std::string& layer, const std::string& path, bool mounted);
 
-  const std::string root_;
-  const OverlayDirs overlay_;
+  StoreFiles& files_;
 };
 
 }  // namespace crio::storage

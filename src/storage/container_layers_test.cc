@@ -5,64 +5,140 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/read_file.h"
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "storage/image_store.h"
 #include "testing/temp_dir.h"
 
 namespace crio::storage {
 namespace {
 
+namespace fs = std::filesystem;
+using nlohmann::json;
+
 std::string Id(int n) { return fmt::format("{:04x}{:060x}", n, n); }
 
-// Layers 0..count-1 of one image, each on the one before, in the overlay driver's layout.
-std::vector<std::string> MakeImage(const testing::TempDir& root, int count) {
-  OverlayDirs overlay(root.path());
-  std::vector<std::string> layers;
-  for (int i = 0; i < count; ++i) {
-    EXPECT_TRUE(overlay.Create(Id(i), i == 0 ? "" : Id(i - 1), "").ok());
-    layers.push_back(Id(i));
-  }
-  return layers;
+json ReadJson(const std::string& path) {
+  auto content = ReadFileToString(path);
+  return content.ok() ? json::parse(*content) : json();
 }
 
-std::string LayerDir(const testing::TempDir& root, int n) {
-  return fmt::format("{}/overlay/{}/diff", root.path(), Id(n));
-}
-
-TEST(ContainerLayersTest, DeepImagesStayUnderAPage) {
+TEST(OverlayDirsTest, DeepImagesStayUnderAPage) {
   testing::TempDir root;
-  ContainerLayers layers(root.path());
-  std::vector<std::string> chain = MakeImage(root, 500);
-  auto options = layers.MountOptions(std::string(64, 'c'), {chain.begin(), chain.begin() + 60});
+  OverlayDirs overlay(root.path());
+  for (int i = 0; i <= 500; ++i) ASSERT_TRUE(overlay.Create(Id(i), i == 0 ? "" : Id(i - 1), "").ok());
+  auto options = overlay.MountOptions(Id(60));  // a container's layer over 60 image layers
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_LT(options->size(), 4096u);
-  // Top layer first, through short links that resolve to the layer dirs.
+  // The nearest lower first, through short links that resolve to the layer dirs.
   const std::string first = options->substr(9, options->find(':') - 9);
-  EXPECT_EQ(std::filesystem::read_symlink(first).string(), fmt::format("../{}/diff", Id(59)));
-  EXPECT_EQ(layers.MountOptions("c", chain).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(fs::read_symlink(first).string(), fmt::format("../{}/diff", Id(59)));
+  EXPECT_EQ(overlay.MountOptions(Id(500)).status().code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
-TEST(ContainerLayersTest, MountsAWritableOverlay) {
+class ContainerLayersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = ImageStore::Open(dir_.Join("root"), dir_.Join("run"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    layers_ = std::make_unique<ContainerLayers>(store_->files());
+  }
+
+  std::string AddImageLayer(const std::string& id, const std::string& parent,
+                            const std::string& file, const std::string& content) {
+    auto staging = store_->NewLayerStaging(id);
+    EXPECT_TRUE(staging.ok());
+    std::ofstream(*staging + "/" + file) << content;
+    EXPECT_TRUE(store_->CommitLayer({.id = id, .parent = parent, .diff_digest = "sha256:" + id},
+                                    *staging)
+                    .ok());
+    return id;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ImageStore> store_;
+  std::unique_ptr<ContainerLayers> layers_;
+};
+
+TEST_F(ContainerLayersTest, TellsCriosContainersFromOtherTools) {
+  std::ofstream(dir_.Join("root/overlay-containers/containers.json"))
+      << json::array({{{"id", "crio1"}, {"metadata", R"({"pod-id":"p","name":"k8s_x"})"}},
+                      {{"id", "podman1"}, {"metadata", R"({"image-name":"i","name":"c1"})"}},
+                      {{"id", "buildah1"}}})
+             .dump();
+  std::ofstream(dir_.Join("root/overlay-containers/containers.lock")) << std::string(64, 'o');
+  auto recorded = layers_->Recorded();
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->crios, std::set<std::string>{"crio1"});
+  EXPECT_EQ(recorded->others, (std::set<std::string>{"buildah1", "podman1"}));
+}
+
+TEST_F(ContainerLayersTest, MountsAWritableLayerAndRecordsTheContainer) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-  testing::TempDir root;
-  const std::vector<std::string> image = MakeImage(root, 2);
-  std::ofstream(LayerDir(root, 0) + "/base") << "bottom";
-  std::ofstream(LayerDir(root, 1) + "/base") << "top";
-  ContainerLayers layers(root.path());
+  const std::string base = AddImageLayer(Id(0), "", "base", "bottom");
+  const std::string top = AddImageLayer(Id(1), base, "base", "top");
   const std::string id(64, 'a');
-  auto merged = layers.Mount(id, image);
+  const RootfsRequest request{.id = id,
+                              .name = "k8s_web_pod_default_uid_0",
+                              .image_id = std::string(64, 'i'),
+                              .layers = {base, top},
+                              .metadata = R"({"pod-id":"p"})"};
+  auto merged = layers_->Mount(request);
   ASSERT_TRUE(merged.ok()) << merged.status();
-  EXPECT_TRUE(layers.IsMounted(id));
-  std::string content;
-  std::getline(std::ifstream(*merged + "/base"), content);
-  EXPECT_EQ(content, "top");
+  EXPECT_EQ(*layers_->Mount(request), *merged) << "idempotent";
+  EXPECT_TRUE(layers_->IsMounted(id));
+  EXPECT_EQ(*ReadFileToString(*merged + "/base"), "top");
   std::ofstream(*merged + "/new") << "written";
-  EXPECT_FALSE(std::filesystem::exists(LayerDir(root, 1) + "/new"));  // layers stay intact
-  EXPECT_GT(layers.WritableUsage(id).bytes, 0);
-  ASSERT_TRUE(layers.Remove(id).ok());
-  EXPECT_FALSE(layers.IsMounted(id));
-  EXPECT_FALSE(std::filesystem::exists(root.Join("overlay-containers/" + id)));
-  EXPECT_TRUE(layers.Remove(id).ok());
+  EXPECT_FALSE(fs::exists(store_->LayerDir(top) + "/new")) << "the image's layers stay intact";
+  EXPECT_GT(layers_->WritableUsage(id).bytes, 0);
+
+  const std::string layer = ContainerLayers::LayerId(id);
+  const json containers = ReadJson(dir_.Join("root/overlay-containers/containers.json"));
+  ASSERT_EQ(containers.size(), 1u);
+  EXPECT_EQ(containers[0]["id"], id);
+  EXPECT_EQ(containers[0]["names"], json::array({request.name}));
+  EXPECT_EQ(containers[0]["image"], request.image_id);
+  EXPECT_EQ(containers[0]["layer"], layer);
+  EXPECT_EQ(containers[0]["metadata"], request.metadata);
+  const json layer_records = ReadJson(dir_.Join("root/overlay-layers/layers.json"));
+  const json* recorded = FindRecord(layer_records, layer);
+  ASSERT_NE(recorded, nullptr);
+  EXPECT_EQ((*recorded)["parent"], top);
+  EXPECT_FALSE(recorded->contains("flags"));
+  const json mounts = ReadJson(dir_.Join("run/overlay-layers/mountpoints.json"));
+  ASSERT_EQ(mounts.size(), 1u);
+  EXPECT_EQ(mounts[0]["id"], layer);
+  EXPECT_EQ(mounts[0]["path"], *merged);
+
+  ASSERT_TRUE(layers_->Remove(id).ok());
+  EXPECT_FALSE(layers_->IsMounted(id));
+  EXPECT_FALSE(fs::exists(dir_.Join("root/overlay/" + layer)));
+  EXPECT_TRUE(ReadJson(dir_.Join("root/overlay-containers/containers.json")).empty());
+  EXPECT_TRUE(ReadJson(dir_.Join("run/overlay-layers/mountpoints.json")).empty());
+  EXPECT_EQ(ReadJson(dir_.Join("root/overlay-layers/layers.json")).size(), 2u);
+  EXPECT_TRUE(layers_->Remove(id).ok());
+}
+
+TEST_F(ContainerLayersTest, AnImageItsContainersUseStays) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const std::string base = AddImageLayer(Id(0), "", "base", "bottom");
+  const std::string image(64, 'i');
+  ASSERT_TRUE(store_->PutImage({.id = image, .repo_tags = {"quay.io/a:1"}, .layers = {base},
+                                .manifest_digest = "sha256:m"},
+                               "{}", {{"sha256:m", "{}"}})
+                  .ok());
+  const std::string id(64, 'b');
+  ASSERT_TRUE(layers_->Mount({.id = id, .name = "n", .image_id = image, .layers = {base},
+                              .metadata = "{}"})
+                  .ok());
+  EXPECT_EQ(store_->RemoveImage(image).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(layers_->Remove(id).ok());
+  EXPECT_TRUE(store_->RemoveImage(image).ok());
+  EXPECT_FALSE(*store_->HasLayer(base));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "common/read_file.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "common/step_hooks.h"
 #include "fmt/format.h"
 #include "sys/private_dir.h"
 
@@ -24,7 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr char kStagingDir[] = "crio-staging";
+// Inside the driver's home, which may be a mount of its own: a layer is renamed into place.
+constexpr char kStagingDir[] = "overlay/crio-staging";
 constexpr uint64_t kMaxBigDataBytes = uint64_t{16} << 20;
 
 std::string Hex(const std::string& digest) {
@@ -34,18 +36,6 @@ std::string Hex(const std::string& digest) {
 
 bool IsHex(std::string_view text) {
   return !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-// RFC 3339 with nanoseconds in UTC, as Go's time.Time marshals.
-std::string NowRfc3339() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
-  const time_t seconds = static_cast<time_t>(nanos / 1'000'000'000);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char date[32];
-  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:09d}Z", date, nanos % 1'000'000'000);
 }
 
 int64_t UnixSeconds(const std::string& rfc3339) {
@@ -83,11 +73,6 @@ std::vector<std::string> Strings(const json& record, const char* key) {
   return out;
 }
 
-std::string String(const json& record, const char* key) {
-  auto it = record.find(key);
-  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 int64_t Int(const json& record, const char* key) {
   auto it = record.find(key);
   return it != record.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
@@ -96,18 +81,13 @@ int64_t Int(const json& record, const char* key) {
 // Whether image `record` has the manifest digest `digested` ("repo@sha256:…") names.
 bool HasDigest(const json& record, const std::string& digested) {
   const std::string digest = digested.substr(digested.find('@') + 1);
-  if (String(record, "digest") == digest) return true;
+  if (StringField(record, "digest") == digest) return true;
   const std::vector<std::string> keys = Strings(record, "big-data-names");
   return std::find(keys.begin(), keys.end(), "manifest-" + digest) != keys.end();
 }
 
-bool Incomplete(const json& layer) {
-  auto flags = layer.find("flags");
-  return flags != layer.end() && flags->is_object() && flags->value("incomplete", false);
-}
-
 json LayerJson(const LayerRecord& layer) {
-  json record = {{"id", layer.id}, {"created", NowRfc3339()}};
+  json record = {{"id", layer.id}, {"created", Rfc3339Now()}};
   if (!layer.parent.empty()) record["parent"] = layer.parent;
   if (!layer.compressed_digest.empty()) {
     record["compressed-diff-digest"] = layer.compressed_digest;
@@ -118,13 +98,8 @@ json LayerJson(const LayerRecord& layer) {
   record["compression"] = static_cast<int>(layer.compression);
   if (!layer.uids.empty()) record["uidset"] = layer.uids;
   if (!layer.gids.empty()) record["gidset"] = layer.gids;
-  record["flags"] = {{"incomplete", true}};
+  MarkIncomplete(record);
   return record;
-}
-
-void Erase(json& records, const std::string& id) {
-  auto& array = records.get_ref<json::array_t&>();
-  std::erase_if(array, [&](const json& record) { return String(record, "id") == id; });
 }
 
 absl::Status RemovePath(const std::string& path) {
@@ -144,28 +119,11 @@ struct ImageStore::Index {
   std::map<std::string, size_t> by_name;  // names and repo digests
 };
 
-ImageStore::ImageStore(std::string root, std::unique_ptr<RecordFile> layers,
-                       std::unique_ptr<RecordFile> images, std::unique_ptr<RecordFile> containers)
-    : root_(std::move(root)),
-      overlay_(root_),
-      layers_(std::move(layers)),
-      images_(std::move(images)),
-      containers_(std::move(containers)) {}
-
-absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root) {
-  for (const char* dir : {"", "/overlay", "/overlay/l", "/overlay-layers", "/overlay-images",
-                          "/overlay-containers", "/crio-staging"}) {
-    RETURN_IF_ERROR(sys::MakePrivateDir(root + dir));
-  }
-  ASSIGN_OR_RETURN(auto layers, RecordFile::Open(root + "/overlay-layers/layers.json",
-                                                 root + "/overlay-layers/layers.lock"));
-  ASSIGN_OR_RETURN(auto images, RecordFile::Open(root + "/overlay-images/images.json",
-                                                 root + "/overlay-images/images.lock"));
-  ASSIGN_OR_RETURN(auto containers,
-                   RecordFile::Open(root + "/overlay-containers/containers.json",
-                                    root + "/overlay-containers/containers.lock"));
-  return std::unique_ptr<ImageStore>(
-      new ImageStore(root, std::move(layers), std::move(images), std::move(containers)));
+absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root,
+                                                             const std::string& runroot) {
+  ASSIGN_OR_RETURN(auto files, StoreFiles::Open(root, runroot));
+  RETURN_IF_ERROR(sys::MakePrivateDir(root + "/" + kStagingDir));
+  return std::unique_ptr<ImageStore>(new ImageStore(std::move(files)));
 }
 
 std::string ImageStore::TarSplitPath(const std::string& layer_id) const {
@@ -198,22 +156,22 @@ absl::Status ImageStore::DiscardLayerStaging(const std::string& staging) const {
 absl::StatusOr<bool> ImageStore::HasLayer(const std::string& id) {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
   const json* layer = FindRecord(*layers.records, id);
-  return layer != nullptr && !Incomplete(*layer);
+  return layer != nullptr && !IsIncomplete(*layer);
 }
 
 absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string& staging) {
   ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
   json& records = layers.records();
   if (const json* present = FindRecord(records, layer.id); present != nullptr) {
-    if (!Incomplete(*present)) return DiscardLayerStaging(staging);
+    if (!IsIncomplete(*present)) return DiscardLayerStaging(staging);
     // Under the write lock an incomplete layer is one whose writer died (or whose undo
     // failed): it goes, as start-up would remove it.
     RETURN_IF_ERROR(RemoveLayerFiles(layer.id));
-    Erase(records, layer.id);
+    EraseRecord(records, layer.id);
   }
   if (!layer.parent.empty()) {
     const json* parent = FindRecord(records, layer.parent);
-    if (parent == nullptr || Incomplete(*parent)) {
+    if (parent == nullptr || IsIncomplete(*parent)) {
       return absl::FailedPreconditionError(
           fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
     }
@@ -221,16 +179,18 @@ absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string
   // The intent: a crash from here on leaves an incomplete layer, which start-up removes.
   records.push_back(LayerJson(layer));
   RETURN_IF_ERROR(layers.Save());
+  AfterStep("layer.incomplete");
   absl::Status made = overlay_.Create(layer.id, layer.parent, staging);
   if (made.ok()) made = WriteFileAtomically(TarSplitPath(layer.id), layer.tar_split, 0600);
   if (!made.ok()) {
     // Undone now when possible; else the incomplete record makes the next start finish it.
     if (RemoveLayerFiles(layer.id).ok()) {
-      Erase(records, layer.id);
+      EraseRecord(records, layer.id);
       (void)layers.Save();
     }
     return made;
   }
+  AfterStep("layer.files");
   FindRecord(records, layer.id)->erase("flags");
   return layers.Save();
 }
@@ -250,7 +210,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
   if (!image.layers.empty()) {
     const json* top = FindRecord(*layers.records, image.layers.back());
-    if (top == nullptr || Incomplete(*top)) {
+    if (top == nullptr || IsIncomplete(*top)) {
       return absl::FailedPreconditionError(
           fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
     }
@@ -260,6 +220,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   for (const auto& [key, value] : big_data) {
     RETURN_IF_ERROR(WriteFileAtomically(ImageDir(image.id) + "/" + BigDataFileName(key), value));
   }
+  AfterStep("image.big_data");
   json& records = images.records();
   // Names: the tags, and a digested name for a repository the image has no tag in.
   std::vector<std::string> names = image.repo_tags;
@@ -271,7 +232,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
     }
   }
   for (json& other : records) {
-    if (String(other, "id") == image.id) continue;
+    if (StringField(other, "id") == image.id) continue;
     auto kept = Strings(other, "names");
     std::erase_if(kept, [&](const std::string& name) {
       return std::find(names.begin(), names.end(), name) != names.end();
@@ -280,7 +241,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   }
   json* record = FindRecord(records, image.id);
   if (record == nullptr) {
-    records.push_back({{"id", image.id}, {"created", NowRfc3339()}});
+    records.push_back({{"id", image.id}, {"created", Rfc3339Now()}});
     record = &records.back();
   }
   std::vector<std::string> all_names = Strings(*record, "names");
@@ -297,7 +258,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   (*record)["names-history"] = history;
   if (!image.layers.empty()) (*record)["layer"] = image.layers.back();
   // As containers/image: the digest the reference resolved to (an index's, if it was one).
-  if (String(*record, "digest").empty()) (*record)["digest"] = manifests.front().digest;
+  if (StringField(*record, "digest").empty()) (*record)["digest"] = manifests.front().digest;
   if (!record->contains("metadata")) {
     (*record)["metadata"] =
         json{{"signatures-sizes", {{image.manifest_digest, json::array()}}}}.dump();
@@ -329,20 +290,20 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
     users = users_;
   }
   std::map<std::string, const json*> layer_by_id;
-  for (const json& layer : *layers.records) layer_by_id[String(layer, "id")] = &layer;
+  for (const json& layer : *layers.records) layer_by_id[StringField(layer, "id")] = &layer;
   auto index = std::make_shared<Index>();
   index->layers_generation = layers.generation;
   index->images_generation = images.generation;
   for (const json& record : *images.records) {
-    ImageRecord image{.id = String(record, "id")};
+    ImageRecord image{.id = StringField(record, "id")};
     // The layers, top down, then reversed.
-    std::string layer_id = String(record, "layer");
+    std::string layer_id = StringField(record, "layer");
     for (size_t depth = 0; !layer_id.empty() && depth < 1000; ++depth) {
       auto layer = layer_by_id.find(layer_id);
       if (layer == layer_by_id.end()) break;
       image.layers.push_back(layer_id);
       image.size += Int(*layer->second, "diff-size");
-      layer_id = String(*layer->second, "parent");
+      layer_id = StringField(*layer->second, "parent");
     }
     std::reverse(image.layers.begin(), image.layers.end());
     const json big_data_sizes = record.value("big-data-sizes", json::object());
@@ -350,9 +311,9 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
       if (size.is_number_integer()) image.size += size.get<int64_t>();
     }
     const json manifest_digests = record.value("big-data-digests", json::object());
-    image.manifest_digest = manifest_digests.value("manifest", String(record, "digest"));
-    image.pulled_at = UnixSeconds(String(record, "created"));
-    std::vector<std::string> digests = {String(record, "digest")};
+    image.manifest_digest = manifest_digests.value("manifest", StringField(record, "digest"));
+    image.pulled_at = UnixSeconds(StringField(record, "created"));
+    std::vector<std::string> digests = {StringField(record, "digest")};
     for (const std::string& key : Strings(record, "big-data-names")) {
       const std::string digest = key.starts_with("manifest-") ? key.substr(9) : "";
       if (!digest.empty() && std::find(digests.begin(), digests.end(), digest) == digests.end()) {
@@ -450,7 +411,7 @@ absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
       RETURN_IF_ERROR(images.Save());
       return false;
     }
-    RETURN_IF_ERROR(DeleteImage(layers, images, String(record, "id")));
+    RETURN_IF_ERROR(DeleteImage(layers, images, StringField(record, "id")));
     return true;
   }
   return absl::NotFoundError(fmt::format("no image is named {}", name));
@@ -467,14 +428,14 @@ absl::Status ImageStore::DeleteImage(RecordFile::Writing& layers, RecordFile::Wr
                                      const std::string& id) {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot containers, containers_->Read());
   for (const json& container : *containers.records) {
-    if (String(container, "image") == id) {
+    if (StringField(container, "image") == id) {
       return absl::FailedPreconditionError(fmt::format(
-          "image {} is in use by container {}", id, String(container, "id")));
+          "image {} is in use by container {}", id, StringField(container, "id")));
     }
   }
   const json* record = FindRecord(images.records(), id);
-  std::string layer_id = record != nullptr ? String(*record, "layer") : "";
-  Erase(images.records(), id);
+  std::string layer_id = record != nullptr ? StringField(*record, "layer") : "";
+  EraseRecord(images.records(), id);
   RETURN_IF_ERROR(images.Save());
   RETURN_IF_ERROR(RemovePath(ImageDir(id)));
   // The image's layers, top down, while nothing else stands on them.
@@ -482,23 +443,23 @@ absl::Status ImageStore::DeleteImage(RecordFile::Writing& layers, RecordFile::Wr
   json& records = layers.records();
   while (!layer_id.empty()) {
     const bool used = std::any_of(images.records().begin(), images.records().end(),
-                                  [&](const json& image) { return String(image, "layer") == layer_id; }) ||
+                                  [&](const json& image) { return StringField(image, "layer") == layer_id; }) ||
                       std::any_of(records.begin(), records.end(), [&](const json& layer) {
-                        return String(layer, "parent") == layer_id &&
-                               std::find(doomed.begin(), doomed.end(), String(layer, "id")) ==
+                        return StringField(layer, "parent") == layer_id &&
+                               std::find(doomed.begin(), doomed.end(), StringField(layer, "id")) ==
                                    doomed.end();
                       });
     json* layer = FindRecord(records, layer_id);
     if (used || layer == nullptr) break;
-    (*layer)["flags"] = {{"incomplete", true}};  // the intent, should a crash interrupt
+    MarkIncomplete(*layer);  // the intent, should a crash interrupt
     doomed.push_back(layer_id);
-    layer_id = String(*layer, "parent");
+    layer_id = StringField(*layer, "parent");
   }
   if (doomed.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(layers.Save());
   for (const std::string& layer : doomed) {
     RETURN_IF_ERROR(RemoveLayerFiles(layer));
-    Erase(records, layer);
+    EraseRecord(records, layer);
   }
   return layers.Save();
 }
@@ -508,11 +469,11 @@ absl::Status ImageStore::Reconcile() {
     ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
     std::vector<std::string> incomplete;
     for (const json& layer : layers.records()) {
-      if (Incomplete(layer)) incomplete.push_back(String(layer, "id"));
+      if (IsIncomplete(layer)) incomplete.push_back(StringField(layer, "id"));
     }
     for (const std::string& id : incomplete) {
       RETURN_IF_ERROR(RemoveLayerFiles(id));
-      Erase(layers.records(), id);
+      EraseRecord(layers.records(), id);
     }
     if (!incomplete.empty()) RETURN_IF_ERROR(layers.Save());
   }

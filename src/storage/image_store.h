@@ -6,7 +6,7 @@
 //   ROOT/overlay-layers/ID.tar-split.gz    what rebuilds the layer's tar (tar_split.h)
 //   ROOT/overlay-images/images.json        the image records, under images.lock
 //   ROOT/overlay-images/ID/KEY             the image's "big data": config, manifests
-//   ROOT/crio-staging/                     crio's own: layers being unpacked
+//   ROOT/overlay/crio-staging/             crio's own: layers being unpacked
 //
 // Layer IDs are those containers/image gives (LayerIds in image/digest.h), so a layer
 // crio pulls and one skopeo copies are the same layer, stored once. Images are keyed by ID
@@ -34,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/overlay_dirs.h"
 #include "storage/record_file.h"
+#include "storage/store_files.h"
 
 namespace crio::storage {
 
@@ -72,13 +73,16 @@ struct StoredManifest {
 
 class ImageStore {
  public:
-  // Opens (creating) the store under `root`.
-  static absl::StatusOr<std::unique_ptr<ImageStore>> Open(const std::string& root);
+  // Opens (creating) the store under `root`, with its volatile files under `runroot` (none
+  // when empty: the container layers need them, the images do not).
+  static absl::StatusOr<std::unique_ptr<ImageStore>> Open(const std::string& root,
+                                                          const std::string& runroot = "");
 
-  const std::string& root() const { return root_; }
+  const std::string& root() const { return files_->root; }
   // ROOT/overlay/ID/diff: where a layer's files live.
-  std::string LayerDir(const std::string& id) const { return overlay_.DiffDir(id); }
-  const OverlayDirs& overlay() const { return overlay_; }
+  std::string LayerDir(const std::string& id) const { return files_->overlay.DiffDir(id); }
+  // The record files, for the container layers (container_layers.h) to share.
+  StoreFiles& files() { return *files_; }
 
   // A fresh, empty directory to unpack layer `id` into; CommitLayer moves it into place, or
   // DiscardLayerStaging removes it.
@@ -116,8 +120,7 @@ class ImageStore {
 
  private:
   struct Index;
-  ImageStore(std::string root, std::unique_ptr<RecordFile> layers,
-             std::unique_ptr<RecordFile> images, std::unique_ptr<RecordFile> containers);
+  explicit ImageStore(std::unique_ptr<StoreFiles> files) : files_(std::move(files)) {}
 
   // The images as of the record files now, rebuilt only when one of them changed.
   absl::StatusOr<std::shared_ptr<const Index>> CurrentIndex();
@@ -130,11 +133,12 @@ class ImageStore {
   absl::Status DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,
                            const std::string& id);
 
-  const std::string root_;
-  const OverlayDirs overlay_;
-  const std::unique_ptr<RecordFile> layers_;
-  const std::unique_ptr<RecordFile> images_;
-  const std::unique_ptr<RecordFile> containers_;
+  const std::unique_ptr<StoreFiles> files_;
+  RecordFile* const layers_ = files_->layers.get();
+  RecordFile* const images_ = files_->images.get();
+  RecordFile* const containers_ = files_->containers.get();
+  const OverlayDirs& overlay_ = files_->overlay;
+  const std::string& root_ = files_->root;
 
   absl::Mutex index_mu_;
   std::shared_ptr<const Index> index_ ABSL_GUARDED_BY(index_mu_);

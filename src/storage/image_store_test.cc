@@ -255,7 +255,7 @@ TEST_F(ImageStoreTest, ReconcileRemovesIncompleteLayersAndStagingOnly) {
   EXPECT_FALSE(*store_->HasLayer(dead.id));
   EXPECT_FALSE(fs::exists(root() + "/overlay/" + dead.id));
   EXPECT_FALSE(fs::exists(root() + "/overlay-layers/" + dead.id + ".tar-split.gz"));
-  EXPECT_TRUE(fs::is_empty(root() + "/crio-staging"));
+  EXPECT_TRUE(fs::is_empty(root() + "/overlay/crio-staging"));
   EXPECT_EQ(ReadJson(root() + "/overlay-layers/layers.json").size(), 1u);
 }
 

@@ -1,5 +1,9 @@
 #include "storage/record_file.h"
 
+#include <time.h>
+
+#include <chrono>
+
 #include "common/atomic_file.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
@@ -68,16 +72,47 @@ absl::Status RecordFile::Writing::Save() {
 
 nlohmann::json* FindRecord(nlohmann::json& records, const std::string& id) {
   for (nlohmann::json& record : records) {
-    if (record.value("id", std::string()) == id) return &record;
+    if (StringField(record, "id") == id) return &record;
   }
   return nullptr;
 }
 
 const nlohmann::json* FindRecord(const nlohmann::json& records, const std::string& id) {
   for (const nlohmann::json& record : records) {
-    if (record.value("id", std::string()) == id) return &record;
+    if (StringField(record, "id") == id) return &record;
   }
   return nullptr;
+}
+
+void EraseRecord(nlohmann::json& records, const std::string& id) {
+  auto& array = records.get_ref<nlohmann::json::array_t&>();
+  std::erase_if(array, [&](const nlohmann::json& record) { return StringField(record, "id") == id; });
+}
+
+std::string StringField(const nlohmann::json& record, const char* key) {
+  auto it = record.find(key);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool IsIncomplete(const nlohmann::json& layer) {
+  auto flags = layer.find("flags");
+  return flags != layer.end() && flags->is_object() && flags->value("incomplete", false);
+}
+
+void MarkIncomplete(nlohmann::json& layer) {
+  if (!layer.contains("flags") || !layer["flags"].is_object()) layer["flags"] = nlohmann::json::object();
+  layer["flags"]["incomplete"] = true;
+}
+
+std::string Rfc3339Now() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  const time_t seconds = static_cast<time_t>(nanos / 1'000'000'000);
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  char date[32];
+  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:09d}Z", date, nanos % 1'000'000'000);
 }
 
 }  // namespace crio::storage

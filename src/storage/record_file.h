@@ -71,5 +71,17 @@ class RecordFile {
 // The record in `records` whose "id" is `id`; null when none.
 nlohmann::json* FindRecord(nlohmann::json& records, const std::string& id);
 const nlohmann::json* FindRecord(const nlohmann::json& records, const std::string& id);
+// Removes the record whose "id" is `id`, if any.
+void EraseRecord(nlohmann::json& records, const std::string& id);
+
+// The string field `key` of `record`; empty when absent or not a string.
+std::string StringField(const nlohmann::json& record, const char* key);
+// Whether a layer record carries containers/storage's "incomplete" flag: its writer died
+// (or has not finished) between recording it and making its files.
+bool IsIncomplete(const nlohmann::json& layer);
+// The flag itself, set on `layer`.
+void MarkIncomplete(nlohmann::json& layer);
+// Now, as Go's time.Time marshals it (RFC 3339, nanoseconds, UTC).
+std::string Rfc3339Now();
 
 }  // namespace crio::storage

@@ -28,6 +28,16 @@ absl::Status Unmount(const std::string& target) {
   return absl::OkStatus();
 }
 
+absl::Status MakePrivateMountPoint(const std::string& path) {
+  if (!IsMountPoint(path) && ::mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return ErrnoToStatus(errno, "bind-mount " + path + " onto itself");
+  }
+  if (::mount(nullptr, path.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {
+    return ErrnoToStatus(errno, "make " + path + " a private mount");
+  }
+  return absl::OkStatus();
+}
+
 bool IsMountPoint(const std::string& path) {
   // /proc/self/mountinfo's fifth field is the mount point (octal-escaped spaces aside).
   std::istringstream mountinfo(ReadFileToString("/proc/self/mountinfo").value_or(""));

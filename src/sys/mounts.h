@@ -14,6 +14,10 @@ absl::Status MountTmpfs(const std::string& target, const std::string& options);
 // Detaches whatever is mounted at `target`; OK when nothing is (or `target` is gone).
 absl::Status Unmount(const std::string& target);
 
+// Makes `path` a mount point of its own, private (no propagation), by bind-mounting it onto
+// itself unless it is one already: what containers/storage does to its driver's home.
+absl::Status MakePrivateMountPoint(const std::string& path);
+
 // Whether `path` is a mount point (its device differs from its parent's, or it is a bind).
 bool IsMountPoint(const std::string& path);
 

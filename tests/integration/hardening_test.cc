@@ -258,7 +258,7 @@ TEST_F(StorageRootTest, StateIsReadableByRootOnlyEvenInAPreCreatedOpenRoot) {
   ASSERT_TRUE(crio.Start()) << crio.Log();
   EXPECT_EQ(ModeOf(root), 0700u);
   EXPECT_EQ(ModeOf(root + "/state.db"), 0600u);
-  EXPECT_EQ(ModeOf(root + "/images.db"), 0600u);
+  EXPECT_EQ(ModeOf(root + "/overlay-images"), 0700u);
   EXPECT_NE(crio.Log().find(root + " was mode 0755; tightened to 0700"), std::string::npos)
       << crio.Log();
   EXPECT_EQ(crio.Stop(), 0);

@@ -38,11 +38,6 @@ class StoragePeersTest : public ContainerTest {
     return RunCommand(args, std::chrono::seconds(120));
   }
 
-  void SetUp() override {
-    ContainerTest::SetUp();
-    // containers/storage's overlay driver leaves ROOT/overlay bind-mounted onto itself.
-    if (crio_) peer_mounts_ = {Root() + "/overlay"};
-  }
   void TearDown() override {
     for (auto mount = peer_mounts_.rbegin(); mount != peer_mounts_.rend(); ++mount) {
       ::umount2(mount->c_str(), MNT_DETACH);
@@ -126,6 +121,27 @@ TEST_F(StoragePeersTest, ImagesSkopeoStoresRunWithoutAPull) {
   Connect();
   EXPECT_EQ(ImageStatus(name).image().id(), pushed.id);
   EXPECT_EQ(Skopeo({"inspect", InStore(name)}).exit_code, 0);
+}
+
+TEST_F(StoragePeersTest, PodmanSeesCriosContainersAndKeepsTheirImages) {
+  const std::string id = Create(Config("sleeper", {"sleep", "600"}));
+  ASSERT_FALSE(id.empty());
+
+  const RunResult listed = Podman({"ps", "--external", "--format", "json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const json containers = json::parse(listed.out);
+  ASSERT_EQ(containers.size(), 1u) << listed.out;
+  EXPECT_EQ(containers[0]["Id"], id);
+  EXPECT_EQ(containers[0]["ImageID"], ImageStatus(image_).image().id());
+
+  const RunResult removed = Podman({"rmi", image_});
+  EXPECT_NE(removed.exit_code, 0) << "podman removed an image a crio container uses";
+  EXPECT_EQ(ImageStatus(image_).image().id().empty(), false);
+
+  ASSERT_TRUE(Remove(id).ok());
+  const RunResult after = Podman({"ps", "--external", "--format", "json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_TRUE(json::parse(after.out).empty()) << after.out << crio_->Log();
 }
 
 }  // namespace

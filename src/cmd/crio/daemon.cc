@@ -247,7 +247,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   const PodStackHost host = ProbeHost(config);
   const server::RuntimeFacts facts{.cgroup_manager = host.cgroup_manager};
   auto pod_stack = BuildPodStack(
-      live, host, *(*image_stack)->images,
+      live, host, *(*image_stack)->images, (*image_stack)->store->files(),
       {.oom_killed = [&metrics](const std::string& name) { metrics.CountOom(name); },
        .step_timed = [&metrics](std::string_view step,
                                 double seconds) { metrics.CountStep(step, seconds); }});
@@ -343,6 +343,9 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     ExitLeavingCallsBehind(unfinished);
   }
   (*cri)->Shutdown(std::chrono::milliseconds(0));
+  if (auto released = (*pod_stack)->layers->UnmountHomeIfIdle(); !released.ok()) {
+    log::Warn("Storage: {}", AsStd(released.message()));
+  }
   if (auto marked = MarkCleanShutdown(config.root.clean_shutdown_file, config.root.root);
       !marked.ok()) {
     log::Warn("clean_shutdown_file: {}", AsStd(marked.message()));

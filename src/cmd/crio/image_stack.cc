@@ -33,7 +33,7 @@ absl::StatusOr<image::Registries> LoadRegistries() {
 absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config,
                                                             image::PullObserver observer) {
   auto stack = std::make_unique<ImageStack>();
-  ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root));
+  ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root, config.root.runroot));
   if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
     log::Warn("Image store clean-up: {}", AsStd(reconciled.message()));
   }

@@ -139,6 +139,7 @@ PodStackHost ProbeHost(const config::Config& config) {
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,
                                                         const PodStackHost& host,
                                                         image::Images& images,
+                                                        storage::StoreFiles& store_files,
                                                         PodStackObservers observers) {
   const std::shared_ptr<const config::Config> snapshot = live.Snapshot();
   const config::Config& config = *snapshot;  // the start-up values of what SIGHUP can't change
@@ -154,7 +155,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                           .plugin_dirs = config.network.plugin_dirs,
                           .default_network = config.network.cni_default_network});
   ASSIGN_OR_RETURN(stack->runtimes, BuildRuntimes(config, host));
-  stack->layers = std::make_unique<storage::ContainerLayers>(config.root.root);
+  stack->layers = std::make_unique<storage::ContainerLayers>(store_files);
+  RETURN_IF_ERROR(stack->layers->MountHome());
   stack->container_stats =
       std::make_unique<stats::ContainerStatsCollector>(stats::CollectorOptions{}, *stack->layers);
   stack->images = std::make_unique<container::ImagesSource>(images);

@@ -65,10 +65,12 @@ PodStackHost ProbeHost(const config::Config& config);
 
 // Opens ROOT/state.db, restores pods and containers (those from an earlier boot come back
 // NOTREADY / EXITED) and starts watching container exits. Containers read the options
-// SIGHUP may change from `live`, which must outlive the stack.
+// SIGHUP may change from `live`, which must outlive the stack, as must `store_files` (the
+// image store's: containers' layers and records live in the same files).
 absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig& live,
                                                         const PodStackHost& host,
                                                         image::Images& images,
+                                                        storage::StoreFiles& store_files,
                                                         PodStackObservers observers = {});
 
 // This boot's id (/proc/sys/kernel/random/boot_id, or the file CRIO_TEST_BOOT_ID_FILE names).

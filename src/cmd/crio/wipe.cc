@@ -70,7 +70,8 @@ int RunWipe(const config::Loaded& loaded, bool force) {
     std::cerr << "crio wipe: " << image_stack.status().message() << "\n";
     return 1;
   }
-  auto pod_stack = BuildPodStack(live, ProbeHost(config), *(*image_stack)->images);
+  auto pod_stack = BuildPodStack(live, ProbeHost(config), *(*image_stack)->images,
+                                 (*image_stack)->store->files());
   if (!pod_stack.ok()) {
     std::cerr << "crio wipe: " << pod_stack.status().message() << "\n";
     return 1;
@@ -80,6 +81,9 @@ int RunWipe(const config::Loaded& loaded, bool force) {
   if (!wiped.ok()) {
     std::cerr << "crio wipe: " << wiped.status().message() << "\n";
     return 1;
+  }
+  if (auto released = (*pod_stack)->layers->UnmountHomeIfIdle(); !released.ok()) {
+    std::cerr << "crio wipe: " << released.message() << "\n";
   }
   std::cout << "crio wipe: removed " << wiped->pods << " pods" << (upgraded ? " and " : "")
             << (upgraded ? std::to_string(wiped->images) + " images" : "") << "\n";

@@ -1,0 +1,39 @@
+// StoreFiles: containers/storage's record files and overlay dirs under one graph root and
+// run root, opened once per process. fcntl locks belong to the process: two objects on one
+// lock file would release each other's locks on close and let two of crio's threads write
+// the same file at once, so the image store and the container layers share these.
+//
+//   ROOT/overlay-layers/layers.json          layers (images' and containers')
+//   ROOT/overlay-images/images.json          images
+//   ROOT/overlay-containers/containers.json  containers (crio's and other tools')
+//   RUNROOT/overlay-layers/mountpoints.json  which layers are mounted where, how often
+//   ROOT/storage.lock                        held while the driver's home mount changes or a
+//                                            layer is mounted (the library's graph lock)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "storage/overlay_dirs.h"
+#include "storage/record_file.h"
+
+namespace crio::storage {
+
+struct StoreFiles {
+  // Creates the directories (0700) and lock files that are missing. Without a `runroot`
+  // there is no mountpoints file (an image store alone needs none).
+  static absl::StatusOr<std::unique_ptr<StoreFiles>> Open(const std::string& root,
+                                                          const std::string& runroot);
+
+  std::string root;
+  std::string runroot;
+  OverlayDirs overlay{root};
+  std::unique_ptr<RecordFile> layers;
+  std::unique_ptr<RecordFile> images;
+  std::unique_ptr<RecordFile> containers;
+  std::unique_ptr<RecordFile> mountpoints;  // null without a runroot
+  std::unique_ptr<LockFile> graph_lock;
+};
+
+}  // namespace crio::storage
