@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "storage/image_store.h"
+#include "testing/detach_mounts.h"
 #include "testing/temp_dir.h"
 
 namespace crio::storage {
@@ -47,6 +48,7 @@ class ContainerLayersTest : public ::testing::Test {
     store_ = std::move(*store);
     layers_ = std::make_unique<ContainerLayers>(store_->files());
   }
+  void TearDown() override { testing::DetachMountsUnder(dir_.path()); }
 
   std::string AddImageLayer(const std::string& id, const std::string& parent,
                             const std::string& file, const std::string& content) {

@@ -681,7 +681,11 @@ TEST_F(ContainerTest, StatusApiDescribesPausesAndUnpausesContainers) {
   const RunResult status = RunCommand(
       {BinPath("crio"), "status", "--socket", crio_->socket(), "containers", "--id", id});
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_NE(status.out.find(id.substr(0, 12)), std::string::npos) << status.out;
+  // CRI-O's ContainerInfo: the container's name, sandbox and root filesystem.
+  const json described = json::parse(status.out);
+  EXPECT_EQ(described["sandbox"], pod_) << status.out;
+  EXPECT_EQ(described["name"], info["name"]) << status.out;
+  EXPECT_EQ(described["root"], info["root"]) << status.out;
 
   const std::string log = Status(id).status().log_path();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

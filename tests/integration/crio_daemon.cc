@@ -10,6 +10,7 @@
 
 #include "cri_api.h"
 #include "grpcpp/grpcpp.h"
+#include "testing/detach_mounts.h"
 
 namespace crio::testing {
 
@@ -35,16 +36,9 @@ CrioDaemon::CrioDaemon(const std::string& extra_toml) {
 
 CrioDaemon::~CrioDaemon() {
   KillAndReap(pid_);
-  // A test that failed half-way may leave crio's mounts (pinned namespaces, shm) behind;
-  // detach them, deepest first, so the temp dir can go.
-  std::vector<std::string> mounts;
-  std::ifstream table("/proc/self/mounts");
-  std::string device, target, rest;
-  while (table >> device >> target && std::getline(table, rest)) {
-    if (target.starts_with(dir_.path() + "/")) mounts.push_back(target);
-  }
-  std::sort(mounts.rbegin(), mounts.rend());
-  for (const std::string& mount : mounts) umount2(mount.c_str(), MNT_DETACH);
+  // A test that failed half-way may leave crio's mounts (pinned namespaces, shm, rootfs)
+  // behind, and a killed crio leaves the storage's home mounted.
+  DetachMountsUnder(dir_.path());
 }
 
 std::vector<std::string> CrioDaemon::Command(const std::vector<std::string>& extra_args) const {

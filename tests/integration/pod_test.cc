@@ -386,7 +386,12 @@ TEST_F(PodTest, ManyPodsComeAndGoWithoutLeaks) {
   EXPECT_TRUE(PinnedNetns().empty());
   EXPECT_EQ(CountBridgePorts(network_->bridge()), 0);
   EXPECT_EQ(CountNatRules(network_->subnet_prefix()), 0);
-  EXPECT_EQ(ReadText("/proc/self/mounts").find(crio_->dir().path()), std::string::npos);
+  // Nothing is mounted under crio's dirs but the storage's home, which crio holds while it runs.
+  std::istringstream mounts(ReadText("/proc/self/mounts"));
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(" " + crio_->dir().Join("lib/overlay") + " ") != std::string::npos) continue;
+    EXPECT_EQ(line.find(crio_->dir().path()), std::string::npos) << line;
+  }
   std::error_code ignored;
   for (const auto& entry : fs::directory_iterator("/var/lib/cni/results", ignored)) {
     EXPECT_FALSE(entry.path().filename().string().starts_with(network_->name() + "-"))

@@ -5,6 +5,8 @@
 #include <sys/mount.h>
 
 #include <filesystem>
+#include <future>
+#include <set>
 
 #include "nlohmann/json.hpp"
 #include "testing/tar_builder.h"
@@ -142,6 +144,42 @@ TEST_F(StoragePeersTest, PodmanSeesCriosContainersAndKeepsTheirImages) {
   const RunResult after = Podman({"ps", "--external", "--format", "json"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_TRUE(json::parse(after.out).empty()) << after.out << crio_->Log();
+}
+
+TEST_F(StoragePeersTest, CrioAndPodmanPullingSharedLayersAtOnceKeepOneConsistentStore) {
+  for (int round = 0; round < 20; ++round) {
+    const std::string tag = std::to_string(round);
+    const std::string base = BuildTar({{.name = "base", .content = "round " + tag}}, true);
+    const std::string crios = registry_.host() + "/race/crio:" + tag;
+    const std::string podmans = registry_.host() + "/race/podman:" + tag;
+    registry_.Push("race/crio", tag, {base, BuildTar({{.name = "c", .content = tag}}, true)});
+    registry_.Push("race/podman", tag, {base, BuildTar({{.name = "p", .content = tag}}, true)});
+
+    auto podman = std::async(std::launch::async, [&] {
+      return Podman({"pull", "--tls-verify=false", "--signature-policy",
+                     dir_.Join("policy.json"), "-q", podmans});
+    });
+    v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(crios);
+    v1::PullImageResponse pulled;
+    const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
+    const RunResult podman_pulled = podman.get();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(podman_pulled.exit_code, 0) << podman_pulled.err;
+
+    // Both see both, and the shared layer exists once, complete.
+    EXPECT_FALSE(ImageStatus(podmans).image().id().empty()) << "round " << round;
+    EXPECT_EQ(Podman({"image", "exists", crios}).exit_code, 0) << "round " << round;
+    const json layers = json::parse(ReadText(Root() + "/overlay-layers/layers.json"));
+    std::set<std::string> ids;
+    for (const json& layer : layers) {
+      EXPECT_TRUE(ids.insert(layer["id"].get<std::string>()).second) << layer.dump();
+      EXPECT_FALSE(layer.contains("flags")) << layer.dump();
+    }
+  }
+  const RunResult images = Podman({"images", "--format", "json"});
+  ASSERT_EQ(images.exit_code, 0) << images.err;
+  EXPECT_EQ(json::parse(images.out).size(), 41u);  // the fixture's busybox and 2 × 20
 }
 
 }  // namespace
