@@ -11,7 +11,7 @@ build_packages=(
   libyaml-cpp-dev libgpgme-dev
 )
 runtime_packages=(runc conmon containernetworking-plugins iproute2 iptables gnupg)
-test_packages=(curl procps docker-registry apache2-utils openssl busybox-static util-linux skopeo)
+test_packages=(curl procps docker-registry apache2-utils openssl busybox-static util-linux skopeo podman)
 
 missing=()
 for pkg in "${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}"; do
