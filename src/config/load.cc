@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "config/flags.h"
 #include "config/option.h"
+#include "config/toml_text.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 
@@ -203,14 +204,7 @@ absl::Status ValidateMetrics(Config& config) {
 
 absl::Status ApplyToml(const std::string& text, const std::string& origin, Config& config,
                        std::vector<std::string>& warnings) {
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& error) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}:{}:{}: invalid TOML: {}", origin, error.source().begin.line,
-                    error.source().begin.column, std::string(error.description())));
-  }
+  ASSIGN_OR_RETURN(const toml::table root, ParseToml(text, origin));
   Document doc{origin, config, warnings};
   for (const auto& [key, node] : root) {
     if (key.str() == "crio" && node.is_table()) {

@@ -2,8 +2,9 @@
 
 #include <cstdlib>
 
+#include "common/status_macros.h"
+#include "config/toml_text.h"
 #include "fmt/format.h"
-#include "toml++/toml.h"
 
 namespace crio::config {
 
@@ -14,14 +15,7 @@ std::string StorageConfPath() {
 
 absl::Status ApplyStorageConf(const std::string& text, const std::string& origin,
                               Config& config, std::vector<std::string>& warnings) {
-  toml::table parsed;
-  try {
-    parsed = toml::parse(text, origin);
-  } catch (const toml::parse_error& error) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}:{}:{}: invalid TOML: {}", origin, error.source().begin.line,
-                    error.source().begin.column, std::string(error.description())));
-  }
+  ASSIGN_OR_RETURN(const toml::table parsed, ParseToml(text, origin));
   const toml::table* storage = parsed["storage"].as_table();
   if (storage == nullptr) return absl::OkStatus();
   for (const auto& [key, value] : *storage) {
