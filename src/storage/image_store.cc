@@ -11,11 +11,13 @@
 #include "common/atomic_file.h"
 #include "common/base64.h"
 #include "common/errno_status.h"
+#include "common/log.h"
 #include "common/random_id.h"
 #include "common/read_file.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/step_hooks.h"
+#include "common/strings.h"
 #include "fmt/format.h"
 #include "sys/private_dir.h"
 
@@ -109,6 +111,124 @@ absl::Status RemovePath(const std::string& path) {
   return absl::OkStatus();
 }
 
+using BigData = std::map<std::string, std::string>;  // by containers/storage's key
+
+// An image's big data as containers/image stores it: the config under its digest, each
+// manifest under "manifest-DIGEST", the image's own also under "manifest", and an empty
+// signature list for it.
+absl::StatusOr<BigData> ImageBigData(const ImageRecord& image, const std::string& config_json,
+                                     const std::vector<StoredManifest>& manifests) {
+  BigData big_data = {{"sha256:" + image.id, config_json}};
+  for (const StoredManifest& manifest : manifests) {
+    big_data["manifest-" + manifest.digest] = manifest.body;
+    if (manifest.digest == image.manifest_digest) big_data["manifest"] = manifest.body;
+  }
+  if (!big_data.contains("manifest")) {
+    return absl::InvalidArgumentError("the image's own manifest is missing");
+  }
+  big_data["signature-" + Hex(image.manifest_digest)] = "";
+  return big_data;
+}
+
+// The names an image is stored under: its tags, and a digested name for each repository it
+// has no tag in (what containers/image stores for a pull by digest).
+std::vector<std::string> StoredNames(const ImageRecord& image) {
+  std::vector<std::string> names = image.repo_tags;
+  for (const std::string& digested : image.repo_digests) {
+    const std::string repository = Repository(digested);
+    if (std::none_of(names.begin(), names.end(),
+                     [&](const std::string& name) { return Repository(name) == repository; })) {
+      names.push_back(digested);
+    }
+  }
+  return names;
+}
+
+// A name belongs to one image: `names` leave `record`.
+void TakeNames(json& record, const std::vector<std::string>& names) {
+  std::vector<std::string> kept = Strings(record, "names");
+  const size_t before = kept.size();
+  std::erase_if(kept, [&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  });
+  if (kept.size() != before) record["names"] = kept;
+}
+
+// Adds `names` to the record's names, and to the front of its names-history.
+void AddNames(json& record, const std::vector<std::string>& names) {
+  std::vector<std::string> all = Strings(record, "names");
+  std::vector<std::string> history = names;
+  for (const std::string& name : names) {
+    if (std::find(all.begin(), all.end(), name) == all.end()) all.push_back(name);
+  }
+  for (const std::string& old : Strings(record, "names-history")) {
+    if (std::find(history.begin(), history.end(), old) == history.end()) history.push_back(old);
+  }
+  record["names"] = all;
+  record["names-history"] = history;
+}
+
+// Records the keys, sizes and digests of `big_data` in the image's record.
+void AddBigData(json& record, const BigData& big_data) {
+  std::vector<std::string> keys = Strings(record, "big-data-names");
+  json sizes = record.value("big-data-sizes", json::object());
+  json digests = record.value("big-data-digests", json::object());
+  for (const auto& [key, value] : big_data) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    sizes[key] = value.size();
+    digests[key] = Sha256Digest(value);
+  }
+  record["big-data-names"] = keys;
+  record["big-data-sizes"] = sizes;
+  record["big-data-digests"] = digests;
+}
+
+using LayersById = std::map<std::string, const json*>;
+
+// An image as its record and its layers' records describe it (all but the config's user).
+ImageRecord ImageFromRecords(const json& record, const LayersById& layers) {
+  ImageRecord image{.id = StringField(record, "id")};
+  // The layers, top down, then reversed; the size as containers/storage counts it.
+  std::string layer_id = StringField(record, "layer");
+  for (size_t depth = 0; !layer_id.empty() && depth < 1000; ++depth) {
+    auto layer = layers.find(layer_id);
+    if (layer == layers.end()) break;
+    image.layers.push_back(layer_id);
+    image.size += Int(*layer->second, "diff-size");
+    layer_id = StringField(*layer->second, "parent");
+  }
+  std::reverse(image.layers.begin(), image.layers.end());
+  const json big_data_sizes = record.value("big-data-sizes", json::object());
+  for (const auto& [key, size] : big_data_sizes.items()) {
+    if (size.is_number_integer()) image.size += size.get<int64_t>();
+  }
+  const json manifest_digests = record.value("big-data-digests", json::object());
+  image.manifest_digest = manifest_digests.value("manifest", StringField(record, "digest"));
+  image.pulled_at = UnixSeconds(StringField(record, "created"));
+  // Repo digests: every repository the names mention, with every manifest digest kept.
+  std::vector<std::string> digests = {StringField(record, "digest")};
+  for (const std::string& key : Strings(record, "big-data-names")) {
+    const std::string digest = key.starts_with("manifest-") ? key.substr(9) : "";
+    if (!digest.empty() && std::find(digests.begin(), digests.end(), digest) == digests.end()) {
+      digests.push_back(digest);
+    }
+  }
+  std::vector<std::string> repositories;
+  for (const std::string& name : Strings(record, "names")) {
+    if (name.find('@') == std::string::npos) image.repo_tags.push_back(name);
+    const std::string repository = Repository(name);
+    if (std::find(repositories.begin(), repositories.end(), repository) == repositories.end()) {
+      repositories.push_back(repository);
+    }
+  }
+  for (const std::string& repository : repositories) {
+    for (const std::string& digest : digests) {
+      if (!digest.empty()) image.repo_digests.push_back(repository + "@" + digest);
+    }
+  }
+  return image;
+}
+
 }  // namespace
 
 struct ImageStore::Index {
@@ -186,7 +306,10 @@ absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string
     // Undone now when possible; else the incomplete record makes the next start finish it.
     if (RemoveLayerFiles(layer.id).ok()) {
       EraseRecord(records, layer.id);
-      (void)layers.Save();
+      if (absl::Status saved = layers.Save(); !saved.ok()) {
+        log::Warn("Layer {} stays recorded incomplete until the next start: {}", layer.id,
+                  AsStd(saved.message()));
+      }
     }
     return made;
   }
@@ -197,15 +320,7 @@ absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string
 
 absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& config_json,
                                   const std::vector<StoredManifest>& manifests) {
-  std::map<std::string, std::string> big_data = {{"sha256:" + image.id, config_json}};
-  for (const StoredManifest& manifest : manifests) {
-    big_data["manifest-" + manifest.digest] = manifest.body;
-    if (manifest.digest == image.manifest_digest) big_data["manifest"] = manifest.body;
-  }
-  if (!big_data.contains("manifest")) {
-    return absl::InvalidArgumentError("the image's own manifest is missing");
-  }
-  big_data["signature-" + Hex(image.manifest_digest)] = "";
+  ASSIGN_OR_RETURN(const BigData big_data, ImageBigData(image, config_json, manifests));
   // Layers first, images second: containers/storage's locking order.
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
   if (!image.layers.empty()) {
@@ -222,40 +337,16 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   }
   AfterStep("image.big_data");
   json& records = images.records();
-  // Names: the tags, and a digested name for a repository the image has no tag in.
-  std::vector<std::string> names = image.repo_tags;
-  for (const std::string& digested : image.repo_digests) {
-    const std::string repository = Repository(digested);
-    if (std::none_of(names.begin(), names.end(),
-                     [&](const std::string& name) { return Repository(name) == repository; })) {
-      names.push_back(digested);
-    }
-  }
+  const std::vector<std::string> names = StoredNames(image);
   for (json& other : records) {
-    if (StringField(other, "id") == image.id) continue;
-    auto kept = Strings(other, "names");
-    std::erase_if(kept, [&](const std::string& name) {
-      return std::find(names.begin(), names.end(), name) != names.end();
-    });
-    if (kept.size() != Strings(other, "names").size()) other["names"] = kept;
+    if (StringField(other, "id") != image.id) TakeNames(other, names);
   }
   json* record = FindRecord(records, image.id);
   if (record == nullptr) {
     records.push_back({{"id", image.id}, {"created", Rfc3339Now()}});
     record = &records.back();
   }
-  std::vector<std::string> all_names = Strings(*record, "names");
-  std::vector<std::string> history = names;
-  for (const std::string& name : names) {
-    if (std::find(all_names.begin(), all_names.end(), name) == all_names.end()) {
-      all_names.push_back(name);
-    }
-  }
-  for (const std::string& old : Strings(*record, "names-history")) {
-    if (std::find(history.begin(), history.end(), old) == history.end()) history.push_back(old);
-  }
-  (*record)["names"] = all_names;
-  (*record)["names-history"] = history;
+  AddNames(*record, names);
   if (!image.layers.empty()) (*record)["layer"] = image.layers.back();
   // As containers/image: the digest the reference resolved to (an index's, if it was one).
   if (StringField(*record, "digest").empty()) (*record)["digest"] = manifests.front().digest;
@@ -263,17 +354,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
     (*record)["metadata"] =
         json{{"signatures-sizes", {{image.manifest_digest, json::array()}}}}.dump();
   }
-  std::vector<std::string> keys = Strings(*record, "big-data-names");
-  json sizes = record->value("big-data-sizes", json::object());
-  json digests = record->value("big-data-digests", json::object());
-  for (const auto& [key, value] : big_data) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-    sizes[key] = value.size();
-    digests[key] = Sha256Digest(value);
-  }
-  (*record)["big-data-names"] = keys;
-  (*record)["big-data-sizes"] = sizes;
-  (*record)["big-data-digests"] = digests;
+  AddBigData(*record, big_data);
   return images.Save();
 }
 
@@ -289,50 +370,13 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
     }
     users = users_;
   }
-  std::map<std::string, const json*> layer_by_id;
+  LayersById layer_by_id;
   for (const json& layer : *layers.records) layer_by_id[StringField(layer, "id")] = &layer;
   auto index = std::make_shared<Index>();
   index->layers_generation = layers.generation;
   index->images_generation = images.generation;
   for (const json& record : *images.records) {
-    ImageRecord image{.id = StringField(record, "id")};
-    // The layers, top down, then reversed.
-    std::string layer_id = StringField(record, "layer");
-    for (size_t depth = 0; !layer_id.empty() && depth < 1000; ++depth) {
-      auto layer = layer_by_id.find(layer_id);
-      if (layer == layer_by_id.end()) break;
-      image.layers.push_back(layer_id);
-      image.size += Int(*layer->second, "diff-size");
-      layer_id = StringField(*layer->second, "parent");
-    }
-    std::reverse(image.layers.begin(), image.layers.end());
-    const json big_data_sizes = record.value("big-data-sizes", json::object());
-    for (const auto& [key, size] : big_data_sizes.items()) {
-      if (size.is_number_integer()) image.size += size.get<int64_t>();
-    }
-    const json manifest_digests = record.value("big-data-digests", json::object());
-    image.manifest_digest = manifest_digests.value("manifest", StringField(record, "digest"));
-    image.pulled_at = UnixSeconds(StringField(record, "created"));
-    std::vector<std::string> digests = {StringField(record, "digest")};
-    for (const std::string& key : Strings(record, "big-data-names")) {
-      const std::string digest = key.starts_with("manifest-") ? key.substr(9) : "";
-      if (!digest.empty() && std::find(digests.begin(), digests.end(), digest) == digests.end()) {
-        digests.push_back(digest);
-      }
-    }
-    std::vector<std::string> repositories;
-    for (const std::string& name : Strings(record, "names")) {
-      if (name.find('@') == std::string::npos) image.repo_tags.push_back(name);
-      const std::string repository = Repository(name);
-      if (std::find(repositories.begin(), repositories.end(), repository) == repositories.end()) {
-        repositories.push_back(repository);
-      }
-    }
-    for (const std::string& repository : repositories) {
-      for (const std::string& digest : digests) {
-        if (!digest.empty()) image.repo_digests.push_back(repository + "@" + digest);
-      }
-    }
+    ImageRecord image = ImageFromRecords(record, layer_by_id);
     if (auto user = users.find(image.id); user != users.end()) {
       image.user = user->second;
     } else if (auto config = ReadBigData(image.id, "sha256:" + image.id); config.ok()) {
