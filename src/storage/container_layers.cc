@@ -43,22 +43,14 @@ absl::Status ContainerLayers::CreateRecords(const RootfsRequest& request) {
   const std::string layer = LayerId(request.id);
   const std::string& parent = request.layers.back();
   ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
-  json& records = layers.records();
-  if (const json* present = FindRecord(records, layer); present == nullptr || IsIncomplete(*present)) {
-    const json* below = FindRecord(records, parent);
-    if (below == nullptr || IsIncomplete(*below)) {
+  if (!HasCompleteLayer(layers.records(), layer)) {
+    if (!HasCompleteLayer(layers.records(), parent)) {
       return absl::FailedPreconditionError(
           fmt::format("the image's top layer {} is not stored", parent));
     }
-    RETURN_IF_ERROR(files_.overlay.Remove(layer));  // what a dead writer left
-    EraseRecord(records, layer);
-    json record = {{"id", layer}, {"parent", parent}, {"created", Rfc3339Now()}};
-    MarkIncomplete(record);
-    records.push_back(std::move(record));
-    RETURN_IF_ERROR(layers.Save());
-    RETURN_IF_ERROR(files_.overlay.Create(layer, parent, ""));
-    FindRecord(records, layer)->erase("flags");
-    RETURN_IF_ERROR(layers.Save());
+    RETURN_IF_ERROR(files_.DeleteLayers(layers, {layer}));  // what a dead writer left
+    RETURN_IF_ERROR(files_.AddLayer(
+        layers, {{"id", layer}, {"parent", parent}, {"created", Rfc3339Now()}}, "", ""));
   }
   ASSIGN_OR_RETURN(RecordFile::Writing containers, files_.containers->Write());
   if (FindRecord(containers.records(), request.id) != nullptr) return absl::OkStatus();
@@ -115,14 +107,7 @@ absl::Status ContainerLayers::Remove(const std::string& id) {
     EraseRecord(containers.records(), id);
     RETURN_IF_ERROR(containers.Save());
   }
-  if (json* record = FindRecord(layers.records(), layer); record != nullptr) {
-    MarkIncomplete(*record);  // the intent, should a crash interrupt
-    RETURN_IF_ERROR(layers.Save());
-  }
-  RETURN_IF_ERROR(files_.overlay.Remove(layer));
-  if (FindRecord(layers.records(), layer) == nullptr) return absl::OkStatus();
-  EraseRecord(layers.records(), layer);
-  return layers.Save();
+  return files_.DeleteLayers(layers, {layer});
 }
 
 absl::Status ContainerLayers::MountHome() {

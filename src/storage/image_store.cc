@@ -11,13 +11,11 @@
 #include "common/atomic_file.h"
 #include "common/base64.h"
 #include "common/errno_status.h"
-#include "common/log.h"
 #include "common/random_id.h"
 #include "common/read_file.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/step_hooks.h"
-#include "common/strings.h"
 #include "fmt/format.h"
 #include "sys/private_dir.h"
 
@@ -100,7 +98,6 @@ json LayerJson(const LayerRecord& layer) {
   record["compression"] = static_cast<int>(layer.compression);
   if (!layer.uids.empty()) record["uidset"] = layer.uids;
   if (!layer.gids.empty()) record["gidset"] = layer.gids;
-  MarkIncomplete(record);
   return record;
 }
 
@@ -246,15 +243,6 @@ absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& 
   return std::unique_ptr<ImageStore>(new ImageStore(std::move(files)));
 }
 
-std::string ImageStore::TarSplitPath(const std::string& layer_id) const {
-  return fmt::format("{}/overlay-layers/{}.tar-split.gz", root_, layer_id);
-}
-
-absl::Status ImageStore::RemoveLayerFiles(const std::string& layer_id) {
-  RETURN_IF_ERROR(overlay_.Remove(layer_id));
-  return RemovePath(TarSplitPath(layer_id));
-}
-
 std::string ImageStore::ImageDir(const std::string& id) const {
   return fmt::format("{}/overlay-images/{}", root_, id);
 }
@@ -275,47 +263,22 @@ absl::Status ImageStore::DiscardLayerStaging(const std::string& staging) const {
 
 absl::StatusOr<bool> ImageStore::HasLayer(const std::string& id) {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  const json* layer = FindRecord(*layers.records, id);
-  return layer != nullptr && !IsIncomplete(*layer);
+  return HasCompleteLayer(*layers.records, id);
 }
 
 absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string& staging) {
   ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
-  json& records = layers.records();
-  if (const json* present = FindRecord(records, layer.id); present != nullptr) {
+  if (const json* present = FindRecord(layers.records(), layer.id); present != nullptr) {
     if (!IsIncomplete(*present)) return DiscardLayerStaging(staging);
     // Under the write lock an incomplete layer is one whose writer died (or whose undo
     // failed): it goes, as start-up would remove it.
-    RETURN_IF_ERROR(RemoveLayerFiles(layer.id));
-    EraseRecord(records, layer.id);
+    RETURN_IF_ERROR(files_->DeleteLayers(layers, {layer.id}));
   }
-  if (!layer.parent.empty()) {
-    const json* parent = FindRecord(records, layer.parent);
-    if (parent == nullptr || IsIncomplete(*parent)) {
-      return absl::FailedPreconditionError(
-          fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
-    }
+  if (!layer.parent.empty() && !HasCompleteLayer(layers.records(), layer.parent)) {
+    return absl::FailedPreconditionError(
+        fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
   }
-  // The intent: a crash from here on leaves an incomplete layer, which start-up removes.
-  records.push_back(LayerJson(layer));
-  RETURN_IF_ERROR(layers.Save());
-  AfterStep("layer.incomplete");
-  absl::Status made = overlay_.Create(layer.id, layer.parent, staging);
-  if (made.ok()) made = WriteFileAtomically(TarSplitPath(layer.id), layer.tar_split, 0600);
-  if (!made.ok()) {
-    // Undone now when possible; else the incomplete record makes the next start finish it.
-    if (RemoveLayerFiles(layer.id).ok()) {
-      EraseRecord(records, layer.id);
-      if (absl::Status saved = layers.Save(); !saved.ok()) {
-        log::Warn("Layer {} stays recorded incomplete until the next start: {}", layer.id,
-                  AsStd(saved.message()));
-      }
-    }
-    return made;
-  }
-  AfterStep("layer.files");
-  FindRecord(records, layer.id)->erase("flags");
-  return layers.Save();
+  return files_->AddLayer(layers, LayerJson(layer), staging, layer.tar_split);
 }
 
 absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& config_json,
@@ -323,12 +286,9 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   ASSIGN_OR_RETURN(const BigData big_data, ImageBigData(image, config_json, manifests));
   // Layers first, images second: containers/storage's locking order.
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  if (!image.layers.empty()) {
-    const json* top = FindRecord(*layers.records, image.layers.back());
-    if (top == nullptr || IsIncomplete(*top)) {
-      return absl::FailedPreconditionError(
-          fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
-    }
+  if (!image.layers.empty() && !HasCompleteLayer(*layers.records, image.layers.back())) {
+    return absl::FailedPreconditionError(
+        fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
   }
   ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
   RETURN_IF_ERROR(sys::MakePrivateDir(ImageDir(image.id)));
@@ -493,19 +453,13 @@ absl::Status ImageStore::DeleteImage(RecordFile::Writing& layers, RecordFile::Wr
                                std::find(doomed.begin(), doomed.end(), StringField(layer, "id")) ==
                                    doomed.end();
                       });
-    json* layer = FindRecord(records, layer_id);
+    const json* layer = FindRecord(records, layer_id);
     if (used || layer == nullptr) break;
-    MarkIncomplete(*layer);  // the intent, should a crash interrupt
     doomed.push_back(layer_id);
     layer_id = StringField(*layer, "parent");
   }
   if (doomed.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(layers.Save());
-  for (const std::string& layer : doomed) {
-    RETURN_IF_ERROR(RemoveLayerFiles(layer));
-    EraseRecord(records, layer);
-  }
-  return layers.Save();
+  return files_->DeleteLayers(layers, doomed);
 }
 
 absl::Status ImageStore::Reconcile() {
@@ -515,11 +469,7 @@ absl::Status ImageStore::Reconcile() {
     for (const json& layer : layers.records()) {
       if (IsIncomplete(layer)) incomplete.push_back(StringField(layer, "id"));
     }
-    for (const std::string& id : incomplete) {
-      RETURN_IF_ERROR(RemoveLayerFiles(id));
-      EraseRecord(layers.records(), id);
-    }
-    if (!incomplete.empty()) RETURN_IF_ERROR(layers.Save());
+    if (!incomplete.empty()) RETURN_IF_ERROR(files_->DeleteLayers(layers, incomplete));
   }
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(root_ + "/" + kStagingDir, error)) {

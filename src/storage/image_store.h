@@ -14,8 +14,8 @@
 // ("docker.io/library/busybox:latest") and, for images pulled by digest only, digested
 // names. A name belongs to one image; giving it to another takes it away from the first.
 //
-// Crash safety, as containers/storage's: a layer is recorded with the "incomplete" flag
-// before its directories are made and the flag is cleared when they are; Reconcile (at
+// Crash safety, as containers/storage's (StoreFiles::AddLayer, DeleteLayers): a layer is
+// recorded with the "incomplete" flag before its directories are made or removed; Reconcile (at
 // start-up, like the library on load) removes incomplete layers and crio's staging dirs.
 // An image's big data is written before its record. Reads come from memory, reloaded only
 // when another process wrote (the lock files say). Thread-safe.
@@ -125,9 +125,6 @@ class ImageStore {
   // The images as of the record files now, rebuilt only when one of them changed.
   absl::StatusOr<std::shared_ptr<const Index>> CurrentIndex();
   std::string ImageDir(const std::string& id) const;
-  std::string TarSplitPath(const std::string& layer_id) const;
-  // Removes a layer's directories and tar-split (not its record).
-  absl::Status RemoveLayerFiles(const std::string& layer_id);
   absl::StatusOr<std::string> ReadBigData(const std::string& image_id, const std::string& key);
   // Removes image `id`'s record, big data, and the layers only it used.
   absl::Status DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,

@@ -104,6 +104,11 @@ void MarkIncomplete(nlohmann::json& layer) {
   layer["flags"]["incomplete"] = true;
 }
 
+bool HasCompleteLayer(const nlohmann::json& layers, const std::string& id) {
+  const nlohmann::json* layer = FindRecord(layers, id);
+  return layer != nullptr && !IsIncomplete(*layer);
+}
+
 std::string Rfc3339Now() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();

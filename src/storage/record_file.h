@@ -81,6 +81,8 @@ std::string StringField(const nlohmann::json& record, const char* key);
 bool IsIncomplete(const nlohmann::json& layer);
 // The flag itself, set on `layer`.
 void MarkIncomplete(nlohmann::json& layer);
+// Whether `layers` (layers.json's records) hold layer `id`, complete.
+bool HasCompleteLayer(const nlohmann::json& layers, const std::string& id);
 // Now, as Go's time.Time marshals it (RFC 3339, nanoseconds, UTC).
 std::string Rfc3339Now();
 

@@ -1,6 +1,14 @@
 #include "storage/store_files.h"
 
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/errno_status.h"
+#include "common/log.h"
 #include "common/status_macros.h"
+#include "common/step_hooks.h"
+#include "common/strings.h"
+#include "fmt/format.h"
 #include "sys/private_dir.h"
 
 namespace crio::storage {
@@ -26,6 +34,55 @@ absl::StatusOr<std::unique_ptr<StoreFiles>> StoreFiles::Open(const std::string& 
     ASSIGN_OR_RETURN(files->mountpoints, open(runroot + "/overlay-layers", "mountpoints"));
   }
   return files;
+}
+
+std::string StoreFiles::TarSplitPath(const std::string& layer_id) const {
+  return fmt::format("{}/overlay-layers/{}.tar-split.gz", root, layer_id);
+}
+
+absl::Status StoreFiles::AddLayer(RecordFile::Writing& writing, nlohmann::json record,
+                                  const std::string& staged_diff,
+                                  const std::string& tar_split) const {
+  const std::string id = StringField(record, "id");
+  const std::string parent = StringField(record, "parent");
+  MarkIncomplete(record);
+  writing.records().push_back(std::move(record));
+  RETURN_IF_ERROR(writing.Save());
+  AfterStep("layer.incomplete");
+  absl::Status made = overlay.Create(id, parent, staged_diff);
+  if (made.ok() && !tar_split.empty()) {
+    made = WriteFileAtomically(TarSplitPath(id), tar_split, 0600);
+  }
+  if (!made.ok()) {
+    if (absl::Status deleted = DeleteLayers(writing, {id}); !deleted.ok()) {
+      log::Warn("Layer {} stays recorded incomplete until the next start: {}", id,
+                AsStd(deleted.message()));
+    }
+    return made;
+  }
+  AfterStep("layer.files");
+  FindRecord(writing.records(), id)->erase("flags");
+  return writing.Save();
+}
+
+absl::Status StoreFiles::DeleteLayers(RecordFile::Writing& writing,
+                                      const std::vector<std::string>& ids) const {
+  bool recorded = false;
+  for (const std::string& id : ids) {
+    if (nlohmann::json* layer = FindRecord(writing.records(), id); layer != nullptr) {
+      MarkIncomplete(*layer);  // the intent, should a crash interrupt
+      recorded = true;
+    }
+  }
+  if (recorded) RETURN_IF_ERROR(writing.Save());
+  for (const std::string& id : ids) {
+    RETURN_IF_ERROR(overlay.Remove(id));
+    std::error_code error;
+    std::filesystem::remove(TarSplitPath(id), error);
+    if (error) return ErrnoToStatus(error.value(), "remove " + TarSplitPath(id));
+    EraseRecord(writing.records(), id);
+  }
+  return recorded ? writing.Save() : absl::OkStatus();
 }
 
 }  // namespace crio::storage

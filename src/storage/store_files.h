@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "storage/overlay_dirs.h"
@@ -34,6 +35,22 @@ struct StoreFiles {
   std::unique_ptr<RecordFile> containers;
   std::unique_ptr<RecordFile> mountpoints;  // null without a runroot
   std::unique_ptr<LockFile> graph_lock;
+
+  // ROOT/overlay-layers/ID.tar-split.gz.
+  std::string TarSplitPath(const std::string& layer_id) const;
+
+  // Adds the layer `record` describes ("id", "parent", digests…) as the library does: recorded
+  // "incomplete" and saved first (the intent: a crash from there on leaves a layer start-up
+  // removes), then its dirs, made around `staged_diff` (renamed into place; empty: an empty
+  // diff dir), and its `tar_split` when there is one, then the flag cleared. On error what was
+  // made is deleted again, or stays flagged for start-up to delete.
+  // REQUIRES: `writing` (layers.json) holds no record of that id, and its parent complete.
+  absl::Status AddLayer(RecordFile::Writing& writing, nlohmann::json record,
+                        const std::string& staged_diff, const std::string& tar_split) const;
+  // Deletes layers `ids` as the library does: flagged incomplete and saved first, then their
+  // dirs, short links and tar-splits (also of an id without a record), then their records.
+  absl::Status DeleteLayers(RecordFile::Writing& writing,
+                            const std::vector<std::string>& ids) const;
 };
 
 }  // namespace crio::storage
