@@ -81,10 +81,7 @@ class ContainerTest : public ::testing::Test {
     network_ = std::make_unique<TestCniNetwork>(crio_->network_dir(), crio_->dir().Join("ipam"));
     ASSERT_TRUE(crio_->Start()) << crio_->Log();
     Connect();
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(image_);
-    v1::PullImageResponse pulled;
-    const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
+    const grpc::Status status = Pull(image_);
     ASSERT_TRUE(status.ok()) << status.error_message();
     // Some tests run privileged containers in it: as the kubelet does for such pods, the
     // pod is privileged too (crio refuses privileged containers in unprivileged pods).
@@ -121,6 +118,23 @@ class ContainerTest : public ::testing::Test {
     for (const v1::PodSandbox& pod : pods.items()) RemovePod(pod.id());
     crio_.reset();
     network_.reset();
+  }
+
+  grpc::Status Pull(const std::string& image) {
+    v1::PullImageRequest request;
+    request.mutable_image()->set_image(image);
+    v1::PullImageResponse response;
+    return images_->PullImage(Context().get(), request, &response);
+  }
+
+  // The image `name` names, as ImageStatus describes it (empty when there is none).
+  v1::Image ImageStatus(const std::string& name) {
+    v1::ImageStatusRequest request;
+    request.mutable_image()->set_image(name);
+    v1::ImageStatusResponse response;
+    const grpc::Status status = images_->ImageStatus(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.image();
   }
 
   void Connect() {

@@ -249,10 +249,7 @@ TEST_P(PullCrashTest, TheStoreIsConsistentAfterARestart) {
   registry_.Push("test/interrupted", "1", {BusyboxLayer(), extra});
   const std::string name = registry_.host() + "/test/interrupted:1";
   RestartWith("CRIO_TEST_KILL_AFTER", GetParam());
-  v1::PullImageRequest pull;
-  pull.mutable_image()->set_image(name);
-  v1::PullImageResponse pulled;
-  EXPECT_FALSE(images_->PullImage(Context().get(), pull, &pulled).ok());
+  EXPECT_FALSE(Pull(name).ok());
   Recover();
 
   const std::string root = crio_->dir().Join("lib");
@@ -275,7 +272,7 @@ TEST_P(PullCrashTest, TheStoreIsConsistentAfterARestart) {
   const RunResult inspected = RunCommand({"skopeo", "inspect", store}, std::chrono::seconds(60));
   EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
 
-  ASSERT_TRUE(images_->PullImage(Context().get(), pull, &pulled).ok()) << crio_->Log();
+  ASSERT_TRUE(Pull(name).ok()) << crio_->Log();
   v1::ContainerConfig config = Config("puller", {"cat", "/pulled"});
   config.mutable_image()->set_image(name);
   const std::string id = Create(config);

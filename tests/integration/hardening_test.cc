@@ -32,10 +32,7 @@ class HardeningTest : public ContainerTest {
     registry_.Push("test/" + name, "latest", {BusyboxLayer(), BuildTar(top, /*gzip=*/true)},
                    config);
     const std::string image = registry_.host() + "/test/" + name + ":latest";
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(image);
-    v1::PullImageResponse pulled;
-    const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
+    const grpc::Status status = Pull(image);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return image;
   }

@@ -26,10 +26,7 @@ class SeccompTest : public ContainerTest {
                  true);
     registry_.Push("test/seccomp-probe", "1", {BusyboxLayer(), probe});
     probe_image_ = registry_.host() + "/test/seccomp-probe:1";
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(probe_image_);
-    v1::PullImageResponse pulled;
-    const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
+    const grpc::Status status = Pull(probe_image_);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 

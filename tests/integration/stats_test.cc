@@ -328,10 +328,7 @@ TEST_F(StatsTest, MetricsCountPullsReusedLayersOomKillsAndNetworkSetup) {
   EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_layer_reuse_total{"), -1);
 
   // The pause image is the same layer: pulled without fetching it.
-  v1::PullImageRequest pull;
-  pull.mutable_image()->set_image(registry_.host() + "/test/pause:3.10");
-  v1::PullImageResponse pulled;
-  ASSERT_TRUE(images_->PullImage(Context().get(), pull, &pulled).ok());
+  ASSERT_TRUE(Pull(registry_.host() + "/test/pause:3.10").ok());
   text = ScrapeMetrics();
   EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_layer_reuse_total{name=\"sha256:"), 1)
       << text;

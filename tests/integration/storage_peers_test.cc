@@ -2,8 +2,6 @@
 // 1.9.3, which use the containers/storage library): what one stores, the others see and use,
 // as an operator who preloads images with skopeo or inspects crio's images with podman
 // expects.
-#include <sys/mount.h>
-
 #include <filesystem>
 #include <future>
 #include <set>
@@ -39,28 +37,10 @@ class StoragePeersTest : public ContainerTest {
                                "--cgroup-manager", "cgroupfs"});
     return RunCommand(args, std::chrono::seconds(120));
   }
-
-  void TearDown() override {
-    for (auto mount = peer_mounts_.rbegin(); mount != peer_mounts_.rend(); ++mount) {
-      ::umount2(mount->c_str(), MNT_DETACH);
-    }
-    ContainerTest::TearDown();
-  }
-
-  v1::ImageStatusResponse ImageStatus(const std::string& name) {
-    v1::ImageStatusRequest request;
-    request.mutable_image()->set_image(name);
-    v1::ImageStatusResponse response;
-    const grpc::Status status = images_->ImageStatus(Context().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response;
-  }
-
-  std::vector<std::string> peer_mounts_;
 };
 
 TEST_F(StoragePeersTest, ImagesCrioPullsAreImagesPodmanAndSkopeoUse) {
-  const v1::Image pulled = ImageStatus(image_).image();
+  const v1::Image pulled = ImageStatus(image_);
   ASSERT_FALSE(pulled.id().empty());
 
   const RunResult inspected = Skopeo({"inspect", InStore(image_)});
@@ -79,7 +59,6 @@ TEST_F(StoragePeersTest, ImagesCrioPullsAreImagesPodmanAndSkopeoUse) {
   const RunResult mounted = Podman({"image", "mount", image_});
   ASSERT_EQ(mounted.exit_code, 0) << mounted.err;
   const std::string path = mounted.out.substr(0, mounted.out.find('\n'));
-  peer_mounts_.push_back(path);
   EXPECT_TRUE(fs::exists(path + "/bin/busybox")) << path;
   EXPECT_EQ(Podman({"image", "unmount", image_}).exit_code, 0);
 
@@ -106,7 +85,7 @@ TEST_F(StoragePeersTest, ImagesSkopeoStoresRunWithoutAPull) {
       Skopeo({"copy", "--src-tls-verify=false", "docker://" + name, InStore(name)});
   ASSERT_EQ(copied.exit_code, 0) << copied.err;
 
-  EXPECT_EQ(ImageStatus(name).image().id(), pushed.id);
+  EXPECT_EQ(ImageStatus(name).id(), pushed.id);
   v1::ContainerConfig config = Config("preloaded", {"cat", "/etc/preloaded"});
   config.mutable_image()->set_image(name);  // never pulled by crio
   const std::string id = Create(config);
@@ -121,7 +100,7 @@ TEST_F(StoragePeersTest, ImagesSkopeoStoresRunWithoutAPull) {
   crio_->Stop();
   ASSERT_TRUE(crio_->Start()) << crio_->Log();
   Connect();
-  EXPECT_EQ(ImageStatus(name).image().id(), pushed.id);
+  EXPECT_EQ(ImageStatus(name).id(), pushed.id);
   EXPECT_EQ(Skopeo({"inspect", InStore(name)}).exit_code, 0);
 }
 
@@ -134,11 +113,11 @@ TEST_F(StoragePeersTest, PodmanSeesCriosContainersAndKeepsTheirImages) {
   const json containers = json::parse(listed.out);
   ASSERT_EQ(containers.size(), 1u) << listed.out;
   EXPECT_EQ(containers[0]["Id"], id);
-  EXPECT_EQ(containers[0]["ImageID"], ImageStatus(image_).image().id());
+  EXPECT_EQ(containers[0]["ImageID"], ImageStatus(image_).id());
 
   const RunResult removed = Podman({"rmi", image_});
   EXPECT_NE(removed.exit_code, 0) << "podman removed an image a crio container uses";
-  EXPECT_EQ(ImageStatus(image_).image().id().empty(), false);
+  EXPECT_EQ(ImageStatus(image_).id().empty(), false);
 
   ASSERT_TRUE(Remove(id).ok());
   const RunResult after = Podman({"ps", "--external", "--format", "json"});
@@ -159,16 +138,13 @@ TEST_F(StoragePeersTest, CrioAndPodmanPullingSharedLayersAtOnceKeepOneConsistent
       return Podman({"pull", "--tls-verify=false", "--signature-policy",
                      dir_.Join("policy.json"), "-q", podmans});
     });
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(crios);
-    v1::PullImageResponse pulled;
-    const grpc::Status status = images_->PullImage(Context().get(), pull, &pulled);
+    const grpc::Status status = Pull(crios);
     const RunResult podman_pulled = podman.get();
     ASSERT_TRUE(status.ok()) << status.error_message();
     ASSERT_EQ(podman_pulled.exit_code, 0) << podman_pulled.err;
 
     // Both see both, and the shared layer exists once, complete.
-    EXPECT_FALSE(ImageStatus(podmans).image().id().empty()) << "round " << round;
+    EXPECT_FALSE(ImageStatus(podmans).id().empty()) << "round " << round;
     EXPECT_EQ(Podman({"image", "exists", crios}).exit_code, 0) << "round " << round;
     const json layers = json::parse(ReadText(Root() + "/overlay-layers/layers.json"));
     std::set<std::string> ids;
