@@ -4,6 +4,8 @@
 // override what they set.
 //
 //   [storage]   driver → storage_driver, graphroot → root, runroot → runroot
+//   [storage.options] additionalimagestores, [storage.options.overlay] mountopt, … →
+//               storage_option ("overlay.imagestore=PATH", "overlay.mountopt=nodev", …)
 //
 // The file is $CONTAINERS_STORAGE_CONF when set, else /etc/containers/storage.conf; a missing
 // file changes nothing.

@@ -26,6 +26,30 @@ mountopt = "nodev"
   EXPECT_NE(warnings[0].find("rootless_storage_path"), std::string::npos);
 }
 
+TEST(StorageConfTest, ItsOptionsBecomeTheDriversStorageOptions) {
+  Config config;
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(ApplyStorageConf(R"([storage]
+driver = "overlay"
+[storage.options]
+additionalimagestores = ["/srv/ro1", "/srv/ro2"]
+pull_options = {enable_partial_images = "false"}
+size = "10G"
+[storage.options.overlay]
+mountopt = "nodev,metacopy=on"
+ignore_chown_errors = "true"
+[storage.options.thinpool]
+autoextend_percent = "20"
+)",
+                               "storage.conf", config, warnings)
+                  .ok());
+  EXPECT_EQ(config.root.storage_option,
+            (std::vector<std::string>{"overlay.imagestore=/srv/ro1", "overlay.imagestore=/srv/ro2",
+                                      "overlay.ignore_chown_errors=true",
+                                      "overlay.mountopt=nodev,metacopy=on", "overlay.size=10G"}));
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+}
+
 TEST(StorageConfTest, AnotherDriverIsAClearError) {
   Config config;
   std::vector<std::string> warnings;

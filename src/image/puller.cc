@@ -179,6 +179,7 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
   sys::UniqueFd unpack_end(ends[1]);
   absl::StatusOr<storage::UnpackStats> unpacked = absl::UnknownError("not unpacked");
   storage::TarSplitRecorder tar_split;
+  const bool ignore_chown_errors = store_.files().options.ignore_chown_errors;
   std::thread unpacker([&] {
     const storage::LayerReader read = [&](char* buffer, size_t size) -> absl::StatusOr<size_t> {
       ssize_t n;
@@ -188,7 +189,9 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
       return static_cast<size_t>(n);
     };
     unpacked = storage::UnpackLayerFrom(read, compression, staging,
-                                        {.max_bytes = budget.limit(), .image_budget = &budget},
+                                        {.max_bytes = budget.limit(),
+                                         .image_budget = &budget,
+                                         .ignore_chown_errors = ignore_chown_errors},
                                         &tar_split);
     unpack_end.Reset();  // a download still sending learns the unpacker has given up
   });

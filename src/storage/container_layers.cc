@@ -44,7 +44,8 @@ absl::Status ContainerLayers::CreateRecords(const RootfsRequest& request) {
   const std::string& parent = request.layers.back();
   ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
   if (!HasCompleteLayer(layers.records(), layer)) {
-    if (!HasCompleteLayer(layers.records(), parent)) {
+    if (!HasCompleteLayer(layers.records(), parent) &&
+        !files_.HasReadOnlyLayer(parent).value_or(false)) {
       return absl::FailedPreconditionError(
           fmt::format("the image's top layer {} is not stored", parent));
     }
@@ -84,8 +85,12 @@ absl::StatusOr<std::string> ContainerLayers::Mount(const RootfsRequest& request)
   ASSIGN_OR_RETURN(LockFile::Held graph, files_.graph_lock->Lock(/*write=*/true));
   RETURN_IF_ERROR(MountHome());
   if (!sys::IsMountPoint(merged)) {
-    ASSIGN_OR_RETURN(const std::string options, files_.overlay.MountOptions(layer));
-    if (::mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) != 0) {
+    ASSIGN_OR_RETURN(std::string options, files_.overlay.MountOptions(layer));
+    // The operator's mountopt (storage options): its flags go to mount(2), its overlayfs
+    // options after the layers'.
+    const DriverOptions& driver = files_.options;
+    if (!driver.mount_data.empty()) options += "," + driver.mount_data;
+    if (::mount("overlay", merged.c_str(), "overlay", driver.mount_flags, options.c_str()) != 0) {
       return ErrnoToStatus(errno, "mount the overlay at " + merged);
     }
   }
@@ -111,13 +116,14 @@ absl::Status ContainerLayers::Remove(const std::string& id) {
 }
 
 absl::Status ContainerLayers::MountHome() {
+  if (files_.options.skip_mount_home) return absl::OkStatus();
   return sys::MakePrivateMountPoint(files_.overlay.Home());
 }
 
 absl::Status ContainerLayers::UnmountHomeIfIdle() {
   ASSIGN_OR_RETURN(LockFile::Held graph, files_.graph_lock->Lock(/*write=*/true));
   ASSIGN_OR_RETURN(const RecordFile::Snapshot mounts, files_.mountpoints->Read());
-  if (!mounts.records->empty()) return absl::OkStatus();
+  if (!mounts.records->empty() || files_.options.skip_mount_home) return absl::OkStatus();
   return sys::Unmount(files_.overlay.Home());
 }
 
@@ -125,7 +131,11 @@ absl::StatusOr<RecordedContainers> ContainerLayers::Recorded() {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, files_.containers->Read());
   RecordedContainers recorded;
   for (const json& container : *snapshot.records) {
-    (IsCrios(container) ? recorded.crios : recorded.others).insert(StringField(container, "id"));
+    const bool crios = IsCrios(container);
+    (crios ? recorded.crios : recorded.others).insert(StringField(container, "id"));
+    if (crios && !StringField(container, "image").empty()) {
+      recorded.crio_images.insert(StringField(container, "image"));
+    }
   }
   return recorded;
 }

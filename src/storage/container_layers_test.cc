@@ -1,9 +1,11 @@
 #include "storage/container_layers.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "common/read_file.h"
 #include "fmt/format.h"
@@ -24,6 +26,18 @@ std::string Id(int n) { return fmt::format("{:04x}{:060x}", n, n); }
 json ReadJson(const std::string& path) {
   auto content = ReadFileToString(path);
   return content.ok() ? json::parse(*content) : json();
+}
+
+// Every path under `dir` with its size and modification time.
+std::map<std::string, std::string> TreeListing(const std::string& dir) {
+  std::map<std::string, std::string> listing;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    struct stat info {};
+    ::lstat(entry.path().c_str(), &info);
+    listing[entry.path().string()] =
+        fmt::format("{} {}.{}", info.st_size, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+  }
+  return listing;
 }
 
 TEST(OverlayDirsTest, DeepImagesStayUnderAPage) {
@@ -141,6 +155,49 @@ TEST_F(ContainerLayersTest, AnImageItsContainersUseStays) {
   ASSERT_TRUE(layers_->Remove(id).ok());
   EXPECT_TRUE(store_->RemoveImage(image).ok());
   EXPECT_FALSE(*store_->HasLayer(base));
+}
+
+// An additional image store: another tool's store crio only reads (a pre-seeded, read-only
+// image cache). Its images run as crio's own; nothing in it is written.
+TEST_F(ContainerLayersTest, ContainersRunFromAnAdditionalImageStoreWhichStaysUntouched) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const std::string base = AddImageLayer(Id(0), "", "base", "bottom");
+  const std::string top = AddImageLayer(Id(1), base, "top", "from the store");
+  const std::string image(64, 'e');
+  ASSERT_TRUE(store_->PutImage({.id = image, .repo_tags = {"quay.io/seeded:1"},
+                                .layers = {base, top}, .manifest_digest = "sha256:m"},
+                               R"({"config":{"User":"42"}})", {{"sha256:m", "{}"}})
+                  .ok());
+  const std::string seeded = dir_.Join("root");
+  store_.reset();
+  layers_.reset();
+  const auto before = TreeListing(seeded);
+
+  auto primary = ImageStore::Open(dir_.Join("primary"), dir_.Join("primary-run"),
+                                  {.additional_image_stores = {seeded}});
+  ASSERT_TRUE(primary.ok()) << primary.status();
+  auto found = (*primary)->Find("quay.io/seeded:1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, image);
+  EXPECT_EQ((*found)->read_only_store, seeded);
+  EXPECT_EQ((*found)->user, "42");
+  EXPECT_EQ((*found)->layers, (std::vector<std::string>{base, top}));
+  EXPECT_TRUE(*(*primary)->HasLayer(top));
+  EXPECT_EQ((*primary)->LayerDir(top), seeded + "/overlay/" + top + "/diff");
+  EXPECT_EQ((*primary)->RemoveImage(image).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*primary)->RemoveName("quay.io/seeded:1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  ContainerLayers layers((*primary)->files());
+  const std::string id(64, 'c');
+  auto merged = layers.Mount({.id = id, .name = "n", .image_id = image, .layers = {base, top},
+                              .metadata = R"({"pod-id":"p"})"});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(*ReadFileToString(*merged + "/top"), "from the store");
+  EXPECT_EQ(*ReadFileToString(*merged + "/base"), "bottom");
+  std::ofstream(*merged + "/new") << "written";
+  ASSERT_TRUE(layers.Remove(id).ok());
+  EXPECT_EQ(TreeListing(seeded), before) << "the additional store was written to";
 }
 
 }  // namespace

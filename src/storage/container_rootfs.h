@@ -26,6 +26,7 @@ struct RootfsRequest {
 struct RecordedContainers {
   std::set<std::string> crios;   // made by crio (or CRI-O): their metadata names a pod
   std::set<std::string> others;  // made by other tools: never crio's to remove
+  std::set<std::string> crio_images;  // the images crio's containers were made from
 };
 
 class ContainerRootfs {

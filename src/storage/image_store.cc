@@ -229,16 +229,17 @@ ImageRecord ImageFromRecords(const json& record, const LayersById& layers) {
 }  // namespace
 
 struct ImageStore::Index {
-  uint64_t layers_generation = 0;
-  uint64_t images_generation = 0;
+  // Of each record file read: this store's layers and images, then each read-only store's.
+  std::vector<uint64_t> generations;
   std::vector<ImageRecord> images;
   std::map<std::string, size_t> by_id;
   std::map<std::string, size_t> by_name;  // names and repo digests
 };
 
 absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root,
-                                                             const std::string& runroot) {
-  ASSIGN_OR_RETURN(auto files, StoreFiles::Open(root, runroot));
+                                                             const std::string& runroot,
+                                                             DriverOptions options) {
+  ASSIGN_OR_RETURN(auto files, StoreFiles::Open(root, runroot, std::move(options)));
   RETURN_IF_ERROR(sys::MakePrivateDir(root + "/" + kStagingDir));
   return std::unique_ptr<ImageStore>(new ImageStore(std::move(files)));
 }
@@ -263,10 +264,13 @@ absl::Status ImageStore::DiscardLayerStaging(const std::string& staging) const {
 
 absl::StatusOr<bool> ImageStore::HasLayer(const std::string& id) {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  return HasCompleteLayer(*layers.records, id);
+  if (HasCompleteLayer(*layers.records, id)) return true;
+  return files_->HasReadOnlyLayer(id);
 }
 
 absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string& staging) {
+  ASSIGN_OR_RETURN(const bool read_only, files_->HasReadOnlyLayer(layer.id));
+  if (read_only) return DiscardLayerStaging(staging);
   ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
   if (const json* present = FindRecord(layers.records(), layer.id); present != nullptr) {
     if (!IsIncomplete(*present)) return DiscardLayerStaging(staging);
@@ -274,7 +278,8 @@ absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string
     // failed): it goes, as start-up would remove it.
     RETURN_IF_ERROR(files_->DeleteLayers(layers, {layer.id}));
   }
-  if (!layer.parent.empty() && !HasCompleteLayer(layers.records(), layer.parent)) {
+  if (!layer.parent.empty() && !HasCompleteLayer(layers.records(), layer.parent) &&
+      !files_->HasReadOnlyLayer(layer.parent).value_or(false)) {
     return absl::FailedPreconditionError(
         fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
   }
@@ -286,7 +291,8 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   ASSIGN_OR_RETURN(const BigData big_data, ImageBigData(image, config_json, manifests));
   // Layers first, images second: containers/storage's locking order.
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  if (!image.layers.empty() && !HasCompleteLayer(*layers.records, image.layers.back())) {
+  if (!image.layers.empty() && !HasCompleteLayer(*layers.records, image.layers.back()) &&
+      !files_->HasReadOnlyLayer(image.layers.back()).value_or(false)) {
     return absl::FailedPreconditionError(
         fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
   }
@@ -319,43 +325,63 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
 }
 
 absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentIndex() {
-  ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  ASSIGN_OR_RETURN(const RecordFile::Snapshot images, images_->Read());
+  // This store's files first: its layers and images win over the read-only stores'.
+  std::vector<RecordFile::Snapshot> layers, images;
+  std::vector<std::string> stores = {""};
+  ASSIGN_OR_RETURN(layers.emplace_back(), layers_->Read());
+  ASSIGN_OR_RETURN(images.emplace_back(), images_->Read());
+  for (const ReadOnlyStore& store : files_->read_only) {
+    ASSIGN_OR_RETURN(layers.emplace_back(), store.layers->Read());
+    ASSIGN_OR_RETURN(images.emplace_back(), store.images->Read());
+    stores.push_back(store.root);
+  }
+  std::vector<uint64_t> generations;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    generations.push_back(layers[i].generation);
+    generations.push_back(images[i].generation);
+  }
   std::map<std::string, std::string> users;
   {
     absl::MutexLock lock(&index_mu_);
-    if (index_ != nullptr && index_->layers_generation == layers.generation &&
-        index_->images_generation == images.generation) {
-      return index_;
-    }
+    if (index_ != nullptr && index_->generations == generations) return index_;
     users = users_;
   }
   LayersById layer_by_id;
-  for (const json& layer : *layers.records) layer_by_id[StringField(layer, "id")] = &layer;
+  for (const RecordFile::Snapshot& snapshot : layers) {
+    for (const json& layer : *snapshot.records) layer_by_id.emplace(StringField(layer, "id"), &layer);
+  }
   auto index = std::make_shared<Index>();
-  index->layers_generation = layers.generation;
-  index->images_generation = images.generation;
-  for (const json& record : *images.records) {
-    ImageRecord image = ImageFromRecords(record, layer_by_id);
-    if (auto user = users.find(image.id); user != users.end()) {
-      image.user = user->second;
-    } else if (auto config = ReadBigData(image.id, "sha256:" + image.id); config.ok()) {
-      json parsed = json::parse(*config, nullptr, false);
-      if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
-        image.user = parsed["config"].value("User", "");
-      }
-      users[image.id] = image.user;
+  index->generations = std::move(generations);
+  for (size_t store = 0; store < images.size(); ++store) {
+    for (const json& record : *images[store].records) {
+      ImageRecord image = ImageFromRecords(record, layer_by_id);
+      if (index->by_id.contains(image.id)) continue;
+      image.read_only_store = stores[store];
+      image.user = ConfigUser(image.id, users);
+      const size_t position = index->images.size();
+      index->by_id[image.id] = position;
+      for (const std::string& name : Strings(record, "names")) index->by_name.emplace(name, position);
+      for (const std::string& name : image.repo_digests) index->by_name.emplace(name, position);
+      index->images.push_back(std::move(image));
     }
-    const size_t position = index->images.size();
-    index->by_id[image.id] = position;
-    for (const std::string& name : Strings(record, "names")) index->by_name[name] = position;
-    for (const std::string& name : image.repo_digests) index->by_name.emplace(name, position);
-    index->images.push_back(std::move(image));
   }
   absl::MutexLock lock(&index_mu_);
   users_.merge(users);
   index_ = index;
   return std::shared_ptr<const Index>(index);
+}
+
+std::string ImageStore::ConfigUser(const std::string& image_id,
+                                   std::map<std::string, std::string>& users) {
+  if (auto user = users.find(image_id); user != users.end()) return user->second;
+  std::string& user = users[image_id];
+  if (auto config = ReadBigData(image_id, "sha256:" + image_id); config.ok()) {
+    json parsed = json::parse(*config, nullptr, false);
+    if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
+      user = parsed["config"].value("User", "");
+    }
+  }
+  return user;
 }
 
 absl::StatusOr<std::vector<ImageRecord>> ImageStore::List() {
@@ -387,7 +413,23 @@ absl::StatusOr<std::optional<ImageRecord>> ImageStore::Find(const std::string& k
 absl::StatusOr<std::string> ImageStore::ReadBigData(const std::string& image_id,
                                                     const std::string& key) {
   if (!IsHex(image_id)) return absl::InvalidArgumentError("invalid image id " + image_id);
-  return ReadFileToString(ImageDir(image_id) + "/" + BigDataFileName(key), kMaxBigDataBytes);
+  const std::string file = "/" + BigDataFileName(key);
+  auto data = ReadFileToString(ImageDir(image_id) + file, kMaxBigDataBytes);
+  for (size_t i = 0; absl::IsNotFound(data.status()) && i < files_->read_only.size(); ++i) {
+    const std::string dir = fmt::format("{}/overlay-images/{}", files_->read_only[i].root, image_id);
+    data = ReadFileToString(dir + file, kMaxBigDataBytes);
+  }
+  return data;
+}
+
+absl::Status ImageStore::RefuseReadOnly(const std::string& key) {
+  ASSIGN_OR_RETURN(const std::optional<ImageRecord> image, Find(key));
+  if (image.has_value() && !image->read_only_store.empty()) {
+    return absl::FailedPreconditionError(
+        fmt::format("image {} is in the read-only image store {}", image->id,
+                    image->read_only_store));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ImageStore::ReadConfig(const std::string& image_id) {
@@ -399,6 +441,7 @@ absl::StatusOr<std::string> ImageStore::ReadManifest(const std::string& image_id
 }
 
 absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
+  RETURN_IF_ERROR(RefuseReadOnly(name));
   ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
   ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
   const bool digested = name.find('@') != std::string::npos;
@@ -422,6 +465,7 @@ absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
 }
 
 absl::Status ImageStore::RemoveImage(const std::string& image_id) {
+  RETURN_IF_ERROR(RefuseReadOnly(image_id));
   ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
   ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
   if (FindRecord(images.records(), image_id) == nullptr) return absl::OkStatus();

@@ -18,7 +18,11 @@
 // recorded with the "incomplete" flag before its directories are made or removed; Reconcile (at
 // start-up, like the library on load) removes incomplete layers and crio's staging dirs.
 // An image's big data is written before its record. Reads come from memory, reloaded only
-// when another process wrote (the lock files say). Thread-safe.
+// when another process wrote (the lock files say).
+//
+// Images of additional image stores (read-only, DriverOptions) are listed, found and run
+// as this store's own; an image in both is this store's. They cannot be removed here.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +67,7 @@ struct ImageRecord {
   std::string manifest_digest;
   std::string user;       // the config's User
   int64_t pulled_at = 0;  // unix seconds
+  std::string read_only_store;  // the additional image store holding it; empty: this one
 };
 
 // A manifest kept with an image: its own, or the index it was chosen from.
@@ -76,11 +81,12 @@ class ImageStore {
   // Opens (creating) the store under `root`, with its volatile files under `runroot` (none
   // when empty: the container layers need them, the images do not).
   static absl::StatusOr<std::unique_ptr<ImageStore>> Open(const std::string& root,
-                                                          const std::string& runroot = "");
+                                                          const std::string& runroot = "",
+                                                          DriverOptions options = {});
 
   const std::string& root() const { return files_->root; }
-  // ROOT/overlay/ID/diff: where a layer's files live.
-  std::string LayerDir(const std::string& id) const { return files_->overlay.DiffDir(id); }
+  // ROOT/overlay/ID/diff (or an additional store's): where a layer's files live.
+  std::string LayerDir(const std::string& id) const { return files_->overlay.FoundDiffDir(id); }
   // The record files, for the container layers (container_layers.h) to share.
   StoreFiles& files() { return *files_; }
 
@@ -89,7 +95,7 @@ class ImageStore {
   absl::StatusOr<std::string> NewLayerStaging(const std::string& id) const;
   absl::Status DiscardLayerStaging(const std::string& staging) const;
 
-  // Whether layer `id` is stored complete.
+  // Whether layer `id` is stored complete (here or in an additional image store).
   absl::StatusOr<bool> HasLayer(const std::string& id);
   // Moves `staging` (from NewLayerStaging) into place and records the layer. A layer already
   // present (another pull, or another tool, won) keeps the first copy; `staging` is removed.
@@ -111,7 +117,8 @@ class ImageStore {
   // with its last name. Returns whether the image went.
   absl::StatusOr<bool> RemoveName(const std::string& name);
   // Removes the image and every layer nothing else uses. FAILED_PRECONDITION while a
-  // container (crio's or another tool's) uses it.
+  // container (crio's or another tool's) uses it, or when it is only in an additional
+  // image store.
   absl::Status RemoveImage(const std::string& image_id);
 
   // Start-up: removes incomplete layers (what a crash of crio or of another tool left
@@ -125,7 +132,12 @@ class ImageStore {
   // The images as of the record files now, rebuilt only when one of them changed.
   absl::StatusOr<std::shared_ptr<const Index>> CurrentIndex();
   std::string ImageDir(const std::string& id) const;
+  // The config's User of image `image_id`, from `users` or read once into it.
+  std::string ConfigUser(const std::string& image_id, std::map<std::string, std::string>& users);
   absl::StatusOr<std::string> ReadBigData(const std::string& image_id, const std::string& key);
+  // FAILED_PRECONDITION naming the store when the index has `key` only in a read-only store.
+  // REQUIRES: no record file lock held.
+  absl::Status RefuseReadOnly(const std::string& key);
   // Removes image `id`'s record, big data, and the layers only it used.
   absl::Status DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,
                            const std::string& id);

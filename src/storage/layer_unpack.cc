@@ -48,7 +48,7 @@ absl::Status ArchiveError(archive* reader, std::string_view what) {
 
 // The entry name relative to the layer root: "./a/b" and "/a/b" are "a/b". Names with ".."
 // components are refused; there is no honest reason for a layer to have them.
-absl::StatusOr<std::string> CleanName(std::string_view raw, const UnpackLimits& limits) {
+absl::StatusOr<std::string> CleanName(std::string_view raw, const UnpackOptions& limits) {
   if (raw.size() > limits.max_name_bytes) return Hostile(raw.substr(0, 64), "name too long");
   std::string clean;
   size_t start = 0;
@@ -95,7 +95,7 @@ absl::Status RemoveAll(int dir, const std::string& name) {
 // Unpacks entries one at a time, every path resolved inside `root_`.
 class Unpacker {
  public:
-  Unpacker(int root, const UnpackLimits& limits) : root_(root), limits_(limits) {}
+  Unpacker(int root, const UnpackOptions& limits) : root_(root), limits_(limits) {}
 
   absl::Status Entry(archive* reader, archive_entry* entry, UnpackStats& stats) {
     auto name = CleanName(archive_entry_pathname(entry), limits_);
@@ -239,7 +239,7 @@ class Unpacker {
     const bool is_link = archive_entry_filetype(entry) == AE_IFLNK;
     if (::fchownat(parent, base.c_str(), static_cast<uid_t>(archive_entry_uid(entry)),
                    static_cast<gid_t>(archive_entry_gid(entry)), AT_SYMLINK_NOFOLLOW) != 0 &&
-        errno != EPERM) {
+        !(limits_.ignore_chown_errors && (errno == EPERM || errno == EINVAL))) {
       return ErrnoToStatus(errno, fmt::format("chown {}", name));
     }
     if (!is_link && ::fchmodat(parent, base.c_str(), archive_entry_perm(entry), 0) != 0) {
@@ -264,7 +264,7 @@ class Unpacker {
   }
 
   const int root_;
-  const UnpackLimits& limits_;
+  const UnpackOptions& limits_;
 };
 
 // The decompressing reader pulls compressed bytes from the caller's LayerReader; its error
@@ -299,7 +299,7 @@ constexpr int64_t kSpaceCheckInterval = int64_t{16} << 20;
 struct DecompressedSource {
   archive* raw;
   int root;
-  const UnpackLimits& limits;
+  const UnpackOptions& limits;
   TarSplitRecorder* tar_split;  // may be null
   Sha256 hash = {};
   int64_t bytes = 0;        // decompressed so far
@@ -327,7 +327,7 @@ absl::Status CheckFreeSpace(int root, int64_t min_free) {
 // Counts `n` more decompressed bytes against the layer's and the image's bounds.
 absl::Status Account(DecompressedSource& source, int64_t n) {
   source.bytes += n;
-  const UnpackLimits& limits = source.limits;
+  const UnpackOptions& limits = source.limits;
   if (limits.image_budget != nullptr && !limits.image_budget->Charge(n)) {
     return absl::ResourceExhaustedError(fmt::format(
         "the image's layers decompress to more than {} bytes", limits.image_budget->limit()));
@@ -427,7 +427,7 @@ absl::Status ReadToEnd(archive* tar, DecompressedSource& source) {
 }  // namespace
 
 absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compression compression,
-                                        const std::string& target_dir, const UnpackLimits& limits) {
+                                        const std::string& target_dir, const UnpackOptions& limits) {
   sys::UniqueFd file(::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) return ErrnoToStatus(errno, fmt::format("open layer {}", archive_path));
   const LayerReader read = [&file](char* buffer, size_t size) -> absl::StatusOr<size_t> {
@@ -442,7 +442,7 @@ absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compres
 
 absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression compression,
                                             const std::string& target_dir,
-                                            const UnpackLimits& limits,
+                                            const UnpackOptions& limits,
                                             TarSplitRecorder* tar_split) {
   sys::UniqueFd root(::open(target_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return ErrnoToStatus(errno, fmt::format("open {}", target_dir));

@@ -53,7 +53,7 @@ class ByteBudget {
   std::atomic<int64_t> used_{0};
 };
 
-struct UnpackLimits {
+struct UnpackOptions {
   int64_t max_entries = 1'000'000;
   // Decompressed bytes of this layer: the whole tar stream, not only file content.
   int64_t max_bytes = int64_t{64} << 30;
@@ -63,6 +63,9 @@ struct UnpackLimits {
   // Unpacking stops (RESOURCE_EXHAUSTED) when the target's filesystem has less free space
   // than this: a pull must not fill the disk the node and its containers live on.
   int64_t min_free_bytes = int64_t{256} << 20;
+  // A file whose owner cannot be set (EPERM, EINVAL: an id the user namespace lacks) keeps
+  // the unpacker's instead of failing the layer (the overlay.ignore_chown_errors option).
+  bool ignore_chown_errors = false;
 };
 
 struct UnpackStats {
@@ -83,12 +86,12 @@ using LayerReader = std::function<absl::StatusOr<size_t>(char* buffer, size_t si
 // bound or the free space runs out. `tar_split`, when given, is fed the uncompressed stream.
 absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression compression,
                                             const std::string& target_dir,
-                                            const UnpackLimits& limits = {},
+                                            const UnpackOptions& limits = {},
                                             TarSplitRecorder* tar_split = nullptr);
 
 // The same from the layer file `archive_path`.
 absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compression compression,
                                         const std::string& target_dir,
-                                        const UnpackLimits& limits = {});
+                                        const UnpackOptions& limits = {});
 
 }  // namespace crio::storage

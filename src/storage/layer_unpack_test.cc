@@ -55,7 +55,7 @@ class LayerUnpackTest : public ::testing::Test {
     return Target();
   }
   absl::StatusOr<UnpackStats> UnpackBytes(const std::string& layer, Compression compression,
-                                          const UnpackLimits& limits = {}) {
+                                          const UnpackOptions& limits = {}) {
     return UnpackLayer(dir_.WriteFile("layer", layer), compression, FreshTarget(), limits);
   }
   testing::TempDir dir_;

@@ -50,13 +50,17 @@ std::string NewToken(uint64_t touches) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<LockFile>> LockFile::Open(const std::string& path) {
-  sys::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+absl::StatusOr<std::unique_ptr<LockFile>> LockFile::Open(const std::string& path, Mode mode) {
+  const int flags = mode == Mode::kReadOnly ? O_RDONLY : O_RDWR | O_CREAT;
+  sys::UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, 0644));
   if (!fd) return ErrnoToStatus(errno, fmt::format("open lock file {}", path));
-  return std::unique_ptr<LockFile>(new LockFile(path, std::move(fd)));
+  return std::unique_ptr<LockFile>(new LockFile(path, std::move(fd), mode));
 }
 
 absl::StatusOr<LockFile::Held> LockFile::Lock(bool write) {
+  if (write && mode_ == Mode::kReadOnly) {
+    return absl::FailedPreconditionError(fmt::format("{} is read-only to crio", path_));
+  }
   mu_.lock();
   if (absl::Status locked = SetLock(fd_.get(), write ? F_WRLCK : F_RDLCK, path_); !locked.ok()) {
     mu_.unlock();

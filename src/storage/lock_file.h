@@ -27,8 +27,11 @@ namespace crio::storage {
 
 class LockFile {
  public:
-  // Opens `path`, creating it (0644) when missing.
-  static absl::StatusOr<std::unique_ptr<LockFile>> Open(const std::string& path);
+  enum class Mode { kReadWrite, kReadOnly };
+  // Opens `path`, creating it (0644) when missing. Read-only (a store crio only reads, which
+  // may sit on a read-only filesystem), it must exist and only shared locks are taken.
+  static absl::StatusOr<std::unique_ptr<LockFile>> Open(const std::string& path,
+                                                        Mode mode = Mode::kReadWrite);
 
   // Holds the lock until destroyed.
   class Held {
@@ -49,17 +52,20 @@ class LockFile {
     LockFile* file_;
   };
 
-  // Waits for the lock: shared (`write` false) or exclusive.
+  // Waits for the lock: shared (`write` false) or exclusive (FAILED_PRECONDITION when
+  // opened read-only).
   absl::StatusOr<Held> Lock(bool write);
 
   const std::string& path() const { return path_; }
 
  private:
-  LockFile(std::string path, sys::UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  LockFile(std::string path, sys::UniqueFd fd, Mode mode)
+      : path_(std::move(path)), fd_(std::move(fd)), mode_(mode) {}
   void Release();
 
   const std::string path_;
   const sys::UniqueFd fd_;
+  const Mode mode_;
   std::mutex mu_;  // held from Lock to Release
   // The token this process last saw or wrote; nullopt before the first look.
   std::optional<std::string> last_seen_;  // guarded by mu_ (held by the Held)

@@ -52,8 +52,37 @@ std::string NewShortLinkName() {
   return name;
 }
 
+std::string OverlayDirs::FoundLayerDir(const std::string& id) const {
+  struct stat info {};
+  if (read_only_roots_.empty() || ::lstat(LayerDir(id).c_str(), &info) == 0) return LayerDir(id);
+  for (const std::string& root : read_only_roots_) {
+    std::string dir = root + "/overlay/" + id;
+    if (::lstat(dir.c_str(), &info) == 0) return dir;
+  }
+  return LayerDir(id);
+}
+
+std::string OverlayDirs::LowerPath(const std::string& entry) const {
+  struct stat info {};
+  std::string path = Home() + "/" + entry;
+  if (read_only_roots_.empty() || ::lstat(path.c_str(), &info) == 0) return path;
+  for (const std::string& root : read_only_roots_) {
+    std::string found = root + "/overlay/" + entry;
+    if (::lstat(found.c_str(), &info) == 0) return found;
+  }
+  return path;
+}
+
+std::string OverlayDirs::LowerPaths(const std::string& lower) const {
+  std::string paths;
+  for (absl::string_view entry : absl::StrSplit(lower, ':', absl::SkipEmpty())) {
+    paths += (paths.empty() ? "" : ":") + LowerPath(std::string(entry));
+  }
+  return paths;
+}
+
 absl::StatusOr<std::string> OverlayDirs::ReadLink(const std::string& id) const {
-  ASSIGN_OR_RETURN(std::string name, ReadFileToString(LayerDir(id) + "/link", 64));
+  ASSIGN_OR_RETURN(std::string name, ReadFileToString(FoundLayerDir(id) + "/link", 64));
   while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
   if (!IsShortName(name)) {
     return absl::DataLossError(fmt::format("layer {} has a malformed link file", id));
@@ -64,7 +93,7 @@ absl::StatusOr<std::string> OverlayDirs::ReadLink(const std::string& id) const {
 absl::StatusOr<std::string> OverlayDirs::LowerFor(const std::string& parent) const {
   if (parent.empty()) return std::string();
   ASSIGN_OR_RETURN(const std::string link, ReadLink(parent));
-  auto lower = ReadFileToString(LayerDir(parent) + "/lower", 1 << 16);
+  auto lower = ReadFileToString(FoundLayerDir(parent) + "/lower", 1 << 16);
   if (absl::IsNotFound(lower.status())) return "l/" + link;
   RETURN_IF_ERROR(lower.status());
   return lower->empty() ? "l/" + link : "l/" + link + ":" + *lower;
@@ -128,20 +157,14 @@ absl::Status OverlayDirs::Remove(const std::string& id) const {
 
 absl::StatusOr<std::string> OverlayDirs::LowerDirsOver(const std::string& top) const {
   ASSIGN_OR_RETURN(const std::string lower, LowerFor(top));
-  std::string lowerdir;
-  for (absl::string_view entry : absl::StrSplit(lower, ':', absl::SkipEmpty())) {
-    lowerdir += fmt::format("{}{}/{}", lowerdir.empty() ? "" : ":", Home(), std::string(entry));
-  }
-  return lowerdir;
+  return LowerPaths(lower);
 }
 
 absl::StatusOr<std::string> OverlayDirs::MountOptions(const std::string& id) const {
   auto lower = ReadFileToString(LayerDir(id) + "/lower", 1 << 16);
   std::string lowerdir;
   if (lower.ok()) {
-    for (absl::string_view entry : absl::StrSplit(*lower, ':', absl::SkipEmpty())) {
-      lowerdir += fmt::format("{}{}/{}", lowerdir.empty() ? "" : ":", Home(), std::string(entry));
-    }
+    lowerdir = LowerPaths(*lower);
   } else if (absl::IsNotFound(lower.status())) {
     lowerdir = LayerDir(id) + "/empty";
   } else {

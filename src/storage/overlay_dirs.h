@@ -9,6 +9,10 @@
 //                            for a base layer, which has an empty ROOT/overlay/ID/empty)
 //   ROOT/overlay/ID/work     overlayfs's work dir, and ROOT/overlay/ID/merged its mount point
 //
+// Layers of additional (read-only) image stores live in the same layout under their own
+// roots: a layer not in this store's home is looked for there, and so is a short link, as
+// the library's driver looks (a container's layer in this store may stand on theirs).
+//
 // Thread-safe: every path belongs to one layer ID; callers keep two calls for one ID apart
 // (the layer records' lock does).
 #pragma once
@@ -22,13 +26,17 @@ namespace crio::storage {
 
 class OverlayDirs {
  public:
-  // `root`: the storage root (graphroot).
-  explicit OverlayDirs(std::string root) : root_(std::move(root)) {}
+  // `root`: the storage root (graphroot); `read_only_roots`: the additional image stores'.
+  explicit OverlayDirs(std::string root, std::vector<std::string> read_only_roots = {})
+      : root_(std::move(root)), read_only_roots_(std::move(read_only_roots)) {}
 
   std::string Home() const { return root_ + "/overlay"; }
+  // This store's dirs of layer `id` (where it is made, written and mounted).
   std::string LayerDir(const std::string& id) const { return Home() + "/" + id; }
   std::string DiffDir(const std::string& id) const { return LayerDir(id) + "/diff"; }
   std::string MergedDir(const std::string& id) const { return LayerDir(id) + "/merged"; }
+  // Where layer `id`'s files are: this store's dir, else an additional store's that has it.
+  std::string FoundDiffDir(const std::string& id) const { return FoundLayerDir(id) + "/diff"; }
 
   // Creates layer `id` on top of `parent` (empty for a base layer). Its files are
   // `staged_diff`, renamed into place; an empty diff dir when `staged_diff` is empty.
@@ -47,6 +55,12 @@ class OverlayDirs {
   absl::StatusOr<std::string> LowerDirsOver(const std::string& top) const;
 
  private:
+  // Layer `id`'s dir in this store's home, else in the first read-only home that has it.
+  std::string FoundLayerDir(const std::string& id) const;
+  // The absolute path of a `lower` entry ("l/SHORT"), looked up the same way.
+  std::string LowerPath(const std::string& entry) const;
+  // `lower` ("l/A:l/B") as absolute paths.
+  std::string LowerPaths(const std::string& lower) const;
   absl::StatusOr<std::string> ReadLink(const std::string& id) const;
   // The `lower` of a layer on top of `parent`: the parent's link, then the parent's lower.
   absl::StatusOr<std::string> LowerFor(const std::string& parent) const;
@@ -54,6 +68,7 @@ class OverlayDirs {
                           const std::string& staged_diff) const;
 
   const std::string root_;
+  const std::vector<std::string> read_only_roots_;
 };
 
 // A new random short link name.

@@ -35,8 +35,9 @@ absl::StatusOr<nlohmann::json> Load(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RecordFile>> RecordFile::Open(std::string json_path,
-                                                             const std::string& lock_path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock, LockFile::Open(lock_path));
+                                                             const std::string& lock_path,
+                                                             LockFile::Mode mode) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock, LockFile::Open(lock_path, mode));
   return std::unique_ptr<RecordFile>(new RecordFile(std::move(json_path), std::move(lock)));
 }
 

@@ -24,9 +24,11 @@ namespace crio::storage {
 
 class RecordFile {
  public:
-  // `json_path` need not exist (no records); the lock file is created when missing.
-  static absl::StatusOr<std::unique_ptr<RecordFile>> Open(std::string json_path,
-                                                          const std::string& lock_path);
+  // `json_path` need not exist (no records); the lock file is created when missing. A
+  // read-only record file (LockFile::Mode::kReadOnly) refuses Write.
+  static absl::StatusOr<std::unique_ptr<RecordFile>> Open(
+      std::string json_path, const std::string& lock_path,
+      LockFile::Mode mode = LockFile::Mode::kReadWrite);
 
   // The records as they are now, and a generation that changes whenever they do (so a
   // caller can keep an index built from them until it changes).

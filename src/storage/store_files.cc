@@ -13,13 +13,41 @@
 
 namespace crio::storage {
 
+namespace {
+
+absl::StatusOr<ReadOnlyStore> OpenReadOnly(const std::string& root) {
+  auto open = [&](const std::string& name) -> absl::StatusOr<std::unique_ptr<RecordFile>> {
+    const std::string dir = root + "/overlay-" + name;
+    auto file = RecordFile::Open(dir + "/" + name + ".json", dir + "/" + name + ".lock",
+                                 LockFile::Mode::kReadOnly);
+    if (!file.ok()) {
+      return absl::Status(file.status().code(),
+                          fmt::format("additional image store {}: {}", root,
+                                      AsStd(file.status().message())));
+    }
+    return file;
+  };
+  ReadOnlyStore store{.root = root};
+  ASSIGN_OR_RETURN(store.layers, open("layers"));
+  ASSIGN_OR_RETURN(store.images, open("images"));
+  return store;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<StoreFiles>> StoreFiles::Open(const std::string& root,
-                                                             const std::string& runroot) {
+                                                             const std::string& runroot,
+                                                             DriverOptions options) {
   for (const char* dir : {"", "/overlay", "/overlay/l", "/overlay-layers", "/overlay-images",
                           "/overlay-containers"}) {
     RETURN_IF_ERROR(sys::MakePrivateDir(root + dir));
   }
-  auto files = std::make_unique<StoreFiles>(StoreFiles{.root = root, .runroot = runroot});
+  auto files = std::make_unique<StoreFiles>(
+      StoreFiles{.root = root, .runroot = runroot, .options = std::move(options)});
+  for (const std::string& store : files->options.additional_image_stores) {
+    ASSIGN_OR_RETURN(ReadOnlyStore opened, OpenReadOnly(store));
+    files->read_only.push_back(std::move(opened));
+  }
   auto open = [](const std::string& dir, const std::string& name) {
     return RecordFile::Open(dir + "/" + name + ".json", dir + "/" + name + ".lock");
   };
@@ -34,6 +62,14 @@ absl::StatusOr<std::unique_ptr<StoreFiles>> StoreFiles::Open(const std::string& 
     ASSIGN_OR_RETURN(files->mountpoints, open(runroot + "/overlay-layers", "mountpoints"));
   }
   return files;
+}
+
+absl::StatusOr<bool> StoreFiles::HasReadOnlyLayer(const std::string& id) const {
+  for (const ReadOnlyStore& store : read_only) {
+    ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, store.layers->Read());
+    if (HasCompleteLayer(*snapshot.records, id)) return true;
+  }
+  return false;
 }
 
 std::string StoreFiles::TarSplitPath(const std::string& layer_id) const {

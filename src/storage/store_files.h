@@ -9,6 +9,10 @@
 //   RUNROOT/overlay-layers/mountpoints.json  which layers are mounted where, how often
 //   ROOT/storage.lock                        held while the driver's home mount changes or a
 //                                            layer is mounted (the library's graph lock)
+//
+// Additional image stores (DriverOptions::additional_image_stores) are other graph roots with
+// the same layout, read under shared locks and never written: their images and layers are
+// used as if they were this store's, as the library uses them.
 #pragma once
 
 #include <memory>
@@ -16,25 +20,40 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/driver_options.h"
 #include "storage/overlay_dirs.h"
 #include "storage/record_file.h"
 
 namespace crio::storage {
 
+// An additional image store's record files.
+struct ReadOnlyStore {
+  std::string root;
+  std::unique_ptr<RecordFile> layers;
+  std::unique_ptr<RecordFile> images;
+};
+
 struct StoreFiles {
   // Creates the directories (0700) and lock files that are missing. Without a `runroot`
-  // there is no mountpoints file (an image store alone needs none).
+  // there is no mountpoints file (an image store alone needs none). An additional image
+  // store that is not a store (no lock files) is an error naming it.
   static absl::StatusOr<std::unique_ptr<StoreFiles>> Open(const std::string& root,
-                                                          const std::string& runroot);
+                                                          const std::string& runroot,
+                                                          DriverOptions options = {});
 
   std::string root;
   std::string runroot;
-  OverlayDirs overlay{root};
+  DriverOptions options;
+  OverlayDirs overlay{root, options.additional_image_stores};
+  std::vector<ReadOnlyStore> read_only;
   std::unique_ptr<RecordFile> layers;
   std::unique_ptr<RecordFile> images;
   std::unique_ptr<RecordFile> containers;
   std::unique_ptr<RecordFile> mountpoints;  // null without a runroot
   std::unique_ptr<LockFile> graph_lock;
+
+  // Whether an additional image store holds layer `id`, complete.
+  absl::StatusOr<bool> HasReadOnlyLayer(const std::string& id) const;
 
   // ROOT/overlay-layers/ID.tar-split.gz.
   std::string TarSplitPath(const std::string& layer_id) const;

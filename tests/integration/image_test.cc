@@ -328,17 +328,19 @@ TEST_F(ImageTest, ACorruptBlobFailsThePullAndLeavesNothing) {
   EXPECT_TRUE(fs::is_empty(crio_->dir().Join("lib/overlay/crio-staging")));
 }
 
-TEST_F(ImageTest, CrioWipeForceRemovesImagesToo) {
+TEST_F(ImageTest, CrioWipeForceKeepsImagesNoCrioContainerUses) {
+  // As CRI-O: a wipe takes the images of crio's containers; the kubelet's image GC, not a
+  // wipe, removes the rest.
   registry_.Push("wiped/app", "1", {kBase, kApp});
   ASSERT_EQ(Crioctl({"pull", registry_.host() + "/wiped/app:1"}).exit_code, 0) << crio_->Log();
   ASSERT_EQ(crio_->Stop(), 0);
   std::vector<std::string> argv = crio_->Command({"wipe", "--force"});
   const RunResult wiped = RunCommand(argv, std::chrono::seconds(60));
   EXPECT_EQ(wiped.exit_code, 0) << wiped.err;
-  EXPECT_NE(wiped.out.find("removed 0 pods and 1 images"), std::string::npos) << wiped.out;
+  EXPECT_NE(wiped.out.find("removed 0 pods and 0 images (--force)"), std::string::npos)
+      << wiped.out;
   ASSERT_TRUE(crio_->Start()) << crio_->Log();
-  EXPECT_EQ(Crioctl({"images", "-q"}).out, "");
-  EXPECT_TRUE(NoLayers());
+  EXPECT_NE(Crioctl({"images", "-q"}).out, "");
 }
 
 // A registries.d file of the test's own in /etc/containers/registries.d, removed with it.

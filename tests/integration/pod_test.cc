@@ -363,6 +363,9 @@ TEST_F(PodTest, InternalWipeRemovesPodsOfAnEarlierBootAtStart) {
   Connect();
   EXPECT_TRUE(crio_->WaitForLog("did not shut down cleanly")) << crio_->Log();
   EXPECT_TRUE(crio_->WaitForLog("Wiped 1 pods")) << crio_->Log();
+  // After an unclean shutdown, the images of crio's containers go too.
+  EXPECT_TRUE(crio_->WaitForLog("(the node rebooted after crio did not shut down cleanly)"))
+      << crio_->Log();
   EXPECT_EQ(List().items_size(), 0);
   EXPECT_TRUE(PinnedNetns().empty());
   // The version file is written again: the next start wipes nothing.

@@ -2,11 +2,16 @@
 // 1.9.3, which use the containers/storage library): what one stores, the others see and use,
 // as an operator who preloads images with skopeo or inspects crio's images with podman
 // expects.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <future>
+#include <map>
 #include <set>
 
+#include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
+#include "testing/detach_mounts.h"
 #include "testing/tar_builder.h"
 #include "tests/integration/container_fixture.h"
 
@@ -28,6 +33,29 @@ class StoragePeersTest : public ContainerTest {
   RunResult Skopeo(std::vector<std::string> args) const {
     args.insert(args.begin(), "skopeo");
     return RunCommand(args, std::chrono::seconds(120));
+  }
+
+  grpc::Status RemoveImage(const std::string& name) {
+    v1::RemoveImageRequest request;
+    request.mutable_image()->set_image(name);
+    v1::RemoveImageResponse response;
+    return images_->RemoveImage(Context().get(), request, &response);
+  }
+
+  // Runs `cat FILE` in a container of image `name` (which crio never pulled) and returns
+  // what it printed.
+  std::string CatIn(const std::string& name, const std::string& file) {
+    v1::ContainerConfig config = Config("cat", {"cat", file});
+    config.mutable_image()->set_image(name);
+    const std::string id = Create(config);
+    if (id.empty()) return "(not created)";
+    EXPECT_TRUE(Start(id).ok());
+    const v1::ContainerStatus status = WaitForExit(id);
+    EXPECT_EQ(status.exit_code(), 0);
+    const std::string log = ReadText(status.log_path());
+    EXPECT_TRUE(Remove(id).ok());
+    const size_t at = log.find(" stdout F ");
+    return at == std::string::npos ? log : log.substr(at + 10);
   }
 
   RunResult Podman(std::vector<std::string> args) const {
@@ -104,6 +132,26 @@ TEST_F(StoragePeersTest, ImagesSkopeoStoresRunWithoutAPull) {
   EXPECT_EQ(Skopeo({"inspect", InStore(name)}).exit_code, 0);
 }
 
+TEST_F(StoragePeersTest, ImagesPodmanLoadsRunWithoutAPull) {
+  const std::string extra = BuildTar({{.name = "etc/", .type = kTarDir, .mode = 0755},
+                                      {.name = "etc/loaded", .content = "by podman load\n"}},
+                                     /*gzip=*/true);
+  const PushedImage pushed = registry_.Push("test/loaded", "1", {BusyboxLayer(), extra});
+  const std::string name = registry_.host() + "/test/loaded:1";
+  // An archive as an air-gapped node receives it, loaded into crio's store.
+  const std::string archive = dir_.Join("loaded.tar");
+  const RunResult saved = Skopeo(
+      {"copy", "--src-tls-verify=false", "docker://" + name, "docker-archive:" + archive + ":" + name});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  const RunResult loaded = Podman({"load", "-q", "-i", archive});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+
+  const v1::Image image = ImageStatus(name);
+  EXPECT_EQ(image.id(), pushed.id);
+  EXPECT_EQ(image.repo_tags_size(), 1);
+  EXPECT_EQ(CatIn(name, "/etc/loaded"), "by podman load\n");
+}
+
 TEST_F(StoragePeersTest, PodmanSeesCriosContainersAndKeepsTheirImages) {
   const std::string id = Create(Config("sleeper", {"sleep", "600"}));
   ASSERT_FALSE(id.empty());
@@ -123,6 +171,19 @@ TEST_F(StoragePeersTest, PodmanSeesCriosContainersAndKeepsTheirImages) {
   const RunResult after = Podman({"ps", "--external", "--format", "json"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_TRUE(json::parse(after.out).empty()) << after.out << crio_->Log();
+}
+
+TEST_F(StoragePeersTest, CrioKeepsImagesPodmansContainersUse) {
+  const RunResult created =
+      Podman({"create", "--name", "podmans", "--network", "none", image_, "true"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+
+  EXPECT_EQ(RemoveImage(image_).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_FALSE(ImageStatus(image_).id().empty());
+
+  ASSERT_EQ(Podman({"rm", "podmans"}).exit_code, 0);
+  EXPECT_TRUE(RemoveImage(image_).ok());
+  EXPECT_TRUE(ImageStatus(image_).id().empty());
 }
 
 TEST_F(StoragePeersTest, CrioAndPodmanPullingSharedLayersAtOnceKeepOneConsistentStore) {
@@ -155,7 +216,122 @@ TEST_F(StoragePeersTest, CrioAndPodmanPullingSharedLayersAtOnceKeepOneConsistent
   }
   const RunResult images = Podman({"images", "--format", "json"});
   ASSERT_EQ(images.exit_code, 0) << images.err;
-  EXPECT_EQ(json::parse(images.out).size(), 41u);  // the fixture's busybox and 2 × 20
+  const json listed = json::parse(images.out);
+  EXPECT_EQ(listed.size(), 41u);  // the fixture's busybox and 2 × 20
+
+  // podman 4.3 has no `podman system check`: every image inspected and mounted is its
+  // check that the store is whole.
+  std::vector<std::string> ids;
+  for (const json& image : listed) ids.push_back(image["Id"].get<std::string>());
+  std::vector<std::string> inspect = {"image", "inspect"};
+  inspect.insert(inspect.end(), ids.begin(), ids.end());
+  const RunResult inspected = Podman(inspect);
+  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
+  std::vector<std::string> mount = {"image", "mount"};
+  mount.insert(mount.end(), ids.begin(), ids.end());
+  const RunResult mounted = Podman(mount);
+  EXPECT_EQ(mounted.exit_code, 0) << mounted.err;
+  EXPECT_EQ(Podman({"image", "unmount", "--all"}).exit_code, 0);
+}
+
+TEST_F(StoragePeersTest, CrioWipeTakesItsPodsAndTheirImagesOnly) {
+  const std::string id = Create(Config("sleeper", {"sleep", "600"}));
+  ASSERT_FALSE(id.empty());
+  const std::string others = registry_.host() + "/test/others:1";
+  registry_.Push("test/others", "1",
+                 {BusyboxLayer(), BuildTar({{.name = "o", .content = "o"}}, /*gzip=*/true)});
+  ASSERT_EQ(Podman({"pull", "-q", "--tls-verify=false", "--signature-policy",
+                    dir_.Join("policy.json"), others})
+                .exit_code,
+            0);
+  ASSERT_EQ(crio_->Stop(), 0);
+
+  const RunResult wiped = RunCommand(crio_->Command({"wipe", "--force"}), std::chrono::seconds(60));
+  EXPECT_EQ(wiped.exit_code, 0) << wiped.err;
+  // The pod with its container, and the image they used (busybox, also the pause image).
+  EXPECT_NE(wiped.out.find("removed 1 pods and 1 images"), std::string::npos) << wiped.out;
+  const RunResult images = Podman({"images", "--format", "{{.Repository}}:{{.Tag}}"});
+  EXPECT_EQ(images.out, others + "\n") << "podman's image is not crio's to wipe";
+
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  EXPECT_TRUE(ImageStatus(image_).id().empty());
+  EXPECT_FALSE(ImageStatus(others).id().empty());
+}
+
+// An operator's read-only image cache (storage.conf's additionalimagestores, here as
+// storage_option), seeded by skopeo before crio starts.
+class AdditionalImageStoreTest : public StoragePeersTest {
+ protected:
+  std::string ExtraConfig() override {
+    const std::string extra = BuildTar({{.name = "etc/", .type = kTarDir, .mode = 0755},
+                                        {.name = "etc/seeded", .content = "from the cache\n"}},
+                                       /*gzip=*/true);
+    pushed_ = registry_.Push("test/seeded", "1", {BusyboxLayer(), extra});
+    seeded_ = registry_.host() + "/test/seeded:1";
+    const RunResult copied = Skopeo(
+        {"copy", "--src-tls-verify=false", "docker://" + seeded_,
+         "containers-storage:[overlay@" + Store() + "+" + dir_.Join("seed-run") + "]" + seeded_});
+    EXPECT_EQ(copied.exit_code, 0) << copied.err;
+    return "[crio]\nstorage_option = [\"overlay.imagestore=" + Store() +
+           "\", \"overlay.mountopt=nodev\"]\n";
+  }
+  void TearDown() override {
+    StoragePeersTest::TearDown();
+    DetachMountsUnder(dir_.path());  // skopeo leaves the store's home mounted
+  }
+  std::string Store() const { return dir_.Join("seeded-store"); }
+
+  // Every path under `dir` with its size and modification time.
+  static std::map<std::string, std::string> Listing(const std::string& dir) {
+    std::map<std::string, std::string> listing;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      struct stat info {};
+      ::lstat(entry.path().c_str(), &info);
+      listing[entry.path().string()] =
+          std::to_string(info.st_size) + " " + std::to_string(info.st_mtim.tv_sec) + "." +
+          std::to_string(info.st_mtim.tv_nsec);
+    }
+    return listing;
+  }
+
+  PushedImage pushed_;
+  std::string seeded_;
+};
+
+TEST_F(AdditionalImageStoreTest, ImagesThereRunWithoutAPullAndStayThere) {
+  const auto before = Listing(Store());
+  EXPECT_EQ(ImageStatus(seeded_).id(), pushed_.id);
+  v1::ListImagesResponse listed;
+  ASSERT_TRUE(images_->ListImages(Context().get(), v1::ListImagesRequest(), &listed).ok());
+  EXPECT_EQ(listed.images_size(), 2);  // the fixture's busybox, and the cache's
+
+  EXPECT_EQ(CatIn(seeded_, "/etc/seeded"), "from the cache\n");
+  const grpc::Status removed = RemoveImage(seeded_);
+  EXPECT_EQ(removed.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(removed.error_message().find("read-only"), std::string::npos)
+      << removed.error_message();
+
+  EXPECT_EQ(Listing(Store()), before) << "crio wrote into the read-only store";
+
+  // The store's mountopt applies to every container's root filesystem.
+  const std::string id = Create(Config("sleeper", {"sleep", "600"}));
+  ASSERT_FALSE(id.empty());
+  std::string rootfs_mount;
+  for (const absl::string_view line : absl::StrSplit(ReadText("/proc/self/mountinfo"), '\n')) {
+    if (line.find(Root() + "/overlay/") != std::string::npos &&
+        line.find("/merged ") != std::string::npos) {
+      rootfs_mount = std::string(line);
+    }
+  }
+  EXPECT_NE(rootfs_mount.find(",nodev"), std::string::npos) << rootfs_mount;
+  ASSERT_TRUE(Remove(id).ok());
+  // Nothing of it was copied into crio's own store.
+  const json layers = json::parse(ReadText(Root() + "/overlay-layers/layers.json"));
+  for (const json& layer : layers) {
+    EXPECT_FALSE(fs::exists(Store() + "/overlay/" + layer["id"].get<std::string>()))
+        << "layer " << layer["id"] << " is in both stores";
+  }
 }
 
 }  // namespace

@@ -120,19 +120,18 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
   if (changes.empty()) log::Info("No reloadable option changed");
 }
 
-// internal_wipe: after a reboot (version_file gone) the pods of the earlier boot are
-// removed, after an upgrade (version_file_persist differs) the images too; then both
-// version files name this crio.
-void WipeIfRebootedOrUpgraded(const config::Config& config, PodStack& pods, ImageStack& images) {
-  const bool rebooted = VersionChanged(config.root.version_file, kVersion);
-  const bool upgraded = VersionChanged(config.root.version_file_persist, kVersion);
-  if (config.root.internal_wipe && (rebooted || upgraded)) {
-    auto wiped = WipeState(*pods.sandboxes, upgraded ? images.images.get() : nullptr);
+// internal_wipe: what PlanWipe calls for (the pods of an earlier boot, the images of crio's
+// containers after an upgrade or an unclean shutdown and reboot); then both version files
+// name this crio.
+void WipeIfRebootedOrUpgraded(const config::Config& config, bool unclean, PodStack& pods,
+                              ImageStack& images) {
+  const WipePlan plan = PlanWipe(config, unclean, /*force=*/false);
+  if (config.root.internal_wipe && plan.pods) {
+    auto wiped = WipeState(*pods.sandboxes, *pods.layers, plan.images ? images.images.get() : nullptr);
     if (!wiped.ok()) {
       log::Warn("Wiping the state of an earlier boot: {}", AsStd(wiped.status().message()));
     } else if (wiped->pods > 0 || wiped->images > 0) {
-      log::Info("Wiped {} pods and {} images ({})", wiped->pods, wiped->images,
-                upgraded ? "crio was upgraded" : "the node rebooted");
+      log::Info("Wiped {} pods and {} images ({})", wiped->pods, wiped->images, plan.reason);
     }
   }
   for (const std::string& file : {config.root.version_file, config.root.version_file_persist}) {
@@ -230,7 +229,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   }
   config::LiveConfig live(loaded.config);
   const config::Config& config = loaded.config;
-  if (UncleanShutdown(config.root.clean_shutdown_file)) {
+  const bool unclean = UncleanShutdown(config.root.clean_shutdown_file);
+  if (unclean) {
     log::Warn("crio did not shut down cleanly last time; the image store is checked now");
   }
   if (auto marked = MarkRunning(config.root.clean_shutdown_file); !marked.ok()) {
@@ -255,7 +255,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;
   }
-  WipeIfRebootedOrUpgraded(config, **pod_stack, **image_stack);
+  WipeIfRebootedOrUpgraded(config, unclean, **pod_stack, **image_stack);
   server::RpcEdge edge;
   const metrics::Sources scrape_sources{
       .events_dropped = [events = (*pod_stack)->events.get()] { return events->dropped(); },

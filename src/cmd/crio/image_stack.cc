@@ -6,6 +6,8 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "config/option.h"
+#include "fmt/format.h"
+#include "storage/driver_options.h"
 
 namespace crio {
 namespace {
@@ -33,7 +35,18 @@ absl::StatusOr<image::Registries> LoadRegistries() {
 absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config& config,
                                                             image::PullObserver observer) {
   auto stack = std::make_unique<ImageStack>();
-  ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root, config.root.runroot));
+  std::vector<std::string> warnings;
+  auto driver_options = storage::ParseDriverOptions(config.root.storage_option, warnings);
+  if (!driver_options.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("storage_option: {}", AsStd(driver_options.status().message())));
+  }
+  for (const std::string& warning : warnings) log::Warn("{}", warning);
+  for (const std::string& store : driver_options->additional_image_stores) {
+    log::Info("Additional image store (read-only): {}", store);
+  }
+  ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root, config.root.runroot,
+                                                           *std::move(driver_options)));
   if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
     log::Warn("Image store clean-up: {}", AsStd(reconciled.message()));
   }

@@ -1,11 +1,13 @@
 #include "cmd/crio/wipe.h"
 
 #include <iostream>
+#include <set>
 
 #include "cmd/crio/image_stack.h"
 #include "cmd/crio/pod_stack.h"
 #include "cmd/crio/run_marks.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "config/live_config.h"
 #include "sys/unix_socket.h"
@@ -13,7 +15,27 @@
 
 namespace crio {
 
-absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes, image::Images* images) {
+WipePlan PlanWipe(const config::Config& config, bool unclean, bool force) {
+  if (force) return {.pods = true, .images = true, .reason = "--force"};
+  const bool rebooted = VersionChanged(config.root.version_file, kVersion);
+  const bool upgraded = VersionChanged(config.root.version_file_persist, kVersion);
+  if (upgraded) return {.pods = true, .images = true, .reason = "crio was upgraded"};
+  if (rebooted && unclean) {
+    return {.pods = true,
+            .images = true,
+            .reason = "the node rebooted after crio did not shut down cleanly"};
+  }
+  if (rebooted) return {.pods = true, .reason = "the node rebooted"};
+  return {};
+}
+
+absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes,
+                                     storage::ContainerRootfs& rootfs, image::Images* images) {
+  std::set<std::string> crio_images;
+  if (images != nullptr) {
+    ASSIGN_OR_RETURN(const storage::RecordedContainers recorded, rootfs.Recorded());
+    crio_images = recorded.crio_images;
+  }
   WipeCounts counts;
   absl::Status first_error;
   for (const sandbox::Sandbox& pod : sandboxes.List({})) {
@@ -24,17 +46,19 @@ absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes, image::Image
     }
     ++counts.pods;
   }
-  if (images != nullptr) {
-    auto listed = images->List();
-    if (!listed.ok()) return listed.status();
-    for (const storage::ImageRecord& image : *listed) {
-      if (auto removed = images->Remove(image.id); !removed.ok()) {
-        log::Warn("wipe: image {}: {}", image.id, AsStd(removed.message()));
-        if (first_error.ok()) first_error = removed;
+  for (const std::string& image : crio_images) {
+    auto found = images->Find(image);
+    if (found.ok() && !found->has_value()) continue;  // gone already
+    if (auto removed = images->Remove(image); !removed.ok()) {
+      if (absl::IsFailedPrecondition(removed)) {
+        log::Info("wipe: image {} stays: {}", image, AsStd(removed.message()));
         continue;
       }
-      ++counts.images;
+      log::Warn("wipe: image {}: {}", image, AsStd(removed.message()));
+      if (first_error.ok()) first_error = removed;
+      continue;
     }
+    ++counts.images;
   }
   if (!first_error.ok()) return first_error;
   return counts;
@@ -50,13 +74,8 @@ int RunWipe(const config::Loaded& loaded, bool force) {
               << " is locked); stop it first\n";
     return 1;
   }
-  const bool rebooted = force || VersionChanged(config.root.version_file, kVersion);
-  const bool upgraded = force || VersionChanged(config.root.version_file_persist, kVersion);
-  if (UncleanShutdown(config.root.clean_shutdown_file)) {
-    std::cout << "crio wipe: crio did not shut down cleanly; its storage is crash-safe and is "
-                 "checked when crio starts, so it is kept\n";
-  }
-  if (!rebooted && !upgraded) {
+  const WipePlan plan = PlanWipe(config, UncleanShutdown(config.root.clean_shutdown_file), force);
+  if (!plan.pods && !plan.images) {
     std::cout << "crio wipe: version files unchanged (no reboot, no upgrade); nothing to wipe\n";
     return 0;
   }
@@ -76,8 +95,8 @@ int RunWipe(const config::Loaded& loaded, bool force) {
     std::cerr << "crio wipe: " << pod_stack.status().message() << "\n";
     return 1;
   }
-  auto wiped =
-      WipeState(*(*pod_stack)->sandboxes, upgraded ? (*image_stack)->images.get() : nullptr);
+  auto wiped = WipeState(*(*pod_stack)->sandboxes, *(*pod_stack)->layers,
+                         plan.images ? (*image_stack)->images.get() : nullptr);
   if (!wiped.ok()) {
     std::cerr << "crio wipe: " << wiped.status().message() << "\n";
     return 1;
@@ -85,8 +104,9 @@ int RunWipe(const config::Loaded& loaded, bool force) {
   if (auto released = (*pod_stack)->layers->UnmountHomeIfIdle(); !released.ok()) {
     std::cerr << "crio wipe: " << released.message() << "\n";
   }
-  std::cout << "crio wipe: removed " << wiped->pods << " pods" << (upgraded ? " and " : "")
-            << (upgraded ? std::to_string(wiped->images) + " images" : "") << "\n";
+  std::cout << "crio wipe: removed " << wiped->pods << " pods"
+            << (plan.images ? " and " + std::to_string(wiped->images) + " images" : "") << " ("
+            << plan.reason << ")\n";
   return 0;
 }
 

@@ -1,28 +1,50 @@
 // Wiping crio's state after a reboot or an upgrade, as CRI-O does: every pod goes (its
-// containers with it) through the normal removal path, and, after an upgrade, every image.
+// containers with it) through the normal removal path, and, after an upgrade, the images
+// crio's containers were made from. Other tools' containers and images are never touched.
 // `crio wipe` does it before crio starts; with internal_wipe (the default) crio does it
 // itself at start-up.
+//
+// A reboot after an unclean shutdown (no clean_shutdown_file) also takes the images, since
+// layer files written just before a power loss may not have reached the disk. (CRI-O 1.26
+// removes its whole graph root then; crio's root is shared with podman and the other tools,
+// and its record files are written atomically, so crio removes only its own part.)
 #pragma once
+
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "config/load.h"
 #include "image/images.h"
 #include "sandbox/sandboxes.h"
+#include "storage/container_rootfs.h"
 
 namespace crio {
+
+// What a wipe removes, and why.
+struct WipePlan {
+  bool pods = false;
+  bool images = false;
+  std::string reason;  // "the node rebooted", …; empty when nothing is to go
+};
+
+// The plan the version files and `unclean` (the last crio did not shut down gracefully)
+// call for; `force` wipes both whatever they say.
+WipePlan PlanWipe(const config::Config& config, bool unclean, bool force);
 
 struct WipeCounts {
   int pods = 0;
   int images = 0;
 };
 
-// Removes every pod, and every image when `images` is given. Keeps going past a pod or
-// image that cannot be removed; the first such error is returned with the counts lost.
-absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes, image::Images* images);
+// Removes every pod, and, when `images` is given, the images crio's containers (as
+// `rootfs` records them) were made from; an image another tool's container still uses
+// stays. Keeps going past a pod or image that cannot be removed; the first such error is
+// returned with the counts lost.
+absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes,
+                                     storage::ContainerRootfs& rootfs, image::Images* images);
 
-// The `crio wipe` subcommand: refuses while crio runs; without `force`, wipes only when the
-// version files say the node rebooted (pods) or crio was upgraded (pods and images), and
-// leaves the work to crio when internal_wipe is set. Returns the exit code.
+// The `crio wipe` subcommand: refuses while crio runs; wipes as PlanWipe says, and leaves
+// the work to crio when internal_wipe is set (unless `force`). Returns the exit code.
 int RunWipe(const config::Loaded& loaded, bool force);
 
 }  // namespace crio
