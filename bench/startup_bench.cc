@@ -19,6 +19,7 @@
 #include <iostream>
 #include <thread>
 
+#include "bench/bench_daemon.h"
 #include "cri_api.h"
 #include "fmt/format.h"
 #include "grpcpp/grpcpp.h"
@@ -30,80 +31,8 @@
 namespace {
 
 namespace v1 = runtime::v1;
-using Clock = std::chrono::steady_clock;
-
-double Millis(Clock::duration elapsed) {
-  return std::chrono::duration<double, std::milli>(elapsed).count();
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-class Daemon {
- public:
-  Daemon(const crio::testing::TempDir& dir, std::string bin) : dir_(dir), bin_(std::move(bin)) {}
-  ~Daemon() { crio::testing::KillAndReap(pid_); }
-
-  std::string socket() const { return dir_.Join("crio.sock"); }
-
-  // Starts crio; the time until it answers Version, or -1.
-  double Start() {
-    const auto start = Clock::now();
-    pid_ = crio::testing::Spawn({bin_ + "/crio",
-                                 "--config",
-                                 dir_.Join("crio.conf"),
-                                 "--config-dir",
-                                 dir_.Join("none"),
-                                 "--listen",
-                                 socket(),
-                                 "--root",
-                                 dir_.Join("root"),
-                                 "--runroot",
-                                 dir_.Join("run/storage"),
-                                 "--log-dir",
-                                 dir_.Join("logs"),
-                                 "--namespaces-dir",
-                                 dir_.Join("run/ns"),
-                                 "--cni-config-dir",
-                                 dir_.Join("net.d"),
-                                 "--cgroup-manager",
-                                 "cgroupfs",
-                                 "--signature-policy",
-                                 dir_.Join("policy.json")},
-                                dir_.Join("crio.log"));
-    while (Clock::now() - start < std::chrono::seconds(60)) {
-      auto stub = v1::RuntimeService::NewStub(
-          grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials()));
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
-      v1::VersionResponse version;
-      if (stub->Version(&context, v1::VersionRequest(), &version).ok()) {
-        return Millis(Clock::now() - start);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return -1;
-  }
-
-  void Stop(int signal) {
-    ::kill(pid_, signal);
-    crio::testing::WaitForExit(pid_, std::chrono::seconds(30));
-    pid_ = -1;
-  }
-
-  std::unique_ptr<v1::RuntimeService::Stub> Stub() const {
-    return v1::RuntimeService::NewStub(
-        grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials()));
-  }
-
- private:
-  const crio::testing::TempDir& dir_;
-  const std::string bin_;
-  pid_t pid_ = -1;
-};
+using crio::bench::Daemon;
+using crio::bench::Median;
 
 std::vector<double> Restarts(Daemon& daemon, int rounds, int signal) {
   std::vector<double> times;

@@ -60,16 +60,18 @@ absl::Status Images::Remove(const std::string& reference) {
   return store_.RemoveName(reference).status();
 }
 
-bool IsPinned(const storage::ImageRecord& image, const std::vector<std::string>& patterns,
-              const std::string& pause_image) {
-  std::vector<std::string> pins = patterns;
+Pins::Pins(const std::vector<std::string>& patterns, const std::string& pause_image)
+    : patterns_(patterns) {
   if (!pause_image.empty()) {
     auto pause = ParseWithDefaultDomain(pause_image, "docker.io");
-    pins.push_back(pause.ok() ? pause->String() : pause_image);
+    patterns_.push_back(pause.ok() ? pause->String() : pause_image);
   }
+}
+
+bool Pins::Match(const storage::ImageRecord& image) const {
   for (const std::vector<std::string>* names : {&image.repo_tags, &image.repo_digests}) {
     for (const std::string& name : *names) {
-      for (const std::string& pattern : pins) {
+      for (const std::string& pattern : patterns_) {
         if (MatchesPattern(name, pattern)) return true;
       }
     }

@@ -30,7 +30,7 @@ class Images {
                                    const std::string& pod_namespace = "") {
     return puller_.Pull(image, credentials, pod_namespace);
   }
-  absl::StatusOr<std::vector<storage::ImageRecord>> List() { return store_.List(); }
+  absl::StatusOr<storage::ImageList> List() { return store_.List(); }
   // nullopt when no stored image answers to `reference`.
   absl::StatusOr<std::optional<storage::ImageRecord>> Find(const std::string& reference);
   absl::StatusOr<std::string> Config(const std::string& image_id) {
@@ -52,9 +52,21 @@ class Images {
   const LiveRegistries& registries_;
 };
 
-// Whether an image is pinned: the pause image always is; `patterns` from pinned_images
-// match a name exactly, by prefix ("registry.k8s.io/pause*") or by keyword ("*pause*").
-bool IsPinned(const storage::ImageRecord& image, const std::vector<std::string>& patterns,
-              const std::string& pause_image);
+// Which images are pinned: the pause image always is; `patterns` from pinned_images match a
+// name exactly, by prefix ("registry.k8s.io/pause*") or by keyword ("*pause*"). Built once
+// per listing, matched per image.
+class Pins {
+ public:
+  Pins(const std::vector<std::string>& patterns, const std::string& pause_image);
+  bool Match(const storage::ImageRecord& image) const;
+
+ private:
+  std::vector<std::string> patterns_;
+};
+
+inline bool IsPinned(const storage::ImageRecord& image, const std::vector<std::string>& patterns,
+                     const std::string& pause_image) {
+  return Pins(patterns, pause_image).Match(image);
+}
 
 }  // namespace crio::image

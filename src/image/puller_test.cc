@@ -146,7 +146,7 @@ TEST_F(PullerTest, CorruptBlobsLeaveNothingBehind) {
                 Ok(std::string(image.layers[1].size(), 'x')));
   auto id = MakePuller().Pull("reg.example/bad:1", {});
   EXPECT_EQ(id.status().code(), absl::StatusCode::kDataLoss) << id.status().ToString();
-  EXPECT_TRUE(store_->List()->empty());
+  EXPECT_TRUE((*store_->List())->empty());
   for (const auto& entry : fs::directory_iterator(dir_.Join("root/overlay"))) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
   }
@@ -203,7 +203,7 @@ TEST_F(PullerTest, PolicyAndBlockedRegistriesStopThePull) {
   EXPECT_EQ(MakePuller().Pull("reg.example/app:1", {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(http_.requests.empty());
-  EXPECT_TRUE(store_->List()->empty());
+  EXPECT_TRUE((*store_->List())->empty());
 }
 
 TEST_F(PullerTest, ANamespacesOwnPolicyAppliesToItsPods) {
@@ -219,7 +219,7 @@ TEST_F(PullerTest, ANamespacesOwnPolicyAppliesToItsPods) {
   EXPECT_FALSE(puller.Pull("reg.example/app:1", {}, "broken").ok());
   EXPECT_EQ(puller.Pull("reg.example/app:1", {}, "../locked").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(store_->List()->empty());
+  EXPECT_TRUE((*store_->List())->empty());
   // Namespaces without a file of their own, and pulls for no pod, use the default policy.
   EXPECT_TRUE(puller.Pull("reg.example/app:1", {}, "open").ok());
   EXPECT_TRUE(puller.Pull("reg.example/app:1", {}).ok());
@@ -241,7 +241,7 @@ TEST_F(PullerTest, DiffIdMismatchIsDataLoss) {
   image.Serve(http_, "https://reg.example/v2/liar", "1");
   EXPECT_EQ(MakePuller().Pull("reg.example/liar:1", {}).status().code(),
             absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(store_->List()->empty());
+  EXPECT_TRUE((*store_->List())->empty());
 }
 
 TEST_F(PullerTest, TellsItsObserverOfFetchedAndReusedBlobs) {
@@ -302,7 +302,7 @@ TEST_F(PullerTest, ConcurrentPullsShareTransfers) {
   // Image a: one pull for three callers. The shared base layer: one transfer for both images.
   EXPECT_EQ(http_.CountRequests("/a/manifests/"), 1u);
   EXPECT_EQ(http_.CountRequests(Sha256Digest(first.layers[0])), 1u);
-  EXPECT_EQ(store_->List()->size(), 2u);
+  EXPECT_EQ((*store_->List())->size(), 2u);
 }
 
 TEST_F(PullerTest, LayersDownloadInParallelUpToTheLimit) {

@@ -32,8 +32,13 @@ absl::Status NeedImage(const v1::ImageSpec& spec) {
 
 }  // namespace
 
-void ImageService::Fill(const storage::ImageRecord& record, v1::Image& out) const {
+image::Pins ImageService::CurrentPins() const {
   const auto config = config_.Snapshot();
+  return image::Pins(config->image.pinned_images, config->image.pause_image);
+}
+
+void ImageService::Fill(const storage::ImageRecord& record, const image::Pins& pins,
+                        v1::Image& out) const {
   out.set_id(record.id);
   for (const std::string& tag : record.repo_tags) out.add_repo_tags(tag);
   for (const std::string& digest : record.repo_digests) out.add_repo_digests(digest);
@@ -45,24 +50,17 @@ void ImageService::Fill(const storage::ImageRecord& record, v1::Image& out) cons
     out.set_username(user.username);
   }
   out.mutable_spec()->set_image(record.id);
-  // The manifest's annotations (an OCI manifest may carry them; a Docker one does not).
-  if (auto manifest = images_.Manifest(record.id); manifest.ok()) {
-    const nlohmann::json parsed = nlohmann::json::parse(*manifest, nullptr, false);
-    if (parsed.is_object() && parsed.contains("annotations") && parsed["annotations"].is_object()) {
-      for (const auto& [key, value] : parsed["annotations"].items()) {
-        if (value.is_string()) (*out.mutable_spec()->mutable_annotations())[key] = value;
-      }
-    }
+  for (const auto& [key, value] : record.annotations) {
+    (*out.mutable_spec()->mutable_annotations())[key] = value;
   }
-  out.set_pinned(image::IsPinned(record, config->image.pinned_images, config->image.pause_image));
+  out.set_pinned(pins.Match(record));
 }
 
-absl::StatusOr<std::vector<storage::ImageRecord>> ImageService::Select(
-    const v1::ImageFilter& filter) {
+absl::StatusOr<storage::ImageList> ImageService::Select(const v1::ImageFilter& filter) {
   if (filter.image().image().empty()) return images_.List();
   ASSIGN_OR_RETURN(auto found, images_.Find(filter.image().image()));
-  std::vector<storage::ImageRecord> selected;
-  if (found) selected.push_back(std::move(*found));
+  auto selected = std::make_shared<std::vector<storage::ImageRecord>>();
+  if (found) selected->push_back(std::move(*found));
   return selected;
 }
 
@@ -71,7 +69,8 @@ grpc::Status ImageService::ListImages(grpc::ServerContext*, const v1::ListImages
   return edge_.Serve("ListImages", *request, response,
                      [this](const v1::ListImagesRequest& in, v1::ListImagesResponse* out) {
                        ASSIGN_OR_RETURN(const auto images, Select(in.filter()));
-                       for (const auto& image : images) Fill(image, *out->add_images());
+                       const image::Pins pins = CurrentPins();
+                       for (const auto& image : *images) Fill(image, pins, *out->add_images());
                        return absl::OkStatus();
                      });
 }
@@ -83,10 +82,11 @@ grpc::Status ImageService::StreamImages(grpc::ServerContext*,
   return edge_.Serve("StreamImages", *request, &unused,
                      [this, writer](const v1::StreamImagesRequest& in, v1::StreamImagesResponse*) {
                        ASSIGN_OR_RETURN(const auto images, Select(in.filter()));
+                       const image::Pins pins = CurrentPins();
                        v1::StreamImagesResponse chunk;
-                       for (size_t i = 0; i < images.size(); ++i) {
-                         Fill(images[i], *chunk.add_images());
-                         if (chunk.images_size() == kStreamChunk || i + 1 == images.size()) {
+                       for (size_t i = 0; i < images->size(); ++i) {
+                         Fill((*images)[i], pins, *chunk.add_images());
+                         if (chunk.images_size() == kStreamChunk || i + 1 == images->size()) {
                            if (!writer->Write(chunk))
                              return absl::CancelledError("client went away");
                            chunk.Clear();
@@ -104,7 +104,7 @@ grpc::Status ImageService::ImageStatus(grpc::ServerContext*, const v1::ImageStat
         RETURN_IF_ERROR(NeedImage(in.image()));
         ASSIGN_OR_RETURN(const auto found, images_.Find(in.image().image()));
         if (!found) return absl::OkStatus();  // CRI: an unknown image is an empty answer
-        Fill(*found, *out->mutable_image());
+        Fill(*found, CurrentPins(), *out->mutable_image());
         if (in.verbose()) {
           ASSIGN_OR_RETURN(const std::string config, images_.Config(found->id));
           const auto spec = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);

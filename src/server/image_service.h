@@ -50,8 +50,11 @@ class ImageService final : public v1::ImageService::Service {
 
  private:
   // The images a filter selects: all, or the one its image spec names.
-  absl::StatusOr<std::vector<storage::ImageRecord>> Select(const v1::ImageFilter& filter);
-  void Fill(const storage::ImageRecord& record, v1::Image& out) const;
+  absl::StatusOr<storage::ImageList> Select(const v1::ImageFilter& filter);
+  // pinned_images and the pause image as the configuration has them now.
+  image::Pins CurrentPins() const;
+  // CRI's Image of `record`, all from memory.
+  void Fill(const storage::ImageRecord& record, const image::Pins& pins, v1::Image& out) const;
 
   RpcEdge& edge_;
   const config::LiveConfig& config_;

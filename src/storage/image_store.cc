@@ -340,12 +340,13 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
     generations.push_back(layers[i].generation);
     generations.push_back(images[i].generation);
   }
-  std::map<std::string, std::string> users;
+  DetailsByImage known;
   {
     absl::MutexLock lock(&index_mu_);
     if (index_ != nullptr && index_->generations == generations) return index_;
-    users = users_;
+    known = details_;
   }
+  DetailsByImage kept;  // of the images there are now
   LayersById layer_by_id;
   for (const RecordFile::Snapshot& snapshot : layers) {
     for (const json& layer : *snapshot.records) layer_by_id.emplace(StringField(layer, "id"), &layer);
@@ -357,7 +358,7 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
       ImageRecord image = ImageFromRecords(record, layer_by_id);
       if (index->by_id.contains(image.id)) continue;
       image.read_only_store = stores[store];
-      image.user = ConfigUser(image.id, users);
+      AddDetails(image, known, kept);
       const size_t position = index->images.size();
       index->by_id[image.id] = position;
       for (const std::string& name : Strings(record, "names")) index->by_name.emplace(name, position);
@@ -366,27 +367,41 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
     }
   }
   absl::MutexLock lock(&index_mu_);
-  users_.merge(users);
+  details_ = std::move(kept);
   index_ = index;
   return std::shared_ptr<const Index>(index);
 }
 
-std::string ImageStore::ConfigUser(const std::string& image_id,
-                                   std::map<std::string, std::string>& users) {
-  if (auto user = users.find(image_id); user != users.end()) return user->second;
-  std::string& user = users[image_id];
-  if (auto config = ReadBigData(image_id, "sha256:" + image_id); config.ok()) {
-    json parsed = json::parse(*config, nullptr, false);
-    if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
-      user = parsed["config"].value("User", "");
+void ImageStore::AddDetails(ImageRecord& image, const DetailsByImage& known,
+                            DetailsByImage& kept) {
+  const std::string key = image.id + "+" + image.manifest_digest;
+  auto cached = known.find(key);
+  if (cached == known.end()) {
+    Details details;
+    if (auto config = ReadBigData(image.id, "sha256:" + image.id); config.ok()) {
+      const json parsed = json::parse(*config, nullptr, false);
+      if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
+        details.user = parsed["config"].value("User", "");
+      }
     }
+    if (auto manifest = ReadBigData(image.id, "manifest"); manifest.ok()) {
+      const json parsed = json::parse(*manifest, nullptr, false);
+      if (parsed.is_object() && parsed.contains("annotations") && parsed["annotations"].is_object()) {
+        for (const auto& [name, value] : parsed["annotations"].items()) {
+          if (value.is_string()) details.annotations[name] = value.get<std::string>();
+        }
+      }
+    }
+    cached = kept.emplace(key, std::move(details)).first;
   }
-  return user;
+  image.user = cached->second.user;
+  image.annotations = cached->second.annotations;
+  kept.emplace(key, cached->second);
 }
 
-absl::StatusOr<std::vector<ImageRecord>> ImageStore::List() {
+absl::StatusOr<ImageList> ImageStore::List() {
   ASSIGN_OR_RETURN(auto index, CurrentIndex());
-  return index->images;
+  return ImageList(index, &index->images);
 }
 
 absl::StatusOr<std::optional<ImageRecord>> ImageStore::Find(const std::string& key) {

@@ -66,9 +66,12 @@ struct ImageRecord {
   int64_t size = 0;  // as containers/storage counts it: the layers' tars and the big data
   std::string manifest_digest;
   std::string user;       // the config's User
+  std::map<std::string, std::string> annotations;  // the manifest's (OCI manifests may have them)
   int64_t pulled_at = 0;  // unix seconds
   std::string read_only_store;  // the additional image store holding it; empty: this one
 };
+
+using ImageList = std::shared_ptr<const std::vector<ImageRecord>>;
 
 // A manifest kept with an image: its own, or the index it was chosen from.
 struct StoredManifest {
@@ -107,7 +110,8 @@ class ImageStore {
   absl::Status PutImage(const ImageRecord& image, const std::string& config_json,
                         const std::vector<StoredManifest>& manifests);
 
-  absl::StatusOr<std::vector<ImageRecord>> List();
+  // Every image, as the index has them now (shared, never copied: the index is immutable).
+  absl::StatusOr<ImageList> List();
   // By full ID, "sha256:<ID>", unique ID prefix (at least 3 hex), repo tag or repo digest.
   absl::StatusOr<std::optional<ImageRecord>> Find(const std::string& key);
   absl::StatusOr<std::string> ReadConfig(const std::string& image_id);
@@ -132,8 +136,16 @@ class ImageStore {
   // The images as of the record files now, rebuilt only when one of them changed.
   absl::StatusOr<std::shared_ptr<const Index>> CurrentIndex();
   std::string ImageDir(const std::string& id) const;
-  // The config's User of image `image_id`, from `users` or read once into it.
-  std::string ConfigUser(const std::string& image_id, std::map<std::string, std::string>& users);
+  // What an image's big data says that its record does not: the config's User and the
+  // manifest's annotations. A config and a manifest never change, so they are read once.
+  struct Details {
+    std::string user;
+    std::map<std::string, std::string> annotations;
+  };
+  using DetailsByImage = std::map<std::string, Details>;  // by image ID + manifest digest
+  // Fills `image`'s details from `known`, or from its big data when they are not there, and
+  // keeps them in `kept`.
+  void AddDetails(ImageRecord& image, const DetailsByImage& known, DetailsByImage& kept);
   absl::StatusOr<std::string> ReadBigData(const std::string& image_id, const std::string& key);
   // FAILED_PRECONDITION naming the store when the index has `key` only in a read-only store.
   // REQUIRES: no record file lock held.
@@ -151,8 +163,7 @@ class ImageStore {
 
   absl::Mutex index_mu_;
   std::shared_ptr<const Index> index_ ABSL_GUARDED_BY(index_mu_);
-  // Config users by image ID: a config never changes, so it is read once.
-  std::map<std::string, std::string> users_ ABSL_GUARDED_BY(index_mu_);
+  DetailsByImage details_ ABSL_GUARDED_BY(index_mu_);
 };
 
 }  // namespace crio::storage

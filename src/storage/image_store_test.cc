@@ -170,9 +170,9 @@ TEST_F(ImageStoreTest, AnImagePulledByDigestOnlyKeepsItsDigestedName) {
   EXPECT_EQ(images[0]["names"], json::array({"quay.io/app@" + Sha256Digest("mimg")}));
   auto listed = store_->List();
   ASSERT_TRUE(listed.ok());
-  ASSERT_EQ(listed->size(), 1u);
-  EXPECT_TRUE((*listed)[0].repo_tags.empty());
-  EXPECT_EQ((*listed)[0].repo_digests.size(), 1u);
+  ASSERT_EQ((*listed)->size(), 1u);
+  EXPECT_TRUE((**listed)[0].repo_tags.empty());
+  EXPECT_EQ((**listed)[0].repo_digests.size(), 1u);
 }
 
 TEST_F(ImageStoreTest, ANameMovesToTheNewestImage) {
@@ -217,13 +217,13 @@ TEST_F(ImageStoreTest, AnImageAContainerUsesStays) {
 
 TEST_F(ImageStoreTest, AnotherWritersChangesAreSeen) {
   const LayerRecord layer = AddLayer("a");
-  ASSERT_TRUE(store_->List()->empty());
+  ASSERT_TRUE((*store_->List())->empty());
   auto other = ImageStore::Open(root());  // as podman would, through the same files
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE((*other)->PutImage(Image("x", {"quay.io/x:1"}, {layer.id}), "{}",
                                  {{Sha256Digest("mx"), "{}"}})
                   .ok());
-  EXPECT_EQ(store_->List()->size(), 1u);
+  EXPECT_EQ((*store_->List())->size(), 1u);
 }
 
 TEST_F(ImageStoreTest, FieldsAndRecordsOfOtherToolsAreKept) {
