@@ -1,7 +1,9 @@
 #include "storage/layer_unpack.h"
 
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <sstream>
 
 #include "common/sha256.h"
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "testing/tar_builder.h"
 #include "testing/temp_dir.h"
@@ -322,6 +325,44 @@ TEST_F(LayerUnpackTest, OnlyZerosMayFollowTheTarsEnd) {
       testing::Compress(tar + std::string(4 << 20, '\0'), testing::Compression::kGzip);
   stats = UnpackBytes(trailing_zeros, Compression::kGzip, {.max_bytes = 1 << 20});
   EXPECT_EQ(stats.status().code(), absl::StatusCode::kResourceExhausted) << stats.status();
+}
+
+// In a user namespace that maps only root, an owner of 1000 cannot be set (EINVAL): the
+// layer fails unless ignore_chown_errors, as containers/storage's option says.
+TEST_F(LayerUnpackTest, ChownErrorsFailTheLayerUnlessIgnored) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to map a user namespace";
+  const auto [tar, diff_id] =
+      WriteTar(dir_, {{.name = "owned", .content = "x", .uid = 1000}}, false);
+  int ready[2], mapped[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(mapped), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char byte = 0;
+    if (::unshare(CLONE_NEWUSER) != 0) ::_exit(10);
+    if (::write(ready[1], &byte, 1) != 1 || ::read(mapped[0], &byte, 1) != 1) ::_exit(11);
+    const std::string target = dir_.Join("in-userns");
+    fs::create_directories(target + "/strict");
+    fs::create_directories(target + "/lenient");
+    const bool strict_failed = !UnpackLayer(tar, Compression::kNone, target + "/strict").ok();
+    const bool lenient_ok =
+        UnpackLayer(tar, Compression::kNone, target + "/lenient", {.ignore_chown_errors = true})
+            .ok();
+    ::_exit((strict_failed ? 0 : 1) | (lenient_ok ? 0 : 2));
+  }
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  for (const char* map : {"uid_map", "gid_map"}) {
+    std::ofstream(fmt::format("/proc/{}/{}", child, map)) << "0 0 1\n";
+  }
+  ASSERT_EQ(::write(mapped[1], &byte, 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  for (int fd : {ready[0], ready[1], mapped[0], mapped[1]}) ::close(fd);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: a chown error was ignored; 2: ignore_chown_errors failed";
+  EXPECT_TRUE(fs::exists(dir_.Join("in-userns/lenient/owned")));
 }
 
 }  // namespace
