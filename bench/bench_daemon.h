@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cri_api.h"
+#include "fmt/format.h"
 #include "grpcpp/grpcpp.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -29,6 +30,17 @@ inline double Median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
+}
+
+// The files a Daemon reads, in `dir`: a policy that accepts any image, and a crio.conf that
+// keeps the runtime's state under DIR/run.
+inline void WriteDaemonFiles(const testing::TempDir& dir) {
+  dir.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
+  dir.WriteFile("crio.conf",
+                fmt::format("[crio.runtime]\ncontainer_exits_dir = \"{}\"\n"
+                            "container_attach_socket_dir = \"{}\"\n"
+                            "runtimes.runc.runtime_root = \"{}\"\n",
+                            dir.Join("run/exits"), dir.Join("run"), dir.Join("run/runc")));
 }
 
 // crio with DIR/crio.conf, DIR/policy.json, its root in DIR/root and its runroot in

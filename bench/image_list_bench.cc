@@ -91,12 +91,7 @@ int main(int argc, char** argv) {
   }
   crio::testing::TempDir dir;
   std::filesystem::create_directories(dir.Join("run"));
-  dir.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
-  dir.WriteFile("crio.conf",
-                fmt::format("[crio.runtime]\ncontainer_exits_dir = \"{}\"\n"
-                            "container_attach_socket_dir = \"{}\"\n"
-                            "runtimes.runc.runtime_root = \"{}\"\n",
-                            dir.Join("run/exits"), dir.Join("run"), dir.Join("run/runc")));
+  crio::bench::WriteDaemonFiles(dir);
   if (!FillStore(dir.Join("root"), images)) {
     std::cerr << "image_list_bench: could not fill the store\n";
     return 1;

@@ -127,12 +127,7 @@ int main(int argc, char** argv) {
   ::mount("tmpfs", dir.Join("run").c_str(), "tmpfs", 0, nullptr);
   dir.WriteFile("registries.conf",
                 fmt::format("[[registry]]\nlocation = \"{}\"\ninsecure = true\n", registry.host()));
-  dir.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
-  dir.WriteFile("crio.conf",
-                fmt::format("[crio.runtime]\ncontainer_exits_dir = \"{}\"\n"
-                            "container_attach_socket_dir = \"{}\"\n"
-                            "runtimes.runc.runtime_root = \"{}\"\n",
-                            dir.Join("run/exits"), dir.Join("run"), dir.Join("run/runc")));
+  crio::bench::WriteDaemonFiles(dir);
   ::setenv("CONTAINERS_REGISTRIES_CONF", dir.Join("registries.conf").c_str(), 1);
   const std::string bin = std::filesystem::canonical("/proc/self/exe").parent_path().string();
   Daemon daemon(dir, bin);
