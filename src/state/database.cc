@@ -1,5 +1,7 @@
 #include "state/database.h"
 
+#include <filesystem>
+
 #include "common/status_macros.h"
 #include "fmt/format.h"
 #include "sys/private_dir.h"
@@ -86,7 +88,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<Database> db(new Database(raw));
+  std::unique_ptr<Database> db(new Database(raw, /*read_only=*/false));
   if (rc != SQLITE_OK) return SqliteError(raw, rc, fmt::format("open database {}", path));
   sqlite3_busy_timeout(raw, 5000);
   if (auto setup = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
@@ -94,6 +96,30 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
       !setup.ok()) {
     return setup;
   }
+  return db;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path) {
+  // A WAL-mode database opened read-only gets a -wal and a -shm file made beside it, unless
+  // it is "immutable" (no locks, no journal). Immutable is right when there is no WAL to
+  // read: then the file alone is the database, and no writer is expected.
+  std::error_code error;
+  const bool has_wal = std::filesystem::exists(path + "-wal", error);
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      uri += c;
+    }
+  }
+  uri += has_wal ? "?mode=ro" : "?mode=ro&immutable=1";
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<Database> db(new Database(raw, /*read_only=*/true));
+  if (rc != SQLITE_OK) return SqliteError(raw, rc, fmt::format("open database {}", path));
+  sqlite3_busy_timeout(raw, 5000);
   return db;
 }
 
@@ -124,7 +150,9 @@ absl::StatusOr<Statement> Database::PrepareLocked(std::string_view sql) {
 
 absl::StatusOr<std::unique_ptr<Database::Transaction>> Database::Begin() {
   std::unique_ptr<Transaction> transaction(new Transaction(*this));
-  if (auto begun = ExecLocked("BEGIN IMMEDIATE"); !begun.ok()) return begun;
+  if (auto begun = ExecLocked(read_only_ ? "BEGIN" : "BEGIN IMMEDIATE"); !begun.ok()) {
+    return begun;
+  }
   transaction->open_ = true;
   return transaction;
 }

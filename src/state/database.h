@@ -54,10 +54,15 @@ class Database {
  public:
   // Opens (creating) the database at `path`; ":memory:" for tests.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  // Opens the existing database at `path` for reading only: nothing is written to it, nor
+  // made beside it, unless a writer that stopped uncleanly left a WAL there (that is read,
+  // and SQLite keeps its -shm index beside it). Begin() then starts a read transaction.
+  static absl::StatusOr<std::unique_ptr<Database>> OpenReadOnly(const std::string& path);
   ~Database();
 
-  // A write transaction: exclusive use of the connection until Commit, or until destroyed
-  // (rolling back). Statements prepared from it must not be used after either.
+  // A write transaction (a read transaction on a read-only database): exclusive use of the
+  // connection until Commit, or until destroyed (rolling back). Statements prepared from it
+  // must not be used after either.
   class Transaction {
    public:
     ~Transaction();
@@ -79,11 +84,12 @@ class Database {
   absl::Status Exec(std::string_view sql);
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  Database(sqlite3* db, bool read_only) : db_(db), read_only_(read_only) {}
   absl::StatusOr<Statement> PrepareLocked(std::string_view sql);
   absl::Status ExecLocked(std::string_view sql);
 
   sqlite3* db_;
+  const bool read_only_;
   std::mutex mu_;
 };
 

@@ -1,5 +1,8 @@
 #include "state/database.h"
 
+#include <filesystem>
+
+#include "common/read_file.h"
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
 
@@ -61,6 +64,48 @@ TEST(DatabaseTest, ConstraintViolationsAreAlreadyExists) {
   auto again = (*tx)->Prepare("INSERT INTO t VALUES ('x')");
   EXPECT_EQ(again->Run().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_FALSE((*tx)->Prepare("NOT SQL").ok());
+}
+
+// The count of rows in table t, read through a read-only connection to `path`.
+int64_t CountReadOnly(const std::string& path) {
+  auto db = Database::OpenReadOnly(path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return -1;
+  auto tx = (*db)->Begin();
+  EXPECT_TRUE(tx.ok()) << tx.status();
+  EXPECT_FALSE((*tx)->Exec("INSERT INTO t VALUES ('z')").ok());  // refused
+  auto count = (*tx)->Prepare("SELECT count(*) FROM t");
+  return count.ok() && *count->Step() ? count->Int(0) : -1;
+}
+
+TEST(DatabaseTest, ReadOnlyLeavesTheFileAndItsDirectoryAlone) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("old.db");
+  {
+    auto db = Database::Open(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('a')").ok());
+  }  // closed: the WAL is checkpointed and removed
+  const std::string before = *ReadFileToString(path);
+  EXPECT_EQ(CountReadOnly(path), 1);
+  EXPECT_EQ(*ReadFileToString(path), before);
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(files, std::vector<std::string>{"old.db"});
+  EXPECT_FALSE(Database::OpenReadOnly(dir.Join("absent.db")).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("absent.db")));
+}
+
+TEST(DatabaseTest, ReadOnlyReadsWhatIsStillInTheWal) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("old.db");
+  auto writer = Database::Open(path);  // stays open: its writes stay in the WAL
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('a'), ('b')").ok());
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+  EXPECT_EQ(CountReadOnly(path), 2);
 }
 
 }  // namespace

@@ -44,6 +44,18 @@ int64_t UnixSeconds(const std::string& rfc3339) {
   return static_cast<int64_t>(timegm(&utc));
 }
 
+// A new image record's "created": the pull time the caller gives (an image imported from
+// crio's old store keeps its own), else now. Whole seconds as Go's time.Time writes them.
+std::string CreatedTime(int64_t pulled_at) {
+  if (pulled_at <= 0) return Rfc3339Now();
+  const time_t seconds = static_cast<time_t>(pulled_at);
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 // containers/storage's file name for a big-data key: the key itself when it is only lower
 // case letters, digits and dots, else "=" and its base64.
 std::string BigDataFileName(const std::string& key) {
@@ -309,7 +321,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   }
   json* record = FindRecord(records, image.id);
   if (record == nullptr) {
-    records.push_back({{"id", image.id}, {"created", Rfc3339Now()}});
+    records.push_back({{"id", image.id}, {"created", CreatedTime(image.pulled_at)}});
     record = &records.back();
   }
   AddNames(*record, names);

@@ -106,7 +106,8 @@ class ImageStore {
 
   // Records `image` (its layers must be stored) with its config and manifests (its own one,
   // named by image.manifest_digest, and the index it came from, if any). Names it carries
-  // are taken away from other images.
+  // are taken away from other images. A new image's record is created at image.pulled_at
+  // (now when 0).
   absl::Status PutImage(const ImageRecord& image, const std::string& config_json,
                         const std::vector<StoredManifest>& manifests);
 

@@ -7,7 +7,9 @@
 #include "common/strings.h"
 #include "config/option.h"
 #include "fmt/format.h"
+#include "image/digest.h"
 #include "storage/driver_options.h"
+#include "storage/legacy_import.h"
 
 namespace crio {
 namespace {
@@ -49,6 +51,13 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
                                                            *std::move(driver_options)));
   if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
     log::Warn("Image store clean-up: {}", AsStd(reconciled.message()));
+  }
+  // Once: the images of the store crio kept before it spoke containers/storage's format.
+  if (auto imported =
+          storage::ImportLegacyStore(storage::kLegacyStoreRoot, *stack->store, image::LayerIds);
+      !imported.ok()) {
+    log::Warn("Old image store {} not imported: {}", storage::kLegacyStoreRoot,
+              AsStd(imported.status().message()));
   }
   ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries());
   stack->registries = std::make_unique<image::LiveRegistries>(std::move(registries));
