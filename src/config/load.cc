@@ -272,7 +272,9 @@ absl::StatusOr<Loaded> Load(const Sources& sources, const FlagSet* flags) {
     RETURN_IF_ERROR(
         ApplyStorageConf(*text, sources.storage_conf, loaded.config, loaded.warnings));
   }
-  if (fs::exists(sources.config_file, error)) {
+  if (sources.config_file.empty()) {
+    // `--config ""`, as CRI-O takes it: no configuration file.
+  } else if (fs::exists(sources.config_file, error)) {
     if (auto applied = ApplyFile(sources.config_file, loaded.config, loaded.warnings);
         !applied.ok()) {
       return applied;

@@ -18,6 +18,7 @@ namespace crio::config {
 class FlagSet;
 
 struct Sources {
+  // Empty ("--config ''", "--config-dir ''"): none, as CRI-O takes them.
   std::string config_file = "/etc/crio/crio.conf";
   std::string config_dir = "/etc/crio/crio.conf.d";
   // Set when the operator named config_file: then it must exist.

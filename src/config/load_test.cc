@@ -41,6 +41,15 @@ TEST_F(LoadTest, NoFilesGiveCrioDefaults) {
   EXPECT_TRUE(loaded->warnings.empty());
 }
 
+TEST_F(LoadTest, EmptyPathsNameNoFileAndNoDir) {
+  // What CRI-O's own test helpers start it with: crio -c "" -d "" (flags only).
+  const Sources none{.config_file = "", .config_dir = "", .config_file_required = true,
+                     .storage_conf = ""};
+  auto loaded = Load(none, nullptr);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config, Config{});
+}
+
 TEST_F(LoadTest, DropInsApplyInLexicalOrderAndOnlyOverrideWhatTheySet) {
   dir_.WriteFile("crio.conf",
                  "[crio.runtime]\nlog_level = \"warn\"\npids_limit = 100\n"
