@@ -289,6 +289,9 @@ TEST_F(DaemonTest, StatusApiAnswersHttpOnTheSameSocket) {
   EXPECT_EQ(container.exit_code, 1);
   EXPECT_NE(container.err.find("can't find the container with id abc"), std::string::npos)
       << container.err;
+  const RunResult bare = RunCommand({BinPath("crio"), "status"});  // its help, as CRI-O's
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_NE(bare.out.find("containers"), std::string::npos) << bare.out;
 
   // gRPC still works after HTTP traffic on the same socket.
   v1::VersionResponse version;

@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
       status_cmd->add_subcommand("containers", "Details of one container")->alias("container");
   containers_cmd->alias("cs")->alias("s");
   containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID")->required();
-  status_cmd->require_subcommand(1);
+  status_cmd->require_subcommand(0, 1);  // bare, it explains itself and exits 0, as CRI-O's
   app.require_subcommand(0, 1);
   for (CLI::App* sub : {config_cmd, version_cmd, status_cmd, wipe_cmd}) sub->fallthrough();
 
@@ -97,6 +97,10 @@ int main(int argc, char** argv) {
   if (*status_cmd) {
     if (*info_cmd) return PrintStatus(status_options, "/info", true);
     if (*status_config_cmd) return PrintStatus(status_options, "/config", false);
+    if (!*containers_cmd) {
+      std::cout << status_cmd->help("crio");
+      return 0;
+    }
     return PrintStatus(status_options, "/containers/" + status_options.container_id, true);
   }
   if (*config_cmd && only_defaults) {
