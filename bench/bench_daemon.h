@@ -43,8 +43,9 @@ inline void WriteDaemonFiles(const testing::TempDir& dir) {
                             dir.Join("run/exits"), dir.Join("run"), dir.Join("run/runc")));
 }
 
-// crio with DIR/crio.conf, DIR/policy.json, its root in DIR/root and its runroot in
-// DIR/run/storage; `bin` holds the crio binary. The destructor kills and reaps it.
+// crio with DIR/crio.conf, DIR/policy.json, its root in DIR/root, its runroot in
+// DIR/run/storage and its version and clean-shutdown files in DIR (none on the host's paths); `bin`
+// holds the crio binary. The destructor kills and reaps it.
 class Daemon {
  public:
   Daemon(const testing::TempDir& dir, std::string bin) : dir_(dir), bin_(std::move(bin)) {}
@@ -75,7 +76,11 @@ class Daemon {
                            "--cgroup-manager",
                            "cgroupfs",
                            "--signature-policy",
-                           dir_.Join("policy.json")},
+                           dir_.Join("policy.json"),
+                           "--version-file",
+                           dir_.Join("run/version"),
+                           "--clean-shutdown-file",
+                           dir_.Join("clean.shutdown")},
                           dir_.Join("crio.log"));
     while (Clock::now() - start < std::chrono::seconds(60)) {
       auto stub = runtime::v1::RuntimeService::NewStub(
