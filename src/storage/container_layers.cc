@@ -44,8 +44,7 @@ absl::Status ContainerLayers::CreateRecords(const RootfsRequest& request) {
   const std::string& parent = request.layers.back();
   ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
   if (!HasCompleteLayer(layers.records(), layer)) {
-    if (!HasCompleteLayer(layers.records(), parent) &&
-        !files_.HasReadOnlyLayer(parent).value_or(false)) {
+    if (!files_.HasStoredLayer(layers.records(), parent)) {
       return absl::FailedPreconditionError(
           fmt::format("the image's top layer {} is not stored", parent));
     }

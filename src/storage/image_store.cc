@@ -56,6 +56,11 @@ std::string CreatedTime(int64_t pulled_at) {
   return text;
 }
 
+// ROOT/overlay-images/ID: where image `id`'s big data lives in the store under `root`.
+std::string ImageDirUnder(const std::string& root, const std::string& id) {
+  return fmt::format("{}/overlay-images/{}", root, id);
+}
+
 // containers/storage's file name for a big-data key: the key itself when it is only lower
 // case letters, digits and dots, else "=" and its base64.
 std::string BigDataFileName(const std::string& key) {
@@ -256,9 +261,7 @@ absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& 
   return std::unique_ptr<ImageStore>(new ImageStore(std::move(files)));
 }
 
-std::string ImageStore::ImageDir(const std::string& id) const {
-  return fmt::format("{}/overlay-images/{}", root_, id);
-}
+std::string ImageStore::ImageDir(const std::string& id) const { return ImageDirUnder(root_, id); }
 
 absl::StatusOr<std::string> ImageStore::NewLayerStaging(const std::string& id) const {
   const std::string staging = fmt::format("{}/{}/{}-{}", root_, kStagingDir, Hex(id),
@@ -290,8 +293,7 @@ absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string
     // failed): it goes, as start-up would remove it.
     RETURN_IF_ERROR(files_->DeleteLayers(layers, {layer.id}));
   }
-  if (!layer.parent.empty() && !HasCompleteLayer(layers.records(), layer.parent) &&
-      !files_->HasReadOnlyLayer(layer.parent).value_or(false)) {
+  if (!layer.parent.empty() && !files_->HasStoredLayer(layers.records(), layer.parent)) {
     return absl::FailedPreconditionError(
         fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
   }
@@ -303,8 +305,7 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   ASSIGN_OR_RETURN(const BigData big_data, ImageBigData(image, config_json, manifests));
   // Layers first, images second: containers/storage's locking order.
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  if (!image.layers.empty() && !HasCompleteLayer(*layers.records, image.layers.back()) &&
-      !files_->HasReadOnlyLayer(image.layers.back()).value_or(false)) {
+  if (!image.layers.empty() && !files_->HasStoredLayer(*layers.records, image.layers.back())) {
     return absl::FailedPreconditionError(
         fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
   }
@@ -384,31 +385,35 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
   return std::shared_ptr<const Index>(index);
 }
 
+ImageStore::Details ImageStore::ReadDetails(const std::string& image_id) {
+  Details details;
+  if (auto config = ReadBigData(image_id, "sha256:" + image_id); config.ok()) {
+    const json parsed = json::parse(*config, nullptr, false);
+    if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
+      details.user = parsed["config"].value("User", "");
+    }
+  }
+  if (auto manifest = ReadBigData(image_id, "manifest"); manifest.ok()) {
+    const json parsed = json::parse(*manifest, nullptr, false);
+    if (parsed.is_object() && parsed.contains("annotations") && parsed["annotations"].is_object()) {
+      for (const auto& [name, value] : parsed["annotations"].items()) {
+        if (value.is_string()) details.annotations[name] = value.get<std::string>();
+      }
+    }
+  }
+  return details;
+}
+
 void ImageStore::AddDetails(ImageRecord& image, const DetailsByImage& known,
                             DetailsByImage& kept) {
   const std::string key = image.id + "+" + image.manifest_digest;
-  auto cached = known.find(key);
-  if (cached == known.end()) {
-    Details details;
-    if (auto config = ReadBigData(image.id, "sha256:" + image.id); config.ok()) {
-      const json parsed = json::parse(*config, nullptr, false);
-      if (parsed.is_object() && parsed.contains("config") && parsed["config"].is_object()) {
-        details.user = parsed["config"].value("User", "");
-      }
-    }
-    if (auto manifest = ReadBigData(image.id, "manifest"); manifest.ok()) {
-      const json parsed = json::parse(*manifest, nullptr, false);
-      if (parsed.is_object() && parsed.contains("annotations") && parsed["annotations"].is_object()) {
-        for (const auto& [name, value] : parsed["annotations"].items()) {
-          if (value.is_string()) details.annotations[name] = value.get<std::string>();
-        }
-      }
-    }
-    cached = kept.emplace(key, std::move(details)).first;
+  auto it = kept.find(key);
+  if (it == kept.end()) {
+    auto was = known.find(key);
+    it = kept.emplace(key, was != known.end() ? was->second : ReadDetails(image.id)).first;
   }
-  image.user = cached->second.user;
-  image.annotations = cached->second.annotations;
-  kept.emplace(key, cached->second);
+  image.user = it->second.user;
+  image.annotations = it->second.annotations;
 }
 
 absl::StatusOr<ImageList> ImageStore::List() {
@@ -443,8 +448,8 @@ absl::StatusOr<std::string> ImageStore::ReadBigData(const std::string& image_id,
   const std::string file = "/" + BigDataFileName(key);
   auto data = ReadFileToString(ImageDir(image_id) + file, kMaxBigDataBytes);
   for (size_t i = 0; absl::IsNotFound(data.status()) && i < files_->read_only.size(); ++i) {
-    const std::string dir = fmt::format("{}/overlay-images/{}", files_->read_only[i].root, image_id);
-    data = ReadFileToString(dir + file, kMaxBigDataBytes);
+    data = ReadFileToString(ImageDirUnder(files_->read_only[i].root, image_id) + file,
+                            kMaxBigDataBytes);
   }
   return data;
 }

@@ -144,6 +144,7 @@ class ImageStore {
     std::map<std::string, std::string> annotations;
   };
   using DetailsByImage = std::map<std::string, Details>;  // by image ID + manifest digest
+  Details ReadDetails(const std::string& image_id);
   // Fills `image`'s details from `known`, or from its big data when they are not there, and
   // keeps them in `kept`.
   void AddDetails(ImageRecord& image, const DetailsByImage& known, DetailsByImage& kept);

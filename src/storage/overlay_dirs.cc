@@ -52,22 +52,12 @@ std::string NewShortLinkName() {
   return name;
 }
 
-std::string OverlayDirs::FoundLayerDir(const std::string& id) const {
+std::string OverlayDirs::Found(const std::string& name) const {
   struct stat info {};
-  if (read_only_roots_.empty() || ::lstat(LayerDir(id).c_str(), &info) == 0) return LayerDir(id);
-  for (const std::string& root : read_only_roots_) {
-    std::string dir = root + "/overlay/" + id;
-    if (::lstat(dir.c_str(), &info) == 0) return dir;
-  }
-  return LayerDir(id);
-}
-
-std::string OverlayDirs::LowerPath(const std::string& entry) const {
-  struct stat info {};
-  std::string path = Home() + "/" + entry;
+  std::string path = Home() + "/" + name;
   if (read_only_roots_.empty() || ::lstat(path.c_str(), &info) == 0) return path;
   for (const std::string& root : read_only_roots_) {
-    std::string found = root + "/overlay/" + entry;
+    std::string found = root + "/overlay/" + name;
     if (::lstat(found.c_str(), &info) == 0) return found;
   }
   return path;
@@ -76,13 +66,13 @@ std::string OverlayDirs::LowerPath(const std::string& entry) const {
 std::string OverlayDirs::LowerPaths(const std::string& lower) const {
   std::string paths;
   for (absl::string_view entry : absl::StrSplit(lower, ':', absl::SkipEmpty())) {
-    paths += (paths.empty() ? "" : ":") + LowerPath(std::string(entry));
+    paths += (paths.empty() ? "" : ":") + Found(std::string(entry));
   }
   return paths;
 }
 
 absl::StatusOr<std::string> OverlayDirs::ReadLink(const std::string& id) const {
-  ASSIGN_OR_RETURN(std::string name, ReadFileToString(FoundLayerDir(id) + "/link", 64));
+  ASSIGN_OR_RETURN(std::string name, ReadFileToString(Found(id) + "/link", 64));
   while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
   if (!IsShortName(name)) {
     return absl::DataLossError(fmt::format("layer {} has a malformed link file", id));
@@ -93,7 +83,7 @@ absl::StatusOr<std::string> OverlayDirs::ReadLink(const std::string& id) const {
 absl::StatusOr<std::string> OverlayDirs::LowerFor(const std::string& parent) const {
   if (parent.empty()) return std::string();
   ASSIGN_OR_RETURN(const std::string link, ReadLink(parent));
-  auto lower = ReadFileToString(FoundLayerDir(parent) + "/lower", 1 << 16);
+  auto lower = ReadFileToString(Found(parent) + "/lower", 1 << 16);
   if (absl::IsNotFound(lower.status())) return "l/" + link;
   RETURN_IF_ERROR(lower.status());
   return lower->empty() ? "l/" + link : "l/" + link + ":" + *lower;

@@ -36,7 +36,7 @@ class OverlayDirs {
   std::string DiffDir(const std::string& id) const { return LayerDir(id) + "/diff"; }
   std::string MergedDir(const std::string& id) const { return LayerDir(id) + "/merged"; }
   // Where layer `id`'s files are: this store's dir, else an additional store's that has it.
-  std::string FoundDiffDir(const std::string& id) const { return FoundLayerDir(id) + "/diff"; }
+  std::string FoundDiffDir(const std::string& id) const { return Found(id) + "/diff"; }
 
   // Creates layer `id` on top of `parent` (empty for a base layer). Its files are
   // `staged_diff`, renamed into place; an empty diff dir when `staged_diff` is empty.
@@ -55,10 +55,9 @@ class OverlayDirs {
   absl::StatusOr<std::string> LowerDirsOver(const std::string& top) const;
 
  private:
-  // Layer `id`'s dir in this store's home, else in the first read-only home that has it.
-  std::string FoundLayerDir(const std::string& id) const;
-  // The absolute path of a `lower` entry ("l/SHORT"), looked up the same way.
-  std::string LowerPath(const std::string& entry) const;
+  // HOME/`name` (a layer ID, or a `lower` entry "l/SHORT"), else the first read-only
+  // home's that has it.
+  std::string Found(const std::string& name) const;
   // `lower` ("l/A:l/B") as absolute paths.
   std::string LowerPaths(const std::string& lower) const;
   absl::StatusOr<std::string> ReadLink(const std::string& id) const;

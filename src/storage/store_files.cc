@@ -72,6 +72,10 @@ absl::StatusOr<bool> StoreFiles::HasReadOnlyLayer(const std::string& id) const {
   return false;
 }
 
+bool StoreFiles::HasStoredLayer(const nlohmann::json& records, const std::string& id) const {
+  return HasCompleteLayer(records, id) || HasReadOnlyLayer(id).value_or(false);
+}
+
 std::string StoreFiles::TarSplitPath(const std::string& layer_id) const {
   return fmt::format("{}/overlay-layers/{}.tar-split.gz", root, layer_id);
 }

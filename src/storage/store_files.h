@@ -54,6 +54,9 @@ struct StoreFiles {
 
   // Whether an additional image store holds layer `id`, complete.
   absl::StatusOr<bool> HasReadOnlyLayer(const std::string& id) const;
+  // Whether layer `id` is stored complete: in `records` (this store's layers.json) or
+  // in an additional image store (one that cannot be read counts as not holding it).
+  bool HasStoredLayer(const nlohmann::json& records, const std::string& id) const;
 
   // ROOT/overlay-layers/ID.tar-split.gz.
   std::string TarSplitPath(const std::string& layer_id) const;
