@@ -39,7 +39,8 @@ void ApplyStorageOptions(const toml::table& options, const std::string& origin, 
     if (auto text = ScalarText(value)) {
       driver_options.push_back("overlay." + key + "=" + *text);
     } else {
-      warnings.push_back(fmt::format("{}: [storage.options] {} is not a scalar; ignored", origin, key));
+      warnings.push_back(
+          fmt::format("{}: [storage.options] {} is not a scalar; ignored", origin, key));
     }
   };
   for (const auto& [key, value] : options) {

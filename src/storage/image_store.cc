@@ -362,7 +362,9 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
   DetailsByImage kept;  // of the images there are now
   LayersById layer_by_id;
   for (const RecordFile::Snapshot& snapshot : layers) {
-    for (const json& layer : *snapshot.records) layer_by_id.emplace(StringField(layer, "id"), &layer);
+    for (const json& layer : *snapshot.records) {
+      layer_by_id.emplace(StringField(layer, "id"), &layer);
+    }
   }
   auto index = std::make_shared<Index>();
   index->generations = std::move(generations);
@@ -374,7 +376,9 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
       AddDetails(image, known, kept);
       const size_t position = index->images.size();
       index->by_id[image.id] = position;
-      for (const std::string& name : Strings(record, "names")) index->by_name.emplace(name, position);
+      for (const std::string& name : Strings(record, "names")) {
+        index->by_name.emplace(name, position);
+      }
       for (const std::string& name : image.repo_digests) index->by_name.emplace(name, position);
       index->images.push_back(std::move(image));
     }

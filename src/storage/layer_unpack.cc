@@ -427,7 +427,8 @@ absl::Status ReadToEnd(archive* tar, DecompressedSource& source) {
 }  // namespace
 
 absl::StatusOr<UnpackStats> UnpackLayer(const std::string& archive_path, Compression compression,
-                                        const std::string& target_dir, const UnpackOptions& limits) {
+                                        const std::string& target_dir,
+                                        const UnpackOptions& limits) {
   sys::UniqueFd file(::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) return ErrnoToStatus(errno, fmt::format("open layer {}", archive_path));
   const LayerReader read = [&file](char* buffer, size_t size) -> absl::StatusOr<size_t> {

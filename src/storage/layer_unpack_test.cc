@@ -361,7 +361,8 @@ TEST_F(LayerUnpackTest, ChownErrorsFailTheLayerUnlessIgnored) {
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   for (int fd : {ready[0], ready[1], mapped[0], mapped[1]}) ::close(fd);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: a chown error was ignored; 2: ignore_chown_errors failed";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: a chown error was ignored; 2: ignore_chown_errors failed";
   EXPECT_TRUE(fs::exists(dir_.Join("in-userns/lenient/owned")));
 }
 

@@ -141,7 +141,8 @@ TEST_F(StoragePeersTest, ImagesPodmanLoadsRunWithoutAPull) {
   // An archive as an air-gapped node receives it, loaded into crio's store.
   const std::string archive = dir_.Join("loaded.tar");
   const RunResult saved = Skopeo(
-      {"copy", "--src-tls-verify=false", "docker://" + name, "docker-archive:" + archive + ":" + name});
+      {"copy", "--src-tls-verify=false", "docker://" + name,
+       "docker-archive:" + archive + ":" + name});
   ASSERT_EQ(saved.exit_code, 0) << saved.err;
   const RunResult loaded = Podman({"load", "-q", "-i", archive});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err;

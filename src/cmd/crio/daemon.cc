@@ -127,7 +127,8 @@ void WipeIfRebootedOrUpgraded(const config::Config& config, bool unclean, PodSta
                               ImageStack& images) {
   const WipePlan plan = PlanWipe(config, unclean, /*force=*/false);
   if (config.root.internal_wipe && plan.pods) {
-    auto wiped = WipeState(*pods.sandboxes, *pods.layers, plan.images ? images.images.get() : nullptr);
+    auto wiped =
+        WipeState(*pods.sandboxes, *pods.layers, plan.images ? images.images.get() : nullptr);
     if (!wiped.ok()) {
       log::Warn("Wiping the state of an earlier boot: {}", AsStd(wiped.status().message()));
     } else if (wiped->pods > 0 || wiped->images > 0) {
