@@ -252,6 +252,12 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     }
   }
   RETURN_IF_ERROR(ValidateMetrics(config));
+  if (!config.root.imagestore.empty() &&
+      (fs::path(config.root.imagestore) / "").lexically_normal() ==
+          (fs::path(config.root.root) / "").lexically_normal()) {
+    return invalid(fmt::format("[crio] imagestore = \"{}\": must be unset or differ from root",
+                               config.root.imagestore));
+  }
   for (const std::string& device : runtime.additional_devices) {
     if (device.empty() || device.front() != '/') {
       return invalid(

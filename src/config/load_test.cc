@@ -113,6 +113,9 @@ TEST_F(LoadTest, EveryInvalidValueKindNamesFileKeyAndAllowedValues) {
   EXPECT_NE(
       ErrorOf("[crio.runtime.runtimes.runc]\ncontainer_create_timeout = 5\n").find("minimum 30"),
       std::string::npos);
+  EXPECT_NE(ErrorOf("[crio]\nroot = \"/srv/s\"\nimagestore = \"/srv/s/\"\n")
+                .find("imagestore = \"/srv/s/\": must be unset or differ from root"),
+            std::string::npos);
 }
 
 TEST_F(LoadTest, SyntaxErrorsGiveFileAndLine) {

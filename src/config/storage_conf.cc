@@ -102,6 +102,8 @@ absl::Status ApplyStorageConf(const std::string& text, const std::string& origin
       if (!text_value.empty()) config.root.root = text_value;
     } else if (name == "runroot") {
       if (!text_value.empty()) config.root.runroot = text_value;
+    } else if (name == "imagestore") {
+      if (!text_value.empty()) config.root.imagestore = text_value;
     } else {
       warnings.push_back(fmt::format("{}: [storage] {} is not used by crio", origin, name));
     }

@@ -3,7 +3,8 @@
 // share one store without repeating its location. crio.conf, its drop-ins and flags then
 // override what they set.
 //
-//   [storage]   driver → storage_driver, graphroot → root, runroot → runroot
+//   [storage]   driver → storage_driver, graphroot → root, runroot → runroot,
+//               imagestore → imagestore
 //   [storage.options] additionalimagestores, [storage.options.overlay] mountopt, … →
 //               storage_option ("overlay.imagestore=PATH", "overlay.mountopt=nodev", …)
 //

@@ -14,6 +14,7 @@ TEST(StorageConfTest, GivesTheStorageDefaults) {
 driver = "overlay"
 graphroot = "/srv/containers"
 runroot = "/run/srv"
+imagestore = "/srv/images"
 rootless_storage_path = "$HOME/x"
 [storage.options.overlay]
 mountopt = "nodev"
@@ -22,6 +23,7 @@ mountopt = "nodev"
                   .ok());
   EXPECT_EQ(config.root.root, "/srv/containers");
   EXPECT_EQ(config.root.runroot, "/run/srv");
+  EXPECT_EQ(config.root.imagestore, "/srv/images");
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("rootless_storage_path"), std::string::npos);
 }

@@ -170,13 +170,20 @@ grpc::Status ImageService::ImageFsInfo(grpc::ServerContext*, const v1::ImageFsIn
                                        v1::ImageFsInfoResponse* response) {
   return edge_.Serve("ImageFsInfo", *request, response,
                      [this](const v1::ImageFsInfoRequest&, v1::ImageFsInfoResponse* out) {
-                       const std::string root = config_.Snapshot()->root.root;
+                       // As CRI-O: the images' metadata dir for both, unless a split
+                       // image store keeps the images apart from the containers.
+                       const auto config = config_.Snapshot();
+                       const std::string& root = config->root.root;
+                       const bool split = !config->root.imagestore.empty();
+                       const std::string images =
+                           (split ? config->root.imagestore : root) + "/overlay-images";
+                       const std::string containers =
+                           split ? root + "/overlay-containers" : images;
                        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count();
-                       AddUsage(root + "/overlay-images", now, *out->mutable_image_filesystems());
-                       AddUsage(root + "/overlay-containers", now,
-                                *out->mutable_container_filesystems());
+                       AddUsage(images, now, *out->mutable_image_filesystems());
+                       AddUsage(containers, now, *out->mutable_container_filesystems());
                        return absl::OkStatus();
                      });
 }

@@ -163,6 +163,21 @@ TEST_F(ImageServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {
   EXPECT_GT(response.image_filesystems(0).inodes_used().value(), 0u);
   ASSERT_EQ(response.container_filesystems_size(), 1);
   EXPECT_EQ(response.container_filesystems(0).fs_id().mountpoint(),
+            dir_.Join("root/overlay-images"));
+}
+
+TEST_F(ImageServiceTest, ImageFsInfoWithASplitImageStoreReportsImagesAndContainersApart) {
+  config::Config split = *config_->Snapshot();
+  split.root.imagestore = dir_.Join("images");
+  config::LiveConfig split_config(split);
+  ImageService service(edge_, split_config, *images_);
+  v1::ImageFsInfoResponse response;
+  ASSERT_TRUE(
+      service.ImageFsInfo(nullptr, &v1::ImageFsInfoRequest::default_instance(), &response).ok());
+  ASSERT_EQ(response.image_filesystems_size(), 1);
+  EXPECT_EQ(response.image_filesystems(0).fs_id().mountpoint(), dir_.Join("images/overlay-images"));
+  ASSERT_EQ(response.container_filesystems_size(), 1);
+  EXPECT_EQ(response.container_filesystems(0).fs_id().mountpoint(),
             dir_.Join("root/overlay-containers"));
 }
 

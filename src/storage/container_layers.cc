@@ -28,7 +28,7 @@ std::string ContainerLayers::LayerId(const std::string& id) {
 }
 
 std::string ContainerLayers::MountPoint(const std::string& id) const {
-  return files_.overlay.MergedDir(LayerId(id));
+  return files_.container_overlay.MergedDir(LayerId(id));
 }
 
 bool ContainerLayers::IsMounted(const std::string& id) const {
@@ -36,15 +36,15 @@ bool ContainerLayers::IsMounted(const std::string& id) const {
 }
 
 Usage ContainerLayers::WritableUsage(const std::string& id) const {
-  return DirectoryUsage(files_.overlay.DiffDir(LayerId(id)));
+  return DirectoryUsage(files_.container_overlay.DiffDir(LayerId(id)));
 }
 
 absl::Status ContainerLayers::CreateRecords(const RootfsRequest& request) {
   const std::string layer = LayerId(request.id);
   const std::string& parent = request.layers.back();
-  ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.ContainerLayerRecords().Write());
   if (!HasCompleteLayer(layers.records(), layer)) {
-    if (!files_.HasStoredLayer(layers.records(), parent)) {
+    if (!files_.HasStoredLayer(layers.file(), layers.records(), parent)) {
       return absl::FailedPreconditionError(
           fmt::format("the image's top layer {} is not stored", parent));
     }
@@ -84,7 +84,7 @@ absl::StatusOr<std::string> ContainerLayers::Mount(const RootfsRequest& request)
   ASSIGN_OR_RETURN(LockFile::Held graph, files_.graph_lock->Lock(/*write=*/true));
   RETURN_IF_ERROR(MountHome());
   if (!sys::IsMountPoint(merged)) {
-    ASSIGN_OR_RETURN(std::string options, files_.overlay.MountOptions(layer));
+    ASSIGN_OR_RETURN(std::string options, files_.container_overlay.MountOptions(layer));
     // The operator's mountopt (storage options): its flags go to mount(2), its overlayfs
     // options after the layers'.
     const DriverOptions& driver = files_.options;
@@ -105,7 +105,7 @@ absl::Status ContainerLayers::Unmount(const std::string& id) {
 absl::Status ContainerLayers::Remove(const std::string& id) {
   RETURN_IF_ERROR(Unmount(id));
   const std::string layer = LayerId(id);
-  ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.layers->Write());
+  ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.ContainerLayerRecords().Write());
   ASSIGN_OR_RETURN(RecordFile::Writing containers, files_.containers->Write());
   if (FindRecord(containers.records(), id) != nullptr) {
     EraseRecord(containers.records(), id);
@@ -116,14 +116,14 @@ absl::Status ContainerLayers::Remove(const std::string& id) {
 
 absl::Status ContainerLayers::MountHome() {
   if (files_.options.skip_mount_home) return absl::OkStatus();
-  return sys::MakePrivateMountPoint(files_.overlay.Home());
+  return sys::MakePrivateMountPoint(files_.container_overlay.Home());
 }
 
 absl::Status ContainerLayers::UnmountHomeIfIdle() {
   ASSIGN_OR_RETURN(LockFile::Held graph, files_.graph_lock->Lock(/*write=*/true));
   ASSIGN_OR_RETURN(const RecordFile::Snapshot mounts, files_.mountpoints->Read());
   if (!mounts.records->empty() || files_.options.skip_mount_home) return absl::OkStatus();
-  return sys::Unmount(files_.overlay.Home());
+  return sys::Unmount(files_.container_overlay.Home());
 }
 
 absl::StatusOr<RecordedContainers> ContainerLayers::Recorded() {

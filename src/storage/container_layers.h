@@ -2,11 +2,13 @@
 // podman and buildah see crio's containers (`podman ps --external`) and refuse to remove an
 // image one of them uses:
 //
-//   layers.json      a writable layer on the image's top layer; its ID is derived from the
-//                    container's, so a crash at any step leaves nothing Remove cannot find
+//   ROOT/overlay-layers/layers.json   a writable layer on the image's top layer (wherever
+//       that is: a split image store's, an additional store's); its ID is derived from the
+//       container's, so a crash at any step leaves nothing Remove cannot find
 //   ROOT/overlay/LAYER/{diff,work,merged,link,lower}   its upper dir, work dir, mount point
-//   containers.json  the container: its name, image, layer and CRI-O's metadata
-//   RUNROOT/overlay-layers/mountpoints.json            where the layer is mounted
+//   ROOT/overlay-containers/containers.json   the container: its name, image, layer and
+//       CRI-O's metadata
+//   RUNROOT/overlay-layers/mountpoints.json   where the layer is mounted
 //
 // The layer is recorded "incomplete" while its dirs are made, as the library does.
 // Thread-safe: the record files' locks serialize the records; every path belongs to one

@@ -200,5 +200,93 @@ TEST_F(ContainerLayersTest, ContainersRunFromAnAdditionalImageStoreWhichStaysUnt
   EXPECT_EQ(TreeListing(seeded), before) << "the additional store was written to";
 }
 
+// A split image store (imagestore): images pulled from then on, and their layers, go to it;
+// containers and their layers stay in the graph root, as do the images stored before the
+// split, which stay usable and removable. A layer is removed with the last image (in either
+// root) that stands on it.
+TEST_F(ContainerLayersTest, ASplitImageStoreTakesNewImagesWhileContainersStayInTheGraphRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const std::string base = AddImageLayer(Id(0), "", "base", "bottom");
+  const std::string middle = AddImageLayer(Id(1), base, "middle", "before the split");
+  const std::string old_image(64, 'd');
+  ASSERT_TRUE(store_->PutImage({.id = old_image, .repo_tags = {"quay.io/old:1"},
+                                .layers = {base, middle}, .manifest_digest = "sha256:m"},
+                               "{}", {{"sha256:m", "{}"}})
+                  .ok());
+  layers_.reset();
+  store_.reset();
+  const std::string images = dir_.Join("images");
+  auto split = ImageStore::Open(dir_.Join("root"), dir_.Join("run"), {.image_store = images});
+  ASSERT_TRUE(split.ok()) << split.status();
+  store_ = std::move(*split);
+  layers_ = std::make_unique<ContainerLayers>(store_->files());
+  EXPECT_EQ(store_->image_root(), images);
+
+  const std::string top = AddImageLayer(Id(2), middle, "top", "after the split");
+  EXPECT_TRUE(fs::exists(images + "/overlay/" + top + "/diff/top"));
+  EXPECT_FALSE(fs::exists(dir_.Join("root/overlay/" + top)));
+  const std::string new_image(64, 'f');
+  ASSERT_TRUE(store_->PutImage({.id = new_image, .repo_tags = {"quay.io/new:1"},
+                                .layers = {base, middle, top}, .manifest_digest = "sha256:m"},
+                               R"({"config":{"User":"7"}})", {{"sha256:m", "{}"}})
+                  .ok());
+  EXPECT_EQ(ReadJson(images + "/overlay-layers/layers.json").size(), 1u);
+  EXPECT_EQ(ReadJson(images + "/overlay-images/images.json").size(), 1u);
+  EXPECT_EQ(ReadJson(dir_.Join("root/overlay-images/images.json")).size(), 1u);
+  auto listed = store_->List();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ((*listed)->size(), 2u);
+  for (const ImageRecord& image : **listed) EXPECT_TRUE(image.read_only_store.empty());
+  auto found = store_->Find("quay.io/new:1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->user, "7");
+  EXPECT_EQ((*found)->layers, (std::vector<std::string>{base, middle, top}));
+
+  const std::string id(64, 'c');
+  auto merged = layers_->Mount({.id = id, .name = "n", .image_id = new_image,
+                                .layers = {base, middle, top}, .metadata = R"({"pod-id":"p"})"});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(*ReadFileToString(*merged + "/base"), "bottom");
+  EXPECT_EQ(*ReadFileToString(*merged + "/middle"), "before the split");
+  EXPECT_EQ(*ReadFileToString(*merged + "/top"), "after the split");
+  const std::string container_layer = ContainerLayers::LayerId(id);
+  EXPECT_EQ(*merged, dir_.Join("root/overlay/" + container_layer + "/merged"));
+  EXPECT_EQ(ReadJson(dir_.Join("root/overlay-layers/layers.json")).size(), 3u);
+
+  // The old image goes; its layers stay while the new one stands on them.
+  ASSERT_TRUE(store_->RemoveImage(old_image).ok());
+  EXPECT_TRUE(fs::exists(dir_.Join("root/overlay/" + middle + "/diff/middle")));
+  EXPECT_EQ(store_->RemoveImage(new_image).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(layers_->Remove(id).ok());
+  ASSERT_TRUE(store_->RemoveImage(new_image).ok());
+  for (const std::string& layer : {base, middle, top}) EXPECT_FALSE(*store_->HasLayer(layer));
+  EXPECT_FALSE(fs::exists(images + "/overlay/" + top));
+  EXPECT_FALSE(fs::exists(dir_.Join("root/overlay/" + base)));
+  EXPECT_TRUE(ReadJson(images + "/overlay-layers/layers.json").empty());
+  EXPECT_TRUE(ReadJson(dir_.Join("root/overlay-layers/layers.json")).empty());
+  EXPECT_TRUE(ReadJson(images + "/overlay-images/images.json").empty());
+  EXPECT_TRUE(ReadJson(dir_.Join("root/overlay-images/images.json")).empty());
+}
+
+// What a crash leaves in either root of a split store goes at the next start.
+TEST_F(ContainerLayersTest, StartUpRemovesIncompleteLayersFromBothRootsOfASplitStore) {
+  layers_.reset();
+  store_.reset();
+  const std::string images = dir_.Join("images");
+  for (const std::string& root : {dir_.Join("root"), images}) {
+    fs::create_directories(root + "/overlay-layers");
+    fs::create_directories(root + "/overlay/" + Id(9) + "/diff");
+    std::ofstream(root + "/overlay-layers/layers.json")
+        << json::array({{{"id", Id(9)}, {"flags", {{"incomplete", true}}}}}).dump();
+  }
+  auto split = ImageStore::Open(dir_.Join("root"), dir_.Join("run"), {.image_store = images});
+  ASSERT_TRUE(split.ok()) << split.status();
+  ASSERT_TRUE((*split)->Reconcile().ok());
+  for (const std::string& root : {dir_.Join("root"), images}) {
+    EXPECT_TRUE(ReadJson(root + "/overlay-layers/layers.json").empty()) << root;
+    EXPECT_FALSE(fs::exists(root + "/overlay/" + Id(9))) << root;
+  }
+}
+
 }  // namespace
 }  // namespace crio::storage

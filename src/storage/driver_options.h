@@ -24,6 +24,10 @@ struct DriverOptions {
   bool ignore_chown_errors = false;
   // skip_mount_home: the driver's home is not made a private mount point.
   bool skip_mount_home = false;
+  // The split image store (crio.conf's or storage.conf's `imagestore`, not a storage_option
+  // key): another graph root that takes the images and their layers, while containers stay
+  // under the graph root. Empty: one store.
+  std::string image_store;
 };
 
 // Parses `options` ("KEY=VALUE" each). Options crio accepts but cannot act on (a FUSE mount

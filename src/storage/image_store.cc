@@ -257,14 +257,24 @@ absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& 
                                                              const std::string& runroot,
                                                              DriverOptions options) {
   ASSIGN_OR_RETURN(auto files, StoreFiles::Open(root, runroot, std::move(options)));
-  RETURN_IF_ERROR(sys::MakePrivateDir(root + "/" + kStagingDir));
+  RETURN_IF_ERROR(sys::MakePrivateDir(files->image_root + "/" + kStagingDir));
   return std::unique_ptr<ImageStore>(new ImageStore(std::move(files)));
 }
 
-std::string ImageStore::ImageDir(const std::string& id) const { return ImageDirUnder(root_, id); }
+std::string ImageStore::ImageDir(const std::string& id) const {
+  return ImageDirUnder(image_root_, id);
+}
+
+std::vector<ImageStore::Home> ImageStore::Homes() const {
+  std::vector<Home> homes = {{layers_, images_, image_root_}};
+  if (files_->graph_images != nullptr) {
+    homes.push_back({files_->graph_layers.get(), files_->graph_images.get(), files_->root});
+  }
+  return homes;
+}
 
 absl::StatusOr<std::string> ImageStore::NewLayerStaging(const std::string& id) const {
-  const std::string staging = fmt::format("{}/{}/{}-{}", root_, kStagingDir, Hex(id),
+  const std::string staging = fmt::format("{}/{}/{}-{}", image_root_, kStagingDir, Hex(id),
                                           NewRandomId().substr(0, 12));
   if (::mkdir(staging.c_str(), 0755) != 0) {
     return ErrnoToStatus(errno, fmt::format("create {}", staging));
@@ -280,12 +290,18 @@ absl::Status ImageStore::DiscardLayerStaging(const std::string& staging) const {
 absl::StatusOr<bool> ImageStore::HasLayer(const std::string& id) {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
   if (HasCompleteLayer(*layers.records, id)) return true;
-  return files_->HasReadOnlyLayer(id);
+  return files_->HasLayerOutside(*layers_, id);
 }
 
 absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string& staging) {
-  ASSIGN_OR_RETURN(const bool read_only, files_->HasReadOnlyLayer(layer.id));
-  if (read_only) return DiscardLayerStaging(staging);
+  // Other layer files are read before this one is locked: the graph root's comes first in
+  // the locking order.
+  ASSIGN_OR_RETURN(const bool elsewhere, files_->HasLayerOutside(*layers_, layer.id));
+  if (elsewhere) return DiscardLayerStaging(staging);
+  bool parent_elsewhere = false;
+  if (!layer.parent.empty()) {
+    ASSIGN_OR_RETURN(parent_elsewhere, files_->HasLayerOutside(*layers_, layer.parent));
+  }
   ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
   if (const json* present = FindRecord(layers.records(), layer.id); present != nullptr) {
     if (!IsIncomplete(*present)) return DiscardLayerStaging(staging);
@@ -293,7 +309,8 @@ absl::Status ImageStore::CommitLayer(const LayerRecord& layer, const std::string
     // failed): it goes, as start-up would remove it.
     RETURN_IF_ERROR(files_->DeleteLayers(layers, {layer.id}));
   }
-  if (!layer.parent.empty() && !files_->HasStoredLayer(layers.records(), layer.parent)) {
+  if (!layer.parent.empty() && !parent_elsewhere &&
+      !HasCompleteLayer(layers.records(), layer.parent)) {
     return absl::FailedPreconditionError(
         fmt::format("layer {}: its parent {} is not stored", layer.id, layer.parent));
   }
@@ -305,7 +322,8 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
   ASSIGN_OR_RETURN(const BigData big_data, ImageBigData(image, config_json, manifests));
   // Layers first, images second: containers/storage's locking order.
   ASSIGN_OR_RETURN(const RecordFile::Snapshot layers, layers_->Read());
-  if (!image.layers.empty() && !files_->HasStoredLayer(*layers.records, image.layers.back())) {
+  if (!image.layers.empty() &&
+      !files_->HasStoredLayer(*layers_, *layers.records, image.layers.back())) {
     return absl::FailedPreconditionError(
         fmt::format("image {}: its layer {} is not stored", image.id, image.layers.back()));
   }
@@ -338,11 +356,15 @@ absl::Status ImageStore::PutImage(const ImageRecord& image, const std::string& c
 }
 
 absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentIndex() {
-  // This store's files first: its layers and images win over the read-only stores'.
+  // This store's files first (the image store's, then the graph root's): their layers and
+  // images win over the read-only stores'.
   std::vector<RecordFile::Snapshot> layers, images;
-  std::vector<std::string> stores = {""};
-  ASSIGN_OR_RETURN(layers.emplace_back(), layers_->Read());
-  ASSIGN_OR_RETURN(images.emplace_back(), images_->Read());
+  std::vector<std::string> stores;
+  for (const Home& home : Homes()) {
+    ASSIGN_OR_RETURN(layers.emplace_back(), home.layers->Read());
+    ASSIGN_OR_RETURN(images.emplace_back(), home.images->Read());
+    stores.push_back("");
+  }
   for (const ReadOnlyStore& store : files_->read_only) {
     ASSIGN_OR_RETURN(layers.emplace_back(), store.layers->Read());
     ASSIGN_OR_RETURN(images.emplace_back(), store.images->Read());
@@ -450,10 +472,12 @@ absl::StatusOr<std::string> ImageStore::ReadBigData(const std::string& image_id,
                                                     const std::string& key) {
   if (!IsHex(image_id)) return absl::InvalidArgumentError("invalid image id " + image_id);
   const std::string file = "/" + BigDataFileName(key);
-  auto data = ReadFileToString(ImageDir(image_id) + file, kMaxBigDataBytes);
-  for (size_t i = 0; absl::IsNotFound(data.status()) && i < files_->read_only.size(); ++i) {
-    data = ReadFileToString(ImageDirUnder(files_->read_only[i].root, image_id) + file,
-                            kMaxBigDataBytes);
+  std::vector<std::string> roots;
+  for (const Home& home : Homes()) roots.push_back(home.root);
+  for (const ReadOnlyStore& store : files_->read_only) roots.push_back(store.root);
+  absl::StatusOr<std::string> data = absl::NotFoundError("no image store");
+  for (size_t i = 0; absl::IsNotFound(data.status()) && i < roots.size(); ++i) {
+    data = ReadFileToString(ImageDirUnder(roots[i], image_id) + file, kMaxBigDataBytes);
   }
   return data;
 }
@@ -476,40 +500,67 @@ absl::StatusOr<std::string> ImageStore::ReadManifest(const std::string& image_id
   return ReadBigData(image_id, "manifest");
 }
 
+absl::StatusOr<ImageStore::HomeWritings> ImageStore::WriteHomes() {
+  const std::vector<Home> homes = Homes();
+  HomeWritings writings;
+  writings.homes = homes;
+  writings.layers.reserve(homes.size());
+  writings.images.reserve(homes.size());
+  // The library's order: the graph root's layers, the image store's; then the image store's
+  // images, the graph root's.
+  std::vector<RecordFile::Writing> layers_last_first;
+  for (size_t i = homes.size(); i-- > 0;) {
+    ASSIGN_OR_RETURN(RecordFile::Writing layers, homes[i].layers->Write());
+    layers_last_first.push_back(std::move(layers));
+  }
+  for (size_t i = homes.size(); i-- > 0;) {
+    writings.layers.push_back(std::move(layers_last_first[i]));
+  }
+  for (const Home& home : homes) {
+    ASSIGN_OR_RETURN(RecordFile::Writing images, home.images->Write());
+    writings.images.push_back(std::move(images));
+  }
+  return writings;
+}
+
 absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
   RETURN_IF_ERROR(RefuseReadOnly(name));
-  ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
-  ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
+  ASSIGN_OR_RETURN(HomeWritings homes, WriteHomes());
   const bool digested = name.find('@') != std::string::npos;
-  for (json& record : images.records()) {
-    std::vector<std::string> names = Strings(record, "names");
-    const size_t before = names.size();
-    std::erase_if(names, [&](const std::string& candidate) {
-      return candidate == name ||
-             (digested && Repository(candidate) == Repository(name) && HasDigest(record, name));
-    });
-    if (names.size() == before) continue;
-    if (!names.empty()) {
-      record["names"] = names;
-      RETURN_IF_ERROR(images.Save());
-      return false;
+  for (size_t home = 0; home < homes.images.size(); ++home) {
+    RecordFile::Writing& images = homes.images[home];
+    for (json& record : images.records()) {
+      std::vector<std::string> names = Strings(record, "names");
+      const size_t before = names.size();
+      std::erase_if(names, [&](const std::string& candidate) {
+        return candidate == name ||
+               (digested && Repository(candidate) == Repository(name) && HasDigest(record, name));
+      });
+      if (names.size() == before) continue;
+      if (!names.empty()) {
+        record["names"] = names;
+        RETURN_IF_ERROR(images.Save());
+        return false;
+      }
+      RETURN_IF_ERROR(DeleteImage(homes, home, StringField(record, "id")));
+      return true;
     }
-    RETURN_IF_ERROR(DeleteImage(layers, images, StringField(record, "id")));
-    return true;
   }
   return absl::NotFoundError(fmt::format("no image is named {}", name));
 }
 
 absl::Status ImageStore::RemoveImage(const std::string& image_id) {
   RETURN_IF_ERROR(RefuseReadOnly(image_id));
-  ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
-  ASSIGN_OR_RETURN(RecordFile::Writing images, images_->Write());
-  if (FindRecord(images.records(), image_id) == nullptr) return absl::OkStatus();
-  return DeleteImage(layers, images, image_id);
+  ASSIGN_OR_RETURN(HomeWritings homes, WriteHomes());
+  for (size_t home = 0; home < homes.images.size(); ++home) {
+    if (FindRecord(homes.images[home].records(), image_id) != nullptr) {
+      return DeleteImage(homes, home, image_id);
+    }
+  }
+  return absl::OkStatus();
 }
 
-absl::Status ImageStore::DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,
-                                     const std::string& id) {
+absl::Status ImageStore::DeleteImage(HomeWritings& homes, size_t home, const std::string& id) {
   ASSIGN_OR_RETURN(const RecordFile::Snapshot containers, containers_->Read());
   for (const json& container : *containers.records) {
     if (StringField(container, "image") == id) {
@@ -517,43 +568,65 @@ absl::Status ImageStore::DeleteImage(RecordFile::Writing& layers, RecordFile::Wr
           "image {} is in use by container {}", id, StringField(container, "id")));
     }
   }
+  RecordFile::Writing& images = homes.images[home];
   const json* record = FindRecord(images.records(), id);
   std::string layer_id = record != nullptr ? StringField(*record, "layer") : "";
   EraseRecord(images.records(), id);
   RETURN_IF_ERROR(images.Save());
-  RETURN_IF_ERROR(RemovePath(ImageDir(id)));
-  // The image's layers, top down, while nothing else stands on them.
-  std::vector<std::string> doomed;
-  json& records = layers.records();
-  while (!layer_id.empty()) {
-    const bool used = std::any_of(images.records().begin(), images.records().end(),
-                                  [&](const json& image) { return StringField(image, "layer") == layer_id; }) ||
-                      std::any_of(records.begin(), records.end(), [&](const json& layer) {
-                        return StringField(layer, "parent") == layer_id &&
-                               std::find(doomed.begin(), doomed.end(), StringField(layer, "id")) ==
-                                   doomed.end();
-                      });
-    const json* layer = FindRecord(records, layer_id);
-    if (used || layer == nullptr) break;
-    doomed.push_back(layer_id);
+  RETURN_IF_ERROR(RemovePath(ImageDirUnder(homes.homes[home].root, id)));
+  // The image's layers, top down, while no image and no other layer (in either home) stands
+  // on them. A layer may be in the other home: a pull after the split reuses the layers
+  // stored before it.
+  std::set<std::string> doomed;
+  std::vector<std::vector<std::string>> doomed_by_home(homes.layers.size());
+  auto used = [&](const std::string& layer) {
+    for (RecordFile::Writing& other : homes.images) {
+      for (const json& image : other.records()) {
+        if (StringField(image, "layer") == layer) return true;
+      }
+    }
+    for (RecordFile::Writing& other : homes.layers) {
+      for (const json& above : other.records()) {
+        if (StringField(above, "parent") == layer && !doomed.contains(StringField(above, "id"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  while (!layer_id.empty() && !used(layer_id)) {
+    const json* layer = nullptr;
+    size_t holder = 0;
+    for (; holder < homes.layers.size() && layer == nullptr; ++holder) {
+      layer = FindRecord(homes.layers[holder].records(), layer_id);
+    }
+    if (layer == nullptr) break;  // an additional store's
+    doomed.insert(layer_id);
+    doomed_by_home[holder - 1].push_back(layer_id);
     layer_id = StringField(*layer, "parent");
   }
-  if (doomed.empty()) return absl::OkStatus();
-  return files_->DeleteLayers(layers, doomed);
+  for (size_t i = 0; i < homes.layers.size(); ++i) {
+    if (!doomed_by_home[i].empty()) {
+      RETURN_IF_ERROR(files_->DeleteLayers(homes.layers[i], doomed_by_home[i]));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ImageStore::Reconcile() {
-  {
-    ASSIGN_OR_RETURN(RecordFile::Writing layers, layers_->Write());
+  for (const Home& home : Homes()) {
+    ASSIGN_OR_RETURN(RecordFile::Writing layers, home.layers->Write());
     std::vector<std::string> incomplete;
     for (const json& layer : layers.records()) {
       if (IsIncomplete(layer)) incomplete.push_back(StringField(layer, "id"));
     }
     if (!incomplete.empty()) RETURN_IF_ERROR(files_->DeleteLayers(layers, incomplete));
   }
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(root_ + "/" + kStagingDir, error)) {
-    RETURN_IF_ERROR(RemovePath(entry.path().string()));
+  for (const Home& home : Homes()) {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(home.root + "/" + kStagingDir, error)) {
+      RETURN_IF_ERROR(RemovePath(entry.path().string()));
+    }
   }
   return absl::OkStatus();
 }

@@ -20,6 +20,9 @@
 // An image's big data is written before its record. Reads come from memory, reloaded only
 // when another process wrote (the lock files say).
 //
+// With a split image store (DriverOptions::image_store, store_files.h) ROOT above is that
+// store for images and layers; the images the graph root kept from before the split are
+// listed, run and removed as the others.
 // Images of additional image stores (read-only, DriverOptions) are listed, found and run
 // as this store's own; an image in both is this store's. They cannot be removed here.
 // Thread-safe.
@@ -88,6 +91,8 @@ class ImageStore {
                                                           DriverOptions options = {});
 
   const std::string& root() const { return files_->root; }
+  // Where images and their layers are written: the split image store, else root().
+  const std::string& image_root() const { return files_->image_root; }
   // ROOT/overlay/ID/diff (or an additional store's): where a layer's files live.
   std::string LayerDir(const std::string& id) const { return files_->overlay.FoundDiffDir(id); }
   // The record files, for the container layers (container_layers.h) to share.
@@ -152,16 +157,30 @@ class ImageStore {
   // FAILED_PRECONDITION naming the store when the index has `key` only in a read-only store.
   // REQUIRES: no record file lock held.
   absl::Status RefuseReadOnly(const std::string& key);
-  // Removes image `id`'s record, big data, and the layers only it used.
-  absl::Status DeleteImage(RecordFile::Writing& layers, RecordFile::Writing& images,
-                           const std::string& id);
+  // A graph root whose images and layers crio writes: the image store's, and with a split
+  // image store the graph root's too (the images stored there before the split).
+  struct Home {
+    RecordFile* layers;
+    RecordFile* images;
+    std::string root;
+  };
+  std::vector<Home> Homes() const;  // the image store's first
+  // Every home's record files, held for writing (in the library's locking order), by home.
+  struct HomeWritings {
+    std::vector<Home> homes;
+    std::vector<RecordFile::Writing> layers;
+    std::vector<RecordFile::Writing> images;
+  };
+  absl::StatusOr<HomeWritings> WriteHomes();
+  // Removes image `id`'s record (in `homes`' home `home`), big data, and the layers only it
+  // used.
+  absl::Status DeleteImage(HomeWritings& homes, size_t home, const std::string& id);
 
   const std::unique_ptr<StoreFiles> files_;
   RecordFile* const layers_ = files_->layers.get();
   RecordFile* const images_ = files_->images.get();
   RecordFile* const containers_ = files_->containers.get();
-  const OverlayDirs& overlay_ = files_->overlay;
-  const std::string& root_ = files_->root;
+  const std::string& image_root_ = files_->image_root;
 
   absl::Mutex index_mu_;
   std::shared_ptr<const Index> index_ ABSL_GUARDED_BY(index_mu_);

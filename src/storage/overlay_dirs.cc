@@ -55,8 +55,8 @@ std::string NewShortLinkName() {
 std::string OverlayDirs::Found(const std::string& name) const {
   struct stat info {};
   std::string path = Home() + "/" + name;
-  if (read_only_roots_.empty() || ::lstat(path.c_str(), &info) == 0) return path;
-  for (const std::string& root : read_only_roots_) {
+  if (other_roots_.empty() || ::lstat(path.c_str(), &info) == 0) return path;
+  for (const std::string& root : other_roots_) {
     std::string found = root + "/overlay/" + name;
     if (::lstat(found.c_str(), &info) == 0) return found;
   }

@@ -9,9 +9,10 @@
 //                            for a base layer, which has an empty ROOT/overlay/ID/empty)
 //   ROOT/overlay/ID/work     overlayfs's work dir, and ROOT/overlay/ID/merged its mount point
 //
-// Layers of additional (read-only) image stores live in the same layout under their own
-// roots: a layer not in this store's home is looked for there, and so is a short link, as
-// the library's driver looks (a container's layer in this store may stand on theirs).
+// Layers of other graph roots (a split image store's other half, additional read-only image
+// stores) live in the same layout under their own roots: a layer not in this home is looked
+// for there, and so is a short link, as the library's driver looks (a container's layer in
+// this home may stand on theirs).
 //
 // Thread-safe: every path belongs to one layer ID; callers keep two calls for one ID apart
 // (the layer records' lock does).
@@ -26,16 +27,17 @@ namespace crio::storage {
 
 class OverlayDirs {
  public:
-  // `root`: the storage root (graphroot); `read_only_roots`: the additional image stores'.
-  explicit OverlayDirs(std::string root, std::vector<std::string> read_only_roots = {})
-      : root_(std::move(root)), read_only_roots_(std::move(read_only_roots)) {}
+  // `root`: the graph root whose home this is; `other_roots`: where else layers are, in the
+  // order they are looked for.
+  explicit OverlayDirs(std::string root, std::vector<std::string> other_roots = {})
+      : root_(std::move(root)), other_roots_(std::move(other_roots)) {}
 
   std::string Home() const { return root_ + "/overlay"; }
   // This store's dirs of layer `id` (where it is made, written and mounted).
   std::string LayerDir(const std::string& id) const { return Home() + "/" + id; }
   std::string DiffDir(const std::string& id) const { return LayerDir(id) + "/diff"; }
   std::string MergedDir(const std::string& id) const { return LayerDir(id) + "/merged"; }
-  // Where layer `id`'s files are: this store's dir, else an additional store's that has it.
+  // Where layer `id`'s files are: this home's dir, else another root's that has it.
   std::string FoundDiffDir(const std::string& id) const { return Found(id) + "/diff"; }
 
   // Creates layer `id` on top of `parent` (empty for a base layer). Its files are
@@ -55,8 +57,8 @@ class OverlayDirs {
   absl::StatusOr<std::string> LowerDirsOver(const std::string& top) const;
 
  private:
-  // HOME/`name` (a layer ID, or a `lower` entry "l/SHORT"), else the first read-only
-  // home's that has it.
+  // HOME/`name` (a layer ID, or a `lower` entry "l/SHORT"), else the first other root's
+  // home that has it.
   std::string Found(const std::string& name) const;
   // `lower` ("l/A:l/B") as absolute paths.
   std::string LowerPaths(const std::string& lower) const;
@@ -67,7 +69,7 @@ class OverlayDirs {
                           const std::string& staged_diff) const;
 
   const std::string root_;
-  const std::vector<std::string> read_only_roots_;
+  const std::vector<std::string> other_roots_;
 };
 
 // A new random short link name.

@@ -44,6 +44,7 @@ class RecordFile {
    public:
     nlohmann::json& records() { return records_; }
     absl::Status Save();
+    const RecordFile& file() const { return file_; }
 
    private:
     friend class RecordFile;

@@ -38,12 +38,30 @@ absl::StatusOr<ReadOnlyStore> OpenReadOnly(const std::string& root) {
 absl::StatusOr<std::unique_ptr<StoreFiles>> StoreFiles::Open(const std::string& root,
                                                              const std::string& runroot,
                                                              DriverOptions options) {
-  for (const char* dir : {"", "/overlay", "/overlay/l", "/overlay-layers", "/overlay-images",
-                          "/overlay-containers"}) {
-    RETURN_IF_ERROR(sys::MakePrivateDir(root + dir));
+  const std::string image_root = options.image_store.empty() ? root : options.image_store;
+  const bool split = image_root != root;
+  for (const std::string& home : split ? std::vector{root, image_root} : std::vector{root}) {
+    for (const char* dir : {"", "/overlay", "/overlay/l", "/overlay-layers", "/overlay-images"}) {
+      RETURN_IF_ERROR(sys::MakePrivateDir(home + dir));
+    }
   }
-  auto files = std::make_unique<StoreFiles>(
-      StoreFiles{.root = root, .runroot = runroot, .options = std::move(options)});
+  RETURN_IF_ERROR(sys::MakePrivateDir(root + "/overlay-containers"));
+  // Where each home looks for the layers it does not hold: the other home, then the
+  // additional stores.
+  std::vector<std::string> beside_images = options.additional_image_stores;
+  std::vector<std::string> beside_containers = options.additional_image_stores;
+  if (split) {
+    beside_images.insert(beside_images.begin(), root);
+    beside_containers.insert(beside_containers.begin(), image_root);
+  }
+  auto files = std::make_unique<StoreFiles>(StoreFiles{
+      .root = root,
+      .runroot = runroot,
+      .options = std::move(options),
+      .image_root = image_root,
+      .overlay = OverlayDirs(image_root, std::move(beside_images)),
+      .container_overlay = OverlayDirs(root, std::move(beside_containers)),
+  });
   for (const std::string& store : files->options.additional_image_stores) {
     ASSIGN_OR_RETURN(ReadOnlyStore opened, OpenReadOnly(store));
     files->read_only.push_back(std::move(opened));
@@ -51,8 +69,12 @@ absl::StatusOr<std::unique_ptr<StoreFiles>> StoreFiles::Open(const std::string& 
   auto open = [](const std::string& dir, const std::string& name) {
     return RecordFile::Open(dir + "/" + name + ".json", dir + "/" + name + ".lock");
   };
-  ASSIGN_OR_RETURN(files->layers, open(root + "/overlay-layers", "layers"));
-  ASSIGN_OR_RETURN(files->images, open(root + "/overlay-images", "images"));
+  if (split) {
+    ASSIGN_OR_RETURN(files->graph_layers, open(root + "/overlay-layers", "layers"));
+    ASSIGN_OR_RETURN(files->graph_images, open(root + "/overlay-images", "images"));
+  }
+  ASSIGN_OR_RETURN(files->layers, open(image_root + "/overlay-layers", "layers"));
+  ASSIGN_OR_RETURN(files->images, open(image_root + "/overlay-images", "images"));
   ASSIGN_OR_RETURN(files->containers, open(root + "/overlay-containers", "containers"));
   ASSIGN_OR_RETURN(files->graph_lock, LockFile::Open(root + "/storage.lock"));
   if (!runroot.empty()) {
@@ -64,16 +86,27 @@ absl::StatusOr<std::unique_ptr<StoreFiles>> StoreFiles::Open(const std::string& 
   return files;
 }
 
-absl::StatusOr<bool> StoreFiles::HasReadOnlyLayer(const std::string& id) const {
-  for (const ReadOnlyStore& store : read_only) {
-    ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, store.layers->Read());
+const OverlayDirs& StoreFiles::DirsOf(const RecordFile::Writing& writing) const {
+  return &writing.file() == graph_layers.get() ? container_overlay : overlay;
+}
+
+absl::StatusOr<bool> StoreFiles::HasLayerOutside(const RecordFile& file,
+                                                 const std::string& id) const {
+  std::vector<RecordFile*> others;
+  if (graph_layers != nullptr) {
+    others.push_back(&file == layers.get() ? graph_layers.get() : layers.get());
+  }
+  for (const ReadOnlyStore& store : read_only) others.push_back(store.layers.get());
+  for (RecordFile* other : others) {
+    ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, other->Read());
     if (HasCompleteLayer(*snapshot.records, id)) return true;
   }
   return false;
 }
 
-bool StoreFiles::HasStoredLayer(const nlohmann::json& records, const std::string& id) const {
-  return HasCompleteLayer(records, id) || HasReadOnlyLayer(id).value_or(false);
+bool StoreFiles::HasStoredLayer(const RecordFile& file, const nlohmann::json& records,
+                                const std::string& id) const {
+  return HasCompleteLayer(records, id) || HasLayerOutside(file, id).value_or(false);
 }
 
 std::string StoreFiles::TarSplitPath(const std::string& layer_id) const {
@@ -89,7 +122,7 @@ absl::Status StoreFiles::AddLayer(RecordFile::Writing& writing, nlohmann::json r
   writing.records().push_back(std::move(record));
   RETURN_IF_ERROR(writing.Save());
   AfterStep("layer.incomplete");
-  absl::Status made = overlay.Create(id, parent, staged_diff);
+  absl::Status made = DirsOf(writing).Create(id, parent, staged_diff);
   if (made.ok() && !tar_split.empty()) {
     made = WriteFileAtomically(TarSplitPath(id), tar_split, 0600);
   }
@@ -116,7 +149,7 @@ absl::Status StoreFiles::DeleteLayers(RecordFile::Writing& writing,
   }
   if (recorded) RETURN_IF_ERROR(writing.Save());
   for (const std::string& id : ids) {
-    RETURN_IF_ERROR(overlay.Remove(id));
+    RETURN_IF_ERROR(DirsOf(writing).Remove(id));
     std::error_code error;
     std::filesystem::remove(TarSplitPath(id), error);
     if (error) return ErrnoToStatus(error.value(), "remove " + TarSplitPath(id));

@@ -335,5 +335,52 @@ TEST_F(AdditionalImageStoreTest, ImagesThereRunWithoutAPullAndStayThere) {
   }
 }
 
+// A split image store (`imagestore`): pulled images and their layers go there, containers
+// and their writable layers stay under root, and ImageFsInfo reports the two apart, as CRI-O
+// does, so the kubelet can watch the image and the container filesystems separately.
+class SplitImageStoreTest : public StoragePeersTest {
+ protected:
+  std::string ExtraConfig() override {
+    return "[crio]\nimagestore = \"" + ImageRoot() + "\"\n";
+  }
+  std::string ImageRoot() const { return dir_.Join("image-store"); }
+};
+
+TEST_F(SplitImageStoreTest, ImagesGoToTheImageStoreAndContainersStayUnderRoot) {
+  const std::string image_id = ImageStatus(image_).id();
+  ASSERT_FALSE(image_id.empty());
+  const json in_image_store = json::parse(ReadText(ImageRoot() + "/overlay-images/images.json"));
+  ASSERT_EQ(in_image_store.size(), 1u);
+  EXPECT_EQ(in_image_store[0]["id"], image_id);
+  const std::string under_root = ReadText(Root() + "/overlay-images/images.json");
+  EXPECT_TRUE(under_root.empty() || json::parse(under_root).empty()) << under_root;
+  const json image_layers = json::parse(ReadText(ImageRoot() + "/overlay-layers/layers.json"));
+  ASSERT_FALSE(image_layers.empty());
+  const std::string top_layer = image_layers.back()["id"];
+  EXPECT_TRUE(fs::exists(ImageRoot() + "/overlay/" + top_layer + "/diff"));
+
+  EXPECT_EQ(CatIn(image_, "/etc/passwd").find("root:"), 0u);
+  const std::string id = Create(Config("sleeper", {"sleep", "600"}));
+  ASSERT_FALSE(id.empty());
+  const json container_layers = json::parse(ReadText(Root() + "/overlay-layers/layers.json"));
+  ASSERT_EQ(container_layers.size(), 1u);
+  EXPECT_EQ(container_layers[0]["parent"], top_layer);
+  EXPECT_TRUE(fs::exists(Root() + "/overlay/" + container_layers[0]["id"].get<std::string>()));
+
+  v1::ImageFsInfoResponse usage;
+  ASSERT_TRUE(images_->ImageFsInfo(Context().get(), v1::ImageFsInfoRequest(), &usage).ok());
+  ASSERT_EQ(usage.image_filesystems_size(), 1);
+  EXPECT_EQ(usage.image_filesystems(0).fs_id().mountpoint(), ImageRoot() + "/overlay-images");
+  ASSERT_EQ(usage.container_filesystems_size(), 1);
+  EXPECT_EQ(usage.container_filesystems(0).fs_id().mountpoint(),
+            Root() + "/overlay-containers");
+
+  EXPECT_EQ(RemoveImage(image_).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(Remove(id).ok());
+  ASSERT_TRUE(RemoveImage(image_).ok());
+  EXPECT_TRUE(json::parse(ReadText(ImageRoot() + "/overlay-layers/layers.json")).empty());
+  EXPECT_FALSE(fs::exists(ImageRoot() + "/overlay/" + top_layer));
+}
+
 }  // namespace
 }  // namespace crio::testing

@@ -47,6 +47,11 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
   for (const std::string& store : driver_options->additional_image_stores) {
     log::Info("Additional image store (read-only): {}", store);
   }
+  driver_options->image_store = config.root.imagestore;
+  if (!config.root.imagestore.empty()) {
+    log::Info("Image store: {} (containers stay under {})", config.root.imagestore,
+              config.root.root);
+  }
   ASSIGN_OR_RETURN(stack->store, storage::ImageStore::Open(config.root.root, config.root.runroot,
                                                            *std::move(driver_options)));
   if (auto reconciled = stack->store->Reconcile(); !reconciled.ok()) {
