@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -51,22 +52,43 @@ class RpcEdge {
   // True once Drain began: calls that would wait forever (event streams) end.
   bool draining() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Runs `handler(request, response)` (returning absl::Status) for the rpc `method`.
   // The answer for an rpc whose feature has not landed yet: UNIMPLEMENTED naming it.
   grpc::Status Unimplemented(std::string_view method, std::string_view feature) const;
 
+  // Runs `handler(request, response)` (returning absl::Status) for the rpc `method`.
   template <typename Request, typename Response, typename Handler>
   grpc::Status Serve(std::string_view method, const Request& request, Response* response,
                      Handler&& handler) {
+    return Run(method, request, [&] { return handler(request, response); },
+               [&]() -> const google::protobuf::Message& { return *response; });
+  }
+
+  // As Serve, for a handler that answers with a response it shares instead of filling one
+  // (a cached answer): `handler(request, response)` sets `response` (a shared_ptr to const).
+  template <typename Request, typename Response, typename Handler>
+  grpc::Status ServeShared(std::string_view method, const Request& request,
+                           std::shared_ptr<const Response>& response, Handler&& handler) {
+    static const Response kNone;
+    return Run(method, request, [&] { return handler(request, response); },
+               [&]() -> const google::protobuf::Message& {
+                 return response != nullptr ? *response : kNone;
+               });
+  }
+
+ private:
+  // Serve's steps: admits the call, runs `run` (returning absl::Status), logs and counts it.
+  template <typename Body, typename Answered>
+  grpc::Status Run(std::string_view method, const google::protobuf::Message& request, Body&& run,
+                   Answered&& answered) {
     const auto start = std::chrono::steady_clock::now();
     LogRequest(method, request);
     absl::Status status = Enter(method);
     if (status.ok()) {
-      status = handler(request, response);
+      status = run();
       Leave(method);
     }
     const auto latency = std::chrono::steady_clock::now() - start;
-    LogResult(method, status, request, *response, latency);
+    LogResult(method, status, request, answered(), latency);
     if (metrics_ != nullptr) {
       metrics_->CountOperation(method, status.code(),
                                std::chrono::duration<double>(latency).count());
@@ -74,7 +96,6 @@ class RpcEdge {
     return ToGrpcStatus(status);
   }
 
- private:
   // Admits a call (counting it) or says why not.
   absl::Status Enter(std::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
   void Leave(std::string_view method) ABSL_LOCKS_EXCLUDED(mu_);

@@ -64,15 +64,76 @@ absl::StatusOr<storage::ImageList> ImageService::Select(const v1::ImageFilter& f
   return selected;
 }
 
+absl::StatusOr<std::shared_ptr<const ImageService::Listing>> ImageService::ListingFor(
+    const v1::ListImagesRequest& request) {
+  ASSIGN_OR_RETURN(storage::ImageList images, Select(request.filter()));
+  std::shared_ptr<const config::Config> config = config_.Snapshot();
+  const bool all = request.filter().image().image().empty();
+  if (all) {
+    absl::MutexLock lock(&listing_mu_);
+    // Both are kept alive by the listing, so equal pointers mean the same index and config.
+    if (listing_ != nullptr && listing_->images == images && listing_->config == config) {
+      return listing_;
+    }
+  }
+  auto listing = std::make_shared<Listing>();
+  const image::Pins pins(config->image.pinned_images, config->image.pause_image);
+  for (const auto& image : *images) Fill(image, pins, *listing->response.add_images());
+  std::string serialized;
+  listing->response.SerializeToString(&serialized);
+  grpc::Slice slice(serialized);
+  listing->bytes = grpc::ByteBuffer(&slice, 1);
+  listing->images = std::move(images);
+  listing->config = std::move(config);
+  if (all) {
+    absl::MutexLock lock(&listing_mu_);
+    listing_ = listing;
+  }
+  return std::shared_ptr<const Listing>(std::move(listing));
+}
+
+grpc::Status ImageService::ServeListImages(const v1::ListImagesRequest& request,
+                                           std::shared_ptr<const Listing>& listing) {
+  std::shared_ptr<const v1::ListImagesResponse> answer;
+  return edge_.ServeShared(
+      "ListImages", request, answer,
+      [&](const v1::ListImagesRequest& in, std::shared_ptr<const v1::ListImagesResponse>& out) {
+        ASSIGN_OR_RETURN(listing, ListingFor(in));
+        out = std::shared_ptr<const v1::ListImagesResponse>(listing, &listing->response);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ImageService::ListImages(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (request->Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  v1::ListImagesRequest parsed;
+  if (!parsed.ParseFromString(bytes)) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "the ListImages request is not a ListImagesRequest message"));
+    return reactor;
+  }
+  std::shared_ptr<const Listing> listing;
+  const grpc::Status status = ServeListImages(parsed, listing);
+  if (status.ok()) *response = listing->bytes;
+  reactor->Finish(status);
+  return reactor;
+}
+
 grpc::Status ImageService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest* request,
                                       v1::ListImagesResponse* response) {
-  return edge_.Serve("ListImages", *request, response,
-                     [this](const v1::ListImagesRequest& in, v1::ListImagesResponse* out) {
-                       ASSIGN_OR_RETURN(const auto images, Select(in.filter()));
-                       const image::Pins pins = CurrentPins();
-                       for (const auto& image : *images) Fill(image, pins, *out->add_images());
-                       return absl::OkStatus();
-                     });
+  std::shared_ptr<const Listing> listing;
+  const grpc::Status status = ServeListImages(*request, listing);
+  if (status.ok()) *response = listing->response;
+  return status;
 }
 
 grpc::Status ImageService::StreamImages(grpc::ServerContext*,

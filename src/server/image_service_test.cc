@@ -1,5 +1,7 @@
 #include "server/image_service.h"
 
+#include <map>
+
 #include "common/sha256.h"
 #include "gtest/gtest.h"
 #include "image/auth.h"
@@ -90,6 +92,40 @@ TEST_F(ImageServiceTest, ListAndStatusDescribeStoredImages) {
   const auto info = nlohmann::json::parse(status.info().at("info"));
   EXPECT_EQ(info["labels"]["a"], "b");
   EXPECT_TRUE(info["imageSpec"].contains("rootfs"));
+}
+
+// The listing is kept between calls: it must follow every change of the store (crio's own,
+// another tool's) and of the pinned images (a reload).
+TEST_F(ImageServiceTest, AKeptListingFollowsTheStoreAndTheConfiguration) {
+  auto list = [&](const std::string& filter = "") {
+    v1::ListImagesRequest request;
+    if (!filter.empty()) request.mutable_filter()->mutable_image()->set_image(filter);
+    v1::ListImagesResponse response;
+    EXPECT_TRUE(service_->ListImages(nullptr, &request, &response).ok());
+    std::map<std::string, bool> pinned_by_tag;
+    for (const v1::Image& image : response.images()) {
+      pinned_by_tag[image.repo_tags(0)] = image.pinned();
+    }
+    return pinned_by_tag;
+  };
+  using Listed = std::map<std::string, bool>;
+  AddImage("a", {"quay.io/app:1"}, "");
+  EXPECT_EQ(list(), (Listed{{"quay.io/app:1", false}}));
+  AddImage("b", {"quay.io/app:2"}, "");
+  EXPECT_EQ(list(), (Listed{{"quay.io/app:1", false}, {"quay.io/app:2", false}}));
+  EXPECT_EQ(list("quay.io/app:2"), (Listed{{"quay.io/app:2", false}}));
+
+  {  // another tool, through the same files
+    auto other = storage::ImageStore::Open(dir_.Join("root"));
+    ASSERT_TRUE(other.ok()) << other.status();
+    ASSERT_TRUE((*other)->RemoveName("quay.io/app:1").ok());
+  }
+  EXPECT_EQ(list(), (Listed{{"quay.io/app:2", false}}));
+
+  config::Config reloaded = *config_->Snapshot();
+  reloaded.image.pinned_images = {"quay.io/app*"};
+  config_->Reload(reloaded);
+  EXPECT_EQ(list(), (Listed{{"quay.io/app:2", true}}));
 }
 
 TEST_F(ImageServiceTest, UnknownImageStatusIsEmptyAndRemoveIsIdempotent) {

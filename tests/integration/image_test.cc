@@ -5,11 +5,16 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "common/sha256.h"
+#include "cri_api.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "testing/gpg_signer.h"
@@ -107,6 +112,51 @@ TEST_F(ImageTest, PullListInspectAndRemove) {
   ASSERT_EQ(rmi.exit_code, 0) << rmi.err;
   EXPECT_EQ(Crioctl({"images", "-q"}).out, "");
   EXPECT_TRUE(NoLayers());
+}
+
+// ListImages over the wire (its answer goes out as bytes kept between calls): it follows
+// pulls and removals, filters, and refuses a request that is not a ListImagesRequest.
+TEST_F(ImageTest, ListImagesFollowsTheStoreFiltersAndRefusesGarbage) {
+  namespace v1 = runtime::v1;
+  const auto channel =
+      grpc::CreateChannel(crio_->endpoint(), grpc::InsecureChannelCredentials());
+  auto images = v1::ImageService::NewStub(channel);
+  auto list = [&](const std::string& filter) {
+    grpc::ClientContext context;
+    v1::ListImagesRequest request;
+    if (!filter.empty()) request.mutable_filter()->mutable_image()->set_image(filter);
+    v1::ListImagesResponse response;
+    EXPECT_TRUE(images->ListImages(&context, request, &response).ok());
+    std::vector<std::string> tags;
+    for (const v1::Image& image : response.images()) tags.push_back(image.repo_tags(0));
+    std::sort(tags.begin(), tags.end());
+    return tags;
+  };
+  const std::string one = registry_.host() + "/tools/one:1";
+  const std::string two = registry_.host() + "/tools/two:1";
+  registry_.Push("tools/one", "1", {kBase});
+  registry_.Push("tools/two", "1", {kBase, kApp});
+  EXPECT_TRUE(list("").empty());
+  ASSERT_EQ(Crioctl({"pull", one}).exit_code, 0);
+  EXPECT_EQ(list(""), std::vector<std::string>{one});
+  EXPECT_EQ(list(""), std::vector<std::string>{one});
+  ASSERT_EQ(Crioctl({"pull", two}).exit_code, 0);
+  EXPECT_EQ(list(""), (std::vector<std::string>{one, two}));
+  EXPECT_EQ(list(two), std::vector<std::string>{two});
+  ASSERT_EQ(Crioctl({"rmi", one}).exit_code, 0);
+  EXPECT_EQ(list(""), std::vector<std::string>{two});
+
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  const grpc::Slice garbage(std::string("\xff\xff\xff\xff not protobuf"));
+  const grpc::ByteBuffer request(&garbage, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, "/runtime.v1.ImageService/ListImages", grpc::StubOptions(),
+                    &request, &response, [&](grpc::Status status) { done.set_value(status); });
+  const grpc::Status refused = done.get_future().get();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_EQ(list(""), std::vector<std::string>{two});
 }
 
 TEST_F(ImageTest, ShortNamesSharedLayersAndRestart) {
