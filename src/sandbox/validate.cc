@@ -56,11 +56,14 @@ absl::Status CheckLabelMap(const char* what, const std::map<std::string, std::st
 
 namespace {
 
+// As CRI-O: what the kernel takes (sethostname(2): up to 64 bytes, e.g. "crictl_host"),
+// but no whitespace or control character, which would add lines or fields to the pod's
+// /etc/hostname and /etc/hosts.
 absl::Status CheckHostname(const std::string& hostname) {
   const bool valid = hostname.size() <= kMaxHostnameBytes &&
-                     std::all_of(hostname.begin(), hostname.end(), [](char c) {
-                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                              (c >= '0' && c <= '9') || c == '-' || c == '.';
+                     std::none_of(hostname.begin(), hostname.end(), [](char c) {
+                       const auto byte = static_cast<unsigned char>(c);
+                       return byte <= ' ' || byte == 0x7f;
                      });
   if (!valid) {
     return absl::InvalidArgumentError(fmt::format("hostname \"{}\" is invalid", hostname));

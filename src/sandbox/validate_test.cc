@@ -68,6 +68,16 @@ TEST(ValidateSpecTest, FileContentCannotBeInjected) {
   spec = Valid();
   spec.hostname = "web\n10.0.0.1 evil";
   ExpectInvalid(spec, "hostname");
+  spec.hostname = "web 10.0.0.1";
+  ExpectInvalid(spec, "hostname");
+}
+
+TEST(ValidateSpecTest, HostnamesAreWhatTheKernelTakes) {
+  SandboxSpec spec = Valid();
+  for (const std::string hostname : {"crictl_host", "web-1.example", "UPPER", "a~b"}) {
+    spec.hostname = hostname;
+    EXPECT_TRUE(ValidateSpec(spec).ok()) << hostname;
+  }
 }
 
 TEST(ValidateSpecTest, PortsAndPaths) {
