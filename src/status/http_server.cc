@@ -1,5 +1,8 @@
 #include "status/http_server.h"
 
+#include <string>
+#include <string_view>
+
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/http.hpp"
 #include "common/log.h"
@@ -26,6 +29,46 @@ http::response<http::string_body> ToBeast(const HttpResponse& response, unsigned
   return out;
 }
 
+// Where the header in `data` ends (past its empty line), or npos while it has not ended.
+size_t HeaderEnd(std::string_view data) {
+  for (size_t at = data.find('\n'); at != std::string_view::npos; at = data.find('\n', at + 1)) {
+    if (data.substr(at + 1, 1) == "\n") return at + 2;
+    if (data.substr(at + 1, 2) == "\r\n") return at + 3;
+  }
+  return std::string_view::npos;
+}
+
+// Go's server (CRI-O's) takes header lines that end in a bare "\n", as `printf 'GET /info
+// HTTP/1.1\n\n' | socat` sends them; Beast wants "\r\n". Reads until the header of the next
+// request is in `buffer`, and writes its line ends as "\r\n". False when the connection ended
+// or failed first, or the header grew past its bound.
+bool ReadHeader(FdStream& stream, boost::beast::flat_buffer& buffer) {
+  size_t end;
+  for (;;) {
+    const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+    end = HeaderEnd(data);
+    if (end != std::string_view::npos) break;
+    if (buffer.size() >= kMaxHeaderBytes) return false;
+    boost::system::error_code ec;
+    const size_t n = stream.read_some(buffer.prepare(4096), ec);
+    if (ec || n == 0) return false;
+    buffer.commit(n);
+  }
+  const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+  std::string normalized;
+  for (size_t i = 0; i < end; ++i) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) normalized += '\r';
+    normalized += data[i];
+  }
+  if (normalized.size() == end) return true;
+  normalized.append(data.substr(end));
+  buffer.consume(buffer.size());
+  const size_t size = normalized.size();
+  boost::asio::buffer_copy(buffer.prepare(size), boost::asio::buffer(normalized));
+  buffer.commit(size);
+  return true;
+}
+
 }  // namespace
 
 void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
@@ -38,6 +81,7 @@ void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(kMaxBodyBytes);
+    if (!ReadHeader(stream, buffer)) return;
     boost::system::error_code ec;
     http::read(stream, buffer, parser, ec);
     if (ec) {

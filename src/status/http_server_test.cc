@@ -76,6 +76,21 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_NE(received.find("GET /b"), std::string::npos) << received;
 }
 
+// As Go's server (CRI-O's): header lines may end in a bare "\n".
+TEST_F(HttpServerTest, HeadersEndingInBareNewlinesAreServed) {
+  auto fd = sys::ConnectUnix(path_);
+  ASSERT_TRUE(fd.ok());
+  const std::string two = "GET /a HTTP/1.1\nHost: x\n\nGET /b HTTP/1.1\nConnection: close\n\n";
+  ASSERT_EQ(::send(fd->get(), two.data(), two.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(two.size()));
+  std::string received;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd->get(), buffer, sizeof(buffer), 0)) > 0;)
+    received.append(buffer, n);
+  EXPECT_NE(received.find("GET /a"), std::string::npos) << received;
+  EXPECT_NE(received.find("GET /b"), std::string::npos) << received;
+}
+
 TEST_F(HttpServerTest, SilentClientIsDroppedAfterTheTimeout) {
   auto fd = sys::ConnectUnix(path_);
   ASSERT_TRUE(fd.ok());
