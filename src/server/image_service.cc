@@ -57,9 +57,16 @@ void ImageService::Fill(const storage::ImageRecord& record, const image::Pins& p
 }
 
 absl::StatusOr<storage::ImageList> ImageService::Select(const v1::ImageFilter& filter) {
-  if (filter.image().image().empty()) return images_.List();
-  ASSIGN_OR_RETURN(auto found, images_.Find(filter.image().image()));
+  const std::string& wanted = filter.image().image();
+  if (wanted.empty()) return images_.List();
   auto selected = std::make_shared<std::vector<storage::ImageRecord>>();
+  // "@ID" is containers/storage's reference to an image by ID (`crictl images @ID`).
+  const bool by_id = wanted.starts_with('@');
+  const std::string key = by_id ? wanted.substr(1) : wanted;
+  if (by_id && (key.empty() || key.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return selected;
+  }
+  ASSIGN_OR_RETURN(auto found, images_.Find(key));
   if (found) selected->push_back(std::move(*found));
   return selected;
 }

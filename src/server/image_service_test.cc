@@ -114,6 +114,10 @@ TEST_F(ImageServiceTest, AKeptListingFollowsTheStoreAndTheConfiguration) {
   AddImage("b", {"quay.io/app:2"}, "");
   EXPECT_EQ(list(), (Listed{{"quay.io/app:1", false}, {"quay.io/app:2", false}}));
   EXPECT_EQ(list("quay.io/app:2"), (Listed{{"quay.io/app:2", false}}));
+  const std::string id_of_b = Sha256Digest("idb").substr(7);
+  EXPECT_EQ(list("@" + id_of_b), (Listed{{"quay.io/app:2", false}}));  // crictl images @ID
+  EXPECT_EQ(list("@" + id_of_b.substr(0, 12)), (Listed{{"quay.io/app:2", false}}));
+  EXPECT_EQ(list("@quay.io/app:2"), Listed{});
 
   {  // another tool, through the same files
     auto other = storage::ImageStore::Open(dir_.Join("root"));
