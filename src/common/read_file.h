@@ -1,7 +1,7 @@
 // Reading small files whole (configuration, policies, manifests kept on disk, files of an
-// image's root filesystem). Only regular files are read: a FIFO would block the reader
-// forever and a device node would make crio (root) open a host device, so both are refused
-// before a single byte is read.
+// image's root filesystem). Only regular files are read (and the null device, as an empty
+// file): a FIFO would block the reader forever and a device node would make crio (root) open
+// a host device, so both are refused before a single byte is read.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,8 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path,
 // Refuses anything but a regular file, as ReadFileToString does.
 absl::StatusOr<std::string> ReadFdToString(int fd, const std::string& name, uint64_t max_bytes);
 
-// OK when `fd` is a regular file; FAILED_PRECONDITION naming `name` and what it is otherwise.
+// OK when `fd` is a regular file or the null device; FAILED_PRECONDITION naming `name` and
+// what it is otherwise.
 absl::Status RequireRegularFile(int fd, const std::string& name);
 
 }  // namespace crio

@@ -35,6 +35,12 @@ TEST(ReadFileToStringTest, ADeviceOrDirectoryIsRefused) {
   EXPECT_NE(directory.status().message().find("a directory"), std::string::npos);
 }
 
+TEST(ReadFileToStringTest, TheNullDeviceIsAnEmptyFile) {
+  auto content = ReadFileToString("/dev/null");  // `crio -c /dev/null`, as CRI-O's tests run it
+  ASSERT_TRUE(content.ok()) << content.status();
+  EXPECT_EQ(*content, "");
+}
+
 TEST(ReadFileToStringTest, MissingAndOversizedFilesHaveTheirOwnCodes) {
   testing::TempDir dir;
   EXPECT_EQ(ReadFileToString(dir.Join("absent")).status().code(), absl::StatusCode::kNotFound);

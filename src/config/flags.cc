@@ -93,9 +93,10 @@ absl::Status FlagSet::ApplyTo(Config& config) const {
     auto value = FromFlagText(option.kind, texts);
     absl::Status status = value.ok() ? Check(option, *value) : value.status();
     if (!status.ok()) {
-      return absl::InvalidArgumentError(fmt::format("flag --{} \"{}\": {}", option.flag,
+      // Worded as CRI-O's command line words it (scripts and CRI-O's tests look for it).
+      return absl::InvalidArgumentError(fmt::format("invalid value \"{}\" for flag --{}: {}",
                                                     texts.empty() ? "" : texts.back(),
-                                                    std::string(status.message())));
+                                                    option.flag, std::string(status.message())));
     }
     Set(option, *value, config);
   }

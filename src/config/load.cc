@@ -1,10 +1,12 @@
 #include "config/load.h"
 
+#include "common/device_spec.h"
 #include <algorithm>
 #include <filesystem>
 #include <ranges>
 #include <sstream>
 
+#include "common/device_spec.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "config/flags.h"
@@ -157,9 +159,11 @@ std::string UlimitProblem(const std::string& entry) {
   const std::string name = entry.substr(0, equals);
   if (equals == std::string::npos ||
       std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
-    return "expected \"name=soft:hard\" with a known limit name (core, cpu, data, fsize, "
-           "locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, "
-           "stack)";
+    return fmt::format(
+        "invalid ulimit type: {} (expected \"name=soft:hard\" with a known limit name: core, "
+        "cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, "
+        "sigpending, stack)",
+        name);
   }
   const std::string limits = entry.substr(equals + 1);
   const size_t colon = limits.find(':');
@@ -170,7 +174,10 @@ std::string UlimitProblem(const std::string& entry) {
   if (!(soft_in >> soft_value) || !soft_in.eof() || !(hard_in >> hard_value) || !hard_in.eof()) {
     return "limits must be integers";
   }
-  if (soft_value > hard_value && hard_value >= 0) return "soft limit is above the hard limit";
+  if (soft_value > hard_value && hard_value >= 0) {
+    return fmt::format("ulimit soft limit must be less than or equal to hard limit: {} > {}",
+                       soft_value, hard_value);
+  }
   return "";
 }
 
@@ -229,7 +236,7 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
   }
   if (runtime.log_size_max >= 0 && runtime.log_size_max < 8192) {
     return invalid(fmt::format(
-        "[crio.runtime] log_size_max = {}: must be negative (unlimited) or at least 8192",
+        "[crio.runtime] log_size_max = {}: log size max should be negative or >= 8192",
         runtime.log_size_max));
   }
   if (runtime.ctr_stop_timeout < 30) {
@@ -259,13 +266,15 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
                                config.root.imagestore));
   }
   for (const std::string& device : runtime.additional_devices) {
-    if (device.empty() || device.front() != '/') {
-      return invalid(
-          fmt::format("[crio.runtime] additional_devices: \"{}\" must be "
-                      "\"/host/path[:/container/path[:rwm]]\"",
-                      device));
+    if (device.empty()) continue;  // as CRI-O
+    auto spec = ParseDeviceSpec(device);
+    const absl::Status checked = spec.ok() ? CheckHostDevice(*spec) : spec.status();
+    if (!checked.ok()) {
+      return invalid(fmt::format("[crio.runtime] additional_devices: \"{}\": {}", device,
+                                 std::string(checked.message())));
     }
   }
+
   return absl::OkStatus();
 }
 

@@ -192,16 +192,26 @@ TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_runtime = \"kata\"\n")
                 .find("no [crio.runtime.runtimes.kata] table is configured"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_size_max = 100\n").find("at least 8192"),
+  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_size_max = 100\n")
+                .find("log size max should be negative or >= 8192"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward = 1\"]\n")
                 .find("without spaces"),
             std::string::npos);
-  EXPECT_NE(
-      ErrorOf("[crio.runtime]\ndefault_ulimits = [\"files=10:20\"]\n").find("known limit name"),
-      std::string::npos);
+  // CRI-O's words (its tests look for them).
+  EXPECT_NE(ErrorOf("[crio.runtime]\nadditional_devices = [\"/dev/null:/dev/foo:123\"]\n")
+                .find("invalid device mode: 123"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\nadditional_devices = [\"/dee/sda:/dev/sda:rmw\"]\n")
+                .find("/dee/sda is not a valid device"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("[crio.runtime]\nadditional_devices = [\"\", \"/dev/null:/dev/n:r\"]\n"),
+            "");
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"files=10:20\"]\n")
+                .find("invalid ulimit type: files"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"nofile=30:20\"]\n")
-                .find("above the hard limit"),
+                .find("ulimit soft limit must be less than or equal to hard limit: 30 > 20"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"nofile=1024:2048\", \"nproc=64\"]\n"),
             "");

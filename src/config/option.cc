@@ -139,8 +139,11 @@ absl::StatusOr<Value> FromFlagText(Kind kind, const std::vector<std::string>& te
       return Invalid("expected true or false");
     case Kind::kInt: {
       const auto value = ParseInt(last);
-      if (!value) return Invalid("expected an integer");
-      return Value(*value);
+      if (value) return Value(*value);
+      const bool digits = last.find_first_not_of("0123456789", last.starts_with('-') ? 1 : 0) ==
+                              std::string::npos &&
+                          last.size() > (last.starts_with('-') ? 1u : 0u);
+      return Invalid(digits ? "value out of range" : "parse error: expected an integer");
     }
     case Kind::kStringList:
     case Kind::kPathList:

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/device_spec.h"
 #include "sandbox/sandbox.h"
 #include "spec/container_spec.h"
 
@@ -27,11 +28,7 @@ struct MountRequest {
   Propagation propagation = Propagation::kPrivate;
 };
 
-struct DeviceRequest {
-  std::string container_path;
-  std::string host_path;
-  std::string permissions = "rwm";
-};
+using DeviceRequest = DeviceSpec;
 
 struct ContainerRequest {
   std::string pod_id;

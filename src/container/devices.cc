@@ -57,25 +57,6 @@ std::vector<spec::Device> DevicesUnder(const std::string& dir, const std::string
 
 }  // namespace
 
-absl::StatusOr<DeviceRequest> ParseDeviceSpec(std::string_view text) {
-  std::vector<std::string> parts;
-  for (size_t start = 0;;) {
-    const size_t colon = text.find(':', start);
-    parts.emplace_back(text.substr(start, colon - start));
-    if (colon == std::string_view::npos) break;
-    start = colon + 1;
-  }
-  if (parts.size() > 3 || parts[0].empty()) {
-    return absl::InvalidArgumentError(
-        fmt::format("device {:?}: expected HOST[:CONTAINER[:PERMISSIONS]]", text));
-  }
-  DeviceRequest device{
-      .container_path = parts.size() > 1 && !parts[1].empty() ? parts[1] : parts[0],
-      .host_path = parts[0]};
-  if (parts.size() > 2) device.permissions = parts[2];
-  return device;
-}
-
 absl::StatusOr<std::vector<DeviceRequest>> ParseDevicesAnnotation(
     std::string_view value, const std::vector<std::string>& allowed) {
   std::vector<DeviceRequest> devices;

@@ -18,11 +18,7 @@ namespace crio::container {
 // The annotation a pod names extra devices with: "HOST[:CONTAINER[:PERMS]],...".
 inline constexpr char kDevicesAnnotation[] = "devices.crio.io";
 
-// "HOST[:CONTAINER[:PERMISSIONS]]" as additional_devices and devices.crio.io write it;
-// CONTAINER defaults to HOST and PERMISSIONS to "rwm".
-absl::StatusOr<DeviceRequest> ParseDeviceSpec(std::string_view text);
-
-// Comma-separated ParseDeviceSpec entries, each of whose host path must be in `allowed`.
+// Comma-separated ParseDeviceSpec (common/device_spec.h) entries, each of whose host path must be in `allowed`.
 absl::StatusOr<std::vector<DeviceRequest>> ParseDevicesAnnotation(
     std::string_view value, const std::vector<std::string>& allowed);
 

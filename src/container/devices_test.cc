@@ -84,20 +84,6 @@ TEST(ContainerDevicesTest, ALaterRequestForThePathWins) {
   EXPECT_EQ((*devices)[0].minor, 5);  // /dev/zero
 }
 
-TEST(ParseDeviceSpecTest, DefaultsContainerPathAndPermissions) {
-  auto full = ParseDeviceSpec("/dev/fuse:/dev/myfuse:rw");
-  ASSERT_TRUE(full.ok());
-  EXPECT_EQ(full->host_path, "/dev/fuse");
-  EXPECT_EQ(full->container_path, "/dev/myfuse");
-  EXPECT_EQ(full->permissions, "rw");
-  auto bare = ParseDeviceSpec("/dev/fuse");
-  ASSERT_TRUE(bare.ok());
-  EXPECT_EQ(bare->container_path, "/dev/fuse");
-  EXPECT_EQ(bare->permissions, "rwm");
-  EXPECT_FALSE(ParseDeviceSpec("").ok());
-  EXPECT_FALSE(ParseDeviceSpec("/a:/b:rw:extra").ok());
-}
-
 TEST(ParseDevicesAnnotationTest, OnlyAllowedDevices) {
   const std::vector<std::string> allowed = {"/dev/fuse", "/dev/net/tun"};
   auto devices = ParseDevicesAnnotation("/dev/fuse,/dev/net/tun:/dev/tun:rw", allowed);
