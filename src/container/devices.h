@@ -18,7 +18,8 @@ namespace crio::container {
 // The annotation a pod names extra devices with: "HOST[:CONTAINER[:PERMS]],...".
 inline constexpr char kDevicesAnnotation[] = "devices.crio.io";
 
-// Comma-separated ParseDeviceSpec (common/device_spec.h) entries, each of whose host path must be in `allowed`.
+// Comma-separated ParseDeviceSpec (common/device_spec.h) entries, each of whose host path
+// must be in `allowed`.
 absl::StatusOr<std::vector<DeviceRequest>> ParseDevicesAnnotation(
     std::string_view value, const std::vector<std::string>& allowed);
 
