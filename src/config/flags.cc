@@ -1,5 +1,8 @@
 #include "config/flags.h"
 
+#include <cctype>
+#include <map>
+
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
 
@@ -44,17 +47,55 @@ absl::Status SetHandlerField(std::string_view key, const std::string& text,
 
 }  // namespace
 
+std::string FlagEnvironmentVariable(std::string_view flag) {
+  // CRI-O's names where they do not follow the rule, and its flags that have none.
+  static const std::map<std::string_view, std::string_view> kExceptions = {
+      {"container-attach-socket-dir", "CONTAINER_ATTACH_SOCKET_DIR"},
+      {"container-exits-dir", "CONTAINER_EXITS_DIR"},
+      {"ctr-stop-timeout", "CONTAINER_STOP_TIMEOUT"},
+      {"stream-enable-tls", "CONTAINER_ENABLE_TLS"},
+      {"stream-tls-ca", "CONTAINER_TLS_CA"},
+      {"stream-tls-cert", "CONTAINER_TLS_CERT"},
+      {"stream-tls-key", "CONTAINER_TLS_KEY"},
+      {"stream-idle-timeout", "STREAM_IDLE_TIMEOUT"},
+      {"enable-pod-events", "ENABLE_POD_EVENTS"},
+      {"separate-pull-cgroup", "PULL_IN_A_CGROUP"},
+      {"enable-profile-unix-socket", "ENABLE_PROFILE_UNIX_SOCKET"},
+      {"decryption-keys-path", ""},
+      {"blockio-config-file", ""},
+      {"irqbalance-config-file", ""},
+      {"rdt-config-file", ""},
+      {"device-ownership-from-security-context", ""},
+      {"enable-nri", ""},
+      {"nri-listen", ""},
+      {"nri-plugin-dir", ""},
+      {"nri-plugin-config-dir", ""},
+      {"nri-disable-connections", ""},
+      {"nri-plugin-registration-timeout", ""},
+      {"nri-plugin-request-timeout", ""},
+  };
+  if (auto it = kExceptions.find(flag); it != kExceptions.end()) return std::string(it->second);
+  std::string name = "CONTAINER_";
+  for (const char c : flag) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return name;
+}
+
 void FlagSet::Register(CLI::App& app) {
   const std::string config_help = "Configuration file (default /etc/crio/crio.conf)";
   const std::string config_dir_help = "Drop-in directory (default /etc/crio/crio.conf.d)";
   const std::string runtimes_help =
       "Runtime handler as name:path:root:type:privileged_without_host_devices:"
       "runtime_config_path:container_min_memory (repeatable)";
-  config_file_ = app.add_option("--config,-c", config_help)->type_name("FILE");
-  config_dir_ = app.add_option("--config-dir,-d", config_dir_help)->type_name("DIR");
+  config_file_ = app.add_option("--config,-c", config_help)
+                     ->type_name("FILE")
+                     ->envname(FlagEnvironmentVariable("config"));
+  config_dir_ = app.add_option("--config-dir,-d", config_dir_help)
+                    ->type_name("DIR")
+                    ->envname(FlagEnvironmentVariable("config-dir"));
   runtimes_ = app.add_option("--runtimes", runtimes_help)
                   ->type_name("HANDLER")
-                  ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+                  ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                  ->envname(FlagEnvironmentVariable("runtimes"));
   for (const Option& option : Options()) {
     if (option.flag.empty()) continue;
     CLI::Option* cli = nullptr;
@@ -68,6 +109,9 @@ void FlagSet::Register(CLI::App& app) {
                         option.kind == Kind::kStringMap;
       cli->multi_option_policy(many ? CLI::MultiOptionPolicy::TakeAll
                                     : CLI::MultiOptionPolicy::TakeLast);
+    }
+    if (const std::string env = FlagEnvironmentVariable(option.flag); !env.empty()) {
+      cli->envname(env);
     }
     registered_.push_back({&option, cli});
   }

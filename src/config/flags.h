@@ -1,5 +1,7 @@
 // FlagSet: crio's command-line flags, one per crio.conf key with CRI-O's flag names, plus
-// --config/-c, --config-dir/-d and --runtimes.
+// --config/-c, --config-dir/-d and --runtimes; each also from its CONTAINER_* environment
+// variable, as CRI-O takes them (a flag on the command line wins over the variable, and both
+// over the files).
 //
 // Register() adds them to a CLI11 app; after the app parsed argv, sources() says which
 // files to read and ApplyTo() applies the flags that were given, checked exactly like the
@@ -7,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -38,6 +41,11 @@ class FlagSet {
   CLI::Option* config_dir_ = nullptr;
   CLI::Option* runtimes_ = nullptr;
 };
+
+// The environment variable that gives flag `flag` ("log-level") when the command line does
+// not, as CRI-O names it: CONTAINER_LOG_LEVEL, or CRI-O's own exception (stream-tls-ca:
+// CONTAINER_TLS_CA, …); empty for the flags CRI-O takes from no variable.
+std::string FlagEnvironmentVariable(std::string_view flag);
 
 // Parses one --runtimes value, CRI-O's
 // "name:path:root:type:privileged_without_host_devices:runtime_config_path:container_min_memory"

@@ -1,5 +1,9 @@
 #include "config/flags.h"
 
+#include <stdlib.h>
+
+#include <map>
+
 #include "CLI/CLI.hpp"
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
@@ -43,6 +47,41 @@ TEST_F(FlagsTest, FlagsOverrideFilesKeyByKey) {
   EXPECT_EQ(c.runtime.hooks_dir, (std::vector<std::string>{"/a", "/b", "/c"}));
   EXPECT_EQ(c.network.network_dir, "/etc/net");
   EXPECT_EQ(c.metrics.metrics_port, 9100);
+}
+
+// As CRI-O: CONTAINER_* variables stand for flags the command line does not give, and
+// override the files.
+TEST_F(FlagsTest, EnvironmentVariablesGiveFlags) {
+  const std::map<std::string, std::string> environment = {
+      {"CONTAINER_LOG_LEVEL", "debug"},          {"CONTAINER_PIDS_LIMIT", "77"},
+      {"CONTAINER_READ_ONLY", "true"},           {"CONTAINER_DROP_INFRA_CTR", "false"},
+      {"CONTAINER_DEFAULT_SYSCTLS", "a=1,b=2"},  {"CONTAINER_TLS_CA", "/etc/ca.pem"},
+      {"CONTAINER_STOP_TIMEOUT", "45"},          {"CONTAINER_CGROUP_MANAGER", "cgroupfs"},
+      {"CONTAINER_CONFIG_DIR", dir_.Join("none")}};
+  for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
+  const std::string file =
+      dir_.WriteFile("crio.conf", "[crio.runtime]\nlog_level = \"warn\"\npids_limit = 10\n");
+  Parse({"--config", file, "--cgroup-manager", "systemd"});
+  for (const auto& [name, value] : environment) ::unsetenv(name.c_str());
+  auto loaded = LoadWithFlags();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Config& c = loaded->config;
+  EXPECT_EQ(c.runtime.log_level, "debug");
+  EXPECT_EQ(c.runtime.pids_limit, 77);
+  EXPECT_TRUE(c.runtime.read_only);
+  EXPECT_FALSE(c.runtime.drop_infra_ctr);
+  EXPECT_EQ(c.runtime.default_sysctls, (std::vector<std::string>{"a=1", "b=2"}));
+  EXPECT_EQ(c.api.stream_tls_ca, "/etc/ca.pem");
+  EXPECT_EQ(c.runtime.ctr_stop_timeout, 45);
+  EXPECT_EQ(c.runtime.cgroup_manager, "systemd");  // the command line wins
+}
+
+TEST(FlagEnvironmentVariableTest, NamesAsCrioNamesThem) {
+  EXPECT_EQ(FlagEnvironmentVariable("log-level"), "CONTAINER_LOG_LEVEL");
+  EXPECT_EQ(FlagEnvironmentVariable("cni-config-dir"), "CONTAINER_CNI_CONFIG_DIR");
+  EXPECT_EQ(FlagEnvironmentVariable("stream-idle-timeout"), "STREAM_IDLE_TIMEOUT");
+  EXPECT_EQ(FlagEnvironmentVariable("container-exits-dir"), "CONTAINER_EXITS_DIR");
+  EXPECT_EQ(FlagEnvironmentVariable("enable-nri"), "");
 }
 
 TEST_F(FlagsTest, SourcesComeFromConfigFlags) {
