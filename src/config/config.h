@@ -103,6 +103,8 @@ struct RuntimeConfig {
   std::string namespaces_dir = "/var/run";
   std::vector<std::string> absent_mount_sources_to_reject;
   bool enable_pod_events = false;
+  std::vector<std::string> default_env;  // "NAME=value", every container
+  std::string pinns_path;                // accepted: crio pins namespaces itself
 
   bool operator==(const RuntimeConfig&) const = default;
 };
@@ -123,6 +125,8 @@ struct ImageConfig {
   std::string pull_progress_timeout = "0s";   // Go duration
   int64_t max_parallel_downloads = 6;         // crio's own key: layers fetched at once
   std::string max_image_size = "64GiB";       // crio's own key: decompressed layers per pull
+  std::vector<std::string> insecure_registries;  // "host[:port]" or CIDRs: TLS not verified
+  std::vector<std::string> registries;  // dropped by CRI-O: a warning, no effect
 
   bool operator==(const ImageConfig&) const = default;
 };

@@ -259,6 +259,18 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     }
   }
   RETURN_IF_ERROR(ValidateMetrics(config));
+  for (const std::string& variable : runtime.default_env) {
+    if (variable.empty() || variable.front() == '=' || variable.find('=') == std::string::npos) {
+      return invalid(fmt::format(
+          "[crio.runtime] default_env: \"{}\" must be \"NAME=value\"", variable));
+    }
+  }
+  if (!config.image.registries.empty()) {
+    // CRI-O's words.
+    warnings.push_back(
+        "Support for the 'registries' option has been dropped but it is referenced; please use "
+        "containers-registries.conf(5) for configuring unqualified-search registries instead");
+  }
   if (!config.root.imagestore.empty() &&
       (fs::path(config.root.imagestore) / "").lexically_normal() ==
           (fs::path(config.root.root) / "").lexically_normal()) {

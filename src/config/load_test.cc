@@ -65,6 +65,16 @@ TEST_F(LoadTest, DropInsApplyInLexicalOrderAndOnlyOverrideWhatTheySet) {
   EXPECT_EQ(loaded->config.image.pause_image, "d/p:2");
 }
 
+// As CRI-O 1.26: the key is read, warned about, and has no effect.
+TEST_F(LoadTest, TheDroppedRegistriesKeyWarnsInCriosWords) {
+  dir_.WriteFile("crio.conf", "[crio.image]\nregistries = [\"quay.io\"]\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_NE(loaded->warnings[0].find("Support for the 'registries' option has been dropped"),
+            std::string::npos);
+}
+
 TEST_F(LoadTest, UnknownKeysAndTablesWarnWithFileTableAndKey) {
   dir_.WriteFile("crio.conf",
                  "[crio.runtime]\nfancy = 1\n[crio.tracing]\nenable_tracing = true\n"
@@ -198,6 +208,9 @@ TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward = 1\"]\n")
                 .find("without spaces"),
             std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_env = [\"NOVALUE\"]\n").find("NAME=value"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_env = [\"A=1\", \"B=\"]\n"), "");
   // CRI-O's words (its tests look for them).
   EXPECT_NE(ErrorOf("[crio.runtime]\nadditional_devices = [\"/dev/null:/dev/foo:123\"]\n")
                 .find("invalid device mode: 123"),

@@ -223,6 +223,12 @@ const std::vector<Option>& Registry() {
       {"crio.runtime", "enable_pod_events", "enable-pod-events", "", K::kBool,
        &F<&C::runtime, &T::enable_pod_events>,
        "Serve container events to the kubelet (Evented PLEG)."},
+      {"crio.runtime", "default_env", "default-env", "", K::kStringList,
+       &F<&C::runtime, &T::default_env>,
+       "Environment variables (\"NAME=value\") every container gets; the image's and the "
+       "container's own win."},
+      {"crio.runtime", "pinns_path", "pinns-path", "", K::kPath, &F<&C::runtime, &T::pinns_path>,
+       "Path to CRI-O's pinns helper. Accepted and unused: crio pins pod namespaces itself."},
 
       // [crio.image]
       {"crio.image", "default_transport", "default-transport", "", K::kString,
@@ -287,6 +293,14 @@ const std::vector<Option>& Registry() {
        &F<&C::image, &I::max_image_size>,
        "The most bytes the layers of one pull may decompress to, all together; a pull over it "
        "(a decompression bomb) fails as soon as it gets there (a crio key; CRI-O has none)."},
+      {"crio.image", "insecure_registries", "insecure-registry", "", K::kStringList,
+       &F<&C::image, &I::insecure_registries>,
+       "Registries (\"host[:port]\") and networks (CIDRs) pulled from without verifying TLS, "
+       "on top of registries.conf's insecure ones; 127.0.0.0/8 always is, as in CRI-O."},
+      {"crio.image", "registries", "registry", "", K::kStringList,
+       &F<&C::image, &I::registries>,
+       "Dropped, as in CRI-O: setting it only warns. Search registries come from "
+       "registries.conf's unqualified-search-registries."},
 
       // [crio.network]
       {"crio.network", "cni_default_network", "cni-default-network", "", K::kString,

@@ -183,7 +183,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   spec::ContainerSpecInput input;
   ASSIGN_OR_RETURN(input.args,
                    spec::ResolveArgs(config.entrypoint, config.cmd, request.command, request.args));
-  input.env = spec::MergeEnv({}, config.env, request.env, request.tty, pod.spec.hostname);
+  input.env = spec::MergeEnv(options_.default_env, config.env, request.env, request.tty,
+                             pod.spec.hostname);
   input.cwd = !request.working_dir.empty()
                   ? request.working_dir
                   : (config.working_dir.empty() ? "/" : config.working_dir);

@@ -1,7 +1,12 @@
 #include "image/registries.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <optional>
 
 #include "common/read_file.h"
 #include "fmt/format.h"
@@ -12,6 +17,13 @@ namespace crio::image {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
 
 absl::Status Invalid(const std::string& origin, const std::string& what) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", origin, what));
@@ -207,7 +219,9 @@ const Registry* Registries::Match(const std::string& name) const {
 
 absl::StatusOr<std::vector<PullSource>> Registries::Resolve(const Reference& reference) const {
   const Registry* registry = Match(reference.Name());
-  if (registry == nullptr) return std::vector<PullSource>{{reference, false, false}};
+  if (registry == nullptr) {
+    return std::vector<PullSource>{{reference, InsecureDomain(reference.domain), false}};
+  }
   if (registry->blocked) {
     return absl::FailedPreconditionError(
         fmt::format("pull {}: registry \"{}\" is blocked in registries.conf", reference.String(),
@@ -218,12 +232,70 @@ absl::StatusOr<std::vector<PullSource>> Registries::Resolve(const Reference& ref
     if (!MirrorApplies(mirror, reference)) continue;
     auto rewritten = Rewrite(reference, registry->prefix, mirror.location);
     if (!rewritten.ok()) return rewritten.status();
-    sources.push_back({std::move(*rewritten), mirror.insecure, true});
+    const bool insecure = mirror.insecure || InsecureDomain(rewritten->domain);
+    sources.push_back({std::move(*rewritten), insecure, true});
   }
   auto primary = Rewrite(reference, registry->prefix, registry->location);
   if (!primary.ok()) return primary.status();
-  sources.push_back({std::move(*primary), registry->insecure, false});
+  const bool insecure = registry->insecure || InsecureDomain(primary->domain);
+  sources.push_back({std::move(*primary), insecure, false});
   return sources;
+}
+
+absl::Status Registries::AddInsecure(const std::vector<std::string>& entries) {
+  std::vector<std::string> all = entries;
+  all.push_back("127.0.0.0/8");
+  for (const std::string& entry : all) {
+    const size_t slash = entry.find('/');
+    if (slash == std::string::npos) {
+      insecure_domains_.push_back(entry);
+      continue;
+    }
+    Network network;
+    const std::string address = entry.substr(0, slash);
+    network.family = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    const uint64_t bits = network.family == AF_INET ? 32 : 128;
+    const auto prefix = ParseDecimal(entry.substr(slash + 1));
+    if (::inet_pton(network.family, address.c_str(), network.address) != 1 || !prefix ||
+        *prefix > bits) {
+      return absl::InvalidArgumentError(
+          fmt::format("insecure_registries: \"{}\" is neither a registry nor a CIDR", entry));
+    }
+    network.prefix = static_cast<int>(*prefix);
+    insecure_networks_.push_back(network);
+  }
+  return absl::OkStatus();
+}
+
+bool Registries::InsecureDomain(const std::string& domain) const {
+  if (std::find(insecure_domains_.begin(), insecure_domains_.end(), domain) !=
+      insecure_domains_.end()) {
+    return true;
+  }
+  // The host without its port (and an IPv6 literal without its brackets).
+  std::string host = domain;
+  if (host.starts_with('[')) {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (host.find(':') != std::string::npos) {
+    host = host.substr(0, host.find(':'));
+  }
+  if (std::find(insecure_domains_.begin(), insecure_domains_.end(), host) !=
+      insecure_domains_.end()) {
+    return true;
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  for (const Network& network : insecure_networks_) {
+    unsigned char address[16] = {};
+    if (::inet_pton(network.family, host.c_str(), address) != 1) continue;
+    int bits = network.prefix;
+    bool inside = true;
+    for (int i = 0; bits > 0 && inside; ++i, bits -= 8) {
+      const unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
+      inside = (address[i] & mask) == (network.address[i] & mask);
+    }
+    if (inside) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<std::vector<Reference>> Registries::ShortNameCandidates(

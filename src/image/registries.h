@@ -56,6 +56,12 @@ class Registries {
   // FAILED_PRECONDITION when the registry is blocked.
   absl::StatusOr<std::vector<PullSource>> Resolve(const Reference& reference) const;
 
+  // crio.conf's insecure_registries, as CRI-O takes them: each "host[:port]" is a registry
+  // and each CIDR a network (of IP-literal registry hosts) pulled from without verifying
+  // TLS, on top of registries.conf's insecure ones; loopback (127.0.0.0/8) always is.
+  // INVALID_ARGUMENT for a CIDR that does not parse.
+  absl::Status AddInsecure(const std::vector<std::string>& entries);
+
   // Qualified references for a short name: its alias, or one per search registry, in order.
   // `mode` ("enforcing", "permissive", "disabled"; empty: registries.conf's short-name-mode,
   // else permissive): enforcing refuses a short name without an alias that more than one
@@ -68,12 +74,22 @@ class Registries {
 
  private:
   const Registry* Match(const std::string& name) const;
+  // Whether AddInsecure's entries cover `domain` ("host", "host:port", "[v6]:port").
+  bool InsecureDomain(const std::string& domain) const;
+
+  struct Network {
+    int family = 0;
+    unsigned char address[16] = {};
+    int prefix = 0;
+  };
 
   std::vector<std::string> search_;
   std::vector<Registry> registries_;
   std::map<std::string, std::string> aliases_;
   std::string short_name_mode_;  // registries.conf's; empty when unset
   bool loaded_from_disk_ = false;
+  std::vector<std::string> insecure_domains_;
+  std::vector<Network> insecure_networks_;
 };
 
 // The registries.conf in use, replaceable on SIGHUP. Readers take a snapshot per operation,

@@ -34,6 +34,28 @@ TEST(RegistriesTest, DefaultSearchesDockerHub) {
   EXPECT_EQ(Sources(registries, "quay.io/app:1"), (std::vector<std::string>{"quay.io/app:1"}));
 }
 
+// crio.conf's insecure_registries, as CRI-O reads them: registries and networks, and
+// loopback always.
+TEST(RegistriesTest, InsecureRegistriesAreHostsAndNetworksAndLoopback) {
+  Registries registries;
+  ASSERT_TRUE(registries.AddInsecure({"reg.internal:5000", "10.1.0.0/16", "fd00::/8"}).ok());
+  EXPECT_EQ(Sources(registries, "reg.internal:5000/app:1"),
+            (std::vector<std::string>{"reg.internal:5000/app:1 insecure"}));
+  EXPECT_EQ(Sources(registries, "reg.internal:6000/app:1"),
+            (std::vector<std::string>{"reg.internal:6000/app:1"}));
+  EXPECT_EQ(Sources(registries, "10.1.2.3:5000/app:1"),
+            (std::vector<std::string>{"10.1.2.3:5000/app:1 insecure"}));
+  EXPECT_EQ(Sources(registries, "10.2.0.1/app:1"), (std::vector<std::string>{"10.2.0.1/app:1"}));
+  EXPECT_EQ(Sources(registries, "127.0.0.1:5000/app:1"),
+            (std::vector<std::string>{"127.0.0.1:5000/app:1 insecure"}));
+  EXPECT_EQ(Sources(registries, "localhost:5000/app:1"),
+            (std::vector<std::string>{"localhost:5000/app:1 insecure"}));
+  EXPECT_EQ(Sources(registries, "[fd00::1]:5000/app:1"),
+            (std::vector<std::string>{"[fd00::1]:5000/app:1 insecure"}));
+  EXPECT_EQ(Sources(registries, "quay.io/app:1"), (std::vector<std::string>{"quay.io/app:1"}));
+  EXPECT_FALSE(Registries().AddInsecure({"10.0.0.0/33"}).ok());
+}
+
 TEST(RegistriesTest, MirrorsFirstThenPrimaryWithPrefixRewritten) {
   const Registries registries = From(R"(
 [[registry]]

@@ -59,6 +59,7 @@ class ContainerTest : public ::testing::Test {
         "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
         "enable_pod_events = true\n"
         "additional_devices = [\"/dev/null:/dev/extra-null:rw\"]\n"
+        "default_env = [\"CRIO_DEFAULT_ENV=from-crio\", \"SHADOWED=by-crio\"]\n"
         // Privileged containers run under this profile: no sethostname.
         "privileged_seccomp_profile = \"" +
         dir_.WriteFile("privileged-seccomp.json",

@@ -219,6 +219,21 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
 }
 
+// default_env reaches every container, below the container's own variables.
+TEST_F(ContainerTest, DefaultEnvIsUnderTheContainersOwn) {
+  v1::ContainerConfig config =
+      Config("env", {"sh", "-c", "echo \"$CRIO_DEFAULT_ENV $SHADOWED\""});
+  v1::KeyValue* shadowed = config.add_envs();
+  shadowed->set_key("SHADOWED");
+  shadowed->set_value("by-request");
+  const std::string id = Create(config);
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(Start(id).ok());
+  const v1::ContainerStatus status = WaitForExit(id);
+  EXPECT_NE(ReadText(status.log_path()).find("from-crio by-request"), std::string::npos)
+      << ReadText(status.log_path());
+}
+
 TEST_F(ContainerTest, DevicesComeFromConfigAndThePodsAnnotation) {
   // additional_devices reach every container; devices.crio.io only from allowed_devices.
   const auto pod_with_devices = [&](const std::string& name, const std::string& devices) {

@@ -21,7 +21,8 @@ constexpr char kPolicy[] = "/etc/containers/policy.json";
 constexpr char kRegistriesDir[] = "/etc/containers/registries.d";
 constexpr char kCertsDir[] = "/etc/containers/certs.d";
 
-absl::StatusOr<image::Registries> LoadRegistries() {
+// registries.conf, with crio.conf's insecure_registries on top.
+absl::StatusOr<image::Registries> LoadRegistries(const std::vector<std::string>& insecure) {
   const char* override_file = std::getenv("CONTAINERS_REGISTRIES_CONF");
   auto registries = override_file != nullptr
                         ? image::Registries::Load(override_file, "")
@@ -29,6 +30,7 @@ absl::StatusOr<image::Registries> LoadRegistries() {
   if (registries.ok() && !registries->loaded_from_disk()) {
     log::Info("No registries.conf found; short names are searched on docker.io only");
   }
+  if (registries.ok()) RETURN_IF_ERROR(registries->AddInsecure(insecure));
   return registries;
 }
 
@@ -64,7 +66,8 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
     log::Warn("Old image store {} not imported: {}", storage::kLegacyStoreRoot,
               AsStd(imported.status().message()));
   }
-  ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries());
+  stack->insecure_registries = config.image.insecure_registries;
+  ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries(stack->insecure_registries));
   stack->registries = std::make_unique<image::LiveRegistries>(std::move(registries));
   const std::string policy_path =
       config.image.signature_policy.empty() ? kPolicy : config.image.signature_policy;
@@ -105,7 +108,7 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
 }
 
 absl::Status ReloadRegistries(ImageStack& stack) {
-  ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries());
+  ASSIGN_OR_RETURN(image::Registries registries, LoadRegistries(stack.insecure_registries));
   stack.registries->Replace(std::move(registries));
   return absl::OkStatus();
 }

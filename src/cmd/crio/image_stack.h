@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
@@ -27,6 +29,7 @@ struct ImageStack {
   std::unique_ptr<image::SignatureChecker> signatures;
   std::unique_ptr<image::Puller> puller;
   std::unique_ptr<image::Images> images;
+  std::vector<std::string> insecure_registries;  // crio.conf's, kept for registries reloads
 };
 
 // Opens the store under [crio] root (reconciling what a crash left), and reads

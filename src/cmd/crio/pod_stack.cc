@@ -181,6 +181,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .exits_dir = config.runtime.container_exits_dir,
           .default_capabilities = config.runtime.default_capabilities,
           .default_ulimits = config.runtime.default_ulimits,
+          .default_env = config.runtime.default_env,
           .apparmor = {.enabled = spec::AppArmorEnabled()},
           .container_min_memory = MinMemory(config),
           .absent_mount_sources_to_reject = config.runtime.absent_mount_sources_to_reject,
