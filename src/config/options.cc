@@ -227,6 +227,11 @@ const std::vector<Option>& Registry() {
        &F<&C::runtime, &T::default_env>,
        "Environment variables (\"NAME=value\") every container gets; the image's and the "
        "container's own win."},
+      {"crio.runtime", "default_mounts_file", "default-mounts-file", "", K::kPath,
+       &F<&C::runtime, &T::default_mounts_file>,
+       "mounts.conf (\"HOST[:CONTAINER]\" lines) whose host paths every container gets a "
+       "private copy of; empty: /etc/containers/mounts.conf, else "
+       "/usr/share/containers/mounts.conf."},
       {"crio.runtime", "pinns_path", "pinns-path", "", K::kPath, &F<&C::runtime, &T::pinns_path>,
        "Path to CRI-O's pinns helper. Accepted and unused: crio pins pod namespaces itself."},
 

@@ -65,6 +65,7 @@ struct ContainersOptions {
   std::vector<std::string> default_capabilities;
   std::vector<std::string> default_ulimits;  // "nofile=1024:2048"
   std::vector<std::string> default_env;      // "NAME=value", below the image's and the request's
+  std::string default_mounts_file;           // mounts.conf; empty: the library's default files
   spec::AppArmorHost apparmor;               // disabled unless probed enabled
   int64_t container_min_memory = 12 << 20;   // a smaller memory limit is refused
   std::vector<std::string> absent_mount_sources_to_reject;

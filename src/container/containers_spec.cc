@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <regex>
 
 #include "common/errno_status.h"
@@ -12,6 +13,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "container/containers.h"
+#include "container/default_mounts.h"
 #include "container/devices.h"
 #include "container/mounts.h"
 #include "container/validate.h"
@@ -27,6 +29,30 @@ namespace crio::container {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The default mounts (default_mounts.h) of `configured` (default_mounts_file), copied into
+// the container's `run_dir`. The file is read at each create, as CRI-O reads it; a file that
+// cannot be read gives no mounts, with a warning.
+absl::StatusOr<std::vector<spec::Mount>> ConfiguredDefaultMounts(const std::string& configured,
+                                                                 const std::string& run_dir) {
+  const std::string path = MountsConfPath(configured);
+  if (path.empty()) return std::vector<spec::Mount>();
+  auto text = ReadFileToString(path, 1 << 20);
+  if (!text.ok()) {
+    if (!absl::IsNotFound(text.status())) {
+      log::Warn("Default mounts file {} skipped: {}", path, AsStd(text.status().message()));
+    }
+    return std::vector<spec::Mount>();
+  }
+  return DefaultMounts(ParseMountsConf(*text), run_dir);
+}
+
+// How many components `path` has ("/run/secrets": 2), as CRI-O orders mounts by.
+size_t PathDepth(const std::string& path) {
+  const std::string clean = fs::path(path).lexically_normal().string();
+  return static_cast<size_t>(std::count(clean.begin(), clean.end(), '/')) -
+         (clean.size() > 1 && clean.back() == '/' ? 1 : 0);
+}
 
 constexpr uint64_t kMaxIdentityFileBytes = 1 << 20;  // an image's /etc/passwd or /etc/group
 constexpr uint64_t kMaxSeccompProfileBytes = 1 << 20;
@@ -239,13 +265,24 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
                                 container.persist_dir + "/volumes"));
   ASSIGN_OR_RETURN(input.mounts,
                    ContainerMounts(request, pod, options_.absent_mount_sources_to_reject));
-  // Image volumes go under the request's mounts, which win at the same path.
-  for (spec::Mount& volume : volumes) {
-    if (std::none_of(input.mounts.begin(), input.mounts.end(),
-                     [&](const spec::Mount& m) { return m.destination == volume.destination; })) {
-      input.mounts.insert(input.mounts.begin(), std::move(volume));
+  // Image volumes and default mounts go under the request's mounts, which win at the same
+  // path.
+  ASSIGN_OR_RETURN(std::vector<spec::Mount> defaults, ConfiguredDefaultMounts(options_.default_mounts_file, container.bundle));
+  for (std::vector<spec::Mount>* below : {&volumes, &defaults}) {
+    for (spec::Mount& mount : *below) {
+      if (std::none_of(input.mounts.begin(), input.mounts.end(), [&](const spec::Mount& m) {
+            return m.destination == mount.destination;
+          })) {
+        input.mounts.insert(input.mounts.begin(), std::move(mount));
+      }
     }
   }
+  // As CRI-O orders them: a mount before the mounts under it (/run/secrets before
+  // /run/secrets/key), whatever list it came from.
+  std::stable_sort(input.mounts.begin(), input.mounts.end(),
+                   [](const spec::Mount& a, const spec::Mount& b) {
+                     return PathDepth(a.destination) < PathDepth(b.destination);
+                   });
   ASSIGN_OR_RETURN(input.devices, Devices(request, pod, container.runtime_handler));
   input.privileged = request.privileged;
   ASSIGN_OR_RETURN(input.capabilities,

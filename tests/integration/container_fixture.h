@@ -60,6 +60,9 @@ class ContainerTest : public ::testing::Test {
         "enable_pod_events = true\n"
         "additional_devices = [\"/dev/null:/dev/extra-null:rw\"]\n"
         "default_env = [\"CRIO_DEFAULT_ENV=from-crio\", \"SHADOWED=by-crio\"]\n"
+        "default_mounts_file = \"" +
+        DefaultMountsFile() +
+        "\"\n"
         // Privileged containers run under this profile: no sethostname.
         "privileged_seccomp_profile = \"" +
         dir_.WriteFile("privileged-seccomp.json",
@@ -91,6 +94,14 @@ class ContainerTest : public ::testing::Test {
 
   // More of crio's configuration (whole TOML tables), for fixtures built on this one.
   virtual std::string ExtraConfig() { return ""; }
+  // A mounts.conf giving every container a copy of SECRETS at /run/secrets, as CRI-O's
+  // default_mounts.bats sets one up (and an entry whose host path is missing).
+  std::string DefaultMountsFile() {
+    std::filesystem::create_directories(dir_.Join("secrets"));
+    dir_.WriteFile("secrets/test.txt", "I am mounted!\n");
+    return dir_.WriteFile("mounts.conf", dir_.Join("secrets") + ":/run/secrets\n" +
+                                             dir_.Join("absent") + ":/absent\n");
+  }
   // The [crio.stats] table.
   virtual std::string StatsConfig() { return "[crio.stats]\nincluded_pod_metrics = [\"all\"]\n"; }
 

@@ -234,6 +234,30 @@ TEST_F(ContainerTest, DefaultEnvIsUnderTheContainersOwn) {
       << ReadText(status.log_path());
 }
 
+// default_mounts_file: each container gets its own copy of the host's files, mounted in
+// order with the container's own mounts (/run/secrets before /run/secrets/clash, as in CRI-O's
+// default_mounts.bats); what a container writes there stays its own.
+TEST_F(ContainerTest, DefaultMountsAreCopiesOrderedWithTheContainersMounts) {
+  const std::string clash = dir_.Join("clash");
+  fs::create_directories(clash);
+  std::ofstream(clash + "/clashing.txt") << "clashing...\n";
+  v1::ContainerConfig config = Config(
+      "secrets", {"sh", "-c",
+                  "cat /run/secrets/test.txt /run/secrets/clash/clashing.txt && "
+                  "echo changed > /run/secrets/test.txt && test ! -e /absent && echo done"});
+  v1::Mount* mount = config.add_mounts();
+  mount->set_container_path("/run/secrets/clash");
+  mount->set_host_path(clash);
+  const std::string id = Create(config);
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(Start(id).ok());
+  const std::string log = ReadText(WaitForExit(id).log_path());
+  EXPECT_NE(log.find("I am mounted!"), std::string::npos) << log;
+  EXPECT_NE(log.find("clashing..."), std::string::npos) << log;
+  EXPECT_NE(log.find("done"), std::string::npos) << log;
+  EXPECT_EQ(ReadText(dir_.Join("secrets/test.txt")), "I am mounted!\n");  // the host's stays
+}
+
 TEST_F(ContainerTest, DevicesComeFromConfigAndThePodsAnnotation) {
   // additional_devices reach every container; devices.crio.io only from allowed_devices.
   const auto pod_with_devices = [&](const std::string& name, const std::string& devices) {

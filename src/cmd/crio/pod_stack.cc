@@ -182,6 +182,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .default_capabilities = config.runtime.default_capabilities,
           .default_ulimits = config.runtime.default_ulimits,
           .default_env = config.runtime.default_env,
+          .default_mounts_file = config.runtime.default_mounts_file,
           .apparmor = {.enabled = spec::AppArmorEnabled()},
           .container_min_memory = MinMemory(config),
           .absent_mount_sources_to_reject = config.runtime.absent_mount_sources_to_reject,
