@@ -267,7 +267,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
                    ContainerMounts(request, pod, options_.absent_mount_sources_to_reject));
   // Image volumes and default mounts go under the request's mounts, which win at the same
   // path.
-  ASSIGN_OR_RETURN(std::vector<spec::Mount> defaults, ConfiguredDefaultMounts(options_.default_mounts_file, container.bundle));
+  ASSIGN_OR_RETURN(std::vector<spec::Mount> defaults,
+                   ConfiguredDefaultMounts(options_.default_mounts_file, container.bundle));
   for (std::vector<spec::Mount>* below : {&volumes, &defaults}) {
     for (spec::Mount& mount : *below) {
       if (std::none_of(input.mounts.begin(), input.mounts.end(), [&](const spec::Mount& m) {
