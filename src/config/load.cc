@@ -2,6 +2,7 @@
 
 #include "common/device_spec.h"
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <ranges>
 #include <sstream>
@@ -245,12 +246,25 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
                     runtime.ctr_stop_timeout));
     runtime.ctr_stop_timeout = 30;
   }
+  // As CRI-O: empty entries are skipped, spaces inside a value are fine ("0 2147483647"),
+  // spaces around the key or the value are not; CRI-O's words.
   for (const std::string& sysctl : runtime.default_sysctls) {
+    if (sysctl.empty()) continue;
     const size_t equals = sysctl.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == sysctl.size() ||
-        sysctl.find_first_of(" \t") != std::string::npos) {
+    if (equals == std::string::npos) {
       return invalid(fmt::format(
-          "[crio.runtime] default_sysctls: \"{}\" must be \"key=value\" without spaces", sysctl));
+          "[crio.runtime] default_sysctls: \"{}\" is not in key=value format", sysctl));
+    }
+    const std::string key = sysctl.substr(0, equals);
+    const std::string value = sysctl.substr(equals + 1);
+    const auto padded = [](const std::string& text) {
+      return !text.empty() && (std::isspace(static_cast<unsigned char>(text.front())) ||
+                               std::isspace(static_cast<unsigned char>(text.back())));
+    };
+    if (key.empty() || padded(key) || padded(value)) {
+      return invalid(fmt::format("[crio.runtime] default_sysctls: '{}' is invalid, extra spaces "
+                                 "found: format should be key=value",
+                                 sysctl));
     }
   }
   for (const std::string& ulimit : runtime.default_ulimits) {

@@ -205,9 +205,17 @@ TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_NE(ErrorOf("[crio.runtime]\nlog_size_max = 100\n")
                 .find("log size max should be negative or >= 8192"),
             std::string::npos);
+  // As CRI-O: spaces around the '=' are refused in its words; inside a value and empty
+  // entries are fine.
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward = 1\"]\n")
-                .find("without spaces"),
+                .find("extra spaces found: format should be key=value"),
             std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_sysctls = [\"net.ipv4.ip_forward\"]\n")
+                .find("is not in key=value format"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_sysctls = [\"\", "
+                    "\"net.ipv4.ping_group_range=0 2147483647\"]\n"),
+            "");
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_env = [\"NOVALUE\"]\n").find("NAME=value"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_env = [\"A=1\", \"B=\"]\n"), "");

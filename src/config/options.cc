@@ -150,7 +150,8 @@ const std::vector<Option>& Registry() {
        "Also put the capabilities in the inheritable set (off: CVE-2022-27652)."},
       {"crio.runtime", "default_sysctls", "default-sysctls", "", K::kStringList,
        &F<&C::runtime, &T::default_sysctls>,
-       "Namespaced sysctls set in every pod, as \"key=value\" without spaces."},
+       "Namespaced sysctls set in every pod, as \"key=value\" (no spaces around the \"=\"; "
+       "empty entries are skipped)."},
       {"crio.runtime", "allowed_devices", "allowed-devices", "", K::kPathList,
        &F<&C::runtime, &T::allowed_devices>,
        "Devices pods may ask for with the devices.crio.io annotation."},

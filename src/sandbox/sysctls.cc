@@ -94,6 +94,7 @@ std::vector<std::pair<std::string, std::string>> DefaultSysctls(
     std::vector<std::string>* skipped) {
   std::vector<std::pair<std::string, std::string>> applicable;
   for (const std::string& entry : defaults) {
+    if (entry.empty()) continue;  // as CRI-O: kept for compatibility, means nothing
     const size_t equals = entry.find('=');
     const std::string key = Dotted(entry.substr(0, equals));
     const std::string value = equals == std::string::npos ? "" : entry.substr(equals + 1);

@@ -52,5 +52,13 @@ TEST(SysctlsTest, DefaultsThatDoNotApplyAreSkipped) {
   EXPECT_EQ(skipped.size(), 2u);
 }
 
+TEST(SysctlsTest, EmptyDefaultsAreNothingAndValuesKeepTheirSpaces) {
+  std::vector<std::string> skipped;
+  const Pairs applied =
+      DefaultSysctls({"", "net.ipv4.ping_group_range=0 2147483647"}, {}, &skipped);
+  EXPECT_EQ(applied, (Pairs{{"net.ipv4.ping_group_range", "0 2147483647"}}));
+  EXPECT_TRUE(skipped.empty());
+}
+
 }  // namespace
 }  // namespace crio::sandbox
