@@ -18,7 +18,8 @@ namespace crio::config {
 struct RuntimeHandler {
   std::string runtime_path;          // empty: look up NAME in $PATH
   std::string runtime_root;          // --root for the runtime; empty: /run/NAME
-  std::string runtime_type = "oci";  // only "oci" (conmon + runc/crun) is supported
+  std::string runtime_type = "oci";  // "oci" (conmon + runc/crun) runs; "vm"/"pod" are refused
+  std::string runtime_config_path;   // a vm runtime's configuration
   bool privileged_without_host_devices = false;
   std::vector<std::string> allowed_annotations;
   std::string monitor_path;    // conmon binary; empty: [crio.runtime] conmon or $PATH

@@ -170,12 +170,6 @@ absl::Status ApplyRuntimesFlag(const std::string& text, Config& config) {
                                         "container_min_memory"};
   for (size_t i = 1; i < fields.size(); ++i) {
     if (fields[i].empty()) continue;
-    if (kKeys[i] == "runtime_config_path") {
-      return absl::InvalidArgumentError(fmt::format(
-          "flag --runtimes \"{}\": runtime_config_path is for vm runtimes, which crio does not "
-          "support",
-          text));
-    }
     if (auto set = SetHandlerField(kKeys[i], fields[i], handler); !set.ok()) return set;
   }
   return absl::OkStatus();

@@ -148,10 +148,18 @@ TEST_F(FlagsTest, RuntimesFlagAddsAHandler) {
 TEST(RuntimesFlagTest, RejectsBadFields) {
   Config config;
   EXPECT_FALSE(ApplyRuntimesFlag("", config).ok());
-  EXPECT_FALSE(ApplyRuntimesFlag("kata:/bin/kata::vm", config).ok());
+  EXPECT_FALSE(ApplyRuntimesFlag("kata:/bin/kata::wasm", config).ok());
   EXPECT_FALSE(ApplyRuntimesFlag("x:relative", config).ok());
   EXPECT_FALSE(ApplyRuntimesFlag("x:/bin/x:::::tiny", config).ok());
-  EXPECT_FALSE(ApplyRuntimesFlag("x:/bin/x::::/etc/kata.toml", config).ok());
+  EXPECT_FALSE(ApplyRuntimesFlag("x:/bin/x::::relative.toml", config).ok());
+}
+
+// CRI-O's helpers pass a vm handler this way; it is configuration crio accepts.
+TEST(RuntimesFlagTest, TakesVmHandlersWithTheirConfigPath) {
+  Config config;
+  ASSERT_TRUE(ApplyRuntimesFlag("kata:/bin/kata:/run/kata:vm:false:/etc/kata.toml", config).ok());
+  EXPECT_EQ(config.runtime.runtimes["kata"].runtime_type, "vm");
+  EXPECT_EQ(config.runtime.runtimes["kata"].runtime_config_path, "/etc/kata.toml");
 }
 
 }  // namespace

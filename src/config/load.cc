@@ -235,6 +235,13 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
         runtime.default_runtime, runtime.default_runtime,
         fmt::join(std::views::keys(runtime.runtimes), ", ")));
   }
+  if (const std::string& type = runtime.runtimes.at(runtime.default_runtime).runtime_type;
+      type != "oci") {
+    return invalid(fmt::format(
+        "[crio.runtime] default_runtime = \"{}\": its runtime_type \"{}\" is not supported by "
+        "crio (only \"oci\")",
+        runtime.default_runtime, type));
+  }
   if (runtime.log_size_max >= 0 && runtime.log_size_max < 8192) {
     return invalid(fmt::format(
         "[crio.runtime] log_size_max = {}: log size max should be negative or >= 8192",

@@ -115,7 +115,17 @@ TEST_F(LoadTest, EveryInvalidValueKindNamesFileKeyAndAllowedValues) {
             std::string::npos);
   EXPECT_NE(ErrorOf("[crio.runtime]\nlog_level = \"loud\"\n").find("allowed: trace, debug"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[crio.runtime.runtimes.kata]\nruntime_type = \"vm\"\n").find("allowed: oci"),
+  EXPECT_NE(ErrorOf("[crio.runtime.runtimes.wasm]\nruntime_type = \"wasm\"\n")
+                .find("allowed: oci, vm, pod"),
+            std::string::npos);
+  // CRI-O's vm handlers are valid configuration (a pod asking for one is refused), but not as
+  // the default.
+  EXPECT_EQ(ErrorOf("[crio.runtime.runtimes.kata]\nruntime_type = \"vm\"\n"
+                    "runtime_config_path = \"/etc/kata/configuration.toml\"\n"),
+            "");
+  EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_runtime = \"kata\"\n"
+                    "[crio.runtime.runtimes.kata]\nruntime_type = \"vm\"\n")
+                .find("its runtime_type \"vm\" is not supported by crio"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[crio.runtime.runtimes.runc]\ncontainer_min_memory = \"lots\"\n")
                 .find("invalid size"),

@@ -378,9 +378,11 @@ const std::vector<HandlerOption>& HandlerRegistry() {
        K::kEnum,
        &H<&RH::runtime_type>,
        "Kind of runtime: \"oci\" (conmon with runc, crun, ...). CRI-O's \"vm\" and \"pod\" are "
-       "not supported.",
+       "accepted, and a pod that asks for such a handler is refused naming it.",
        true,
-       {"oci"}},
+       {"oci", "vm", "pod"}},
+      {"crio.runtime.runtimes", "runtime_config_path", "", "", K::kPath,
+       &H<&RH::runtime_config_path>, "Configuration file of a \"vm\" runtime.", true},
       {"crio.runtime.runtimes", "privileged_without_host_devices", "", "", K::kBool,
        &H<&RH::privileged_without_host_devices>,
        "Do not give privileged containers the host's devices.", true},

@@ -198,6 +198,12 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sandboxes::Sysc
 absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec, const Caller& caller) {
   RemoveExpired();
   RETURN_IF_ERROR(ValidateSpec(spec));
+  if (auto unsupported = options_.unsupported_handlers.find(spec.runtime_handler);
+      unsupported != options_.unsupported_handlers.end()) {
+    return absl::FailedPreconditionError(
+        fmt::format("runtime handler \"{}\" has runtime_type \"{}\", which crio does not support",
+                    spec.runtime_handler, unsupported->second));
+  }
   if (!spec.runtime_handler.empty() && !options_.runtime_handlers.contains(spec.runtime_handler)) {
     return absl::InvalidArgumentError(
         fmt::format("runtime handler \"{}\" is not configured", spec.runtime_handler));

@@ -75,6 +75,8 @@ struct SandboxesOptions {
   std::string log_dir;         // [crio] log_dir, for pods without log_directory
   std::vector<std::string> default_sysctls;
   std::set<std::string> runtime_handlers;  // the configured [crio.runtime.runtimes] names
+  // Configured handlers crio cannot run (runtime_type "vm" or "pod"), with their type.
+  std::map<std::string, std::string> unsupported_handlers;
   std::string boot_id;
   std::string cgroup_manager = "cgroupfs";  // in effect: "systemd" or "cgroupfs"
   bool drop_infra_ctr = true;  // false: every pod gets an infra container, as CRI-O's option

@@ -60,6 +60,7 @@ class SandboxesTest : public ::testing::Test {
                          .log_dir = dir_.Join("logs"),
                          .default_sysctls = {"net.ipv4.ping_group_range=0 0"},
                          .runtime_handlers = {"runc"},
+                         .unsupported_handlers = {{"kata-qemu", "vm"}},
                          .boot_id = boot_id,
                          .host_resolv_conf = dir_.Join("etc/resolv.conf"),
                          .host_hosts = dir_.Join("etc/hosts"),
@@ -446,6 +447,18 @@ TEST_F(SandboxesTest, UnknownRuntimeHandlerIsRefused) {
   auto pod = sandboxes_->Run(spec);
   EXPECT_EQ(pod.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(pod.status().message().find("\"kata\""), std::string::npos);
+}
+
+// A vm handler (CRI-O's kata) is valid configuration that crio cannot run: the pod gets an
+// error naming it, and nothing is made.
+TEST_F(SandboxesTest, AHandlerOfAnUnsupportedTypeIsRefusedNamingIt) {
+  SandboxSpec spec = Spec("web");
+  spec.runtime_handler = "kata-qemu";
+  auto pod = sandboxes_->Run(spec);
+  EXPECT_EQ(pod.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(pod.status().message(),
+            "runtime handler \"kata-qemu\" has runtime_type \"vm\", which crio does not support");
+  EXPECT_TRUE(sandboxes_->List({}).empty());
 }
 
 }  // namespace

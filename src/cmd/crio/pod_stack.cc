@@ -23,6 +23,12 @@ absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config
                                                                     const PodStackHost& host) {
   std::map<std::string, std::unique_ptr<oci::OciRuntime>> handlers;
   for (const auto& [name, handler] : config.runtime.runtimes) {
+    if (handler.runtime_type != "oci") {
+      log::Warn("Runtime handler {} has runtime_type \"{}\", which crio does not support; pods "
+                "asking for it are refused",
+                name, handler.runtime_type);
+      continue;
+    }
     ASSIGN_OR_RETURN(const std::string runtime_path, ResolveRuntimePath(name, handler));
     std::string conmon =
         !handler.monitor_path.empty() ? handler.monitor_path : config.runtime.conmon;
@@ -161,13 +167,21 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
       std::make_unique<stats::ContainerStatsCollector>(stats::CollectorOptions{}, *stack->layers);
   stack->images = std::make_unique<container::ImagesSource>(images);
   std::set<std::string> handlers;
-  for (const auto& [name, unused] : config.runtime.runtimes) handlers.insert(name);
+  std::map<std::string, std::string> unsupported_handlers;
+  for (const auto& [name, handler] : config.runtime.runtimes) {
+    if (handler.runtime_type == "oci") {
+      handlers.insert(name);
+    } else {
+      unsupported_handlers[name] = handler.runtime_type;
+    }
+  }
   stack->sandboxes = std::make_unique<sandbox::Sandboxes>(
       sandbox::SandboxesOptions{.run_root = config.root.runroot,
                                 .namespaces_dir = config.runtime.namespaces_dir,
                                 .log_dir = config.root.log_dir,
                                 .default_sysctls = config.runtime.default_sysctls,
                                 .runtime_handlers = std::move(handlers),
+                                .unsupported_handlers = std::move(unsupported_handlers),
                                 .boot_id = boot_id,
                                 .cgroup_manager = host.cgroup_manager,
                                 .drop_infra_ctr = config.runtime.drop_infra_ctr,
