@@ -113,7 +113,8 @@ TEST_F(LoadTest, EveryInvalidValueKindNamesFileKeyAndAllowedValues) {
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_capabilities = \"CHOWN\"\n")
                 .find("expected an array of strings"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_level = \"loud\"\n").find("allowed: trace, debug"),
+  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_level = \"loud\"\n")
+                .find("not a valid logrus Level: \"loud\" (allowed: trace, debug"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[crio.runtime.runtimes.wasm]\nruntime_type = \"wasm\"\n")
                 .find("allowed: oci, vm, pod"),

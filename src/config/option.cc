@@ -87,6 +87,10 @@ std::string StringProblem(const BasicOption<Target>& option, const std::string& 
       for (const std::string_view allowed : option.allowed) {
         if (text == allowed) return "";
       }
+      if (option.key == "log_level") {  // CRI-O's (logrus's) words, which its tests look for
+        return fmt::format("not a valid logrus Level: \"{}\" (allowed: {})", text,
+                           Join(option.allowed));
+      }
       return fmt::format("invalid value (allowed: {})", Join(option.allowed));
     case Kind::kDuration:
       return text.empty() || ParseDuration(text)

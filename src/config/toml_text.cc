@@ -9,7 +9,8 @@ absl::StatusOr<toml::table> ParseToml(const std::string& text, const std::string
     return toml::parse(text, origin);
   } catch (const toml::parse_error& error) {
     return absl::InvalidArgumentError(
-        fmt::format("{}:{}:{}: invalid TOML: {}", origin, error.source().begin.line,
+        fmt::format("{}:{}:{}: unable to decode configuration: invalid TOML: {}", origin,
+                    error.source().begin.line,
                     error.source().begin.column, std::string(error.description())));
   }
 }

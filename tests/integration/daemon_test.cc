@@ -315,7 +315,12 @@ TEST_F(DaemonTest, SighupReloadsTheLogLevel) {
   // A broken file on reload keeps the running configuration.
   crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"loud\"\n");
   crio.Signal(SIGHUP);
-  EXPECT_TRUE(crio.WaitForLog("Configuration not reloaded")) << crio.Log();
+  // CRI-O's words (its reload_config.bats waits for them).
+  EXPECT_TRUE(crio.WaitForLog("unable to reload configuration: ")) << crio.Log();
+  EXPECT_TRUE(crio.WaitForLog(R"(not a valid logrus Level: \"loud\")")) << crio.Log();
+  crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog("unable to decode configuration")) << crio.Log();
   EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
 }
 

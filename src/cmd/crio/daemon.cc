@@ -109,7 +109,8 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
   }
   auto fresh = config::Load(flags.sources(), &flags);
   if (!fresh.ok()) {
-    log::Error("Configuration not reloaded, keeping the current one: {}",
+    // CRI-O's words, which scripts and its tests look for.
+    log::Error("unable to reload configuration: {} (keeping the current one)",
                AsStd(fresh.status().message()));
     return;
   }
