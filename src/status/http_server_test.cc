@@ -40,6 +40,21 @@ class HttpServerTest : public ::testing::Test {
     server_.Stop();
   }
 
+  // Sends `requests` on one connection and returns everything the server answered until it
+  // closed.
+  std::string Exchange(const std::string& requests) {
+    auto fd = sys::ConnectUnix(path_);
+    EXPECT_TRUE(fd.ok());
+    if (!fd.ok()) return "";
+    EXPECT_EQ(::send(fd->get(), requests.data(), requests.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(requests.size()));
+    std::string received;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd->get(), buffer, sizeof(buffer), 0)) > 0;)
+      received.append(buffer, n);
+    return received;
+  }
+
   testing::TempDir dir_;
   const std::string path_ = dir_.Join("http.sock");
   HttpServer server_{Echo,
@@ -62,31 +77,16 @@ TEST_F(HttpServerTest, ClientReportsTheServersError) {
 }
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  auto fd = sys::ConnectUnix(path_);
-  ASSERT_TRUE(fd.ok());
-  const std::string two =
-      "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  ASSERT_EQ(::send(fd->get(), two.data(), two.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(two.size()));
-  std::string received;
-  char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd->get(), buffer, sizeof(buffer), 0)) > 0;)
-    received.append(buffer, n);
+  const std::string received = Exchange(
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(received.find("GET /a"), std::string::npos) << received;
   EXPECT_NE(received.find("GET /b"), std::string::npos) << received;
 }
 
 // As Go's server (CRI-O's): header lines may end in a bare "\n".
 TEST_F(HttpServerTest, HeadersEndingInBareNewlinesAreServed) {
-  auto fd = sys::ConnectUnix(path_);
-  ASSERT_TRUE(fd.ok());
-  const std::string two = "GET /a HTTP/1.1\nHost: x\n\nGET /b HTTP/1.1\nConnection: close\n\n";
-  ASSERT_EQ(::send(fd->get(), two.data(), two.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(two.size()));
-  std::string received;
-  char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd->get(), buffer, sizeof(buffer), 0)) > 0;)
-    received.append(buffer, n);
+  const std::string received =
+      Exchange("GET /a HTTP/1.1\nHost: x\n\nGET /b HTTP/1.1\nConnection: close\n\n");
   EXPECT_NE(received.find("GET /a"), std::string::npos) << received;
   EXPECT_NE(received.find("GET /b"), std::string::npos) << received;
 }
