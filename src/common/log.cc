@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
+#include <regex>
 
 #include "common/strings.h"
 #include "nlohmann/json.hpp"
@@ -17,6 +19,17 @@ namespace {
 std::atomic<Level> g_level{Level::kInfo};
 std::atomic<Format> g_format{Format::kText};
 std::atomic<Sink*> g_sink{nullptr};
+std::atomic<std::shared_ptr<const std::regex>> g_filter;
+
+absl::StatusOr<std::shared_ptr<const std::regex>> CompileFilter(const std::string& pattern) {
+  if (pattern.empty()) return std::shared_ptr<const std::regex>();
+  try {
+    return std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& error) {
+    return absl::InvalidArgumentError(
+        fmt::format("custom log level filter does not compile: {}", error.what()));
+  }
+}
 
 constexpr std::string_view kLevelNames[] = {"trace", "debug", "info", "warning",
                                             "error", "fatal", "panic"};
@@ -82,7 +95,22 @@ std::string FormatLine(Format format, Level level, std::chrono::system_clock::ti
 
 void SetSink(Sink* sink) { g_sink.store(sink, std::memory_order_release); }
 
+absl::Status SetFilter(const std::string& pattern) {
+  auto filter = CompileFilter(pattern);
+  if (!filter.ok()) return filter.status();
+  g_filter.store(*std::move(filter));
+  return absl::OkStatus();
+}
+
+absl::Status CheckFilter(const std::string& pattern) { return CompileFilter(pattern).status(); }
+
 void Write(Level level, std::string_view message) {
+  if (const auto filter = g_filter.load(); filter != nullptr &&
+      !std::regex_search(message.begin(), message.end(), *filter)) {
+    if (level == Level::kFatal) std::exit(1);
+    if (level == Level::kPanic) std::abort();
+    return;
+  }
   const std::string line = FormatLine(g_format.load(std::memory_order_relaxed), level,
                                       std::chrono::system_clock::now(), message);
   if (Sink* sink = g_sink.load(std::memory_order_acquire); sink != nullptr) {

@@ -29,6 +29,14 @@ Level CurrentLevel();
 void SetFormat(Format format);
 bool Enabled(Level level);
 
+// CRI-O's log_filter: from now on only messages `pattern` (a regular expression, searched
+// anywhere in the message) matches are written; empty: all. INVALID_ARGUMENT in CRI-O's
+// words ("custom log level filter does not compile: …") when it does not compile, and the
+// filter in effect stays.
+absl::Status SetFilter(const std::string& pattern);
+// The same check without changing anything.
+absl::Status CheckFilter(const std::string& pattern);
+
 // One formatted line (with trailing newline) for `message` at `level` and time `when`.
 std::string FormatLine(Format format, Level level, std::chrono::system_clock::time_point when,
                        std::string_view message);

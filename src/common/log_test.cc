@@ -69,5 +69,21 @@ TEST(LogTest, SinkTakesTheLinesInsteadOfStderr) {
   EXPECT_EQ(later.Matching("after the first capture").size(), 1u);
 }
 
+// CRI-O's log_filter: only matching messages are written; a bad pattern changes nothing.
+TEST(LogTest, AFilterKeepsOnlyTheMessagesItMatches) {
+  testing::LogCapture capture(Level::kInfo);
+  ASSERT_TRUE(SetFilter("request: .*").ok());
+  Info("request: Version");
+  Info("an unrelated line");
+  const absl::Status bad = SetFilter("(");
+  EXPECT_NE(bad.message().find("custom log level filter does not compile"), std::string::npos);
+  Info("another unrelated line");  // the first filter still holds
+  ASSERT_TRUE(SetFilter("").ok());
+  Info("every line again");
+  EXPECT_EQ(capture.Matching("request: Version").size(), 1u);
+  EXPECT_TRUE(capture.Matching("unrelated").empty());
+  EXPECT_EQ(capture.Matching("every line again").size(), 1u);
+}
+
 }  // namespace
 }  // namespace crio::log

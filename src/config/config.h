@@ -94,6 +94,7 @@ struct RuntimeConfig {
   int64_t pids_limit = -1;
   std::string log_level = "info";
   std::string log_format = "text";  // "text" or "json"
+  std::string log_filter;           // a regular expression; only matching messages are logged
   int64_t log_size_max = -1;        // -1: unlimited, else at least 8192
   std::string container_exits_dir = "/var/run/crio/exits";
   std::string container_attach_socket_dir = "/var/run/crio";

@@ -1,6 +1,5 @@
 #include "config/load.h"
 
-#include "common/device_spec.h"
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -8,6 +7,7 @@
 #include <sstream>
 
 #include "common/device_spec.h"
+#include "common/log.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "config/flags.h"
@@ -280,6 +280,10 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     }
   }
   RETURN_IF_ERROR(ValidateMetrics(config));
+  if (absl::Status filter = log::CheckFilter(runtime.log_filter); !filter.ok()) {
+    return invalid(fmt::format("[crio.runtime] log_filter = \"{}\": {}", runtime.log_filter,
+                               std::string(filter.message())));
+  }
   for (const std::string& variable : runtime.default_env) {
     if (variable.empty() || variable.front() == '=' || variable.find('=') == std::string::npos) {
       return invalid(fmt::format(

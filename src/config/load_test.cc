@@ -230,6 +230,9 @@ TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_NE(ErrorOf("[crio.runtime]\ndefault_env = [\"NOVALUE\"]\n").find("NAME=value"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_env = [\"A=1\", \"B=\"]\n"), "");
+  EXPECT_NE(ErrorOf("[crio.runtime]\nlog_filter = \"(\"\n")
+                .find("custom log level filter does not compile"),
+            std::string::npos);
   // CRI-O's words (its tests look for them).
   EXPECT_NE(ErrorOf("[crio.runtime]\nadditional_devices = [\"/dev/null:/dev/foo:123\"]\n")
                 .find("invalid device mode: 123"),

@@ -188,6 +188,11 @@ const std::vector<Option>& Registry() {
        "Log line format: logrus-style text or one JSON object per line.",
        true,
        {"text", "json"}},
+      {"crio.runtime", "log_filter", "log-filter", "", K::kString,
+       &F<&C::runtime, &T::log_filter>,
+       "Log only the messages this regular expression matches (e.g. \"request:.*\"); empty: "
+       "all.",
+       true},
       {"crio.runtime",
        "log_size_max",
        "log-size-max",

@@ -83,6 +83,7 @@ void ApplyLogSettings(const config::Config& config) {
   if (auto level = log::ParseLevel(config.runtime.log_level); level.ok()) log::SetLevel(*level);
   if (auto format = log::ParseFormat(config.runtime.log_format); format.ok())
     log::SetFormat(*format);
+  (void)log::SetFilter(config.runtime.log_filter);
 }
 
 // Every handler's runtime binary must exist before crio takes requests.
