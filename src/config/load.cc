@@ -139,15 +139,27 @@ absl::Status ApplyFile(const std::string& path, Config& config,
   return ApplyToml(*text, path, config, warnings);
 }
 
-std::vector<std::string> DropIns(const std::string& dir) {
-  std::vector<std::string> files;
+// Every file under `dir` as CRI-O reads its drop-ins (Go's filepath.Walk): whatever the
+// name, subdirectories included, names in lexical order within each directory.
+void AddDropIns(const std::string& dir, std::vector<std::string>& files) {
+  std::vector<fs::directory_entry> entries;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
-    if (entry.path().extension() == ".conf" && entry.is_regular_file(error)) {
+  for (const auto& entry : fs::directory_iterator(dir, error)) entries.push_back(entry);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.path().filename() < b.path().filename();
+  });
+  for (const fs::directory_entry& entry : entries) {
+    if (entry.is_directory(error) && !entry.is_symlink(error)) {
+      AddDropIns(entry.path().string(), files);
+    } else {
       files.push_back(entry.path().string());
     }
   }
-  std::sort(files.begin(), files.end());
+}
+
+std::vector<std::string> DropIns(const std::string& dir) {
+  std::vector<std::string> files;
+  AddDropIns(dir, files);
   return files;
 }
 

@@ -57,12 +57,25 @@ TEST_F(LoadTest, DropInsApplyInLexicalOrderAndOnlyOverrideWhatTheySet) {
   dir_.WriteFile("crio.conf.d/20-second.conf", "[crio.runtime]\nlog_level = \"debug\"\n");
   dir_.WriteFile("crio.conf.d/10-first.conf",
                  "[crio.runtime]\nlog_level = \"error\"\n[crio.image]\npause_image = \"d/p:2\"\n");
-  dir_.WriteFile("crio.conf.d/30-ignored.toml", "[crio.runtime]\nlog_level = \"trace\"\n");
   auto loaded = LoadFiles();
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->config.runtime.log_level, "debug");
   EXPECT_EQ(loaded->config.runtime.pids_limit, 100);
   EXPECT_EQ(loaded->config.image.pause_image, "d/p:2");
+}
+
+// As CRI-O reads its drop-in dir (config.bats writes "00-default" and "01-overwrite"): every
+// file, whatever its name, subdirectories too, in lexical order within each directory.
+TEST_F(LoadTest, EveryFileUnderTheDropInDirIsADropIn) {
+  dir_.WriteFile("crio.conf", "");
+  dir_.WriteFile("crio.conf.d/00-default", "[crio.runtime]\npids_limit = 1234\n");
+  dir_.WriteFile("crio.conf.d/01-overwrite", "[crio.runtime]\npids_limit = 5678\n");
+  dir_.WriteFile("crio.conf.d/02-more/a.toml", "[crio.runtime]\nlog_level = \"debug\"\n");
+  dir_.WriteFile("crio.conf.d/02-more-after", "[crio.runtime]\nlog_level = \"warn\"\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config.runtime.pids_limit, 5678);
+  EXPECT_EQ(loaded->config.runtime.log_level, "warn");  // "02-more" sorts before "02-more-after"
 }
 
 // As CRI-O 1.26: the key is read, warned about, and has no effect.
