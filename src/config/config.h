@@ -78,6 +78,7 @@ struct RuntimeConfig {
   bool no_pivot = false;
   std::string conmon;
   std::vector<std::string> conmon_env;
+  std::string conmon_cgroup;  // older name of the handlers' monitor_cgroup (copied into them)
   bool selinux = false;
   std::string seccomp_profile;
   std::string privileged_seccomp_profile;

@@ -292,6 +292,14 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     }
   }
   RETURN_IF_ERROR(ValidateMetrics(config));
+  // As CRI-O translates its older [crio.runtime] conmon, conmon_cgroup and conmon_env: each
+  // one that is set becomes every oci handler's monitor_path, monitor_cgroup, monitor_env.
+  for (auto& [name, handler] : runtime.runtimes) {
+    if (handler.runtime_type != "oci") continue;
+    if (!runtime.conmon.empty()) handler.monitor_path = runtime.conmon;
+    if (!runtime.conmon_cgroup.empty()) handler.monitor_cgroup = runtime.conmon_cgroup;
+    if (!runtime.conmon_env.empty()) handler.monitor_env = runtime.conmon_env;
+  }
   if (absl::Status filter = log::CheckFilter(runtime.log_filter); !filter.ok()) {
     return invalid(fmt::format("[crio.runtime] log_filter = \"{}\": {}", runtime.log_filter,
                                std::string(filter.message())));

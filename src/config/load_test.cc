@@ -64,6 +64,25 @@ TEST_F(LoadTest, DropInsApplyInLexicalOrderAndOnlyOverrideWhatTheySet) {
   EXPECT_EQ(loaded->config.image.pause_image, "d/p:2");
 }
 
+// CRI-O's config.bats: `crio --conmon-cgroup=pod --conmon=/bin/true config` shows them in
+// the handlers' monitor fields; vm handlers keep theirs.
+TEST_F(LoadTest, ConmonKeysBecomeTheOciHandlersMonitorFields) {
+  dir_.WriteFile("crio.conf",
+                 "[crio.runtime]\nconmon = \"/bin/true\"\nconmon_cgroup = \"pod\"\n"
+                 "conmon_env = [\"A=1\"]\n[crio.runtime.runtimes.crun]\n"
+                 "monitor_path = \"/usr/bin/conmon\"\n[crio.runtime.runtimes.kata]\n"
+                 "runtime_type = \"vm\"\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  for (const std::string name : {"runc", "crun"}) {
+    const RuntimeHandler& handler = loaded->config.runtime.runtimes.at(name);
+    EXPECT_EQ(handler.monitor_path, "/bin/true") << name;
+    EXPECT_EQ(handler.monitor_cgroup, "pod") << name;
+    EXPECT_EQ(handler.monitor_env, std::vector<std::string>{"A=1"}) << name;
+  }
+  EXPECT_EQ(loaded->config.runtime.runtimes.at("kata").monitor_path, "");
+}
+
 // As CRI-O reads its drop-in dir (config.bats writes "00-default" and "01-overwrite"): every
 // file, whatever its name, subdirectories too, in lexical order within each directory.
 TEST_F(LoadTest, EveryFileUnderTheDropInDirIsADropIn) {
