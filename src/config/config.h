@@ -109,6 +109,8 @@ struct RuntimeConfig {
   std::vector<std::string> default_env;  // "NAME=value", every container
   std::string default_mounts_file;       // mounts.conf; empty: the library's default files
   std::string pinns_path;                // accepted: crio pins namespaces itself
+  std::string decryption_keys_path = "/etc/crio/keys/";  // accepted: no image decryption
+  bool enable_criu_support = false;      // accepted: no checkpoint/restore on this crio
 
   bool operator==(const RuntimeConfig&) const = default;
 };

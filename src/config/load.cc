@@ -310,6 +310,11 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
           "[crio.runtime] default_env: \"{}\" must be \"NAME=value\"", variable));
     }
   }
+  if (runtime.enable_criu_support) {
+    warnings.push_back(
+        "[crio.runtime] enable_criu_support = true: crio has no checkpoint/restore; "
+        "CheckpointContainer answers UNIMPLEMENTED");
+  }
   if (!config.image.registries.empty()) {
     // CRI-O's words.
     warnings.push_back(

@@ -107,6 +107,16 @@ TEST_F(LoadTest, TheDroppedRegistriesKeyWarnsInCriosWords) {
             std::string::npos);
 }
 
+TEST_F(LoadTest, CriuSupportIsAcceptedWithAWarning) {
+  dir_.WriteFile("crio.conf", "[crio.runtime]\nenable_criu_support = true\n"
+                              "decryption_keys_path = \"/etc/crio/keys/\"\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_NE(loaded->warnings[0].find("CheckpointContainer answers UNIMPLEMENTED"),
+            std::string::npos);
+}
+
 TEST_F(LoadTest, UnknownKeysAndTablesWarnWithFileTableAndKey) {
   dir_.WriteFile("crio.conf",
                  "[crio.runtime]\nfancy = 1\n[crio.tracing]\nenable_tracing = true\n"

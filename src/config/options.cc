@@ -243,6 +243,15 @@ const std::vector<Option>& Registry() {
        "mounts.conf (\"HOST[:CONTAINER]\" lines) whose host paths every container gets a "
        "private copy of; empty: /etc/containers/mounts.conf, else "
        "/usr/share/containers/mounts.conf."},
+      {"crio.runtime", "decryption_keys_path", "decryption-keys-path", "", K::kPath,
+       &F<&C::runtime, &T::decryption_keys_path>,
+       "Keys for decrypting encrypted images. Accepted; crio does not decrypt images: a pull of "
+       "an encrypted layer fails on its media type.",
+       true},
+      {"crio.runtime", "enable_criu_support", "enable-criu-support", "", K::kBool,
+       &F<&C::runtime, &T::enable_criu_support>,
+       "CRIU checkpoint/restore. Accepted; crio has none: CheckpointContainer answers "
+       "UNIMPLEMENTED, and setting this warns."},
       {"crio.runtime", "pinns_path", "pinns-path", "", K::kPath, &F<&C::runtime, &T::pinns_path>,
        "Path to CRI-O's pinns helper. Accepted and unused: crio pins pod namespaces itself."},
 
