@@ -340,15 +340,33 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Built-in values, then containers/storage's storage keys.
+absl::Status ApplyDefaults(const Sources& sources, Config& config,
+                           std::vector<std::string>& warnings) {
+  std::error_code error;
+  if (sources.storage_conf.empty() || !fs::exists(sources.storage_conf, error)) {
+    return absl::OkStatus();
+  }
+  auto text = ReadFileToString(sources.storage_conf);
+  if (!text.ok()) return text.status();
+  return ApplyStorageConf(*text, sources.storage_conf, config, warnings);
+}
+
+}  // namespace
+
+absl::StatusOr<Config> Defaults(const Sources& sources) {
+  Config config;
+  std::vector<std::string> warnings;  // Load reports them
+  RETURN_IF_ERROR(ApplyDefaults(sources, config, warnings));
+  return config;
+}
+
 absl::StatusOr<Loaded> Load(const Sources& sources, const FlagSet* flags) {
   Loaded loaded;
+  RETURN_IF_ERROR(ApplyDefaults(sources, loaded.config, loaded.warnings));
   std::error_code error;
-  if (!sources.storage_conf.empty() && fs::exists(sources.storage_conf, error)) {
-    auto text = ReadFileToString(sources.storage_conf);
-    if (!text.ok()) return text.status();
-    RETURN_IF_ERROR(
-        ApplyStorageConf(*text, sources.storage_conf, loaded.config, loaded.warnings));
-  }
   if (sources.config_file.empty()) {
     // `--config ""`, as CRI-O takes it: no configuration file.
   } else if (fs::exists(sources.config_file, error)) {

@@ -32,6 +32,10 @@ struct Loaded {
   std::vector<std::string> warnings;
 };
 
+// What a key is when nothing sets it: the built-in value, or for the storage keys
+// storage.conf's, as CRI-O's defaults take them.
+absl::StatusOr<Config> Defaults(const Sources& sources);
+
 // `flags` may be null (no command line).
 absl::StatusOr<Loaded> Load(const Sources& sources, const FlagSet* flags);
 

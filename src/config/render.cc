@@ -12,8 +12,9 @@ constexpr std::string_view kHeader =
     "# crio configuration (crio.conf(5)).\n"
     "#\n"
     "# crio reads /etc/crio/crio.conf, then every /etc/crio/crio.conf.d/*.conf in lexical\n"
-    "# order, then its command-line flags; later sources override single keys. Each key\n"
-    "# below shows its effective value. Keys marked \"reloadable\" take effect on SIGHUP.\n";
+    "# order, then its command-line flags; later sources override single keys. A key left\n"
+    "# at its default is shown commented out. Keys marked \"reloadable\" take effect on\n"
+    "# SIGHUP.\n";
 
 // Wraps `text` into "# " comment lines.
 std::string Comment(std::string_view text, bool reloadable) {
@@ -39,19 +40,25 @@ std::string Comment(std::string_view text, bool reloadable) {
   return out;
 }
 
+// What starts a line that is shown but not set.
+constexpr std::string_view kCommentedOut = "# ";
+
+// The option's documentation, then `key = value`, commented out when `commented`.
 template <typename Target>
-std::string Key(const BasicOption<Target>& option, const Target& target) {
+std::string Key(const BasicOption<Target>& option, const Target& target, bool commented) {
   return Comment(option.doc, option.reloadable) +
-         fmt::format("{} = {}\n\n", option.key, ToTomlText(Get(option, target)));
+         fmt::format("{}{} = {}\n\n", commented ? kCommentedOut : "", option.key,
+                     ToTomlText(Get(option, target)));
 }
 
-std::string Handlers(const Config& config) {
+// CRI-O weighs the handlers as one value: all are set, or all are commented out.
+std::string Handlers(const Config& config, bool commented) {
   std::string out =
       "# Runtime handlers: one [crio.runtime.runtimes.NAME] table each. A pod picks one by\n"
       "# its runtime_handler; default_runtime names the one used otherwise.\n\n";
   for (const auto& [name, handler] : config.runtime.runtimes) {
-    out += fmt::format("[crio.runtime.runtimes.{}]\n\n", name);
-    for (const HandlerOption& option : HandlerOptions()) out += Key(option, handler);
+    out += fmt::format("{}[crio.runtime.runtimes.{}]\n\n", commented ? kCommentedOut : "", name);
+    for (const HandlerOption& option : HandlerOptions()) out += Key(option, handler, commented);
   }
   return out;
 }
@@ -75,14 +82,19 @@ nlohmann::json& At(nlohmann::json& root, std::string_view table) {
 
 }  // namespace
 
-std::string Render(const Config& config) {
+std::string Render(const Config& config, const Config* defaults) {
   std::string out(kHeader);
   for (const std::string_view table : Tables()) {
     out += fmt::format("\n[{}]\n\n", table);
     for (const Option& option : Options()) {
-      if (option.table == table) out += Key(option, config);
+      if (option.table != table) continue;
+      const bool unchanged = defaults != nullptr && Get(option, config) == Get(option, *defaults);
+      out += Key(option, config, unchanged);
     }
-    if (table == "crio.runtime") out += Handlers(config);
+    if (table == "crio.runtime") {
+      out += Handlers(config, defaults != nullptr &&
+                                  config.runtime.runtimes == defaults->runtime.runtimes);
+    }
   }
   return out;
 }

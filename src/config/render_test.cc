@@ -1,5 +1,8 @@
 #include "config/render.h"
 
+#include <algorithm>
+#include <sstream>
+
 #include "config/load.h"
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
@@ -14,6 +17,17 @@ Config ReadBack(const std::string& toml) {
   EXPECT_TRUE(applied.ok()) << applied;
   EXPECT_TRUE(warnings.empty()) << warnings.front();
   return config;
+}
+
+// The lines that set a key or open a handler table: neither blank nor a comment.
+std::vector<std::string> SetLines(const std::string& toml) {
+  std::vector<std::string> lines;
+  std::istringstream in(toml);
+  for (std::string line; std::getline(in, line);) {
+    const bool table = line.starts_with("[") && !line.starts_with("[crio.runtime.runtimes.");
+    if (!line.empty() && !line.starts_with("#") && !table) lines.push_back(line);
+  }
+  return lines;
 }
 
 // A configuration that differs from the defaults in every kind of value.
@@ -59,6 +73,26 @@ TEST(RenderTest, IsCommentedTomlWithEveryTable) {
   }
   EXPECT_NE(rendered.find("# Cgroup manager"), std::string::npos);
   EXPECT_NE(rendered.find("cgroup_manager = \"systemd\""), std::string::npos);
+}
+
+// CRI-O's config.bats: `crio -c "" -d "" config` sets nothing once comments and table
+// headers are stripped.
+TEST(RenderTest, AgainstTheDefaultsOnlyChangedKeysAreSet) {
+  const Config defaults;
+  EXPECT_EQ(SetLines(Render(defaults, &defaults)), std::vector<std::string>{});
+
+  Config changed;
+  changed.runtime.pids_limit = 5678;
+  changed.runtime.runtimes["crun"].runtime_path = "/usr/bin/crun";
+  const std::string rendered = Render(changed, &defaults);
+  const std::vector<std::string> set = SetLines(rendered);
+  ASSERT_GE(set.size(), 2u);
+  EXPECT_EQ(set[0], "pids_limit = 5678");
+  EXPECT_EQ(set[1], "[crio.runtime.runtimes.crun]");
+  EXPECT_NE(std::find(set.begin(), set.end(), "[crio.runtime.runtimes.runc]"), set.end())
+      << "every handler table is set: CRI-O weighs the handlers as one value";
+  EXPECT_NE(rendered.find("\n# log_level = \"info\"\n"), std::string::npos);
+  EXPECT_EQ(ReadBack(rendered), changed) << "commented-out keys read back as their defaults";
 }
 
 TEST(RenderTest, JsonMirrorsTheTables) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <thread>
 
 #include "cri_api.h"
@@ -408,6 +409,41 @@ TEST_F(DaemonTest, ConfigSubcommandOutputReadsBackIdentically) {
                                        crio.dir().Join("empty.d"), "config"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(second.out, first.out);
+}
+
+// The lines of `toml` that set something: not blank, not a comment, not a table header.
+std::vector<std::string> SettingLines(const std::string& toml) {
+  std::vector<std::string> lines;
+  std::istringstream in(toml);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && !line.starts_with("#") && !line.starts_with("[")) lines.push_back(line);
+  }
+  return lines;
+}
+
+// CRI-O's config.bats "default config should be empty", and `--default` fed back to itself.
+TEST_F(DaemonTest, ConfigSubcommandSetsOnlyWhatDiffersFromTheDefaults) {
+  TempDir dir;
+  const RunResult plain = RunCommand({BinPath("crio"), "-c", "", "-d", "", "config"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(SettingLines(plain.out), std::vector<std::string>{}) << plain.out;
+  EXPECT_NE(plain.out.find("\n# log_level = \"info\"\n"), std::string::npos);
+
+  const RunResult changed =
+      RunCommand({BinPath("crio"), "-c", "", "-d", "", "--pids-limit", "5678", "config"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_EQ(SettingLines(changed.out), std::vector<std::string>{"pids_limit = 5678"});
+
+  const RunResult defaults =
+      RunCommand({BinPath("crio"), "-c", "", "-d", "", "--pids-limit", "5678", "config",
+                  "--default"});
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.err;
+  EXPECT_NE(defaults.out.find("\nlog_level = \"info\"\n"), std::string::npos);
+  EXPECT_EQ(defaults.out.find("pids_limit = 5678"), std::string::npos);
+  const std::string file = dir.WriteFile("default.conf", defaults.out);
+  const RunResult again = RunCommand({BinPath("crio"), "-c", file, "-d", "", "config"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, plain.out) << "the defaults, read back, are the defaults";
 }
 
 TEST_F(DaemonTest, VersionSubcommand) {

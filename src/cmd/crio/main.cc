@@ -103,8 +103,10 @@ int main(int argc, char** argv) {
     }
     return PrintStatus(status_options, "/containers/" + status_options.container_id, true);
   }
+  auto defaults = config::Defaults(flags.sources());
+  if (!defaults.ok()) return Fail(defaults.status());
   if (*config_cmd && only_defaults) {
-    std::cout << config::Render(config::Config{});
+    std::cout << config::Render(*defaults);
     return 0;
   }
   auto loaded = config::Load(flags.sources(), &flags);
@@ -112,7 +114,7 @@ int main(int argc, char** argv) {
   if (*config_cmd) {
     for (const std::string& warning : loaded->warnings)
       std::cerr << "crio: warning: " << warning << "\n";
-    std::cout << config::Render(loaded->config);
+    std::cout << config::Render(loaded->config, &*defaults);
     return 0;
   }
   if (*wipe_cmd) return RunWipe(*loaded, wipe_force);
