@@ -75,6 +75,8 @@ class Daemon {
                            dir_.Join("net.d"),
                            "--cgroup-manager",
                            "cgroupfs",
+                           "--conmon-cgroup",
+                           "pod",
                            "--signature-policy",
                            dir_.Join("policy.json"),
                            "--version-file",

@@ -227,6 +227,8 @@ int main(int argc, char** argv) {
                                            dir.Join("net.d"),
                                            "--cgroup-manager",
                                            "cgroupfs",
+                                           "--conmon-cgroup",
+                                           "pod",
                                            "--signature-policy",
                                            dir.Join("policy.json"),
                                            "--collection-period",

@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
       crio::testing::Spawn({bin + "/crio", "--config-dir", dir.Join("none"), "--listen", socket,
                             "--root", dir.Join("root"), "--runroot", dir.Join("run/storage"),
                             "--log-dir", dir.Join("logs"), "--namespaces-dir", dir.Join("run/ns"),
-                            "--cni-config-dir", dir.Join("net.d"), "--cgroup-manager", "cgroupfs"},
+                            "--cni-config-dir", dir.Join("net.d"), "--cgroup-manager", "cgroupfs",
+                            "--conmon-cgroup", "pod"},
                            dir.Join("crio.log"));
   for (int i = 0; i < 200 && !std::filesystem::exists(socket); ++i) usleep(25000);
 

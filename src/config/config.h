@@ -23,7 +23,7 @@ struct RuntimeHandler {
   bool privileged_without_host_devices = false;
   std::vector<std::string> allowed_annotations;
   std::string monitor_path;    // conmon binary; empty: [crio.runtime] conmon or $PATH
-  std::string monitor_cgroup;  // "", "pod", "system.slice" or another .slice
+  std::string monitor_cgroup = "system.slice";  // or "pod", or another slice
   std::vector<std::string> monitor_env = {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   std::string container_min_memory = "12MiB";

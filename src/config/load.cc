@@ -299,6 +299,7 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     if (!runtime.conmon.empty()) handler.monitor_path = runtime.conmon;
     if (!runtime.conmon_cgroup.empty()) handler.monitor_cgroup = runtime.conmon_cgroup;
     if (!runtime.conmon_env.empty()) handler.monitor_env = runtime.conmon_env;
+    if (handler.monitor_cgroup.empty()) handler.monitor_cgroup = "system.slice";  // CRI-O's
   }
   if (absl::Status filter = log::CheckFilter(runtime.log_filter); !filter.ok()) {
     return invalid(fmt::format("[crio.runtime] log_filter = \"{}\": {}", runtime.log_filter,

@@ -411,7 +411,9 @@ const std::vector<HandlerOption>& HandlerRegistry() {
       {"crio.runtime.runtimes", "monitor_path", "", "", K::kPath, &H<&RH::monitor_path>,
        "Path to conmon; empty: [crio.runtime] conmon, then $PATH.", true},
       {"crio.runtime.runtimes", "monitor_cgroup", "", "", K::kString, &H<&RH::monitor_cgroup>,
-       "Cgroup for conmon: \"pod\", \"system.slice\" or another slice; empty: crio's own.", true},
+       "Cgroup for conmon: \"pod\" (in the pod's cgroup; what cgroup_manager = \"cgroupfs\" "
+       "requires) or a systemd slice; empty: \"system.slice\".",
+       true},
       {"crio.runtime.runtimes", "monitor_env", "", "", K::kStringList, &H<&RH::monitor_env>,
        "Environment for conmon, as \"NAME=value\".", true},
       {"crio.runtime.runtimes", "container_min_memory", "", "", K::kSize,

@@ -103,6 +103,11 @@ struct Container {
   std::vector<int64_t> supplemental_groups;
 };
 
+// The cgroup the pod's containers go under: the pod's cgroup_parent, or "/crio".
+inline std::string PodCgroupParent(const sandbox::Sandbox& pod) {
+  return pod.spec.cgroup_parent.empty() ? "/crio" : pod.spec.cgroup_parent;
+}
+
 // The name a container is reserved under, CRI-O's form:
 // k8s_CONTAINER_POD_NAMESPACE_UID_ATTEMPT.
 std::string ContainerName(const ContainerRequest& request, const sandbox::PodMetadata& pod);

@@ -352,7 +352,8 @@ absl::Status Containers::Build(Container& container, const std::string& name,
                                     .log_path = container.log_path,
                                     .tty = container.request.tty,
                                     .stdin = container.request.stdin,
-                                    .stdin_once = container.request.stdin_once}));
+                                    .stdin_once = container.request.stdin_once,
+                                    .cgroup_parent = PodCgroupParent(pod)}));
   rollback.Add("delete the runtime's container " + container.id,
                [runtime, id = container.id] { return runtime->Delete(id); });
   AfterStep("container.runtime");

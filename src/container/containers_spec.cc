@@ -308,7 +308,7 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.rlimits = Rlimits(options_.default_ulimits);
   input.oom_score_adj = static_cast<int>(request.oom_score_adj);
   if (input.oom_score_adj < 0 && !options_.negative_oom_score_adj) input.oom_score_adj = 0;
-  const std::string parent = pod.spec.cgroup_parent.empty() ? "/crio" : pod.spec.cgroup_parent;
+  const std::string parent = PodCgroupParent(pod);
   input.cgroups_path =
       options_.cgroup_manager == "systemd"
           ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent, container.id)

@@ -38,6 +38,8 @@ constexpr auto kRuntimeCallTimeout = std::chrono::seconds(60);
 // How long conmon may take to record the exit of a container `delete --force` killed and
 // exit, or to exit once SIGKILLed.
 constexpr auto kMonitorExitWait = std::chrono::seconds(5);
+// In the bundle: the cgroup crio made for conmon, to remove with the container.
+constexpr char kMonitorCgroupRecord[] = "conmon-cgroup";
 // `RUNTIME list` prints about 300 bytes per container.
 constexpr size_t kMaxListOutput = 32 << 20;
 
@@ -189,6 +191,7 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
                                                   start.child.get(), request.bundle));
   sync.child.Reset();
   start.child.Reset();
+  RETURN_IF_ERROR(PlaceMonitor(request, conmon));
   // Go: conmon forks its monitor and this first process exits.
   (void)!::write(start.parent.get(), "0", 1);
   start.parent.Reset();
@@ -197,6 +200,45 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
   if (!pid.ok()) return AbandonCreate(request, pid.status());
   return Created{.pid = *pid,
                  .monitor_pid = ReadPidFile(request.bundle + "/conmon-pidfile").value_or(0)};
+}
+
+std::string ConmonRuntime::MonitorCgroupPath(const CreateRequest& request) const {
+  if (options_.monitor_cgroup.empty()) return "";
+  if (options_.monitor_cgroup == "pod") {
+    std::string parent = request.cgroup_parent;
+    if (!parent.starts_with('/')) parent.insert(0, "/");
+    if (parent.ends_with('/')) parent.pop_back();
+    return fmt::format("{}/crio-conmon-{}", parent, request.id);
+  }
+  const std::string_view slice = options_.monitor_cgroup;
+  return fmt::format("{}/crio-conmon-{}.scope", slice == "/" ? "" : slice, request.id);
+}
+
+absl::Status ConmonRuntime::PlaceMonitor(const CreateRequest& request, sys::Child& conmon) {
+  const std::string path = MonitorCgroupPath(request);
+  if (path.empty()) return absl::OkStatus();
+  absl::Status placed =
+      WriteFileAtomically(request.bundle + "/" + kMonitorCgroupRecord, path, 0600);
+  if (placed.ok()) {
+    placed = sys::PlaceInNewCgroup(conmon.pid(), path, request.monitor_cpu,
+                                   options_.cgroup_hierarchies);
+  }
+  if (placed.ok()) return placed;
+  // conmon still waits for its start pipe: nothing else runs yet.
+  conmon.Kill();
+  conmon.Wait();
+  (void)RemoveMonitorCgroup(request.bundle);
+  return absl::Status(placed.code(), fmt::format("place conmon in cgroup {}: {}", path,
+                                                 AsStd(placed.message())));
+}
+
+absl::Status ConmonRuntime::RemoveMonitorCgroup(const std::string& bundle) const {
+  const std::string record = bundle + "/" + kMonitorCgroupRecord;
+  auto path = ReadFileToString(record, 4096);
+  if (!path.ok()) return absl::IsNotFound(path.status()) ? absl::OkStatus() : path.status();
+  RETURN_IF_ERROR(sys::RemoveCgroup(*path, options_.cgroup_hierarchies));
+  ::unlink(record.c_str());
+  return absl::OkStatus();
 }
 
 absl::Status ConmonRuntime::AbandonCreate(const CreateRequest& request, const absl::Status& error) {
@@ -209,6 +251,9 @@ absl::Status ConmonRuntime::AbandonCreate(const CreateRequest& request, const ab
   }
   if (absl::Status deleted = Delete(request.id); !deleted.ok()) {
     cleanup += fmt::format("; then {}", AsStd(deleted.message()));
+  }
+  if (absl::Status removed = RemoveMonitorCgroup(request.bundle); !removed.ok()) {
+    cleanup += fmt::format("; then {}", AsStd(removed.message()));
   }
   return absl::Status(error.code(), fmt::format("create container {}: {}{}", request.id,
                                                 AsStd(error.message()), cleanup));
@@ -254,16 +299,16 @@ absl::Status ConmonRuntime::Kill(const std::string& id, int signal, bool all) {
 absl::Status ConmonRuntime::Delete(const std::string& id) {
   // Found before the runtime kills the container: conmon records that exit afterwards.
   std::optional<Monitor> monitor;
-  if (const std::optional<std::string> bundle = LinkedBundle(options_.attach_socket_dir, id)) {
-    monitor = Monitor::Find(*bundle + "/conmon-pidfile", options_.conmon_path, id);
-  }
+  const std::optional<std::string> bundle = LinkedBundle(options_.attach_socket_dir, id);
+  if (bundle) monitor = Monitor::Find(*bundle + "/conmon-pidfile", options_.conmon_path, id);
   auto deleted = RunRuntime({"delete", "--force", id});
   if (!deleted.ok() && !absl::IsNotFound(deleted.status())) return deleted.status();
   // With its container gone conmon has nothing left to watch; one that does not exit
   // would write the exit file after it was removed.
   if (monitor && !monitor->WaitExit(kMonitorExitWait)) monitor->Kill(kMonitorExitWait);
-  return Annotate(RemoveMonitorEntries(options_.attach_socket_dir, options_.exits_dir, id),
-                  "delete container " + id);
+  absl::Status removed = bundle ? RemoveMonitorCgroup(*bundle) : absl::OkStatus();
+  removed.Update(RemoveMonitorEntries(options_.attach_socket_dir, options_.exits_dir, id));
+  return Annotate(removed, "delete container " + id);
 }
 
 absl::StatusOr<RecordedExit> ConmonRuntime::ExitOf(const std::string& id, const std::string& bundle,

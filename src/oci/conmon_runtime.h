@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "oci/oci_runtime.h"
+#include "sys/spawn.h"
+#include "sys/cgroups.h"
 
 namespace crio::oci {
 
@@ -33,6 +35,12 @@ struct ConmonOptions {
   bool systemd_cgroup = false;
   bool no_pivot = false;
   std::chrono::seconds create_timeout{240};
+  // Where conmon goes before it creates the container (the handler's monitor_cgroup, as
+  // cgroupfs paths say it): "pod" is POD_CGROUP/crio-conmon-ID, a slice's path
+  // ("/system.slice") SLICE/crio-conmon-ID.scope; empty: it stays in crio's cgroup. The
+  // cgroup is recorded in the bundle and removed with the container.
+  std::string monitor_cgroup;
+  std::vector<sys::CgroupHierarchy> cgroup_hierarchies;
 };
 
 class ConmonRuntime final : public OciRuntime {
@@ -57,6 +65,9 @@ class ConmonRuntime final : public OciRuntime {
   absl::Status Pause(const std::string& id) override;
   absl::Status Resume(const std::string& id) override;
 
+  // conmon's cgroup for `request` (see ConmonOptions::monitor_cgroup); empty: none.
+  std::string MonitorCgroupPath(const CreateRequest& request) const;
+
   // conmon's argv for `request`, exposed for tests.
   std::vector<std::string> ConmonArgs(const CreateRequest& request) const;
   // The runtime's argv for a streamed exec whose process spec and pid file are in `dir`.
@@ -71,6 +82,10 @@ class ConmonRuntime final : public OciRuntime {
   // After `error` in Create once conmon was started: kills conmon (and the runtime's
   // create under it) and deletes the container from the runtime. `error` with context.
   absl::Status AbandonCreate(const CreateRequest& request, const absl::Status& error);
+  // Records conmon's cgroup in the bundle, then moves the waiting conmon there.
+  absl::Status PlaceMonitor(const CreateRequest& request, sys::Child& conmon);
+  // Removes the cgroup the bundle records, once conmon has left it.
+  absl::Status RemoveMonitorCgroup(const std::string& bundle) const;
 
   const ConmonOptions options_;
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sys/cgroups.h"
 #include "sys/unique_fd.h"
 
 namespace crio::oci {
@@ -26,6 +27,8 @@ struct CreateRequest {
   bool tty = false;
   bool stdin = false;
   bool stdin_once = false;
+  std::string cgroup_parent;  // the pod's cgroup, as a cgroupfs path
+  sys::CgroupCpu monitor_cpu;  // CPU limits for conmon's own cgroup, when it gets one
 };
 
 struct Created {

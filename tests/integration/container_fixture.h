@@ -56,7 +56,7 @@ class ContainerTest : public ::testing::Test {
         dir_.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") +
         "\"\npause_image = \"" + registry_.host() +
         "/test/pause:3.10\"\n"
-        "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
+        "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\nconmon_cgroup = \"pod\"\n"
         "enable_pod_events = true\n"
         "additional_devices = [\"/dev/null:/dev/extra-null:rw\"]\n"
         "default_env = [\"CRIO_DEFAULT_ENV=from-crio\", \"SHADOWED=by-crio\"]\n"

@@ -334,6 +334,55 @@ TEST_F(ContainerTest, APodWhoseInfraProcessDiesIsNotReady) {
   EXPECT_TRUE(stub_->StopPodSandbox(Context().get(), stop, &stopped).ok());
 }
 
+// The parent of `pid`, from /proc/PID/stat ("PID (COMM) STATE PPID ...").
+int ParentOf(int pid) {
+  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string state;
+  int ppid = 0;
+  rest >> state >> ppid;
+  return ppid;
+}
+
+// conmon_cgroup = "pod" (the fixture's, as CRI-O requires with cgroupfs): each container's
+// conmon runs in POD_PARENT/crio-conmon-ID, in every hierarchy, and that cgroup goes with
+// the container.
+TEST_F(ContainerTest, ConmonRunsInACgroupOfItsOwnUnderThePodsParent) {
+  const std::string parent = "/crio-test-conmon-" + std::to_string(::getpid());
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("monitored");
+  run.mutable_config()->mutable_linux()->set_cgroup_parent(parent);
+  v1::RunPodSandboxResponse ran;
+  ASSERT_TRUE(stub_->RunPodSandbox(Context().get(), run, &ran).ok());
+  pod_ = ran.pod_sandbox_id();
+  const std::string id = Create(Config("monitored", {"sleep", "1000"}));
+  ASSERT_TRUE(Start(id).ok());
+  const int pid = json::parse(Status(id).info().at("info"))["pid"];
+  const int conmon = ParentOf(pid);
+  ASSERT_NE(ReadText("/proc/" + std::to_string(conmon) + "/cmdline").find("conmon"),
+            std::string::npos);
+  const std::string cgroup = parent + "/crio-conmon-" + id;
+  const std::string cgroups = ReadText("/proc/" + std::to_string(conmon) + "/cgroup");
+  std::istringstream lines(cgroups);
+  int placed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.ends_with(":" + cgroup)) << "every hierarchy: " << cgroups;
+    ++placed;
+  }
+  EXPECT_GT(placed, 0);
+  ASSERT_TRUE(Stop(id, 0).ok());
+  ASSERT_TRUE(Remove(id).ok());
+  std::error_code ignored;
+  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ignored)) {
+    EXPECT_FALSE(fs::exists(hierarchy.path().string() + cgroup)) << hierarchy.path();
+  }
+  ASSERT_TRUE(RemovePod(pod_).ok());
+  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ignored)) {
+    ::rmdir((hierarchy.path().string() + parent).c_str());
+  }
+  ::rmdir(("/sys/fs/cgroup" + parent).c_str());
+}
+
 TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   const std::string parent = "/crio-test-" + std::to_string(::getpid());
   v1::RunPodSandboxRequest run;

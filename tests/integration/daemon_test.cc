@@ -367,6 +367,20 @@ TEST_F(DaemonTest, RestartsAfterSigkillOverTheStaleSocket) {
   EXPECT_EQ(crio.Stop(), 0);
 }
 
+// CRI-O's runtime validation: with cgroupfs conmon can only go into the pod's cgroup, and
+// monitor_cgroup's default is "system.slice".
+TEST_F(DaemonTest, CgroupfsRequiresConmonInThePod) {
+  CrioDaemon crio("[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n");
+  const RunResult result = RunCommand(crio.Command(), std::chrono::seconds(20));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("cgroupfs manager conmon cgroup should be 'pod' or empty"),
+            std::string::npos)
+      << result.err;
+  CrioDaemon pod("[crio.runtime]\ncgroup_manager = \"cgroupfs\"\nconmon_cgroup = \"pod\"\n");
+  ASSERT_TRUE(pod.Start()) << pod.Log();
+  EXPECT_EQ(pod.Stop(), 0);
+}
+
 TEST_F(DaemonTest, InvalidConfigExitsOneAndCreatesNothing) {
   CrioDaemon crio("[crio.runtime]\ncgroup_manager = \"upstart\"\n");
   const RunResult result = RunCommand(crio.Command(), std::chrono::seconds(20));

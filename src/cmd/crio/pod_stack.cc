@@ -7,17 +7,54 @@
 #include "common/log.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "config/option.h"
 #include "image/auth.h"
 #include "image/reference.h"
 #include "oci/conmon_runtime.h"
 #include "spec/container_spec.h"
 #include "spec/process.h"
+#include "sys/cgroups.h"
 #include "sys/private_dir.h"
 #include "sys/unix_socket.h"
 
 namespace crio {
 namespace {
+
+// Where a handler's conmon goes (ConmonOptions::monitor_cgroup), with CRI-O's checks of
+// monitor_cgroup against the configured cgroup manager. Placing conmon in a systemd scope
+// takes systemd's D-Bus API, which crio does not speak yet: there conmon stays in crio's
+// cgroup. Without systemd (crio then manages cgroupfs itself) a slice is made where
+// systemd would have it.
+absl::StatusOr<std::string> MonitorPlacement(const std::string& handler,
+                                             const std::string& monitor_cgroup,
+                                             const std::string& configured_manager,
+                                             const std::string& effective_manager) {
+  const bool pod = monitor_cgroup == "pod";
+  if (configured_manager != "systemd") {
+    if (!pod && !monitor_cgroup.empty()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "runtime validation: runtime handler {}: cgroupfs manager conmon cgroup should be "
+          "'pod' or empty (monitor_cgroup = \"{}\")",
+          handler, monitor_cgroup));
+    }
+    return std::string(pod ? "pod" : "");
+  }
+  if (!pod && !monitor_cgroup.ends_with(".slice")) {
+    return absl::InvalidArgumentError(fmt::format(
+        "runtime validation: runtime handler {}: conmon cgroup should be 'pod' or a systemd "
+        "slice (monitor_cgroup = \"{}\")",
+        handler, monitor_cgroup));
+  }
+  if (effective_manager == "systemd") {
+    log::Warn("Runtime handler {}: monitor_cgroup \"{}\" needs a systemd scope, which crio "
+              "cannot make yet; conmon stays in crio's cgroup",
+              handler, monitor_cgroup);
+    return std::string();
+  }
+  if (pod) return std::string("pod");
+  return sys::SlicePath(monitor_cgroup);
+}
 
 absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config::Config& config,
                                                                     const PodStackHost& host) {
@@ -30,6 +67,9 @@ absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config
       continue;
     }
     ASSIGN_OR_RETURN(const std::string runtime_path, ResolveRuntimePath(name, handler));
+    ASSIGN_OR_RETURN(std::string monitor_cgroup,
+                     MonitorPlacement(name, handler.monitor_cgroup,
+                                      config.runtime.cgroup_manager, host.cgroup_manager));
     std::string conmon =
         !handler.monitor_path.empty() ? handler.monitor_path : config.runtime.conmon;
     if (conmon.empty()) {
@@ -48,7 +88,9 @@ absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config
             .log_size_max = config.runtime.log_size_max,
             .systemd_cgroup = host.cgroup_manager == "systemd",
             .no_pivot = config.runtime.no_pivot,
-            .create_timeout = std::chrono::seconds(handler.container_create_timeout)}));
+            .create_timeout = std::chrono::seconds(handler.container_create_timeout),
+            .monitor_cgroup = std::move(monitor_cgroup),
+            .cgroup_hierarchies = host.cgroup_hierarchies}));
   }
   return std::make_unique<oci::RuntimeHandlers>(std::move(handlers),
                                                 config.runtime.default_runtime);
@@ -139,6 +181,13 @@ PodStackHost ProbeHost(const config::Config& config) {
   host.swap_accounting = features.swap;
   host.cgroup_v2 = features.v2;
   host.masked_paths = spec::HostMaskedPaths();
+  auto hierarchies = sys::MountedCgroupHierarchies();
+  if (hierarchies.ok()) {
+    host.cgroup_hierarchies = *std::move(hierarchies);
+  } else {
+    log::Warn("Cannot read the mounted cgroup hierarchies: {}",
+              AsStd(hierarchies.status().message()));
+  }
   return host;
 }
 

@@ -25,6 +25,7 @@
 #include "state/database.h"
 #include "stats/container_stats.h"
 #include "storage/container_layers.h"
+#include "sys/cgroups.h"
 
 namespace crio {
 
@@ -41,6 +42,7 @@ struct PodStackHost {
   bool swap_accounting = false;           // memory cgroups account swap
   bool cgroup_v2 = false;                 // /sys/fs/cgroup is cgroup v2
   std::vector<std::string> masked_paths;  // the host's default masks (spec::HostMaskedPaths)
+  std::vector<sys::CgroupHierarchy> cgroup_hierarchies;  // where crio makes conmon's cgroups
 };
 
 struct PodStack {
