@@ -67,6 +67,20 @@ struct ApiConfig {
   bool operator==(const ApiConfig&) const = default;
 };
 
+// [crio.runtime.workloads.NAME]: CPU settings for the containers of pods that carry the
+// activation annotation (its value is ignored), each overridable per container by the pod
+// annotation ANNOTATION_PREFIX/CONTAINER = {"cpushares": N, "cpuset": "..."} ("POD" names
+// the infra container and conmon).
+struct Workload {
+  std::string activation_annotation;
+  std::string annotation_prefix;
+  std::vector<std::string> allowed_annotations;  // added to the handler's for such pods
+  std::string cpuset;     // [resources] cpuset: "0-1,3"; empty: none
+  int64_t cpushares = 0;  // [resources] cpushares; 0: none
+
+  bool operator==(const Workload&) const = default;
+};
+
 // [crio.runtime]
 struct RuntimeConfig {
   std::string default_runtime = "runc";
@@ -111,6 +125,8 @@ struct RuntimeConfig {
   std::string pinns_path;                // accepted: crio pins namespaces itself
   std::string decryption_keys_path = "/etc/crio/keys/";  // accepted: no image decryption
   bool enable_criu_support = false;      // accepted: no checkpoint/restore on this crio
+  std::map<std::string, Workload> workloads;
+  std::string infra_ctr_cpuset;  // CPUs of infra containers, and of conmon in the pod's cgroup
 
   bool operator==(const RuntimeConfig&) const = default;
 };

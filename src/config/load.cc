@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <ranges>
 #include <sstream>
@@ -91,6 +92,45 @@ absl::Status ApplyHandlers(const toml::table& runtimes, Document& doc) {
   return absl::OkStatus();
 }
 
+constexpr std::string_view kWorkloadsTable = "crio.runtime.workloads";
+constexpr std::string_view kWorkloadResourcesTable = "crio.runtime.workloads.resources";
+
+// One workload's keys from `table` ("resources" holds the resource keys).
+absl::Status ApplyWorkloadKeys(const toml::table& table, std::string_view options_table,
+                               const std::string& where, Workload& workload, Document& doc) {
+  for (const auto& [key, node] : table) {
+    if (options_table == kWorkloadsTable && key.str() == "resources" && node.is_table()) {
+      RETURN_IF_ERROR(ApplyWorkloadKeys(*node.as_table(), kWorkloadResourcesTable,
+                                        where.substr(0, where.size() - 1) + ".resources]",
+                                        workload, doc));
+      continue;
+    }
+    const WorkloadOption* option = Find(WorkloadOptions(), options_table, key.str());
+    if (option == nullptr) {
+      doc.warnings.push_back(
+          fmt::format("{}: unknown key \"{}\" in {}, ignored", doc.origin, key.str(), where));
+      continue;
+    }
+    RETURN_IF_ERROR(ApplyValue(*option, node, fmt::format("{}: {}", doc.origin, where), workload));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyWorkloads(const toml::table& workloads, Document& doc) {
+  for (const auto& [name, node] : workloads) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr || name.str().empty()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: [{}] \"{}\": expected a named table", doc.origin, kWorkloadsTable, name.str()));
+    }
+    RETURN_IF_ERROR(ApplyWorkloadKeys(*table, kWorkloadsTable,
+                                      fmt::format("[{}.{}]", kWorkloadsTable, name.str()),
+                                      doc.config.runtime.workloads[std::string(name.str())],
+                                      doc));
+  }
+  return absl::OkStatus();
+}
+
 // Keys CRI-O deprecated in favour of another key of the same table: still applied, with a
 // warning.
 struct RenamedKey {
@@ -116,6 +156,8 @@ absl::Status ApplyTable(const toml::table& table, const std::string& path, Docum
       if (auto applied = ApplyTable(*node.as_table(), child, doc); !applied.ok()) return applied;
     } else if (child == kHandlersTable && node.is_table()) {
       if (auto applied = ApplyHandlers(*node.as_table(), doc); !applied.ok()) return applied;
+    } else if (child == kWorkloadsTable && node.is_table()) {
+      RETURN_IF_ERROR(ApplyWorkloads(*node.as_table(), doc));
     } else if (const Option* option = Find(Options(), path, key.str());
                option != nullptr || (option = FindRenamed(path, key.str(), doc))) {
       const std::string where = fmt::format("{}: [{}]", doc.origin, path);
@@ -192,6 +234,51 @@ std::string UlimitProblem(const std::string& entry) {
                        soft_value, hard_value);
   }
   return "";
+}
+
+// True for a Linux CPU list: "N" and "N-M" (N <= M) entries, comma-separated.
+bool IsCpuList(std::string_view text) {
+  if (text.empty()) return false;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view entry = text.substr(start, comma - start);
+    start = comma + 1;
+    const size_t dash = entry.find('-');
+    const std::string_view first = entry.substr(0, dash);
+    const std::string_view last = dash == std::string_view::npos ? first : entry.substr(dash + 1);
+    unsigned low = 0, high = 0;
+    if (std::from_chars(first.data(), first.data() + first.size(), low).ptr !=
+            first.data() + first.size() ||
+        first.empty() ||
+        std::from_chars(last.data(), last.data() + last.size(), high).ptr !=
+            last.data() + last.size() ||
+        last.empty() || low > high) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// CRI-O's "workloads validation".
+absl::Status ValidateWorkloads(const RuntimeConfig& runtime) {
+  for (const auto& [name, workload] : runtime.workloads) {
+    if (workload.activation_annotation.empty()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "workloads validation: annotation shouldn't be empty for workload \"{}\"", name));
+    }
+    if (!workload.cpuset.empty() && !IsCpuList(workload.cpuset)) {
+      return absl::InvalidArgumentError(
+          fmt::format("workloads validation: workload \"{}\": cpuset \"{}\" is not a CPU list",
+                      name, workload.cpuset));
+    }
+  }
+  if (!runtime.infra_ctr_cpuset.empty() && !IsCpuList(runtime.infra_ctr_cpuset)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "[crio.runtime] infra_ctr_cpuset = \"{}\": not a CPU list", runtime.infra_ctr_cpuset));
+  }
+  return absl::OkStatus();
 }
 
 // Strips the prefixes a metrics collector key may carry, then checks the keys and groups.
@@ -292,6 +379,7 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     }
   }
   RETURN_IF_ERROR(ValidateMetrics(config));
+  RETURN_IF_ERROR(ValidateWorkloads(runtime));
   // As CRI-O translates its older [crio.runtime] conmon, conmon_cgroup and conmon_env: each
   // one that is set becomes every oci handler's monitor_path, monitor_cgroup, monitor_env.
   for (auto& [name, handler] : runtime.runtimes) {

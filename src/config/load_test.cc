@@ -41,6 +41,48 @@ TEST_F(LoadTest, NoFilesGiveCrioDefaults) {
   EXPECT_TRUE(loaded->warnings.empty());
 }
 
+// CRI-O's workloads.bats and config.bats ("handle nil workloads": no resources table).
+TEST_F(LoadTest, WorkloadsReadWithTheirResources) {
+  dir_.WriteFile("crio.conf",
+                 "[crio.runtime.workloads.management]\n"
+                 "activation_annotation = \"workload.openshift.io/management\"\n"
+                 "annotation_prefix = \"io.openshift.workload.management\"\n"
+                 "[crio.runtime.workloads.management.resources]\n"
+                 "cpushares =  200\ncpuset = \"0-1\"\n"
+                 "[crio.runtime.workloads.userns]\n"
+                 "activation_annotation = \"io.kubernetes.cri-o.userns-mode\"\n"
+                 "allowed_annotations = [\"io.kubernetes.cri-o.userns-mode\"]\n");
+  auto loaded = LoadFiles();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->warnings.empty()) << loaded->warnings.front();
+  const auto& workloads = loaded->config.runtime.workloads;
+  ASSERT_EQ(workloads.size(), 2u);
+  const Workload& management = workloads.at("management");
+  EXPECT_EQ(management.activation_annotation, "workload.openshift.io/management");
+  EXPECT_EQ(management.annotation_prefix, "io.openshift.workload.management");
+  EXPECT_EQ(management.cpushares, 200);
+  EXPECT_EQ(management.cpuset, "0-1");
+  EXPECT_EQ(workloads.at("userns").allowed_annotations,
+            std::vector<std::string>{"io.kubernetes.cri-o.userns-mode"});
+  EXPECT_EQ(workloads.at("userns").cpushares, 0);
+}
+
+TEST_F(LoadTest, WorkloadsAreValidatedAsCrioDoes) {
+  EXPECT_EQ(ErrorOf("[crio.runtime.workloads.w]\nannotation_prefix = \"p\"\n"),
+            "workloads validation: annotation shouldn't be empty for workload \"w\"");
+  EXPECT_NE(ErrorOf("[crio.runtime.workloads.w]\nactivation_annotation = \"a\"\n"
+                    "[crio.runtime.workloads.w.resources]\ncpuset = \"1-0\"\n")
+                .find("cpuset \"1-0\" is not a CPU list"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime.workloads.w]\nactivation_annotation = \"a\"\n"
+                    "[crio.runtime.workloads.w.resources]\ncpushares = -1\n")
+                .find("cpushares"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[crio.runtime]\ninfra_ctr_cpuset = \"0,x\"\n").find("infra_ctr_cpuset"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("[crio.runtime]\ninfra_ctr_cpuset = \"0-1,3\"\n"), "");
+}
+
 TEST_F(LoadTest, EmptyPathsNameNoFileAndNoDir) {
   // What CRI-O's own test helpers start it with: crio -c "" -d "" (flags only).
   const Sources none{.config_file = "", .config_dir = "", .config_file_required = true,

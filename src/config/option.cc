@@ -207,10 +207,13 @@ void Set(const BasicOption<Target>& option, const Value& value, Target& target) 
 
 template absl::Status Check(const Option&, const Value&);
 template absl::Status Check(const HandlerOption&, const Value&);
+template absl::Status Check(const WorkloadOption&, const Value&);
 template Value Get(const Option&, const Config&);
 template Value Get(const HandlerOption&, const RuntimeHandler&);
+template Value Get(const WorkloadOption&, const Workload&);
 template void Set(const Option&, const Value&, Config&);
 template void Set(const HandlerOption&, const Value&, RuntimeHandler&);
+template void Set(const WorkloadOption&, const Value&, Workload&);
 
 std::string ToTomlText(const Value& value) {
   struct Printer {

@@ -61,10 +61,14 @@ struct BasicOption {
 
 using Option = BasicOption<Config>;
 using HandlerOption = BasicOption<RuntimeHandler>;
+using WorkloadOption = BasicOption<Workload>;
 
 // The registries, in the order `crio config` prints them.
 std::span<const Option> Options();
 std::span<const HandlerOption> HandlerOptions();
+// A workload's keys: table "crio.runtime.workloads", its resources in
+// "crio.runtime.workloads.resources".
+std::span<const WorkloadOption> WorkloadOptions();
 
 // The TOML tables of Config, in print order (runtime handlers follow "crio.runtime").
 std::span<const std::string_view> Tables();

@@ -16,6 +16,10 @@ template <auto Member>
 auto& H(RuntimeHandler& handler) {
   return handler.*Member;
 }
+template <auto Member>
+auto& W(Workload& workload) {
+  return workload.*Member;
+}
 
 using K = Kind;
 using C = Config;
@@ -223,6 +227,10 @@ const std::vector<Option>& Registry() {
       {"crio.runtime", "ctr_stop_timeout", "ctr-stop-timeout", "", K::kInt,
        &F<&C::runtime, &T::ctr_stop_timeout>,
        "Seconds a container gets to stop when none is given; at least 30."},
+      {"crio.runtime", "infra_ctr_cpuset", "infra-ctr-cpuset", "", K::kString,
+       &F<&C::runtime, &T::infra_ctr_cpuset>,
+       "CPU list (\"0-1,3\") for infra containers, and for conmon where it runs in the pod's "
+       "cgroup (monitor_cgroup = \"pod\"); a workload's setting overrides it. Empty: none."},
       {"crio.runtime", "drop_infra_ctr", "drop-infra-ctr", "", K::kBool,
        &F<&C::runtime, &T::drop_infra_ctr>,
        "Run pods without an infra (pause) process unless they share a PID namespace."},
@@ -437,6 +445,28 @@ const std::vector<HandlerOption>& HandlerRegistry() {
   return options;
 }
 
+const std::vector<WorkloadOption>& WorkloadRegistry() {
+  static const std::vector<WorkloadOption> options = {
+      {"crio.runtime.workloads", "activation_annotation", "", "", K::kString,
+       &W<&Workload::activation_annotation>,
+       "Pod annotation (its key; the value is ignored) that puts the pod in this workload."},
+      {"crio.runtime.workloads", "annotation_prefix", "", "", K::kString,
+       &W<&Workload::annotation_prefix>,
+       "Prefix of the pod annotations PREFIX/CONTAINER = {\"cpushares\": N, \"cpuset\": \"...\"} "
+       "that override the resources for one container (\"POD\": the infra container and "
+       "conmon)."},
+      {"crio.runtime.workloads", "allowed_annotations", "", "", K::kStringList,
+       &W<&Workload::allowed_annotations>,
+       "Experimental annotations the pods of this workload may use, besides their handler's."},
+      {"crio.runtime.workloads.resources", "cpuset", "", "", K::kString, &W<&Workload::cpuset>,
+       "Default cpuset of the workload's containers (\"0-1,3\"); empty: none."},
+      {"crio.runtime.workloads.resources", "cpushares", "", "", K::kInt,
+       &W<&Workload::cpushares>, "Default CPU shares of the workload's containers; 0: none.",
+       false, {}, 0},
+  };
+  return options;
+}
+
 constexpr std::string_view kTables[] = {
     "crio", "crio.api", "crio.runtime", "crio.image", "crio.network", "crio.metrics", "crio.stats"};
 
@@ -444,6 +474,7 @@ constexpr std::string_view kTables[] = {
 
 std::span<const Option> Options() { return Registry(); }
 std::span<const HandlerOption> HandlerOptions() { return HandlerRegistry(); }
+std::span<const WorkloadOption> WorkloadOptions() { return WorkloadRegistry(); }
 std::span<const std::string_view> Tables() { return kTables; }
 
 }  // namespace crio::config

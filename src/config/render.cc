@@ -63,6 +63,24 @@ std::string Handlers(const Config& config, bool commented) {
   return out;
 }
 
+std::string Workloads(const Config& config, bool commented) {
+  std::string out =
+      "# Workloads: one [crio.runtime.workloads.NAME] table each, with its resources in\n"
+      "# [crio.runtime.workloads.NAME.resources].\n\n";
+  const std::string_view prefix = commented ? kCommentedOut : "";
+  for (const auto& [name, workload] : config.runtime.workloads) {
+    out += fmt::format("{}[crio.runtime.workloads.{}]\n\n", prefix, name);
+    for (const WorkloadOption& option : WorkloadOptions()) {
+      if (option.table == "crio.runtime.workloads") out += Key(option, workload, commented);
+    }
+    out += fmt::format("{}[crio.runtime.workloads.{}.resources]\n\n", prefix, name);
+    for (const WorkloadOption& option : WorkloadOptions()) {
+      if (option.table != "crio.runtime.workloads") out += Key(option, workload, commented);
+    }
+  }
+  return out;
+}
+
 nlohmann::json ToJsonValue(const Value& value) {
   return std::visit([](const auto& v) { return nlohmann::json(v); }, value);
 }
@@ -94,6 +112,8 @@ std::string Render(const Config& config, const Config* defaults) {
     if (table == "crio.runtime") {
       out += Handlers(config, defaults != nullptr &&
                                   config.runtime.runtimes == defaults->runtime.runtimes);
+      out += Workloads(config, defaults != nullptr &&
+                                   config.runtime.workloads == defaults->runtime.workloads);
     }
   }
   return out;
@@ -109,6 +129,15 @@ nlohmann::json ToJson(const Config& config) {
   for (const auto& [name, handler] : config.runtime.runtimes) {
     for (const HandlerOption& option : HandlerOptions()) {
       runtimes[name][std::string(option.key)] = ToJsonValue(Get(option, handler));
+    }
+  }
+  nlohmann::json& workloads = At(root, "crio.runtime.workloads");
+  workloads = nlohmann::json::object();
+  for (const auto& [name, workload] : config.runtime.workloads) {
+    for (const WorkloadOption& option : WorkloadOptions()) {
+      nlohmann::json& table =
+          option.table == "crio.runtime.workloads" ? workloads[name] : workloads[name]["resources"];
+      table[std::string(option.key)] = ToJsonValue(Get(option, workload));
     }
   }
   return root;

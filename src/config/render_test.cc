@@ -48,6 +48,13 @@ Config Unusual() {
   config.image.pinned_images = {"registry.k8s.io/pause*"};
   config.network.plugin_dirs = {"/opt/cni/bin"};
   config.stats.collection_period = 10;
+  config.runtime.workloads["management"] = {.activation_annotation = "example.com/managed",
+                                            .annotation_prefix = "io.example.management",
+                                            .allowed_annotations = {"io.kubernetes.cri-o.Devices"},
+                                            .cpuset = "0-1",
+                                            .cpushares = 200};
+  config.runtime.workloads["plain"] = {.activation_annotation = "example.com/plain"};
+  config.runtime.infra_ctr_cpuset = "1";
   return config;
 }
 

@@ -344,6 +344,10 @@ absl::Status Containers::Build(Container& container, const std::string& name,
   if (fs::is_symlink(container.log_path)) fs::remove(container.log_path);  // kubernetes#44043
 
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  sys::CgroupCpu monitor_cpu;  // the infra container's workload settings are conmon's
+  if (const Workload* workload = ActiveWorkload(options_.workloads, pod.spec.annotations)) {
+    ASSIGN_OR_RETURN(monitor_cpu, WorkloadCpu(*workload, kPodWorkloadName, pod.spec.annotations));
+  }
   ASSIGN_OR_RETURN(const oci::Created created,
                    runtime->Create({.id = container.id,
                                     .name = container.id,
@@ -353,7 +357,8 @@ absl::Status Containers::Build(Container& container, const std::string& name,
                                     .tty = container.request.tty,
                                     .stdin = container.request.stdin,
                                     .stdin_once = container.request.stdin_once,
-                                    .cgroup_parent = PodCgroupParent(pod)}));
+                                    .cgroup_parent = PodCgroupParent(pod),
+                                    .monitor_cpu = monitor_cpu}));
   rollback.Add("delete the runtime's container " + container.id,
                [runtime, id = container.id] { return runtime->Delete(id); });
   AfterStep("container.runtime");

@@ -40,6 +40,7 @@
 #include "container/container_store.h"
 #include "container/events.h"
 #include "container/image_source.h"
+#include "container/workloads.h"
 #include "image/image_config.h"
 #include "nlohmann/json.hpp"
 #include "oci/runtime_handlers.h"
@@ -81,6 +82,8 @@ struct ContainersOptions {
   // Runtime handlers whose privileged containers do not get the host's devices.
   std::set<std::string> privileged_without_host_devices;
   std::string default_runtime = "runc";
+  std::map<std::string, Workload> workloads;  // [crio.runtime.workloads], by name
+  std::string infra_ctr_cpuset;               // infra containers' CPUs; empty: none
   std::string cgroup_manager = "cgroupfs";
   int64_t pids_limit = -1;
   bool negative_oom_score_adj = true;  // false: clamp to 0 (the host refuses them)
@@ -238,6 +241,10 @@ class Containers final : public sandbox::PodMembers {
   // The container's devices (devices.h): additional_devices, the pod's devices.crio.io
   // annotation where `runtime_handler` allows it, the request's own, and the host's for
   // privileged containers.
+  // The experimental annotations the container may use: its handler's allowed_annotations,
+  // and those of the workload its pod is in.
+  std::vector<std::string> AllowedAnnotations(const std::string& runtime_handler,
+                                              const sandbox::Sandbox& pod) const;
   absl::StatusOr<std::vector<spec::Device>> Devices(const ContainerRequest& request,
                                                     const sandbox::Sandbox& pod,
                                                     const std::string& runtime_handler) const;

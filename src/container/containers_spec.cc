@@ -132,6 +132,21 @@ absl::StatusOr<std::optional<nlohmann::json>> SeccompFromFile(
 
 }  // namespace
 
+std::vector<std::string> Containers::AllowedAnnotations(const std::string& runtime_handler,
+                                                        const sandbox::Sandbox& pod) const {
+  const std::string& handler = runtime_handler.empty() ? options_.default_runtime : runtime_handler;
+  std::vector<std::string> allowed;
+  if (const auto found = options_.allowed_annotations.find(handler);
+      found != options_.allowed_annotations.end()) {
+    allowed = found->second;
+  }
+  if (const Workload* workload = ActiveWorkload(options_.workloads, pod.spec.annotations)) {
+    allowed.insert(allowed.end(), workload->allowed_annotations.begin(),
+                   workload->allowed_annotations.end());
+  }
+  return allowed;
+}
+
 absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
     const ContainerRequest& request, const sandbox::Sandbox& pod,
     const std::string& runtime_handler) const {
@@ -145,10 +160,9 @@ absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
     }
     requested.push_back(std::move(*device));
   }
-  const auto allowed = options_.allowed_annotations.find(handler);
+  const std::vector<std::string> allowed = AllowedAnnotations(handler, pod);
   const bool annotation_allowed =
-      allowed != options_.allowed_annotations.end() &&
-      std::any_of(allowed->second.begin(), allowed->second.end(), [](const std::string& prefix) {
+      std::any_of(allowed.begin(), allowed.end(), [](const std::string& prefix) {
         return !prefix.empty() && std::string_view(kDevicesAnnotation).starts_with(prefix);
       });
   if (const auto annotation = pod.spec.annotations.find(kDevicesAnnotation);
@@ -317,12 +331,18 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
   }
-  const std::string handler =
-      container.runtime_handler.empty() ? options_.default_runtime : container.runtime_handler;
-  const auto allowed = options_.allowed_annotations.find(handler);
-  input.annotations = FilterAnnotations(
-      request.annotations,
-      allowed == options_.allowed_annotations.end() ? std::vector<std::string>() : allowed->second);
+  if (container.infra && !options_.infra_ctr_cpuset.empty()) {
+    input.resources.cpuset_cpus = options_.infra_ctr_cpuset;
+  }
+  if (const Workload* workload = ActiveWorkload(options_.workloads, pod.spec.annotations)) {
+    ASSIGN_OR_RETURN(const sys::CgroupCpu cpu,
+                     WorkloadCpu(*workload, container.infra ? kPodWorkloadName : request.name,
+                                 pod.spec.annotations));
+    if (!cpu.cpuset.empty()) input.resources.cpuset_cpus = cpu.cpuset;
+    if (cpu.shares != 0) input.resources.cpu_shares = static_cast<int64_t>(cpu.shares);
+  }
+  input.annotations =
+      FilterAnnotations(request.annotations, AllowedAnnotations(container.runtime_handler, pod));
   input.annotations["io.container.manager"] = "cri-o";
   input.annotations["io.kubernetes.cri-o.ContainerID"] = container.id;
   input.annotations["io.kubernetes.cri-o.SandboxID"] = pod.id;

@@ -220,8 +220,9 @@ absl::Status ConmonRuntime::PlaceMonitor(const CreateRequest& request, sys::Chil
   absl::Status placed =
       WriteFileAtomically(request.bundle + "/" + kMonitorCgroupRecord, path, 0600);
   if (placed.ok()) {
-    placed = sys::PlaceInNewCgroup(conmon.pid(), path, request.monitor_cpu,
-                                   options_.cgroup_hierarchies);
+    sys::CgroupCpu cpu = request.monitor_cpu;
+    if (cpu.cpuset.empty()) cpu.cpuset = options_.monitor_cpuset;
+    placed = sys::PlaceInNewCgroup(conmon.pid(), path, cpu, options_.cgroup_hierarchies);
   }
   if (placed.ok()) return placed;
   // conmon still waits for its start pipe: nothing else runs yet.

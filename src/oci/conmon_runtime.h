@@ -41,6 +41,9 @@ struct ConmonOptions {
   // cgroup is recorded in the bundle and removed with the container.
   std::string monitor_cgroup;
   std::vector<sys::CgroupHierarchy> cgroup_hierarchies;
+  // conmon's cpuset unless the request's monitor_cpu names one: infra_ctr_cpuset, given
+  // (as CRI-O) only where conmon runs in the pod's cgroup.
+  std::string monitor_cpuset;
 };
 
 class ConmonRuntime final : public OciRuntime {

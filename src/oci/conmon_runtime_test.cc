@@ -77,6 +77,22 @@ TEST(ConmonRuntimeTest, TtyStdinAndCgroupFlags) {
   EXPECT_FALSE(Has(args, "--leave-stdin-open"));
 }
 
+TEST(ConmonRuntimeTest, MonitorCgroupIsThePodsOrTheSlicesOrNone) {
+  ConmonOptions options = Options();
+  EXPECT_EQ(ConmonRuntime(options).MonitorCgroupPath({.id = "a", .cgroup_parent = "/p"}), "");
+  options.monitor_cgroup = "pod";
+  ConmonRuntime in_pod(options);
+  EXPECT_EQ(in_pod.MonitorCgroupPath({.id = "a", .cgroup_parent = "pod_123-456"}),
+            "/pod_123-456/crio-conmon-a");
+  EXPECT_EQ(in_pod.MonitorCgroupPath({.id = "a", .cgroup_parent = "/kubepods/pod1/"}),
+            "/kubepods/pod1/crio-conmon-a");
+  options.monitor_cgroup = "/system.slice";
+  EXPECT_EQ(ConmonRuntime(options).MonitorCgroupPath({.id = "a", .cgroup_parent = "/p"}),
+            "/system.slice/crio-conmon-a.scope");
+  options.monitor_cgroup = "/";
+  EXPECT_EQ(ConmonRuntime(options).MonitorCgroupPath({.id = "a"}), "/crio-conmon-a.scope");
+}
+
 TEST(ConmonRuntimeTest, RuntimeErrorsAboutMissingContainersAreNotFound) {
   testing::TempDir dir;
   ConmonOptions options = Options();

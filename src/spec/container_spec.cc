@@ -68,13 +68,13 @@ json Namespaces(const ContainerSpecInput& input) {
 
 json LinuxResources(const spec::Resources& resources) {
   json out = json::object();
-  json cpu = json::object();
-  if (resources.cpu_shares > 0) cpu["shares"] = resources.cpu_shares;
-  if (resources.cpu_quota > 0) cpu["quota"] = resources.cpu_quota;
-  if (resources.cpu_period > 0) cpu["period"] = resources.cpu_period;
+  // As CRI-O writes them, 0 included (which runtimes take as "not set").
+  json cpu = {{"shares", std::max<int64_t>(resources.cpu_shares, 0)},
+              {"quota", std::max<int64_t>(resources.cpu_quota, 0)},
+              {"period", std::max<int64_t>(resources.cpu_period, 0)}};
   if (!resources.cpuset_cpus.empty()) cpu["cpus"] = resources.cpuset_cpus;
   if (!resources.cpuset_mems.empty()) cpu["mems"] = resources.cpuset_mems;
-  if (!cpu.empty()) out["cpu"] = cpu;
+  out["cpu"] = cpu;
   json memory = json::object();
   if (resources.memory_limit > 0) memory["limit"] = resources.memory_limit;
   // -1: unlimited swap.

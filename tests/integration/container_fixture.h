@@ -41,6 +41,17 @@ inline std::string ReadText(const std::string& path) {
   return text.str();
 }
 
+// The parent of `pid`, from /proc/PID/stat ("PID (COMM) STATE PPID ..."): for a container's
+// init process, its conmon.
+inline int ParentOf(int pid) {
+  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string state;
+  int ppid = 0;
+  rest >> state >> ppid;
+  return ppid;
+}
+
 class ContainerTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -334,16 +334,6 @@ TEST_F(ContainerTest, APodWhoseInfraProcessDiesIsNotReady) {
   EXPECT_TRUE(stub_->StopPodSandbox(Context().get(), stop, &stopped).ok());
 }
 
-// The parent of `pid`, from /proc/PID/stat ("PID (COMM) STATE PPID ...").
-int ParentOf(int pid) {
-  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string state;
-  int ppid = 0;
-  rest >> state >> ppid;
-  return ppid;
-}
-
 // conmon_cgroup = "pod" (the fixture's, as CRI-O requires with cgroupfs): each container's
 // conmon runs in POD_PARENT/crio-conmon-ID, in every hierarchy, and that cgroup goes with
 // the container.

@@ -89,8 +89,9 @@ absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config
             .systemd_cgroup = host.cgroup_manager == "systemd",
             .no_pivot = config.runtime.no_pivot,
             .create_timeout = std::chrono::seconds(handler.container_create_timeout),
-            .monitor_cgroup = std::move(monitor_cgroup),
-            .cgroup_hierarchies = host.cgroup_hierarchies}));
+            .monitor_cgroup = monitor_cgroup,
+            .cgroup_hierarchies = host.cgroup_hierarchies,
+            .monitor_cpuset = monitor_cgroup == "pod" ? config.runtime.infra_ctr_cpuset : ""}));
   }
   return std::make_unique<oci::RuntimeHandlers>(std::move(handlers),
                                                 config.runtime.default_runtime);
@@ -154,6 +155,18 @@ std::map<std::string, std::vector<std::string>> AllowedAnnotations(const config:
     allowed[name] = handler.allowed_annotations;
   }
   return allowed;
+}
+
+std::map<std::string, container::Workload> Workloads(const config::Config& config) {
+  std::map<std::string, container::Workload> workloads;
+  for (const auto& [name, workload] : config.runtime.workloads) {
+    workloads[name] = {
+        .activation_annotation = workload.activation_annotation,
+        .annotation_prefix = workload.annotation_prefix,
+        .allowed_annotations = workload.allowed_annotations,
+        .defaults = {.cpuset = workload.cpuset, .shares = static_cast<uint64_t>(workload.cpushares)}};
+  }
+  return workloads;
 }
 
 }  // namespace
@@ -258,6 +271,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .allowed_devices = config.runtime.allowed_devices,
           .privileged_without_host_devices = PrivilegedWithoutHostDevices(config),
           .default_runtime = config.runtime.default_runtime,
+          .workloads = Workloads(config),
+          .infra_ctr_cpuset = config.runtime.infra_ctr_cpuset,
           .cgroup_manager = host.cgroup_manager,
           .pids_limit = config.runtime.pids_limit,
           .negative_oom_score_adj = host.negative_oom_score_adj,

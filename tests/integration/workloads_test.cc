@@ -1,0 +1,144 @@
+// [crio.runtime.workloads] with the real daemon, runc and conmon, as CRI-O's workloads.bats
+// checks it: the workload's CPU settings reach the containers (config.json and their
+// cgroups) and conmon's own cgroup, the pod's per-container annotations override them, and a
+// bad annotation fails the creation without leaving a conmon or a cgroup behind.
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/container_fixture.h"
+
+namespace crio::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr char kActivation[] = "workload.example.com/management";
+constexpr char kPrefix[] = "io.example.workload.management";
+
+class WorkloadTest : public ContainerTest {
+ protected:
+  std::string ExtraConfig() override {
+    return fmt::format(
+        "[crio.runtime.workloads.management]\nactivation_annotation = \"{}\"\n"
+        "annotation_prefix = \"{}\"\n"
+        "[crio.runtime.workloads.management.resources]\ncpushares = 200\ncpuset = \"0\"\n",
+        kActivation, kPrefix);
+  }
+
+  void TearDown() override {
+    ContainerTest::TearDown();
+    std::error_code ignored;
+    for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ignored)) {
+      ::rmdir((hierarchy.path().string() + parent_).c_str());
+    }
+  }
+
+  // A pod under parent_ with `annotations` (the kubelet gives containers the same).
+  void RunAnnotatedPod(const std::map<std::string, std::string>& annotations) {
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = PodConfig("managed");
+    run.mutable_config()->mutable_linux()->set_cgroup_parent(parent_);
+    for (const auto& [key, value] : annotations) {
+      (*run.mutable_config()->mutable_annotations())[key] = value;
+    }
+    v1::RunPodSandboxResponse ran;
+    const grpc::Status status = stub_->RunPodSandbox(Context().get(), run, &ran);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    pod_ = ran.pod_sandbox_id();
+    pod_config_ = run.config();
+  }
+
+  std::string CreateInPod(const std::string& name, grpc::Status* status = nullptr) {
+    v1::CreateContainerRequest request;
+    request.set_pod_sandbox_id(pod_);
+    *request.mutable_config() = Config(name, {"sleep", "1000"});
+    *request.mutable_sandbox_config() = pod_config_;
+    v1::CreateContainerResponse response;
+    const grpc::Status result = stub_->CreateContainer(Context().get(), request, &response);
+    if (status != nullptr) *status = result;
+    return response.container_id();
+  }
+
+  // A v1 controller's file for the cgroup at `path`, or v2's.
+  static std::string CgroupFile(const std::string& controller, const std::string& path,
+                                const std::string& file) {
+    const std::string v1 = "/sys/fs/cgroup/" + controller + path + "/" + file;
+    return ReadText(fs::exists(v1) ? v1 : "/sys/fs/cgroup" + path + "/" + file);
+  }
+
+  const std::string parent_ = "/crio-test-workload-" + std::to_string(::getpid());
+  v1::PodSandboxConfig pod_config_;
+};
+
+TEST_F(WorkloadTest, DefaultsAndPerContainerOverridesReachContainersAndConmon) {
+  RunAnnotatedPod({{kActivation, "true"},
+                   {std::string(kPrefix) + "/worker", R"({"cpushares": 512})"},
+                   {std::string(kPrefix) + "/POD", R"({"cpushares": 300})"}});
+  for (const auto& [name, shares] : {std::pair{"worker", 512}, std::pair{"plain", 200}}) {
+    SCOPED_TRACE(name);
+    const std::string id = CreateInPod(name);
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(Start(id).ok());
+    const json info = json::parse(Status(id).info().at("info"));
+    const json& cpu = info["runtimeSpec"]["linux"]["resources"]["cpu"];
+    EXPECT_EQ(cpu["shares"], shares) << cpu.dump();
+    EXPECT_EQ(cpu["cpus"], "0") << cpu.dump();
+    const std::string container = parent_ + "/crio-" + id;
+    if (fs::exists("/sys/fs/cgroup/cpu" + container)) {
+      EXPECT_EQ(CgroupFile("cpu", container, "cpu.shares"), std::to_string(shares) + "\n");
+    }
+    EXPECT_EQ(CgroupFile("cpuset", container, "cpuset.cpus"), "0\n");
+    // conmon takes the "POD" entry: its shares, the default cpuset.
+    const std::string conmon = parent_ + "/crio-conmon-" + id;
+    const int conmon_pid = ParentOf(info["pid"]);
+    EXPECT_NE(ReadText("/proc/" + std::to_string(conmon_pid) + "/cgroup").find(conmon),
+              std::string::npos);
+    if (fs::exists("/sys/fs/cgroup/cpu" + conmon)) {
+      EXPECT_EQ(CgroupFile("cpu", conmon, "cpu.shares"), "300\n");
+    }
+    EXPECT_EQ(CgroupFile("cpuset", conmon, "cpuset.cpus"), "0\n");
+    EXPECT_TRUE(Stop(id, 0).ok());
+  }
+}
+
+TEST_F(WorkloadTest, WithoutTheActivationAnnotationNothingApplies) {
+  RunAnnotatedPod({{std::string(kPrefix) + "/worker", R"({"cpuset": "0"})"}});
+  const std::string id = CreateInPod("worker");
+  ASSERT_FALSE(id.empty());
+  const json info = json::parse(Status(id).info().at("info"));
+  const json& cpu = info["runtimeSpec"]["linux"]["resources"]["cpu"];
+  EXPECT_EQ(cpu["shares"], 0) << "CRI-O writes 0 for a container that asks for none";
+  EXPECT_FALSE(cpu.contains("cpus")) << cpu.dump();
+}
+
+// CRI-O's "test resource cleanup on bad annotation contents".
+TEST_F(WorkloadTest, ABadAnnotationFailsTheCreationAndLeavesNothing) {
+  RunAnnotatedPod({{kActivation, "true"},
+                   {std::string(kPrefix) + "/POD", R"(invalid & unparsable {"cpuset": "0"})"}});
+  for (int i = 0; i < 3; ++i) {
+    grpc::Status status;
+    CreateInPod("broken-" + std::to_string(i), &status);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_NE(status.error_message().find(std::string(kPrefix) + "/POD"), std::string::npos)
+        << status.error_message();
+  }
+  v1::ListContainersResponse listed;
+  ASSERT_TRUE(stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &listed).ok());
+  for (const v1::Container& container : listed.containers()) {
+    EXPECT_NE(container.pod_sandbox_id(), pod_) << container.id();
+  }
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup/memory" + parent_, ignored)) {
+    EXPECT_EQ(entry.path().filename().string().find("crio-conmon-"), std::string::npos)
+        << entry.path();
+  }
+  EXPECT_EQ(RunCommand({"pgrep", "-f", "conmon.*broken-"}).out, "");
+}
+
+}  // namespace
+}  // namespace crio::testing
