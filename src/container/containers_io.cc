@@ -35,6 +35,14 @@ absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) con
     name = ContainerName(container.request, pod->spec.metadata);
     ips = pod->ips;
   }
+  // The annotations crio gave the runtime (config.json's), as CRI-O reports them.
+  nlohmann::json crio_annotations = nlohmann::json::object();
+  if (auto spec = ReadFileToString(container.bundle + "/config.json"); spec.ok()) {
+    const nlohmann::json parsed = nlohmann::json::parse(*spec, nullptr, false);
+    if (parsed.is_object() && parsed.contains("annotations") && parsed["annotations"].is_object()) {
+      crio_annotations = parsed["annotations"];
+    }
+  }
   return nlohmann::json{{"name", name},
                         {"pid", container.pid},
                         {"image", container.image_name},
@@ -42,6 +50,7 @@ absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) con
                         {"created_time", container.created_at},
                         {"labels", container.request.labels},
                         {"annotations", container.request.annotations},
+                        {"crio_annotations", crio_annotations},
                         {"log_path", container.log_path},
                         {"root", container.rootfs},
                         {"sandbox", container.request.pod_id},

@@ -759,11 +759,16 @@ TEST_F(ContainerTest, StatusApiDescribesPausesAndUnpausesContainers) {
   const RunResult status = RunCommand(
       {BinPath("crio"), "status", "--socket", crio_->socket(), "containers", "--id", id});
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  // CRI-O's ContainerInfo: the container's name, sandbox and root filesystem.
-  const json described = json::parse(status.out);
-  EXPECT_EQ(described["sandbox"], pod_) << status.out;
-  EXPECT_EQ(described["name"], info["name"]) << status.out;
-  EXPECT_EQ(described["root"], info["root"]) << status.out;
+  // CRI-O's ContainerInfo, as crio-status prints it.
+  EXPECT_TRUE(status.out.starts_with("name: " + info["name"].get<std::string>() + "\npid: "))
+      << status.out;
+  EXPECT_NE(status.out.find("\nsandbox: " + pod_ + "\n"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("\nroot: " + info["root"].get<std::string>() + "\n"),
+            std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("\n  io.kubernetes.cri-o.ContainerID: " + id + "\n"),
+            std::string::npos)
+      << "the CRI-O annotations: " << status.out;
 
   const std::string log = Status(id).status().log_path();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -281,7 +281,9 @@ TEST_F(DaemonTest, StatusApiAnswersHttpOnTheSameSocket) {
   const RunResult status_info =
       RunCommand({BinPath("crio"), "status", "--socket", crio.socket(), "info"});
   ASSERT_EQ(status_info.exit_code, 0) << status_info.err;
-  EXPECT_EQ(json::parse(status_info.out)["storage_driver"], "overlay");
+  EXPECT_NE(status_info.out.find("\nstorage driver: overlay\n"), std::string::npos)
+      << status_info.out;
+  EXPECT_TRUE(status_info.out.starts_with("cgroup driver: ")) << status_info.out;
   const RunResult status_config =
       RunCommand({BinPath("crio"), "status", "-s", crio.socket(), "config"});
   EXPECT_EQ(status_config.out, config.out);
@@ -290,9 +292,27 @@ TEST_F(DaemonTest, StatusApiAnswersHttpOnTheSameSocket) {
   EXPECT_EQ(container.exit_code, 1);
   EXPECT_NE(container.err.find("can't find the container with id abc"), std::string::npos)
       << container.err;
+  const RunResult no_id =
+      RunCommand({BinPath("crio"), "status", "-s", crio.socket(), "containers"});
+  EXPECT_EQ(no_id.exit_code, 1);
+  EXPECT_NE(no_id.err.find("the argument --id cannot be empty"), std::string::npos) << no_id.err;
   const RunResult bare = RunCommand({BinPath("crio"), "status"});  // its help, as CRI-O's
   EXPECT_EQ(bare.exit_code, 0) << bare.err;
   EXPECT_NE(bare.out.find("containers"), std::string::npos) << bare.out;
+
+  // CRI-O 1.26's crio-status (status.bats): the same queries; a subcommand is required.
+  const RunResult tool_bare = RunCommand({BinPath("crio-status")});
+  EXPECT_EQ(tool_bare.exit_code, 1);
+  EXPECT_NE(tool_bare.err.find("expecting a valid subcommand"), std::string::npos);
+  const RunResult tool_info =
+      RunCommand({BinPath("crio-status"), "--socket=" + crio.socket(), "i"});
+  EXPECT_EQ(tool_info.exit_code, 0) << tool_info.err;
+  EXPECT_EQ(tool_info.out, status_info.out);
+  const RunResult tool_config = RunCommand({BinPath("crio-status"), "-s", crio.socket(), "c"});
+  EXPECT_EQ(tool_config.out, config.out);
+  EXPECT_EQ(RunCommand({BinPath("crio-status"), "--socket", "wrong.sock", "c"}).exit_code, 1);
+  EXPECT_EQ(RunCommand({BinPath("crio-status"), "-s", crio.socket(), "s"}).exit_code, 1);
+  EXPECT_EQ(RunCommand({BinPath("crio-status"), "-s", crio.socket(), "nonsense"}).exit_code, 1);
 
   // gRPC still works after HTTP traffic on the same socket.
   v1::VersionResponse version;

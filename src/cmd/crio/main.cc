@@ -10,12 +10,10 @@
 #include "cmd/crio/wipe.h"
 #include "common/strings.h"
 #include "config/render.h"
-#include "status/status_client.h"
+#include "status/status_command.h"
 
 namespace crio {
 namespace {
-
-constexpr std::chrono::seconds kStatusTimeout(10);
 
 struct StatusOptions {
   std::string socket = "/var/run/crio/crio.sock";
@@ -25,20 +23,6 @@ struct StatusOptions {
 int Fail(const absl::Status& status) {
   std::cerr << "crio: " << AsStd(status.message()) << "\n";
   return 1;
-}
-
-int PrintStatus(const StatusOptions& options, const std::string& target, bool pretty_json) {
-  auto body = status::HttpGet(options.socket, target, kStatusTimeout);
-  if (!body.ok()) return Fail(body.status());
-  if (pretty_json) {
-    const auto parsed = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_discarded()) {
-      std::cout << parsed.dump(2) << "\n";
-      return 0;
-    }
-  }
-  std::cout << *body;
-  return 0;
 }
 
 }  // namespace
@@ -79,7 +63,7 @@ int main(int argc, char** argv) {
   CLI::App* containers_cmd =
       status_cmd->add_subcommand("containers", "Details of one container")->alias("container");
   containers_cmd->alias("cs")->alias("s");
-  containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID")->required();
+  containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID");
   status_cmd->require_subcommand(0, 1);  // bare, it explains itself and exits 0, as CRI-O's
   app.require_subcommand(0, 1);
   for (CLI::App* sub : {config_cmd, version_cmd, status_cmd, wipe_cmd}) sub->fallthrough();
@@ -95,13 +79,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*status_cmd) {
-    if (*info_cmd) return PrintStatus(status_options, "/info", true);
-    if (*status_config_cmd) return PrintStatus(status_options, "/config", false);
-    if (!*containers_cmd) {
+    if (!*info_cmd && !*status_config_cmd && !*containers_cmd) {
       std::cout << status_cmd->help("crio");
       return 0;
     }
-    return PrintStatus(status_options, "/containers/" + status_options.container_id, true);
+    const status::Query query = *info_cmd            ? status::Query::kInfo
+                                : *status_config_cmd ? status::Query::kConfig
+                                                     : status::Query::kContainer;
+    return status::PrintQuery(status_options.socket, query, status_options.container_id,
+                              std::cout, std::cerr);
   }
   auto defaults = config::Defaults(flags.sources());
   if (!defaults.ok()) return Fail(defaults.status());
