@@ -483,10 +483,27 @@ TEST_F(DaemonTest, ConfigSubcommandSetsOnlyWhatDiffersFromTheDefaults) {
 TEST_F(DaemonTest, VersionSubcommand) {
   const RunResult text = RunCommand({BinPath("crio"), "version"});
   ASSERT_EQ(text.exit_code, 0);
-  EXPECT_NE(text.out.find("Version:"), std::string::npos);
-  const RunResult as_json = RunCommand({BinPath("crio"), "version", "--json"});
+  // CRI-O's fields (version.bats), aligned as Go's tabwriter does: the list of build tags
+  // ends a block.
+  EXPECT_TRUE(text.out.starts_with("Version:        0.1.0\nGitCommit:      ")) << text.out;
+  for (const char* field : {"\nGitCommitDate:  ", "\nGitTreeState:   ", "\nBuildDate:      ",
+                            "\nGoVersion:      ", "\nCompiler:       gcc ",
+                            "\nPlatform:       linux/", "\nLinkmode:       dynamic\n",
+                            "\nBuildTags:      \n  apparmor\n  seccomp\n",
+                            "\nSeccompEnabled:   ", "\nAppArmorEnabled:  "}) {
+    EXPECT_NE(text.out.find(field), std::string::npos) << field << " in\n" << text.out;
+  }
+  const RunResult as_json = RunCommand({BinPath("crio"), "version", "-j"});
   ASSERT_EQ(as_json.exit_code, 0);
-  EXPECT_EQ(json::parse(as_json.out)["version"], "0.1.0");
+  const json parsed = json::parse(as_json.out);
+  EXPECT_EQ(parsed["version"], "0.1.0");
+  for (const char* key : {"gitCommit", "gitCommitDate", "gitTreeState", "buildDate", "goVersion",
+                          "compiler", "platform", "linkmode"}) {
+    EXPECT_TRUE(parsed[key].is_string() && !parsed[key].get<std::string>().empty()) << key;
+  }
+  EXPECT_EQ(parsed["gitCommit"].get<std::string>().size(), 40u);
+  EXPECT_EQ(parsed["buildTags"], json::array({"apparmor", "seccomp"}));
+  EXPECT_TRUE(parsed["seccompEnabled"].is_boolean());
 }
 
 }  // namespace

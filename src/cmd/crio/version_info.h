@@ -7,8 +7,8 @@
 
 namespace crio {
 
-// CRI-O's `crio version --json` keys for the fields we have.
-nlohmann::json VersionJson();
+// CRI-O's `crio version --json`: its keys, in its order.
+nlohmann::ordered_json VersionJson();
 
 // The aligned "Key:  value" lines of `crio version`.
 std::string VersionText();
