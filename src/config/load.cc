@@ -7,6 +7,7 @@
 #include <ranges>
 #include <sstream>
 
+#include "absl/strings/cord.h"
 #include "common/device_spec.h"
 #include "common/log.h"
 #include "common/read_file.h"
@@ -43,8 +44,10 @@ absl::Status ApplyValue(const BasicOption<Target>& option, const toml::node& nod
   absl::Status status = value.ok() ? Check(option, *value) : value.status();
   if (!status.ok()) {
     const std::string shown = value.ok() ? " = " + ToTomlText(*value) : "";
-    return absl::InvalidArgumentError(
+    absl::Status invalid = absl::InvalidArgumentError(
         fmt::format("{} {}{}: {}", where, option.key, shown, std::string(status.message())));
+    invalid.SetPayload(kProblemPayload, absl::Cord(status.message()));
+    return invalid;
   }
   Set(option, *value, target);
   return absl::OkStatus();
@@ -444,6 +447,13 @@ absl::Status ApplyDefaults(const Sources& sources, Config& config,
 }
 
 }  // namespace
+
+std::string Problem(const absl::Status& status) {
+  if (const auto problem = status.GetPayload(kProblemPayload)) {
+    return std::string(*problem);
+  }
+  return std::string(status.message());
+}
 
 absl::StatusOr<Config> Defaults(const Sources& sources) {
   Config config;

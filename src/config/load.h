@@ -32,6 +32,13 @@ struct Loaded {
   std::vector<std::string> warnings;
 };
 
+// An invalid value's error names where it was (file, table, key) and the problem; the
+// problem alone, in CRI-O's words ("not a valid logrus Level: \"x\""), is `status`'s
+// payload under this type URL, for messages that lead with it as CRI-O's do.
+inline constexpr char kProblemPayload[] = "crio.config/problem";
+// The problem `status` carries, or its whole message.
+std::string Problem(const absl::Status& status);
+
 // What a key is when nothing sets it: the built-in value, or for the storage keys
 // storage.conf's, as CRI-O's defaults take them.
 absl::StatusOr<Config> Defaults(const Sources& sources);

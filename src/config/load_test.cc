@@ -223,9 +223,22 @@ TEST_F(LoadTest, EveryInvalidValueKindNamesFileKeyAndAllowedValues) {
             std::string::npos);
 }
 
+// CRI-O's words first ("unable to decode configuration PATH: ..."), as its reload_config.bats
+// looks for them.
 TEST_F(LoadTest, SyntaxErrorsGiveFileAndLine) {
-  EXPECT_EQ(ErrorOf("[crio]\nroot = \"/x\"\nbroken = \n").rfind(dir_.Join("crio.conf") + ":3:", 0),
+  EXPECT_EQ(ErrorOf("[crio]\nroot = \"/x\"\nbroken = \n")
+                .rfind("unable to decode configuration " + dir_.Join("crio.conf") + ": line 3, ", 0),
             0u);
+}
+
+TEST_F(LoadTest, AnInvalidValueCarriesItsProblemInCrioWords) {
+  dir_.WriteFile("crio.conf", "[crio.runtime]\nlog_level = \"invalid\"\n");
+  auto loaded = LoadFiles();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_TRUE(Problem(loaded.status()).starts_with("not a valid logrus Level: \"invalid\""))
+      << Problem(loaded.status());
+  EXPECT_NE(loaded.status().message().find("[crio.runtime] log_level"), std::string::npos);
+  EXPECT_EQ(Problem(absl::InternalError("plain")), "plain");
 }
 
 TEST_F(LoadTest, InvalidValueInADropInNamesTheDropIn) {

@@ -9,9 +9,9 @@ absl::StatusOr<toml::table> ParseToml(const std::string& text, const std::string
     return toml::parse(text, origin);
   } catch (const toml::parse_error& error) {
     return absl::InvalidArgumentError(
-        fmt::format("{}:{}:{}: unable to decode configuration: invalid TOML: {}", origin,
-                    error.source().begin.line,
-                    error.source().begin.column, std::string(error.description())));
+        fmt::format("unable to decode configuration {}: line {}, column {}: invalid TOML: {}",
+                    origin, error.source().begin.line, error.source().begin.column,
+                    std::string(error.description())));
   }
 }
 

@@ -337,12 +337,25 @@ TEST_F(DaemonTest, SighupReloadsTheLogLevel) {
   crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"loud\"\n");
   crio.Signal(SIGHUP);
   // CRI-O's words (its reload_config.bats waits for them).
-  EXPECT_TRUE(crio.WaitForLog("unable to reload configuration: ")) << crio.Log();
-  EXPECT_TRUE(crio.WaitForLog(R"(not a valid logrus Level: \"loud\")")) << crio.Log();
+  EXPECT_TRUE(crio.WaitForLog(R"(unable to reload configuration: not a valid logrus Level: \"loud\")"))
+      << crio.Log();
   crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"\n");
   crio.Signal(SIGHUP);
-  EXPECT_TRUE(crio.WaitForLog("unable to decode configuration")) << crio.Log();
+  EXPECT_TRUE(crio.WaitForLog("unable to reload configuration: unable to decode configuration"))
+      << crio.Log();
+  const std::string missing = crio.dir().Join("missing-auth.json");
+  crio.dir().WriteFile("crio.conf.d/20-bad.conf",
+                       "[crio.image]\npause_image_auth_file = \"" + missing + "\"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog("unable to reload configuration: stat " + missing +
+                              ": no such file or directory"))
+      << crio.Log();
   EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
+
+  // A quieter level still shows its own change, as CRI-O's does.
+  crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"warn\"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog(R"(set config log_level to \"warn\")")) << crio.Log();
 }
 
 TEST_F(DaemonTest, SigtermExitsCleanlyAndRemovesTheSocket) {

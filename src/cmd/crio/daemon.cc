@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -19,6 +21,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "config/live_config.h"
+#include "config/load.h"
 #include "config/option.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
@@ -86,6 +89,19 @@ void ApplyLogSettings(const config::Config& config) {
   (void)log::SetFilter(config.runtime.log_filter);
 }
 
+// The files the configuration names that must exist while crio runs, checked at start-up
+// and on reload, with the error CRI-O gives ("stat PATH: no such file or directory").
+absl::Status CheckNamedFiles(const config::Config& config) {
+  const std::string& auth_file = config.image.pause_image_auth_file;
+  struct stat info {};
+  if (!auth_file.empty() && ::stat(auth_file.c_str(), &info) != 0) {
+    std::string why = std::strerror(errno);
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(why[0]));
+    return absl::FailedPreconditionError(fmt::format("stat {}: {}", auth_file, why));
+  }
+  return absl::OkStatus();
+}
+
 // Every handler's runtime binary must exist before crio takes requests.
 absl::Status CheckRuntimeHandlers(const config::Config& config) {
   for (const auto& [name, handler] : config.runtime.runtimes) {
@@ -109,17 +125,26 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
     log::Info("Reloaded registries.conf");
   }
   auto fresh = config::Load(flags.sources(), &flags);
-  if (!fresh.ok()) {
-    // CRI-O's words, which scripts and its tests look for.
-    log::Error("unable to reload configuration: {} (keeping the current one)",
-               AsStd(fresh.status().message()));
+  const absl::Status loaded = fresh.ok() ? CheckNamedFiles(fresh->config) : fresh.status();
+  if (!loaded.ok()) {
+    // CRI-O's words, which scripts and its tests look for, then where the problem is.
+    const std::string problem = config::Problem(loaded);
+    const std::string_view whole = AsStd(loaded.message());
+    log::Error("unable to reload configuration: {}{} (keeping the current one)", problem,
+               problem == whole ? "" : fmt::format(" ({})", whole));
     return;
   }
   for (const std::string& warning : fresh->warnings) log::Warn("{}", warning);
   const std::vector<std::string> changes = live.Reload(fresh->config);
+  {
+    // Shown whatever level the reload sets, as CRI-O shows its log_level change.
+    const log::Level level = log::CurrentLevel();
+    if (level > log::Level::kInfo) log::SetLevel(log::Level::kInfo);
+    for (const std::string& change : changes) log::Info("{}", change);
+    if (changes.empty()) log::Info("No reloadable option changed");
+    log::SetLevel(level);
+  }
   ApplyLogSettings(*live.Snapshot());
-  for (const std::string& change : changes) log::Info("{}", change);
-  if (changes.empty()) log::Info("No reloadable option changed");
 }
 
 // internal_wipe: what PlanWipe calls for (the pods of an earlier boot, the images of crio's
@@ -226,6 +251,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   ApplyLogSettings(loaded.config);
   for (const std::string& warning : loaded.warnings) log::Warn("{}", warning);
   log::Info("Starting crio {} (CRI v1)", kVersion);
+  if (auto checked = CheckNamedFiles(loaded.config); !checked.ok()) {
+    log::Error("{}", AsStd(checked.message()));
+    return 1;
+  }
   if (auto checked = CheckRuntimeHandlers(loaded.config); !checked.ok()) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
