@@ -327,6 +327,9 @@ absl::Status Containers::Build(Container& container, const std::string& name,
                [this, id = container.id] { return rootfs_.Remove(id); });
   AfterStep("container.rootfs");
 
+  container.log_path = fmt::format(
+      "{}/{}", pod.spec.log_directory,
+      container.request.log_path.empty() ? container.id + ".log" : container.request.log_path);
   ASSIGN_OR_RETURN(const spec::ContainerSpecInput input, SpecInput(container, pod, image_config));
   container.uid = input.uid;
   container.gid = input.gid;
@@ -337,9 +340,6 @@ absl::Status Containers::Build(Container& container, const std::string& name,
   for (const std::string& why : skipped) log::Warn("Skipping OCI hook {}", why);
   RETURN_IF_ERROR(WriteFileAtomically(container.bundle + "/config.json", oci_spec.dump(), 0600));
   AfterStep("container.spec");
-  container.log_path = fmt::format(
-      "{}/{}", pod.spec.log_directory,
-      container.request.log_path.empty() ? container.id + ".log" : container.request.log_path);
   RETURN_IF_ERROR(sys::MakeDirs(fs::path(container.log_path).parent_path().string(), 0755));
   if (fs::is_symlink(container.log_path)) fs::remove(container.log_path);  // kubernetes#44043
 

@@ -241,6 +241,11 @@ class Containers final : public sandbox::PodMembers {
   // The container's devices (devices.h): additional_devices, the pod's devices.crio.io
   // annotation where `runtime_handler` allows it, the request's own, and the host's for
   // privileged containers.
+  // The container's OCI annotations, CRI-O's set: the pod's, crio's own
+  // (io.kubernetes.cri-o.*), the container's and its labels, each filtered by `allowed`.
+  std::map<std::string, std::string> SpecAnnotations(const Container& container,
+                                                     const sandbox::Sandbox& pod,
+                                                     const std::vector<std::string>& allowed) const;
   // The experimental annotations the container may use: its handler's allowed_annotations,
   // and those of the workload its pod is in.
   std::vector<std::string> AllowedAnnotations(const std::string& runtime_handler,

@@ -57,9 +57,16 @@ absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) con
                         {"ip_addresses", ips}};
 }
 
+// CRI-O's conflicts (the status API's 409): pausing takes a created or running container,
+// resuming a paused one; the runtime's state says which it is.
 absl::Status Containers::Pause(const std::string& id) {
-  ASSIGN_OR_RETURN(const Container container, Running(id));
+  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  ASSIGN_OR_RETURN(const oci::RuntimeState state, runtime->State(container.id));
+  if (state.status != "running" && state.status != "created") {
+    return absl::FailedPreconditionError(
+        fmt::format("container is not in running or created state, now is {}", state.status));
+  }
   return runtime->Pause(container.id);
 }
 
@@ -69,6 +76,11 @@ absl::Status Containers::Resume(const std::string& id) {
   if (entry == nullptr) return error;
   const Container container = entry->Copy();
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
+  ASSIGN_OR_RETURN(const oci::RuntimeState state, runtime->State(container.id));
+  if (state.status != "paused") {
+    return absl::FailedPreconditionError(
+        fmt::format("container is not in paused state, now is {}", state.status));
+  }
   return runtime->Resume(container.id);
 }
 
@@ -94,7 +106,8 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
                                                      const std::vector<std::string>& command,
                                                      int64_t timeout_seconds) {
   if (command.empty()) return absl::InvalidArgumentError("no command to execute");
-  ASSIGN_OR_RETURN(const Container container, Running(id));
+  // As CRI-O: a created container's init already holds its namespaces, so exec works there.
+  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
   ASSIGN_OR_RETURN(std::string process_json, ExecProcessJson(container, command, /*tty=*/false));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   return runtime->ExecSync({.id = container.id,
@@ -106,7 +119,7 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
 absl::StatusOr<std::unique_ptr<oci::ExecProcess>> Containers::StartExec(
     const std::string& id, const std::vector<std::string>& command, bool tty,
     const oci::ExecStdio& stdio) {
-  ASSIGN_OR_RETURN(const Container container, Running(id));
+  ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
   ASSIGN_OR_RETURN(std::string process_json, ExecProcessJson(container, command, tty));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   return runtime->StartExec(

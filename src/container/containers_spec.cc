@@ -10,6 +10,7 @@
 #include "common/errno_status.h"
 #include "common/log.h"
 #include "common/read_file.h"
+#include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "container/containers.h"
@@ -342,12 +343,58 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
     if (cpu.shares != 0) input.resources.cpu_shares = static_cast<int64_t>(cpu.shares);
   }
   input.annotations =
-      FilterAnnotations(request.annotations, AllowedAnnotations(container.runtime_handler, pod));
-  input.annotations["io.container.manager"] = "cri-o";
-  input.annotations["io.kubernetes.cri-o.ContainerID"] = container.id;
-  input.annotations["io.kubernetes.cri-o.SandboxID"] = pod.id;
-  input.annotations["io.kubernetes.cri-o.ContainerType"] = "container";
+      SpecAnnotations(container, pod, AllowedAnnotations(container.runtime_handler, pod));
   return input;
+}
+
+std::map<std::string, std::string> Containers::SpecAnnotations(
+    const Container& container, const sandbox::Sandbox& pod,
+    const std::vector<std::string>& allowed) const {
+  const ContainerRequest& request = container.request;
+  // The pod's first (hooks read them from the container), then crio's, then the container's
+  // own and its labels, as CRI-O layers them.
+  std::map<std::string, std::string> annotations = FilterAnnotations(pod.spec.annotations, allowed);
+  const std::map<std::string, std::string> own = FilterAnnotations(request.annotations, allowed);
+  nlohmann::json metadata = {{"name", request.name}};
+  if (request.attempt != 0) metadata["attempt"] = request.attempt;
+  nlohmann::json volumes = nlohmann::json::array();
+  for (const MountRequest& mount : request.mounts) {
+    volumes.push_back({{"container_path", mount.container_path},
+                       {"host_path", mount.host_path},
+                       {"readonly", mount.readonly},
+                       {"propagation", static_cast<int>(mount.propagation)},
+                       {"selinux_relabel", false}});
+  }
+  const std::map<std::string, std::string> crio = {
+      {"io.kubernetes.cri-o.Image", request.image},
+      {"io.kubernetes.cri-o.ImageName", container.image_name},
+      {"io.kubernetes.cri-o.ImageRef", container.image_id},
+      {"io.kubernetes.cri-o.Name", ContainerName(request, pod.spec.metadata)},
+      {"io.kubernetes.cri-o.ContainerID", container.id},
+      {"io.kubernetes.cri-o.SandboxID", pod.id},
+      {"io.kubernetes.cri-o.SandboxName", sandbox::PodName(pod.spec.metadata)},
+      {"io.kubernetes.cri-o.ContainerType", container.infra ? "sandbox" : "container"},
+      {"io.kubernetes.cri-o.LogPath", container.log_path},
+      {"io.kubernetes.cri-o.TTY", request.tty ? "true" : "false"},
+      {"io.kubernetes.cri-o.Stdin", request.stdin ? "true" : "false"},
+      {"io.kubernetes.cri-o.StdinOnce", request.stdin_once ? "true" : "false"},
+      {"io.kubernetes.cri-o.ResolvPath", pod.resolv_path},
+      {"io.container.manager", "cri-o"},
+      {"io.kubernetes.cri-o.MountPoint", container.rootfs},
+      {"io.kubernetes.cri-o.SeccompProfilePath", request.seccomp_profile},
+      {"io.kubernetes.cri-o.Created", Rfc3339Nano(container.created_at)},
+      {"io.kubernetes.cri-o.Metadata", metadata.dump()},
+      {"io.kubernetes.cri-o.Labels", nlohmann::json(request.labels).dump()},
+      {"io.kubernetes.cri-o.Volumes", volumes.dump()},
+      {"io.kubernetes.cri-o.Annotations", nlohmann::json(own).dump()},
+  };
+  for (const auto* layer : {&crio, &own, &request.labels}) {
+    for (const auto& [key, value] : *layer) annotations[key] = value;
+  }
+  for (size_t i = 0; i < pod.ips.size(); ++i) {
+    annotations[fmt::format("io.kubernetes.cri-o.IP.{}", i)] = pod.ips[i];
+  }
+  return annotations;
 }
 
 absl::StatusOr<std::optional<nlohmann::json>> Containers::Seccomp(

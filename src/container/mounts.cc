@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "common/atomic_file.h"
 #include "common/errno_status.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
@@ -41,6 +42,14 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
       {"/etc/hosts", "bind", pod.hosts_path, {"rbind", "rprivate", access}},
       {"/dev/shm", "bind", pod.shm_path, {"rbind", "rprivate", "nosuid", "noexec", "nodev", "rw"}},
   };
+  // /run/.containerenv, empty, as CRI-O (and podman) mark a container for what runs in it.
+  if (!pod.run_dir.empty()) {
+    const std::string marker = pod.run_dir + "/.containerenv";
+    if (::access(marker.c_str(), F_OK) != 0) {
+      RETURN_IF_ERROR(WriteFileAtomically(marker, "", 0644));
+    }
+    mounts.push_back({"/run/.containerenv", "bind", marker, {"rbind", "rprivate", access}});
+  }
   // The request's mounts, shallowest first so a deeper one lands on top.
   std::vector<MountRequest> requested = request.mounts;
   std::stable_sort(requested.begin(), requested.end(), [](const auto& a, const auto& b) {

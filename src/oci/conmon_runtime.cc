@@ -237,7 +237,23 @@ absl::Status ConmonRuntime::RemoveMonitorCgroup(const std::string& bundle) const
   const std::string record = bundle + "/" + kMonitorCgroupRecord;
   auto path = ReadFileToString(record, 4096);
   if (!path.ok()) return absl::IsNotFound(path.status()) ? absl::OkStatus() : path.status();
-  RETURN_IF_ERROR(sys::RemoveCgroup(*path, options_.cgroup_hierarchies));
+  // conmon may still be on its way out after its container ended; what is left in its
+  // cgroup after that grace (it holds nothing but conmon's own) is killed.
+  const auto deadline = std::chrono::steady_clock::now() + kMonitorExitWait;
+  const auto grace = std::chrono::steady_clock::now() + kMonitorExitWait / 2;
+  for (;;) {
+    const absl::Status removed = sys::RemoveCgroup(*path, options_.cgroup_hierarchies);
+    if (!absl::IsFailedPrecondition(removed) || std::chrono::steady_clock::now() > deadline) {
+      RETURN_IF_ERROR(removed);
+      break;
+    }
+    if (std::chrono::steady_clock::now() > grace) {
+      for (const pid_t pid : sys::CgroupProcesses(*path, options_.cgroup_hierarchies)) {
+        ::kill(pid, SIGKILL);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   ::unlink(record.c_str());
   return absl::OkStatus();
 }

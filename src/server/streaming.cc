@@ -72,7 +72,7 @@ grpc::Status RuntimeService::Exec(grpc::ServerContext*, const v1::ExecRequest* r
         RETURN_IF_ERROR(CheckStdio(in.tty(), in.stdin(), in.stdout(), in.stderr()));
         if (in.cmd().empty()) return absl::InvalidArgumentError("cmd must not be empty");
         ASSIGN_OR_RETURN(const container::Container container,
-                         containers_.Running(in.container_id()));
+                         containers_.CreatedOrRunning(in.container_id()));
         ASSIGN_OR_RETURN(std::string url, streaming_.UrlFor(stream::ExecTarget{
                                               .container_id = container.id,
                                               .command = {in.cmd().begin(), in.cmd().end()},

@@ -54,6 +54,7 @@ HttpResponse StatusApi::Handle(const HttpRequest& request) const {
     if (!action) return not_found();
     const absl::Status done = action(id);
     if (absl::IsNotFound(done)) return not_found();
+    if (absl::IsFailedPrecondition(done)) return JsonError(409, std::string(done.message()));
     if (!done.ok()) return JsonError(500, std::string(done.message()));
     return HttpResponse{.body = json{{"id", id}}.dump() + "\n"};
   }

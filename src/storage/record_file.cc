@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/read_file.h"
+#include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "fmt/format.h"
 
@@ -112,13 +113,7 @@ bool HasCompleteLayer(const nlohmann::json& layers, const std::string& id) {
 
 std::string Rfc3339Now() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
-  const time_t seconds = static_cast<time_t>(nanos / 1'000'000'000);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char date[32];
-  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:09d}Z", date, nanos % 1'000'000'000);
+  return Rfc3339Nano(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
 }
 
 }  // namespace crio::storage

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <sstream>
 #include <string_view>
@@ -185,6 +186,24 @@ absl::Status RemoveCgroup(const std::string& path,
                                   : ErrnoToStatus(errno, "rmdir " + dir));
   }
   return removed;
+}
+
+std::vector<pid_t> CgroupProcesses(const std::string& path,
+                                   const std::vector<CgroupHierarchy>& hierarchies) {
+  std::vector<pid_t> pids;
+  for (const CgroupHierarchy& hierarchy : hierarchies) {
+    const auto procs =
+        ReadFileToString(hierarchy.mount_point + "/" + path + "/cgroup.procs", 1 << 20);
+    if (!procs.ok()) continue;
+    for (std::string_view line : SplitTrimmed(*procs, '\n')) {
+      pid_t pid = 0;
+      if (std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc() &&
+          pid > 0 && std::find(pids.begin(), pids.end(), pid) == pids.end()) {
+        pids.push_back(pid);
+      }
+    }
+  }
+  return pids;
 }
 
 absl::StatusOr<std::string> SlicePath(const std::string& slice) {

@@ -50,6 +50,10 @@ absl::Status PlaceInNewCgroup(pid_t pid, const std::string& path, const CgroupCp
 absl::Status RemoveCgroup(const std::string& path,
                           const std::vector<CgroupHierarchy>& hierarchies);
 
+// The processes in `path`, in any hierarchy (pids as this process sees them).
+std::vector<pid_t> CgroupProcesses(const std::string& path,
+                                   const std::vector<CgroupHierarchy>& hierarchies);
+
 // systemd's cgroup path for a slice name: "a-b.slice" -> "/a.slice/a-b.slice",
 // "system.slice" -> "/system.slice", "-.slice" -> "/". INVALID_ARGUMENT when `slice` is
 // not NAME.slice.

@@ -438,6 +438,52 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   ::rmdir(("/sys/fs/cgroup" + parent).c_str());
 }
 
+// CRI-O's ctr.bats: exec into a container that is created but not started ("ctr hostname
+// env"), /run/.containerenv ("ctr has containerenv"), and the pod's annotations with CRI-O's
+// own in the container's config.json ("annotations passed through").
+TEST_F(ContainerTest, ACreatedContainerTakesExecAndCarriesCrioAnnotations) {
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("annotated");
+  (*run.mutable_config()->mutable_annotations())["com.example.test"] = "sandbox annotation";
+  v1::RunPodSandboxResponse ran;
+  ASSERT_TRUE(stub_->RunPodSandbox(Context().get(), run, &ran).ok());
+  pod_ = ran.pod_sandbox_id();
+  v1::ContainerConfig config = Config("annotated", {"sleep", "1000"});
+  (*config.mutable_annotations())["com.example.own"] = "container annotation";
+  (*config.mutable_labels())["tier"] = "backend";
+  const std::string id = Create(config);
+  ASSERT_FALSE(id.empty());
+
+  v1::ExecSyncRequest exec;
+  exec.set_container_id(id);
+  for (const char* arg : {"sh", "-c", "env; test -f /run/.containerenv && echo marked"}) {
+    exec.add_cmd(arg);
+  }
+  v1::ExecSyncResponse executed;
+  const grpc::Status status = stub_->ExecSync(Context().get(), exec, &executed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(executed.exit_code(), 0) << executed.stderr();
+  EXPECT_NE(executed.stdout().find("HOSTNAME="), std::string::npos) << executed.stdout();
+  EXPECT_NE(executed.stdout().find("marked\n"), std::string::npos) << executed.stdout();
+
+  const json info = json::parse(Status(id).info().at("info"));
+  const json& annotations = info["runtimeSpec"]["annotations"];
+  EXPECT_EQ(annotations["com.example.test"], "sandbox annotation");
+  EXPECT_EQ(annotations["com.example.own"], "container annotation");
+  EXPECT_EQ(annotations["tier"], "backend");
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.ContainerType"], "container");
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.SandboxID"], pod_);
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.Metadata"], R"({"name":"annotated"})");
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.Labels"], R"({"tier":"backend"})");
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.Annotations"],
+            R"({"com.example.own":"container annotation"})");
+  EXPECT_EQ(annotations["io.kubernetes.cri-o.LogPath"], Status(id).status().log_path());
+  EXPECT_TRUE(annotations["io.kubernetes.cri-o.Name"].get<std::string>().starts_with(
+      "k8s_annotated_annotated_"));
+  EXPECT_TRUE(annotations["io.kubernetes.cri-o.Created"].get<std::string>().ends_with("Z"));
+  EXPECT_TRUE(annotations.contains("io.kubernetes.cri-o.IP.0")) << annotations.dump();
+}
+
 TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
   const std::string id =
       Create(Config("exec", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
@@ -777,7 +823,15 @@ TEST_F(ContainerTest, StatusApiDescribesPausesAndUnpausesContainers) {
   const size_t frozen = ReadText(log).size();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(ReadText(log).size(), frozen);  // nothing runs while paused
+  // CRI-O's conflicts: pausing a paused container, resuming a running one.
+  auto code = [&](const std::string& path) {
+    return RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket",
+                       crio_->socket(), "http://localhost" + path})
+        .out;
+  };
+  EXPECT_EQ(code("/pause/" + id), "409");
   ASSERT_EQ(json::parse(get("/unpause/" + id).out)["id"], id);
+  EXPECT_EQ(code("/unpause/" + id), "409");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_GT(ReadText(log).size(), frozen);
   EXPECT_NE(get("/containers/nosuch").out.find("can't find the container"), std::string::npos);
