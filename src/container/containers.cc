@@ -208,7 +208,8 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
                                                const sandbox::Sandbox& pod, bool infra,
                                                const Caller& caller) {
   request.pod_id = pod.id;
-  Container container{.id = NewRandomId(), .request = std::move(request)};
+  // The infra container is known to the runtime by the pod's ID, as CRI-O names it.
+  Container container{.id = infra ? pod.id : NewRandomId(), .request = std::move(request)};
   container.infra = infra;
   container.created_at = Now();
   container.boot_id = options_.boot_id;

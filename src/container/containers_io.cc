@@ -26,7 +26,7 @@ constexpr auto kReopenLogTimeout = std::chrono::seconds(5);  // for conmon to cr
 
 absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) const {
   absl::Status error;
-  auto entry = Find(id, &error);
+  auto entry = Find(id, &error, /*infra=*/true);  // CRI-O describes a pod's infra too
   if (entry == nullptr) return error;
   const Container container = entry->Copy();
   std::string name;

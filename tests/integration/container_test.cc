@@ -208,6 +208,14 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   v1::ListContainersResponse listed;  // the infra container is not one of the pod's
   ASSERT_TRUE(stub_->ListContainers(Context().get(), v1::ListContainersRequest(), &listed).ok());
   EXPECT_EQ(listed.containers_size(), 2);
+  // As in CRI-O, the runtime knows the infra container by the pod's ID, and so does the
+  // status API.
+  const RunResult state = RunCommand({"runc", "--root", dir_.Join("runc"), "state", pod_});
+  EXPECT_EQ(state.exit_code, 0) << state.err;
+  EXPECT_EQ(json::parse(state.out)["id"], pod_);
+  const RunResult described = RunCommand(
+      {"curl", "-s", "--unix-socket", crio_->socket(), "http://localhost/containers/" + pod_});
+  EXPECT_EQ(json::parse(described.out)["sandbox"], pod_) << described.out;
 
   v1::StopPodSandboxRequest stop;
   stop.set_pod_sandbox_id(pod_);
