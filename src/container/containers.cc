@@ -629,7 +629,8 @@ absl::StatusOr<sandbox::InfraProcess> Containers::StartInfra(const sandbox::Sand
     }
     return started;
   }
-  return sandbox::InfraProcess{.id = infra.id, .pid = entry->Copy().pid};
+  return sandbox::InfraProcess{
+      .id = infra.id, .pid = entry->Copy().pid, .image = reloadable.pause_image};
 }
 
 absl::Status Containers::RemoveInfra(const std::string& id) {

@@ -92,6 +92,7 @@ struct Sandbox {
   // empty otherwise (drop_infra_ctr: no process is needed for the other namespaces).
   std::string infra_id;
   int32_t infra_pid = 0;
+  std::string infra_image;  // the pause image it runs, as the pod status reports it
   // Its infra process died (noticed at run time, not stored): the pod reports NOTREADY, as
   // in CRI-O, while `state` stays as it was so StopPodSandbox still tears the pod down.
   bool infra_exited = false;

@@ -108,7 +108,8 @@ std::string EncodeSandbox(const Sandbox& sandbox) {
                      {"network_attached", sandbox.network_attached},
                      {"creating", sandbox.creating},
                      {"infra_id", sandbox.infra_id},
-                     {"infra_pid", sandbox.infra_pid}};
+                     {"infra_pid", sandbox.infra_pid},
+                     {"infra_image", sandbox.infra_image}};
   // Strings from CRI are valid UTF-8 (proto3 checks); replace anything else rather than throw.
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -133,7 +134,8 @@ absl::StatusOr<Sandbox> DecodeSandbox(const std::string& text) {
                     .network = body.at("network"),
                     .ips = body.at("ips"),
                     .infra_id = body.value("infra_id", ""),
-                    .infra_pid = body.value("infra_pid", 0)};
+                    .infra_pid = body.value("infra_pid", 0),
+                    .infra_image = body.value("infra_image", "")};
     // Rows from before these fields: a READY pod on a pod network is attached.
     sandbox.network_attached = body.value(
         "network_attached", sandbox.state == SandboxState::kReady && !sandbox.network.empty());

@@ -305,6 +305,7 @@ absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
   }
   sandbox.infra_id = infra->id;
   sandbox.infra_pid = infra->pid;
+  sandbox.infra_image = infra->image;
   rollback.Add("remove the infra container " + infra->id,
                [this, id = infra->id] { return members_->RemoveInfra(id); });
   return absl::OkStatus();

@@ -56,6 +56,7 @@ namespace crio::sandbox {
 struct InfraProcess {
   std::string id;
   int32_t pid = 0;
+  std::string image;  // the pause image, as named in the configuration
 };
 
 class PodMembers {

@@ -190,8 +190,11 @@ void FillContainerItem(const container::Container& c, v1::Container& out) {
 }
 
 std::string ContainerVerboseInfo(const container::Container& c) {
-  json info = {
-      {"sandboxID", c.request.pod_id}, {"pid", c.pid}, {"bundle", c.bundle}, {"rootfs", c.rootfs}};
+  json info = {{"sandboxID", c.request.pod_id},
+               {"pid", c.pid},
+               {"bundle", c.bundle},
+               {"rootfs", c.rootfs},
+               {"privileged", c.request.privileged}};
   if (auto spec = ReadFileToString(c.bundle + "/config.json", 4 << 20); spec.ok()) {
     info["runtimeSpec"] = json::parse(*spec, nullptr, /*allow_exceptions=*/false);
   }

@@ -122,6 +122,7 @@ std::string VerboseInfo(const sandbox::Sandbox& sandbox, const absl::Status& net
       {"logDirectory", sandbox.spec.log_directory},
       {"cniNetwork", sandbox.network},
       {"infraContainer", {{"id", sandbox.infra_id}, {"pid", sandbox.infra_pid}}},
+      {"image", sandbox.infra_image},  // CRI-O's: the pause image (empty without an infra)
       {"networkCheck",
        network_check.ok() ? std::string("ok") : std::string(network_check.message())}};
   v1::PodSandboxConfig config;

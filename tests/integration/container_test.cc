@@ -216,6 +216,13 @@ TEST_F(ContainerTest, PodSharingOnePidNamespaceRunsAnInfraContainer) {
   const RunResult described = RunCommand(
       {"curl", "-s", "--unix-socket", crio_->socket(), "http://localhost/containers/" + pod_});
   EXPECT_EQ(json::parse(described.out)["sandbox"], pod_) << described.out;
+  v1::PodSandboxStatusRequest pod_status;  // and the pod reports the pause image it runs
+  pod_status.set_pod_sandbox_id(pod_);
+  pod_status.set_verbose(true);
+  v1::PodSandboxStatusResponse pod_status_response;
+  ASSERT_TRUE(stub_->PodSandboxStatus(Context().get(), pod_status, &pod_status_response).ok());
+  EXPECT_EQ(json::parse(pod_status_response.info().at("info"))["image"],
+            registry_.host() + "/test/pause:3.10");
 
   v1::StopPodSandboxRequest stop;
   stop.set_pod_sandbox_id(pod_);
@@ -475,6 +482,7 @@ TEST_F(ContainerTest, ACreatedContainerTakesExecAndCarriesCrioAnnotations) {
   EXPECT_NE(executed.stdout().find("marked\n"), std::string::npos) << executed.stdout();
 
   const json info = json::parse(Status(id).info().at("info"));
+  EXPECT_EQ(info["privileged"], false);
   const json& annotations = info["runtimeSpec"]["annotations"];
   EXPECT_EQ(annotations["com.example.test"], "sandbox annotation");
   EXPECT_EQ(annotations["com.example.own"], "container annotation");
