@@ -186,7 +186,9 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sandboxes::Sysc
   std::vector<std::string> skipped;
   auto sysctls = DefaultSysctls(options_.default_sysctls, scope, &skipped);
   for (const std::string& why : skipped) log::Warn("default_sysctls: skipping {}", why);
-  ASSIGN_OR_RETURN(auto requested, ValidateSysctls(spec.sysctls, scope));
+  std::vector<std::string> host_scoped;
+  ASSIGN_OR_RETURN(auto requested, ValidateSysctls(spec.sysctls, scope, &host_scoped));
+  for (const std::string& why : host_scoped) log::Warn("Skipping {}", why);
   // The pod's own values win over the defaults.
   for (auto& [key, value] : requested) {
     std::erase_if(sysctls, [&](const auto& entry) { return entry.first == key; });

@@ -60,15 +60,16 @@ absl::Status CheckOne(const std::string& key, const std::string& value, const Sy
     case Namespace::kNone:
       return absl::InvalidArgumentError(
           fmt::format("sysctl \"{}\" is not namespaced, a pod may not set it", key));
+    // FAILED_PRECONDITION: the sysctl is fine, but would change the host's namespace.
     case Namespace::kIpc:
       if (scope.host_ipc) {
-        return absl::InvalidArgumentError(
+        return absl::FailedPreconditionError(
             fmt::format("sysctl \"{}\" is not allowed with host IPC", key));
       }
       break;
     case Namespace::kNet:
       if (scope.host_network) {
-        return absl::InvalidArgumentError(
+        return absl::FailedPreconditionError(
             fmt::format("sysctl \"{}\" is not allowed with host network", key));
       }
       break;
@@ -79,11 +80,16 @@ absl::Status CheckOne(const std::string& key, const std::string& value, const Sy
 }  // namespace
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValidateSysctls(
-    const std::map<std::string, std::string>& sysctls, const SysctlScope& scope) {
+    const std::map<std::string, std::string>& sysctls, const SysctlScope& scope,
+    std::vector<std::string>* skipped) {
   std::vector<std::pair<std::string, std::string>> valid;
   for (const auto& [given_key, value] : sysctls) {
     const std::string key = Dotted(given_key);
-    if (auto checked = CheckOne(key, value, scope); !checked.ok()) return checked;
+    if (auto checked = CheckOne(key, value, scope); !checked.ok()) {
+      if (!absl::IsFailedPrecondition(checked)) return checked;
+      if (skipped != nullptr) skipped->push_back(std::string(checked.message()));
+      continue;
+    }
     valid.emplace_back(key, value);
   }
   return valid;

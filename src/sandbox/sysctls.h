@@ -17,11 +17,13 @@ struct SysctlScope {
 };
 
 // Checks the pod's sysctls. Keys may be dotted or slashed (net/ipv4/ip_forward) and come
-// back dotted. Allowed: kernel.sem, kernel.shm*, kernel.msg*, fs.mqueue.* (IPC namespace,
-// refused with host IPC) and net.* (network namespace, refused with host network). Values
-// must not carry '+', '=' or control characters. INVALID_ARGUMENT names the first bad one.
+// back dotted. Allowed: kernel.sem, kernel.shm*, kernel.msg*, fs.mqueue.* (IPC namespace)
+// and net.* (network namespace). Values must not carry '+', '=' or control characters.
+// INVALID_ARGUMENT names the first bad one. As CRI-O, those of a namespace the pod shares
+// with the host (host IPC, host network) are left out, described in `skipped`.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValidateSysctls(
-    const std::map<std::string, std::string>& sysctls, const SysctlScope& scope);
+    const std::map<std::string, std::string>& sysctls, const SysctlScope& scope,
+    std::vector<std::string>* skipped = nullptr);
 
 // The `default_sysctls` ("key=value") that apply to a pod with `scope`; entries that don't
 // apply to it are left out and described in `skipped`.

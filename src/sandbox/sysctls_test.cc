@@ -37,10 +37,21 @@ TEST(SysctlsTest, ValueNeverSmugglesAnotherSetting) {
   EXPECT_FALSE(ValidateSysctls({{"net.ipv4.ip_forward", ""}}, {}).ok());
 }
 
-TEST(SysctlsTest, HostNamespacesRefuseTheirSysctls) {
-  EXPECT_FALSE(ValidateSysctls({{"net.ipv4.ip_forward", "1"}}, {.host_network = true}).ok());
-  EXPECT_TRUE(ValidateSysctls({{"kernel.msgmax", "8192"}}, {.host_network = true}).ok());
-  EXPECT_FALSE(ValidateSysctls({{"kernel.msgmax", "8192"}}, {.host_ipc = true}).ok());
+// CRI-O's pod.bats "skip pod sysctls to runtime if host": never applied to the host's
+// namespace, and not an error either.
+TEST(SysctlsTest, HostNamespacesSkipTheirSysctls) {
+  std::vector<std::string> skipped;
+  auto valid = ValidateSysctls(
+      {{"net.ipv4.ip_forward", "1"}, {"kernel.msgmax", "8192"}, {"kernel.shm_rmid_forced", "1"}},
+      {.host_network = true, .host_ipc = true}, &skipped);
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_TRUE(valid->empty());
+  EXPECT_EQ(skipped.size(), 3u);
+  valid = ValidateSysctls({{"kernel.msgmax", "8192"}}, {.host_network = true}, &skipped);
+  EXPECT_EQ(valid.value(), (Pairs{{"kernel.msgmax", "8192"}}));
+  EXPECT_EQ(ValidateSysctls({{"vm.swappiness", "1"}}, {.host_ipc = true}, &skipped).status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "what no pod may set stays an error";
 }
 
 TEST(SysctlsTest, DefaultsThatDoNotApplyAreSkipped) {

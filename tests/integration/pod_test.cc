@@ -247,6 +247,21 @@ TEST_F(PodTest, SysctlsAreCheckedThenSetInsideThePodOnly) {
   EXPECT_EQ(inside.out, "0\n");
   EXPECT_EQ(ReadText("/proc/sys/net/ipv4/ip_unprivileged_port_start"), host_value);
   ASSERT_TRUE(Remove(id).ok());
+
+  // With the host's IPC and network namespaces, their sysctls are skipped, as CRI-O skips
+  // them: the pod runs and the host keeps its values.
+  config.mutable_linux()->mutable_sysctls()->clear();
+  (*config.mutable_linux()->mutable_sysctls())["net.ipv4.ip_unprivileged_port_start"] = "0";
+  (*config.mutable_linux()->mutable_sysctls())["kernel.shm_rmid_forced"] = "1";
+  auto* host = config.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  host->set_network(v1::NODE);
+  host->set_ipc(v1::NODE);
+  const std::string shm_host_value = ReadText("/proc/sys/kernel/shm_rmid_forced");
+  const std::string host_pod = Run(config);
+  ASSERT_FALSE(host_pod.empty());
+  EXPECT_EQ(ReadText("/proc/sys/net/ipv4/ip_unprivileged_port_start"), host_value);
+  EXPECT_EQ(ReadText("/proc/sys/kernel/shm_rmid_forced"), shm_host_value);
+  ASSERT_TRUE(Remove(host_pod).ok());
 }
 
 TEST_F(PodTest, SameMetadataTwiceIsRefusedAndBadRequestsCreateNothing) {
