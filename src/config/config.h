@@ -95,6 +95,7 @@ struct RuntimeConfig {
   std::string conmon_cgroup;  // older name of the handlers' monitor_cgroup (copied into them)
   bool selinux = false;
   std::string seccomp_profile;
+  bool seccomp_use_default_when_empty = true;
   std::string privileged_seccomp_profile;
   std::string apparmor_profile = "crio-default";
   std::string cgroup_manager = "systemd";  // "systemd" or "cgroupfs"

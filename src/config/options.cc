@@ -135,6 +135,10 @@ const std::vector<Option>& Registry() {
       {"crio.runtime", "seccomp_profile", "seccomp-profile", "", K::kPath,
        &F<&C::runtime, &T::seccomp_profile>,
        "Seccomp profile (JSON) for RuntimeDefault; empty: crio's built-in profile.", true},
+      {"crio.runtime", "seccomp_use_default_when_empty", "seccomp-use-default-when-empty", "",
+       K::kBool, &F<&C::runtime, &T::seccomp_use_default_when_empty>,
+       "A container that names no seccomp profile gets the default one (RuntimeDefault), as "
+       "CRI-O's default; false: it runs unconfined, as the CRI says."},
       {"crio.runtime", "privileged_seccomp_profile", "privileged-seccomp-profile", "", K::kPath,
        &F<&C::runtime, &T::privileged_seccomp_profile>,
        "Seccomp profile applied to privileged containers; empty: none."},

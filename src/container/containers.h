@@ -77,6 +77,7 @@ struct ContainersOptions {
   // ("run.oci.", "org.systemd.property."...) it may receive; all others are dropped.
   std::map<std::string, std::vector<std::string>> allowed_annotations;
   std::string privileged_seccomp_profile;       // JSON file for privileged containers; empty: none
+  bool seccomp_use_default_when_empty = true;   // no profile named: RuntimeDefault
   std::vector<std::string> additional_devices;  // "HOST[:CONTAINER[:PERMS]]", every container
   std::vector<std::string> allowed_devices;     // what devices.crio.io may ask for
   // Runtime handlers whose privileged containers do not get the host's devices.

@@ -399,7 +399,10 @@ std::map<std::string, std::string> Containers::SpecAnnotations(
 
 absl::StatusOr<std::optional<nlohmann::json>> Containers::Seccomp(
     const ContainerRequest& request, const std::vector<std::string>& capabilities) const {
-  const std::string& profile = request.seccomp_profile;
+  const std::string& profile = request.seccomp_profile.empty() &&
+                                        options_.seccomp_use_default_when_empty
+                                    ? std::string("runtime/default")
+                                    : request.seccomp_profile;
   if (profile.empty() || profile == "unconfined") return std::nullopt;
   std::string path;
   if (profile == "runtime/default" || profile == "docker/default") {

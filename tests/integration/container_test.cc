@@ -637,6 +637,11 @@ TEST_F(ContainerTest, SeccompProfilesConfineTheContainer) {
       "");
   EXPECT_NE(unconfined.find("Seccomp:\t0"), std::string::npos) << unconfined;
 
+  // No profile named: the default one, as CRI-O's seccomp_use_default_when_empty = true.
+  const std::string unnamed = run(
+      "unnamed", script, [](v1::LinuxContainerSecurityContext&, const std::string&) {}, "");
+  EXPECT_NE(unnamed.find("Seccomp:\t2"), std::string::npos) << unnamed;
+
   // A Localhost profile that refuses mkdir (and mkdirat) and allows the rest.
   const std::string profile = dir_.WriteFile(
       "no-mkdir.json", R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[)"

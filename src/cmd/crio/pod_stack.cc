@@ -267,6 +267,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .hooks_dirs = config.runtime.hooks_dir,
           .allowed_annotations = AllowedAnnotations(config),
           .privileged_seccomp_profile = config.runtime.privileged_seccomp_profile,
+          .seccomp_use_default_when_empty = config.runtime.seccomp_use_default_when_empty,
           .additional_devices = config.runtime.additional_devices,
           .allowed_devices = config.runtime.allowed_devices,
           .privileged_without_host_devices = PrivilegedWithoutHostDevices(config),
