@@ -277,7 +277,9 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.host_network = pod.spec.host_network();
   ASSIGN_OR_RETURN(std::vector<spec::Mount> volumes,
                    ImageVolumes(config.volumes, options_.image_volumes, container.rootfs,
-                                container.persist_dir + "/volumes"));
+                                container.persist_dir + "/volumes",
+                                {.uid = static_cast<uint32_t>(input.uid),
+                                 .gid = static_cast<uint32_t>(input.gid)}));
   ASSIGN_OR_RETURN(input.mounts,
                    ContainerMounts(request, pod, options_.absent_mount_sources_to_reject));
   // Image volumes and default mounts go under the request's mounts, which win at the same

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "common/read_file.h"
+#include "common/status_macros.h"
 #include "fmt/format.h"
 
 namespace crio::container {
@@ -17,11 +18,53 @@ constexpr uint64_t kMaxHookFileBytes = 1 << 20;
 const char* const kStages[] = {"prestart",       "createRuntime", "createContainer",
                                "startContainer", "poststart",     "poststop"};
 
+// The value of `key` or of its other spelling `alias`; both set is an error.
+absl::StatusOr<json> EitherKey(const json& legacy, const char* key, const char* alias) {
+  if (legacy.contains(key) && legacy.contains(alias)) {
+    return absl::InvalidArgumentError(fmt::format("cannot set both '{}' and '{}'", alias, key));
+  }
+  return legacy.contains(key) ? legacy[key] : legacy.value(alias, json());
+}
+
+// A hook in the format before versions (containers/common's "0.1.0": hook, arguments,
+// stage(s), cmd(s), annotation(s), hasbindmounts), as the 1.0.0 hook it stands for: any one
+// of its conditions is enough.
+absl::StatusOr<json> FromLegacy(const json& legacy) {
+  if (!legacy.contains("hook") || !legacy["hook"].is_string()) {
+    return absl::InvalidArgumentError("missing required property: hook");
+  }
+  const std::string path = legacy["hook"];
+  ASSIGN_OR_RETURN(const json stages, EitherKey(legacy, "stages", "stage"));
+  if (stages.is_null()) return absl::InvalidArgumentError("missing required property: stages");
+  ASSIGN_OR_RETURN(const json commands, EitherKey(legacy, "cmds", "cmd"));
+  ASSIGN_OR_RETURN(const json annotations, EitherKey(legacy, "annotations", "annotation"));
+  json hook = {{"path", path}};
+  if (legacy.contains("arguments") && legacy["arguments"].is_array()) {
+    hook["args"] = json::array({path});
+    for (const json& argument : legacy["arguments"]) hook["args"].push_back(argument);
+  }
+  json when = {{"or", true}};
+  if (commands.is_array()) when["commands"] = commands;
+  if (legacy.contains("hasbindmounts")) when["hasBindMounts"] = legacy["hasbindmounts"];
+  if (annotations.is_array()) {
+    std::string any;
+    for (const json& pattern : annotations) {
+      if (!pattern.is_string()) return absl::InvalidArgumentError("annotations: not strings");
+      any += (any.empty() ? "" : "|") + pattern.get<std::string>();
+    }
+    when["annotations"] = {{".*", any}};
+  }
+  return json{{"version", "1.0.0"}, {"hook", hook}, {"when", when}, {"stages", stages}};
+}
+
 absl::StatusOr<Hook> ParseHook(const std::string& file, const std::string& text) {
-  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object()) return absl::InvalidArgumentError("not a JSON object");
+  if (!parsed.contains("version")) {
+    ASSIGN_OR_RETURN(parsed, FromLegacy(parsed));
+  }
   if (parsed.value("version", "") != "1.0.0") {
-    return absl::InvalidArgumentError("version must be \"1.0.0\"");
+    return absl::InvalidArgumentError("version must be \"1.0.0\" (or absent: the 0.1.0 format)");
   }
   const json hook = parsed.value("hook", json());
   if (!hook.is_object() || !hook.contains("path") || !hook["path"].is_string() ||
@@ -51,8 +94,15 @@ bool Search(const std::string& pattern, const std::string& text) {
   }
 }
 
+// Every condition given must hold; with "or", any one is enough.
 bool Matches(const json& when, const json& spec) {
   if (when.value("always", false)) return true;
+  if (when.value("or", false)) {
+    for (const char* condition : {"annotations", "commands", "hasBindMounts"}) {
+      if (when.contains(condition) && Matches({{condition, when[condition]}}, spec)) return true;
+    }
+    return false;
+  }
   bool matched_any = false;
   if (when.contains("annotations") && when["annotations"].is_object()) {
     const json annotations = spec.value("annotations", json::object());

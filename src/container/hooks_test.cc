@@ -42,5 +42,32 @@ TEST(HooksTest, LoadsMasksAndMatches) {
   EXPECT_FALSE(spec["hooks"].contains("poststop"));  // the masked file's stage
 }
 
+// The unversioned 0.1.0 format (CRI-O's hooks.bats uses it): any one condition is enough.
+TEST(HooksTest, TheUnversionedFormatReadsAsTheHookItStandsFor) {
+  testing::TempDir dir;
+  dir.WriteFile("d/checkhook.json",
+                R"({"cmd":[".*"],"hook":"/hooks/checkhook.sh","stage":["prestart"]})");
+  dir.WriteFile("d/gpu.json",
+                R"({"hook":"/bin/gpu","arguments":["--verbose"],"stages":["poststop"],
+                    "cmds":["^/bin/sh$"],"annotation":["^no$","^yes$"],
+                    "hasbindmounts":false})");
+  dir.WriteFile("d/both.json", R"({"hook":"/bin/x","stage":["prestart"],"stages":["prestart"]})");
+  dir.WriteFile("d/nohook.json", R"({"stage":["prestart"]})");
+  std::vector<std::string> skipped;
+  const std::vector<Hook> hooks = LoadHooks({dir.Join("d")}, &skipped);
+  ASSERT_EQ(hooks.size(), 2u);
+  ASSERT_EQ(skipped.size(), 2u);
+  const std::string reasons = skipped[0] + "\n" + skipped[1];
+  EXPECT_NE(reasons.find("both.json: cannot set both 'stage' and 'stages'"), std::string::npos);
+  EXPECT_NE(reasons.find("nohook.json: missing required property: hook"), std::string::npos);
+
+  json spec = kSpec;
+  InjectHooks(hooks, spec);
+  EXPECT_EQ(spec["hooks"]["prestart"], json::parse(R"([{"path":"/hooks/checkhook.sh"}])"));
+  // Its command does not match, an annotation's value does: with "or", that is enough.
+  EXPECT_EQ(spec["hooks"]["poststop"],
+            json::parse(R"([{"path":"/bin/gpu","args":["/bin/gpu","--verbose"]}])"));
+}
+
 }  // namespace
 }  // namespace crio::container

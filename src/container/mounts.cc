@@ -82,8 +82,9 @@ absl::StatusOr<std::vector<spec::Mount>> ContainerMounts(
 
 namespace {
 
-// Creates `path` (absolute, inside the tree at `root_fd`) and its missing parents.
-absl::Status MakeDirsInRoot(int root_fd, const std::string& path) {
+// Creates `path` (absolute, inside the tree at `root_fd`) and its missing parents, those it
+// makes owned by `owner`.
+absl::Status MakeDirsInRoot(int root_fd, const std::string& path, ProcessOwner owner) {
   std::string prefix;
   size_t start = 1;
   while (start < path.size()) {
@@ -95,7 +96,12 @@ absl::Status MakeDirsInRoot(int root_fd, const std::string& path) {
     auto parent = prefix.empty() ? sys::OpenInRoot(root_fd, ".", O_PATH | O_DIRECTORY)
                                  : sys::OpenInRoot(root_fd, prefix, O_PATH | O_DIRECTORY);
     if (!parent.ok()) return parent.status();
-    if (::mkdirat(parent->get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (::mkdirat(parent->get(), component.c_str(), 0755) == 0) {
+      if (::fchownat(parent->get(), component.c_str(), owner.uid, owner.gid,
+                     AT_SYMLINK_NOFOLLOW) != 0) {
+        return ErrnoToStatus(errno, "chown volume " + path);
+      }
+    } else if (errno != EEXIST) {
       return ErrnoToStatus(errno, "create volume " + path);
     }
     prefix += (prefix.empty() ? "" : "/") + component;
@@ -108,15 +114,19 @@ absl::Status MakeDirsInRoot(int root_fd, const std::string& path) {
 absl::StatusOr<std::vector<spec::Mount>> ImageVolumes(const std::vector<std::string>& volumes,
                                                       const std::string& mode,
                                                       const std::string& rootfs,
-                                                      const std::string& volumes_dir) {
+                                                      const std::string& volumes_dir,
+                                                      ProcessOwner owner) {
   std::vector<spec::Mount> mounts;
   if (mode == "ignore" || volumes.empty()) return mounts;
   sys::UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return ErrnoToStatus(errno, "open the rootfs " + rootfs);
   for (const std::string& volume : volumes) {
     if (!volume.starts_with('/')) continue;  // images are built with absolute volume paths
-    RETURN_IF_ERROR(MakeDirsInRoot(root.get(), volume));
-    if (mode != "bind") continue;
+    if (mode != "bind") {
+      RETURN_IF_ERROR(MakeDirsInRoot(root.get(), volume, owner));
+      continue;
+    }
+    RETURN_IF_ERROR(MakeDirsInRoot(root.get(), volume, ProcessOwner{}));
     std::string name = volume;
     std::replace(name.begin(), name.end(), '/', '_');
     const std::string source = volumes_dir + "/" + name;

@@ -24,6 +24,15 @@ void ExpectInvalid(const absl::Status& status, const std::string& mentions) {
 
 TEST(ValidateRequestTest, AcceptsAPlainContainer) { EXPECT_TRUE(ValidateRequest(Valid()).ok()); }
 
+// CRI-O's ctr.bats "ctr HOME env newline invalid".
+TEST(ValidateRequestTest, AHomeWithANewlineIsRefused) {
+  ContainerRequest request = Valid();
+  request.env = {"HOME==/root:/sbin/nologin\ntest::0:0::/:/bin/bash"};
+  EXPECT_EQ(ValidateRequest(request).message(), "invalid HOME environment; newline not allowed");
+  request.env = {"HOME=/home/user", "MOTD=two\nlines"};
+  EXPECT_TRUE(ValidateRequest(request).ok()) << "other values may span lines";
+}
+
 TEST(ValidateRequestTest, LabelsAndAnnotationsAreCappedLikeAPods) {
   ContainerRequest request = Valid();
   request.labels["big"] = std::string(5000, 'x');
