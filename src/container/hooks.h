@@ -1,8 +1,8 @@
 // OCI hooks from hooks.d directories (oci-hooks(5), version 1.0.0, and the older unversioned
 // "0.1.0" format, read as the 1.0.0 hook it stands for): JSON files naming a program, the
 // lifecycle stages to run it at, and `when` conditions (always, annotations, commands,
-// hasBindMounts — all given ones must match, or any one with "or"). A file in a later directory masks
-// one of the same name in an earlier directory. Loading reads the dirs; matching is pure.
+// hasBindMounts — all given ones must match, or any one with "or"). A file in a later directory
+// masks one of the same name in an earlier directory. Loading reads the dirs; matching is pure.
 #pragma once
 
 #include <map>
