@@ -162,12 +162,13 @@ absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
     requested.push_back(std::move(*device));
   }
   const std::vector<std::string> allowed = AllowedAnnotations(handler, pod);
-  const bool annotation_allowed =
-      std::any_of(allowed.begin(), allowed.end(), [](const std::string& prefix) {
-        return !prefix.empty() && std::string_view(kDevicesAnnotation).starts_with(prefix);
-      });
-  if (const auto annotation = pod.spec.annotations.find(kDevicesAnnotation);
-      annotation != pod.spec.annotations.end() && annotation_allowed) {
+  for (const std::string_view name : {kDevicesAnnotation, kLegacyDevicesAnnotation}) {
+    const bool annotation_allowed =
+        std::any_of(allowed.begin(), allowed.end(), [name](const std::string& prefix) {
+          return !prefix.empty() && name.starts_with(prefix);
+        });
+    const auto annotation = pod.spec.annotations.find(std::string(name));
+    if (annotation == pod.spec.annotations.end() || !annotation_allowed) continue;
     ASSIGN_OR_RETURN(std::vector<DeviceRequest> extra,
                      ParseDevicesAnnotation(annotation->second, options_.allowed_devices));
     requested.insert(requested.end(), extra.begin(), extra.end());

@@ -68,8 +68,9 @@ absl::StatusOr<std::vector<DeviceRequest>> ParseDevicesAnnotation(
     auto device = ParseDeviceSpec(entry);
     if (!device.ok()) return device.status();
     if (std::find(allowed.begin(), allowed.end(), device->host_path) == allowed.end()) {
-      return absl::InvalidArgumentError(fmt::format("{}: device {} is not in allowed_devices",
-                                                    kDevicesAnnotation, device->host_path));
+      return absl::InvalidArgumentError(
+          fmt::format("devices annotation: device {} is not in allowed_devices",
+                      device->host_path));
     }
     devices.push_back(std::move(*device));
   }

@@ -15,8 +15,11 @@
 
 namespace crio::container {
 
-// The annotation a pod names extra devices with: "HOST[:CONTAINER[:PERMS]],...".
+// The annotation a pod names extra devices with: "HOST[:CONTAINER[:PERMS]],...", under
+// CRI-O's current name and the name CRI-O 1.26 gives it. Each is honoured where the pod's
+// handler (or workload) allows it.
 inline constexpr char kDevicesAnnotation[] = "devices.crio.io";
+inline constexpr char kLegacyDevicesAnnotation[] = "io.kubernetes.cri-o.Devices";
 
 // Comma-separated ParseDeviceSpec (common/device_spec.h) entries, each of whose host path
 // must be in `allowed`.

@@ -19,6 +19,7 @@ using json = nlohmann::json;
 
 constexpr char kActivation[] = "workload.example.com/management";
 constexpr char kPrefix[] = "io.example.workload.management";
+constexpr char kDevicesActivation[] = "workload.example.com/devices";
 
 class WorkloadTest : public ContainerTest {
  protected:
@@ -26,8 +27,10 @@ class WorkloadTest : public ContainerTest {
     return fmt::format(
         "[crio.runtime.workloads.management]\nactivation_annotation = \"{}\"\n"
         "annotation_prefix = \"{}\"\n"
-        "[crio.runtime.workloads.management.resources]\ncpushares = 200\ncpuset = \"0\"\n",
-        kActivation, kPrefix);
+        "[crio.runtime.workloads.management.resources]\ncpushares = 200\ncpuset = \"0\"\n"
+        "[crio.runtime.workloads.devices]\nactivation_annotation = \"{}\"\n"
+        "allowed_annotations = [\"io.kubernetes.cri-o.Devices\"]\n",
+        kActivation, kPrefix, kDevicesActivation);
   }
 
   void TearDown() override {
@@ -114,6 +117,25 @@ TEST_F(WorkloadTest, WithoutTheActivationAnnotationNothingApplies) {
   const json& cpu = info["runtimeSpec"]["linux"]["resources"]["cpu"];
   EXPECT_EQ(cpu["shares"], 0) << "CRI-O writes 0 for a container that asks for none";
   EXPECT_FALSE(cpu.contains("cpus")) << cpu.dump();
+}
+
+// CRI-O's devices.bats "annotation devices support" with its 1.26 annotation name, allowed
+// by a workload (workloads.bats "test workload allowed annotation appended with runtime").
+TEST_F(WorkloadTest, AWorkloadAllowsTheDevicesAnnotation) {
+  const std::string annotation = "io.kubernetes.cri-o.Devices";
+  RunAnnotatedPod({{kDevicesActivation, ""}, {annotation, "/dev/fuse:/dev/qifoo:rwm"}});
+  const std::string id = CreateInPod("with-device");
+  ASSERT_FALSE(id.empty());
+  const json devices =
+      json::parse(Status(id).info().at("info"))["runtimeSpec"]["linux"]["devices"];
+  EXPECT_NE(devices.dump().find("\"/dev/qifoo\""), std::string::npos) << devices.dump();
+
+  // Without the workload the annotation is not allowed, and nothing is added.
+  ASSERT_TRUE(RemovePod(pod_).ok());
+  RunAnnotatedPod({{annotation, "/dev/fuse:/dev/qifoo:rwm"}});
+  const std::string plain = CreateInPod("without-device");
+  ASSERT_FALSE(plain.empty());
+  EXPECT_EQ(Status(plain).info().at("info").find("/dev/qifoo"), std::string::npos);
 }
 
 // CRI-O's "test resource cleanup on bad annotation contents".
