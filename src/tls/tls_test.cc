@@ -1,6 +1,7 @@
 #include "tls/tls.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tls/self_signed.h"
 
 namespace crio::tls {
 namespace {
@@ -91,6 +93,28 @@ TEST_F(TlsTest, ReloadsChangedFiles) {
   std::ofstream(Path("live.key")) << "broken";
   const SslContext kept = (*config)->Current();
   EXPECT_NE(kept, nullptr);  // broken files: the last good context stays
+}
+
+// metrics_cert/metrics_key that do not exist yet (CRI-O's metrics.bats "missing cert/key").
+TEST_F(TlsTest, ASelfSignedPairFillsMissingFilesAndServes) {
+  const std::string cert = Path("sub/dir/cert.pem"), key = Path("another/dir/key.pem");
+  ASSERT_TRUE(EnsureSelfSignedPair(cert, key).ok());
+  struct stat info {};
+  ASSERT_EQ(::stat(key.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  auto loaded = TlsServerConfig::Load(cert, key, "");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_NE((*loaded)->Current(), nullptr);
+  auto text = [](const std::string& file) {
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string first = text(cert);
+  ASSERT_TRUE(EnsureSelfSignedPair(cert, key).ok());  // an existing pair stays as it is
+  EXPECT_EQ(text(cert), first);
+  std::filesystem::remove(key);
+  EXPECT_EQ(EnsureSelfSignedPair(cert, key).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(key)) << "half a pair is not completed";
 }
 
 }  // namespace

@@ -195,6 +195,23 @@ TEST_F(DaemonTest, MetricsOverHttpsWithTheSelectedCollectors) {
   EXPECT_NE(renewed.err.find("CN=second"), std::string::npos) << renewed.err;
 }
 
+// CRI-O's metrics.bats "secure metrics with random port and missing cert/key".
+TEST_F(DaemonTest, MissingMetricsCertAndKeyGetASelfSignedPair) {
+  const int port = FreePort();
+  TempDir dir;
+  const std::string cert = dir.Join("sub/dir/cert.pem"), key = dir.Join("another/dir/key.pem");
+  CrioDaemon crio("[crio.metrics]\nenable_metrics = true\nmetrics_port = " +
+                  std::to_string(port) + "\nmetrics_cert = \"" + cert + "\"\nmetrics_key = \"" +
+                  key + "\"\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const RunResult scraped =
+      RunCommand({"curl", "-sfk", "-v", "https://127.0.0.1:" + std::to_string(port) + "/metrics"});
+  ASSERT_EQ(scraped.exit_code, 0) << scraped.err << crio.Log();
+  EXPECT_NE(scraped.err.find("CN=localhost"), std::string::npos) << scraped.err;
+  EXPECT_NE(scraped.out.find("crio_operations"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(cert));
+}
+
 TEST_F(DaemonTest, UnknownMetricsCollectorsAreRefused) {
   CrioDaemon crio("[crio.metrics]\nmetrics_collectors = [\"operations\"]\n");
   EXPECT_FALSE(crio.Start());

@@ -36,6 +36,7 @@
 #include "status/http_server.h"
 #include "status/status_api.h"
 #include "sys/memory_trim.h"
+#include "tls/self_signed.h"
 #include "tls/tls.h"
 #include "version.h"
 
@@ -220,6 +221,12 @@ absl::StatusOr<std::unique_ptr<metrics::MetricsEndpoint>> StartMetricsEndpoint(
     const config::MetricsConfig& config, std::function<std::string()> render) {
   std::shared_ptr<tls::TlsServerConfig> tls;
   if (!config.metrics_cert.empty()) {
+    // As CRI-O: files that do not exist yet get a self-signed pair.
+    if (auto made = tls::EnsureSelfSignedPair(config.metrics_cert, config.metrics_key);
+        !made.ok()) {
+      return absl::Status(made.code(), fmt::format("metrics_cert/metrics_key: {}",
+                                                   AsStd(made.message())));
+    }
     auto loaded = tls::TlsServerConfig::Load(config.metrics_cert, config.metrics_key, "");
     if (!loaded.ok()) {
       return absl::Status(loaded.status().code(), fmt::format("metrics_cert/metrics_key: {}",
