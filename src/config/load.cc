@@ -393,8 +393,10 @@ absl::Status Validate(Config& config, std::vector<std::string>& warnings) {
     if (handler.monitor_cgroup.empty()) handler.monitor_cgroup = "system.slice";  // CRI-O's
   }
   if (absl::Status filter = log::CheckFilter(runtime.log_filter); !filter.ok()) {
-    return invalid(fmt::format("[crio.runtime] log_filter = \"{}\": {}", runtime.log_filter,
-                               std::string(filter.message())));
+    absl::Status located = invalid(fmt::format("[crio.runtime] log_filter = \"{}\": {}",
+                                               runtime.log_filter, std::string(filter.message())));
+    located.SetPayload(kProblemPayload, absl::Cord(filter.message()));
+    return located;
   }
   for (const std::string& variable : runtime.default_env) {
     if (variable.empty() || variable.front() == '=' || variable.find('=') == std::string::npos) {

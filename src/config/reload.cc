@@ -28,7 +28,10 @@ void ReloadHandlers(RuntimeConfig& live, const RuntimeConfig& fresh,
 
 std::vector<std::string> ApplyReload(Config& live, const Config& fresh) {
   std::vector<std::string> changes;
-  // Handlers first: default_runtime must always name one that exists.
+  // Handlers first: default_runtime must always name one that exists. CRI-O's words lead.
+  if (live.runtime.runtimes != fresh.runtime.runtimes) {
+    changes.push_back("Updating runtime configuration");
+  }
   ReloadHandlers(live.runtime, fresh.runtime, changes);
   for (const Option& option : Options()) {
     if (!option.reloadable) continue;

@@ -15,7 +15,8 @@ TEST(ReloadTest, AppliesAndReportsOnlyReloadableOptions) {
   fresh.runtime.runtimes["crun"].runtime_path = "/usr/bin/crun";
   const std::vector<std::string> changes = ApplyReload(live, fresh);
   EXPECT_EQ(changes, (std::vector<std::string>{
-                         "added runtime handler \"crun\"", "set config log_level to \"debug\"",
+                         "Updating runtime configuration", "added runtime handler \"crun\"",
+                         "set config log_level to \"debug\"",
                          "set config pause_image to \"example.com/pause:2\""}));
   EXPECT_EQ(live.runtime.log_level, "debug");
   EXPECT_EQ(live.image.pause_image, "example.com/pause:2");
@@ -30,7 +31,8 @@ TEST(ReloadTest, RemovedAndUpdatedHandlersAreReported) {
   Config fresh;
   fresh.runtime.runtimes["runc"].monitor_cgroup = "pod";
   const std::vector<std::string> changes = ApplyReload(live, fresh);
-  EXPECT_EQ(changes, (std::vector<std::string>{"updated runtime handler \"runc\"",
+  EXPECT_EQ(changes, (std::vector<std::string>{"Updating runtime configuration",
+                                               "updated runtime handler \"runc\"",
                                                "removed runtime handler \"old\""}));
 }
 

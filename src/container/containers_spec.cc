@@ -313,7 +313,8 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
                                                Reloadable().apparmor_profile, options_.apparmor));
   if (!request.privileged) {
     ASSIGN_OR_RETURN(input.seccomp, Seccomp(request, input.capabilities));
-  } else if (!options_.privileged_seccomp_profile.empty()) {
+  } else if (!options_.privileged_seccomp_profile.empty() &&
+             fs::exists(options_.privileged_seccomp_profile)) {
     // Privileged containers ignore the profile they ask for; the operator's applies.
     ASSIGN_OR_RETURN(input.seccomp,
                      SeccompFromFile(options_.privileged_seccomp_profile, input.capabilities));
@@ -330,7 +331,10 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
   input.cgroups_path =
       options_.cgroup_manager == "systemd"
           ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent, container.id)
-          : fmt::format("{}/crio-{}", parent, container.id);
+          // Absolute, as CRI-O makes it: runc reads a relative path from its own cgroup,
+          // which is conmon's.
+          : fmt::format("{}{}/crio-{}", parent.starts_with('/') ? "" : "/", parent,
+                        container.id);
   input.resources = ForHost(request.resources);
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;
@@ -409,8 +413,11 @@ absl::StatusOr<std::optional<nlohmann::json>> Containers::Seccomp(
   if (profile.empty() || profile == "unconfined") return std::nullopt;
   std::string path;
   if (profile == "runtime/default" || profile == "docker/default") {
+    // A configured file that is not there means the built-in profile, as in CRI-O.
     const std::string configured = Reloadable().seccomp_profile;
-    if (configured.empty()) return spec::DefaultSeccompProfile(capabilities);
+    if (configured.empty() || !fs::exists(configured)) {
+      return spec::DefaultSeccompProfile(capabilities);
+    }
     path = configured;
   } else if (profile.starts_with("localhost/")) {
     path = profile.substr(std::string_view("localhost/").size());

@@ -352,11 +352,13 @@ TEST_F(ContainerTest, APodWhoseInfraProcessDiesIsNotReady) {
 // conmon_cgroup = "pod" (the fixture's, as CRI-O requires with cgroupfs): each container's
 // conmon runs in POD_PARENT/crio-conmon-ID, in every hierarchy, and that cgroup goes with
 // the container.
+// The parent is relative, as in CRI-O's test data: it still names a cgroup below the root,
+// not one below conmon's (runc resolves relative paths from its own cgroup).
 TEST_F(ContainerTest, ConmonRunsInACgroupOfItsOwnUnderThePodsParent) {
   const std::string parent = "/crio-test-conmon-" + std::to_string(::getpid());
   v1::RunPodSandboxRequest run;
   *run.mutable_config() = PodConfig("monitored");
-  run.mutable_config()->mutable_linux()->set_cgroup_parent(parent);
+  run.mutable_config()->mutable_linux()->set_cgroup_parent(parent.substr(1));
   v1::RunPodSandboxResponse ran;
   ASSERT_TRUE(stub_->RunPodSandbox(Context().get(), run, &ran).ok());
   pod_ = ran.pod_sandbox_id();
@@ -375,6 +377,9 @@ TEST_F(ContainerTest, ConmonRunsInACgroupOfItsOwnUnderThePodsParent) {
     ++placed;
   }
   EXPECT_GT(placed, 0);
+  const std::string container_cgroups = ReadText("/proc/" + std::to_string(pid) + "/cgroup");
+  EXPECT_NE(container_cgroups.find(":" + parent + "/crio-" + id + "\n"), std::string::npos)
+      << container_cgroups;
   ASSERT_TRUE(Stop(id, 0).ok());
   ASSERT_TRUE(Remove(id).ok());
   std::error_code ignored;

@@ -369,6 +369,20 @@ TEST_F(DaemonTest, SighupReloadsTheLogLevel) {
       << crio.Log();
   EXPECT_TRUE(RuntimeStub(crio)->Version(Context().get(), v1::VersionRequest(), &version).ok());
 
+  crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_filter = \")\"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog(
+      "unable to reload configuration: custom log level filter does not compile"))
+      << crio.Log();
+
+  // CRI-O takes a seccomp_profile that is not on disk, with a notice, and logs new handlers.
+  crio.dir().WriteFile("crio.conf.d/20-bad.conf",
+                       "[crio.runtime]\nseccomp_profile = \")\"\n"
+                       "[crio.runtime.runtimes.new]\nruntime_path = \"/usr/sbin/runc\"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog("Specified profile does not exist on disk")) << crio.Log();
+  EXPECT_TRUE(crio.WaitForLog(R"(msg="Updating runtime configuration")")) << crio.Log();
+
   // A quieter level still shows its own change, as CRI-O's does.
   crio.dir().WriteFile("crio.conf.d/20-bad.conf", "[crio.runtime]\nlog_level = \"warn\"\n");
   crio.Signal(SIGHUP);

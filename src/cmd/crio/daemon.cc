@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -90,6 +91,15 @@ void ApplyLogSettings(const config::Config& config) {
   (void)log::SetFilter(config.runtime.log_filter);
 }
 
+// CRI-O's notice for a seccomp_profile that names no file: the built-in profile applies.
+void NoteMissingSeccompProfile(const config::Config& config) {
+  const std::string& profile = config.runtime.seccomp_profile;
+  if (!profile.empty() && ::access(profile.c_str(), F_OK) != 0) {
+    log::Info("Specified profile does not exist on disk: {}; the built-in profile applies",
+              profile);
+  }
+}
+
 // The files the configuration names that must exist while crio runs, checked at start-up
 // and on reload, with the error CRI-O gives ("stat PATH: no such file or directory").
 absl::Status CheckNamedFiles(const config::Config& config) {
@@ -143,6 +153,7 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
     if (level > log::Level::kInfo) log::SetLevel(log::Level::kInfo);
     for (const std::string& change : changes) log::Info("{}", change);
     if (changes.empty()) log::Info("No reloadable option changed");
+    NoteMissingSeccompProfile(*live.Snapshot());
     log::SetLevel(level);
   }
   ApplyLogSettings(*live.Snapshot());
@@ -258,6 +269,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   ApplyLogSettings(loaded.config);
   for (const std::string& warning : loaded.warnings) log::Warn("{}", warning);
   log::Info("Starting crio {} (CRI v1)", kVersion);
+  NoteMissingSeccompProfile(loaded.config);
   if (auto checked = CheckNamedFiles(loaded.config); !checked.ok()) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
