@@ -268,10 +268,10 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
           fmt::format("pid namespace target {}: {}", request.pid_target, AsStd(error.message())));
     }
     const Container target_container = target->Copy();
-    if (target_container.request.pod_id != pod.id || target_container.pid <= 0 ||
-        target_container.state != ContainerState::kRunning) {
-      return absl::FailedPreconditionError(fmt::format(
-          "pid namespace target {} is not a running container of this pod", request.pid_target));
+    // Any running container, as in CRI-O (the kubelet names one of the pod's).
+    if (target_container.pid <= 0 || target_container.state != ContainerState::kRunning) {
+      return absl::FailedPreconditionError(
+          fmt::format("pid namespace target {} is not a running container", request.pid_target));
     }
     input.pid_path = fmt::format("/proc/{}/ns/pid", target_container.pid);
   }

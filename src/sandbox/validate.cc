@@ -126,9 +126,11 @@ absl::Status ValidateSpec(const SandboxSpec& spec) {
     return absl::InvalidArgumentError(
         fmt::format("log directory \"{}\" must be an absolute path", spec.log_directory));
   }
-  if (spec.network_mode == NamespaceMode::kTarget || spec.ipc_mode == NamespaceMode::kTarget ||
-      spec.pid_mode == NamespaceMode::kTarget) {
-    return absl::InvalidArgumentError("namespace mode TARGET is only valid for containers");
+  // A pod's pid TARGET is taken as CRI-O takes it: no shared PID namespace (its containers
+  // name their own target).
+  if (spec.network_mode == NamespaceMode::kTarget || spec.ipc_mode == NamespaceMode::kTarget) {
+    return absl::InvalidArgumentError(
+        "namespace mode TARGET is only valid for the PID namespace");
   }
   return absl::OkStatus();
 }

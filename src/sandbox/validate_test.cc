@@ -88,8 +88,11 @@ TEST(ValidateSpecTest, PortsAndPaths) {
   spec.log_directory = "relative/logs";
   ExpectInvalid(spec, "absolute");
   spec = Valid();
-  spec.pid_mode = NamespaceMode::kTarget;
+  spec.ipc_mode = NamespaceMode::kTarget;
   ExpectInvalid(spec, "TARGET");
+  spec = Valid();
+  spec.pid_mode = NamespaceMode::kTarget;  // as CRI-O: the pod shares no PID namespace
+  EXPECT_TRUE(ValidateSpec(spec).ok());
 }
 
 TEST(ValidateCgroupParentTest, MustSuitTheCgroupManager) {

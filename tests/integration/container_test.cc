@@ -783,6 +783,42 @@ TEST_F(ContainerTest, OciHooksRunForMatchingContainers) {
   EXPECT_EQ(state.find(plain_id), std::string::npos) << state;
 }
 
+// CRI-O's namespaces.bats "pid namespace mode target test": a pod whose pid mode is TARGET,
+// and its container joining a container of another pod.
+TEST_F(ContainerTest, AContainerMayJoinAnotherPodsContainersPidNamespace) {
+  const std::string target =
+      Create(Config("target", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+  ASSERT_TRUE(Start(target).ok());
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("targeting");
+  auto* pod_namespaces = run.mutable_config()
+                             ->mutable_linux()
+                             ->mutable_security_context()
+                             ->mutable_namespace_options();
+  pod_namespaces->set_pid(v1::TARGET);
+  pod_namespaces->set_target_id(target);
+  v1::RunPodSandboxResponse ran;
+  const grpc::Status ran_status = stub_->RunPodSandbox(Context().get(), run, &ran);
+  ASSERT_TRUE(ran_status.ok()) << ran_status.error_message();
+  v1::CreateContainerRequest create;
+  create.set_pod_sandbox_id(ran.pod_sandbox_id());
+  *create.mutable_config() = Config("joiner", {"sh", "-c", "ps -o args"});
+  auto* namespaces = create.mutable_config()
+                         ->mutable_linux()
+                         ->mutable_security_context()
+                         ->mutable_namespace_options();
+  namespaces->set_pid(v1::TARGET);
+  namespaces->set_target_id(target);
+  *create.mutable_sandbox_config() = run.config();
+  v1::CreateContainerResponse created;
+  const grpc::Status create_status = stub_->CreateContainer(Context().get(), create, &created);
+  ASSERT_TRUE(create_status.ok()) << create_status.error_message();
+  ASSERT_TRUE(Start(created.container_id()).ok());
+  const std::string log = ReadText(WaitForExit(created.container_id()).log_path());
+  EXPECT_NE(log.find("while true; do sleep 0.1; done"), std::string::npos) << log;
+  ASSERT_TRUE(RemovePod(ran.pod_sandbox_id()).ok());
+}
+
 TEST_F(ContainerTest, TargetPidNamespaceAndHostToContainerPropagation) {
   const std::string target =
       Create(Config("target", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
