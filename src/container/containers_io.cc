@@ -108,11 +108,13 @@ absl::StatusOr<oci::ExecResult> Containers::ExecSync(const std::string& id,
   if (command.empty()) return absl::InvalidArgumentError("no command to execute");
   // As CRI-O: a created container's init already holds its namespaces, so exec works there.
   ASSIGN_OR_RETURN(const Container container, CreatedOrRunning(id));
-  ASSIGN_OR_RETURN(std::string process_json, ExecProcessJson(container, command, /*tty=*/false));
+  // A container made with a terminal gives its execs one too, as CRI-O's.
+  const bool tty = container.request.tty;
+  ASSIGN_OR_RETURN(std::string process_json, ExecProcessJson(container, command, tty));
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
   return runtime->ExecSync({.id = container.id,
                             .process_json = std::move(process_json),
-                            .tty = false,
+                            .tty = tty,
                             .timeout_seconds = timeout_seconds});
 }
 

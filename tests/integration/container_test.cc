@@ -505,6 +505,24 @@ TEST_F(ContainerTest, ACreatedContainerTakesExecAndCarriesCrioAnnotations) {
   EXPECT_TRUE(annotations.contains("io.kubernetes.cri-o.IP.0")) << annotations.dump();
 }
 
+// CRI-O's ctr.bats "ctr execsync should succeed if container has a terminal".
+TEST_F(ContainerTest, ExecSyncInATerminalContainerGetsATerminal) {
+  v1::ContainerConfig config = Config("tty", {"sleep", "1000"});
+  config.set_tty(true);
+  const std::string id = Create(config);
+  ASSERT_TRUE(Start(id).ok());
+  v1::ExecSyncRequest exec;
+  exec.set_container_id(id);
+  for (const char* arg : {"sh", "-c", "test -t 1 && echo on-a-terminal"}) exec.add_cmd(arg);
+  exec.set_timeout(10);
+  v1::ExecSyncResponse response;
+  const grpc::Status status = stub_->ExecSync(Context().get(), exec, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.exit_code(), 0) << response.stdout() << response.stderr();
+  EXPECT_NE(response.stdout().find("on-a-terminal"), std::string::npos) << response.stdout();
+  ASSERT_TRUE(Stop(id, 0).ok());
+}
+
 TEST_F(ContainerTest, ExecSyncReturnsOutputExitCodeAndHonoursTimeoutAndCap) {
   const std::string id =
       Create(Config("exec", {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
