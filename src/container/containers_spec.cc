@@ -1,6 +1,7 @@
 // Containers: what goes into a container's OCI spec (devices, resources, the process and
 // its identity, mounts, capabilities, seccomp, AppArmor, annotations). See containers.h.
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -172,6 +173,17 @@ absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
     ASSIGN_OR_RETURN(std::vector<DeviceRequest> extra,
                      ParseDevicesAnnotation(annotation->second, options_.allowed_devices));
     requested.insert(requested.end(), extra.begin(), extra.end());
+  }
+  // A privileged container sees the host's devices: one of its own at a path the host has
+  // would hide it (CRI-O's rule and words).
+  for (const DeviceRequest& device : request.devices) {
+    if (request.privileged && device.container_path != device.host_path &&
+        ::access(device.container_path.c_str(), F_OK) == 0) {
+      return absl::InvalidArgumentError(fmt::format(
+          "privileged container was configured with a device container path that already "
+          "exists on the host: {}",
+          device.container_path));
+    }
   }
   requested.insert(requested.end(), request.devices.begin(), request.devices.end());
   ASSIGN_OR_RETURN(std::vector<spec::Device> devices, ContainerDevices(requested));

@@ -506,6 +506,24 @@ TEST_F(ContainerTest, ACreatedContainerTakesExecAndCarriesCrioAnnotations) {
 }
 
 // CRI-O's ctr.bats "ctr execsync should succeed if container has a terminal".
+// CRI-O's ctr.bats "privileged ctr add duplicate device as host".
+TEST_F(ContainerTest, APrivilegedContainersDeviceMayNotHideAHostDevice) {
+  v1::ContainerConfig config = Config("duplicate", {"true"});
+  config.mutable_linux()->mutable_security_context()->set_privileged(true);
+  v1::Device* device = config.add_devices();
+  device->set_host_path("/dev/null");
+  device->set_container_path("/dev/random");
+  device->set_permissions("rwm");
+  grpc::Status status;
+  Create(config, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("already exists on the host"), std::string::npos)
+      << status.error_message();
+  device->set_container_path("/dev/crio-test-unused");  // a path the host lacks is fine
+  const std::string id = Create(config, &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(ContainerTest, ExecSyncInATerminalContainerGetsATerminal) {
   v1::ContainerConfig config = Config("tty", {"sleep", "1000"});
   config.set_tty(true);
