@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -341,6 +342,20 @@ TEST_F(CrashTest, AfterARebootPodsAreNotReadyAndTheirIpsReleased) {
   }
   for (const char* dir : {"run/storage", "run/ns", "run/exits", "run/version", "runc"}) {
     fs::remove_all(crio_->dir().Join(dir));
+  }
+  // Nor do conmon and its cgroup survive a reboot.
+  for (const char* root : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"}) {
+    const std::string procs = std::string(root) + "/crio/crio-conmon-" + member + "/cgroup.procs";
+    if (!fs::exists(procs)) continue;
+    std::istringstream monitors(ReadText(procs));
+    for (pid_t pid = 0; monitors >> pid;) ::kill(pid, SIGKILL);
+    break;
+  }
+  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup")) {
+    const std::string cgroup = hierarchy.path().string() + "/crio/crio-conmon-" + member;
+    for (int i = 0; i < 100 && ::rmdir(cgroup.c_str()) != 0 && errno == EBUSY; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   const std::string boot_id =
       crio_->dir().WriteFile("boot_id", "4d1b8bd4-0000-4000-8000-000000000001\n");
