@@ -345,9 +345,15 @@ absl::Status Containers::Build(Container& container, const std::string& name,
   if (fs::is_symlink(container.log_path)) fs::remove(container.log_path);  // kubernetes#44043
 
   ASSIGN_OR_RETURN(oci::OciRuntime* const runtime, runtimes_.Get(container.runtime_handler));
-  sys::CgroupCpu monitor_cpu;  // the infra container's workload settings are conmon's
-  if (const Workload* workload = ActiveWorkload(options_.workloads, pod.spec.annotations)) {
-    ASSIGN_OR_RETURN(monitor_cpu, WorkloadCpu(*workload, kPodWorkloadName, pod.spec.annotations));
+  // conmon takes the "POD" settings; as CRI-O, the container's own annotations (over the
+  // pod's) say which workload and what overrides.
+  std::map<std::string, std::string> monitor_annotations = pod.spec.annotations;
+  for (const auto& [key, value] : container.request.annotations) {
+    monitor_annotations[key] = value;
+  }
+  sys::CgroupCpu monitor_cpu;
+  if (const Workload* workload = ActiveWorkload(options_.workloads, monitor_annotations)) {
+    ASSIGN_OR_RETURN(monitor_cpu, WorkloadCpu(*workload, kPodWorkloadName, monitor_annotations));
   }
   ASSIGN_OR_RETURN(const oci::Created created,
                    runtime->Create({.id = container.id,

@@ -389,6 +389,15 @@ TEST_F(DaemonTest, SighupReloadsTheLogLevel) {
   EXPECT_TRUE(crio.WaitForLog(R"(set config log_level to \"warn\")")) << crio.Log();
 }
 
+// As CRI-O reloads: from the files only; a flag set at start-up does not hold a value.
+TEST_F(DaemonTest, SighupReloadsFromTheFilesNotTheFlags) {
+  CrioDaemon crio;
+  ASSERT_TRUE(crio.Start({"--log-level", "debug"})) << crio.Log();
+  crio.dir().WriteFile("crio.conf.d/10-warn.conf", "[crio.runtime]\nlog_level = \"warn\"\n");
+  crio.Signal(SIGHUP);
+  EXPECT_TRUE(crio.WaitForLog(R"(set config log_level to \"warn\")")) << crio.Log();
+}
+
 TEST_F(DaemonTest, SigtermExitsCleanlyAndRemovesTheSocket) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start()) << crio.Log();

@@ -56,10 +56,14 @@ class WorkloadTest : public ContainerTest {
     pod_config_ = run.config();
   }
 
-  std::string CreateInPod(const std::string& name, grpc::Status* status = nullptr) {
+  std::string CreateInPod(const std::string& name, grpc::Status* status = nullptr,
+                          const std::map<std::string, std::string>& annotations = {}) {
     v1::CreateContainerRequest request;
     request.set_pod_sandbox_id(pod_);
     *request.mutable_config() = Config(name, {"sleep", "1000"});
+    for (const auto& [key, value] : annotations) {
+      (*request.mutable_config()->mutable_annotations())[key] = value;
+    }
     *request.mutable_sandbox_config() = pod_config_;
     v1::CreateContainerResponse response;
     const grpc::Status result = stub_->CreateContainer(Context().get(), request, &response);
@@ -160,6 +164,14 @@ TEST_F(WorkloadTest, ABadAnnotationFailsTheCreationAndLeavesNothing) {
         << entry.path();
   }
   EXPECT_EQ(RunCommand({"pgrep", "-f", "conmon.*broken-"}).out, "");
+
+  // As in CRI-O's test, the container's own annotations also choose conmon's settings.
+  ASSERT_TRUE(RemovePod(pod_).ok());
+  RunAnnotatedPod({});
+  grpc::Status status;
+  CreateInPod("own", &status,
+              {{kActivation, "true"}, {std::string(kPrefix) + "/POD", "invalid & unparsable"}});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
 }
 
 }  // namespace

@@ -135,7 +135,8 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
   } else {
     log::Info("Reloaded registries.conf");
   }
-  auto fresh = config::Load(flags.sources(), &flags);
+  // As CRI-O reloads: the defaults and the files; command-line flags apply at start only.
+  auto fresh = config::Load(flags.sources(), nullptr);
   const absl::Status loaded = fresh.ok() ? CheckNamedFiles(fresh->config) : fresh.status();
   if (!loaded.ok()) {
     // CRI-O's words, which scripts and its tests look for, then where the problem is.
