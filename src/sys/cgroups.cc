@@ -36,20 +36,15 @@ absl::Status WriteCgroupFile(const std::string& file, std::string_view value) {
   return absl::OkStatus();
 }
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 // A new v1 cpuset cgroup has no cpus and mems: it takes its parent's.
 absl::Status InheritCpuset(const std::string& dir) {
   const std::string parent = dir.substr(0, dir.rfind('/'));
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
     ASSIGN_OR_RETURN(const std::string own, ReadFileToString(dir + "/" + file, kMaxCgroupFile));
-    if (!Trimmed(own).empty()) continue;
+    if (!TrimSpace(own).empty()) continue;
     ASSIGN_OR_RETURN(const std::string inherited,
                      ReadFileToString(parent + "/" + file, kMaxCgroupFile));
-    RETURN_IF_ERROR(WriteCgroupFile(dir + "/" + file, Trimmed(inherited)));
+    RETURN_IF_ERROR(WriteCgroupFile(dir + "/" + file, TrimSpace(inherited)));
   }
   return absl::OkStatus();
 }
@@ -69,7 +64,6 @@ absl::StatusOr<std::string> MakeCgroup(const CgroupHierarchy& hierarchy, const s
                                        const std::vector<std::string_view>& v2_controllers) {
   std::string dir = hierarchy.mount_point;
   for (std::string_view part : SplitTrimmed(path, '/')) {
-    if (part.empty()) continue;
     if (part == "." || part == "..") {
       return absl::InvalidArgumentError(fmt::format("cgroup path \"{}\" is not plain", path));
     }
@@ -106,11 +100,8 @@ absl::Status ApplyCpu(const CgroupHierarchy& hierarchy, const std::string& dir,
 std::vector<std::string> V2Controllers(const std::string& mount_point) {
   const std::string text =
       ReadFileToString(mount_point + "/cgroup.controllers", kMaxCgroupFile).value_or("");
-  std::vector<std::string> controllers;
-  for (std::string_view name : SplitTrimmed(text, ' ')) {
-    if (!name.empty()) controllers.emplace_back(name);
-  }
-  return controllers;
+  const std::vector<std::string_view> names = SplitTrimmed(text, ' ');  // non-empty parts
+  return {names.begin(), names.end()};
 }
 
 }  // namespace
