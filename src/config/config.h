@@ -164,11 +164,22 @@ struct NetworkConfig {
 };
 
 // CRI-O's metrics collector keys, as metrics_collectors names them (a configured key may
-// also carry the "container_runtime_" and "crio_" prefixes; Validate strips them).
+// also carry the "container_runtime_" and "crio_" prefixes; Validate strips them): CRI-O
+// 1.26's, its deprecated ones included, in its order, then those later releases added.
 inline const std::vector<std::string> kMetricsCollectors = {
+    "operations",
+    "operations_latency_microseconds_total",
+    "operations_latency_microseconds",
+    "operations_errors",
+    "image_pulls_by_digest",
+    "image_pulls_by_name",
+    "image_pulls_by_name_skipped",
+    "image_pulls_failures",
+    "image_pulls_successes",
     "image_pulls_layer_size",
-    "containers_events_dropped_total",
+    "image_layer_reuse",
     "containers_oom_total",
+    "containers_oom",
     "processes_defunct",
     "operations_total",
     "operations_latency_seconds",
@@ -181,6 +192,7 @@ inline const std::vector<std::string> kMetricsCollectors = {
     "image_layer_reuse_total",
     "containers_oom_count_total",
     "containers_seccomp_notifier_count_total",
+    "containers_events_dropped_total",
     "resources_stalled_at_stage",
     "containers_stopped_monitor_count"};
 

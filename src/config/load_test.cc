@@ -282,7 +282,7 @@ TEST_F(LoadTest, RuntimeHandlersMergeAcrossFiles) {
 TEST_F(LoadTest, MetricsCollectorsDefaultToAllAndLoseTheirPrefixes) {
   auto defaults = LoadFiles();
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->config.metrics.metrics_collectors.size(), 17u);
+  EXPECT_EQ(defaults->config.metrics.metrics_collectors.size(), 28u);
   dir_.WriteFile("crio.conf",
                  "[crio.metrics]\nmetrics_collectors = [\"operations_total\", "
                  "\"crio_image_pulls_bytes_total\", "
@@ -348,8 +348,8 @@ TEST_F(LoadTest, CrossKeyChecks) {
   EXPECT_EQ(ErrorOf("[crio.runtime]\ndefault_ulimits = [\"nofile=1024:2048\", \"nproc=64\"]\n"),
             "");
 
-  EXPECT_NE(ErrorOf("[crio.metrics]\nmetrics_collectors = [\"operations\"]\n")
-                .find("unknown collector \"operations\""),
+  EXPECT_NE(ErrorOf("[crio.metrics]\nmetrics_collectors = [\"operations_per_second\"]\n")
+                .find("unknown collector \"operations_per_second\""),
             std::string::npos);
   EXPECT_NE(
       ErrorOf("[crio.stats]\nincluded_pod_metrics = [\"gpu\"]\n").find("unknown group \"gpu\""),

@@ -43,12 +43,23 @@ std::string Comment(std::string_view text, bool reloadable) {
 // What starts a line that is shown but not set.
 constexpr std::string_view kCommentedOut = "# ";
 
+// `key = value`, each line starting with `prefix`. A list of strings takes one line per
+// item, tab-indented, as CRI-O's template prints it.
+std::string Assignment(std::string_view key, const Value& value, std::string_view prefix) {
+  const auto* list = std::get_if<StringList>(&value);
+  if (list == nullptr) return fmt::format("{}{} = {}\n", prefix, key, ToTomlText(value));
+  std::string out = fmt::format("{}{} = [\n", prefix, key);
+  for (const std::string& item : *list) {
+    out += fmt::format("{}\t{},\n", prefix, ToTomlText(Value(item)));
+  }
+  return out + fmt::format("{}]\n", prefix);
+}
+
 // The option's documentation, then `key = value`, commented out when `commented`.
 template <typename Target>
 std::string Key(const BasicOption<Target>& option, const Target& target, bool commented) {
   return Comment(option.doc, option.reloadable) +
-         fmt::format("{}{} = {}\n\n", commented ? kCommentedOut : "", option.key,
-                     ToTomlText(Get(option, target)));
+         Assignment(option.key, Get(option, target), commented ? kCommentedOut : "") + "\n";
 }
 
 // CRI-O weighs the handlers as one value: all are set, or all are commented out.

@@ -102,6 +102,21 @@ TEST(RenderTest, AgainstTheDefaultsOnlyChangedKeysAreSet) {
   EXPECT_EQ(ReadBack(rendered), changed) << "commented-out keys read back as their defaults";
 }
 
+// Lists of strings take a line per item, tab-indented, set or commented out, as CRI-O's.
+TEST(RenderTest, StringListsTakeALinePerItem) {
+  const Config defaults;
+  Config changed;
+  changed.runtime.default_sysctls = {"net.ipv4.ping_group_range=0 0", "kernel.shm_rmid_forced=1"};
+  const std::string rendered = Render(changed, &defaults);
+  EXPECT_NE(rendered.find("\ndefault_sysctls = [\n\t\"net.ipv4.ping_group_range=0 0\",\n"
+                          "\t\"kernel.shm_rmid_forced=1\",\n]\n"),
+            std::string::npos)
+      << rendered;
+  EXPECT_NE(rendered.find("\n# default_capabilities = [\n# \t\"CHOWN\",\n"), std::string::npos);
+  EXPECT_NE(rendered.find("\n# default_ulimits = [\n# ]\n"), std::string::npos);
+  EXPECT_EQ(ReadBack(rendered), changed);
+}
+
 TEST(RenderTest, JsonMirrorsTheTables) {
   const nlohmann::json json = ToJson(Config{});
   EXPECT_EQ(json["crio"]["api"]["listen"], "/var/run/crio/crio.sock");

@@ -156,7 +156,7 @@ storage::BlobCompression StoredCompression(Compression compression) {
 }
 
 absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& credentials,
-                                const LayerToStore& layer,
+                                const PulledImage& image, const LayerToStore& layer,
                                 const std::function<absl::Status()>& parent_stored,
                                 storage::ByteBudget& budget) {
   const Descriptor& blob = layer.blob;
@@ -211,7 +211,9 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
     return absl::OkStatus();
   };
   const absl::Status fetched = client_.FetchBlob(source, blob, credentials, sink);
-  if (options_.observer.blob_fetched) options_.observer.blob_fetched(blob, transferred, true);
+  if (options_.observer.blob_fetched) {
+    options_.observer.blob_fetched(image, blob, transferred, true);
+  }
   download_end.Reset();  // end of stream
   unpacker.join();
   if (!fetched.ok() && !unpacker_gone) return discard(fetched);
@@ -247,7 +249,7 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
 }
 
 absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credentials& credentials,
-                                        const Manifest& manifest,
+                                        const PulledImage& image, const Manifest& manifest,
                                         const std::vector<std::string>& diff_ids,
                                         const std::vector<std::string>& layer_ids,
                                         storage::ByteBudget& budget) {
@@ -266,13 +268,13 @@ absl::Status Puller::StoreMissingLayers(const PullSource& source, const Credenti
         // Present already, or stored by another pull while this one waited.
         auto present = store_.HasLayer(layer_ids[i]);
         if (present.ok() && *present && options_.observer.layer_reused) {
-          options_.observer.layer_reused(manifest.layers[i]);
+          options_.observer.layer_reused(image, manifest.layers[i]);
         }
         if (!present.ok() || *present) return present.status();
         const auto parent_stored = [&] {
           return i == 0 ? absl::OkStatus() : stored[i - 1].get();
         };
-        return StoreLayer(source, credentials,
+        return StoreLayer(source, credentials, image,
                           {.blob = manifest.layers[i],
                            .diff_id = diff_ids[i],
                            .id = layer_ids[i],
@@ -310,6 +312,8 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
     return absl::InvalidArgumentError(
         fmt::format("image config of {} bytes is too large", manifest.config.size));
   }
+  PulledImage image{.name = candidate.String(), .size = manifest.config.size};
+  for (const Descriptor& layer : manifest.layers) image.size += layer.size;
   std::string config_json;
   const absl::Status fetched = client_.FetchBlob(source, manifest.config, credentials,
                                                  [&config_json](std::string_view chunk) {
@@ -317,7 +321,7 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
                                                    return absl::OkStatus();
                                                  });
   if (options_.observer.blob_fetched) {
-    options_.observer.blob_fetched(manifest.config, config_json.size(), false);
+    options_.observer.blob_fetched(image, manifest.config, config_json.size(), false);
   }
   RETURN_IF_ERROR(fetched);
   ASSIGN_OR_RETURN(const ImageConfig config, ParseImageConfig(config_json));
@@ -327,16 +331,14 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
                     manifest.layers.size(), config.diff_ids.size()));
   }
   const std::vector<std::string> layer_ids = LayerIds(config.diff_ids);
-  int64_t size = manifest.config.size;
-  for (const Descriptor& layer : manifest.layers) size += layer.size;
   storage::ByteBudget budget(options_.max_image_bytes);
-  RETURN_IF_ERROR(
-      StoreMissingLayers(source, credentials, manifest, config.diff_ids, layer_ids, budget));
+  RETURN_IF_ERROR(StoreMissingLayers(source, credentials, image, manifest, config.diff_ids,
+                                     layer_ids, budget));
   storage::ImageRecord record{.id = manifest.config.digest.substr(7),
                               .repo_tags = {},
                               .repo_digests = {},
                               .layers = layer_ids,
-                              .size = size,
+                              .size = image.size,
                               .manifest_digest = resolved.digests.back(),
                               .user = config.user,
                               .pulled_at = NowSeconds()};

@@ -33,13 +33,21 @@
 
 namespace crio::image {
 
+// The image a pull is storing, as its observer is told.
+struct PulledImage {
+  std::string name;  // the candidate being pulled ("quay.io/crio/fedora:latest")
+  int64_t size = 0;  // its manifest's config and layers, compressed
+};
+
 // What a pull reports as it goes (crio's metrics); either may be empty. Called from the
 // pull's threads.
 struct PullObserver {
   // A blob came from a registry: `transferred` of its bytes arrived (fewer when it failed).
-  std::function<void(const Descriptor& blob, uint64_t transferred, bool is_layer)> blob_fetched;
+  std::function<void(const PulledImage& image, const Descriptor& blob, uint64_t transferred,
+                     bool is_layer)>
+      blob_fetched;
   // A layer the pull did not fetch because the store had it already.
-  std::function<void(const Descriptor& layer)> layer_reused;
+  std::function<void(const PulledImage& image, const Descriptor& layer)> layer_reused;
 };
 
 struct PullerOptions {
@@ -102,7 +110,7 @@ class Puller {
   // once, their decompressed bytes charged to `budget`. Layers download and unpack in
   // parallel; each is committed once the layer below it is (the store requires it).
   absl::Status StoreMissingLayers(const PullSource& source, const Credentials& credentials,
-                                  const Manifest& manifest,
+                                  const PulledImage& image, const Manifest& manifest,
                                   const std::vector<std::string>& diff_ids,
                                   const std::vector<std::string>& layer_ids,
                                   storage::ByteBudget& budget);
@@ -115,7 +123,7 @@ class Puller {
   };
   // Downloads and unpacks `layer`, waits for `parent_stored`, then commits it.
   absl::Status StoreLayer(const PullSource& source, const Credentials& credentials,
-                          const LayerToStore& layer,
+                          const PulledImage& image, const LayerToStore& layer,
                           const std::function<absl::Status()>& parent_stored,
                           storage::ByteBudget& budget);
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -253,15 +254,19 @@ TEST_F(PullerTest, TellsItsObserverOfFetchedAndReusedBlobs) {
   std::map<std::string, uint64_t> fetched;  // digest → bytes
   std::map<std::string, int> layers_fetched;
   std::vector<std::string> reused;
+  std::set<std::string> images;
   Puller puller = MakePuller({.blob_fetched =
-                                  [&](const Descriptor& blob, uint64_t transferred, bool is_layer) {
+                                  [&](const PulledImage& image, const Descriptor& blob,
+                                      uint64_t transferred, bool is_layer) {
                                     std::lock_guard lock(mu);
+                                    images.insert(fmt::format("{} {}", image.name, image.size));
                                     fetched[blob.digest] += transferred;
                                     layers_fetched[blob.digest] += is_layer;
                                   },
                               .layer_reused =
-                                  [&](const Descriptor& layer) {
+                                  [&](const PulledImage& image, const Descriptor& layer) {
                                     std::lock_guard lock(mu);
+                                    images.insert(fmt::format("{} {}", image.name, image.size));
                                     reused.push_back(layer.digest);
                                   }});
   ASSERT_TRUE(puller.Pull("reg.example/a:1", {}).ok());
@@ -278,6 +283,14 @@ TEST_F(PullerTest, TellsItsObserverOfFetchedAndReusedBlobs) {
   EXPECT_EQ(reused, std::vector<std::string>{Sha256Digest(first.layers[0])});
   EXPECT_EQ(layers_fetched[Sha256Digest(first.layers[0])], 1);
   EXPECT_EQ(fetched[Sha256Digest(second.layers[1])], second.layers[1].size());
+  // Each event names the image being pulled and its compressed size.
+  const auto named = [](const std::string& name, const FakeImage& image) {
+    size_t size = image.config.size();
+    for (const std::string& layer : image.layers) size += layer.size();
+    return fmt::format("{} {}", name, size);
+  };
+  EXPECT_EQ(images, (std::set<std::string>{named("reg.example/a:1", first),
+                                           named("reg.example/b:1", second)}));
 }
 
 TEST_F(PullerTest, ConcurrentPullsShareTransfers) {

@@ -1,5 +1,9 @@
 #include "metrics/metrics.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "fmt/format.h"
 #include "metrics/process_metrics.h"
 
@@ -26,14 +30,40 @@ std::string Quote(std::string_view value) {
   return quoted;
 }
 
+// A sample's value as the exposition format writes it (NaN, not fmt's "nan").
+template <typename Number>
+std::string Value(Number number) {
+  if constexpr (std::is_floating_point_v<Number>) {
+    if (std::isnan(number)) return "NaN";
+  }
+  return fmt::format("{}", number);
+}
+
 // One sample: NAME{LABEL="VALUE"} NUMBER, or NAME NUMBER without a label.
 template <typename Number>
 void Sample(std::string& out, std::string_view name, std::string_view label, std::string_view value,
             Number number) {
   if (label.empty()) {
-    out += fmt::format("{}{} {}\n", kPrefix, name, number);
+    out += fmt::format("{}{} {}\n", kPrefix, name, Value(number));
   } else {
-    out += fmt::format("{}{}{{{}=\"{}\"}} {}\n", kPrefix, name, label, Quote(value), number);
+    out += fmt::format("{}{}{{{}=\"{}\"}} {}\n", kPrefix, name, label, Quote(value),
+                       Value(number));
+  }
+}
+
+// One sample per entry of `values`: NAME{L1="V1",L2="V2"...} VALUE, `labels` naming the keys'
+// parts in order.
+void Samples(std::string& out, std::string_view name, std::initializer_list<std::string_view> labels,
+             const std::map<std::vector<std::string>, uint64_t>& values) {
+  for (const auto& [key, value] : values) {
+    std::string pairs;
+    size_t i = 0;
+    for (const std::string_view label : labels) {
+      if (i > 0) pairs += ',';
+      pairs += fmt::format("{}=\"{}\"", label, i < key.size() ? Quote(key[i]) : "");
+      ++i;
+    }
+    out += fmt::format("{}{}{{{}}} {}\n", kPrefix, name, pairs, value);
   }
 }
 
@@ -53,6 +83,30 @@ typename Map::mapped_type& Entry(Map& map, std::string_view key) {
 
 }  // namespace
 
+void LatencyWindow::Add(double seconds, Clock::time_point now) {
+  while (!samples_.empty() &&
+         (samples_.size() >= kMaxSamples || now - samples_.front().first >= kQuantileAge)) {
+    samples_.pop_front();
+  }
+  samples_.emplace_back(now, seconds);
+}
+
+std::array<double, kQuantiles.size()> LatencyWindow::Quantiles(Clock::time_point now) const {
+  std::vector<double> young;
+  for (const auto& [at, seconds] : samples_) {
+    if (now - at < kQuantileAge) young.push_back(seconds);
+  }
+  std::array<double, kQuantiles.size()> quantiles;
+  quantiles.fill(std::numeric_limits<double>::quiet_NaN());
+  if (young.empty()) return quantiles;
+  std::ranges::sort(young);
+  for (size_t i = 0; i < kQuantiles.size(); ++i) {
+    const auto rank = static_cast<size_t>(std::ceil(kQuantiles[i] * static_cast<double>(young.size())));
+    quantiles[i] = young[std::clamp<size_t>(rank, 1, young.size()) - 1];
+  }
+  return quantiles;
+}
+
 std::string SizeLabel(uint64_t bytes) {
   for (const uint64_t bound : kLayerSizeBounds) {
     if (bytes > bound) continue;
@@ -70,6 +124,7 @@ void Metrics::CountOperation(std::string_view operation, absl::StatusCode code, 
   counted.errors += code != absl::StatusCode::kOk;
   counted.seconds += seconds;
   counted.last_seconds = seconds;
+  counted.recent.Add(seconds, now_());
 }
 
 void Metrics::CountStep(std::string_view step, double seconds) {
@@ -77,34 +132,44 @@ void Metrics::CountStep(std::string_view step, double seconds) {
   Operation& counted = Entry(counters_.steps, step);
   counted.calls += 1;
   counted.seconds += seconds;
+  counted.recent.Add(seconds, now_());
 }
 
-void Metrics::CountPull(bool ok, std::string_view error) {
+void Metrics::CountPull(std::string_view image, bool ok, std::string_view error) {
   std::lock_guard lock(mu_);
   if (ok) {
     ++counters_.pulls_ok;
+    ++Entry(counters_.pulls_ok_by_name, image);
     return;
   }
   ++Entry(counters_.pull_failures, error);
+  ++counters_.pull_failures_by_name[{std::string(image), std::string(error)}];
 }
 
-void Metrics::CountBlobFetched(std::string_view media_type, uint64_t blob_size,
-                               uint64_t transferred, bool is_layer) {
+void Metrics::CountBlobFetched(const FetchedBlob& blob) {
   std::lock_guard lock(mu_);
-  counters_.pulled_bytes[{std::string(media_type), SizeLabel(blob_size)}] += transferred;
-  if (!is_layer) return;
+  counters_.pulled_bytes[{std::string(blob.media_type), SizeLabel(blob.size)}] +=
+      blob.transferred;
+  counters_.pulled_by_digest[{std::string(blob.image), std::string(blob.digest),
+                              std::string(blob.media_type), std::to_string(blob.size)}] +=
+      blob.transferred;
+  counters_.pulled_by_name[{std::string(blob.image), std::to_string(blob.image_size)}] +=
+      blob.transferred;
+  if (!blob.is_layer) return;
   size_t bucket = 0;
-  while (bucket < kLayerSizeBounds.size() && blob_size > kLayerSizeBounds[bucket]) ++bucket;
+  while (bucket < kLayerSizeBounds.size() && blob.size > kLayerSizeBounds[bucket]) ++bucket;
   Histogram& sizes = counters_.layer_sizes;
   if (bucket < kLayerSizeBounds.size()) ++sizes.buckets[bucket];
   ++sizes.count;
-  sizes.sum += static_cast<double>(blob_size);
+  sizes.sum += static_cast<double>(blob.size);
 }
 
-void Metrics::CountLayerReused(std::string_view digest, uint64_t blob_size) {
+void Metrics::CountLayerReused(std::string_view image, std::string_view digest,
+                               uint64_t blob_size) {
   std::lock_guard lock(mu_);
-  ++Entry(counters_.reused_layers, digest);
+  ++Entry(counters_.reused_layers, fmt::format("{}@{}", image, digest));
   Entry(counters_.skipped_bytes, SizeLabel(blob_size)) += blob_size;
+  Entry(counters_.skipped_by_name, image) += blob_size;
 }
 
 void Metrics::CountOom(std::string_view name) {
@@ -141,11 +206,58 @@ void Metrics::RenderOperations(const Counters& counters, std::string& out) const
   if (Open(out, "operations_latency_seconds_total", "summary",
            "Latency of CRI operations (and of network_setup_pod, network_setup_overall), in "
            "seconds.")) {
-    for (const auto* timed : {&operations, &counters.steps}) {
-      for (const auto& [name, op] : *timed) {
-        Sample(out, "operations_latency_seconds_total_sum", "operation", name, op.seconds);
-        Sample(out, "operations_latency_seconds_total_count", "operation", name, op.calls);
+    RenderLatencySummary(counters, "operations_latency_seconds_total", "operation", 1, out);
+  }
+}
+
+void Metrics::RenderLatencySummary(const Counters& counters, std::string_view name,
+                                   std::string_view label, double scale, std::string& out) const {
+  const auto now = now_();
+  // Go's client reports whole microseconds.
+  const auto scaled = [scale](double seconds) {
+    return scale == 1 || std::isnan(seconds) ? seconds * scale : std::floor(seconds * scale);
+  };
+  for (const auto* timed : {&counters.operations, &counters.steps}) {
+    for (const auto& [operation, op] : *timed) {
+      const auto quantiles = op.recent.Quantiles(now);
+      for (size_t i = 0; i < kQuantiles.size(); ++i) {
+        out += fmt::format("{}{}{{{}=\"{}\",quantile=\"{}\"}} {}\n", kPrefix, name, label,
+                           Quote(operation), kQuantiles[i], Value(scaled(quantiles[i])));
       }
+      Sample(out, fmt::format("{}_sum", name), label, operation, scaled(op.seconds));
+      Sample(out, fmt::format("{}_count", name), label, operation, op.calls);
+    }
+  }
+}
+
+void Metrics::RenderDeprecatedOperations(const Counters& counters, std::string& out) const {
+  const auto& operations = counters.operations;
+  if (Open(out, "operations", "counter",
+           "[DEPRECATED: in favour of `operations_total`] Cumulative number of CRI operations "
+           "by operation type.")) {
+    for (const auto& [name, op] : operations) {
+      Sample(out, "operations", "operation_type", name, op.calls);
+    }
+  }
+  if (Open(out, "operations_latency_microseconds", "gauge",
+           "[DEPRECATED: in favour of `operations_latency_seconds`] Latency in microseconds of "
+           "the latest CRI call of each type.")) {
+    for (const auto& [name, op] : operations) {
+      Sample(out, "operations_latency_microseconds", "operation_type", name,
+             std::floor(op.last_seconds * 1e6));
+    }
+  }
+  if (Open(out, "operations_latency_microseconds_total", "summary",
+           "[DEPRECATED: in favour of `operations_latency_seconds_total`] Latency in "
+           "microseconds of CRI operations, by operation type.")) {
+    RenderLatencySummary(counters, "operations_latency_microseconds_total", "operation_type",
+                         1e6, out);
+  }
+  if (Open(out, "operations_errors", "counter",
+           "[DEPRECATED: in favour of `operations_errors_total`] Cumulative number of CRI "
+           "operation errors by operation type.")) {
+    for (const auto& [name, op] : operations) {
+      Sample(out, "operations_errors", "operation_type", name, op.errors);
     }
   }
 }
@@ -180,8 +292,42 @@ void Metrics::RenderPulls(const Counters& counters, std::string& out) const {
     Sample(out, "image_pulls_layer_size_count", "", "", counters.layer_sizes.count);
   }
   if (Open(out, "image_layer_reuse_total", "counter",
-           "Layers a pull found stored instead of fetching them, by digest.")) {
+           "Layers a pull found stored instead of fetching them, by IMAGE@DIGEST.")) {
     Samples(out, "image_layer_reuse_total", "name", counters.reused_layers);
+  }
+}
+
+void Metrics::RenderDeprecatedPulls(const Counters& counters, std::string& out) const {
+  if (Open(out, "image_pulls_by_digest", "counter",
+           "[DEPRECATED: in favour of `image_pulls_bytes_total`] Bytes transferred by image "
+           "pulls by digest.")) {
+    Samples(out, "image_pulls_by_digest", {"name", "digest", "mediatype", "size"},
+            counters.pulled_by_digest);
+  }
+  if (Open(out, "image_pulls_by_name", "counter",
+           "[DEPRECATED: in favour of `image_pulls_bytes_total`] Bytes transferred by image "
+           "pulls by name.")) {
+    Samples(out, "image_pulls_by_name", {"name", "size"}, counters.pulled_by_name);
+  }
+  if (Open(out, "image_pulls_by_name_skipped", "counter",
+           "[DEPRECATED: in favour of `image_pulls_skipped_bytes_total`] Bytes skipped by image "
+           "pulls by name.")) {
+    Samples(out, "image_pulls_by_name_skipped", "name", counters.skipped_by_name);
+  }
+  if (Open(out, "image_pulls_failures", "counter",
+           "[DEPRECATED: in favour of `image_pulls_failure_total`] Cumulative number of image "
+           "pull failures by error.")) {
+    Samples(out, "image_pulls_failures", {"name", "error"}, counters.pull_failures_by_name);
+  }
+  if (Open(out, "image_pulls_successes", "counter",
+           "[DEPRECATED: in favour of `image_pulls_success_total`] Cumulative number of image "
+           "pull successes.")) {
+    Samples(out, "image_pulls_successes", "name", counters.pulls_ok_by_name);
+  }
+  if (Open(out, "image_layer_reuse", "counter",
+           "[DEPRECATED: in favour of `image_layer_reuse_total`] Reused (not pulled) local "
+           "image layer count by name.")) {
+    Samples(out, "image_layer_reuse", "name", counters.reused_layers);
   }
 }
 
@@ -200,6 +346,11 @@ void Metrics::RenderContainers(const Counters& counters, const Sources& sources,
            "Containers killed because they ran out of memory, by name.")) {
     Samples(out, "containers_oom_count_total", "name", counters.ooms_by_name);
   }
+  if (Open(out, "containers_oom", "counter",
+           "[DEPRECATED: in favour of `containers_oom_count_total`] Containers killed because "
+           "they ran out of memory, by name.")) {
+    Samples(out, "containers_oom", "name", counters.ooms_by_name);
+  }
   if (Open(out, "processes_defunct", "gauge", "Exited children of crio not yet reaped.")) {
     Sample(out, "processes_defunct", "", "", DefunctChildren(sources.proc_self));
   }
@@ -213,7 +364,9 @@ std::string Metrics::Render(const Sources& sources) const {
   }
   std::string out;
   RenderOperations(counters, out);
+  RenderDeprecatedOperations(counters, out);
   RenderPulls(counters, out);
+  RenderDeprecatedPulls(counters, out);
   RenderContainers(counters, sources, out);
   if (!sources.default_runtime.empty()) {  // not one of CRI-O's collector keys: always there
     Family(out, "default_runtime", "gauge", "The default runtime handler.");

@@ -204,7 +204,7 @@ grpc::Status ImageService::PullImage(grpc::ServerContext*, const v1::PullImageRe
         out->set_image_ref(id);
         return absl::OkStatus();
       });
-  if (after_pull_) after_pull_(pulled);
+  if (after_pull_) after_pull_(request->image().image(), pulled);
   return pulled;
 }
 

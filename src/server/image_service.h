@@ -35,11 +35,11 @@ using ImageUser = std::function<std::optional<std::string>(const std::string& im
 class ImageService final
     : public v1::ImageService::WithRawCallbackMethod_ListImages<v1::ImageService::Service> {
  public:
-  // `after_pull` runs when a PullImage call ends, with its result (crio counts it and gives
-  // back the memory the transfer and unpack code touched).
+  // `after_pull` runs when a PullImage call ends, with the image asked for and the result
+  // (crio counts it and gives back the memory the transfer and unpack code touched).
+  using AfterPull = std::function<void(const std::string& image, const grpc::Status&)>;
   ImageService(RpcEdge& edge, const config::LiveConfig& config, image::Images& images,
-               ImageUser user_of = nullptr,
-               std::function<void(const grpc::Status&)> after_pull = nullptr)
+               ImageUser user_of = nullptr, AfterPull after_pull = nullptr)
       : edge_(edge),
         config_(config),
         images_(images),
@@ -89,7 +89,7 @@ class ImageService final
   const config::LiveConfig& config_;
   image::Images& images_;
   const ImageUser user_of_;
-  const std::function<void(const grpc::Status&)> after_pull_;
+  const AfterPull after_pull_;
   absl::Mutex listing_mu_;
   std::shared_ptr<const Listing> listing_ ABSL_GUARDED_BY(listing_mu_);  // unfiltered
 

@@ -181,15 +181,18 @@ TEST_F(ImageServiceTest, PullErrorsReachTheClient) {
 }
 
 TEST_F(ImageServiceTest, EveryPullEndsWithTheAfterPullHook) {
-  int calls = 0;
+  std::vector<std::string> failed;
   ImageService hooked(edge_, *config_, *images_, nullptr,
-                      [&calls](const grpc::Status& status) { calls += !status.ok(); });
+                      [&failed](const std::string& image, const grpc::Status& status) {
+                        if (!status.ok()) failed.push_back(image);
+                      });
   v1::PullImageRequest request;
   v1::PullImageResponse response;
   hooked.PullImage(nullptr, &request, &response);  // invalid
   request.mutable_image()->set_image("reg.example/missing:1");
   hooked.PullImage(nullptr, &request, &response);  // not found
-  EXPECT_EQ(calls, 2);                             // both failed, both reported
+  // Both failed, both reported, with the image asked for.
+  EXPECT_EQ(failed, (std::vector<std::string>{"", "reg.example/missing:1"}));
 }
 
 TEST_F(ImageServiceTest, ImageFsInfoReportsTheStorageMetadataDirs) {

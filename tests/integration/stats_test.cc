@@ -6,6 +6,7 @@
 #include <map>
 #include <thread>
 
+#include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/container_fixture.h"
 
@@ -330,8 +331,23 @@ TEST_F(StatsTest, MetricsCountPullsReusedLayersOomKillsAndNetworkSetup) {
   // The pause image is the same layer: pulled without fetching it.
   ASSERT_TRUE(Pull(registry_.host() + "/test/pause:3.10").ok());
   text = ScrapeMetrics();
-  EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_layer_reuse_total{name=\"sha256:"), 1)
+  const std::string pause = registry_.host() + "/test/pause:3.10";
+  EXPECT_EQ(MetricValue(text, fmt::format("container_runtime_crio_image_layer_reuse_total{{name="
+                                          "\"{}@sha256:",
+                                          pause)),
+            1)
       << text;
+  // CRI-O 1.26's deprecated families, by image name.
+  EXPECT_EQ(MetricValue(text, fmt::format("container_runtime_crio_image_pulls_successes{{name="
+                                          "\"{}\"}}",
+                                          pause)),
+            1)
+      << text;
+  EXPECT_GT(MetricValue(text, fmt::format("container_runtime_crio_image_pulls_by_name_skipped{{"
+                                          "name=\"{}\"}}",
+                                          pause)),
+            1000);
+  EXPECT_GT(MetricValue(text, "container_runtime_crio_image_pulls_by_digest{name="), 1000);
   EXPECT_GT(MetricValue(text, "container_runtime_crio_image_pulls_skipped_bytes_total{size="),
             1000);
   EXPECT_EQ(MetricValue(text, "container_runtime_crio_image_pulls_layer_size_count "), 1);
@@ -348,6 +364,13 @@ TEST_F(StatsTest, MetricsCountPullsReusedLayersOomKillsAndNetworkSetup) {
   EXPECT_EQ(MetricValue(text, "container_runtime_crio_containers_oom_total "), 1) << text;
   EXPECT_EQ(
       MetricValue(text, "container_runtime_crio_containers_oom_count_total{name=\"k8s_hog_pod_"), 1)
+      << text;
+  EXPECT_EQ(MetricValue(text, "container_runtime_crio_containers_oom{name=\"k8s_hog_pod_"), 1);
+  // The 1.26 latency summary, in microseconds, with its quantiles.
+  EXPECT_GT(MetricValue(text,
+                        "container_runtime_crio_operations_latency_microseconds_total{"
+                        "operation_type=\"CreateContainer\",quantile=\"0.99\"}"),
+            100)
       << text;
   EXPECT_GE(MetricValue(text, "process_threads "), 1);
 }

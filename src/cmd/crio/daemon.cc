@@ -217,13 +217,20 @@ stream::StreamServer::Options StreamServerOptions(const config::Config& config) 
 
 image::PullObserver PullObserverFor(metrics::Metrics& metrics) {
   return {.blob_fetched =
-              [&metrics](const image::Descriptor& blob, uint64_t transferred, bool is_layer) {
-                metrics.CountBlobFetched(blob.media_type, static_cast<uint64_t>(blob.size),
-                                         transferred, is_layer);
+              [&metrics](const image::PulledImage& image, const image::Descriptor& blob,
+                         uint64_t transferred, bool is_layer) {
+                metrics.CountBlobFetched({.image = image.name,
+                                          .image_size = static_cast<uint64_t>(image.size),
+                                          .digest = blob.digest,
+                                          .media_type = blob.media_type,
+                                          .size = static_cast<uint64_t>(blob.size),
+                                          .transferred = transferred,
+                                          .is_layer = is_layer});
               },
           .layer_reused =
-              [&metrics](const image::Descriptor& layer) {
-                metrics.CountLayerReused(layer.digest, static_cast<uint64_t>(layer.size));
+              [&metrics](const image::PulledImage& image, const image::Descriptor& layer) {
+                metrics.CountLayerReused(image.name, layer.digest,
+                                         static_cast<uint64_t>(layer.size));
               }};
 }
 
@@ -350,8 +357,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   server::ImageService image_service(
       edge, live, *(*image_stack)->images,
       [&containers](const std::string& image_id) { return containers.ContainerUsing(image_id); },
-      [&metrics](const grpc::Status& pulled) {
-        metrics.CountPull(pulled.ok(), PullErrorLabel(pulled));
+      [&metrics](const std::string& image, const grpc::Status& pulled) {
+        metrics.CountPull(image, pulled.ok(), PullErrorLabel(pulled));
         sys::ReleaseCleanFilePages();  // a pull's code is cold until the next pull
       });
   auto cri =
