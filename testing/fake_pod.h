@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 #include <mutex>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -77,8 +78,9 @@ class FakeIsolation final : public sandbox::PodIsolation {
     pins.erase(path);
     return absl::OkStatus();
   }
-  absl::Status MountShm(const std::string& path, uint64_t) override {
+  absl::Status MountShm(const std::string& path, uint64_t size_bytes) override {
     mounts.insert(path);
+    shm_sizes[path] = size_bytes;
     return absl::OkStatus();
   }
   absl::Status Unmount(const std::string& path) override {
@@ -97,6 +99,7 @@ class FakeIsolation final : public sandbox::PodIsolation {
   std::vector<sys::PinRequest> requests;
   std::set<std::string> pins;
   std::set<std::string> mounts;
+  std::map<std::string, uint64_t> shm_sizes;  // by path, as last mounted
 };
 
 }  // namespace crio::testing

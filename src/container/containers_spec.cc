@@ -137,16 +137,8 @@ absl::StatusOr<std::optional<nlohmann::json>> SeccompFromFile(
 std::vector<std::string> Containers::AllowedAnnotations(const std::string& runtime_handler,
                                                         const sandbox::Sandbox& pod) const {
   const std::string& handler = runtime_handler.empty() ? options_.default_runtime : runtime_handler;
-  std::vector<std::string> allowed;
-  if (const auto found = options_.allowed_annotations.find(handler);
-      found != options_.allowed_annotations.end()) {
-    allowed = found->second;
-  }
-  if (const Workload* workload = ActiveWorkload(options_.workloads, pod.spec.annotations)) {
-    allowed.insert(allowed.end(), workload->allowed_annotations.begin(),
-                   workload->allowed_annotations.end());
-  }
-  return allowed;
+  return container::AllowedAnnotations(options_.allowed_annotations, options_.workloads, handler,
+                                       pod.spec.annotations);
 }
 
 absl::StatusOr<std::vector<spec::Device>> Containers::Devices(

@@ -13,6 +13,21 @@ const Workload* ActiveWorkload(const std::map<std::string, Workload>& workloads,
   return nullptr;
 }
 
+std::vector<std::string> AllowedAnnotations(
+    const std::map<std::string, std::vector<std::string>>& by_handler,
+    const std::map<std::string, Workload>& workloads, const std::string& handler,
+    const std::map<std::string, std::string>& pod_annotations) {
+  std::vector<std::string> allowed;
+  if (const auto found = by_handler.find(handler); found != by_handler.end()) {
+    allowed = found->second;
+  }
+  if (const Workload* workload = ActiveWorkload(workloads, pod_annotations)) {
+    allowed.insert(allowed.end(), workload->allowed_annotations.begin(),
+                   workload->allowed_annotations.end());
+  }
+  return allowed;
+}
+
 absl::StatusOr<sys::CgroupCpu> WorkloadCpu(const Workload& workload, const std::string& container,
                                            const std::map<std::string, std::string>& annotations) {
   const std::string key = fmt::format("{}/{}", workload.annotation_prefix, container);

@@ -21,6 +21,13 @@ struct Workload {
   sys::CgroupCpu defaults;
 };
 
+// The experimental annotation prefixes a pod of `handler` may use: the handler's
+// allowed_annotations (from `by_handler`) and those of the workload the pod is in.
+std::vector<std::string> AllowedAnnotations(
+    const std::map<std::string, std::vector<std::string>>& by_handler,
+    const std::map<std::string, Workload>& workloads, const std::string& handler,
+    const std::map<std::string, std::string>& pod_annotations);
+
 // What CRI-O calls the infra container, in PREFIX/POD: also every container's conmon.
 inline constexpr char kPodWorkloadName[] = "POD";
 

@@ -180,6 +180,27 @@ std::vector<Sandbox> Sandboxes::List(const SandboxFilter& filter) const {
   return matching;
 }
 
+absl::StatusOr<uint64_t> Sandboxes::ShmSize(const SandboxSpec& spec) const {
+  static constexpr std::string_view kShmSizeAnnotation = "io.kubernetes.cri-o.ShmSize";
+  const auto annotation = spec.annotations.find(std::string(kShmSizeAnnotation));
+  if (annotation == spec.annotations.end() || !options_.allowed_annotations) {
+    return options_.shm_size_bytes;
+  }
+  const std::vector<std::string> allowed = options_.allowed_annotations(spec);
+  if (std::none_of(allowed.begin(), allowed.end(), [](const std::string& prefix) {
+        return !prefix.empty() && kShmSizeAnnotation.starts_with(prefix);
+      })) {
+    return options_.shm_size_bytes;
+  }
+  auto size = ParseQuantity(annotation->second);
+  if (!size.ok()) {
+    return absl::InvalidArgumentError(fmt::format("failed to parse shm size '{}': {}",
+                                                  annotation->second,
+                                                  AsStd(size.status().message())));
+  }
+  return size;
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sandboxes::Sysctls(
     const SandboxSpec& spec) const {
   const SysctlScope scope{.host_network = spec.host_network(), .host_ipc = spec.host_ipc()};
@@ -212,6 +233,7 @@ absl::StatusOr<Sandbox> Sandboxes::Run(SandboxSpec spec, const Caller& caller) {
   }
   RETURN_IF_ERROR(ValidateCgroupParent(spec.cgroup_parent, options_.cgroup_manager));
   RETURN_IF_ERROR(Sysctls(spec).status());
+  RETURN_IF_ERROR(ShmSize(spec).status());
   Sandbox sandbox{.id = NewRandomId(), .spec = std::move(spec)};
   sandbox.created_at = Now();
   sandbox.boot_id = options_.boot_id;
@@ -340,7 +362,8 @@ absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {
   }
   RETURN_IF_ERROR(sys::MakeDirs(sandbox.spec.log_directory, 0700));
   if (sandbox.spec.host_ipc()) return absl::OkStatus();
-  RETURN_IF_ERROR(isolation_.MountShm(sandbox.shm_path, options_.shm_size_bytes));
+  ASSIGN_OR_RETURN(const uint64_t shm_size, ShmSize(sandbox.spec));
+  RETURN_IF_ERROR(isolation_.MountShm(sandbox.shm_path, shm_size));
   rollback.Add("unmount " + sandbox.shm_path,
                [this, path = sandbox.shm_path] { return isolation_.Unmount(path); });
   return absl::OkStatus();

@@ -83,7 +83,10 @@ struct SandboxesOptions {
   bool drop_infra_ctr = true;  // false: every pod gets an infra container, as CRI-O's option
   std::string host_resolv_conf = "/etc/resolv.conf";
   std::string host_hosts = "/etc/hosts";
-  uint64_t shm_size_bytes = 64 << 20;
+  uint64_t shm_size_bytes = 64 << 20;  // unless the pod's io.kubernetes.cri-o.ShmSize says
+  // The experimental annotation prefixes a pod may use (CRI-O's allowed_annotations: its
+  // handler's and its workload's); none when empty.
+  std::function<std::vector<std::string>(const SandboxSpec& spec)> allowed_annotations;
   std::function<int64_t()> now_ns;  // the clock; real time when empty
   // Told how long the steps CRI-O's metrics time took: "network_setup_pod" (the CNI ADD),
   // "network_setup_overall" (namespaces and network); may be empty.
@@ -179,6 +182,9 @@ class Sandboxes {
   // Detaches the pod's network, retrying DEL.
   absl::Status DetachNetwork(const Sandbox& sandbox);
   std::shared_ptr<Entry> Find(const std::string& id_or_prefix, absl::Status* error) const;
+  // The size of the pod's /dev/shm: shm_size_bytes, or what its io.kubernetes.cri-o.ShmSize
+  // annotation says where allowed_annotations lets it (INVALID_ARGUMENT if not a quantity).
+  absl::StatusOr<uint64_t> ShmSize(const SandboxSpec& spec) const;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sysctls(
       const SandboxSpec& spec) const;
   absl::Status Build(Sandbox& sandbox, Rollback& rollback);

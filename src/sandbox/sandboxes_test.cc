@@ -129,6 +129,47 @@ TEST_F(SandboxesTest, SameMetadataTwiceIsAnError) {
   EXPECT_NE(second.status().message().find(first->id), std::string::npos);
 }
 
+// io.kubernetes.cri-o.ShmSize sizes the pod's /dev/shm where allowed_annotations lets it.
+TEST_F(SandboxesTest, ShmSizeAnnotationWhereAllowed) {
+  sandboxes_ = std::make_unique<Sandboxes>(
+      SandboxesOptions{.run_root = dir_.Join("run"),
+                       .namespaces_dir = dir_.Join("ns"),
+                       .log_dir = dir_.Join("logs"),
+                       .runtime_handlers = {"runc"},
+                       .boot_id = "boot-1",
+                       .host_resolv_conf = dir_.Join("etc/resolv.conf"),
+                       .host_hosts = dir_.Join("etc/hosts"),
+                       .allowed_annotations =
+                           [](const SandboxSpec& spec) {
+                             return spec.runtime_handler == "runc"
+                                        ? std::vector<std::string>{"io.kubernetes.cri-o.Shm"}
+                                        : std::vector<std::string>{};
+                           }},
+      *store_, network_, isolation_);
+  SandboxSpec spec = Spec("plain");
+  spec.annotations["io.kubernetes.cri-o.ShmSize"] = "16Mi";
+  auto plain = sandboxes_->Run(spec);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(isolation_.shm_sizes[plain->shm_path], 64u << 20) << "not allowed: the default";
+
+  spec = Spec("sized");
+  spec.runtime_handler = "runc";
+  spec.annotations["io.kubernetes.cri-o.ShmSize"] = "16Mi";
+  auto sized = sandboxes_->Run(spec);
+  ASSERT_TRUE(sized.ok()) << sized.status();
+  EXPECT_EQ(isolation_.shm_sizes[sized->shm_path], 16u << 20);
+
+  spec = Spec("bad");
+  spec.runtime_handler = "runc";
+  spec.annotations["io.kubernetes.cri-o.ShmSize"] = "lots";
+  const size_t mounts = isolation_.mounts.size();
+  auto bad = sandboxes_->Run(spec);
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("failed to parse shm size 'lots'"), std::string::npos);
+  EXPECT_EQ(isolation_.mounts.size(), mounts);
+  EXPECT_EQ(sandboxes_->List({}).size(), 2u);
+}
+
 TEST_F(SandboxesTest, NetworkFailureRollsEverythingBack) {
   network_.fail_with = absl::InternalError("plugin bridge failed");
   auto pod = sandboxes_->Run(Spec("web"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "absl/status/statusor.h"
 #include "fmt/format.h"
@@ -153,26 +154,52 @@ absl::Status ValidateCgroupParent(const std::string& parent, const std::string& 
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity) {
-  uint64_t number = 0;
+absl::StatusOr<uint64_t> ParseQuantity(const std::string& quantity) {
+  static const std::pair<std::string_view, uint64_t> kSuffixes[] = {
+      {"", 1},         {"k", 1000},         {"M", 1000000},      {"G", 1000000000},
+      {"T", 1000000000000}, {"P", 1000000000000000}, {"E", 1000000000000000000},
+      {"Ki", 1ULL << 10},   {"Mi", 1ULL << 20},      {"Gi", 1ULL << 30},
+      {"Ti", 1ULL << 40},   {"Pi", 1ULL << 50},      {"Ei", 1ULL << 60}};
+  const auto invalid = [&] {
+    return absl::InvalidArgumentError(fmt::format(
+        "quantity \"{}\": quantities must match the regular expression "
+        "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        quantity));
+  };
   const char* end = quantity.data() + quantity.size();
-  const auto [rest, error] = std::from_chars(quantity.data(), end, number);
-  const std::string suffix(rest, end);
-  static const std::pair<const char*, uint64_t> kSuffixes[] = {{"", 1},
-                                                               {"k", 1000},
-                                                               {"M", 1000000},
-                                                               {"G", 1000000000},
-                                                               {"T", 1000000000000},
-                                                               {"Ki", 1ULL << 10},
-                                                               {"Mi", 1ULL << 20},
-                                                               {"Gi", 1ULL << 30},
-                                                               {"Ti", 1ULL << 40}};
-  if (error == std::errc() && rest != quantity.data()) {
-    for (const auto& [name, factor] : kSuffixes) {
-      if (suffix == name && number <= UINT64_MAX / factor) return number * factor;
-    }
+  uint64_t whole = 0;
+  auto [rest, error] = std::from_chars(quantity.data(), end, whole);
+  if (error != std::errc() || rest == quantity.data()) return invalid();
+  std::string_view fraction;  // the digits after a '.'
+  if (rest != end && *rest == '.') {
+    const char* digits = ++rest;
+    while (rest != end && *rest >= '0' && *rest <= '9') ++rest;
+    fraction = std::string_view(digits, static_cast<size_t>(rest - digits));
   }
-  return absl::InvalidArgumentError(fmt::format("bandwidth \"{}\" is not a quantity", quantity));
+  const std::string_view suffix(rest, static_cast<size_t>(end - rest));
+  for (const auto& [name, factor] : kSuffixes) {
+    if (suffix != name) continue;
+    if (whole > UINT64_MAX / factor) return invalid();
+    // The fraction's share of `factor`, rounded up as Kubernetes' Value() rounds.
+    long double part = 0;
+    long double scale = 1;
+    for (const char digit : fraction) {
+      scale /= 10;
+      part += static_cast<long double>(digit - '0') * scale;
+    }
+    const auto extra = static_cast<uint64_t>(std::ceil(part * static_cast<long double>(factor)));
+    if (whole * factor > UINT64_MAX - extra) return invalid();
+    return whole * factor + extra;
+  }
+  return invalid();
+}
+
+absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity) {
+  auto parsed = ParseQuantity(quantity);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(fmt::format("bandwidth \"{}\" is not a quantity", quantity));
+  }
+  return parsed;
 }
 
 }  // namespace crio::sandbox

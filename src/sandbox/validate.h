@@ -21,6 +21,10 @@ absl::Status CheckLabelMap(const char* what, const std::map<std::string, std::st
 // for "systemd", a cgroupfs path ("/kubepods/pod1") for "cgroupfs"; never a ".." component.
 absl::Status ValidateCgroupParent(const std::string& parent, const std::string& cgroup_manager);
 
+// Parses a Kubernetes resource quantity ("16Mi", "1.5G", "500k", "1000000") into a whole
+// number, rounded up; INVALID_ARGUMENT in Kubernetes' words otherwise.
+absl::StatusOr<uint64_t> ParseQuantity(const std::string& quantity);
+
 // Parses a Kubernetes bandwidth quantity ("10M", "1Gi", "500k", "1000000") into bits per
 // second; used for the kubernetes.io/ingress-bandwidth and egress-bandwidth annotations.
 absl::StatusOr<uint64_t> ParseBandwidth(const std::string& quantity);

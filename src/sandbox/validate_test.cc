@@ -104,6 +104,21 @@ TEST(ValidateCgroupParentTest, MustSuitTheCgroupManager) {
   EXPECT_FALSE(ValidateCgroupParent("/kubepods/../../etc", "cgroupfs").ok());
 }
 
+TEST(ParseQuantityTest, KubernetesQuantitiesRoundedUp) {
+  EXPECT_EQ(*ParseQuantity("16Mi"), 16u << 20);
+  EXPECT_EQ(*ParseQuantity("64M"), 64000000u);
+  EXPECT_EQ(*ParseQuantity("1.5Gi"), 3u << 29);
+  EXPECT_EQ(*ParseQuantity("0.1k"), 100u);
+  EXPECT_EQ(*ParseQuantity("1.0001"), 2u);
+  EXPECT_EQ(*ParseQuantity("1Ei"), 1ULL << 60);
+  for (const char* invalid : {"", "Mi", "16 Mi", "16MB", "-1", "16Ei", "1.2.3"}) {
+    const auto parsed = ParseQuantity(invalid);
+    ASSERT_FALSE(parsed.ok()) << invalid;
+    EXPECT_NE(parsed.status().message().find("quantities must match the regular expression"),
+              std::string::npos);
+  }
+}
+
 TEST(ParseBandwidthTest, KubernetesQuantities) {
   EXPECT_EQ(*ParseBandwidth("1000"), 1000u);
   EXPECT_EQ(*ParseBandwidth("10M"), 10000000u);

@@ -289,6 +289,19 @@ class ContainerTest : public ::testing::Test {
     return response;
   }
 
+  // Runs `command` in the container; its standard output, or "" when it failed.
+  std::string ExecOutput(const std::string& id, const std::vector<std::string>& command) {
+    v1::ExecSyncRequest request;
+    request.set_container_id(id);
+    for (const std::string& arg : command) request.add_cmd(arg);
+    request.set_timeout(30);
+    v1::ExecSyncResponse response;
+    const grpc::Status status = stub_->ExecSync(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.exit_code(), 0) << response.stderr();
+    return response.exit_code() == 0 ? response.stdout() : "";
+  }
+
   // Polls until the container has exited (conmon reports it through the exits dir).
   v1::ContainerStatus WaitForExit(const std::string& id) {
     v1::ContainerStatus status;

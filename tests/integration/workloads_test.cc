@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include "fmt/format.h"
@@ -29,7 +30,8 @@ class WorkloadTest : public ContainerTest {
         "annotation_prefix = \"{}\"\n"
         "[crio.runtime.workloads.management.resources]\ncpushares = 200\ncpuset = \"0\"\n"
         "[crio.runtime.workloads.devices]\nactivation_annotation = \"{}\"\n"
-        "allowed_annotations = [\"io.kubernetes.cri-o.Devices\"]\n",
+        "allowed_annotations = [\"io.kubernetes.cri-o.Devices\", "
+        "\"io.kubernetes.cri-o.ShmSize\"]\n",
         kActivation, kPrefix, kDevicesActivation);
   }
 
@@ -140,6 +142,44 @@ TEST_F(WorkloadTest, AWorkloadAllowsTheDevicesAnnotation) {
   const std::string plain = CreateInPod("without-device");
   ASSERT_FALSE(plain.empty());
   EXPECT_EQ(Status(plain).info().at("info").find("/dev/qifoo"), std::string::npos);
+}
+
+// workloads.bats "test workload allowed annotation works for pod": the pod's /dev/shm takes
+// the io.kubernetes.cri-o.ShmSize annotation's size where a workload allows it, and keeps
+// 64 MiB where nothing does.
+TEST_F(WorkloadTest, AWorkloadAllowsTheShmSizeAnnotation) {
+  const std::string annotation = "io.kubernetes.cri-o.ShmSize";
+  const auto shm_kib = [this](const std::string& pod_annotations_case) {
+    SCOPED_TRACE(pod_annotations_case);
+    const std::string id = CreateInPod("shm");
+    EXPECT_TRUE(Start(id).ok());
+    const std::string df = ExecOutput(id, {"sh", "-c", "df -k /dev/shm"});
+    EXPECT_TRUE(Stop(id, 0).ok());
+    EXPECT_TRUE(Remove(id).ok());
+    const size_t line = df.find('\n');
+    std::istringstream fields(line == std::string::npos ? "" : df.substr(line + 1));
+    std::string filesystem;
+    uint64_t blocks = 0;
+    fields >> filesystem >> blocks;
+    return blocks;
+  };
+  RunAnnotatedPod({{kDevicesActivation, ""}, {annotation, "16Mi"}});
+  EXPECT_EQ(shm_kib("allowed"), 16384u);
+  ASSERT_TRUE(RemovePod(pod_).ok());
+  RunAnnotatedPod({{annotation, "16Mi"}});
+  EXPECT_EQ(shm_kib("not allowed"), 65536u);
+  ASSERT_TRUE(RemovePod(pod_).ok());
+
+  // A size that is no quantity fails the pod, as CRI-O's.
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("bad-shm");
+  (*run.mutable_config()->mutable_annotations())[kDevicesActivation] = "";
+  (*run.mutable_config()->mutable_annotations())[annotation] = "lots";
+  v1::RunPodSandboxResponse ran;
+  const grpc::Status status = stub_->RunPodSandbox(Context().get(), run, &ran);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("failed to parse shm size 'lots'"), std::string::npos)
+      << status.error_message();
 }
 
 // CRI-O's "test resource cleanup on bad annotation contents".

@@ -247,6 +247,17 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                                 .boot_id = boot_id,
                                 .cgroup_manager = host.cgroup_manager,
                                 .drop_infra_ctr = config.runtime.drop_infra_ctr,
+                                .allowed_annotations =
+                                    [by_handler = AllowedAnnotations(config),
+                                     workloads = Workloads(config),
+                                     default_runtime = config.runtime.default_runtime](
+                                        const sandbox::SandboxSpec& spec) {
+                                      return container::AllowedAnnotations(
+                                          by_handler, workloads,
+                                          spec.runtime_handler.empty() ? default_runtime
+                                                                       : spec.runtime_handler,
+                                          spec.annotations);
+                                    },
                                 .step_timed = std::move(observers.step_timed)},
       *stack->pod_store, *stack->network, stack->isolation);
   stack->events = std::make_unique<container::ContainerEvents>();
