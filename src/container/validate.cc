@@ -82,9 +82,11 @@ absl::Status ValidateRequest(const ContainerRequest& request) {
     return absl::InvalidArgumentError("run_as_group needs run_as_user or run_as_username");
   }
   if (!request.working_dir.empty()) RETURN_IF_ERROR(CheckWorkingDir(request.working_dir, ""));
-  // HOME may end up in an /etc/passwd entry: a newline there would add a user (CRI-O's rule).
+  // HOME may end up in an /etc/passwd entry: a newline there would add a user. CRI-O also
+  // refuses the two characters "\n", as its check is written (and its tests send).
   for (const std::string& env : request.env) {
-    if (env.starts_with("HOME=") && env.find('\n') != std::string::npos) {
+    if (env.starts_with("HOME=") &&
+        (env.find('\n') != std::string::npos || env.find("\\n") != std::string::npos)) {
       return absl::InvalidArgumentError("invalid HOME environment; newline not allowed");
     }
   }

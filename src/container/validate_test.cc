@@ -29,6 +29,8 @@ TEST(ValidateRequestTest, AHomeWithANewlineIsRefused) {
   ContainerRequest request = Valid();
   request.env = {"HOME==/root:/sbin/nologin\ntest::0:0::/:/bin/bash"};
   EXPECT_EQ(ValidateRequest(request).message(), "invalid HOME environment; newline not allowed");
+  request.env = {R"(HOME==/root:/sbin/nologin\ntest::0:0::/:/bin/bash)"};  // as ctr.bats sends it
+  EXPECT_EQ(ValidateRequest(request).message(), "invalid HOME environment; newline not allowed");
   request.env = {"HOME=/home/user", "MOTD=two\nlines"};
   EXPECT_TRUE(ValidateRequest(request).ok()) << "other values may span lines";
 }
