@@ -484,7 +484,11 @@ void Containers::OnExit(const std::string& id) {
 absl::Status Containers::Stop(const std::string& id, int64_t timeout_seconds) {
   absl::Status error;
   auto entry = Find(id, &error);
-  if (entry == nullptr) return absl::IsNotFound(error) ? absl::OkStatus() : error;
+  if (entry == nullptr && absl::IsNotFound(error)) {  // CRI-O's answer, which the kubelet takes
+    return absl::NotFoundError(
+        fmt::format("could not find container \"{}\": {}", id, AsStd(error.message())));
+  }
+  if (entry == nullptr) return error;
   std::lock_guard operation(entry->operation);
   return StopLocked(*entry, timeout_seconds);
 }

@@ -123,7 +123,8 @@ class Containers final : public sandbox::PodMembers {
 
   absl::StatusOr<Container> Create(ContainerRequest request, const Caller& caller = {});
   absl::Status Start(const std::string& id);
-  // Stop signal, then SIGKILL after `timeout_seconds`; OK for unknown or exited ones.
+  // Stop signal, then SIGKILL after `timeout_seconds`; OK for exited ones, NOT_FOUND
+  // ("could not find container") for unknown ones, as CRI-O.
   absl::Status Stop(const std::string& id, int64_t timeout_seconds);
   // Stops if needed and deletes everything of the container; OK for unknown ids.
   absl::Status Remove(const std::string& id);

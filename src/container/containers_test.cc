@@ -372,6 +372,12 @@ TEST_F(ContainersTest, RemoveReleasesTheNameAndEverything) {
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(containers_->Remove(created->id).ok());
   ExpectNothingLeftOf(created->id);
+  EXPECT_TRUE(containers_->Remove(created->id).ok()) << "removal is idempotent";
+  // Stopping what is gone is NOT_FOUND, in CRI-O's words (restore.bats checks them).
+  const absl::Status stopped = containers_->Stop(created->id, 0);
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(stopped.message().find("could not find container \"" + created->id + "\""), 0u)
+      << stopped;
   EXPECT_TRUE(containers_->Create(Request("web")).ok());
 }
 
