@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cri_api.h"
+#include "fmt/format.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -336,7 +337,9 @@ TEST_F(PodTest, PodsSurviveCrioBeingKilled) {
 }
 
 TEST_F(PodTest, CrioWipeRemovesPodsAfterARebootOnly) {
-  crio_->dir().WriteFile("crio.conf.d/60-wipe.conf", "[crio]\ninternal_wipe = false\n");
+  crio_->dir().WriteFile("crio.conf.d/60-wipe.conf",
+                         fmt::format("[crio]\ninternal_wipe = false\nversion_file_persist = {:?}\n",
+                                     crio_->dir().Join("lib/version-persist")));
   crio_->Stop();
   ASSERT_TRUE(crio_->Start()) << crio_->Log();
   Connect();
@@ -356,6 +359,11 @@ TEST_F(PodTest, CrioWipeRemovesPodsAfterARebootOnly) {
   const RunResult unchanged = wipe({});
   EXPECT_EQ(unchanged.exit_code, 0) << unchanged.err;
   EXPECT_NE(unchanged.out.find("nothing to wipe"), std::string::npos) << unchanged.out;
+  // Only the persistent file gone (an old crio's layout, says CRI-O): no reboot, no wipe.
+  fs::remove(crio_->dir().Join("lib/version-persist"));
+  const RunResult persist_only = wipe({});
+  EXPECT_EQ(persist_only.exit_code, 0) << persist_only.err;
+  EXPECT_NE(persist_only.out.find("nothing to wipe"), std::string::npos) << persist_only.out;
 
   fs::remove(crio_->dir().Join("run/version"));  // what a reboot does to the tmpfs file
   const RunResult wiped = wipe({});

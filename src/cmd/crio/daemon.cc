@@ -160,12 +160,12 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
   ApplyLogSettings(*live.Snapshot());
 }
 
-// internal_wipe: what PlanWipe calls for (the pods of an earlier boot, the images of crio's
-// containers after an upgrade or an unclean shutdown and reboot); then both version files
-// name this crio.
+// internal_wipe: what PlanInternalWipe calls for (the pods of an earlier boot or crio,
+// the images of crio's containers after an upgrade or an unclean shutdown and reboot); then
+// both version files name this crio.
 void WipeIfRebootedOrUpgraded(const config::Config& config, bool unclean, PodStack& pods,
                               ImageStack& images) {
-  const WipePlan plan = PlanWipe(config, unclean, /*force=*/false);
+  const WipePlan plan = PlanInternalWipe(config, unclean);
   if (config.root.internal_wipe && plan.pods) {
     auto wiped =
         WipeState(*pods.sandboxes, *pods.layers, plan.images ? images.images.get() : nullptr);

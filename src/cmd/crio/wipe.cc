@@ -15,16 +15,33 @@
 
 namespace crio {
 
-WipePlan PlanWipe(const config::Config& config, bool unclean, bool force) {
+namespace {
+
+constexpr char kUncleanReboot[] = "the node rebooted after crio did not shut down cleanly";
+
+}  // namespace
+
+WipePlan PlanWipeCommand(const config::Config& config, bool unclean, bool force) {
   if (force) return {.pods = true, .images = true, .reason = "--force"};
   const bool rebooted = VersionChanged(config.root.version_file, kVersion);
   const bool upgraded = VersionChanged(config.root.version_file_persist, kVersion);
-  if (upgraded) return {.pods = true, .images = true, .reason = "crio was upgraded"};
-  if (rebooted && unclean) {
-    return {.pods = true,
-            .images = true,
-            .reason = "the node rebooted after crio did not shut down cleanly"};
+  if (!rebooted) {
+    if (upgraded) {
+      log::Info("Legacy version-file path found, but new version-file-persist path not. "
+                "Skipping wipe");
+    }
+    return {};
   }
+  if (upgraded) return {.pods = true, .images = true, .reason = "crio was upgraded"};
+  if (unclean) return {.pods = true, .images = true, .reason = kUncleanReboot};
+  return {.pods = true, .reason = "the node rebooted"};
+}
+
+WipePlan PlanInternalWipe(const config::Config& config, bool unclean) {
+  const bool rebooted = VersionChanged(config.root.version_file, kVersion);
+  const bool upgraded = VersionChanged(config.root.version_file_persist, kVersion);
+  if (upgraded) return {.pods = true, .images = true, .reason = "crio was upgraded"};
+  if (rebooted && unclean) return {.pods = true, .images = true, .reason = kUncleanReboot};
   if (rebooted) return {.pods = true, .reason = "the node rebooted"};
   return {};
 }
@@ -74,9 +91,10 @@ int RunWipe(const config::Loaded& loaded, bool force) {
               << " is locked); stop it first\n";
     return 1;
   }
-  const WipePlan plan = PlanWipe(config, UncleanShutdown(config.root.clean_shutdown_file), force);
+  const WipePlan plan =
+      PlanWipeCommand(config, UncleanShutdown(config.root.clean_shutdown_file), force);
   if (!plan.pods && !plan.images) {
-    std::cout << "crio wipe: version files unchanged (no reboot, no upgrade); nothing to wipe\n";
+    std::cout << "crio wipe: version file unchanged (no reboot); nothing to wipe\n";
     return 0;
   }
   if (config.root.internal_wipe && !force) {

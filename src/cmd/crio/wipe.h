@@ -27,9 +27,16 @@ struct WipePlan {
   std::string reason;  // "the node rebooted", …; empty when nothing is to go
 };
 
-// The plan the version files and `unclean` (the last crio did not shut down gracefully)
-// call for; `force` wipes both whatever they say.
-WipePlan PlanWipe(const config::Config& config, bool unclean, bool force);
+// `crio wipe`'s plan, CRI-O 1.26's rules: nothing unless version_file says the node
+// rebooted (a changed version_file_persist alone is an old crio's layout: skipped, as
+// CRI-O); then the pods, and the images too after an upgrade or an `unclean` shutdown
+// (the last crio did not shut down gracefully). `force` wipes both whatever the files say.
+WipePlan PlanWipeCommand(const config::Config& config, bool unclean, bool force);
+
+// internal_wipe's plan at start-up, CRI-O 1.26's rules: an upgrade (version_file_persist)
+// takes the pods and the images, a reboot (version_file) the pods, and the images too
+// after an `unclean` shutdown.
+WipePlan PlanInternalWipe(const config::Config& config, bool unclean);
 
 struct WipeCounts {
   int pods = 0;
