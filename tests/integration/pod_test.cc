@@ -525,5 +525,62 @@ TEST(PodCniFailureTest, FailedPluginRollsThePodBack) {
   EXPECT_EQ(crio.Stop(), 0);
 }
 
+// crio-wipe.bats "internal_wipe eventually cleans network on forced restart of crio if
+// network is slow to come up": a pod the start-up wipe cannot remove, because its CNI plugin
+// fails DEL for now, is retried in the background until its network is detached and it is gone.
+TEST(PodCniFailureTest, AWipeRetriesPodsItCouldNotRemoveYet) {
+  if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
+  TempDir plugins;
+  const std::string not_ready = plugins.Join("not-ready");
+  plugins.WriteFile("crio-test-flaky",
+                    fmt::format("#!/bin/sh\nif [ \"$CNI_COMMAND\" = DEL ] && [ -e {} ]; then\n"
+                                "  cat >/dev/null; echo '{{\"code\":11,\"msg\":\"not ready\"}}'\n"
+                                "  exit 1\nfi\nexec /usr/lib/cni/portmap\n",
+                                not_ready));
+  fs::permissions(plugins.Join("crio-test-flaky"), fs::perms::owner_all);
+  CrioDaemon crio("[crio.network]\nplugin_dirs = [\"/usr/lib/cni\", \"" + plugins.path() +
+                  "\"]\n");
+  TestCniNetwork network(crio.network_dir(), crio.dir().Join("ipam"));
+  std::string conflist = ReadText(crio.network_dir() + "/10-test.conflist");
+  conflist.replace(conflist.find("\"portmap\""), 9, "\"crio-test-flaky\"");
+  std::ofstream(crio.network_dir() + "/10-test.conflist") << conflist;
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  auto connect = [&crio] {
+    return v1::RuntimeService::NewStub(
+        grpc::CreateChannel("unix:" + crio.socket(), grpc::InsecureChannelCredentials()));
+  };
+  auto stub = connect();
+  v1::RunPodSandboxRequest request;
+  request.mutable_config()->mutable_metadata()->set_name("left");
+  request.mutable_config()->mutable_metadata()->set_namespace_("default");
+  request.mutable_config()->mutable_metadata()->set_uid("left-uid");
+  request.mutable_config()->mutable_linux()->mutable_security_context()->mutable_namespace_options()
+      ->set_pid(v1::NamespaceMode::CONTAINER);  // no infra container
+  v1::RunPodSandboxResponse response;
+  const grpc::Status ran = stub->RunPodSandbox(Context().get(), request, &response);
+  ASSERT_TRUE(ran.ok()) << ran.error_message();
+  const auto pods = [&stub] {
+    v1::ListPodSandboxResponse listed;
+    EXPECT_TRUE(stub->ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &listed).ok());
+    return listed.items_size();
+  };
+
+  crio.Signal(SIGKILL);
+  crio.Stop();
+  std::ofstream(not_ready).put('\n');
+  fs::remove(crio.dir().Join("run/version"));  // a reboot, as far as the wipe can tell
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  stub = connect();
+  EXPECT_TRUE(crio.WaitForLog("pods are left, retried in the background")) << crio.Log();
+  EXPECT_EQ(pods(), 1);
+
+  fs::remove(not_ready);  // the plugin is ready now
+  EXPECT_TRUE(crio.WaitForLog("which the wipe at start-up left")) << crio.Log();
+  EXPECT_EQ(pods(), 0);
+  EXPECT_EQ(CountBridgePorts(network.bridge()), 0);
+  EXPECT_TRUE(fs::is_empty(crio.dir().Join("run/ns/netns")));
+  EXPECT_EQ(crio.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace crio::testing

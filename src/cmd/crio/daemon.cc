@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cmd/crio/host_probe.h"
@@ -162,17 +163,26 @@ void Reload(const config::FlagSet& flags, config::LiveConfig& live, ImageStack& 
 
 // internal_wipe: what PlanInternalWipe calls for (the pods of an earlier boot or crio,
 // the images of crio's containers after an upgrade or an unclean shutdown and reboot); then
-// both version files name this crio.
-void WipeIfRebootedOrUpgraded(const config::Config& config, bool unclean, PodStack& pods,
-                              ImageStack& images) {
+// both version files name this crio. Returns the pods the wipe could not remove yet.
+std::vector<std::string> WipeIfRebootedOrUpgraded(const config::Config& config, bool unclean,
+                                                  PodStack& pods, ImageStack& images) {
   const WipePlan plan = PlanInternalWipe(config, unclean);
+  std::vector<std::string> left;
   if (config.root.internal_wipe && plan.pods) {
     auto wiped =
         WipeState(*pods.sandboxes, *pods.layers, plan.images ? images.images.get() : nullptr);
     if (!wiped.ok()) {
       log::Warn("Wiping the state of an earlier boot: {}", AsStd(wiped.status().message()));
-    } else if (wiped->pods > 0 || wiped->images > 0) {
-      log::Info("Wiped {} pods and {} images ({})", wiped->pods, wiped->images, plan.reason);
+    } else {
+      if (wiped->pods > 0 || wiped->images > 0) {
+        log::Info("Wiped {} pods and {} images ({})", wiped->pods, wiped->images, plan.reason);
+      }
+      if (!wiped->pods_left.empty()) {
+        log::Warn("Wiping the state of an earlier boot: {} pods are left, retried in the "
+                  "background: {}",
+                  wiped->pods_left.size(), AsStd(wiped->first_error.message()));
+      }
+      left = std::move(wiped->pods_left);
     }
   }
   for (const std::string& file : {config.root.version_file, config.root.version_file_persist}) {
@@ -180,6 +190,7 @@ void WipeIfRebootedOrUpgraded(const config::Config& config, bool unclean, PodSta
       log::Warn("version file: {}", AsStd(written.message()));
     }
   }
+  return left;
 }
 
 // crio_image_pulls_failure_total's error label: the gRPC code's name ("NOT_FOUND").
@@ -314,7 +325,11 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("Cannot restore pod state: {}", AsStd(pod_stack.status().message()));
     return 1;
   }
-  WipeIfRebootedOrUpgraded(config, unclean, **pod_stack, **image_stack);
+  std::optional<PodRemovalRetrier> wipe_retries;
+  if (auto left = WipeIfRebootedOrUpgraded(config, unclean, **pod_stack, **image_stack);
+      !left.empty()) {
+    wipe_retries.emplace(*(*pod_stack)->sandboxes, std::move(left));
+  }
   server::RpcEdge edge;
   const metrics::Sources scrape_sources{
       .events_dropped = [events = (*pod_stack)->events.get()] { return events->dropped(); },

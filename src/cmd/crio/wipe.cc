@@ -46,22 +46,25 @@ WipePlan PlanInternalWipe(const config::Config& config, bool unclean) {
   return {};
 }
 
-absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes,
+absl::StatusOr<WipeResult> WipeState(sandbox::Sandboxes& sandboxes,
                                      storage::ContainerRootfs& rootfs, image::Images* images) {
   std::set<std::string> crio_images;
   if (images != nullptr) {
     ASSIGN_OR_RETURN(const storage::RecordedContainers recorded, rootfs.Recorded());
     crio_images = recorded.crio_images;
   }
-  WipeCounts counts;
-  absl::Status first_error;
+  WipeResult result;
+  auto failed = [&result](const absl::Status& status) {
+    if (result.first_error.ok()) result.first_error = status;
+  };
   for (const sandbox::Sandbox& pod : sandboxes.List({})) {
     if (auto removed = sandboxes.Remove(pod.id); !removed.ok()) {
       log::Warn("wipe: pod {}: {}", pod.id, AsStd(removed.message()));
-      if (first_error.ok()) first_error = removed;
+      failed(removed);
+      result.pods_left.push_back(pod.id);
       continue;
     }
-    ++counts.pods;
+    ++result.pods;
   }
   for (const std::string& image : crio_images) {
     auto found = images->Find(image);
@@ -72,13 +75,37 @@ absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes,
         continue;
       }
       log::Warn("wipe: image {}: {}", image, AsStd(removed.message()));
-      if (first_error.ok()) first_error = removed;
+      failed(removed);
       continue;
     }
-    ++counts.images;
+    ++result.images;
   }
-  if (!first_error.ok()) return first_error;
-  return counts;
+  return result;
+}
+
+PodRemovalRetrier::PodRemovalRetrier(sandbox::Sandboxes& sandboxes,
+                                     std::vector<std::string> pod_ids)
+    : sandboxes_(sandboxes),
+      thread_([this, ids = std::move(pod_ids)](std::stop_token stop) mutable {
+        Run(stop, std::move(ids));
+      }) {}
+
+void PodRemovalRetrier::Run(std::stop_token stop, std::vector<std::string> pod_ids) {
+  constexpr int kQuickTries = 30;
+  for (int tries = 0; !pod_ids.empty(); ++tries) {
+    const auto pause = tries < kQuickTries ? std::chrono::seconds(1) : std::chrono::seconds(10);
+    {
+      std::unique_lock lock(mu_);
+      if (wake_.wait_for(lock, stop, pause, [] { return false; }) || stop.stop_requested()) {
+        return;
+      }
+    }
+    std::erase_if(pod_ids, [this](const std::string& id) {
+      const absl::Status removed = sandboxes_.Remove(id);
+      if (removed.ok()) log::Info("Removed pod sandbox {}, which the wipe at start-up left", id);
+      return removed.ok();
+    });
+  }
 }
 
 int RunWipe(const config::Loaded& loaded, bool force) {
@@ -115,8 +142,9 @@ int RunWipe(const config::Loaded& loaded, bool force) {
   }
   auto wiped = WipeState(*(*pod_stack)->sandboxes, *(*pod_stack)->layers,
                          plan.images ? (*image_stack)->images.get() : nullptr);
-  if (!wiped.ok()) {
-    std::cerr << "crio wipe: " << wiped.status().message() << "\n";
+  if (!wiped.ok() || !wiped->first_error.ok()) {
+    std::cerr << "crio wipe: "
+              << (wiped.ok() ? wiped->first_error.message() : wiped.status().message()) << "\n";
     return 1;
   }
   if (auto released = (*pod_stack)->layers->UnmountHomeIfIdle(); !released.ok()) {

@@ -10,7 +10,12 @@
 // and its record files are written atomically, so crio removes only its own part.)
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "config/load.h"
@@ -38,17 +43,38 @@ WipePlan PlanWipeCommand(const config::Config& config, bool unclean, bool force)
 // after an `unclean` shutdown.
 WipePlan PlanInternalWipe(const config::Config& config, bool unclean);
 
-struct WipeCounts {
-  int pods = 0;
-  int images = 0;
+struct WipeResult {
+  int pods = 0;    // removed
+  int images = 0;  // removed
+  std::vector<std::string> pods_left;  // pods that could not be removed (their network, …)
+  absl::Status first_error;            // of a pod or image that could not be removed
 };
 
 // Removes every pod, and, when `images` is given, the images crio's containers (as
 // `rootfs` records them) were made from; an image another tool's container still uses
-// stays. Keeps going past a pod or image that cannot be removed; the first such error is
-// returned with the counts lost.
-absl::StatusOr<WipeCounts> WipeState(sandbox::Sandboxes& sandboxes,
+// stays. Keeps going past a pod or image that cannot be removed. Fails only when crio's
+// record of its containers cannot be read.
+absl::StatusOr<WipeResult> WipeState(sandbox::Sandboxes& sandboxes,
                                      storage::ContainerRootfs& rootfs, image::Images* images);
+
+// Retries, in the background, the removal of pods a start-up wipe left (a CNI plugin that
+// is not installed yet cannot detach their network): every second for the first 30 tries,
+// then every 10 s, until each pod is gone or this is destroyed (which waits for a try in
+// progress).
+class PodRemovalRetrier {
+ public:
+  PodRemovalRetrier(sandbox::Sandboxes& sandboxes, std::vector<std::string> pod_ids);
+  PodRemovalRetrier(const PodRemovalRetrier&) = delete;
+  PodRemovalRetrier& operator=(const PodRemovalRetrier&) = delete;
+
+ private:
+  void Run(std::stop_token stop, std::vector<std::string> pod_ids);
+
+  sandbox::Sandboxes& sandboxes_;
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::jthread thread_;  // last: started once the rest is built, stopped and joined first
+};
 
 // The `crio wipe` subcommand: refuses while crio runs; wipes as PlanWipe says, and leaves
 // the work to crio when internal_wipe is set (unless `force`). Returns the exit code.
