@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -70,8 +71,16 @@ Containers::Containers(ContainersOptions options, ContainerStore& store,
       runtimes_(runtimes) {}
 
 void Containers::Publish(const Container& container, EventType type) const {
-  // Infra containers are crio's own; without subscribers there is nobody to tell.
-  if (options_.events == nullptr || container.infra || !options_.events->HasSubscribers()) return;
+  if (container.infra) return;  // crio's own
+  if (Reloadable().pod_events) {  // the line CRI-O logs for each event, which its tests wait for
+    static constexpr std::array<std::string_view, 4> kNames = {
+        "CONTAINER_CREATED_EVENT", "CONTAINER_STARTED_EVENT", "CONTAINER_STOPPED_EVENT",
+        "CONTAINER_DELETED_EVENT"};
+    log::Debug("Container event {} generated for {}", kNames[static_cast<size_t>(type)],
+               container.id);
+  }
+  // Without subscribers there is nobody to tell.
+  if (options_.events == nullptr || !options_.events->HasSubscribers()) return;
   ContainerEvent event{.container_id = container.id,
                        .pod_id = container.request.pod_id,
                        .type = type,

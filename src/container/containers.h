@@ -57,6 +57,7 @@ struct ReloadableOptions {
   std::string pause_image;                        // the infra container's image, pulled when absent
   std::string pause_command;                      // its command; empty: the image's own
   image::Credentials pause_credentials;           // from pause_image_auth_file
+  bool pod_events = false;                        // [crio.runtime] enable_pod_events
 };
 
 struct ContainersOptions {

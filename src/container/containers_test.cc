@@ -9,8 +9,10 @@
 #include <fstream>
 #include <set>
 
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "testing/fake_pod.h"
+#include "testing/log_capture.h"
 #include "testing/temp_dir.h"
 
 namespace crio::container {
@@ -365,6 +367,33 @@ TEST_F(ContainersTest, StopEscalatesFromTheStopSignalToSigkill) {
   const Container stopped = *containers_->Get(created->id);
   EXPECT_EQ(stopped.state, ContainerState::kExited);
   EXPECT_EQ(stopped.exit_code, 128 + SIGKILL);
+}
+
+// With enable_pod_events, each event is logged at debug, in CRI-O's words (ctr.bats waits
+// for them), whether or not anybody subscribed.
+TEST_F(ContainersTest, PodEventsAreLoggedAsCrioLogsThem) {
+  containers_ = std::make_unique<Containers>(
+      ContainersOptions{.root = dir_.Join("lib"),
+                        .run_root = dir_.Join("run"),
+                        .exits_dir = dir_.Join("exits"),
+                        .boot_id = "boot-1",
+                        .reloadable = [] { return ReloadableOptions{.pod_events = true}; }},
+      *container_store_, *sandboxes_, images_, rootfs_, *runtimes_);
+  sandboxes_->SetMembers(containers_.get());
+  testing::LogCapture capture(log::Level::kDebug);
+  auto created = containers_->Create(Request("web"));
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(containers_->Start(created->id).ok());
+  ASSERT_TRUE(containers_->Stop(created->id, 0).ok());
+  ASSERT_TRUE(containers_->Remove(created->id).ok());
+  for (const char* event : {"CREATED", "STARTED", "STOPPED", "DELETED"}) {
+    EXPECT_EQ(capture
+                  .Matching(fmt::format("Container event CONTAINER_{}_EVENT generated for {}",
+                                        event, created->id))
+                  .size(),
+              1u)
+        << event;
+  }
 }
 
 TEST_F(ContainersTest, RemoveReleasesTheNameAndEverything) {

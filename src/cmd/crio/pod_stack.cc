@@ -119,7 +119,8 @@ container::ReloadableOptions Reloadable(const config::Config& config) {
           .apparmor_profile = config.runtime.apparmor_profile,
           .pause_image = config.image.pause_image,
           .pause_command = config.image.pause_command,
-          .pause_credentials = PauseCredentials(config)};
+          .pause_credentials = PauseCredentials(config),
+          .pod_events = config.runtime.enable_pod_events};
 }
 
 // Reloadable() of the live configuration, computed again only when SIGHUP replaced it:
