@@ -251,6 +251,11 @@ class Containers final : public sandbox::PodMembers {
                                                      const std::vector<std::string>& allowed) const;
   // The experimental annotations the container may use: its handler's allowed_annotations,
   // and those of the workload its pod is in.
+  // The status API's description of a pod without an infra container, under the pod's ID,
+  // as CRI-O describes the infra container it stands in for; `not_found` when `id` names no
+  // such pod.
+  absl::StatusOr<nlohmann::json> DroppedInfraStatusInfo(const std::string& id,
+                                                        const absl::Status& not_found) const;
   std::vector<std::string> AllowedAnnotations(const std::string& runtime_handler,
                                               const sandbox::Sandbox& pod) const;
   absl::StatusOr<std::vector<spec::Device>> Devices(const ContainerRequest& request,

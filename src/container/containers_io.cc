@@ -27,6 +27,7 @@ constexpr auto kReopenLogTimeout = std::chrono::seconds(5);  // for conmon to cr
 absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) const {
   absl::Status error;
   auto entry = Find(id, &error, /*infra=*/true);  // CRI-O describes a pod's infra too
+  if (entry == nullptr && absl::IsNotFound(error)) return DroppedInfraStatusInfo(id, error);
   if (entry == nullptr) return error;
   const Container container = entry->Copy();
   std::string name;
@@ -55,6 +56,35 @@ absl::StatusOr<nlohmann::json> Containers::StatusInfo(const std::string& id) con
                         {"root", container.rootfs},
                         {"sandbox", container.request.pod_id},
                         {"ip_addresses", ips}};
+}
+
+absl::StatusOr<nlohmann::json> Containers::DroppedInfraStatusInfo(
+    const std::string& id, const absl::Status& not_found) const {
+  auto pod = sandboxes_.Get(id);
+  if (!pod.ok() || !pod->infra_id.empty()) return not_found;
+  // The process that stands for the pod: its first running container's, as CRI-O's.
+  int pid = 0;
+  for (const Container& member :
+       List({.pod_id_prefix = pod->id, .state = ContainerState::kRunning})) {
+    if (member.request.pod_id != pod->id) continue;
+    pid = member.pid;
+    break;
+  }
+  const sandbox::PodMetadata& metadata = pod->spec.metadata;
+  return nlohmann::json{
+      {"name", fmt::format("k8s_POD_{}_{}_{}_{}", metadata.name, metadata.namespace_,
+                           metadata.uid, metadata.attempt)},
+      {"pid", pid},
+      {"image", ""},
+      {"image_ref", ""},
+      {"created_time", pod->created_at},
+      {"labels", pod->spec.labels},
+      {"annotations", pod->spec.annotations},
+      {"crio_annotations", nlohmann::json::object()},
+      {"log_path", ""},
+      {"root", ""},  // no rootfs: crio makes none for a pod without an infra container
+      {"sandbox", pod->id},
+      {"ip_addresses", pod->ips}};
 }
 
 // CRI-O's conflicts (the status API's 409): pausing takes a created or running container,

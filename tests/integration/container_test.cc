@@ -887,15 +887,24 @@ TEST_F(ContainerTest, TargetPidNamespaceAndHostToContainerPropagation) {
 }
 
 TEST_F(ContainerTest, StatusApiDescribesPausesAndUnpausesContainers) {
+  auto get = [&](const std::string& path) {
+    return RunCommand({"curl", "-s", "--unix-socket", crio_->socket(), "http://localhost" + path});
+  };
+  // The pod has no infra container: its ID describes the one it stands in for, as CRI-O's
+  // inspect.bats "pod inspect when dropping infra" reads it; no process before a container.
+  const json pod = json::parse(get("/containers/" + pod_).out);
+  EXPECT_EQ(pod["sandbox"], pod_);
+  EXPECT_EQ(pod["pid"], 0);
+  EXPECT_TRUE(pod["name"].get<std::string>().starts_with("k8s_POD_pod_default_")) << pod.dump();
+
   const std::string id =
       Create(Config("counter", {"sh", "-c",
                                 "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo $i; "
                                 "sleep 0.05; done"}));
   ASSERT_TRUE(Start(id).ok());
-  auto get = [&](const std::string& path) {
-    return RunCommand({"curl", "-s", "--unix-socket", crio_->socket(), "http://localhost" + path});
-  };
   const json info = json::parse(get("/containers/" + id).out);
+  EXPECT_EQ(json::parse(get("/containers/" + pod_).out)["pid"], info["pid"])
+      << "the pod's process is its first running container's";
   EXPECT_EQ(info["sandbox"], pod_);
   EXPECT_GT(info["pid"].get<int>(), 0);
   EXPECT_EQ(info["image"], image_);
