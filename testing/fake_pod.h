@@ -88,6 +88,14 @@ class FakeIsolation final : public sandbox::PodIsolation {
     return absl::OkStatus();
   }
   bool IsPinned(const std::string& path) override { return pins.contains(path); }
+  absl::Status MakePodCgroup(const std::string& path) override {
+    cgroups.insert(path);
+    return absl::OkStatus();
+  }
+  absl::Status RemovePodCgroup(const std::string& path) override {
+    cgroups.erase(path);
+    return absl::OkStatus();
+  }
   std::vector<std::string> ListPins(const std::string& dir) override {
     std::vector<std::string> listed;
     for (const std::string& pin : pins) {
@@ -100,6 +108,7 @@ class FakeIsolation final : public sandbox::PodIsolation {
   std::set<std::string> pins;
   std::set<std::string> mounts;
   std::map<std::string, uint64_t> shm_sizes;  // by path, as last mounted
+  std::set<std::string> cgroups;
 };
 
 }  // namespace crio::testing

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "common/status_macros.h"
 #include "fmt/format.h"
+#include "sys/cgroups.h"
 #include "sys/mounts.h"
 
 namespace crio::sandbox {
@@ -20,6 +22,18 @@ absl::Status KernelPodIsolation::MountShm(const std::string& path, uint64_t size
 }
 
 absl::Status KernelPodIsolation::Unmount(const std::string& path) { return sys::Unmount(path); }
+
+absl::Status KernelPodIsolation::MakePodCgroup(const std::string& path) {
+  ASSIGN_OR_RETURN(const std::vector<sys::CgroupHierarchy> hierarchies,
+                   sys::MountedCgroupHierarchies());
+  return sys::MakeIdleCgroup(path, hierarchies);
+}
+
+absl::Status KernelPodIsolation::RemovePodCgroup(const std::string& path) {
+  ASSIGN_OR_RETURN(const std::vector<sys::CgroupHierarchy> hierarchies,
+                   sys::MountedCgroupHierarchies());
+  return sys::RemoveCgroup(path, hierarchies);
+}
 
 std::vector<std::string> KernelPodIsolation::ListPins(const std::string& dir) {
   std::vector<std::string> pins;

@@ -1,5 +1,5 @@
 // PodIsolation: the kernel objects a pod owns outside any container (pinned namespaces,
-// the /dev/shm tmpfs), behind an interface so the lifecycle can be unit-tested without
+// the /dev/shm tmpfs, the cgroup of a pod without an infra container), behind an interface so the lifecycle can be unit-tested without
 // root. KernelPodIsolation does the real system calls (sys/namespaces.h, sys/mounts.h).
 #pragma once
 
@@ -25,6 +25,11 @@ class PodIsolation {
   virtual std::vector<std::string> ListPins(const std::string& dir) = 0;
   // Whether `path` still pins a namespace.
   virtual bool IsPinned(const std::string& path) = 0;
+  // The empty cgroup at `path` (below each hierarchy's root) that stands for a pod without
+  // an infra container; OK when there already.
+  virtual absl::Status MakePodCgroup(const std::string& path) = 0;
+  // OK when already gone.
+  virtual absl::Status RemovePodCgroup(const std::string& path) = 0;
 };
 
 class KernelPodIsolation final : public PodIsolation {
@@ -35,6 +40,8 @@ class KernelPodIsolation final : public PodIsolation {
   absl::Status Unmount(const std::string& path) override;
   std::vector<std::string> ListPins(const std::string& dir) override;
   bool IsPinned(const std::string& path) override;
+  absl::Status MakePodCgroup(const std::string& path) override;
+  absl::Status RemovePodCgroup(const std::string& path) override;
 };
 
 }  // namespace crio::sandbox

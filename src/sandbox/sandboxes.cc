@@ -23,6 +23,7 @@
 #include "sandbox/pod_files.h"
 #include "sandbox/sysctls.h"
 #include "sandbox/validate.h"
+#include "sys/cgroups.h"
 #include "sys/unique_fd.h"
 #include "sys/unix_socket.h"
 
@@ -317,8 +318,29 @@ absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> Sandboxes::PodCgroupPath(const Sandbox& sandbox) const {
+  const std::string& parent = sandbox.spec.cgroup_parent;
+  if (options_.cgroup_manager == "systemd") {
+    if (parent.empty()) return std::string();
+    ASSIGN_OR_RETURN(const std::string slice, sys::SlicePath(parent));
+    return fmt::format("{}/crio-{}", slice == "/" ? "" : slice, sandbox.id);
+  }
+  std::string_view trimmed = parent;
+  while (trimmed.starts_with('/')) trimmed.remove_prefix(1);
+  while (trimmed.ends_with('/')) trimmed.remove_suffix(1);
+  return trimmed.empty() ? fmt::format("/crio-{}", sandbox.id)
+                         : fmt::format("/{}/crio-{}", trimmed, sandbox.id);
+}
+
 absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {
-  if (!sandbox.shares_pid_namespace() && options_.drop_infra_ctr) return absl::OkStatus();
+  if (!sandbox.shares_pid_namespace() && options_.drop_infra_ctr) {
+    ASSIGN_OR_RETURN(const std::string cgroup, PodCgroupPath(sandbox));
+    if (cgroup.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(isolation_.MakePodCgroup(cgroup));
+    rollback.Add("remove the pod's cgroup " + cgroup,
+                 [this, cgroup] { return isolation_.RemovePodCgroup(cgroup); });
+    return absl::OkStatus();
+  }
   if (members_ == nullptr) {
     return absl::FailedPreconditionError("no container runtime to run the pod's infra container");
   }
@@ -535,6 +557,10 @@ absl::Status Sandboxes::Remove(const std::string& id) {
   AfterStep("pod.remove.members");
   RETURN_IF_ERROR(StopLocked(*entry));
   AfterStep("pod.remove.stopped");
+  if (sandbox.infra_id.empty()) {
+    ASSIGN_OR_RETURN(const std::string cgroup, PodCgroupPath(sandbox));
+    if (!cgroup.empty()) RETURN_IF_ERROR(isolation_.RemovePodCgroup(cgroup));
+  }
   std::error_code remove_error;
   fs::remove_all(sandbox.run_dir, remove_error);
   if (remove_error) {
@@ -655,6 +681,9 @@ void Sandboxes::AbandonCreation(const Sandbox& sandbox) {
   }
   if (!sandbox.spec.host_ipc() && !sandbox.shm_path.empty()) {
     undone.Update(isolation_.Unmount(sandbox.shm_path));
+  }
+  if (auto cgroup = PodCgroupPath(sandbox); cgroup.ok() && !cgroup->empty()) {
+    undone.Update(isolation_.RemovePodCgroup(*cgroup));
   }
   if (!sandbox.run_dir.empty() && undone.ok()) {  // never through a mount left in it
     std::error_code error;

@@ -185,6 +185,10 @@ class Sandboxes {
   // The size of the pod's /dev/shm: shm_size_bytes, or what its io.kubernetes.cri-o.ShmSize
   // annotation says where allowed_annotations lets it (INVALID_ARGUMENT if not a quantity).
   absl::StatusOr<uint64_t> ShmSize(const SandboxSpec& spec) const;
+  // The cgroup CRI-O makes for a pod without an infra container (cAdvisor finds the pod by
+  // it): crio-ID below the pod's cgroup parent, a systemd slice taken as its path; empty
+  // under systemd when the pod names no parent.
+  absl::StatusOr<std::string> PodCgroupPath(const Sandbox& sandbox) const;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Sysctls(
       const SandboxSpec& spec) const;
   absl::Status Build(Sandbox& sandbox, Rollback& rollback);

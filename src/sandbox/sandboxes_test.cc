@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -127,6 +128,25 @@ TEST_F(SandboxesTest, SameMetadataTwiceIsAnError) {
   ASSERT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_NE(second.status().message().find("k8s_web_default_web-uid_0"), std::string::npos);
   EXPECT_NE(second.status().message().find(first->id), std::string::npos);
+}
+
+// A pod without an infra container gets CRI-O's crio-ID cgroup below its parent, for as long
+// as it lives (cgroups.bats "conmon custom cgroup with no infra container").
+TEST_F(SandboxesTest, APodWithoutInfraHasItsCgroupUntilRemoved) {
+  SandboxSpec spec = Spec("web");
+  spec.cgroup_parent = "/kubepods/burstable/pod1/";
+  auto pod = sandboxes_->Run(spec);
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  EXPECT_EQ(isolation_.cgroups,
+            std::set<std::string>{"/kubepods/burstable/pod1/crio-" + pod->id});
+  auto plain = sandboxes_->Run(Spec("plain"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_TRUE(isolation_.cgroups.contains("/crio-" + plain->id)) << "no parent: the root's";
+  ASSERT_TRUE(sandboxes_->Stop(pod->id).ok());
+  EXPECT_EQ(isolation_.cgroups.size(), 2u) << "a stopped pod keeps it";
+  ASSERT_TRUE(sandboxes_->Remove(pod->id).ok());
+  ASSERT_TRUE(sandboxes_->Remove(plain->id).ok());
+  EXPECT_TRUE(isolation_.cgroups.empty());
 }
 
 // io.kubernetes.cri-o.ShmSize sizes the pod's /dev/shm where allowed_annotations lets it.

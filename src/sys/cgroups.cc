@@ -163,6 +163,18 @@ absl::Status PlaceInNewCgroup(pid_t pid, const std::string& path, const CgroupCp
   return absl::OkStatus();
 }
 
+absl::Status MakeIdleCgroup(const std::string& path,
+                            const std::vector<CgroupHierarchy>& hierarchies) {
+  if (hierarchies.empty()) return absl::FailedPreconditionError("no cgroup hierarchy is mounted");
+  for (const CgroupHierarchy& hierarchy : hierarchies) {
+    ASSIGN_OR_RETURN(const std::string dir, MakeCgroup(hierarchy, path, {}));
+    if (!hierarchy.v2 && Has(hierarchy, "cpuset")) {
+      RETURN_IF_ERROR(WriteCgroupFile(dir + "/cpuset.sched_load_balance", "0"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RemoveCgroup(const std::string& path,
                           const std::vector<CgroupHierarchy>& hierarchies) {
   if (path.find("..") != std::string::npos) {

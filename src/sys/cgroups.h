@@ -45,6 +45,12 @@ uint64_t SharesToWeight(uint64_t shares);
 absl::Status PlaceInNewCgroup(pid_t pid, const std::string& path, const CgroupCpu& cpu,
                               const std::vector<CgroupHierarchy>& hierarchies);
 
+// Makes `path` in each hierarchy for no process to join: a v1 cpuset cgroup gets
+// cpuset.sched_load_balance 0, so that an idle cgroup never holds up turning load balancing
+// off on a CPU (CRI-O's rule). OK when it is there already.
+absl::Status MakeIdleCgroup(const std::string& path,
+                            const std::vector<CgroupHierarchy>& hierarchies);
+
 // Removes `path`'s directory (not its parents) from each hierarchy; one already gone is
 // fine. FAILED_PRECONDITION names the hierarchy where processes still hold it.
 absl::Status RemoveCgroup(const std::string& path,

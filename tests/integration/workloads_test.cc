@@ -117,12 +117,20 @@ TEST_F(WorkloadTest, DefaultsAndPerContainerOverridesReachContainersAndConmon) {
 
 TEST_F(WorkloadTest, WithoutTheActivationAnnotationNothingApplies) {
   RunAnnotatedPod({{std::string(kPrefix) + "/worker", R"({"cpuset": "0"})"}});
+  // Without an infra container the pod has CRI-O's crio-ID cgroup below its parent (cgroups.bats
+  // "conmon custom cgroup with no infra container"), until it is removed.
+  const std::string pod_cgroup = parent_ + "/crio-" + pod_;
+  const bool v1 = fs::exists("/sys/fs/cgroup/memory");
+  const std::string memory = (v1 ? "/sys/fs/cgroup/memory" : "/sys/fs/cgroup") + pod_cgroup;
+  EXPECT_TRUE(fs::is_directory(memory)) << memory;
   const std::string id = CreateInPod("worker");
   ASSERT_FALSE(id.empty());
   const json info = json::parse(Status(id).info().at("info"));
   const json& cpu = info["runtimeSpec"]["linux"]["resources"]["cpu"];
   EXPECT_EQ(cpu["shares"], 0) << "CRI-O writes 0 for a container that asks for none";
   EXPECT_FALSE(cpu.contains("cpus")) << cpu.dump();
+  ASSERT_TRUE(RemovePod(pod_).ok());
+  EXPECT_FALSE(fs::exists(memory)) << memory;
 }
 
 // CRI-O's devices.bats "annotation devices support" with its 1.26 annotation name, allowed
