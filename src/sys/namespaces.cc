@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -241,6 +242,19 @@ absl::Status UnpinNamespace(const std::string& path) {
 bool IsPinnedNamespace(const std::string& path) {
   struct statfs fs {};
   return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
+}
+
+absl::Status JoinMountNamespace(const std::string& path) {
+  const UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns) return ErrnoToStatus(errno, "open " + path);
+  struct statfs fs {};
+  if (::fstatfs(ns.get(), &fs) != 0 || fs.f_type != NSFS_MAGIC ||
+      ::ioctl(ns.get(), NS_GET_NSTYPE) != CLONE_NEWNS) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} is not a bind mount of a mount namespace", path));
+  }
+  if (::setns(ns.get(), CLONE_NEWNS) != 0) return ErrnoToStatus(errno, "setns " + path);
+  return absl::OkStatus();
 }
 
 }  // namespace crio::sys

@@ -47,4 +47,9 @@ absl::Status UnpinNamespace(const std::string& path);
 // Whether `path` is a pinned namespace (a mount of an nsfs file).
 bool IsPinnedNamespace(const std::string& path);
 
+// Moves this process into the mount namespace pinned at `path` (KUBENSMNT). Only a process
+// that is still single-threaded may: call it first thing in main(). FAILED_PRECONDITION
+// when `path` is no pinned mount namespace; nothing changes on error.
+absl::Status JoinMountNamespace(const std::string& path);
+
 }  // namespace crio::sys

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
 #include "cri_api.h"
+#include "fmt/format.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -17,6 +19,7 @@
 namespace crio::testing {
 namespace {
 
+namespace fs = std::filesystem;
 namespace v1 = runtime::v1;
 using nlohmann::json;
 
@@ -69,6 +72,50 @@ TEST_F(DaemonTest, AnswersVersionStatusAndRuntimeConfigOverGrpc) {
   const bool systemd_running = access("/run/systemd/system", F_OK) == 0;
   EXPECT_EQ(runtime_config.linux().cgroup_driver(), systemd_running ? v1::SYSTEMD : v1::CGROUPFS);
   EXPECT_EQ(crio.Stop(), 0);
+}
+
+// namespaces.bats "KUBENSMNT mount namespace": crio runs in the pinned mount namespace
+// KUBENSMNT names, and in its parent's when that is no such pin.
+TEST_F(DaemonTest, KubensmntChoosesTheMountNamespace) {
+  TempDir pins;
+  struct Unmounts {  // newest first, however the test ends
+    std::vector<std::string> paths;
+    ~Unmounts() {
+      for (auto path = paths.rbegin(); path != paths.rend(); ++path) {
+        EXPECT_EQ(RunCommand({"umount", *path}).exit_code, 0) << *path;
+      }
+    }
+  } unmounts;
+  ASSERT_EQ(RunCommand({"mount", "--bind", pins.path(), pins.path()}).exit_code, 0);
+  unmounts.paths.push_back(pins.path());
+  ASSERT_EQ(RunCommand({"mount", "--make-private", pins.path()}).exit_code, 0);
+  const std::string pin = pins.WriteFile("mnt", "");
+  const std::string not_a_pin = pins.WriteFile("plain", "");
+  const RunResult pinned = RunCommand({"unshare", "--mount=" + pin, "true"});
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.err;
+  unmounts.paths.push_back(pin);
+  const auto ns_of = [](const std::string& proc_path) {
+    return fs::read_symlink(proc_path).string();
+  };
+  struct stat pinned_ns {};
+  ASSERT_EQ(::stat(pin.c_str(), &pinned_ns), 0);
+  const std::string own = ns_of("/proc/self/ns/mnt");
+  for (const auto& [value, expected] :
+       {std::pair{pin, fmt::format("mnt:[{}]", pinned_ns.st_ino)}, std::pair{not_a_pin, own},
+        std::pair{pins.Join("missing"), own}}) {
+    SCOPED_TRACE(value);
+    ::setenv("KUBENSMNT", value.c_str(), 1);
+    CrioDaemon crio;
+    const bool started = crio.Start();
+    ::unsetenv("KUBENSMNT");
+    ASSERT_TRUE(started) << crio.Log();
+    EXPECT_EQ(ns_of(fmt::format("/proc/{}/ns/mnt", crio.pid())), expected);
+    if (expected == own) {
+      EXPECT_TRUE(crio.WaitForLog("KUBENSMNT: the mount namespace " + value + " was not joined"))
+          << crio.Log();
+    }
+    EXPECT_EQ(crio.Stop(), 0);
+  }
 }
 
 TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {

@@ -2,15 +2,18 @@
 // `status` and `wipe` are the operator's subcommands, as CRI-O has them.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
 #include "cmd/crio/daemon.h"
 #include "cmd/crio/version_info.h"
 #include "cmd/crio/wipe.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "config/render.h"
 #include "status/status_command.h"
+#include "sys/namespaces.h"
 
 namespace crio {
 namespace {
@@ -30,6 +33,16 @@ int Fail(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   using namespace crio;
+  // KUBENSMNT, as CRI-O: the pinned mount namespace crio (and so every container) lives
+  // in, joined while crio is still one thread, as setns(2) requires.
+  if (const char* kubensmnt = std::getenv("KUBENSMNT"); kubensmnt != nullptr && *kubensmnt) {
+    if (const absl::Status joined = sys::JoinMountNamespace(kubensmnt); joined.ok()) {
+      log::Info("Joined the mount namespace {} (KUBENSMNT)", kubensmnt);
+    } else {
+      log::Warn("KUBENSMNT: the mount namespace {} was not joined, crio runs in its parent's: {}",
+                kubensmnt, AsStd(joined.message()));
+    }
+  }
   CLI::App app{
       "crio: a Kubernetes Container Runtime Interface daemon, a drop-in for CRI-O.\n"
       "Without a subcommand it serves CRI on the listen socket.",
