@@ -83,6 +83,11 @@ class FakeIsolation final : public sandbox::PodIsolation {
     shm_sizes[path] = size_bytes;
     return absl::OkStatus();
   }
+  absl::Status BindMount(const std::string& source, const std::string& target) override {
+    mounts.insert(target);
+    binds[target] = source;
+    return absl::OkStatus();
+  }
   absl::Status Unmount(const std::string& path) override {
     mounts.erase(path);
     return absl::OkStatus();
@@ -109,6 +114,7 @@ class FakeIsolation final : public sandbox::PodIsolation {
   std::set<std::string> mounts;
   std::map<std::string, uint64_t> shm_sizes;  // by path, as last mounted
   std::set<std::string> cgroups;
+  std::map<std::string, std::string> binds;  // target → source
 };
 
 }  // namespace crio::testing

@@ -264,6 +264,10 @@ absl::StatusOr<Container> Containers::CreateIn(ContainerRequest request,
   names_.Created(name, caller.Gone());
   rollback.Commit();
   log::Info("Created container {} ({}) in pod sandbox {}", container.id, name, pod.id);
+  if (!infra) {
+    sandboxes_.LinkContainerLogs(pod, container.id, container.request.name,
+                                 container.request.attempt);
+  }
   Publish(container, EventType::kCreated);
   return container;
 }

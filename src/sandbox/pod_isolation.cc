@@ -21,6 +21,11 @@ absl::Status KernelPodIsolation::MountShm(const std::string& path, uint64_t size
   return sys::MountTmpfs(path, fmt::format("mode=1777,size={}", size_bytes));
 }
 
+absl::Status KernelPodIsolation::BindMount(const std::string& source,
+                                           const std::string& target) {
+  return sys::BindMount(source, target);
+}
+
 absl::Status KernelPodIsolation::Unmount(const std::string& path) { return sys::Unmount(path); }
 
 absl::Status KernelPodIsolation::MakePodCgroup(const std::string& path) {

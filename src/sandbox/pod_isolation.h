@@ -19,6 +19,8 @@ class PodIsolation {
   // OK when already gone.
   virtual absl::Status Unpin(const std::string& path) = 0;
   virtual absl::Status MountShm(const std::string& path, uint64_t size_bytes) = 0;
+  // Bind-mounts the directory `source` at the existing directory `target`.
+  virtual absl::Status BindMount(const std::string& source, const std::string& target) = 0;
   // OK when nothing is mounted there.
   virtual absl::Status Unmount(const std::string& path) = 0;
   // The pins under `dir` (DIR/{net,ipc,uts}ns/NAME), whoever made them.
@@ -37,6 +39,7 @@ class KernelPodIsolation final : public PodIsolation {
   absl::StatusOr<sys::PinnedNamespaces> Pin(const sys::PinRequest& request) override;
   absl::Status Unpin(const std::string& path) override;
   absl::Status MountShm(const std::string& path, uint64_t size_bytes) override;
+  absl::Status BindMount(const std::string& source, const std::string& target) override;
   absl::Status Unmount(const std::string& path) override;
   std::vector<std::string> ListPins(const std::string& dir) override;
   bool IsPinned(const std::string& path) override;

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -181,16 +183,18 @@ std::vector<Sandbox> Sandboxes::List(const SandboxFilter& filter) const {
   return matching;
 }
 
+bool Sandboxes::AnnotationAllowed(const SandboxSpec& spec, std::string_view key) const {
+  if (!options_.allowed_annotations) return false;
+  const std::vector<std::string> allowed = options_.allowed_annotations(spec);
+  return std::any_of(allowed.begin(), allowed.end(), [key](const std::string& prefix) {
+    return !prefix.empty() && key.starts_with(prefix);
+  });
+}
+
 absl::StatusOr<uint64_t> Sandboxes::ShmSize(const SandboxSpec& spec) const {
   static constexpr std::string_view kShmSizeAnnotation = "io.kubernetes.cri-o.ShmSize";
   const auto annotation = spec.annotations.find(std::string(kShmSizeAnnotation));
-  if (annotation == spec.annotations.end() || !options_.allowed_annotations) {
-    return options_.shm_size_bytes;
-  }
-  const std::vector<std::string> allowed = options_.allowed_annotations(spec);
-  if (std::none_of(allowed.begin(), allowed.end(), [](const std::string& prefix) {
-        return !prefix.empty() && kShmSizeAnnotation.starts_with(prefix);
-      })) {
+  if (annotation == spec.annotations.end() || !AnnotationAllowed(spec, kShmSizeAnnotation)) {
     return options_.shm_size_bytes;
   }
   auto size = ParseQuantity(annotation->second);
@@ -318,6 +322,55 @@ absl::Status Sandboxes::Build(Sandbox& sandbox, Rollback& rollback) {
   return absl::OkStatus();
 }
 
+std::optional<LinkedLogs> Sandboxes::LinkedLogsOf(const Sandbox& sandbox) const {
+  const auto volume = sandbox.spec.annotations.find(kLinkLogsAnnotation);
+  if (volume == sandbox.spec.annotations.end() ||
+      !AnnotationAllowed(sandbox.spec, kLinkLogsAnnotation)) {
+    return std::nullopt;
+  }
+  auto paths = LinkedLogsPaths(options_.kubelet_dirs, sandbox.spec.metadata, volume->second);
+  if (!paths.ok()) {
+    log::Warn("Pod sandbox {}: failed to link logs: {}", sandbox.id,
+              AsStd(paths.status().message()));
+    return std::nullopt;
+  }
+  return *paths;
+}
+
+void Sandboxes::MountPodLogs(const Sandbox& sandbox, Rollback& rollback) {
+  const std::optional<LinkedLogs> logs = LinkedLogsOf(sandbox);
+  if (!logs) return;
+  const auto mounted = [&]() -> absl::Status {
+    if (!fs::is_directory(logs->volume)) {
+      return absl::NotFoundError(fmt::format("failed to find {}", logs->volume));
+    }
+    if (::mkdir(logs->mount_point.c_str(), 0755) != 0) {
+      return ErrnoToStatus(errno, "failed to create directory " + logs->mount_point);
+    }
+    log::Info("Mounting from {} to {} for linked logs", logs->pod_logs, logs->mount_point);
+    return isolation_.BindMount(logs->pod_logs, logs->mount_point);
+  }();
+  if (!mounted.ok()) {
+    log::Warn("Failed to link logs: {}", AsStd(mounted.message()));
+    return;
+  }
+  rollback.Add("unmount the linked logs " + logs->mount_point,
+               [this, path = logs->mount_point] { return isolation_.Unmount(path); });
+}
+
+void Sandboxes::LinkContainerLogs(const Sandbox& pod, const std::string& id,
+                                  const std::string& name, uint32_t attempt) const {
+  const std::optional<LinkedLogs> logs = LinkedLogsOf(pod);
+  if (!logs) return;
+  // A relative target, right inside and outside a container that mounts the volume.
+  const std::string from = fmt::format("{}/{}.log", name, attempt);
+  const std::string to = logs->mount_point + "/" + id;
+  log::Info("Symlinking from {} to {} for linked logs", from, to);
+  if (::symlink(from.c_str(), to.c_str()) != 0) {
+    log::Warn("Failed to link container logs: symlink {} {}: {}", from, to, std::strerror(errno));
+  }
+}
+
 absl::StatusOr<std::string> Sandboxes::PodCgroupPath(const Sandbox& sandbox) const {
   const std::string& parent = sandbox.spec.cgroup_parent;
   if (options_.cgroup_manager == "systemd") {
@@ -383,11 +436,13 @@ absl::Status Sandboxes::MakeFiles(Sandbox& sandbox, Rollback& rollback) {
     sandbox.spec.log_directory = DefaultLogDirectory(sandbox.id);
   }
   RETURN_IF_ERROR(sys::MakeDirs(sandbox.spec.log_directory, 0700));
-  if (sandbox.spec.host_ipc()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(const uint64_t shm_size, ShmSize(sandbox.spec));
-  RETURN_IF_ERROR(isolation_.MountShm(sandbox.shm_path, shm_size));
-  rollback.Add("unmount " + sandbox.shm_path,
-               [this, path = sandbox.shm_path] { return isolation_.Unmount(path); });
+  if (!sandbox.spec.host_ipc()) {
+    ASSIGN_OR_RETURN(const uint64_t shm_size, ShmSize(sandbox.spec));
+    RETURN_IF_ERROR(isolation_.MountShm(sandbox.shm_path, shm_size));
+    rollback.Add("unmount " + sandbox.shm_path,
+                 [this, path = sandbox.shm_path] { return isolation_.Unmount(path); });
+  }
+  MountPodLogs(sandbox, rollback);
   return absl::OkStatus();
 }
 
@@ -507,6 +562,12 @@ absl::Status Sandboxes::DetachNetwork(const Sandbox& sandbox) {
 
 absl::Status Sandboxes::StopLocked(Entry& entry) {
   Sandbox sandbox = entry.Copy();
+  if (const std::optional<LinkedLogs> logs = LinkedLogsOf(sandbox)) {
+    log::Info("Unmounting {} for linked logs", logs->mount_point);
+    if (auto unmounted = isolation_.Unmount(logs->mount_point); !unmounted.ok()) {
+      log::Warn("Failed to unlink logs: {}", AsStd(unmounted.message()));
+    }
+  }
   if (sandbox.state == SandboxState::kNotReady && !sandbox.network_attached) {
     return absl::OkStatus();
   }
@@ -684,6 +745,9 @@ void Sandboxes::AbandonCreation(const Sandbox& sandbox) {
   }
   if (auto cgroup = PodCgroupPath(sandbox); cgroup.ok() && !cgroup->empty()) {
     undone.Update(isolation_.RemovePodCgroup(*cgroup));
+  }
+  if (const std::optional<LinkedLogs> logs = LinkedLogsOf(sandbox)) {
+    undone.Update(isolation_.Unmount(logs->mount_point));
   }
   if (!sandbox.run_dir.empty() && undone.ok()) {  // never through a mount left in it
     std::error_code error;

@@ -44,6 +44,7 @@
 #include "common/rollback.h"
 #include "network/pod_network.h"
 #include "sandbox/pod_isolation.h"
+#include "sandbox/link_logs.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_store.h"
 
@@ -87,6 +88,7 @@ struct SandboxesOptions {
   // The experimental annotation prefixes a pod may use (CRI-O's allowed_annotations: its
   // handler's and its workload's); none when empty.
   std::function<std::vector<std::string>(const SandboxSpec& spec)> allowed_annotations;
+  KubeletDirs kubelet_dirs;  // for io.kubernetes.cri-o.LinkLogs (link_logs.h)
   std::function<int64_t()> now_ns;  // the clock; real time when empty
   // Told how long the steps CRI-O's metrics time took: "network_setup_pod" (the CNI ADD),
   // "network_setup_overall" (namespaces and network); may be empty.
@@ -138,6 +140,10 @@ class Sandboxes {
   absl::StatusOr<PodHold> Hold(const std::string& id, bool ready) const;
   // Matching pods, oldest first.
   std::vector<Sandbox> List(const SandboxFilter& filter) const;
+  // io.kubernetes.cri-o.LinkLogs: links the log of the pod's container `id` (NAME/ATTEMPT.log)
+  // into the pod's linked logs directory; a warning when that fails, as CRI-O.
+  void LinkContainerLogs(const Sandbox& pod, const std::string& id, const std::string& name,
+                         uint32_t attempt) const;
   // A pod whose row Restore could not read: its containers are kept, not swept.
   bool Unreadable(const std::string& id) const { return unreadable_.contains(id); }
   // From the pod's members: its infra process died, so the pod reports NOTREADY.
@@ -185,6 +191,13 @@ class Sandboxes {
   // The size of the pod's /dev/shm: shm_size_bytes, or what its io.kubernetes.cri-o.ShmSize
   // annotation says where allowed_annotations lets it (INVALID_ARGUMENT if not a quantity).
   absl::StatusOr<uint64_t> ShmSize(const SandboxSpec& spec) const;
+  // Whether the pod's handler or workload lets it use the experimental annotation `key`.
+  bool AnnotationAllowed(const SandboxSpec& spec, std::string_view key) const;
+  // The paths of the pod's linked logs, when it asks for them and may; nullopt otherwise
+  // (with a warning for a request that names impossible paths).
+  std::optional<LinkedLogs> LinkedLogsOf(const Sandbox& sandbox) const;
+  // Mounts the kubelet's log directory of the pod in its volume; warns when it cannot.
+  void MountPodLogs(const Sandbox& sandbox, Rollback& rollback);
   // The cgroup CRI-O makes for a pod without an infra container (cAdvisor finds the pod by
   // it): crio-ID below the pod's cgroup parent, a systemd slice taken as its path; empty
   // under systemd when the pod names no parent.

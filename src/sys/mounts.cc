@@ -8,6 +8,7 @@
 
 #include "common/errno_status.h"
 #include "common/read_file.h"
+#include "fmt/format.h"
 #include "sys/unix_socket.h"
 
 namespace crio::sys {
@@ -17,6 +18,13 @@ absl::Status MountTmpfs(const std::string& target, const std::string& options) {
   if (::mount("shm", target.c_str(), "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, options.c_str()) !=
       0) {
     return ErrnoToStatus(errno, "mount a tmpfs at " + target);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BindMount(const std::string& source, const std::string& target) {
+  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return ErrnoToStatus(errno, fmt::format("bind-mount {} at {}", source, target));
   }
   return absl::OkStatus();
 }

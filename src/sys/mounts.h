@@ -11,6 +11,9 @@ namespace crio::sys {
 // (e.g. "mode=1777,size=67108864"), nodev, nosuid and noexec.
 absl::Status MountTmpfs(const std::string& target, const std::string& options);
 
+// Bind-mounts the directory `source` at the existing directory `target`.
+absl::Status BindMount(const std::string& source, const std::string& target);
+
 // Detaches whatever is mounted at `target`; OK when nothing is (or `target` is gone).
 absl::Status Unmount(const std::string& target);
 

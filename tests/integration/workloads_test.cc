@@ -2,11 +2,13 @@
 // checks it: the workload's CPU settings reach the containers (config.json and their
 // cgroups) and conmon's own cgroup, the pod's per-container annotations override them, and a
 // bad annotation fails the creation without leaving a conmon or a cgroup behind.
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -31,7 +33,7 @@ class WorkloadTest : public ContainerTest {
         "[crio.runtime.workloads.management.resources]\ncpushares = 200\ncpuset = \"0\"\n"
         "[crio.runtime.workloads.devices]\nactivation_annotation = \"{}\"\n"
         "allowed_annotations = [\"io.kubernetes.cri-o.Devices\", "
-        "\"io.kubernetes.cri-o.ShmSize\"]\n",
+        "\"io.kubernetes.cri-o.ShmSize\", \"io.kubernetes.cri-o.LinkLogs\"]\n",
         kActivation, kPrefix, kDevicesActivation);
   }
 
@@ -188,6 +190,68 @@ TEST_F(WorkloadTest, AWorkloadAllowsTheShmSizeAnnotation) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("failed to parse shm size 'lots'"), std::string::npos)
       << status.error_message();
+}
+
+// ctr.bats "ctr log linking": io.kubernetes.cri-o.LinkLogs = VOLUME mounts the kubelet's log
+// directory of the pod at logs/ in its emptyDir VOLUME, and links each container's log there
+// by the container's ID; a container mounting the volume reads it. The pod's stop unmounts it.
+TEST_F(WorkloadTest, LinkLogsShowsThePodsLogsInItsVolume) {
+  const std::string uid = "crio-test-linklogs-" + std::to_string(::getpid());
+  const std::string pod_logs = "/var/log/pods/default_linked_" + uid;
+  const std::string pod_dir = "/var/lib/kubelet/pods/" + uid;
+  const std::string volume = pod_dir + "/volumes/kubernetes.io~empty-dir/logging-volume";
+  struct Cleanup {  // the kubelet's directories this test plays, however it ends
+    std::string volume, pod_logs, pod_dir;
+    ~Cleanup() {
+      ::umount2((volume + "/logs").c_str(), MNT_DETACH);
+      std::error_code ignored;
+      fs::remove_all(pod_logs, ignored);
+      fs::remove_all(pod_dir, ignored);
+    }
+  } cleanup{volume, pod_logs, pod_dir};
+  fs::create_directories(volume);
+  fs::create_directories(pod_logs);
+
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("linked");
+  run.mutable_config()->mutable_metadata()->set_uid(uid);
+  run.mutable_config()->set_log_directory(pod_logs);
+  (*run.mutable_config()->mutable_annotations())[kDevicesActivation] = "";
+  (*run.mutable_config()->mutable_annotations())["io.kubernetes.cri-o.LinkLogs"] =
+      "logging-volume";
+  v1::RunPodSandboxResponse ran;
+  const grpc::Status status = stub_->RunPodSandbox(Context().get(), run, &ran);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  pod_ = ran.pod_sandbox_id();
+  pod_config_ = run.config();
+
+  v1::CreateContainerRequest request;
+  request.set_pod_sandbox_id(pod_);
+  *request.mutable_config() =
+      Config("logger", {"sh", "-c",
+                        "trap 'exit 0' TERM; echo Hello log linking; while :; do sleep 0.1; done"});
+  request.mutable_config()->set_log_path("logger/0.log");
+  v1::Mount* mount = request.mutable_config()->add_mounts();
+  mount->set_host_path(volume);
+  mount->set_container_path("/mnt/logging-volume");
+  *request.mutable_sandbox_config() = pod_config_;
+  v1::CreateContainerResponse created;
+  const grpc::Status create = stub_->CreateContainer(Context().get(), request, &created);
+  ASSERT_TRUE(create.ok()) << create.error_message();
+  const std::string id = created.container_id();
+  EXPECT_TRUE(fs::exists(pod_logs + "/logger/0.log"));
+  EXPECT_TRUE(fs::exists(volume + "/logs/logger/0.log")) << crio_->Log();
+  EXPECT_EQ(fs::read_symlink(volume + "/logs/" + id), "logger/0.log");
+  ASSERT_TRUE(Start(id).ok());
+  std::string seen;
+  for (int i = 0; i < 50 && seen.find("Hello log linking") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = ExecOutput(id, {"sh", "-c", "cat /mnt/logging-volume/logs/" + id});
+  }
+  EXPECT_NE(seen.find("Hello log linking"), std::string::npos) << seen;
+
+  ASSERT_TRUE(StopPod(pod_).ok());
+  EXPECT_FALSE(fs::exists(volume + "/logs/logger")) << "the stop unmounts the pod's logs";
 }
 
 // CRI-O's "test resource cleanup on bad annotation contents".
