@@ -450,6 +450,7 @@ TEST_F(ContainerTest, ResourcesLandInTheContainersCgroupUnderThePodsParent) {
   EXPECT_EQ(updated_status.resources().linux().memory_limit_in_bytes(), 128 << 20);
   ASSERT_TRUE(Stop(id, 0).ok());
   ASSERT_TRUE(Remove(id).ok());
+  ASSERT_TRUE(RemovePod(pod_).ok());  // and with it the pod's own cgroup below the parent
   // The parent is the kubelet's to manage; the test made it, the test removes it.
   std::error_code ignored;
   for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ignored)) {

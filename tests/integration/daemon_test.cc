@@ -260,9 +260,10 @@ TEST_F(DaemonTest, MissingMetricsCertAndKeyGetASelfSignedPair) {
 }
 
 TEST_F(DaemonTest, UnknownMetricsCollectorsAreRefused) {
-  CrioDaemon crio("[crio.metrics]\nmetrics_collectors = [\"operations\"]\n");
+  CrioDaemon crio("[crio.metrics]\nmetrics_collectors = [\"operations_per_second\"]\n");
   EXPECT_FALSE(crio.Start());
-  EXPECT_NE(crio.Log().find("unknown collector \"operations\""), std::string::npos) << crio.Log();
+  EXPECT_NE(crio.Log().find("unknown collector \"operations_per_second\""), std::string::npos)
+      << crio.Log();
 }
 
 TEST_F(DaemonTest, MetricsAreOffByDefault) {
