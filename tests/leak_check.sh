@@ -25,6 +25,20 @@ caches=$(find /var/lib/cni/results -maxdepth 1 -name 'crio-test-*' 2>/dev/null)
 [ -n "$caches" ] && leaks+=("CNI result caches left: $caches")
 nat=$(iptables -t nat -S 2>/dev/null | grep -F ' 10.201.' || true)
 [ -n "$nat" ] && leaks+=("NAT rules left: $nat")
+hostport_chains=$(iptables -t nat -S 2>/dev/null | grep -oE '^-N KUBE-HP-[A-Z0-9]+' || true)
+[ -n "$hostport_chains" ] && leaks+=("pods' host port chains left: $hostport_chains")
+# crio's host port mapping makes the chains it shares with the kubelet and never removes
+# them; on a machine without a kubelet, the tests' crio made them: empty, they go.
+if [ -z "$hostport_chains" ] && ! pgrep -x kubelet >/dev/null &&
+  [ -z "$(iptables -t nat -S KUBE-HOSTPORTS 2>/dev/null | grep -v '^-N')" ] &&
+  [ -z "$(iptables -t nat -S KUBE-MARK-MASQ 2>/dev/null | grep -v '^-N')" ]; then
+  for builtin in OUTPUT PREROUTING; do
+    while iptables -w -t nat -D "$builtin" -m comment --comment "kube hostport portals" \
+      -m addrtype --dst-type LOCAL -j KUBE-HOSTPORTS 2>/dev/null; do :; done
+  done
+  iptables -w -t nat -X KUBE-HOSTPORTS 2>/dev/null || true
+  iptables -w -t nat -X KUBE-MARK-MASQ 2>/dev/null || true
+fi
 cgroups=$(find /sys/fs/cgroup -maxdepth 3 \( -name 'crio-test-*' -o -path '*/crio/crio-*' \) 2>/dev/null)
 [ -n "$cgroups" ] && leaks+=("test cgroups left: $cgroups")
 lookasides=$(find /etc/containers/registries.d -maxdepth 1 -name 'crio-test-*' 2>/dev/null)

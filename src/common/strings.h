@@ -21,6 +21,7 @@ inline std::string_view AsStd(absl::string_view text) { return {text.data(), tex
 // ASCII helpers on std::string_view (Debian's Abseil has a string_view of its own).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view text);
+std::string ToUpper(std::string_view text);
 std::string_view TrimSpace(std::string_view text);
 // The non-empty parts of `text` between `separator`s, trimmed of spaces.
 std::vector<std::string_view> SplitTrimmed(std::string_view text, char separator);

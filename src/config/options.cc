@@ -248,6 +248,10 @@ const std::vector<Option>& Registry() {
       {"crio.runtime", "enable_pod_events", "enable-pod-events", "", K::kBool,
        &F<&C::runtime, &T::enable_pod_events>,
        "Serve container events to the kubelet (Evented PLEG)."},
+      {"crio.runtime", "disable_hostport_mapping", "disable-hostport-mapping", "", K::kBool,
+       &F<&C::runtime, &T::disable_hostport_mapping>,
+       "Leave pods' host ports to the CNI plugins (portmap) instead of mapping them with "
+       "crio's own iptables rules."},
       {"crio.runtime", "default_env", "default-env", "", K::kStringList,
        &F<&C::runtime, &T::default_env>,
        "Environment variables (\"NAME=value\") every container gets; the image's and the "

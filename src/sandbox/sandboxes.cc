@@ -526,7 +526,34 @@ absl::Status Sandboxes::AttachNetwork(Sandbox& sandbox, Rollback& rollback) {
   sandbox.network_attached = true;
   rollback.Add("detach the network of pod sandbox " + sandbox.id,
                [this, attachment] { return network_.Detach(attachment); });
+  return MapHostPorts(sandbox, attachment.port_mappings, rollback);
+}
+
+absl::Status Sandboxes::MapHostPorts(const Sandbox& sandbox,
+                                     const std::vector<network::PortMapping>& mappings,
+                                     Rollback& rollback) {
+  if (options_.hostports == nullptr || mappings.empty()) return absl::OkStatus();
+  const auto ipv4 = std::find_if(sandbox.ips.begin(), sandbox.ips.end(), [](const std::string& ip) {
+    return ip.find('.') != std::string::npos;
+  });
+  if (ipv4 == sandbox.ips.end()) return absl::OkStatus();  // iptables maps IPv4 only
+  const PodMetadata& metadata = sandbox.spec.metadata;
+  RETURN_IF_ERROR(options_.hostports->Add(
+      sandbox.id, fmt::format("{}_{}", metadata.name, metadata.namespace_), *ipv4, mappings));
+  rollback.Add("remove the host ports of pod sandbox " + sandbox.id,
+               [this, id = sandbox.id, mappings] {
+                 return options_.hostports->Remove(id, mappings);
+               });
   return absl::OkStatus();
+}
+
+void Sandboxes::UnmapHostPorts(const Sandbox& sandbox) {
+  if (options_.hostports == nullptr || sandbox.spec.host_network()) return;
+  if (auto removed = options_.hostports->Remove(sandbox.id, AttachmentOf(sandbox).port_mappings);
+      !removed.ok()) {
+    log::Warn("Failed to remove hostport for pod sandbox {}: {}", sandbox.id,
+              AsStd(removed.message()));
+  }
 }
 
 absl::Status Sandboxes::CheckNetwork(const Sandbox& sandbox) const {
@@ -573,6 +600,7 @@ absl::Status Sandboxes::StopLocked(Entry& entry) {
   }
   absl::Status detached;
   if (sandbox.network_attached) {
+    UnmapHostPorts(sandbox);
     detached = DetachNetwork(sandbox);
     if (detached.ok()) sandbox.network_attached = false;
   }
@@ -733,6 +761,7 @@ void Sandboxes::AbandonCreation(const Sandbox& sandbox) {
   const sys::PinnedNamespaces pins = sys::PinPaths(options_.namespaces_dir, sandbox.id);
   absl::Status undone;
   if (!sandbox.spec.host_network()) {
+    UnmapHostPorts(sandbox);
     Sandbox attached = sandbox;
     attached.netns_path = pins.net;
     undone.Update(network_.Detach(AttachmentOf(attached)));

@@ -44,6 +44,7 @@
 #include "common/rollback.h"
 #include "network/pod_network.h"
 #include "sandbox/pod_isolation.h"
+#include "network/hostports.h"
 #include "sandbox/link_logs.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_store.h"
@@ -89,6 +90,9 @@ struct SandboxesOptions {
   // handler's and its workload's); none when empty.
   std::function<std::vector<std::string>(const SandboxSpec& spec)> allowed_annotations;
   KubeletDirs kubelet_dirs;  // for io.kubernetes.cri-o.LinkLogs (link_logs.h)
+  // crio's own host port mapping (CRI-O's hostport manager); none when null
+  // (disable_hostport_mapping).
+  network::HostPorts* hostports = nullptr;
   std::function<int64_t()> now_ns;  // the clock; real time when empty
   // Told how long the steps CRI-O's metrics time took: "network_setup_pod" (the CNI ADD),
   // "network_setup_overall" (namespaces and network); may be empty.
@@ -196,6 +200,11 @@ class Sandboxes {
   // The paths of the pod's linked logs, when it asks for them and may; nullopt otherwise
   // (with a warning for a request that names impossible paths).
   std::optional<LinkedLogs> LinkedLogsOf(const Sandbox& sandbox) const;
+  // crio's own host port mapping of the pod's first IPv4 address, undone by `rollback`.
+  absl::Status MapHostPorts(const Sandbox& sandbox,
+                            const std::vector<network::PortMapping>& mappings, Rollback& rollback);
+  // Removes it, with a warning when that fails (as CRI-O).
+  void UnmapHostPorts(const Sandbox& sandbox);
   // Mounts the kubelet's log directory of the pod in its volume; warns when it cannot.
   void MountPodLogs(const Sandbox& sandbox, Rollback& rollback);
   // The cgroup CRI-O makes for a pod without an infra container (cAdvisor finds the pod by

@@ -174,6 +174,58 @@ TEST_F(PodTest, PodIsReachableOnItsIpAndHostPort) {
   EXPECT_EQ(List().items_size(), 0);
 }
 
+// network.bats "Connect to pod hostport from the host" with a CNI network that has no portmap
+// plugin: crio maps the host port itself (CRI-O's hostport manager) and holds it, so a second
+// pod cannot take it; all of it goes at the pod's stop.
+TEST_F(PodTest, CrioMapsHostPortsWithoutThePortmapPlugin) {
+  const std::string conflist_path = crio_->network_dir() + "/10-test.conflist";
+  json conflist = json::parse(ReadText(conflist_path));
+  json plugins = json::array();
+  for (const json& plugin : conflist["plugins"]) {
+    if (plugin["type"] != "portmap") plugins.push_back(plugin);
+  }
+  conflist["plugins"] = plugins;
+  std::ofstream(conflist_path) << conflist.dump();
+  crio_->Stop();
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+
+  v1::PodSandboxConfig config = Config("web");
+  v1::PortMapping* mapping = config.add_port_mappings();
+  mapping->set_container_port(8080);
+  mapping->set_host_port(network_->host_port());
+  const std::string id = Run(config);
+  ASSERT_FALSE(id.empty()) << crio_->Log();
+  const std::string netns = Info(id)["namespaces"]["network"];
+  NetnsListener listener(netns, 8080, "hello from the pod");
+  ASSERT_TRUE(listener.ok());
+  EXPECT_EQ(ReadFrom(network_->gateway(), network_->host_port()), "hello from the pod");
+  EXPECT_EQ(CountNatRules(network_->subnet_prefix()), 2) << "the hairpin mark and the DNAT";
+
+  v1::PodSandboxConfig rival = Config("rival");
+  *rival.add_port_mappings() = *mapping;
+  v1::RunPodSandboxRequest request;
+  *request.mutable_config() = rival;
+  v1::RunPodSandboxResponse response;
+  const grpc::Status taken = stub_->RunPodSandbox(Context().get(), request, &response);
+  EXPECT_EQ(taken.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << taken.error_message();
+  EXPECT_NE(taken.error_message().find("cannot open hostport " +
+                                       std::to_string(network_->host_port())),
+            std::string::npos)
+      << taken.error_message();
+  EXPECT_EQ(CountNatRules(network_->subnet_prefix()), 2) << "the failed pod left nothing";
+
+  ASSERT_TRUE(Stop(id).ok());
+  EXPECT_EQ(CountNatRules(network_->subnet_prefix()), 0);
+  EXPECT_EQ(ReadFrom(network_->gateway(), network_->host_port(), std::chrono::seconds(1)), "");
+  ASSERT_TRUE(Remove(id).ok());
+  const std::string rival_id = Run(rival);
+  EXPECT_FALSE(rival_id.empty()) << "the host port is free again";
+  if (!rival_id.empty()) {
+    EXPECT_TRUE(Remove(rival_id).ok());
+  }
+}
+
 TEST_F(PodTest, PodFilesCarryDnsHostnameAndHosts) {
   v1::PodSandboxConfig config = Config("files");
   config.set_hostname("files-0");

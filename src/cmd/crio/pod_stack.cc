@@ -238,6 +238,9 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
       unsupported_handlers[name] = handler.runtime_type;
     }
   }
+  if (!config.runtime.disable_hostport_mapping) {
+    stack->hostports = std::make_unique<network::HostPorts>();
+  }
   stack->sandboxes = std::make_unique<sandbox::Sandboxes>(
       sandbox::SandboxesOptions{.run_root = config.root.runroot,
                                 .namespaces_dir = config.runtime.namespaces_dir,
@@ -259,6 +262,7 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                                                                        : spec.runtime_handler,
                                           spec.annotations);
                                     },
+                                .hostports = stack->hostports.get(),
                                 .step_timed = std::move(observers.step_timed)},
       *stack->pod_store, *stack->network, stack->isolation);
   stack->events = std::make_unique<container::ContainerEvents>();

@@ -51,6 +51,7 @@ struct PodStack {
   std::unique_ptr<container::ContainerStore> container_store;
   std::unique_ptr<network::CniPodNetwork> network;
   sandbox::KernelPodIsolation isolation;
+  std::unique_ptr<network::HostPorts> hostports;  // none with disable_hostport_mapping
   std::unique_ptr<oci::RuntimeHandlers> runtimes;
   std::unique_ptr<storage::ContainerLayers> layers;
   std::unique_ptr<container::ImagesSource> images;
