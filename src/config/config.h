@@ -122,6 +122,7 @@ struct RuntimeConfig {
   std::vector<std::string> absent_mount_sources_to_reject;
   bool enable_pod_events = false;
   bool disable_hostport_mapping = false;
+  bool device_ownership_from_security_context = false;
   std::vector<std::string> default_env;  // "NAME=value", every container
   std::string default_mounts_file;       // mounts.conf; empty: the library's default files
   std::string pinns_path;                // accepted: crio pins namespaces itself

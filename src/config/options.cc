@@ -248,6 +248,11 @@ const std::vector<Option>& Registry() {
       {"crio.runtime", "enable_pod_events", "enable-pod-events", "", K::kBool,
        &F<&C::runtime, &T::enable_pod_events>,
        "Serve container events to the kubelet (Evented PLEG)."},
+      {"crio.runtime", "device_ownership_from_security_context",
+       "device-ownership-from-security-context", "", K::kBool,
+       &F<&C::runtime, &T::device_ownership_from_security_context>,
+       "Give a container's devices the owner and group it runs as (run_as_user and "
+       "run_as_group, when not root) instead of the host's."},
       {"crio.runtime", "disable_hostport_mapping", "disable-hostport-mapping", "", K::kBool,
        &F<&C::runtime, &T::disable_hostport_mapping>,
        "Leave pods' host ports to the CNI plugins (portmap) instead of mapping them with "

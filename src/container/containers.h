@@ -83,6 +83,9 @@ struct ContainersOptions {
   std::vector<std::string> allowed_devices;     // what devices.crio.io may ask for
   // Runtime handlers whose privileged containers do not get the host's devices.
   std::set<std::string> privileged_without_host_devices;
+  // [crio.runtime] device_ownership_from_security_context: the container's requested devices
+  // take its run_as_user/run_as_group (when not root) as their owner.
+  bool device_ownership_from_security_context = false;
   std::string default_runtime = "runc";
   std::map<std::string, Workload> workloads;  // [crio.runtime.workloads], by name
   std::string infra_ctr_cpuset;               // infra containers' CPUs; empty: none

@@ -179,6 +179,22 @@ absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
   }
   requested.insert(requested.end(), request.devices.begin(), request.devices.end());
   ASSIGN_OR_RETURN(std::vector<spec::Device> devices, ContainerDevices(requested));
+  if (options_.device_ownership_from_security_context) {
+    // The container's own devices (not those of a directory it named) belong to its user
+    // and group when it runs as a non-root one, as CRI-O's option does it.
+    for (spec::Device& device : devices) {
+      const bool requested_here =
+          std::any_of(request.devices.begin(), request.devices.end(),
+                      [&](const DeviceRequest& own) { return own.container_path == device.path; });
+      if (!requested_here) continue;
+      if (request.run_as_user.value_or(0) > 0) {
+        device.uid = static_cast<uint32_t>(*request.run_as_user);
+      }
+      if (request.run_as_group.value_or(0) > 0) {
+        device.gid = static_cast<uint32_t>(*request.run_as_group);
+      }
+    }
+  }
   if (request.privileged && !options_.privileged_without_host_devices.contains(handler)) {
     // The host's devices, under the requested ones at the same path.
     for (spec::Device& device : HostDevices()) {

@@ -525,6 +525,33 @@ TEST_F(ContainerTest, APrivilegedContainersDeviceMayNotHideAHostDevice) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
+// device_ownership_from_security_context: a device the container asks for belongs to the
+// user and group it runs as; without the option, to the host device's (root).
+TEST_F(ContainerTest, DeviceOwnershipFromSecurityContext) {
+  v1::ContainerConfig config = Config("owner", {"sh", "-c", "stat -c %u:%g /dev/owned-null"});
+  config.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(1234);
+  config.mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(5678);
+  v1::Device* device = config.add_devices();
+  device->set_host_path("/dev/null");
+  device->set_container_path("/dev/owned-null");
+  device->set_permissions("rw");
+  const auto owner = [&] {
+    const std::string id = Create(config);
+    EXPECT_TRUE(Start(id).ok());
+    const std::string log = ReadText(WaitForExit(id).log_path());
+    EXPECT_TRUE(Remove(id).ok());
+    return log;
+  };
+  EXPECT_NE(owner().find("stdout F 0:0"), std::string::npos);
+  crio_->dir().WriteFile("crio.conf.d/60-devices.conf",
+                         "[crio.runtime]\ndevice_ownership_from_security_context = true\n");
+  crio_->Stop();
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+  Connect();
+  const std::string log = owner();
+  EXPECT_NE(log.find("stdout F 1234:5678"), std::string::npos) << log;
+}
+
 TEST_F(ContainerTest, ExecSyncInATerminalContainerGetsATerminal) {
   v1::ContainerConfig config = Config("tty", {"sleep", "1000"});
   config.set_tty(true);

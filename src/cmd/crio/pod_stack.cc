@@ -287,6 +287,8 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
           .additional_devices = config.runtime.additional_devices,
           .allowed_devices = config.runtime.allowed_devices,
           .privileged_without_host_devices = PrivilegedWithoutHostDevices(config),
+          .device_ownership_from_security_context =
+              config.runtime.device_ownership_from_security_context,
           .default_runtime = config.runtime.default_runtime,
           .workloads = Workloads(config),
           .infra_ctr_cpuset = config.runtime.infra_ctr_cpuset,
