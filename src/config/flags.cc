@@ -9,9 +9,18 @@
 namespace crio::config {
 namespace {
 
+// Flags CRI-O renamed along with their keys: the old name still works.
+struct RenamedFlag {
+  std::string_view flag, old_flag;
+};
+constexpr RenamedFlag kRenamedFlags[] = {{"collection-period", "stats-collection-period"}};
+
 std::string FlagNames(const Option& option) {
   std::string names = "--" + std::string(option.flag);
   if (!option.short_flag.empty()) names += ",-" + std::string(option.short_flag);
+  for (const RenamedFlag& renamed : kRenamedFlags) {
+    if (renamed.flag == option.flag) names += ",--" + std::string(renamed.old_flag);
+  }
   return names;
 }
 

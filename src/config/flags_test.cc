@@ -49,6 +49,15 @@ TEST_F(FlagsTest, FlagsOverrideFilesKeyByKey) {
   EXPECT_EQ(c.metrics.metrics_port, 9100);
 }
 
+// CRI-O 1.26's name for a renamed flag still sets its key.
+TEST_F(FlagsTest, ARenamedFlagKeepsItsOldName) {
+  Parse({"--config", dir_.WriteFile("crio.conf", ""), "--config-dir", dir_.Join("none"),
+         "--stats-collection-period", "15"});
+  auto loaded = LoadWithFlags();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config.stats.collection_period, 15);
+}
+
 // As CRI-O: CONTAINER_* variables stand for flags the command line does not give, and
 // override the files.
 TEST_F(FlagsTest, EnvironmentVariablesGiveFlags) {
