@@ -53,7 +53,8 @@ void Sample(std::string& out, std::string_view name, std::string_view label, std
 
 // One sample per entry of `values`: NAME{L1="V1",L2="V2"...} VALUE, `labels` naming the keys'
 // parts in order.
-void Samples(std::string& out, std::string_view name, std::initializer_list<std::string_view> labels,
+void Samples(std::string& out, std::string_view name,
+             std::initializer_list<std::string_view> labels,
              const std::map<std::vector<std::string>, uint64_t>& values) {
   for (const auto& [key, value] : values) {
     std::string pairs;
@@ -101,7 +102,8 @@ std::array<double, kQuantiles.size()> LatencyWindow::Quantiles(Clock::time_point
   if (young.empty()) return quantiles;
   std::ranges::sort(young);
   for (size_t i = 0; i < kQuantiles.size(); ++i) {
-    const auto rank = static_cast<size_t>(std::ceil(kQuantiles[i] * static_cast<double>(young.size())));
+    const double exact_rank = kQuantiles[i] * static_cast<double>(young.size());
+    const auto rank = static_cast<size_t>(std::ceil(exact_rank));
     quantiles[i] = young[std::clamp<size_t>(rank, 1, young.size()) - 1];
   }
   return quantiles;

@@ -100,7 +100,8 @@ bool HostPorts::Succeeds(const std::vector<std::string>& args) {
 
 absl::Status HostPorts::EnsureSharedChains() {
   for (const char* chain : {kHostportsChain, kMarkMasqChain}) {
-    if (!Succeeds({"-t", "nat", "-L", chain, "-n"})) RETURN_IF_ERROR(Run({"-t", "nat", "-N", chain}));
+    if (Succeeds({"-t", "nat", "-L", chain, "-n"})) continue;
+    RETURN_IF_ERROR(Run({"-t", "nat", "-N", chain}));
   }
   const std::vector<std::string> jump = {"-m",         "comment", "--comment",
                                          "kube hostport portals", "-m", "addrtype",

@@ -1,6 +1,7 @@
 // PodIsolation: the kernel objects a pod owns outside any container (pinned namespaces,
-// the /dev/shm tmpfs, the cgroup of a pod without an infra container), behind an interface so the lifecycle can be unit-tested without
-// root. KernelPodIsolation does the real system calls (sys/namespaces.h, sys/mounts.h).
+// the /dev/shm tmpfs, bind mounts, the cgroup of a pod without an infra container), behind
+// an interface so the lifecycle can be unit-tested without root. KernelPodIsolation does the
+// real system calls (sys/namespaces.h, sys/mounts.h, sys/cgroups.h).
 #pragma once
 
 #include <cstdint>
