@@ -72,8 +72,7 @@ absl::StatusOr<nlohmann::json> Containers::DroppedInfraStatusInfo(
   }
   const sandbox::PodMetadata& metadata = pod->spec.metadata;
   return nlohmann::json{
-      {"name", fmt::format("k8s_POD_{}_{}_{}_{}", metadata.name, metadata.namespace_,
-                           metadata.uid, metadata.attempt)},
+      {"name", ContainerName({.name = kPodWorkloadName, .attempt = metadata.attempt}, metadata)},
       {"pid", pid},
       {"image", ""},
       {"image_ref", ""},

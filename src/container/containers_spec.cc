@@ -78,10 +78,7 @@ std::map<std::string, std::string> FilterAnnotations(
     const bool runtime_key =
         std::any_of(std::begin(kRuntimeAnnotations), std::end(kRuntimeAnnotations),
                     [&](const char* prefix) { return key.starts_with(prefix); });
-    const bool allowed_key = std::any_of(allowed.begin(), allowed.end(), [&](const std::string& p) {
-      return !p.empty() && key.starts_with(p);
-    });
-    if (!runtime_key || allowed_key) kept.emplace(key, value);
+    if (!runtime_key || AnnotationAllowed(allowed, key)) kept.emplace(key, value);
   }
   return kept;
 }
@@ -156,12 +153,8 @@ absl::StatusOr<std::vector<spec::Device>> Containers::Devices(
   }
   const std::vector<std::string> allowed = AllowedAnnotations(handler, pod);
   for (const std::string_view name : {kDevicesAnnotation, kLegacyDevicesAnnotation}) {
-    const bool annotation_allowed =
-        std::any_of(allowed.begin(), allowed.end(), [name](const std::string& prefix) {
-          return !prefix.empty() && name.starts_with(prefix);
-        });
     const auto annotation = pod.spec.annotations.find(std::string(name));
-    if (annotation == pod.spec.annotations.end() || !annotation_allowed) continue;
+    if (annotation == pod.spec.annotations.end() || !AnnotationAllowed(allowed, name)) continue;
     ASSIGN_OR_RETURN(std::vector<DeviceRequest> extra,
                      ParseDevicesAnnotation(annotation->second, options_.allowed_devices));
     requested.insert(requested.end(), extra.begin(), extra.end());

@@ -1,5 +1,7 @@
 #include "container/workloads.h"
 
+#include <algorithm>
+
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
@@ -26,6 +28,12 @@ std::vector<std::string> AllowedAnnotations(
                    workload->allowed_annotations.end());
   }
   return allowed;
+}
+
+bool AnnotationAllowed(const std::vector<std::string>& allowed, std::string_view key) {
+  return std::any_of(allowed.begin(), allowed.end(), [key](const std::string& prefix) {
+    return !prefix.empty() && key.starts_with(prefix);
+  });
 }
 
 absl::StatusOr<sys::CgroupCpu> WorkloadCpu(const Workload& workload, const std::string& container,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,9 @@ std::vector<std::string> AllowedAnnotations(
     const std::map<std::string, std::vector<std::string>>& by_handler,
     const std::map<std::string, Workload>& workloads, const std::string& handler,
     const std::map<std::string, std::string>& pod_annotations);
+
+// Whether `key` is an annotation one of the `allowed` prefixes (AllowedAnnotations) opens.
+bool AnnotationAllowed(const std::vector<std::string>& allowed, std::string_view key);
 
 // What CRI-O calls the infra container, in PREFIX/POD: also every container's conmon.
 inline constexpr char kPodWorkloadName[] = "POD";

@@ -184,11 +184,7 @@ std::vector<Sandbox> Sandboxes::List(const SandboxFilter& filter) const {
 }
 
 bool Sandboxes::AnnotationAllowed(const SandboxSpec& spec, std::string_view key) const {
-  if (!options_.allowed_annotations) return false;
-  const std::vector<std::string> allowed = options_.allowed_annotations(spec);
-  return std::any_of(allowed.begin(), allowed.end(), [key](const std::string& prefix) {
-    return !prefix.empty() && key.starts_with(prefix);
-  });
+  return options_.annotation_allowed && options_.annotation_allowed(spec, key);
 }
 
 absl::StatusOr<uint64_t> Sandboxes::ShmSize(const SandboxSpec& spec) const {

@@ -86,9 +86,9 @@ struct SandboxesOptions {
   std::string host_resolv_conf = "/etc/resolv.conf";
   std::string host_hosts = "/etc/hosts";
   uint64_t shm_size_bytes = 64 << 20;  // unless the pod's io.kubernetes.cri-o.ShmSize says
-  // The experimental annotation prefixes a pod may use (CRI-O's allowed_annotations: its
-  // handler's and its workload's); none when empty.
-  std::function<std::vector<std::string>(const SandboxSpec& spec)> allowed_annotations;
+  // Whether the pod may use the experimental annotation `key` (CRI-O's allowed_annotations:
+  // its handler's and its workload's); none may when empty.
+  std::function<bool(const SandboxSpec& spec, std::string_view key)> annotation_allowed;
   KubeletDirs kubelet_dirs;  // for io.kubernetes.cri-o.LinkLogs (link_logs.h)
   // crio's own host port mapping (CRI-O's hostport manager); none when null
   // (disable_hostport_mapping).

@@ -159,11 +159,10 @@ TEST_F(SandboxesTest, ShmSizeAnnotationWhereAllowed) {
                        .boot_id = "boot-1",
                        .host_resolv_conf = dir_.Join("etc/resolv.conf"),
                        .host_hosts = dir_.Join("etc/hosts"),
-                       .allowed_annotations =
-                           [](const SandboxSpec& spec) {
-                             return spec.runtime_handler == "runc"
-                                        ? std::vector<std::string>{"io.kubernetes.cri-o.Shm"}
-                                        : std::vector<std::string>{};
+                       .annotation_allowed =
+                           [](const SandboxSpec& spec, std::string_view key) {
+                             return spec.runtime_handler == "runc" &&
+                                    key.starts_with("io.kubernetes.cri-o.Shm");
                            }},
       *store_, network_, isolation_);
   SandboxSpec spec = Spec("plain");

@@ -251,16 +251,19 @@ absl::StatusOr<std::unique_ptr<PodStack>> BuildPodStack(const config::LiveConfig
                                 .boot_id = boot_id,
                                 .cgroup_manager = host.cgroup_manager,
                                 .drop_infra_ctr = config.runtime.drop_infra_ctr,
-                                .allowed_annotations =
+                                .annotation_allowed =
                                     [by_handler = AllowedAnnotations(config),
                                      workloads = Workloads(config),
                                      default_runtime = config.runtime.default_runtime](
-                                        const sandbox::SandboxSpec& spec) {
-                                      return container::AllowedAnnotations(
-                                          by_handler, workloads,
-                                          spec.runtime_handler.empty() ? default_runtime
-                                                                       : spec.runtime_handler,
-                                          spec.annotations);
+                                        const sandbox::SandboxSpec& spec, std::string_view key) {
+                                      return container::AnnotationAllowed(
+                                          container::AllowedAnnotations(
+                                              by_handler, workloads,
+                                              spec.runtime_handler.empty()
+                                                  ? default_runtime
+                                                  : spec.runtime_handler,
+                                              spec.annotations),
+                                          key);
                                     },
                                 .hostports = stack->hostports.get(),
                                 .step_timed = std::move(observers.step_timed)},
