@@ -24,6 +24,7 @@
 #include "nlohmann/json.hpp"
 #include "spec/process.h"
 #include "spec/seccomp.h"
+#include "sys/cgroups.h"
 #include "sys/resolve.h"
 #include "sys/unique_fd.h"
 
@@ -346,8 +347,7 @@ absl::StatusOr<spec::ContainerSpecInput> Containers::SpecInput(const Container& 
           ? fmt::format("{}:crio:{}", parent == "/crio" ? "system.slice" : parent, container.id)
           // Absolute, as CRI-O makes it: runc reads a relative path from its own cgroup,
           // which is conmon's.
-          : fmt::format("{}{}/crio-{}", parent.starts_with('/') ? "" : "/", parent,
-                        container.id);
+          : sys::CgroupfsChild(parent, "crio-" + container.id);
   input.resources = ForHost(request.resources);
   if (options_.pids_limit > 0 && input.resources.pids_limit <= 0) {
     input.resources.pids_limit = options_.pids_limit;

@@ -205,10 +205,7 @@ absl::StatusOr<Created> ConmonRuntime::Create(const CreateRequest& request) {
 std::string ConmonRuntime::MonitorCgroupPath(const CreateRequest& request) const {
   if (options_.monitor_cgroup.empty()) return "";
   if (options_.monitor_cgroup == "pod") {
-    std::string parent = request.cgroup_parent;
-    if (!parent.starts_with('/')) parent.insert(0, "/");
-    if (parent.ends_with('/')) parent.pop_back();
-    return fmt::format("{}/crio-conmon-{}", parent, request.id);
+    return sys::CgroupfsChild(request.cgroup_parent, "crio-conmon-" + request.id);
   }
   const std::string_view slice = options_.monitor_cgroup;
   return fmt::format("{}/crio-conmon-{}.scope", slice == "/" ? "" : slice, request.id);

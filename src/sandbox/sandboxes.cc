@@ -374,11 +374,7 @@ absl::StatusOr<std::string> Sandboxes::PodCgroupPath(const Sandbox& sandbox) con
     ASSIGN_OR_RETURN(const std::string slice, sys::SlicePath(parent));
     return fmt::format("{}/crio-{}", slice == "/" ? "" : slice, sandbox.id);
   }
-  std::string_view trimmed = parent;
-  while (trimmed.starts_with('/')) trimmed.remove_prefix(1);
-  while (trimmed.ends_with('/')) trimmed.remove_suffix(1);
-  return trimmed.empty() ? fmt::format("/crio-{}", sandbox.id)
-                         : fmt::format("/{}/crio-{}", trimmed, sandbox.id);
+  return sys::CgroupfsChild(parent, "crio-" + sandbox.id);
 }
 
 absl::Status Sandboxes::StartInfra(Sandbox& sandbox, Rollback& rollback) {

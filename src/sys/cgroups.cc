@@ -163,6 +163,12 @@ absl::Status PlaceInNewCgroup(pid_t pid, const std::string& path, const CgroupCp
   return absl::OkStatus();
 }
 
+std::string CgroupfsChild(std::string_view parent, std::string_view child) {
+  while (parent.starts_with('/')) parent.remove_prefix(1);
+  while (parent.ends_with('/')) parent.remove_suffix(1);
+  return parent.empty() ? fmt::format("/{}", child) : fmt::format("/{}/{}", parent, child);
+}
+
 absl::Status MakeIdleCgroup(const std::string& path,
                             const std::vector<CgroupHierarchy>& hierarchies) {
   if (hierarchies.empty()) return absl::FailedPreconditionError("no cgroup hierarchy is mounted");

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -59,6 +60,10 @@ absl::Status RemoveCgroup(const std::string& path,
 // The processes in `path`, in any hierarchy (pids as this process sees them).
 std::vector<pid_t> CgroupProcesses(const std::string& path,
                                    const std::vector<CgroupHierarchy>& hierarchies);
+
+// The cgroupfs path of `child` below `parent` ("kubepods/pod1/", "/kubepods/pod1" or ""),
+// always absolute: "/kubepods/pod1/CHILD", or "/CHILD" without a parent.
+std::string CgroupfsChild(std::string_view parent, std::string_view child);
 
 // systemd's cgroup path for a slice name: "a-b.slice" -> "/a.slice/a-b.slice",
 // "system.slice" -> "/system.slice", "-.slice" -> "/". INVALID_ARGUMENT when `slice` is

@@ -15,6 +15,13 @@
 namespace crio::sys {
 namespace {
 
+TEST(CgroupfsChildTest, IsAbsoluteBelowTheParentWhateverItsSlashes) {
+  EXPECT_EQ(CgroupfsChild("kubepods/pod1", "crio-x"), "/kubepods/pod1/crio-x");
+  EXPECT_EQ(CgroupfsChild("/kubepods/pod1/", "crio-x"), "/kubepods/pod1/crio-x");
+  EXPECT_EQ(CgroupfsChild("", "crio-x"), "/crio-x");
+  EXPECT_EQ(CgroupfsChild("/", "crio-x"), "/crio-x");
+}
+
 TEST(CgroupMountsTest, ReadsEveryV1HierarchyAndTheV2Tree) {
   const std::string mountinfo =
       "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
