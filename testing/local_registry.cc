@@ -266,4 +266,35 @@ std::string LocalRegistry::PushIndex(const std::string& repository, const std::s
   return Sha256Digest(index);
 }
 
+bool LocalRegistry::PushSigstoreSignatures(const std::string& repository,
+                                           const std::string& manifest_digest,
+                                           const std::vector<SigstoreSignature>& signatures) {
+  constexpr char kManifestType[] = "application/vnd.oci.image.manifest.v1+json";
+  const std::string config = "{}";
+  if (!PutBlob(repository, config)) return false;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const SigstoreSignature& signature : signatures) {
+    if (!PutBlob(repository, signature.payload)) return false;
+    nlohmann::json annotations = {{"dev.cosignproject.cosign/signature", signature.signature}};
+    if (!signature.bundle.empty()) annotations["dev.sigstore.cosign/bundle"] = signature.bundle;
+    layers.push_back({{"mediaType", "application/vnd.dev.cosign.simplesigning.v1+json"},
+                      {"digest", Sha256Digest(signature.payload)},
+                      {"size", signature.payload.size()},
+                      {"annotations", annotations}});
+  }
+  const std::string manifest =
+      nlohmann::json{{"schemaVersion", 2},
+                     {"mediaType", kManifestType},
+                     {"config",
+                      {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                       {"digest", Sha256Digest(config)},
+                       {"size", config.size()}}},
+                     {"layers", layers}}
+          .dump();
+  std::string tag = manifest_digest;
+  tag[tag.find(':')] = '-';
+  return Request("PUT", Url(fmt::format("/v2/{}/manifests/{}.sig", repository, tag)), manifest,
+                 kManifestType, Auth()) == 201;
+}
+
 }  // namespace crio::testing

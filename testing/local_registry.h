@@ -80,6 +80,17 @@ class LocalRegistry {
   std::string PushIndex(const std::string& repository, const std::string& tag,
                         const std::vector<IndexEntry>& entries);
 
+  // One attached sigstore signature, as cosign pushes it.
+  struct SigstoreSignature {
+    std::string payload;
+    std::string signature;  // base64
+    std::string bundle;     // Rekor bundle JSON, or empty
+  };
+  // Attaches `signatures` to the manifest `manifest_digest` of `repository` under the tag
+  // sha256-HEX.sig, as cosign does (one layer per signature); false when a push failed.
+  bool PushSigstoreSignatures(const std::string& repository, const std::string& manifest_digest,
+                              const std::vector<SigstoreSignature>& signatures);
+
   // The same with the whole config given. Layers are gzip, zstd or plain tar (told apart by
   // their first bytes).
   PushedImage Push(const std::string& repository, const std::string& tag,

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/read_file.h"
+#include "common/status_macros.h"
 #include "fmt/format.h"
 #include "yaml-cpp/yaml.h"
 
@@ -15,6 +16,25 @@ std::optional<std::string> SectionUrl(const YAML::Node& section) {
     if (section[key] && section[key].IsScalar()) return section[key].as<std::string>();
   }
   return std::nullopt;
+}
+
+std::optional<bool> SectionAttachments(const YAML::Node& section) {
+  const YAML::Node value = section["use-sigstore-attachments"];
+  if (!value || !value.IsScalar()) return std::nullopt;
+  return value.as<bool>();
+}
+
+// The scope names to look up for `reference`: the repository, then each enclosing
+// namespace, then the registry.
+std::vector<std::string> ScopesOf(const Reference& reference) {
+  std::vector<std::string> scopes;
+  for (std::string scope = reference.Name();;) {
+    scopes.push_back(scope);
+    const size_t slash = scope.rfind('/');
+    if (slash == std::string::npos) break;
+    scope.resize(slash);
+  }
+  return scopes;
 }
 
 }  // namespace
@@ -34,45 +54,54 @@ absl::StatusOr<Lookaside> Lookaside::Load(const std::string& dir) {
 absl::StatusOr<Lookaside> Lookaside::Parse(const std::map<std::string, std::string>& files) {
   Lookaside lookaside;
   for (const auto& [name, text] : files) {
-    YAML::Node root;
     try {
-      root = YAML::Load(text);
+      RETURN_IF_ERROR(lookaside.Apply(name, YAML::Load(text)));
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(fmt::format("{}: {}", name, e.what()));
-    }
-    if (!root || root.IsNull()) continue;
-    if (!root.IsMap()) return absl::InvalidArgumentError(name + ": expected a mapping");
-    if (const YAML::Node section = root["default-docker"]; section && section.IsMap()) {
-      if (lookaside.default_) {
-        return absl::InvalidArgumentError(name + ": default-docker is set in another file too");
-      }
-      lookaside.default_ = SectionUrl(section);
-    }
-    const YAML::Node docker = root["docker"];
-    if (!docker || !docker.IsMap()) continue;
-    for (const auto& scope : docker) {
-      const std::string key = scope.first.as<std::string>();
-      const std::optional<std::string> url = SectionUrl(scope.second);
-      if (!url) continue;
-      if (!lookaside.scopes_.emplace(key, *url).second) {
-        return absl::InvalidArgumentError(
-            fmt::format("{}: docker scope {} is set in another file too", name, key));
-      }
     }
   }
   return lookaside;
 }
 
+absl::Status Lookaside::Apply(const std::string& name, const YAML::Node& root) {
+  if (!root || root.IsNull()) return absl::OkStatus();
+  if (!root.IsMap()) return absl::InvalidArgumentError(name + ": expected a mapping");
+  if (const YAML::Node section = root["default-docker"]; section && section.IsMap()) {
+    if (default_ || default_attachments_) {
+      return absl::InvalidArgumentError(name + ": default-docker is set in another file too");
+    }
+    default_ = SectionUrl(section);
+    default_attachments_ = SectionAttachments(section);
+  }
+  const YAML::Node docker = root["docker"];
+  if (!docker || !docker.IsMap()) return absl::OkStatus();
+  for (const auto& scope : docker) {
+    const std::string key = scope.first.as<std::string>();
+    const std::optional<std::string> url = SectionUrl(scope.second);
+    const std::optional<bool> attachments = SectionAttachments(scope.second);
+    if ((url && !scopes_.emplace(key, *url).second) ||
+        (attachments && !attachment_scopes_.emplace(key, *attachments).second)) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: docker scope {} is set in another file too", name, key));
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::optional<std::string> Lookaside::BaseFor(const Reference& reference) const {
-  // The repository, then each enclosing namespace, then the registry.
-  std::string scope = reference.Name();
-  while (true) {
+  for (const std::string& scope : ScopesOf(reference)) {
     if (const auto found = scopes_.find(scope); found != scopes_.end()) return found->second;
-    const size_t slash = scope.rfind('/');
-    if (slash == std::string::npos) break;
-    scope.resize(slash);
   }
   return default_;
+}
+
+bool Lookaside::UseSigstoreAttachments(const Reference& reference) const {
+  for (const std::string& scope : ScopesOf(reference)) {
+    if (const auto found = attachment_scopes_.find(scope); found != attachment_scopes_.end()) {
+      return found->second;
+    }
+  }
+  return default_attachments_.value_or(false);
 }
 
 std::string Lookaside::SignatureUrl(const std::string& base, const Reference& reference,

@@ -23,6 +23,24 @@ TEST(LookasideTest, MostSpecificScopeWins) {
   EXPECT_EQ(lookaside->BaseFor(Ref("quay.io/x:1")), "https://sigs.example/default");
 }
 
+TEST(LookasideTest, SigstoreAttachmentsFollowTheMostSpecificSectionThatSetsThem) {
+  auto lookaside = Lookaside::Parse(
+      {{"a.yaml", "default-docker:\n  use-sigstore-attachments: true\n"},
+       {"b.yaml",
+        "docker:\n"
+        "  registry.example:\n    use-sigstore-attachments: false\n"
+        "  registry.example/team:\n    lookaside: https://sigs.example/team\n"
+        "  registry.example/team/app:\n    use-sigstore-attachments: true\n"}});
+  ASSERT_TRUE(lookaside.ok()) << lookaside.status();
+  EXPECT_TRUE(lookaside->UseSigstoreAttachments(Ref("registry.example/team/app:1")));
+  EXPECT_FALSE(lookaside->UseSigstoreAttachments(Ref("registry.example/team/other:1")));
+  EXPECT_TRUE(lookaside->UseSigstoreAttachments(Ref("quay.io/x:1")));
+  EXPECT_FALSE(Lookaside::Parse({})->UseSigstoreAttachments(Ref("quay.io/x:1")));
+  EXPECT_FALSE(
+      Lookaside::Parse({{"a.yaml", "default-docker:\n  use-sigstore-attachments: maybe\n"}})
+          .ok());
+}
+
 TEST(LookasideTest, NothingConfiguredMeansNoBase) {
   auto lookaside = Lookaside::Parse({});
   ASSERT_TRUE(lookaside.ok());

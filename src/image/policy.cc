@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/read_file.h"
+#include "common/status_macros.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
@@ -42,43 +43,89 @@ absl::StatusOr<SignedIdentity> ParseIdentity(const json& object, const std::stri
   return Invalid(where, fmt::format("signedIdentity type \"{}\" is unknown or incomplete", type));
 }
 
-absl::StatusOr<Requirement> ParseRequirement(const json& object, const std::string& where) {
-  if (!object.is_object()) return Invalid(where, "a requirement must be an object");
-  const std::string type = Text(object, "type");
-  Requirement requirement;
-  if (type == "insecureAcceptAnything") {
-    requirement.type = Requirement::Type::kInsecureAcceptAnything;
-    return requirement;
-  }
-  if (type == "reject") return requirement;
-  if (type != "signedBy") {
-    return Invalid(where, fmt::format("requirement type \"{}\" is not supported (supported: "
-                                      "insecureAcceptAnything, reject, signedBy)",
-                                      type));
-  }
-  requirement.type = Requirement::Type::kSignedBy;
-  if (Text(object, "keyType") != "GPGKeys") {
-    return Invalid(where, "signedBy needs keyType \"GPGKeys\"");
-  }
-  if (const std::string path = Text(object, "keyPath"); !path.empty()) {
-    requirement.key_paths.push_back(path);
-  }
-  if (const auto paths = object.find("keyPaths"); paths != object.end() && paths->is_array()) {
-    for (const json& path : *paths) {
-      if (path.is_string()) requirement.key_paths.push_back(path.get<std::string>());
+// `single` and the `plural` list of strings, together.
+std::vector<std::string> Strings(const json& object, const char* single, const char* plural) {
+  std::vector<std::string> values;
+  if (std::string value = Text(object, single); !value.empty()) values.push_back(std::move(value));
+  if (const auto list = object.find(plural); list != object.end() && list->is_array()) {
+    for (const json& value : *list) {
+      if (value.is_string()) values.push_back(value.get<std::string>());
     }
   }
-  requirement.key_data = Text(object, "keyData");
+  return values;
+}
+
+absl::Status ParseSignedIdentity(const json& object, const std::string& where,
+                                 Requirement& requirement) {
+  if (const auto identity = object.find("signedIdentity"); identity != object.end()) {
+    ASSIGN_OR_RETURN(requirement.identity, ParseIdentity(*identity, where));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Requirement> ParseSignedBy(const json& object, const std::string& where) {
+  Requirement requirement{.type = Requirement::Type::kSignedBy};
+  const std::string key_type = Text(object, "keyType");
+  if (key_type != "GPGKeys" && key_type != "signedByGPGKeys") {
+    return Invalid(where, "signedBy needs keyType \"GPGKeys\"");
+  }
+  requirement.key_paths = Strings(object, "keyPath", "keyPaths");
+  requirement.key_data = Strings(object, "keyData", "keyDatas");
   const size_t sources =
       (requirement.key_paths.empty() ? 0 : 1) + (requirement.key_data.empty() ? 0 : 1);
   if (sources != 1)
     return Invalid(where, "signedBy needs exactly one of keyPath/keyPaths or keyData");
-  if (const auto identity = object.find("signedIdentity"); identity != object.end()) {
-    auto parsed = ParseIdentity(*identity, where);
-    if (!parsed.ok()) return parsed.status();
-    requirement.identity = std::move(*parsed);
-  }
+  RETURN_IF_ERROR(ParseSignedIdentity(object, where, requirement));
   return requirement;
+}
+
+absl::StatusOr<Requirement> ParseSigstoreSigned(const json& object, const std::string& where) {
+  Requirement requirement{.type = Requirement::Type::kSigstoreSigned};
+  requirement.key_paths = Strings(object, "keyPath", "keyPaths");
+  requirement.key_data = Strings(object, "keyData", "keyDatas");
+  for (const char* root : {"fulcio", "pki"}) {
+    if (object.contains(root)) requirement.keyless_root = root;
+  }
+  const size_t roots = (requirement.key_paths.empty() ? 0 : 1) +
+                       (requirement.key_data.empty() ? 0 : 1) +
+                       (requirement.keyless_root.empty() ? 0 : 1);
+  if (roots != 1) {
+    return Invalid(where,
+                   "sigstoreSigned needs exactly one of keyPath/keyPaths, keyData/keyDatas, "
+                   "fulcio or pki");
+  }
+  requirement.rekor_key_paths = Strings(object, "rekorPublicKeyPath", "rekorPublicKeyPaths");
+  requirement.rekor_key_data = Strings(object, "rekorPublicKeyData", "rekorPublicKeyDatas");
+  if (!requirement.rekor_key_paths.empty() && !requirement.rekor_key_data.empty()) {
+    return Invalid(where, "sigstoreSigned takes rekor public keys from paths or data, not both");
+  }
+  if (requirement.keyless_root == "fulcio" && requirement.rekor_key_paths.empty() &&
+      requirement.rekor_key_data.empty()) {
+    return Invalid(where, "sigstoreSigned with fulcio needs a rekor public key");
+  }
+  RETURN_IF_ERROR(ParseSignedIdentity(object, where, requirement));
+  return requirement;
+}
+
+absl::StatusOr<Requirement> ParseRequirement(const json& object, const std::string& where) {
+  if (!object.is_object()) return Invalid(where, "a requirement must be an object");
+  const std::string type = Text(object, "type");
+  if (type == "insecureAcceptAnything") {
+    return Requirement{.type = Requirement::Type::kInsecureAcceptAnything};
+  }
+  if (type == "reject") return Requirement{.type = Requirement::Type::kReject};
+  if (type == "signedBy") return ParseSignedBy(object, where);
+  if (type == "sigstoreSigned") return ParseSigstoreSigned(object, where);
+  if (type == "signedBaseLayer") {
+    if (!object.contains("baseLayerIdentity")) {
+      return Invalid(where, "signedBaseLayer needs a baseLayerIdentity");
+    }
+    return Requirement{.type = Requirement::Type::kSignedBaseLayer};
+  }
+  return Invalid(where, fmt::format("requirement type \"{}\" is not supported (supported: "
+                                    "insecureAcceptAnything, reject, signedBy, sigstoreSigned, "
+                                    "signedBaseLayer)",
+                                    type));
 }
 
 absl::StatusOr<std::vector<Requirement>> ParseRequirements(const json& list,
@@ -174,7 +221,12 @@ absl::Status Policy::CheckUnsigned(const Reference& reference,
       case Requirement::Type::kReject:
         return absl::PermissionDeniedError(
             fmt::format("image {} is rejected by the signature policy", reference.String()));
+      case Requirement::Type::kSignedBaseLayer:
+        // What containers/image answers for it, whatever the image.
+        return absl::PermissionDeniedError(
+            fmt::format("image {}: signedBaseLayer not implemented yet", reference.String()));
       case Requirement::Type::kSignedBy:
+      case Requirement::Type::kSigstoreSigned:
         signed_by->push_back(requirement);
         break;
       case Requirement::Type::kInsecureAcceptAnything:
@@ -183,7 +235,7 @@ absl::Status Policy::CheckUnsigned(const Reference& reference,
   }
   if (signed_by->empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(
-      fmt::format("image {} must be signed ({} signedBy requirement(s))", reference.String(),
+      fmt::format("image {} must be signed ({} signature requirement(s))", reference.String(),
                   signed_by->size()));
 }
 

@@ -30,12 +30,27 @@ struct SignedIdentity {
 };
 
 struct Requirement {
-  enum class Type { kInsecureAcceptAnything, kReject, kSignedBy };
+  enum class Type {
+    kInsecureAcceptAnything,
+    kReject,
+    kSignedBy,        // simple signing (OpenPGP) signatures from the lookaside storage
+    kSigstoreSigned,  // sigstore signatures attached in the registry
+    kSignedBaseLayer  // accepted in a policy; containers/image implements no check for it
+  };
   Type type = Type::kReject;
-  // signedBy
+  // signedBy and sigstoreSigned
   std::vector<std::string> key_paths;  // keyPath and keyPaths
-  std::string key_data;                // keyData, base64 as written
+  std::vector<std::string> key_data;   // keyData and keyDatas, base64 as written
   SignedIdentity identity;
+  // sigstoreSigned: the Rekor log's public keys (rekorPublicKeyPath(s)/-Data(s)); when
+  // given, each signature must carry a log bundle they sign.
+  std::vector<std::string> rekor_key_paths;
+  std::vector<std::string> rekor_key_data;
+  // sigstoreSigned trust roots other than keys ("fulcio", "pki"), named when the policy uses
+  // one: crio refuses such images rather than accept them unchecked.
+  std::string keyless_root;
+
+  bool NeedsSignature() const { return type == Type::kSignedBy || type == Type::kSigstoreSigned; }
 };
 
 class Policy {
@@ -49,9 +64,10 @@ class Policy {
   // The requirements for `reference` (never empty: Parse refuses empty lists).
   const std::vector<Requirement>& RequirementsFor(const Reference& reference) const;
 
-  // PERMISSION_DENIED when a requirement of the scope is "reject"; OK when every
-  // requirement is "insecureAcceptAnything"; FAILED_PRECONDITION with the scope's signedBy
-  // requirements left to check otherwise (`signed_by` receives them).
+  // PERMISSION_DENIED when a requirement of the scope is "reject" (or "signedBaseLayer",
+  // which nothing implements); OK when every requirement is "insecureAcceptAnything";
+  // FAILED_PRECONDITION with the scope's signedBy and sigstoreSigned requirements left to
+  // check otherwise (`signed_by` receives them).
   absl::Status CheckUnsigned(const Reference& reference, std::vector<Requirement>* signed_by) const;
 
  private:

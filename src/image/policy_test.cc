@@ -90,9 +90,47 @@ TEST(PolicyTest, RejectsInvalidPolicies) {
           R"({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "keyData": "QQ=="}]})",
           R"({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "signedIdentity": {"type": "exactReference"}}]})",
           R"({"default": [{"type": "reject"}], "transports": {"docker": {"x.io": []}}})",
+          R"({"default": [{"type": "sigstoreSigned"}]})",
+          R"({"default": [{"type": "sigstoreSigned", "keyPath": "/k", "keyData": "QQ=="}]})",
+          R"({"default": [{"type": "sigstoreSigned", "fulcio": {}}]})",
+          R"({"default": [{"type": "sigstoreSigned", "keyPath": "/k", "rekorPublicKeyPath": "/r", "rekorPublicKeyData": "QQ=="}]})",
+          R"({"default": [{"type": "signedBaseLayer"}]})",
       }) {
     EXPECT_FALSE(Policy::Parse(bad, "p.json").ok()) << bad;
   }
+}
+
+TEST(PolicyTest, SigstoreAndBaseLayerRequirementsAreUnderstood) {
+  auto policy = Policy::Parse(R"({
+    "default": [{"type": "reject"}],
+    "transports": {"docker": {
+      "quay.io/signed": [{"type": "sigstoreSigned", "keyPath": "/etc/keys/cosign.pub",
+                          "rekorPublicKeyData": "UkVLT1I=",
+                          "signedIdentity": {"type": "matchRepository"}}],
+      "quay.io/keyless": [{"type": "sigstoreSigned",
+                           "fulcio": {"caPath": "/ca.pem", "oidcIssuer": "https://i",
+                                      "subjectEmail": "a@b"},
+                           "rekorPublicKeyPath": "/rekor.pub"}],
+      "quay.io/base": [{"type": "signedBaseLayer",
+                        "baseLayerIdentity": {"type": "exactRepository",
+                                              "dockerRepository": "quay.io/b"}}]}}})",
+                              "p.json");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  std::vector<Requirement> needed;
+  EXPECT_EQ(policy->CheckUnsigned(*ParseQualified("quay.io/signed/app:1"), &needed).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(needed.size(), 1u);
+  EXPECT_EQ(needed[0].type, Requirement::Type::kSigstoreSigned);
+  EXPECT_EQ(needed[0].key_paths, std::vector<std::string>{"/etc/keys/cosign.pub"});
+  EXPECT_EQ(needed[0].rekor_key_data, std::vector<std::string>{"UkVLT1I="});
+  EXPECT_EQ(needed[0].identity.type, "matchRepository");
+  EXPECT_EQ(policy->CheckUnsigned(*ParseQualified("quay.io/keyless/app:1"), &needed).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(needed[0].keyless_root, "fulcio");
+  // containers/image implements no check for signedBaseLayer: such images are refused.
+  const absl::Status base = policy->CheckUnsigned(*ParseQualified("quay.io/base/app:1"), &needed);
+  EXPECT_EQ(base.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(base.message().find("signedBaseLayer not implemented yet"), std::string::npos);
 }
 
 }  // namespace

@@ -305,7 +305,8 @@ absl::StatusOr<std::string> Puller::PullFrom(const Reference& candidate, const P
   // Signatures name the manifest the reference resolves to (the index, for a multi-platform
   // image), and the image as the user named it, wherever it was pulled from.
   if (!signed_by.empty()) {
-    RETURN_IF_ERROR(options_.signatures->Check(candidate, resolved.digests.front(), signed_by));
+    RETURN_IF_ERROR(options_.signatures->Check(candidate, {source, credentials},
+                                               resolved.digests.front(), signed_by));
   }
   const Manifest& manifest = resolved.manifest;
   if (manifest.config.size > kMaxConfigBytes) {

@@ -170,6 +170,10 @@ bool IdentityMatches(const SignedIdentity& identity, const Reference& pulled,
                      const std::string& signed_reference) {
   auto signed_ref = ParseQualified(signed_reference);
   if (!signed_ref.ok()) return false;
+  // A signature may name a repository alone (cosign does): that is no tag, not "latest".
+  const std::string_view last_part =
+      std::string_view(signed_reference).substr(signed_reference.rfind('/') + 1);
+  if (last_part.find_first_of(":@") == std::string_view::npos) signed_ref->tag.clear();
   const std::string& type = identity.type;
   if (type.empty() || type == "matchRepoDigestOrExact")
     return RepoDigestOrExact(pulled, *signed_ref);
@@ -195,22 +199,30 @@ bool IdentityMatches(const SignedIdentity& identity, const Reference& pulled,
   return false;
 }
 
-absl::StatusOr<std::vector<std::string>> RequirementKeys(const Requirement& requirement) {
+absl::StatusOr<std::vector<std::string>> KeyMaterial(const std::vector<std::string>& paths,
+                                                     const std::vector<std::string>& data,
+                                                     std::string_view what) {
   std::vector<std::string> keys;
-  for (const std::string& path : requirement.key_paths) {
+  for (const std::string& path : paths) {
     auto key = ReadFileToString(path, 4 << 20);
     if (!key.ok()) {
       return absl::FailedPreconditionError(
-          fmt::format("signedBy key {}: {}", path, AsStd(key.status().message())));
+          fmt::format("{} {}: {}", what, path, AsStd(key.status().message())));
     }
     keys.push_back(std::move(*key));
   }
-  if (!requirement.key_data.empty()) {
-    std::optional<std::string> key = Base64Decode(requirement.key_data);
-    if (!key) return absl::FailedPreconditionError("signedBy keyData is not base64");
+  for (const std::string& text : data) {
+    std::optional<std::string> key = Base64Decode(text);
+    if (!key) return absl::FailedPreconditionError(fmt::format("{} data is not base64", what));
     keys.push_back(std::move(*key));
   }
   return keys;
+}
+
+absl::StatusOr<std::vector<std::string>> RequirementKeys(const Requirement& requirement) {
+  return KeyMaterial(requirement.key_paths, requirement.key_data,
+                     requirement.type == Requirement::Type::kSigstoreSigned ? "sigstoreSigned key"
+                                                                            : "signedBy key");
 }
 
 }  // namespace crio::image

@@ -38,8 +38,14 @@ absl::StatusOr<SignedClaims> VerifySignature(const std::string& signature,
 bool IdentityMatches(const SignedIdentity& identity, const Reference& pulled,
                      const std::string& signed_reference);
 
-// The public keys a signedBy requirement names: its keyPath/keyPaths files and its keyData
-// (base64). An unreadable file is an error naming it.
+// Key files' contents and base64 key data, decoded; an unreadable file or bad base64 is
+// FAILED_PRECONDITION naming `what` (and the file).
+absl::StatusOr<std::vector<std::string>> KeyMaterial(const std::vector<std::string>& paths,
+                                                     const std::vector<std::string>& data,
+                                                     std::string_view what);
+
+// The public keys a signedBy or sigstoreSigned requirement names: its keyPath/keyPaths files
+// and its keyData/keyDatas (base64).
 absl::StatusOr<std::vector<std::string>> RequirementKeys(const Requirement& requirement);
 
 }  // namespace crio::image

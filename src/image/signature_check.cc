@@ -13,42 +13,172 @@ namespace {
 constexpr int kMaxSignatures = 64;              // per manifest
 constexpr size_t kMaxSignatureBytes = 4 << 20;  // containers/image's own limit
 
+// containers/image's summary of a requirement no signature met.
+std::string Summary(const std::vector<std::string>& reasons) {
+  if (reasons.empty()) return "A signature was required, but no signature exists";
+  if (reasons.size() == 1) return reasons.front();
+  return fmt::format("None of the signatures were accepted, reasons: {}",
+                     fmt::join(reasons, "; "));
+}
+
+std::string DigestMismatch(const std::string& digest) {
+  return fmt::format("Signature for docker digest \"{}\" does not match", digest);
+}
+
+std::string IdentityRefused(const std::string& reference) {
+  return fmt::format("Signature for identity {} is not accepted", reference);
+}
+
+// The claims' verdict for `requirement` and the pulled image: empty when accepted.
+std::string ClaimsVerdict(const SignedClaims& claims, const Reference& pulled,
+                          const std::string& manifest_digest, const Requirement& requirement) {
+  if (claims.manifest_digest != manifest_digest) return DigestMismatch(claims.manifest_digest);
+  if (!IdentityMatches(requirement.identity, pulled, claims.docker_reference)) {
+    return IdentityRefused(claims.docker_reference);
+  }
+  return "";
+}
+
+absl::StatusOr<std::vector<PublicKey>> ParseAllKeys(const std::vector<std::string>& materials,
+                                                    const std::string& what) {
+  std::vector<PublicKey> keys;
+  for (const std::string& material : materials) {
+    ASSIGN_OR_RETURN(std::vector<PublicKey> parsed, ParsePublicKeys(material, what));
+    for (PublicKey& key : parsed) keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
 }  // namespace
 
-absl::Status SignatureChecker::Check(const Reference& pulled, const std::string& manifest_digest,
+absl::Status SignatureChecker::Check(const Reference& pulled, const PulledFrom& from,
+                                     const std::string& manifest_digest,
                                      const std::vector<Requirement>& requirements) const {
-  ASSIGN_OR_RETURN(const std::vector<std::string> signatures, Signatures(pulled, manifest_digest));
+  std::optional<std::vector<std::string>> simple;  // fetched when a requirement needs them
+  std::optional<std::vector<Attached>> attached;
   for (const Requirement& requirement : requirements) {
-    ASSIGN_OR_RETURN(const std::vector<std::string> keys, RequirementKeys(requirement));
-    std::vector<std::string> reasons;
     bool accepted = false;
-    for (const std::string& signature : signatures) {
-      auto claims = VerifySignature(signature, keys);
-      if (!claims.ok()) {
-        reasons.emplace_back(AsStd(claims.status().message()));
-      } else if (claims->manifest_digest != manifest_digest) {
-        reasons.push_back(fmt::format("signature is for manifest {}", claims->manifest_digest));
-      } else if (!IdentityMatches(requirement.identity, pulled, claims->docker_reference)) {
-        reasons.push_back(fmt::format("signature is for {}, not {} ({})", claims->docker_reference,
-                                      pulled.String(), requirement.identity.type));
-      } else {
-        accepted = true;
-        break;
+    std::vector<std::string> reasons;
+    if (requirement.type == Requirement::Type::kSignedBy) {
+      if (!simple) {
+        ASSIGN_OR_RETURN(simple, LookasideSignatures(pulled, manifest_digest));
       }
+      reasons = SimpleSigningReasons(pulled, manifest_digest, requirement, *simple, &accepted);
+    } else {
+      if (!attached) {
+        ASSIGN_OR_RETURN(attached, AttachedSignatures(pulled, from, manifest_digest));
+      }
+      ASSIGN_OR_RETURN(reasons,
+                       SigstoreReasons(pulled, manifest_digest, requirement, *attached, &accepted));
     }
     if (!accepted) {
-      return absl::PermissionDeniedError(fmt::format(
-          "pull {}: the signature policy requires a signature by a trusted key (signedBy), "
-          "and {}",
-          pulled.String(),
-          signatures.empty() ? "the image has none"
-                             : fmt::format("none is accepted: {}", fmt::join(reasons, "; "))));
+      return absl::PermissionDeniedError(
+          fmt::format("SignatureValidationFailed: Source image rejected: {}", Summary(reasons)));
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> SignatureChecker::Signatures(
+std::vector<std::string> SignatureChecker::SimpleSigningReasons(
+    const Reference& pulled, const std::string& manifest_digest, const Requirement& requirement,
+    const std::vector<std::string>& signatures, bool* accepted) const {
+  std::vector<std::string> reasons;
+  auto keys = RequirementKeys(requirement);
+  if (!keys.ok()) return {std::string(AsStd(keys.status().message()))};
+  for (const std::string& signature : signatures) {
+    auto claims = VerifySignature(signature, *keys);
+    std::string reason = claims.ok()
+                             ? ClaimsVerdict(*claims, pulled, manifest_digest, requirement)
+                             : std::string(AsStd(claims.status().message()));
+    if (reason.empty()) {
+      *accepted = true;
+      return {};
+    }
+    reasons.push_back(std::move(reason));
+  }
+  return reasons;
+}
+
+absl::StatusOr<std::vector<std::string>> SignatureChecker::SigstoreReasons(
+    const Reference& pulled, const std::string& manifest_digest, const Requirement& requirement,
+    const std::vector<Attached>& signatures, bool* accepted) const {
+  if (!requirement.keyless_root.empty()) {
+    return absl::PermissionDeniedError(fmt::format(
+        "SignatureValidationFailed: Source image rejected: crio does not verify sigstoreSigned "
+        "signatures with a {} trust root; use keyPath or keyData",
+        requirement.keyless_root));
+  }
+  ASSIGN_OR_RETURN(const std::vector<std::string> key_material, RequirementKeys(requirement));
+  ASSIGN_OR_RETURN(const std::vector<PublicKey> keys,
+                   ParseAllKeys(key_material, "sigstoreSigned public key"));
+  ASSIGN_OR_RETURN(const std::vector<std::string> rekor_material,
+                   KeyMaterial(requirement.rekor_key_paths, requirement.rekor_key_data,
+                               "sigstoreSigned rekor public key"));
+  ASSIGN_OR_RETURN(const std::vector<PublicKey> rekor_keys,
+                   ParseAllKeys(rekor_material, "sigstoreSigned rekor public key"));
+  std::vector<std::string> reasons;
+  for (const Attached& signature : signatures) {
+    const SigstoreAttachment& attachment = signature.attachment;
+    if (attachment.signature.empty()) {
+      reasons.push_back("missing dev.cosignproject.cosign/signature annotation");
+      continue;
+    }
+    size_t signer = 0;
+    auto claims = VerifySigstorePayload(signature.payload, attachment.signature, keys, &signer);
+    std::string reason;
+    if (!claims.ok()) {
+      reason = AsStd(claims.status().message());
+    } else if (!rekor_keys.empty() && attachment.bundle.empty()) {
+      reason = "missing dev.sigstore.cosign/bundle annotation";
+    } else if (auto logged = rekor_keys.empty()
+                                 ? absl::StatusOr<int64_t>(0)
+                                 : VerifyRekorBundle(attachment.bundle, rekor_keys,
+                                                     signature.payload, attachment.signature,
+                                                     keys[signer]);
+               !logged.ok()) {
+      reason = AsStd(logged.status().message());
+    } else {
+      reason = ClaimsVerdict(*claims, pulled, manifest_digest, requirement);
+    }
+    if (reason.empty()) {
+      *accepted = true;
+      return std::vector<std::string>{};
+    }
+    reasons.push_back(std::move(reason));
+  }
+  return reasons;
+}
+
+absl::StatusOr<std::vector<SignatureChecker::Attached>> SignatureChecker::AttachedSignatures(
+    const Reference& pulled, const PulledFrom& from, const std::string& manifest_digest) const {
+  if (!lookaside_.ok()) {
+    return absl::FailedPreconditionError(
+        fmt::format("registries.d: {}", AsStd(lookaside_.status().message())));
+  }
+  std::vector<Attached> signatures;
+  if (!lookaside_->UseSigstoreAttachments(pulled)) return signatures;
+  PullSource tagged = from.source;
+  tagged.reference.tag = SigstoreAttachmentTag(manifest_digest);
+  tagged.reference.digest.clear();
+  auto manifest = registry_.FetchManifest(tagged, from.credentials);
+  if (manifest.status().code() == absl::StatusCode::kNotFound) return signatures;
+  if (!manifest.ok()) return manifest.status();
+  ASSIGN_OR_RETURN(std::vector<SigstoreAttachment> attachments,
+                   ParseSigstoreAttachments(manifest->body));
+  if (attachments.size() > kMaxSignatures) attachments.resize(kMaxSignatures);
+  for (SigstoreAttachment& attachment : attachments) {
+    std::string payload;
+    RETURN_IF_ERROR(registry_.FetchBlob(tagged, attachment.payload, from.credentials,
+                                        [&payload](std::string_view chunk) {
+                                          payload.append(chunk);
+                                          return absl::OkStatus();
+                                        }));
+    signatures.push_back({.attachment = std::move(attachment), .payload = std::move(payload)});
+  }
+  return signatures;
+}
+
+absl::StatusOr<std::vector<std::string>> SignatureChecker::LookasideSignatures(
     const Reference& pulled, const std::string& manifest_digest) const {
   if (!lookaside_.ok()) {
     return absl::FailedPreconditionError(

@@ -117,7 +117,7 @@ TEST(IdentityMatchesTest, OtherRules) {
 TEST(RequirementKeysTest, FilesAndInlineData) {
   Requirement requirement{.type = Requirement::Type::kSignedBy};
   requirement.key_paths = {std::string(CRIO_SOURCE_DIR) + "/src/image/testdata/trusted.pub.asc"};
-  requirement.key_data = Base64Encode(TestData("other.pub.asc"));
+  requirement.key_data = {Base64Encode(TestData("other.pub.asc"))};
   auto keys = RequirementKeys(requirement);
   ASSERT_TRUE(keys.ok()) << keys.status();
   EXPECT_EQ(keys->size(), 2u);

@@ -19,6 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "testing/gpg_signer.h"
 #include "testing/local_registry.h"
+#include "testing/sigstore_signer.h"
 #include "testing/tar_builder.h"
 #include "tests/integration/crio_daemon.h"
 
@@ -449,14 +450,74 @@ TEST_F(ImageTest, SignedByPolicyAcceptsOnlyImagesSignedByItsKey) {
   const RunResult plain = Crioctl({"pull", repo + "plain:1"});
   EXPECT_EQ(plain.exit_code, 1);
   EXPECT_NE(plain.err.find("PermissionDenied"), std::string::npos) << plain.err;
-  EXPECT_NE(plain.err.find("has none"), std::string::npos) << plain.err;
+  EXPECT_NE(plain.err.find("A signature was required, but no signature exists"),
+            std::string::npos)
+      << plain.err;
   const RunResult other_tag = Crioctl({"pull", repo + "app:2"});
-  EXPECT_NE(other_tag.err.find("not " + repo + "app:2"), std::string::npos) << other_tag.err;
+  EXPECT_NE(other_tag.err.find("Signature for identity " + repo + "app:1 is not accepted"),
+            std::string::npos)
+      << other_tag.err;
   const RunResult stranger_signed = Crioctl({"pull", repo + "forged:1"});
   EXPECT_NE(stranger_signed.err.find("PermissionDenied"), std::string::npos) << stranger_signed.err;
   // Refused images are not stored: only the signed one is there.
   EXPECT_EQ(Crioctl({"images", "-q"}).out, signed_image.id + "\n");
   EXPECT_NE(unsigned_image.id, signed_image.id);
+}
+
+TEST_F(ImageTest, SigstoreSignedPolicyAcceptsOnlyImagesItsKeyAndLogSigned) {
+  SigstoreSigner signer;
+  SigstoreSigner stranger;
+  SigstoreSigner log(SigstoreSigner::KeyType::kEd25519);
+  ASSERT_TRUE(signer.ok() && stranger.ok() && log.ok());
+  const std::string repo = registry_.host() + "/cosign/";
+  const PushedImage app = registry_.Push("cosign/app", "1", {kBase, kApp});
+  const PushedImage plain = registry_.Push("cosign/plain", "1", {kBase});
+  const PushedImage forged = registry_.Push("cosign/forged", "1", {kApp});
+  const PushedImage unlogged = registry_.Push("cosign/unlogged", "1", {kBase, kApp, kBase});
+  // Signatures attached in the registry as cosign attaches them; the log's bundle for each,
+  // but for the last one.
+  const auto attach = [&](const std::string& name, const PushedImage& image,
+                          const SigstoreSigner& by, bool logged) {
+    const std::string payload = SigstoreSigner::Payload(repo + name + ":1", image.manifest_digest);
+    const std::string signature = by.SignBase64(payload);
+    return registry_.PushSigstoreSignatures(
+        "cosign/" + name, image.manifest_digest,
+        {{.payload = payload,
+          .signature = signature,
+          .bundle = logged ? log.RekorBundle(by, payload, signature) : ""}});
+  };
+  ASSERT_TRUE(attach("app", app, signer, true));
+  ASSERT_TRUE(attach("forged", forged, stranger, true));
+  ASSERT_TRUE(attach("unlogged", unlogged, signer, false));
+  const RegistriesDFile attachments(
+      "crio-test-" + std::to_string(::getpid()) + ".yaml",
+      "docker:\n  " + registry_.host() + "/cosign:\n    use-sigstore-attachments: true\n");
+  Dir().WriteFile(
+      "policy.json",
+      R"({"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{")" +
+          registry_.host() + R"(/cosign":[{"type":"sigstoreSigned","keyPath":")" +
+          Dir().WriteFile("cosign.pub", signer.PublicKeyPem()) + R"(","rekorPublicKeyPath":")" +
+          Dir().WriteFile("rekor.pub", log.PublicKeyPem()) + R"("}]}}})");
+  ASSERT_EQ(crio_->Stop(), 0);  // policy.json and registries.d are read at start-up
+  ASSERT_TRUE(crio_->Start()) << crio_->Log();
+
+  const RunResult good = Crioctl({"pull", repo + "app:1"});
+  EXPECT_EQ(good.exit_code, 0) << good.err << crio_->Log();
+  const auto refusal = [&](const std::string& name) {
+    const RunResult pulled = Crioctl({"pull", repo + name + ":1"});
+    EXPECT_EQ(pulled.exit_code, 1) << name;
+    EXPECT_NE(pulled.err.find("SignatureValidationFailed: Source image rejected: "),
+              std::string::npos)
+        << pulled.err;
+    return pulled.err;
+  };
+  EXPECT_NE(refusal("plain").find("A signature was required, but no signature exists"),
+            std::string::npos);
+  EXPECT_NE(refusal("forged").find("cryptographic signature verification failed"),
+            std::string::npos);
+  EXPECT_NE(refusal("unlogged").find("missing dev.sigstore.cosign/bundle annotation"),
+            std::string::npos);
+  EXPECT_EQ(Crioctl({"images", "-q"}).out, app.id + "\n");
 }
 
 }  // namespace

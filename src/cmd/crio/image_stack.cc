@@ -90,7 +90,8 @@ absl::StatusOr<std::unique_ptr<ImageStack>> BuildImageStack(const config::Config
     log::Error("{}: {}; pulls that need a signature will fail", kRegistriesDir,
                AsStd(lookaside.status().message()));
   }
-  stack->signatures = std::make_unique<image::SignatureChecker>(std::move(lookaside), *stack->http);
+  stack->signatures = std::make_unique<image::SignatureChecker>(std::move(lookaside), *stack->http,
+                                                               *stack->client);
   stack->puller = std::make_unique<image::Puller>(
       *stack->client, *stack->store, *stack->registries, stack->policy, stack->auth_file,
       image::PullerOptions{
