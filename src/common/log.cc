@@ -1,11 +1,13 @@
 #include "common/log.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <regex>
@@ -19,6 +21,7 @@ namespace {
 std::atomic<Level> g_level{Level::kInfo};
 std::atomic<Format> g_format{Format::kText};
 std::atomic<Sink*> g_sink{nullptr};
+std::atomic<int> g_output_fd{STDERR_FILENO};  // --log's file, kept open for the process
 std::atomic<std::shared_ptr<const std::regex>> g_filter;
 
 absl::StatusOr<std::shared_ptr<const std::regex>> CompileFilter(const std::string& pattern) {
@@ -48,9 +51,10 @@ std::string Timestamp(std::chrono::system_clock::time_point when) {
 
 void WriteAll(std::string_view line) {
   while (!line.empty()) {
-    const ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+    const ssize_t n = ::write(g_output_fd.load(std::memory_order_acquire), line.data(),
+                              line.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // stderr is gone; nothing better to do with a log line
+    if (n <= 0) return;  // the output is gone; nothing better to do with a log line
     line.remove_prefix(static_cast<size_t>(n));
   }
 }
@@ -91,6 +95,18 @@ std::string FormatLine(Format format, Level level, std::chrono::system_clock::ti
   }
   return fmt::format("time=\"{}\" level={} msg={}\n", Timestamp(when), LevelName(level),
                      Quote(message));
+}
+
+absl::Status WriteToFile(const std::string& path) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_SYNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        fmt::format("open {}: {}", path, std::strerror(errno)));
+  }
+  // An earlier file stays open: another thread may be writing to it right now.
+  g_output_fd.store(fd, std::memory_order_release);
+  return absl::OkStatus();
 }
 
 void SetSink(Sink* sink) { g_sink.store(sink, std::memory_order_release); }

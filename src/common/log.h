@@ -54,6 +54,11 @@ class Sink {
 // replaced and destroyed).
 void SetSink(Sink* sink);
 
+// CRI-O's --log: lines go to the end of the file `path` (created 0600 when missing, each
+// line written through to disk) instead of stderr, from now on. A sink still takes
+// precedence.
+absl::Status WriteToFile(const std::string& path);
+
 // Writes `message` at `level` if enabled. Level kFatal exits the process with status 1
 // after writing; kPanic aborts.
 void Write(Level level, std::string_view message);

@@ -112,6 +112,7 @@ struct RuntimeConfig {
   std::string log_format = "text";  // "text" or "json"
   std::string log_filter;           // a regular expression; only matching messages are logged
   int64_t log_size_max = -1;        // -1: unlimited, else at least 8192
+  bool log_to_journald = false;     // conmon also sends container output to the journal
   std::string container_exits_dir = "/var/run/crio/exits";
   std::string container_attach_socket_dir = "/var/run/crio";
   std::string bind_mount_prefix;

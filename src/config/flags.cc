@@ -105,6 +105,10 @@ void FlagSet::Register(CLI::App& app) {
                   ->type_name("HANDLER")
                   ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
                   ->envname(FlagEnvironmentVariable("runtimes"));
+  log_file_ = app.add_option("--log", "Set the log file path where internal debug information "
+                                      "is written (instead of stderr)")
+                  ->type_name("FILE")
+                  ->envname(FlagEnvironmentVariable("log"));
   for (const Option& option : Options()) {
     if (option.flag.empty()) continue;
     CLI::Option* cli = nullptr;
@@ -136,6 +140,10 @@ Sources FlagSet::sources() const {
     sources.config_dir = config_dir_->results().back();
   }
   return sources;
+}
+
+std::string FlagSet::log_file() const {
+  return log_file_ != nullptr && log_file_->count() > 0 ? log_file_->results().back() : "";
 }
 
 absl::Status FlagSet::ApplyTo(Config& config) const {

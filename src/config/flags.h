@@ -1,5 +1,5 @@
 // FlagSet: crio's command-line flags, one per crio.conf key with CRI-O's flag names, plus
-// --config/-c, --config-dir/-d and --runtimes; each also from its CONTAINER_* environment
+// --config/-c, --config-dir/-d, --runtimes and --log; each also from its CONTAINER_* environment
 // variable, as CRI-O takes them (a flag on the command line wins over the variable, and both
 // over the files).
 //
@@ -28,6 +28,8 @@ class FlagSet {
  public:
   void Register(CLI::App& app);
   Sources sources() const;
+  // --log: the file crio's own log lines go to instead of stderr; empty when not given.
+  std::string log_file() const;
   absl::Status ApplyTo(Config& config) const;
 
  private:
@@ -40,6 +42,7 @@ class FlagSet {
   CLI::Option* config_file_ = nullptr;
   CLI::Option* config_dir_ = nullptr;
   CLI::Option* runtimes_ = nullptr;
+  CLI::Option* log_file_ = nullptr;
 };
 
 // The environment variable that gives flag `flag` ("log-level") when the command line does

@@ -103,6 +103,16 @@ TEST_F(FlagsTest, SourcesComeFromConfigFlags) {
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(FlagsTest, LogFileAndJournaldFlags) {
+  Parse({});
+  EXPECT_EQ(flags_.log_file(), "");
+  Parse({"--log", "/var/log/crio.log", "--log-journald"});
+  EXPECT_EQ(flags_.log_file(), "/var/log/crio.log");
+  auto loaded = LoadWithFlags();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->config.runtime.log_to_journald);
+}
+
 TEST_F(FlagsTest, DefaultSourcesAreOptional) {
   Parse({});
   EXPECT_EQ(flags_.sources().config_file, "/etc/crio/crio.conf");

@@ -219,6 +219,10 @@ const std::vector<Option>& Registry() {
        false,
        {},
        -1},
+      {"crio.runtime", "log_to_journald", "log-journald", "", K::kBool,
+       &F<&C::runtime, &T::log_to_journald>,
+       "Have conmon send container output to the systemd journal too, beside the kubelet's "
+       "log file; crio refuses to start when journald is not running."},
       {"crio.runtime", "container_exits_dir", "container-exits-dir", "", K::kPath,
        &F<&C::runtime, &T::container_exits_dir>,
        "Directory where conmon writes each container's exit code."},

@@ -172,7 +172,9 @@ std::vector<std::string> ConmonRuntime::ConmonArgs(const CreateRequest& request)
   if (options_.log_size_max >= 0) {
     args.insert(args.end(), {"--log-size-max", std::to_string(options_.log_size_max)});
   }
+  if (options_.log_to_journald) args.insert(args.end(), {"--log-path", "journald:"});
   if (options_.no_pivot) args.push_back("--no-pivot");
+  if (options_.no_sync_log) args.push_back("--no-sync-log");
   if (request.tty) {
     args.push_back("-t");
   } else if (request.stdin) {

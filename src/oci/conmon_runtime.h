@@ -34,6 +34,8 @@ struct ConmonOptions {
   int64_t log_size_max = -1;
   bool systemd_cgroup = false;
   bool no_pivot = false;
+  bool log_to_journald = false;  // log_to_journald: conmon's journald log driver as well
+  bool no_sync_log = false;      // the handler's no_sync_log: conmon skips its final fsync
   std::chrono::seconds create_timeout{240};
   // Where conmon goes before it creates the container (the handler's monitor_cgroup, as
   // cgroupfs paths say it): "pod" is POD_CGROUP/crio-conmon-ID, a slice's path

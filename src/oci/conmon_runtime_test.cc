@@ -77,6 +77,19 @@ TEST(ConmonRuntimeTest, TtyStdinAndCgroupFlags) {
   EXPECT_FALSE(Has(args, "--leave-stdin-open"));
 }
 
+TEST(ConmonRuntimeTest, JournaldAndNoSyncLogAreConmonFlags) {
+  auto args = ConmonRuntime(Options()).ConmonArgs({.id = "a", .log_path = "/logs/a.log"});
+  EXPECT_FALSE(Has(args, "--log-path", "journald:"));
+  EXPECT_FALSE(Has(args, "--no-sync-log"));
+  ConmonOptions options = Options();
+  options.log_to_journald = true;
+  options.no_sync_log = true;
+  args = ConmonRuntime(options).ConmonArgs({.id = "a", .log_path = "/logs/a.log"});
+  EXPECT_TRUE(Has(args, "-l", "/logs/a.log"));  // the kubelet's file stays
+  EXPECT_TRUE(Has(args, "--log-path", "journald:"));
+  EXPECT_TRUE(Has(args, "--no-sync-log"));
+}
+
 TEST(ConmonRuntimeTest, MonitorCgroupIsThePodsOrTheSlicesOrNone) {
   ConmonOptions options = Options();
   EXPECT_EQ(ConmonRuntime(options).MonitorCgroupPath({.id = "a", .cgroup_parent = "/p"}), "");

@@ -2,10 +2,14 @@
 // from a local registry, run a pod, create and start containers in it with real conmon and
 // runc, read their logs and exit codes, stop them (with escalation), survive a crio restart
 // and clean up.
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -43,6 +47,73 @@ TEST_F(ContainerTest, RunsACommandAndRecordsItsOutputAndExitCode) {
   const std::string log = ReadText(status.log_path());
   EXPECT_NE(log.find(" stdout F hello from pod-host as 0\n"), std::string::npos) << log;
   EXPECT_NE(log.find(" stderr F oops\n"), std::string::npos) << log;
+  ASSERT_TRUE(Remove(id).ok());
+}
+
+// A stand-in for journald: a datagram socket at its path, for a host that runs none (the
+// directories it had to make go with it).
+class FakeJournal {
+ public:
+  static constexpr char kSocket[] = "/run/systemd/journal/socket";
+
+  FakeJournal() {
+    if (std::filesystem::exists("/run/systemd/journal")) return;  // a real one is there
+    made_systemd_dir_ = !std::filesystem::exists("/run/systemd");
+    std::filesystem::create_directories("/run/systemd/journal");
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strcpy(address.sun_path, kSocket);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~FakeJournal() {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    std::filesystem::remove_all("/run/systemd/journal");
+    if (made_systemd_dir_) std::filesystem::remove("/run/systemd");
+  }
+  bool ok() const { return fd_ >= 0; }
+
+  // The datagrams that arrive until one contains `text` (or 10 s pass), joined.
+  std::string ReceiveUntil(const std::string& text) const {
+    std::string received;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (received.find(text) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      pollfd readable{.fd = fd_, .events = POLLIN, .revents = 0};
+      if (::poll(&readable, 1, 200) <= 0) continue;
+      char buffer[65536];
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n > 0) received.append(buffer, static_cast<size_t>(n)).append("\n--\n");
+    }
+    return received;
+  }
+
+ private:
+  int fd_ = -1;
+  bool made_systemd_dir_ = false;
+};
+
+TEST_F(ContainerTest, LogToJournaldSendsOutputToTheJournalToo) {
+  FakeJournal journal;
+  if (!journal.ok()) GTEST_SKIP() << "this host runs journald; its journal is not read here";
+  ASSERT_EQ(crio_->Stop(), 0);
+  ASSERT_TRUE(crio_->Start({"--log-journald"})) << crio_->Log();
+  Connect();
+  const std::string id = Create(Config("journaled", {"sh", "-c", "echo journal-line-42"}));
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(Start(id).ok());
+  // journald's native protocol: a value with a newline is sent as NAME\n<length>value.
+  const std::string received = journal.ReceiveUntil("journal-line-42");
+  EXPECT_NE(received.find("journal-line-42"), std::string::npos) << received << crio_->Log();
+  EXPECT_NE(received.find("MESSAGE"), std::string::npos) << received;
+  EXPECT_NE(received.find(id), std::string::npos) << received;
+  // The kubelet's log file still has it.
+  const v1::ContainerStatus status = WaitForExit(id);
+  EXPECT_NE(ReadText(status.log_path()).find(" stdout F journal-line-42\n"), std::string::npos);
   ASSERT_TRUE(Remove(id).ok());
 }
 

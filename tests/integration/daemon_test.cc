@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -519,6 +520,30 @@ TEST_F(DaemonTest, UnknownKeysWarnAndCrioStillServes) {
   const std::string log = crio.Log();
   EXPECT_NE(log.find("no_such_option"), std::string::npos) << log;
   EXPECT_NE(log.find("level=warning"), std::string::npos) << log;
+}
+
+TEST_F(DaemonTest, LogToJournaldNeedsAJournal) {
+  if (access("/run/systemd/journal/socket", F_OK) == 0) GTEST_SKIP() << "journald runs here";
+  CrioDaemon crio("[crio.runtime]\nlog_to_journald = true\n");
+  const RunResult result = RunCommand(crio.Command(), std::chrono::seconds(20));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("log_to_journald is set, but journald is not running here"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(DaemonTest, LogFlagWritesCriosLogToTheFile) {
+  CrioDaemon crio;
+  const std::string file = crio.dir().Join("own.log");
+  ASSERT_TRUE(crio.Start({"--log", file})) << crio.Log();
+  EXPECT_EQ(crio.Stop(), 0);
+  std::ifstream in(file);
+  const std::string written((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(written.find("msg=\"Starting crio"), std::string::npos) << written;
+  EXPECT_EQ(crio.Log().find("Starting crio"), std::string::npos) << crio.Log();
+  struct stat info {};
+  ASSERT_EQ(::stat(file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
 TEST_F(DaemonTest, JsonLogFormat) {

@@ -297,6 +297,10 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
   }
+  if (auto checked = CheckJournald(loaded.config); !checked.ok()) {
+    log::Error("{}", AsStd(checked.message()));
+    return 1;
+  }
   config::LiveConfig live(loaded.config);
   const config::Config& config = loaded.config;
   const bool unclean = UncleanShutdown(config.root.clean_shutdown_file);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -30,6 +31,16 @@ std::string EffectiveCgroupManager(const std::string& configured, std::string* w
     return "cgroupfs";
   }
   return configured;
+}
+
+absl::Status CheckJournald(const config::Config& config, const std::string& socket) {
+  if (!config.runtime.log_to_journald) return absl::OkStatus();
+  struct stat info {};
+  if (::stat(socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) return absl::OkStatus();
+  return absl::FailedPreconditionError(fmt::format(
+      "log_to_journald is set, but journald is not running here ({} is not a socket): "
+      "container output cannot go to the journal",
+      socket));
 }
 
 absl::StatusOr<std::string> FindInPath(const std::string& name) {

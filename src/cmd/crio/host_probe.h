@@ -20,6 +20,12 @@ absl::StatusOr<std::string> ResolveRuntimePath(const std::string& name,
 // container breakout (see oci/runtime_version.h).
 void WarnIfVulnerableRuntime(const std::string& path);
 
+// With log_to_journald, the journal must be there to take container output:
+// FAILED_PRECONDITION naming the key when journald's socket is missing (conmon would drop
+// every line it cannot send).
+absl::Status CheckJournald(const config::Config& config,
+                           const std::string& socket = "/run/systemd/journal/socket");
+
 // Finds an executable `name` in the directories of $PATH.
 absl::StatusOr<std::string> FindInPath(const std::string& name);
 

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }
+  if (const std::string log_file = flags.log_file(); !log_file.empty()) {
+    if (const absl::Status opened = log::WriteToFile(log_file); !opened.ok()) return Fail(opened);
+  }
 
   if (*version_cmd) {
     std::cout << (version_json ? VersionJson().dump(2) + "\n" : VersionText());

@@ -88,6 +88,8 @@ absl::StatusOr<std::unique_ptr<oci::RuntimeHandlers>> BuildRuntimes(const config
             .log_size_max = config.runtime.log_size_max,
             .systemd_cgroup = host.cgroup_manager == "systemd",
             .no_pivot = config.runtime.no_pivot,
+            .log_to_journald = config.runtime.log_to_journald,
+            .no_sync_log = handler.no_sync_log,
             .create_timeout = std::chrono::seconds(handler.container_create_timeout),
             .monitor_cgroup = monitor_cgroup,
             .cgroup_hierarchies = host.cgroup_hierarchies,
