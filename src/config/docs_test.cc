@@ -47,5 +47,14 @@ TEST(DocsTest, CrioEightListsEveryFlag) {
   EXPECT_EQ(page.find('@'), std::string::npos) << "unfilled placeholder";
 }
 
+TEST(DocsTest, CrioEightDescribesTheCheckCommandsFlags) {
+  const std::string page = ReadDoc("crio.8");
+  const size_t check = page.find(".B check\n");
+  ASSERT_NE(check, std::string::npos);
+  for (const char* flag : {"--age", "--force", "--quick", "--repair", "--wipe"}) {
+    EXPECT_NE(page.find(Roff(flag), check), std::string::npos) << flag;
+  }
+}
+
 }  // namespace
 }  // namespace crio::config

@@ -3,6 +3,7 @@
 #include <sys/mount.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "common/errno_status.h"
 #include "common/sha256.h"
@@ -112,6 +113,35 @@ absl::Status ContainerLayers::Remove(const std::string& id) {
     RETURN_IF_ERROR(containers.Save());
   }
   return files_.DeleteLayers(layers, {layer});
+}
+
+absl::Status ContainerLayers::Delete(const std::string& id) {
+  ASSIGN_OR_RETURN(const RecordFile::Snapshot snapshot, files_.containers->Read());
+  const json* record = FindRecord(*snapshot.records, id);
+  const std::string layer = record != nullptr ? StringField(*record, "layer") : "";
+  if (!layer.empty() && layer.find('/') == std::string::npos) {
+    const std::string merged = files_.container_overlay.MergedDir(layer);
+    if (sys::IsMountPoint(merged)) RETURN_IF_ERROR(sys::Unmount(merged));
+    RETURN_IF_ERROR(RecordMount(layer, merged, false));
+  }
+  {
+    ASSIGN_OR_RETURN(RecordFile::Writing layers, files_.ContainerLayerRecords().Write());
+    ASSIGN_OR_RETURN(RecordFile::Writing containers, files_.containers->Write());
+    if (FindRecord(containers.records(), id) != nullptr) {
+      EraseRecord(containers.records(), id);
+      RETURN_IF_ERROR(containers.Save());
+    }
+    if (!layer.empty() && FindRecord(layers.records(), layer) != nullptr) {
+      RETURN_IF_ERROR(files_.DeleteLayers(layers, {layer}));
+    }
+  }
+  for (const std::string& home : {files_.root, files_.runroot}) {
+    const std::string dir = fmt::format("{}/overlay-containers/{}", home, id);
+    std::error_code error;
+    std::filesystem::remove_all(dir, error);
+    if (error) return ErrnoToStatus(error.value(), "remove " + dir);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ContainerLayers::MountHome() {

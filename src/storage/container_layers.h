@@ -34,6 +34,13 @@ class ContainerLayers final : public ContainerRootfs {
   absl::Status Remove(const std::string& id) override;
   absl::StatusOr<RecordedContainers> Recorded() override;
 
+  // Deletes container `id` whoever made it, as the library's DeleteContainer does: the layer
+  // its record names (unmounted first), the record, and its data dirs
+  // (ROOT/overlay-containers/ID, RUNROOT/overlay-containers/ID). OK when it is gone. Only
+  // `crio check --repair --force` calls it: crio otherwise never removes another tool's
+  // container. REQUIRES: `id` names no path (no "/", not "." or "..").
+  absl::Status Delete(const std::string& id);
+
   // At start-up, before any container is mounted: ROOT/overlay becomes a private mount point
   // of its own, as containers/storage's overlay driver makes it. Were it not one, the first
   // podman or buildah to start would bind-mount it over crio's container mounts and hide them.

@@ -9,7 +9,6 @@
 #include <filesystem>
 
 #include "common/atomic_file.h"
-#include "common/base64.h"
 #include "common/errno_status.h"
 #include "common/random_id.h"
 #include "common/read_file.h"
@@ -59,15 +58,6 @@ std::string CreatedTime(int64_t pulled_at) {
 // ROOT/overlay-images/ID: where image `id`'s big data lives in the store under `root`.
 std::string ImageDirUnder(const std::string& root, const std::string& id) {
   return fmt::format("{}/overlay-images/{}", root, id);
-}
-
-// containers/storage's file name for a big-data key: the key itself when it is only lower
-// case letters, digits and dots, else "=" and its base64.
-std::string BigDataFileName(const std::string& key) {
-  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
-  });
-  return plain ? key : "=" + Base64Encode(key);
 }
 
 // "docker.io/library/busybox" of "docker.io/library/busybox:1" or "…@sha256:…".

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <filesystem>
 
 #include "absl/cleanup/cleanup.h"
@@ -28,6 +29,16 @@ constexpr size_t kMaxMountOptions = 4095;
 absl::Status MakeDir(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
     return ErrnoToStatus(errno, fmt::format("create {}", path));
+  }
+  return absl::OkStatus();
+}
+
+// OK when `path` (followed, if a symlink) is a directory.
+absl::Status RequireDir(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return ErrnoToStatus(errno, fmt::format("stat {}", path));
+  if (!S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(fmt::format("{} is not a directory", path));
   }
   return absl::OkStatus();
 }
@@ -132,10 +143,28 @@ absl::Status OverlayDirs::CreateDirs(const std::string& id, const std::string& p
   return absl::OkStatus();
 }
 
+absl::Status OverlayDirs::CheckMountable(const std::string& id) const {
+  RETURN_IF_ERROR(RequireDir(DiffDir(id)));
+  ASSIGN_OR_RETURN(const std::string link, ReadLink(id));
+  RETURN_IF_ERROR(RequireDir(Home() + "/l/" + link));
+  auto lower = ReadFileToString(LayerDir(id) + "/lower", 1 << 16);
+  if (absl::IsNotFound(lower.status())) return RequireDir(LayerDir(id) + "/empty");
+  RETURN_IF_ERROR(lower.status());
+  for (absl::string_view entry : absl::StrSplit(*lower, ':', absl::SkipEmpty())) {
+    RETURN_IF_ERROR(RequireDir(Found(std::string(entry))));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status OverlayDirs::Remove(const std::string& id) const {
   if (auto link = ReadLink(id); link.ok()) {
     const std::string link_path = Home() + "/l/" + *link;
-    if (::unlink(link_path.c_str()) != 0 && errno != ENOENT) {
+    // Only the layer's own link: a copied or damaged layer dir may name another layer's.
+    char target[PATH_MAX];
+    const ssize_t length = ::readlink(link_path.c_str(), target, sizeof(target));
+    const bool own =
+        length > 0 && std::string_view(target, static_cast<size_t>(length)) == "../" + id + "/diff";
+    if (own && ::unlink(link_path.c_str()) != 0 && errno != ENOENT) {
       return ErrnoToStatus(errno, fmt::format("remove {}", link_path));
     }
   }

@@ -45,6 +45,10 @@ class OverlayDirs {
   // On error what was made is removed again.
   absl::Status Create(const std::string& id, const std::string& parent,
                       const std::string& staged_diff) const;
+  // OK when layer `id` of this home has what mounting it needs: its diff dir, its short link
+  // (leading to that diff dir), and each layer below that its `lower` names (its `empty`
+  // dir when there is none); otherwise the error names what is missing. Only reads.
+  absl::Status CheckMountable(const std::string& id) const;
   // Removes the layer's directories and short link; OK when they are gone.
   absl::Status Remove(const std::string& id) const;
 

@@ -2,9 +2,11 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/atomic_file.h"
+#include "common/base64.h"
 #include "common/read_file.h"
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
@@ -114,6 +116,13 @@ bool HasCompleteLayer(const nlohmann::json& layers, const std::string& id) {
 std::string Rfc3339Now() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   return Rfc3339Nano(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+}
+
+std::string BigDataFileName(const std::string& key) {
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+  });
+  return plain ? key : "=" + Base64Encode(key);
 }
 
 }  // namespace crio::storage

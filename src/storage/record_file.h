@@ -86,6 +86,9 @@ bool IsIncomplete(const nlohmann::json& layer);
 void MarkIncomplete(nlohmann::json& layer);
 // Whether `layers` (layers.json's records) hold layer `id`, complete.
 bool HasCompleteLayer(const nlohmann::json& layers, const std::string& id);
+// containers/storage's file name for a big-data key (of an image, a layer or a container):
+// the key itself when it is only lower case letters, digits and dots, else "=" and its base64.
+std::string BigDataFileName(const std::string& key);
 // Now, as Go's time.Time marshals it (RFC 3339, nanoseconds, UTC).
 std::string Rfc3339Now();
 

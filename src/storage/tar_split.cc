@@ -1,6 +1,7 @@
 #include "storage/tar_split.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -534,55 +535,124 @@ absl::StatusOr<SplitEntry> ParseSplitEntry(std::string_view line) {
   return entry;
 }
 
-// Appends the content of the file entry `entry` read from the tree at `root`, checked against
-// its size and CRC-64.
-absl::Status AppendContent(int root, const SplitEntry& entry, std::string& tar) {
-  if (entry.size <= 0) return absl::OkStatus();
-  if (!entry.payload || entry.payload->size() != 8) {
-    return absl::InvalidArgumentError(fmt::format("tar-split entry {} has no CRC-64", entry.name));
-  }
-  absl::StatusOr<std::string> content =
-      sys::ReadFileInRoot(root, entry.name, static_cast<uint64_t>(entry.size));
-  if (absl::IsResourceExhausted(content.status())) {
-    return absl::DataLossError(
-        fmt::format("{} is larger than its {} bytes", entry.name, entry.size));
-  }
-  if (!content.ok()) return Annotate(content.status(), "read back layer content");
-  Crc64 crc;
-  crc.Update(*content);
-  if (std::ssize(*content) != entry.size || crc.Sum() != *entry.payload) {
-    return absl::DataLossError(
-        fmt::format("{} does not match its tar-split record ({} bytes, CRC-64 {})", entry.name,
-                    entry.size, Base64Encode(*entry.payload)));
-  }
-  tar += *content;
-  return absl::OkStatus();
-}
+// A file's content is read and handed on in pieces of at most this.
+constexpr size_t kContentPiece = 1 << 20;
 
 }  // namespace
 
-absl::StatusOr<std::string> RebuildTar(std::string_view tar_split, const std::string& diff_dir) {
-  ASSIGN_OR_RETURN(const std::string lines, Gunzip(tar_split));
-  sys::UniqueFd root(::open(diff_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) return ErrnoToStatus(errno, fmt::format("open {}", diff_dir));
-  std::string tar;
+struct TarRebuilder::State {
+  std::string lines;  // the tar-split's JSON lines
+  size_t offset = 0;  // of the next line
   int64_t position = 0;
-  for (size_t start = 0, end; start < lines.size(); start = end + 1) {
-    end = std::min(lines.find('\n', start), lines.size());
-    const std::string_view line = std::string_view(lines).substr(start, end - start);
-    if (line.empty()) continue;
-    ASSIGN_OR_RETURN(const SplitEntry entry, ParseSplitEntry(line));
-    if (entry.position != position++) {
-      return absl::InvalidArgumentError(fmt::format("tar-split entry at position {} is numbered {}",
-                                                    position - 1, entry.position));
-    }
-    if (entry.type == 2) {
-      tar += entry.payload.value_or("");
-    } else {
-      RETURN_IF_ERROR(AppendContent(root.get(), entry, tar));
-    }
+  sys::UniqueFd root;
+  // The file entry whose content is being read: its file, the bytes still to come, their CRC.
+  SplitEntry entry;
+  sys::UniqueFd file;
+  int64_t remaining = 0;
+  Crc64 crc;
+  std::string piece;  // what Next returned last
+
+  absl::StatusOr<std::string_view> Next();
+  absl::Status OpenContent(SplitEntry next);
+  absl::StatusOr<std::string_view> NextContent();
+  absl::Status FinishContent();
+  absl::Status Mismatch() const {
+    return absl::DataLossError(
+        fmt::format("{} does not match its tar-split record ({} bytes, CRC-64 {})", entry.name,
+                    entry.size, Base64Encode(entry.payload.value_or(""))));
   }
-  return tar;
+};
+
+absl::StatusOr<std::string_view> TarRebuilder::State::Next() {
+  if (file) return NextContent();
+  while (offset < lines.size()) {
+    const size_t end = std::min(lines.find('\n', offset), lines.size());
+    const std::string_view line = std::string_view(lines).substr(offset, end - offset);
+    offset = end + 1;
+    if (line.empty()) continue;
+    ASSIGN_OR_RETURN(SplitEntry next, ParseSplitEntry(line));
+    if (next.position != position++) {
+      return absl::InvalidArgumentError(fmt::format("tar-split entry at position {} is numbered {}",
+                                                    position - 1, next.position));
+    }
+    if (next.type == 2) {
+      piece = next.payload.value_or("");
+      if (piece.empty()) continue;
+      return std::string_view(piece);
+    }
+    if (next.size <= 0) continue;  // no content
+    RETURN_IF_ERROR(OpenContent(std::move(next)));
+    return NextContent();
+  }
+  return std::string_view();
+}
+
+absl::Status TarRebuilder::State::OpenContent(SplitEntry next) {
+  entry = std::move(next);
+  if (!entry.payload || entry.payload->size() != 8) {
+    return absl::InvalidArgumentError(fmt::format("tar-split entry {} has no CRC-64", entry.name));
+  }
+  absl::StatusOr<sys::UniqueFd> opened = sys::OpenFileInRoot(root.get(), entry.name);
+  if (!opened.ok()) return Annotate(opened.status(), "read back layer content");
+  file = *std::move(opened);
+  remaining = entry.size;
+  crc = Crc64();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string_view> TarRebuilder::State::NextContent() {
+  piece.resize(static_cast<size_t>(std::min<int64_t>(remaining, kContentPiece)));
+  ssize_t n = 0;
+  do {
+    n = ::read(file.get(), piece.data(), piece.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return ErrnoToStatus(errno, fmt::format("read {}", entry.name));
+  if (n == 0) return Mismatch();  // shorter than recorded
+  piece.resize(static_cast<size_t>(n));
+  crc.Update(piece);
+  remaining -= n;
+  if (remaining == 0) RETURN_IF_ERROR(FinishContent());
+  return std::string_view(piece);
+}
+
+absl::Status TarRebuilder::State::FinishContent() {
+  char extra = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(file.get(), &extra, 1);
+  } while (n < 0 && errno == EINTR);
+  file.Reset();
+  if (n > 0) {
+    return absl::DataLossError(
+        fmt::format("{} is larger than its {} bytes", entry.name, entry.size));
+  }
+  if (crc.Sum() != *entry.payload) return Mismatch();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<TarRebuilder>> TarRebuilder::Open(std::string_view tar_split,
+                                                                 const std::string& diff_dir) {
+  auto state = std::make_unique<State>();
+  ASSIGN_OR_RETURN(state->lines, Gunzip(tar_split));
+  state->root = sys::UniqueFd(::open(diff_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state->root) return ErrnoToStatus(errno, fmt::format("open {}", diff_dir));
+  return std::unique_ptr<TarRebuilder>(new TarRebuilder(std::move(state)));
+}
+
+TarRebuilder::TarRebuilder(std::unique_ptr<State> state) : state_(std::move(state)) {}
+TarRebuilder::~TarRebuilder() = default;
+
+absl::StatusOr<std::string_view> TarRebuilder::Next() { return state_->Next(); }
+
+absl::StatusOr<std::string> RebuildTar(std::string_view tar_split, const std::string& diff_dir) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TarRebuilder> rebuilder,
+                   TarRebuilder::Open(tar_split, diff_dir));
+  std::string tar;
+  for (;;) {
+    ASSIGN_OR_RETURN(const std::string_view piece, rebuilder->Next());
+    if (piece.empty()) return tar;
+    tar += piece;
+  }
 }
 
 }  // namespace crio::storage

@@ -61,8 +61,29 @@ class TarSplitRecorder {
   std::unique_ptr<State> state_;
 };
 
-// Rebuilds the tar stream from `tar_split` (the gzip'd JSON lines Finish returned) and the
-// files under `diff_dir`, checking each file's CRC-64; for tests and for `crio check`.
+// Rebuilds a layer's tar stream from its tar-split (the gzip'd JSON lines Finish returned) and
+// the files under its diff dir, a piece at a time, so a layer of any size is read back in
+// bounded memory; each file is checked against its recorded size and CRC-64 as it is read.
+// `crio check` digests layers this way. Not thread-safe; one per stream.
+class TarRebuilder {
+ public:
+  static absl::StatusOr<std::unique_ptr<TarRebuilder>> Open(std::string_view tar_split,
+                                                            const std::string& diff_dir);
+  ~TarRebuilder();
+  TarRebuilder(const TarRebuilder&) = delete;
+  TarRebuilder& operator=(const TarRebuilder&) = delete;
+
+  // The next bytes of the stream, valid until the next call; empty at its end. DATA_LOSS
+  // when a file does not match its record, NOT_FOUND when it is missing.
+  absl::StatusOr<std::string_view> Next();
+
+ private:
+  struct State;
+  explicit TarRebuilder(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// The whole tar stream TarRebuilder rebuilds; for tests.
 absl::StatusOr<std::string> RebuildTar(std::string_view tar_split, const std::string& diff_dir);
 
 }  // namespace crio::storage

@@ -3,6 +3,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 
@@ -58,6 +59,24 @@ bool IsMountPoint(const std::string& path) {
     if (field == path) return true;
   }
   return false;
+}
+
+std::vector<std::string> MountPointsUnder(const std::string& dir) {
+  std::istringstream mountinfo(ReadFileToString("/proc/self/mountinfo").value_or(""));
+  std::vector<std::string> found;
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5 && fields >> field; ++i) {
+    }
+    if (field == dir || field.starts_with(dir + "/")) found.push_back(field);
+  }
+  std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
 }
 
 }  // namespace crio::sys

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -23,5 +24,9 @@ absl::Status MakePrivateMountPoint(const std::string& path);
 
 // Whether `path` is a mount point (its device differs from its parent's, or it is a bind).
 bool IsMountPoint(const std::string& path);
+
+// The mount points of this mount namespace at `dir` or below it, the deepest first (so they
+// can be unmounted in that order).
+std::vector<std::string> MountPointsUnder(const std::string& dir);
 
 }  // namespace crio::sys

@@ -85,14 +85,19 @@ absl::StatusOr<std::string> ResolveInRoot(int root_fd, const std::string& path) 
   return Joined(resolved);
 }
 
-absl::StatusOr<std::string> ReadFileInRoot(int root_fd, const std::string& path,
-                                           uint64_t max_bytes) {
+absl::StatusOr<UniqueFd> OpenFileInRoot(int root_fd, const std::string& path) {
   ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root_fd, path, O_PATH));
   RETURN_IF_ERROR(RequireRegularFile(pinned.get(), path));
   // Reopening the pinned inode through /proc reads exactly the file that was checked.
   const std::string self = fmt::format("/proc/self/fd/{}", pinned.get());
   UniqueFd file(::open(self.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!file) return ErrnoToStatus(errno, fmt::format("open {}", path));
+  return file;
+}
+
+absl::StatusOr<std::string> ReadFileInRoot(int root_fd, const std::string& path,
+                                           uint64_t max_bytes) {
+  ASSIGN_OR_RETURN(UniqueFd file, OpenFileInRoot(root_fd, path));
   return ReadFdToString(file.get(), path, max_bytes);
 }
 

@@ -30,4 +30,8 @@ absl::StatusOr<std::string> ResolveInRoot(int root_fd, const std::string& path);
 absl::StatusOr<std::string> ReadFileInRoot(int root_fd, const std::string& path,
                                            uint64_t max_bytes);
 
+// The regular file `path` inside the tree at `root_fd`, opened for reading with the same
+// checks as ReadFileInRoot, for a caller that reads it a piece at a time.
+absl::StatusOr<UniqueFd> OpenFileInRoot(int root_fd, const std::string& path);
+
 }  // namespace crio::sys

@@ -520,5 +520,83 @@ TEST_F(ImageTest, SigstoreSignedPolicyAcceptsOnlyImagesItsKeyAndLogSigned) {
   EXPECT_EQ(Crioctl({"images", "-q"}).out, app.id + "\n");
 }
 
+// An operator's `crio check` session: a pulled image checks sound; with crio stopped, a file of
+// one layer is deleted and another layer's dir removed; the check names both layers and the
+// image and exits 1; --repair (refused while crio runs) removes them, and the image pulls again.
+TEST(StorageCheckTest, FindsDamagedLayersAndRepairLetsTheImagePullAgain) {
+  if (geteuid() != 0) GTEST_SKIP() << "integration tests run as root";
+  LocalRegistry registry;
+  ASSERT_TRUE(registry.running()) << "docker-registry did not start";
+  TempDir dir;
+  const std::string registries = dir.WriteFile(
+      "registries.conf", "[[registry]]\nlocation = \"" + registry.host() + "\"\ninsecure = true\n");
+  ::setenv("CONTAINERS_REGISTRIES_CONF", registries.c_str(), 1);
+  CrioDaemon crio(
+      "[crio.image]\nsignature_policy = \"" +
+      dir.WriteFile("policy.json", R"({"default":[{"type":"insecureAcceptAnything"}]})") + "\"\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  const auto crioctl = [&crio](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {BinPath("crioctl"), "-r", crio.endpoint(), "-t", "30s"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, std::chrono::seconds(60));
+  };
+  const auto check = [&crio](const std::vector<std::string>& flags) {
+    std::vector<std::string> args = {"check"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return RunCommand(crio.Command(args), std::chrono::seconds(60));
+  };
+  const PushedImage pushed = registry.Push("tools/busybox", "1.36", {kBase, kApp});
+  const std::string name = registry.host() + "/tools/busybox:1.36";
+  ASSERT_EQ(crioctl({"pull", name}).exit_code, 0) << crio.Log();
+  const RunResult sound = check({});
+  EXPECT_EQ(sound.exit_code, 0) << sound.err;
+  EXPECT_NE(sound.err.find("Checking storage directory " + crio.dir().Join("lib") + " for errors"),
+            std::string::npos)
+      << sound.err;
+  const RunResult refused = check({"--repair"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("crio is running"), std::string::npos) << refused.err;
+  ASSERT_EQ(crio.Stop(), 0);
+
+  std::string app_layer, base_layer;
+  for (const auto& entry : fs::directory_iterator(crio.dir().Join("lib/overlay"))) {
+    const std::string id = entry.path().filename().string();
+    if (id == "l" || id == "crio-staging") continue;
+    (fs::exists(entry.path() / "diff/app/run") ? app_layer : base_layer) = id;
+  }
+  ASSERT_FALSE(app_layer.empty() || base_layer.empty());
+  fs::remove(crio.dir().Join("lib/overlay/" + app_layer + "/diff/app/run"));
+  fs::remove_all(crio.dir().Join("lib/overlay/" + base_layer));
+
+  for (const char* quick : {"", "--quick"}) {
+    const RunResult damaged =
+        check(quick[0] != '\0' ? std::vector<std::string>{quick} : std::vector<std::string>{});
+    EXPECT_EQ(damaged.exit_code, 1) << quick;
+    for (const std::string& expected :
+         {"level=warning msg=\"layer: " + app_layer + ": layer " + app_layer,
+          "level=warning msg=\"layer: " + base_layer + ": layer " + base_layer,
+          "level=warning msg=\"image: " + pushed.id + ": ",
+          std::string("Errors found while checking storage directory"),
+          std::string("2 layer errors, 0 read-only layer errors, 1 image errors, 0 read-only "
+                      "image errors, 0 container errors")}) {
+      EXPECT_NE(damaged.err.find(expected), std::string::npos) << expected << "\n" << damaged.err;
+    }
+  }
+  const RunResult repaired = check({"--repair"});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.err;
+  EXPECT_NE(repaired.err.find("Attempting to repair storage directory"), std::string::npos);
+  EXPECT_FALSE(fs::exists(crio.dir().Join("lib/overlay/" + app_layer)));
+  const RunResult after = check({});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  EXPECT_EQ(crioctl({"images", "-q"}).out, "") << "the damaged image is gone";
+  const RunResult pull = crioctl({"pull", name});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err << crio.Log();
+  EXPECT_TRUE(fs::exists(crio.dir().Join("lib/overlay/" + app_layer + "/diff/app/run")));
+  ASSERT_EQ(crio.Stop(), 0);
+  EXPECT_EQ(check({}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace crio::testing

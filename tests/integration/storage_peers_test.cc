@@ -130,6 +130,9 @@ TEST_F(StoragePeersTest, ImagesSkopeoStoresRunWithoutAPull) {
   Connect();
   EXPECT_EQ(ImageStatus(name).id(), pushed.id);
   EXPECT_EQ(Skopeo({"inspect", InStore(name)}).exit_code, 0);
+  // containers/storage's layers (its tar-split, its unpacking) check sound with crio's check.
+  const RunResult check = RunCommand(crio_->Command({"check"}), std::chrono::seconds(120));
+  EXPECT_EQ(check.exit_code, 0) << check.err;
 }
 
 TEST_F(StoragePeersTest, ImagesPodmanLoadsRunWithoutAPull) {

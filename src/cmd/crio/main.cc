@@ -1,11 +1,12 @@
-// crio: the Kubernetes CRI daemon. Without a subcommand it serves; `config`, `version`,
-// `status` and `wipe` are the operator's subcommands, as CRI-O has them.
+// crio: the Kubernetes CRI daemon. Without a subcommand it serves; `check`, `config`,
+// `version`, `status` and `wipe` are the operator's subcommands, as CRI-O has them.
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "cmd/crio/check.h"
 #include "cmd/crio/daemon.h"
 #include "cmd/crio/version_info.h"
 #include "cmd/crio/wipe.h"
@@ -66,6 +67,18 @@ int main(int argc, char** argv) {
   wipe_cmd->add_flag("--force,-f", wipe_force,
                      "Wipe pods and images whatever the version files say");
 
+  CheckFlags check_flags;
+  CLI::App* check_cmd =
+      app.add_subcommand("check",
+                         "Check CRI-O storage directory for errors.\n"
+                         "This command can also repair damaged containers, images and layers.");
+  check_cmd->add_option("--age,-a", check_flags.age, "Maximum allowed age for unreferenced layers")
+      ->capture_default_str();
+  check_cmd->add_flag("--force,-f", check_flags.force, "Remove damaged containers");
+  check_cmd->add_flag("--repair,-r", check_flags.repair, "Remove damaged images and layers");
+  check_cmd->add_flag("--quick,-q", check_flags.quick, "Perform only quick checks");
+  check_cmd->add_flag("--wipe,-w", check_flags.wipe, "Wipe storage directory on repair failure");
+
   StatusOptions status_options;
   CLI::App* status_cmd = app.add_subcommand("status", "Query a running crio's status API");
   status_cmd->add_option("--socket,-s", status_options.socket, "crio's socket")
@@ -79,7 +92,9 @@ int main(int argc, char** argv) {
   containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID");
   status_cmd->require_subcommand(0, 1);  // bare, it explains itself and exits 0, as CRI-O's
   app.require_subcommand(0, 1);
-  for (CLI::App* sub : {config_cmd, version_cmd, status_cmd, wipe_cmd}) sub->fallthrough();
+  for (CLI::App* sub : {check_cmd, config_cmd, version_cmd, status_cmd, wipe_cmd}) {
+    sub->fallthrough();
+  }
 
   try {
     app.parse(argc, argv);
@@ -120,5 +135,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*wipe_cmd) return RunWipe(*loaded, wipe_force);
+  if (*check_cmd) return RunCheck(*loaded, check_flags);
   return RunDaemon(*loaded, flags);
 }
