@@ -10,6 +10,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <memory>
 #include <vector>
@@ -257,11 +258,31 @@ class Unpacker {
         return ErrnoToStatus(errno, fmt::format("set xattr {} on {}", key, name));
       }
     }
-    const timespec times[2] = {{archive_entry_atime(entry), archive_entry_atime_nsec(entry)},
-                               {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}};
-    ::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW);  // best effort, as tar
+    const Times times = {timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)},
+                         timespec{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}};
+    if (archive_entry_filetype(entry) == AE_IFDIR) {
+      // Entries unpacked into the directory later would change its modification time.
+      directory_times_.emplace_back(name, times);
+      return absl::OkStatus();
+    }
+    ::utimensat(parent, base.c_str(), times.data(), AT_SYMLINK_NOFOLLOW);  // best effort, as tar
     return absl::OkStatus();
   }
+
+ public:
+  // Gives the directories the times their entries name, once nothing more goes into them
+  // (best effort, as tar).
+  void SetDirectoryTimes() {
+    for (const auto& [name, times] : directory_times_) {
+      auto [parent_path, base] = SplitParent(name);
+      auto parent = sys::OpenInRoot(root_, parent_path, O_PATH | O_DIRECTORY);
+      if (parent.ok()) ::utimensat(parent->get(), base.c_str(), times.data(), AT_SYMLINK_NOFOLLOW);
+    }
+  }
+
+ private:
+  using Times = std::array<timespec, 2>;
+  std::vector<std::pair<std::string, Times>> directory_times_;  // in entry order
 
   const int root_;
   const UnpackOptions& limits_;
@@ -486,6 +507,7 @@ absl::StatusOr<UnpackStats> UnpackLayerFrom(const LayerReader& read, Compression
       return first_error(unpacked);
     }
   }
+  unpacker.SetDirectoryTimes();
   if (absl::Status rest = ReadToEnd(tar.get(), source); !rest.ok()) return first_error(rest);
   stats.diff_id = source.hash.Finish();
   stats.tar_bytes = source.bytes;

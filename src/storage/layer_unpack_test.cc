@@ -93,6 +93,24 @@ TEST_F(LayerUnpackTest, UnpacksFilesDirsLinksAndComputesTheDiffId) {
   EXPECT_EQ(Read(target + "/etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
 }
 
+TEST_F(LayerUnpackTest, DirectoriesKeepTheirTimesWhateverGoesIntoThemLater) {
+  const auto [layer, diff_id] = WriteTar(
+      dir_,
+      {{.name = "usr/", .type = testing::kTarDir, .mode = 0755},
+       {.name = "usr/lib/", .type = testing::kTarDir, .mode = 0755},
+       {.name = "usr/lib/libc.so", .content = "elf"},
+       {.name = "usr/share", .type = testing::kTarSymlink, .link = "lib"},
+       {.name = "usr/lib/libm.so", .link = "usr/lib/libc.so", .hardlink = true}},
+      /*gzip=*/false);
+  const std::string target = Target();
+  ASSERT_TRUE(UnpackLayer(layer, Compression::kNone, target).ok());
+  for (const char* dir : {"/usr", "/usr/lib"}) {
+    struct stat info {};
+    ASSERT_EQ(::stat((target + dir).c_str(), &info), 0);
+    EXPECT_EQ(info.st_mtime, 1700000000) << dir;  // what the tar says, as containers/storage
+  }
+}
+
 TEST_F(LayerUnpackTest, UnpacksFromAStreamInSmallChunks) {
   const std::string layer =
       testing::BuildTar({{.name = "data/big", .content = std::string(300000, 'z')},
