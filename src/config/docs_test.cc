@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/flags.h"
 #include "config/option.h"
 #include "gtest/gtest.h"
 
@@ -45,6 +46,16 @@ TEST(DocsTest, CrioEightListsEveryFlag) {
     EXPECT_NE(page.find(Roff("--" + std::string(option.flag))), std::string::npos) << option.flag;
   }
   EXPECT_EQ(page.find('@'), std::string::npos) << "unfilled placeholder";
+}
+
+TEST(DocsTest, CrioEightListsTheProfilingFlagsAndDiagnosticSignals) {
+  const std::string page = ReadDoc("crio.8");
+  for (const std::string_view flag : kProfileFlagNames) {
+    EXPECT_NE(page.find(Roff("--" + std::string(flag))), std::string::npos) << flag;
+  }
+  for (const std::string_view text : {".B SIGUSR1", ".B SIGUSR2", "goroutines", "heap"}) {
+    EXPECT_NE(page.find(text), std::string::npos) << text;
+  }
 }
 
 }  // namespace
