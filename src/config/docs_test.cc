@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/flags.h"
 #include "config/option.h"
 #include "gtest/gtest.h"
 
@@ -53,6 +54,16 @@ TEST(DocsTest, CrioEightDescribesTheCheckCommandsFlags) {
   ASSERT_NE(check, std::string::npos);
   for (const char* flag : {"--age", "--force", "--quick", "--repair", "--wipe"}) {
     EXPECT_NE(page.find(Roff(flag), check), std::string::npos) << flag;
+  }
+}
+
+TEST(DocsTest, CrioEightListsTheProfilingFlagsAndDiagnosticSignals) {
+  const std::string page = ReadDoc("crio.8");
+  for (const std::string_view flag : kProfileFlagNames) {
+    EXPECT_NE(page.find(Roff("--" + std::string(flag))), std::string::npos) << flag;
+  }
+  for (const std::string_view text : {".B SIGUSR1", ".B SIGUSR2", "goroutines", "heap"}) {
+    EXPECT_NE(page.find(text), std::string::npos) << text;
   }
 }
 

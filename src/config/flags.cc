@@ -54,6 +54,33 @@ absl::Status SetHandlerField(std::string_view key, const std::string& text,
   return absl::OkStatus();
 }
 
+// CRI-O's help for its profiling flags, said of what crio serves instead of Go's pprof.
+void RegisterProfileFlags(CLI::App& app, ProfileFlags& flags) {
+  const auto env = [](std::string_view flag) { return FlagEnvironmentVariable(flag); };
+  app.add_flag("--profile", flags.profile,
+               "Serve thread stacks, heap statistics and CPU profiles (text, at /debug/pprof/) "
+               "on 127.0.0.1:--profile-port (no crio.conf key)")
+      ->envname(env("profile"));
+  app.add_option("--profile-port", flags.port, "Port for --profile (no crio.conf key)")
+      ->type_name("PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str()
+      ->envname(env("profile-port"));
+  app.add_option("--profile-cpu", flags.cpu,
+                 "Sample crio's CPU use from start-up and write it to PATH as folded stacks at "
+                 "exit (no crio.conf key)")
+      ->type_name("PATH")
+      ->envname(env("profile-cpu"));
+  app.add_option("--profile-mem", flags.mem,
+                 "Write crio's heap statistics to PATH at exit (no crio.conf key)")
+      ->type_name("PATH")
+      ->envname(env("profile-mem"));
+  app.add_flag("--enable-profile-unix-socket", flags.unix_socket,
+               "Serve --profile's /debug/pprof/ paths on the CRI socket's status API too "
+               "(no crio.conf key)")
+      ->envname(env("enable-profile-unix-socket"));
+}
+
 }  // namespace
 
 std::string FlagEnvironmentVariable(std::string_view flag) {
@@ -109,6 +136,7 @@ void FlagSet::Register(CLI::App& app) {
                                       "is written (instead of stderr)")
                   ->type_name("FILE")
                   ->envname(FlagEnvironmentVariable("log"));
+  RegisterProfileFlags(app, profile_);
   for (const Option& option : Options()) {
     if (option.flag.empty()) continue;
     CLI::Option* cli = nullptr;

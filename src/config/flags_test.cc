@@ -93,6 +93,46 @@ TEST(FlagEnvironmentVariableTest, NamesAsCrioNamesThem) {
   EXPECT_EQ(FlagEnvironmentVariable("enable-nri"), "");
 }
 
+// CRI-O's profiling flags: no crio.conf keys, their own variables, 6060 by default.
+TEST_F(FlagsTest, ProfileFlagsAndTheirVariables) {
+  Parse({});
+  EXPECT_FALSE(flags_.profile().profile);
+  EXPECT_EQ(flags_.profile().port, 6060);
+  EXPECT_EQ(flags_.profile().cpu, "");
+}
+
+TEST_F(FlagsTest, ProfileFlagsFromTheCommandLine) {
+  Parse({"--profile", "--profile-port", "7070", "--profile-cpu", "/tmp/cpu", "--profile-mem",
+         "/tmp/mem", "--enable-profile-unix-socket"});
+  const ProfileFlags& profile = flags_.profile();
+  EXPECT_TRUE(profile.profile);
+  EXPECT_EQ(profile.port, 7070);
+  EXPECT_EQ(profile.cpu, "/tmp/cpu");
+  EXPECT_EQ(profile.mem, "/tmp/mem");
+  EXPECT_TRUE(profile.unix_socket);
+}
+
+TEST_F(FlagsTest, ProfileFlagsFromTheEnvironment) {
+  const std::map<std::string, std::string> environment = {{"CONTAINER_PROFILE", "true"},
+                                                          {"CONTAINER_PROFILE_PORT", "6161"},
+                                                          {"CONTAINER_PROFILE_CPU", "/x/cpu"},
+                                                          {"CONTAINER_PROFILE_MEM", "/x/mem"},
+                                                          {"ENABLE_PROFILE_UNIX_SOCKET", "true"}};
+  for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
+  Parse({"--profile-port", "6262"});
+  for (const auto& [name, value] : environment) ::unsetenv(name.c_str());
+  const ProfileFlags& profile = flags_.profile();
+  EXPECT_TRUE(profile.profile);
+  EXPECT_EQ(profile.port, 6262);  // the command line wins
+  EXPECT_EQ(profile.cpu, "/x/cpu");
+  EXPECT_EQ(profile.mem, "/x/mem");
+  EXPECT_TRUE(profile.unix_socket);
+}
+
+TEST_F(FlagsTest, AProfilePortOutOfRangeIsAParseError) {
+  EXPECT_THROW(Parse({"--profile-port", "70000"}), CLI::ValidationError);
+}
+
 TEST_F(FlagsTest, SourcesComeFromConfigFlags) {
   Parse({"-c", "/x/crio.conf", "-d", "/x/crio.conf.d"});
   const Sources sources = flags_.sources();

@@ -94,6 +94,9 @@ void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
     const HttpResponse response = handler(HttpRequest{
         .method = std::string(request.method_string()), .target = std::string(request.target())});
     auto out = ToBeast(response, request.version(), request.keep_alive());
+    // The client gets a whole timeout to take the answer: the time the handler took (a CPU
+    // profile takes its seconds) is not the client's slowness.
+    stream.SetDeadline(FdStream::Clock::now() + timeout);
     http::write(stream, out, ec);
     if (ec || !out.keep_alive()) return;
   }

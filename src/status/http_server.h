@@ -38,8 +38,9 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-// Serves requests on `fd` until the client closes or stops keep-alive, or a request with
-// its answer takes longer than `timeout` (idle time included). Runs on the calling thread.
+// Serves requests on `fd` until the client closes or stops keep-alive, or the client takes
+// longer than `timeout` to send a request (idle time included) or to take its answer. Runs
+// on the calling thread.
 void ServeHttpConnection(sys::UniqueFd fd, const HttpHandler& handler,
                          std::chrono::milliseconds timeout);
 

@@ -38,6 +38,7 @@ HttpResponse StatusApi::Handle(const HttpRequest& request) const {
   }
   if (path == "/info") return Info();
   if (path == "/config") return ConfigToml();
+  if (path.starts_with("/debug/")) return Debug(path, request);
   for (const std::string_view prefix : {"/containers/", "/pause/", "/unpause/"}) {
     const std::string id(IdAfter(path, prefix));
     if (id.empty() || id.find('/') != std::string::npos) continue;
@@ -75,6 +76,18 @@ HttpResponse StatusApi::Info() const {
       {"default_id_mappings", {{"uids", IdentityMappings()}, {"gids", IdentityMappings()}}},
   };
   return HttpResponse{.body = info.dump() + "\n"};
+}
+
+HttpResponse StatusApi::Debug(std::string_view path, const HttpRequest& request) const {
+  const auto text = [](const std::function<std::string()>& source) {
+    return HttpResponse{.content_type = "text/plain; charset=utf-8", .body = source()};
+  };
+  if (path == "/debug/goroutines" && debug_.goroutines) return text(debug_.goroutines);
+  if (path == "/debug/heap" && debug_.heap) return text(debug_.heap);
+  if ((path == "/debug/pprof" || path.starts_with("/debug/pprof/")) && debug_.pprof) {
+    return debug_.pprof(request);
+  }
+  return JsonError(404, fmt::format("no such endpoint {}", path));
 }
 
 HttpResponse StatusApi::ConfigToml() const {

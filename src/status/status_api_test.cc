@@ -56,6 +56,31 @@ TEST_F(StatusApiTest, UnknownPathsAndMethodsAreRefused) {
   EXPECT_EQ(post.headers.at("Allow"), "GET");
 }
 
+TEST(StatusApiDebugTest, DebugPathsServeTheDiagnosticsGiven) {
+  config::LiveConfig config{config::Config{}};
+  const StatusApi api(config, "cgroupfs", {},
+                      {.goroutines = [] { return std::string("stacks\n"); },
+                       .heap = [] { return std::string("heap\n"); },
+                       .pprof =
+                           [](const HttpRequest& r) {
+                             return HttpResponse{.content_type = "text/plain", .body = r.target};
+                           }});
+  const auto get = [&](const std::string& target) {
+    return api.Handle(HttpRequest{.method = "GET", .target = target});
+  };
+  EXPECT_EQ(get("/debug/goroutines").body, "stacks\n");
+  EXPECT_EQ(get("/debug/goroutines").content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(get("/debug/heap").body, "heap\n");
+  EXPECT_EQ(get("/debug/pprof/heap?x=1").body, "/debug/pprof/heap?x=1");
+  EXPECT_EQ(get("/debug/other").status, 404);
+}
+
+TEST_F(StatusApiTest, DebugPathsWithoutDiagnosticsAre404) {
+  EXPECT_EQ(Get("/debug/goroutines").status, 404);
+  EXPECT_EQ(Get("/debug/heap").status, 404);
+  EXPECT_EQ(Get("/debug/pprof/").status, 404);  // --enable-profile-unix-socket not given
+}
+
 TEST_F(StatusApiTest, QueryStringIsIgnoredForRouting) {
   EXPECT_EQ(Get("/info?pretty=1").status, 200);
 }

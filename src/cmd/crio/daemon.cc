@@ -18,6 +18,7 @@
 #include "cmd/crio/host_probe.h"
 #include "cmd/crio/image_stack.h"
 #include "cmd/crio/pod_stack.h"
+#include "cmd/crio/profiling.h"
 #include "cmd/crio/run_marks.h"
 #include "cmd/crio/wipe.h"
 #include "common/log.h"
@@ -70,17 +71,29 @@ void ArmShutdownWatchdog() {
 
 // Leaves calls that outlived the grace period behind: waiting for them (gRPC's shutdown
 // would) could take forever. No clean-shutdown marker is written.
-[[noreturn]] void ExitLeavingCallsBehind(const std::vector<std::string>& methods) {
+[[noreturn]] void ExitLeavingCallsBehind(const std::vector<std::string>& methods, int exit_code) {
   log::Warn("{} CRI calls did not finish within {}s of the shutdown ({}); exiting without them",
             methods.size(), kShutdownGrace.count(), fmt::join(methods, ", "));
   log::Info("crio stopped");
-  std::_Exit(0);
+  std::_Exit(exit_code);
+}
+
+// --profile-cpu and --profile-mem's files; 1 when one could not be written (CRI-O then
+// exits with its error too), else 0.
+int WriteProfiles(Profiling& profiling) {
+  if (absl::Status written = profiling.WriteProfiles(); !written.ok()) {
+    log::Error("{}", AsStd(written.message()));
+    return 1;
+  }
+  return 0;
 }
 
 sigset_t HandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
-  for (const int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
+  for (const int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
+    sigaddset(&signals, signal);
+  }
   return signals;
 }
 
@@ -198,7 +211,8 @@ std::string PullErrorLabel(const grpc::Status& status) {
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
 }
 
-// Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
+// Waits for signals: SIGHUP reloads, SIGUSR1 and SIGUSR2 serve diagnostics (as CRI-O's),
+// SIGTERM/SIGINT return.
 void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
                      config::LiveConfig& live, ImageStack& images) {
   for (;;) {
@@ -206,6 +220,10 @@ void WaitForShutdown(const sigset_t& signals, const config::FlagSet& flags,
     const int signal = sigwaitinfo(&signals, &info);
     if (signal == SIGHUP) {
       Reload(flags, live, images);
+    } else if (signal == SIGUSR1) {
+      Profiling::WriteThreadStacks();
+    } else if (signal == SIGUSR2) {
+      Profiling::ReturnFreeHeap();
     } else if (signal == SIGTERM || signal == SIGINT) {
       log::Info("Received signal {} ({}), shutting down", signal, strsignal(signal));
       return;
@@ -301,6 +319,11 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
   }
+  auto profiling = Profiling::Start(flags.profile());
+  if (!profiling.ok()) {
+    log::Error("{}", AsStd(profiling.status().message()));
+    return 1;
+  }
   config::LiveConfig live(loaded.config);
   const config::Config& config = loaded.config;
   const bool unclean = UncleanShutdown(config.root.clean_shutdown_file);
@@ -392,7 +415,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
       live, facts.cgroup_manager,
       {.info = [&containers](const std::string& id) { return containers.StatusInfo(id); },
        .pause = [&containers](const std::string& id) { return containers.Pause(id); },
-       .unpause = [&containers](const std::string& id) { return containers.Resume(id); }});
+       .unpause = [&containers](const std::string& id) { return containers.Resume(id); }},
+      (*profiling)->StatusApiAccess());
   status::HttpServer http([&](const status::HttpRequest& r) { return status_api.Handle(r); },
                           status::HttpServer::Options{});
   auto socket = server::ApiSocket::Open(config.api.listen);
@@ -415,11 +439,12 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
   WaitForShutdown(signals, flags, live, **image_stack);
   ArmShutdownWatchdog();
   // Stop taking connections and calls, let the calls in flight finish, then close the rest.
+  (*profiling)->StopServing();
   (*socket)->Stop();
   http.Stop();
-  if (const auto unfinished = edge.Drain(kShutdownGrace); !unfinished.empty()) {
-    ExitLeavingCallsBehind(unfinished);
-  }
+  const auto unfinished = edge.Drain(kShutdownGrace);
+  const int exit_code = WriteProfiles(**profiling);
+  if (!unfinished.empty()) ExitLeavingCallsBehind(unfinished, exit_code);
   (*cri)->Shutdown(std::chrono::milliseconds(0));
   if (auto released = (*pod_stack)->layers->UnmountHomeIfIdle(); !released.ok()) {
     log::Warn("Storage: {}", AsStd(released.message()));
@@ -429,7 +454,7 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Warn("clean_shutdown_file: {}", AsStd(marked.message()));
   }
   log::Info("crio stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace crio

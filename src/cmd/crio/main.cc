@@ -22,6 +22,7 @@ namespace {
 struct StatusOptions {
   std::string socket = "/var/run/crio/crio.sock";
   std::string container_id;
+  std::string heap_file;
 };
 
 int Fail(const absl::Status& status) {
@@ -90,6 +91,14 @@ int main(int argc, char** argv) {
       status_cmd->add_subcommand("containers", "Details of one container")->alias("container");
   containers_cmd->alias("cs")->alias("s");
   containers_cmd->add_option("--id,-i", status_options.container_id, "Container ID");
+  CLI::App* goroutines_cmd =
+      status_cmd->add_subcommand("goroutines", "Display every thread's stack")->alias("g");
+  CLI::App* heap_cmd = status_cmd->add_subcommand(
+      "heap", "Write the heap statistics to a file and log its location on disk");
+  heap_cmd->alias("hp");
+  heap_cmd->add_option("--file,-f", status_options.heap_file,
+                       "Output file of the heap statistics ('-': standard output; default "
+                       "crio-heap-TIMESTAMP.out)");
   status_cmd->require_subcommand(0, 1);  // bare, it explains itself and exits 0, as CRI-O's
   app.require_subcommand(0, 1);
   for (CLI::App* sub : {check_cmd, config_cmd, version_cmd, status_cmd, wipe_cmd}) {
@@ -110,12 +119,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*status_cmd) {
-    if (!*info_cmd && !*status_config_cmd && !*containers_cmd) {
+    if (status_cmd->get_subcommands().empty()) {
       std::cout << status_cmd->help("crio");
       return 0;
     }
+    if (*heap_cmd) {
+      return status::WriteHeap(status_options.socket, status_options.heap_file, std::cout,
+                               std::cerr);
+    }
     const status::Query query = *info_cmd            ? status::Query::kInfo
                                 : *status_config_cmd ? status::Query::kConfig
+                                : *goroutines_cmd    ? status::Query::kGoroutines
                                                      : status::Query::kContainer;
     return status::PrintQuery(status_options.socket, query, status_options.container_id,
                               std::cout, std::cerr);
