@@ -98,6 +98,10 @@ struct RuntimeConfig {
   bool seccomp_use_default_when_empty = true;
   std::string privileged_seccomp_profile;
   std::string apparmor_profile = "crio-default";
+  // goresctrl's class files, as CRI-O reads them; crio applies neither (see CheckResctrl).
+  std::string blockio_config_file;
+  std::string irqbalance_config_file = "/etc/sysconfig/irqbalance";
+  std::string rdt_config_file;
   std::string cgroup_manager = "systemd";  // "systemd" or "cgroupfs"
   std::vector<std::string> default_capabilities = {"CHOWN",   "DAC_OVERRIDE",     "FSETID",
                                                    "FOWNER",  "SETGID",           "SETUID",
@@ -150,6 +154,7 @@ struct ImageConfig {
   std::string short_name_mode = "enforcing";  // "enforcing" or "disabled"
   std::string pull_progress_timeout = "0s";   // Go duration
   int64_t max_parallel_downloads = 6;         // crio's own key: layers fetched at once
+  std::string separate_pull_cgroup;           // pulls in their own cgroup (systemd only)
   std::string max_image_size = "64GiB";       // crio's own key: decompressed layers per pull
   std::vector<std::string> insecure_registries;  // "host[:port]" or CIDRs: TLS not verified
   std::vector<std::string> registries;  // dropped by CRI-O: a warning, no effect

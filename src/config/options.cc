@@ -147,6 +147,18 @@ const std::vector<Option>& Registry() {
       {"crio.runtime", "apparmor_profile", "apparmor-profile", "", K::kString,
        &F<&C::runtime, &T::apparmor_profile>,
        "AppArmor profile for RuntimeDefault (where AppArmor is enabled).", true},
+      {"crio.runtime", "blockio_config_file", "blockio-config-file", "", K::kPath,
+       &F<&C::runtime, &T::blockio_config_file>,
+       "Path to the blockio class configuration file for configuring the cgroup blockio "
+       "controller; crio applies no blockio classes and refuses to start with one."},
+      {"crio.runtime", "irqbalance_config_file", "irqbalance-config-file", "", K::kPath,
+       &F<&C::runtime, &T::irqbalance_config_file>,
+       "The irqbalance service config file CRI-O updates for the irq-load-balancing "
+       "annotation; crio does not honour that annotation, and so never writes it."},
+      {"crio.runtime", "rdt_config_file", "rdt-config-file", "", K::kPath,
+       &F<&C::runtime, &T::rdt_config_file>,
+       "Path to the RDT configuration file for configuring the resctrl pseudo-filesystem; "
+       "crio configures no RDT classes and refuses to start with one where resctrl exists."},
       {"crio.runtime",
        "cgroup_manager",
        "cgroup-manager",
@@ -353,6 +365,10 @@ const std::vector<Option>& Registry() {
        &F<&C::image, &I::registries>,
        "Dropped, as in CRI-O: setting it only warns. Search registries come from "
        "registries.conf's unqualified-search-registries."},
+      {"crio.image", "separate_pull_cgroup", "separate-pull-cgroup", "", K::kString,
+       &F<&C::image, &I::separate_pull_cgroup>,
+       "[EXPERIMENTAL] Pull images in this cgroup (\"pod\": the pod's); with the systemd "
+       "cgroup manager only, as CRI-O. crio refuses to start with it set."},
 
       // [crio.network]
       {"crio.network", "cni_default_network", "cni-default-network", "", K::kString,

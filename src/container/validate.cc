@@ -100,7 +100,30 @@ absl::Status ValidateForPod(const ContainerRequest& request, const sandbox::Sand
         "its pod does not",
         pod.id, request.name));
   }
+  // crio enables no RDT (it refuses rdt_config_file where resctrl exists): a class asked for
+  // is refused in CRI-O's words for a host where RDT is off.
+  if (const std::string rdt_class = ResourceClassFromAnnotations(
+          "rdt.resources.beta.kubernetes.io", request.name, request.annotations,
+          pod.spec.annotations);
+      !rdt_class.empty()) {
+    return absl::FailedPreconditionError(
+        fmt::format("RDT disabled, refusing to set RDT class of container \"{}\" to \"{}\"",
+                    request.name, rdt_class));
+  }
   return absl::OkStatus();
+}
+
+std::string ResourceClassFromAnnotations(std::string_view prefix, const std::string& name,
+                                         const std::map<std::string, std::string>& container,
+                                         const std::map<std::string, std::string>& pod) {
+  const std::string own = fmt::format("{}/container.{}", prefix, name);
+  for (const auto* annotations : {&container, &pod}) {
+    if (const auto found = annotations->find(own); found != annotations->end()) {
+      return found->second;
+    }
+  }
+  const auto pod_class = pod.find(fmt::format("{}/pod", prefix));
+  return pod_class != pod.end() ? pod_class->second : "";
 }
 
 absl::Status CheckWorkingDir(const std::string& cwd, const std::string& rootfs) {

@@ -106,5 +106,30 @@ TEST(CleanPathTest, ResolvesDotsLexically) {
   EXPECT_EQ(CleanPath(""), "/");
 }
 
+TEST(ValidateForPodTest, AnRdtClassIsRefusedForRdtIsOff) {
+  sandbox::Sandbox pod;
+  ContainerRequest request = Valid();
+  pod.spec.annotations["rdt.resources.beta.kubernetes.io/pod"] = "gold";
+  const absl::Status refused = ValidateForPod(request, pod);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.message(), "RDT disabled, refusing to set RDT class of container \"" +
+                                   request.name + "\" to \"gold\"");
+  pod.spec.annotations.clear();
+  EXPECT_TRUE(ValidateForPod(request, pod).ok());
+}
+
+TEST(ResourceClassTest, TheContainersOwnAnnotationWinsOverThePods) {
+  const std::string prefix = "blockio.resources.beta.kubernetes.io";
+  std::map<std::string, std::string> container;
+  std::map<std::string, std::string> pod = {{prefix + "/pod", "slow"}};
+  EXPECT_EQ(ResourceClassFromAnnotations(prefix, "web", container, pod), "slow");
+  pod[prefix + "/container.web"] = "fast";
+  EXPECT_EQ(ResourceClassFromAnnotations(prefix, "web", container, pod), "fast");
+  EXPECT_EQ(ResourceClassFromAnnotations(prefix, "db", container, pod), "slow");
+  container[prefix + "/container.web"] = "own";
+  EXPECT_EQ(ResourceClassFromAnnotations(prefix, "web", container, pod), "own");
+  EXPECT_EQ(ResourceClassFromAnnotations(prefix, "web", {}, {}), "");
+}
+
 }  // namespace
 }  // namespace crio::container

@@ -546,6 +546,25 @@ TEST_F(DaemonTest, LogFlagWritesCriosLogToTheFile) {
   EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
+// Resource-class keys crio does not apply are refused rather than ignored; RDT is off, as in
+// CRI-O, where the host has no resctrl.
+TEST_F(DaemonTest, ResourceClassKeysCrioDoesNotApplyAreRefused) {
+  for (const auto& [config, message] : std::vector<std::pair<std::string, std::string>>{
+           {"[crio.runtime]\nblockio_config_file = \"/etc/crio/blockio.yaml\"\n",
+            "blockio configuration: blockio_config_file"},
+           {"[crio.image]\nseparate_pull_cgroup = \"pod\"\n",
+            "--separate-pull-cgroup is supported only with systemd"}}) {
+    CrioDaemon crio(config);
+    const RunResult result = RunCommand(crio.Command(), std::chrono::seconds(20));
+    EXPECT_EQ(result.exit_code, 1) << config;
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+  }
+  if (access("/sys/fs/resctrl/info", F_OK) == 0) GTEST_SKIP() << "this host has resctrl";
+  CrioDaemon crio("[crio.runtime]\nrdt_config_file = \"/etc/crio/rdt.yaml\"\n");
+  ASSERT_TRUE(crio.Start()) << crio.Log();
+  EXPECT_NE(crio.Log().find("RDT not available in the host system"), std::string::npos);
+}
+
 TEST_F(DaemonTest, JsonLogFormat) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start({"--log-format", "json"})) << crio.Log();

@@ -319,6 +319,14 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
   }
+  std::string ignored_why;
+  const std::string cgroup_manager =
+      EffectiveCgroupManager(loaded.config.runtime.cgroup_manager, &ignored_why);
+  if (auto checked = CheckResourceClasses(loaded.config, cgroup_manager, ResctrlMounted());
+      !checked.ok()) {
+    log::Error("{}", AsStd(checked.message()));
+    return 1;
+  }
   auto profiling = Profiling::Start(flags.profile());
   if (!profiling.ok()) {
     log::Error("{}", AsStd(profiling.status().message()));

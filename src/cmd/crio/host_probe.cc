@@ -43,6 +43,44 @@ absl::Status CheckJournald(const config::Config& config, const std::string& sock
       socket));
 }
 
+bool ResctrlMounted() {
+  auto mountinfo = ReadFileToString("/proc/self/mountinfo", 4 << 20);
+  if (!mountinfo.ok()) return false;
+  // "... - resctrl resctrl rw": the filesystem type follows the separator.
+  return mountinfo->find(" - resctrl ") != std::string::npos;
+}
+
+absl::Status CheckResourceClasses(const config::Config& config, const std::string& cgroup_manager,
+                                  bool resctrl_mounted) {
+  const config::RuntimeConfig& runtime = config.runtime;
+  if (runtime.blockio_config_file.empty()) {
+    log::Info("No blockio config file specified, blockio not configured");
+  } else {
+    return absl::FailedPreconditionError(fmt::format(
+        "blockio configuration: blockio_config_file \"{}\" is set, but crio applies no blockio "
+        "classes",
+        runtime.blockio_config_file));
+  }
+  if (!resctrl_mounted) {
+    log::Info("RDT not available in the host system");
+  } else if (runtime.rdt_config_file.empty()) {
+    log::Info("No RDT config file specified, RDT not enabled");
+  } else {
+    return absl::FailedPreconditionError(fmt::format(
+        "rdt configuration: rdt_config_file \"{}\" is set, but crio configures no RDT classes",
+        runtime.rdt_config_file));
+  }
+  const std::string& pull_cgroup = config.image.separate_pull_cgroup;
+  if (!pull_cgroup.empty()) {
+    return absl::FailedPreconditionError(
+        cgroup_manager != "systemd"
+            ? std::string("--separate-pull-cgroup is supported only with systemd")
+            : fmt::format("separate_pull_cgroup \"{}\" is set, but crio pulls in its own cgroup",
+                          pull_cgroup));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> FindInPath(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::string_view dirs =

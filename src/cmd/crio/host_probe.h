@@ -26,6 +26,16 @@ void WarnIfVulnerableRuntime(const std::string& path);
 absl::Status CheckJournald(const config::Config& config,
                            const std::string& socket = "/run/systemd/journal/socket");
 
+// Whether the resctrl filesystem (Intel RDT / AMD QoS) is mounted, as goresctrl finds it.
+bool ResctrlMounted();
+
+// The resource-class keys crio reads but does not apply, where CRI-O would act on them:
+// FAILED_PRECONDITION rather than a silent no-op. As CRI-O, RDT is simply off where the host
+// has no resctrl, and every key is fine at its default (each case is logged as CRI-O logs
+// it). `cgroup_manager` is the manager in effect.
+absl::Status CheckResourceClasses(const config::Config& config, const std::string& cgroup_manager,
+                                  bool resctrl_mounted);
+
 // Finds an executable `name` in the directories of $PATH.
 absl::StatusOr<std::string> FindInPath(const std::string& name);
 
