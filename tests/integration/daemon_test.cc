@@ -565,6 +565,50 @@ TEST_F(DaemonTest, ResourceClassKeysCrioDoesNotApplyAreRefused) {
   EXPECT_NE(crio.Log().find("RDT not available in the host system"), std::string::npos);
 }
 
+// CRI-O's documentation subcommands, as an operator installs them.
+TEST(DocumentationCommandsTest, CompletionsManAndMarkdownDescribeTheCommandLine) {
+  const auto crio = [](std::vector<std::string> args) {
+    args.insert(args.begin(), BinPath("crio"));
+    return RunCommand(args, std::chrono::seconds(20));
+  };
+  const RunResult bash = crio({"completion"});
+  ASSERT_EQ(bash.exit_code, 0) << bash.err;
+  EXPECT_EQ(crio({"complete", "bash"}).out, bash.out);
+  for (const char* word :
+       {"\nstatus\n", "\ncheck\n", "\n--log-level\n", "\n--log-journald\n"}) {
+    EXPECT_NE(bash.out.find(word), std::string::npos) << word;
+  }
+  // bash takes it: sourced, `crio` completes with it.
+  TempDir dir;
+  const std::string script = dir.WriteFile("crio.bash", bash.out);
+  const RunResult sourced = RunCommand({"bash", "-c", "source " + script + " && complete -p crio"},
+                                       std::chrono::seconds(20));
+  EXPECT_EQ(sourced.out, "complete -F _cli_bash_autocomplete crio\n") << sourced.err;
+
+  const RunResult zsh = crio({"completion", "zsh"});
+  EXPECT_NE(zsh.out.find("compdef _cli_zsh_autocomplete crio"), std::string::npos);
+  EXPECT_NE(zsh.out.find("'wipe:Remove pods"), std::string::npos) << zsh.out;
+  const RunResult fish = crio({"completion", "fish"});
+  EXPECT_NE(
+      fish.out.find("complete -c crio -n '__fish_crio_no_subcommand' -f -l log-level -s l -r"),
+      std::string::npos)
+      << fish.out;
+  const RunResult tcsh = crio({"completion", "tcsh"});
+  EXPECT_EQ(tcsh.exit_code, 1);
+  EXPECT_NE(tcsh.err.find("only bash, fish or zsh are supported"), std::string::npos);
+
+  std::ifstream page(std::string(CRIO_SOURCE_DIR) + "/docs/crio.8");
+  EXPECT_EQ(crio({"man"}).out, std::string(std::istreambuf_iterator<char>(page), {}));
+
+  const RunResult markdown = crio({"md"});
+  EXPECT_EQ(markdown.out.rfind("% crio 8\n\n# NAME\n\ncrio - ", 0), 0u) << markdown.out;
+  for (const char* text : {"# GLOBAL OPTIONS", "**--log-level, -l**=\"\": ", "## status",
+                           "### goroutines, g", "## complete, completion"}) {
+    EXPECT_NE(markdown.out.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(crio({"markdown"}).out, markdown.out);
+}
+
 TEST_F(DaemonTest, JsonLogFormat) {
   CrioDaemon crio;
   ASSERT_TRUE(crio.Start({"--log-format", "json"})) << crio.Log();

@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "cmd/crio/check.h"
 #include "cmd/crio/daemon.h"
+#include "cmd/crio/documentation.h"
 #include "cmd/crio/version_info.h"
 #include "cmd/crio/wipe.h"
 #include "common/log.h"
@@ -100,8 +101,17 @@ int main(int argc, char** argv) {
                        "Output file of the heap statistics ('-': standard output; default "
                        "crio-heap-TIMESTAMP.out)");
   status_cmd->require_subcommand(0, 1);  // bare, it explains itself and exits 0, as CRI-O's
+
+  CLI::App* complete_cmd =
+      app.add_subcommand("complete", "Generate bash, fish or zsh completions.")->alias("completion");
+  std::string shell;
+  complete_cmd->add_option("shell", shell, "bash (the default), zsh or fish");
+  CLI::App* man_cmd = app.add_subcommand("man", "Generate the man page documentation.");
+  CLI::App* markdown_cmd =
+      app.add_subcommand("markdown", "Generate the markdown documentation.")->alias("md");
   app.require_subcommand(0, 1);
-  for (CLI::App* sub : {check_cmd, config_cmd, version_cmd, status_cmd, wipe_cmd}) {
+  for (CLI::App* sub : {check_cmd, config_cmd, version_cmd, status_cmd, wipe_cmd, complete_cmd,
+                        man_cmd, markdown_cmd}) {
     sub->fallthrough();
   }
 
@@ -114,6 +124,20 @@ int main(int argc, char** argv) {
     if (const absl::Status opened = log::WriteToFile(log_file); !opened.ok()) return Fail(opened);
   }
 
+  if (*complete_cmd) {
+    auto script = CompletionScript(app, shell);
+    if (!script.ok()) return Fail(script.status());
+    std::cout << *script;
+    return 0;
+  }
+  if (*man_cmd) {
+    std::cout << ManPage();
+    return 0;
+  }
+  if (*markdown_cmd) {
+    std::cout << MarkdownPage(app);
+    return 0;
+  }
   if (*version_cmd) {
     std::cout << (version_json ? VersionJson().dump(2) + "\n" : VersionText());
     return 0;
