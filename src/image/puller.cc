@@ -195,16 +195,19 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
                                         &tar_split);
     unpack_end.Reset();  // a download still sending learns the unpacker has given up
   });
+  // Once the unpacker gives up, the rest of the blob is still downloaded (and dropped) so
+  // that its digest is checked: a corrupt blob, not what the unpacker made of it, is then
+  // the error, whichever of the two noticed first. The blob's announced size bounds it.
   bool unpacker_gone = false;
   uint64_t transferred = 0;
   const BodySink sink = [&](std::string_view chunk) {
     transferred += chunk.size();
-    while (!chunk.empty()) {
+    while (!chunk.empty() && !unpacker_gone) {
       const ssize_t n = ::send(download_end.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         unpacker_gone = true;
-        return ErrnoToStatus(errno, "stream the layer to the unpacker");
+        break;
       }
       chunk.remove_prefix(static_cast<size_t>(n));
     }
@@ -216,7 +219,7 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
   }
   download_end.Reset();  // end of stream
   unpacker.join();
-  if (!fetched.ok() && !unpacker_gone) return discard(fetched);
+  if (!fetched.ok()) return discard(fetched);
   if (!unpacked.ok()) {
     // Over a bound or out of space stays RESOURCE_EXHAUSTED; anything else is a bad layer.
     const absl::StatusCode code = unpacked.status().code() == absl::StatusCode::kResourceExhausted
@@ -226,7 +229,6 @@ absl::Status Puller::StoreLayer(const PullSource& source, const Credentials& cre
         absl::Status(code, fmt::format("unpack layer {} ({}): {}", blob.digest, blob.media_type,
                                        AsStd(unpacked.status().message()))));
   }
-  if (!fetched.ok()) return discard(fetched);
   if (unpacked->diff_id != layer.diff_id) {
     return discard(
         absl::DataLossError(fmt::format("layer {} unpacks to {}, but the image config says {}",

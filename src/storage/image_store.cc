@@ -70,16 +70,6 @@ std::string Repository(const std::string& name) {
   return name;
 }
 
-std::vector<std::string> Strings(const json& record, const char* key) {
-  std::vector<std::string> out;
-  if (auto it = record.find(key); it != record.end() && it->is_array()) {
-    for (const json& value : *it) {
-      if (value.is_string()) out.push_back(value.get<std::string>());
-    }
-  }
-  return out;
-}
-
 int64_t Int(const json& record, const char* key) {
   auto it = record.find(key);
   return it != record.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
@@ -89,7 +79,7 @@ int64_t Int(const json& record, const char* key) {
 bool HasDigest(const json& record, const std::string& digested) {
   const std::string digest = digested.substr(digested.find('@') + 1);
   if (StringField(record, "digest") == digest) return true;
-  const std::vector<std::string> keys = Strings(record, "big-data-names");
+  const std::vector<std::string> keys = StringListField(record, "big-data-names");
   return std::find(keys.begin(), keys.end(), "manifest-" + digest) != keys.end();
 }
 
@@ -150,7 +140,7 @@ std::vector<std::string> StoredNames(const ImageRecord& image) {
 
 // A name belongs to one image: `names` leave `record`.
 void TakeNames(json& record, const std::vector<std::string>& names) {
-  std::vector<std::string> kept = Strings(record, "names");
+  std::vector<std::string> kept = StringListField(record, "names");
   const size_t before = kept.size();
   std::erase_if(kept, [&](const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
@@ -160,12 +150,12 @@ void TakeNames(json& record, const std::vector<std::string>& names) {
 
 // Adds `names` to the record's names, and to the front of its names-history.
 void AddNames(json& record, const std::vector<std::string>& names) {
-  std::vector<std::string> all = Strings(record, "names");
+  std::vector<std::string> all = StringListField(record, "names");
   std::vector<std::string> history = names;
   for (const std::string& name : names) {
     if (std::find(all.begin(), all.end(), name) == all.end()) all.push_back(name);
   }
-  for (const std::string& old : Strings(record, "names-history")) {
+  for (const std::string& old : StringListField(record, "names-history")) {
     if (std::find(history.begin(), history.end(), old) == history.end()) history.push_back(old);
   }
   record["names"] = all;
@@ -174,7 +164,7 @@ void AddNames(json& record, const std::vector<std::string>& names) {
 
 // Records the keys, sizes and digests of `big_data` in the image's record.
 void AddBigData(json& record, const BigData& big_data) {
-  std::vector<std::string> keys = Strings(record, "big-data-names");
+  std::vector<std::string> keys = StringListField(record, "big-data-names");
   json sizes = record.value("big-data-sizes", json::object());
   json digests = record.value("big-data-digests", json::object());
   for (const auto& [key, value] : big_data) {
@@ -211,14 +201,14 @@ ImageRecord ImageFromRecords(const json& record, const LayersById& layers) {
   image.pulled_at = UnixSeconds(StringField(record, "created"));
   // Repo digests: every repository the names mention, with every manifest digest kept.
   std::vector<std::string> digests = {StringField(record, "digest")};
-  for (const std::string& key : Strings(record, "big-data-names")) {
+  for (const std::string& key : StringListField(record, "big-data-names")) {
     const std::string digest = key.starts_with("manifest-") ? key.substr(9) : "";
     if (!digest.empty() && std::find(digests.begin(), digests.end(), digest) == digests.end()) {
       digests.push_back(digest);
     }
   }
   std::vector<std::string> repositories;
-  for (const std::string& name : Strings(record, "names")) {
+  for (const std::string& name : StringListField(record, "names")) {
     if (name.find('@') == std::string::npos) image.repo_tags.push_back(name);
     const std::string repository = Repository(name);
     if (std::find(repositories.begin(), repositories.end(), repository) == repositories.end()) {
@@ -388,7 +378,7 @@ absl::StatusOr<std::shared_ptr<const ImageStore::Index>> ImageStore::CurrentInde
       AddDetails(image, known, kept);
       const size_t position = index->images.size();
       index->by_id[image.id] = position;
-      for (const std::string& name : Strings(record, "names")) {
+      for (const std::string& name : StringListField(record, "names")) {
         index->by_name.emplace(name, position);
       }
       for (const std::string& name : image.repo_digests) index->by_name.emplace(name, position);
@@ -520,7 +510,7 @@ absl::StatusOr<bool> ImageStore::RemoveName(const std::string& name) {
   for (size_t home = 0; home < homes.images.size(); ++home) {
     RecordFile::Writing& images = homes.images[home];
     for (json& record : images.records()) {
-      std::vector<std::string> names = Strings(record, "names");
+      std::vector<std::string> names = StringListField(record, "names");
       const size_t before = names.size();
       std::erase_if(names, [&](const std::string& candidate) {
         return candidate == name ||

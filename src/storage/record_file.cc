@@ -98,6 +98,16 @@ std::string StringField(const nlohmann::json& record, const char* key) {
   return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::vector<std::string> StringListField(const nlohmann::json& record, const char* key) {
+  std::vector<std::string> out;
+  if (auto it = record.find(key); it != record.end() && it->is_array()) {
+    for (const nlohmann::json& value : *it) {
+      if (value.is_string()) out.push_back(value.get<std::string>());
+    }
+  }
+  return out;
+}
+
 bool IsIncomplete(const nlohmann::json& layer) {
   auto flags = layer.find("flags");
   return flags != layer.end() && flags->is_object() && flags->value("incomplete", false);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -79,6 +80,8 @@ void EraseRecord(nlohmann::json& records, const std::string& id);
 
 // The string field `key` of `record`; empty when absent or not a string.
 std::string StringField(const nlohmann::json& record, const char* key);
+// The strings of the list field `key` of `record` (other items skipped); empty when absent.
+std::vector<std::string> StringListField(const nlohmann::json& record, const char* key);
 // Whether a layer record carries containers/storage's "incomplete" flag: its writer died
 // (or has not finished) between recording it and making its files.
 bool IsIncomplete(const nlohmann::json& layer);

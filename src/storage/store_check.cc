@@ -47,16 +47,6 @@ struct ImageSource {
   bool read_only = false;
 };
 
-std::vector<std::string> Strings(const json& record, const char* key) {
-  std::vector<std::string> out;
-  if (auto it = record.find(key); it != record.end() && it->is_array()) {
-    for (const json& value : *it) {
-      if (value.is_string()) out.push_back(value.get<std::string>());
-    }
-  }
-  return out;
-}
-
 // The time an RFC 3339 "created" names (whole seconds suffice); nullopt when it names none.
 std::optional<Clock::time_point> ParseCreated(const std::string& text) {
   struct tm utc {};
@@ -225,7 +215,7 @@ void Checker::CheckLayer(const LayerSource& source, const json& layer) {
 
 void Checker::CheckLayerData(const LayerSource& source, const std::string& id, const json& layer,
                              const Complaints& complain) {
-  for (const std::string& key : Strings(layer, "big-data-names")) {
+  for (const std::string& key : StringListField(layer, "big-data-names")) {
     const std::string path =
         fmt::format("{}/overlay-layers/{}/{}", source.root, id, BigDataFileName(key));
     const absl::StatusOr<std::string> data = ReadFileToString(path, kMaxBigDataBytes);
@@ -281,7 +271,7 @@ absl::Status Checker::CheckImages(const ImageSource& source) {
         fmt::format("{}image {}: ", source.read_only ? "read-only " : "", id)};
     CheckImageData(source, id, image, complain);
     std::vector<std::string> tops = {StringField(image, "layer")};
-    for (const std::string& mapped : Strings(image, "mapped-top-layers")) tops.push_back(mapped);
+    for (const std::string& mapped : StringListField(image, "mapped-top-layers")) tops.push_back(mapped);
     std::set<std::string> examined;
     for (const std::string& top : tops) {
       if (!top.empty() && examined.insert(top).second) CheckImageLayers(top, complain);
@@ -293,7 +283,7 @@ absl::Status Checker::CheckImages(const ImageSource& source) {
 void Checker::CheckImageData(const ImageSource& source, const std::string& id, const json& image,
                              const Complaints& complain) {
   const json sizes = image.value("big-data-sizes", json::object());
-  for (const std::string& key : Strings(image, "big-data-names")) {
+  for (const std::string& key : StringListField(image, "big-data-names")) {
     const std::string path =
         fmt::format("{}/overlay-images/{}/{}", source.root, id, BigDataFileName(key));
     const absl::StatusOr<std::string> data = ReadFileToString(path, kMaxBigDataBytes);
@@ -353,7 +343,7 @@ absl::Status Checker::CheckContainers() {
 void Checker::CheckContainerData(const std::string& id, const json& container,
                                  const Complaints& complain) {
   const json sizes = container.value("big-data-sizes", json::object());
-  for (const std::string& key : Strings(container, "big-data-names")) {
+  for (const std::string& key : StringListField(container, "big-data-names")) {
     const std::string path =
         fmt::format("{}/overlay-containers/{}/{}", files_.root, id, BigDataFileName(key));
     const absl::StatusOr<std::string> data = ReadFileToString(path, kMaxBigDataBytes);
