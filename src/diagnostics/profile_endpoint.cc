@@ -1,8 +1,5 @@
 #include "diagnostics/profile_endpoint.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
 #include "sys/tcp.h"
 
 namespace crio::diagnostics {
@@ -24,24 +21,9 @@ absl::StatusOr<std::unique_ptr<ProfileEndpoint>> ProfileEndpoint::Start(int port
 }
 
 ProfileEndpoint::ProfileEndpoint(sys::UniqueFd listener, PprofHandler& pprof)
-    : listener_(std::move(listener)),
-      port_(sys::BoundPort(listener_.get())),
-      http_([&pprof](const status::HttpRequest& r) { return pprof.Handle(r); }, ServerOptions()),
-      acceptor_([this] { AcceptLoop(); }) {}
-
-ProfileEndpoint::~ProfileEndpoint() {
-  stopping_ = true;
-  acceptor_.join();
-  http_.Stop();
-}
-
-void ProfileEndpoint::AcceptLoop() {
-  while (!stopping_) {
-    pollfd ready{.fd = listener_.get(), .events = POLLIN, .revents = 0};
-    if (::poll(&ready, 1, 200) <= 0) continue;  // wakes to see whether to stop
-    sys::UniqueFd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (connection) http_.Submit(std::move(connection));
-  }
-}
+    : port_(sys::BoundPort(listener.get())),
+      listener_(std::move(listener),
+                [&pprof](const status::HttpRequest& r) { return pprof.Handle(r); },
+                ServerOptions()) {}
 
 }  // namespace crio::diagnostics

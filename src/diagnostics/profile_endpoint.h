@@ -1,13 +1,11 @@
 // ProfileEndpoint: --profile's HTTP server on 127.0.0.1:--profile-port (never another
 // address: the answers show crio's internals), serving pprof_handler.h's paths until it is
-// destroyed. One accept thread hands connections to a small status::HttpServer.
+// destroyed, through a status::HttpListener.
 // REQUIRES: the PprofHandler outlives it (and is Shutdown() before it is destroyed, so no
 // CPU profile holds the destruction up).
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "diagnostics/pprof_handler.h"
@@ -20,7 +18,6 @@ class ProfileEndpoint {
  public:
   // Listens on 127.0.0.1:`port` (0: a free port).
   static absl::StatusOr<std::unique_ptr<ProfileEndpoint>> Start(int port, PprofHandler& pprof);
-  ~ProfileEndpoint();
   ProfileEndpoint(const ProfileEndpoint&) = delete;
   ProfileEndpoint& operator=(const ProfileEndpoint&) = delete;
 
@@ -28,13 +25,9 @@ class ProfileEndpoint {
 
  private:
   ProfileEndpoint(sys::UniqueFd listener, PprofHandler& pprof);
-  void AcceptLoop();
 
-  sys::UniqueFd listener_;
-  int port_ = 0;
-  status::HttpServer http_;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
+  const int port_;
+  status::HttpListener listener_;
 };
 
 }  // namespace crio::diagnostics

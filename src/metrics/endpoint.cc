@@ -1,7 +1,5 @@
 #include "metrics/endpoint.h"
 
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/errno_status.h"
@@ -42,25 +40,10 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
 
 MetricsEndpoint::MetricsEndpoint(sys::UniqueFd listener, std::function<std::string()> render,
                                  std::shared_ptr<tls::TlsServerConfig> tls)
-    : listener_(std::move(listener)),
-      http_(MetricsHandler(std::move(render)),
-            status::HttpServer::Options{
-                .threads = 1, .max_queued = 64, .timeout = kRequestTimeout, .tls = std::move(tls)}),
-      acceptor_([this] { AcceptLoop(); }) {}
-
-MetricsEndpoint::~MetricsEndpoint() {
-  stopping_ = true;
-  acceptor_.join();
-  http_.Stop();
-}
-
-void MetricsEndpoint::AcceptLoop() {
-  while (!stopping_) {
-    pollfd ready{.fd = listener_.get(), .events = POLLIN, .revents = 0};
-    if (::poll(&ready, 1, 200) <= 0) continue;  // wakes to see whether to stop
-    sys::UniqueFd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (connection) http_.Submit(std::move(connection));
-  }
-}
+    : listener_(std::move(listener), MetricsHandler(std::move(render)),
+                status::HttpServer::Options{.threads = 1,
+                                            .max_queued = 64,
+                                            .timeout = kRequestTimeout,
+                                            .tls = std::move(tls)}) {}
 
 }  // namespace crio::metrics

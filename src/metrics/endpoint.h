@@ -1,14 +1,12 @@
 // MetricsEndpoint: serves GET /metrics (Prometheus text) on metrics_host:metrics_port, or
 // on the Unix socket metrics_socket when set, until stopped; over HTTPS when given a TLS
-// configuration (metrics_cert, metrics_key: reloaded when the files change). One accept
-// thread hands the connections to a small status::HttpServer, which speaks the TLS.
+// configuration (metrics_cert, metrics_key: reloaded when the files change), through a
+// status::HttpListener (whose server speaks the TLS).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "status/http_server.h"
@@ -29,19 +27,14 @@ class MetricsEndpoint {
   static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(
       const Address& address, std::function<std::string()> render,
       std::shared_ptr<tls::TlsServerConfig> tls = nullptr);
-  ~MetricsEndpoint();  // stops
   MetricsEndpoint(const MetricsEndpoint&) = delete;
   MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
 
  private:
   MetricsEndpoint(sys::UniqueFd listener, std::function<std::string()> render,
                   std::shared_ptr<tls::TlsServerConfig> tls);
-  void AcceptLoop();
 
-  sys::UniqueFd listener_;
-  status::HttpServer http_;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
+  status::HttpListener listener_;  // destroyed: stops
 };
 
 }  // namespace crio::metrics

@@ -1,5 +1,8 @@
 #include "status/http_server.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <string>
 #include <string_view>
 
@@ -152,6 +155,27 @@ void HttpServer::WorkerLoop() {
     std::jthread relay;  // joined at the end of this iteration, once the plaintext end closed
     auto plain = tls::StartTlsRelay(options_.tls->Current(), std::move(fd), /*server=*/true, relay);
     if (plain.ok()) ServeHttpConnection(std::move(*plain), handler_, options_.timeout);
+  }
+}
+
+HttpListener::HttpListener(sys::UniqueFd listener, HttpHandler handler,
+                           HttpServer::Options options)
+    : listener_(std::move(listener)),
+      http_(std::move(handler), std::move(options)),
+      acceptor_([this] { AcceptLoop(); }) {}
+
+HttpListener::~HttpListener() {
+  stopping_ = true;
+  acceptor_.join();
+  http_.Stop();
+}
+
+void HttpListener::AcceptLoop() {
+  while (!stopping_) {
+    pollfd ready{.fd = listener_.get(), .events = POLLIN, .revents = 0};
+    if (::poll(&ready, 1, 200) <= 0) continue;  // wakes to see whether to stop
+    sys::UniqueFd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (connection) http_.Submit(std::move(connection));
   }
 }
 

@@ -7,6 +7,7 @@
 // hand (bounded by the read timeout) and joins them.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -73,6 +74,26 @@ class HttpServer {
   std::deque<sys::UniqueFd> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
+};
+
+// An HttpServer fed by its own listening socket: one accept thread hands each connection to
+// the server until the listener is destroyed (it checks for that every 200 ms).
+class HttpListener {
+ public:
+  HttpListener(sys::UniqueFd listener, HttpHandler handler, HttpServer::Options options);
+  HttpListener(const HttpListener&) = delete;
+  HttpListener& operator=(const HttpListener&) = delete;
+  ~HttpListener();  // stops accepting, then the server
+
+  int fd() const { return listener_.get(); }
+
+ private:
+  void AcceptLoop();
+
+  sys::UniqueFd listener_;
+  HttpServer http_;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
 };
 
 }  // namespace crio::status
