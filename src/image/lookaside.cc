@@ -24,19 +24,6 @@ std::optional<bool> SectionAttachments(const YAML::Node& section) {
   return value.as<bool>();
 }
 
-// The scope names to look up for `reference`: the repository, then each enclosing
-// namespace, then the registry.
-std::vector<std::string> ScopesOf(const Reference& reference) {
-  std::vector<std::string> scopes;
-  for (std::string scope = reference.Name();;) {
-    scopes.push_back(scope);
-    const size_t slash = scope.rfind('/');
-    if (slash == std::string::npos) break;
-    scope.resize(slash);
-  }
-  return scopes;
-}
-
 }  // namespace
 
 absl::StatusOr<Lookaside> Lookaside::Load(const std::string& dir) {
@@ -89,14 +76,14 @@ absl::Status Lookaside::Apply(const std::string& name, const YAML::Node& root) {
 }
 
 std::optional<std::string> Lookaside::BaseFor(const Reference& reference) const {
-  for (const std::string& scope : ScopesOf(reference)) {
+  for (const std::string& scope : reference.NameScopes()) {
     if (const auto found = scopes_.find(scope); found != scopes_.end()) return found->second;
   }
   return default_;
 }
 
 bool Lookaside::UseSigstoreAttachments(const Reference& reference) const {
-  for (const std::string& scope : ScopesOf(reference)) {
+  for (const std::string& scope : reference.NameScopes()) {
     if (const auto found = attachment_scopes_.find(scope); found != attachment_scopes_.end()) {
       return found->second;
     }

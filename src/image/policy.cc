@@ -148,12 +148,7 @@ std::vector<std::string> Scopes(const Reference& reference) {
   const std::string name = reference.Name();
   if (!reference.digest.empty()) scopes.push_back(name + "@" + reference.digest);
   if (!reference.tag.empty()) scopes.push_back(name + ":" + reference.tag);
-  for (std::string scope = name;;) {
-    scopes.push_back(scope);
-    const size_t slash = scope.rfind('/');
-    if (slash == std::string::npos) break;
-    scope.resize(slash);
-  }
+  for (std::string& scope : reference.NameScopes()) scopes.push_back(std::move(scope));
   // Wildcards: "*.b.c" then "*.c" for host "a.b.c".
   std::string host = reference.domain.substr(0, reference.domain.find(':'));
   for (size_t dot = host.find('.'); dot != std::string::npos; dot = host.find('.', dot + 1)) {

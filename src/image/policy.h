@@ -49,8 +49,6 @@ struct Requirement {
   // sigstoreSigned trust roots other than keys ("fulcio", "pki"), named when the policy uses
   // one: crio refuses such images rather than accept them unchecked.
   std::string keyless_root;
-
-  bool NeedsSignature() const { return type == Type::kSignedBy || type == Type::kSigstoreSigned; }
 };
 
 class Policy {

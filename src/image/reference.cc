@@ -124,6 +124,17 @@ std::string_view FirstComponent(std::string_view text) { return text.substr(0, t
 
 std::string Reference::Name() const { return domain + "/" + path; }
 
+std::vector<std::string> Reference::NameScopes() const {
+  std::vector<std::string> scopes;
+  for (std::string scope = Name();;) {
+    scopes.push_back(scope);
+    const size_t slash = scope.rfind('/');
+    if (slash == std::string::npos) break;
+    scope.resize(slash);
+  }
+  return scopes;
+}
+
 std::string Reference::String() const {
   std::string out = Name();
   if (!tag.empty()) out += ":" + tag;

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -24,6 +25,9 @@ struct Reference {
   std::string Name() const;
   // Name with ":tag" and/or "@digest".
   std::string String() const;
+  // Name, then each enclosing namespace, then the registry: the scopes configuration files
+  // (policy.json, registries.d) key settings by, most specific first.
+  std::vector<std::string> NameScopes() const;
 
   bool operator==(const Reference&) const = default;
 };

@@ -39,6 +39,18 @@ std::string ClaimsVerdict(const SignedClaims& claims, const Reference& pulled,
   return "";
 }
 
+// Whether the Rekor log vouches for the signature, when the requirement names log keys: empty
+// when it does (or need not), else why not.
+std::string LogVerdict(const SignatureChecker::Attached& signature,
+                       const std::vector<PublicKey>& rekor_keys, const PublicKey& signer_key) {
+  if (rekor_keys.empty()) return "";
+  const SigstoreAttachment& attachment = signature.attachment;
+  if (attachment.bundle.empty()) return "missing dev.sigstore.cosign/bundle annotation";
+  const absl::StatusOr<int64_t> logged = VerifyRekorBundle(
+      attachment.bundle, rekor_keys, signature.payload, attachment.signature, signer_key);
+  return logged.ok() ? "" : std::string(AsStd(logged.status().message()));
+}
+
 absl::StatusOr<std::vector<PublicKey>> ParseAllKeys(const std::vector<std::string>& materials,
                                                     const std::string& what) {
   std::vector<PublicKey> keys;
@@ -63,7 +75,8 @@ absl::Status SignatureChecker::Check(const Reference& pulled, const PulledFrom& 
       if (!simple) {
         ASSIGN_OR_RETURN(simple, LookasideSignatures(pulled, manifest_digest));
       }
-      reasons = SimpleSigningReasons(pulled, manifest_digest, requirement, *simple, &accepted);
+      ASSIGN_OR_RETURN(reasons, SimpleSigningReasons(pulled, manifest_digest, requirement,
+                                                     *simple, &accepted));
     } else {
       if (!attached) {
         ASSIGN_OR_RETURN(attached, AttachedSignatures(pulled, from, manifest_digest));
@@ -79,20 +92,19 @@ absl::Status SignatureChecker::Check(const Reference& pulled, const PulledFrom& 
   return absl::OkStatus();
 }
 
-std::vector<std::string> SignatureChecker::SimpleSigningReasons(
+absl::StatusOr<std::vector<std::string>> SignatureChecker::SimpleSigningReasons(
     const Reference& pulled, const std::string& manifest_digest, const Requirement& requirement,
     const std::vector<std::string>& signatures, bool* accepted) const {
+  ASSIGN_OR_RETURN(const std::vector<std::string> keys, RequirementKeys(requirement));
   std::vector<std::string> reasons;
-  auto keys = RequirementKeys(requirement);
-  if (!keys.ok()) return {std::string(AsStd(keys.status().message()))};
   for (const std::string& signature : signatures) {
-    auto claims = VerifySignature(signature, *keys);
+    auto claims = VerifySignature(signature, keys);
     std::string reason = claims.ok()
                              ? ClaimsVerdict(*claims, pulled, manifest_digest, requirement)
                              : std::string(AsStd(claims.status().message()));
     if (reason.empty()) {
       *accepted = true;
-      return {};
+      return std::vector<std::string>{};
     }
     reasons.push_back(std::move(reason));
   }
@@ -103,10 +115,10 @@ absl::StatusOr<std::vector<std::string>> SignatureChecker::SigstoreReasons(
     const Reference& pulled, const std::string& manifest_digest, const Requirement& requirement,
     const std::vector<Attached>& signatures, bool* accepted) const {
   if (!requirement.keyless_root.empty()) {
-    return absl::PermissionDeniedError(fmt::format(
-        "SignatureValidationFailed: Source image rejected: crio does not verify sigstoreSigned "
-        "signatures with a {} trust root; use keyPath or keyData",
-        requirement.keyless_root));
+    return std::vector<std::string>{fmt::format(
+        "crio does not verify sigstoreSigned signatures with a {} trust root; use keyPath or "
+        "keyData",
+        requirement.keyless_root)};
   }
   ASSIGN_OR_RETURN(const std::vector<std::string> key_material, RequirementKeys(requirement));
   ASSIGN_OR_RETURN(const std::vector<PublicKey> keys,
@@ -125,21 +137,10 @@ absl::StatusOr<std::vector<std::string>> SignatureChecker::SigstoreReasons(
     }
     size_t signer = 0;
     auto claims = VerifySigstorePayload(signature.payload, attachment.signature, keys, &signer);
-    std::string reason;
-    if (!claims.ok()) {
-      reason = AsStd(claims.status().message());
-    } else if (!rekor_keys.empty() && attachment.bundle.empty()) {
-      reason = "missing dev.sigstore.cosign/bundle annotation";
-    } else if (auto logged = rekor_keys.empty()
-                                 ? absl::StatusOr<int64_t>(0)
-                                 : VerifyRekorBundle(attachment.bundle, rekor_keys,
-                                                     signature.payload, attachment.signature,
-                                                     keys[signer]);
-               !logged.ok()) {
-      reason = AsStd(logged.status().message());
-    } else {
-      reason = ClaimsVerdict(*claims, pulled, manifest_digest, requirement);
-    }
+    std::string reason =
+        !claims.ok() ? std::string(AsStd(claims.status().message()))
+                     : LogVerdict(signature, rekor_keys, keys[signer]);
+    if (reason.empty()) reason = ClaimsVerdict(*claims, pulled, manifest_digest, requirement);
     if (reason.empty()) {
       *accepted = true;
       return std::vector<std::string>{};

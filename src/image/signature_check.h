@@ -48,19 +48,17 @@ class SignatureChecker {
                      const std::string& manifest_digest,
                      const std::vector<Requirement>& requirements) const;
 
- private:
-  // A sigstore signature with its payload fetched.
+ // A sigstore signature with its payload fetched.
   struct Attached {
     SigstoreAttachment attachment;
     std::string payload;
   };
 
+ private:
   // Why each signature fails `requirement` (empty when one is accepted: then *accepted).
-  std::vector<std::string> SimpleSigningReasons(const Reference& pulled,
-                                                const std::string& manifest_digest,
-                                                const Requirement& requirement,
-                                                const std::vector<std::string>& signatures,
-                                                bool* accepted) const;
+  absl::StatusOr<std::vector<std::string>> SimpleSigningReasons(
+      const Reference& pulled, const std::string& manifest_digest, const Requirement& requirement,
+      const std::vector<std::string>& signatures, bool* accepted) const;
   absl::StatusOr<std::vector<std::string>> SigstoreReasons(const Reference& pulled,
                                                            const std::string& manifest_digest,
                                                            const Requirement& requirement,

@@ -20,7 +20,6 @@ using nlohmann::json;
 constexpr char kPayloadMediaType[] = "application/vnd.dev.cosign.simplesigning.v1+json";
 constexpr char kSignatureAnnotation[] = "dev.cosignproject.cosign/signature";
 constexpr char kBundleAnnotation[] = "dev.sigstore.cosign/bundle";
-constexpr char kCertificateAnnotation[] = "dev.sigstore.cosign/certificate";
 constexpr char kPayloadType[] = "cosign container image signature";
 constexpr int64_t kMaxPayloadBytes = 4 << 20;
 
@@ -63,11 +62,13 @@ absl::StatusOr<SignedClaims> ParsePayload(const std::string& payload) {
     return Refuse("not a sigstore signature payload: unexpected critical fields");
   }
   if (critical["type"] != kPayloadType) {
-    return Refuse(fmt::format("Unrecognized signature type {}", critical["type"].get<std::string>()));
+    return Refuse(
+        fmt::format("Unrecognized signature type {}", critical["type"].get<std::string>()));
   }
   const json& image = critical["image"];
   const json& identity = critical["identity"];
-  if (!HasExactly(image, {"docker-manifest-digest"}) || !IsString(image, "docker-manifest-digest")) {
+  if (!HasExactly(image, {"docker-manifest-digest"}) ||
+      !IsString(image, "docker-manifest-digest")) {
     return Refuse("not a sigstore signature payload: no docker-manifest-digest");
   }
   if (!HasExactly(identity, {"docker-reference"}) || !IsString(identity, "docker-reference")) {
@@ -169,14 +170,13 @@ absl::StatusOr<std::vector<SigstoreAttachment>> ParseSigstoreAttachments(
     attachment.payload.digest = layer.value("digest", "");
     attachment.payload.size = layer.value("size", int64_t{-1});
     if (attachment.payload.size < 0 || attachment.payload.size > kMaxPayloadBytes) {
-      return absl::InvalidArgumentError(
-          fmt::format("sigstore payload {} has no size or is too large", attachment.payload.digest));
+      return absl::InvalidArgumentError(fmt::format(
+          "sigstore payload {} has no size or is too large", attachment.payload.digest));
     }
     const json annotations = layer.value("annotations", json::object());
     if (annotations.is_object()) {
       attachment.signature = annotations.value(kSignatureAnnotation, "");
       attachment.bundle = annotations.value(kBundleAnnotation, "");
-      attachment.certificate = annotations.value(kCertificateAnnotation, "");
     }
     attachments.push_back(std::move(attachment));
   }

@@ -31,9 +31,8 @@ namespace crio::image {
 // annotations say.
 struct SigstoreAttachment {
   Descriptor payload;
-  std::string signature;    // base64, as the annotation holds it; empty when missing
-  std::string bundle;       // Rekor bundle JSON, or empty
-  std::string certificate;  // Fulcio certificate PEM, or empty
+  std::string signature;  // base64, as the annotation holds it; empty when missing
+  std::string bundle;     // Rekor bundle JSON, or empty
 };
 
 // The tag a manifest's sigstore attachments live under: "sha256-HEX.sig".
