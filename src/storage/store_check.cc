@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 #include "common/read_file.h"
 #include "common/status_macros.h"
@@ -98,6 +99,22 @@ struct Complaints {
     }
   }
 };
+
+// The data item `key` of the layer or image record whose directory is `dir` (`kind` names
+// which); nullopt, with the problem made, when it is missing or unreadable.
+std::optional<std::string> ReadDataItem(const std::string& dir, const std::string& key,
+                                        std::string_view kind, const Complaints& complain) {
+  absl::StatusOr<std::string> data =
+      ReadFileToString(fmt::format("{}/{}", dir, BigDataFileName(key)), kMaxBigDataBytes);
+  if (absl::IsNotFound(data.status())) {
+    complain.Add(fmt::format("data item {:?}: {} data item is missing", key, kind));
+  } else if (!data.ok()) {
+    complain.Add(fmt::format("data item {:?}: {}", key, AsStd(data.status().message())));
+  } else {
+    return std::move(*data);
+  }
+  return std::nullopt;
+}
 
 class Checker {
  public:
@@ -216,14 +233,7 @@ void Checker::CheckLayer(const LayerSource& source, const json& layer) {
 void Checker::CheckLayerData(const LayerSource& source, const std::string& id, const json& layer,
                              const Complaints& complain) {
   for (const std::string& key : StringListField(layer, "big-data-names")) {
-    const std::string path =
-        fmt::format("{}/overlay-layers/{}/{}", source.root, id, BigDataFileName(key));
-    const absl::StatusOr<std::string> data = ReadFileToString(path, kMaxBigDataBytes);
-    if (absl::IsNotFound(data.status())) {
-      complain.Add(fmt::format("data item {:?}: layer data item is missing", key));
-    } else if (!data.ok()) {
-      complain.Add(fmt::format("data item {:?}: {}", key, AsStd(data.status().message())));
-    }
+    ReadDataItem(fmt::format("{}/overlay-layers/{}", source.root, id), key, "layer", complain);
   }
 }
 
@@ -271,7 +281,9 @@ absl::Status Checker::CheckImages(const ImageSource& source) {
         fmt::format("{}image {}: ", source.read_only ? "read-only " : "", id)};
     CheckImageData(source, id, image, complain);
     std::vector<std::string> tops = {StringField(image, "layer")};
-    for (const std::string& mapped : StringListField(image, "mapped-top-layers")) tops.push_back(mapped);
+    for (const std::string& mapped : StringListField(image, "mapped-top-layers")) {
+      tops.push_back(mapped);
+    }
     std::set<std::string> examined;
     for (const std::string& top : tops) {
       if (!top.empty() && examined.insert(top).second) CheckImageLayers(top, complain);
@@ -284,15 +296,10 @@ void Checker::CheckImageData(const ImageSource& source, const std::string& id, c
                              const Complaints& complain) {
   const json sizes = image.value("big-data-sizes", json::object());
   for (const std::string& key : StringListField(image, "big-data-names")) {
-    const std::string path =
-        fmt::format("{}/overlay-images/{}/{}", source.root, id, BigDataFileName(key));
-    const absl::StatusOr<std::string> data = ReadFileToString(path, kMaxBigDataBytes);
-    if (absl::IsNotFound(data.status())) {
-      complain.Add(fmt::format("data item {:?}: image data item is missing", key));
-    } else if (!data.ok()) {
-      complain.Add(fmt::format("data item {:?}: {}", key, AsStd(data.status().message())));
-    } else if (!sizes.contains(key) || !sizes[key].is_number_integer() ||
-               sizes[key].get<int64_t>() != std::ssize(*data)) {
+    const std::optional<std::string> data =
+        ReadDataItem(fmt::format("{}/overlay-images/{}", source.root, id), key, "image", complain);
+    if (data && (!sizes.contains(key) || !sizes[key].is_number_integer() ||
+                 sizes[key].get<int64_t>() != std::ssize(*data))) {
       complain.Add(fmt::format("data item {:?}: image data item has incorrect size", key));
     }
   }

@@ -319,10 +319,8 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
   }
-  std::string ignored_why;
-  const std::string cgroup_manager =
-      EffectiveCgroupManager(loaded.config.runtime.cgroup_manager, &ignored_why);
-  if (auto checked = CheckResourceClasses(loaded.config, cgroup_manager, ResctrlMounted());
+  const PodStackHost host = ProbeHost(loaded.config);
+  if (auto checked = CheckResourceClasses(loaded.config, host.cgroup_manager, ResctrlMounted());
       !checked.ok()) {
     log::Error("{}", AsStd(checked.message()));
     return 1;
@@ -349,7 +347,6 @@ int RunDaemon(const config::Loaded& loaded, const config::FlagSet& flags) {
     return 1;
   }
   EnsureDefaultAppArmorProfile(config.runtime.apparmor_profile);
-  const PodStackHost host = ProbeHost(config);
   const server::RuntimeFacts facts{.cgroup_manager = host.cgroup_manager};
   auto pod_stack = BuildPodStack(
       live, host, *(*image_stack)->images, (*image_stack)->store->files(),

@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
                        "crio-heap-TIMESTAMP.out)");
   status_cmd->require_subcommand(0, 1);  // bare, it explains itself and exits 0, as CRI-O's
 
-  CLI::App* complete_cmd =
-      app.add_subcommand("complete", "Generate bash, fish or zsh completions.")->alias("completion");
+  CLI::App* complete_cmd = app.add_subcommand("complete", "Generate bash, fish or zsh completions.")
+                               ->alias("completion");
   std::string shell;
   complete_cmd->add_option("shell", shell, "bash (the default), zsh or fish");
   CLI::App* man_cmd = app.add_subcommand("man", "Generate the man page documentation.");
