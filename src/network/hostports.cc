@@ -100,8 +100,12 @@ bool HostPorts::Succeeds(const std::vector<std::string>& args) {
 
 absl::Status HostPorts::EnsureSharedChains() {
   for (const char* chain : {kHostportsChain, kMarkMasqChain}) {
-    if (Succeeds({"-t", "nat", "-L", chain, "-n"})) continue;
-    RETURN_IF_ERROR(Run({"-t", "nat", "-N", chain}));
+    // Made first and looked for after: the kubelet or another crio may make it at any time,
+    // so a look before the making could be stale.
+    if (Succeeds({"-t", "nat", "-N", chain})) continue;
+    if (!Succeeds({"-t", "nat", "-L", chain, "-n"})) {
+      RETURN_IF_ERROR(Run({"-t", "nat", "-N", chain}));
+    }
   }
   const std::vector<std::string> jump = {"-m",         "comment", "--comment",
                                          "kube hostport portals", "-m", "addrtype",

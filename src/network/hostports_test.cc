@@ -95,6 +95,26 @@ TEST(HostPortsTest, AddDnatsEachHostPortAndRemoveTakesOnlyThePods) {
   EXPECT_TRUE(hostports.Remove("pod1", kMappings).ok()) << "again: nothing to do";
 }
 
+// The kubelet or another crio makes the shared chain just after crio looked for it.
+TEST(HostPortsTest, ASharedChainMadeByAnotherWriterMeanwhileIsUsed) {
+  FakeNat nat;
+  const IptablesRunner fake = nat.Runner();
+  bool looked = false;
+  HostPorts hostports(
+      [&](const std::vector<std::string>& args) -> absl::StatusOr<IptablesResult> {
+        if (!looked && args.at(2) == "-L" && args.at(3) == "KUBE-HOSTPORTS") {
+          looked = true;
+          const auto missing = fake(args);  // not there yet…
+          nat.chains["KUBE-HOSTPORTS"];     // …and there now
+          return missing;
+        }
+        return fake(args);
+      },
+      /*hold_ports=*/false);
+  EXPECT_TRUE(hostports.Add("pod1", "web_default", "10.88.0.5", kMappings).ok());
+  EXPECT_EQ(nat.chains["KUBE-HOSTPORTS"].size(), 2u);
+}
+
 TEST(HostPortsTest, AHostPortInUseFailsTheAddAndLeavesNothing) {
   FakeNat nat;
   HostPorts first(nat.Runner());
