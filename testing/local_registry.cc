@@ -97,7 +97,10 @@ http:
 {}{})",
                                                dir_.Join("data"), port_, extra, auth));
   pid_ = Spawn({"docker-registry", "serve", config}, dir_.Join("registry.log"));
-  for (int i = 0; i < 200 && pid_ > 0; ++i) {
+  // A loaded machine (the whole suite on two cores) can take seconds to start it: up to
+  // 20 s rather than 5.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
     if (Request("GET", Url("/v2/"), "", "text/plain", Auth()) == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
